@@ -1,0 +1,41 @@
+"""Configuration from the environment, read once by the composition root.
+
+pydantic-settings does the reading and validation, so a bad value (a port that isn't a number)
+fails at start with a clear message instead of deep inside an adapter.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///followup.db"
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="FOLLOWUP_DATABASE_URL")
+    http_port: int = Field(3000, alias="FOLLOWUP_HTTP_PORT")
+    dispatch_interval: float = Field(15.0, alias="FOLLOWUP_DISPATCH_INTERVAL", gt=0, le=30)
+    log_level: str = Field("INFO", alias="FOLLOWUP_LOG_LEVEL")
+
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
+
+    discord_token: str | None = Field(None, alias="DISCORD_TOKEN")
+    discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
+    discord_guild_id: int | None = Field(None, alias="DISCORD_GUILD_ID")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token or (self.slack_client_id and self.slack_client_secret))
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_token)

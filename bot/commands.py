@@ -1,0 +1,150 @@
+"""Typed commands: what a user asked for, independent of how they typed it.
+
+The text parser (`bot.parser`) builds these from a line; the Discord adapter builds them from
+typed slash-command options and the Slack adapter from a modal. Dates stay as the user's text
+(`when`) because reading them needs the user's timezone and the current time, which the
+service layer has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import Interviewer, RoundKind, Status, Step
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Add:
+    company: str
+    role: str
+    when: str
+    interviewers: tuple[Interviewer, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddForm:
+    """`add` with no arguments: platforms with forms open one; the console explains the form."""
+
+
+@dataclass(frozen=True)
+class LogRound:
+    number: int
+    when: str
+    kind: RoundKind = RoundKind.INTERVIEW
+    interviewers: tuple[Interviewer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListApplications:
+    pass
+
+
+@dataclass(frozen=True)
+class Show:
+    number: int
+
+
+@dataclass(frozen=True)
+class Today:
+    pass
+
+
+@dataclass(frozen=True)
+class Checklist:
+    number: int | None = None
+    step: Step | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    number: int
+
+
+@dataclass(frozen=True)
+class Review:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MarkSent:
+    number: int
+    next_when: str | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    number: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Snooze:
+    number: int
+    until: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    number: int
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    number: int
+    status: Status
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str | None = None
+    hour: str | None = None
+    quiet: str | None = None
+    weekends: bool | None = None
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(v is not None for v in (self.timezone, self.hour, self.quiet, self.weekends))
+
+
+@dataclass(frozen=True)
+class Export:
+    format: str = "csv"  # "csv" | "ics"
+
+
+@dataclass(frozen=True)
+class Delete:
+    number: int
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    pass
+
+
+Command = (
+    Help
+    | Add
+    | AddForm
+    | LogRound
+    | ListApplications
+    | Show
+    | Today
+    | Checklist
+    | Draft
+    | Review
+    | MarkSent
+    | Heard
+    | Snooze
+    | Skip
+    | SetStatus
+    | Settings
+    | Export
+    | Delete
+    | ForgetMe
+)

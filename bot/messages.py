@@ -1,0 +1,81 @@
+"""The platform-neutral message: what the core says, before any adapter renders it.
+
+Slack turns it into Block Kit, Discord into an embed with buttons, the console into text or
+JSON. `as_text` is the one plain-text rendering, used by the console and as every platform's
+fallback text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button. `id` is the action string the platform carries back (`fu:<verb>:<ref>`)."""
+
+    id: str
+    label: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mime_type: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str = ""
+    checklist: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    actions: tuple[Action, ...] = ()
+    footer: str = ""
+    private: bool = True
+    tone: Tone = Tone.INFO
+    attachment: Attachment | None = None
+    # Set when the command changed stored data, so adapters can refresh dashboards (App Home).
+    changed: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        return self.tone is Tone.ERROR
+
+    def as_text(self) -> str:
+        parts: list[str] = [self.title] if self.title else []
+        if self.body:
+            parts.append(self.body)
+        if self.checklist:
+            parts.append("\n".join(f"☐ {item}" for item in self.checklist))
+        if self.fields:
+            parts.append("\n".join(f"{f.label}: {f.value}" for f in self.fields))
+        if self.footer:
+            parts.append(self.footer)
+        if self.actions:
+            parts.append(" ".join(f"[{a.label}]" for a in self.actions))
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message on its way to someone: a reply, a direct message, or a channel post."""
+
+    message: Message
+    extra: dict[str, str] = field(default_factory=dict)

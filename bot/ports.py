@@ -1,0 +1,158 @@
+"""The ports: what the core needs from the outside world, as `Protocol`s.
+
+`storage/` implements the unit of work and repositories; each adapter implements a
+`Notifier`. The core is handed these and never builds them itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol
+
+from bot.domain import (
+    Application,
+    DeliverySettings,
+    Event,
+    Identity,
+    NewRound,
+    Nudge,
+    PlannedNudge,
+    Status,
+    TimezoneSource,
+    User,
+)
+from bot.messages import Message
+
+
+class UserRepository(Protocol):
+    async def get_or_create(self, identity: Identity, now: datetime) -> User:
+        """The user for this identity, created on first contact. A valid platform timezone hint
+        is taken on creation, and later too while the user has not chosen one themselves."""
+        ...
+
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def find(self, identity: Identity) -> User | None: ...
+
+    async def update_settings(
+        self, user_id: int, settings: DeliverySettings, source: TimezoneSource
+    ) -> User: ...
+
+    async def forget(self, user_id: int) -> None:
+        """Delete every row about the user: applications, rounds, events, nudges, the user."""
+        ...
+
+
+class ApplicationRepository(Protocol):
+    async def create(
+        self, user_id: int, company: str, role: str, first_round: NewRound, now: datetime
+    ) -> Application:
+        """Store a new application with its first round; numbers are per user, from 1."""
+        ...
+
+    async def get(self, application_id: int) -> Application | None: ...
+
+    async def get_by_number(self, user_id: int, number: int) -> Application | None: ...
+
+    async def list_for_user(self, user_id: int, *, active_only: bool = False) -> list[Application]: ...
+
+    async def add_round(self, application_id: int, new_round: NewRound, now: datetime) -> Application: ...
+
+    async def add_event(self, application_id: int, event: Event) -> Application:
+        """Append an event; a STATUS event also sets the application's status."""
+        ...
+
+    async def delete(self, application_id: int) -> None: ...
+
+
+class NudgeRepository(Protocol):
+    async def sync(
+        self, application: Application, planned: Sequence[PlannedNudge], now: datetime
+    ) -> None:
+        """Make the application's pending nudges match the plan: insert new keys, move changed
+        due times, delete pending nudges the plan no longer has. Keys already delivered or
+        failed are never inserted again. A new nudge whose due time has passed is due `now`."""
+        ...
+
+    async def for_application(self, application_id: int) -> list[Nudge]: ...
+
+    async def for_user(self, user_id: int) -> list[Nudge]: ...
+
+    async def get(self, nudge_id: int) -> Nudge | None: ...
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest time at which a pending nudge can be claimed, if any."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int
+    ) -> list[Nudge]:
+        """Atomically claim up to `limit` due nudges (pending and due, or claimed with an
+        expired lease) for `worker`, until `now + lease`. Never hands one nudge to two workers
+        whose leases overlap."""
+        ...
+
+    async def mark_delivered(self, nudge_id: int, claim_token: str, at: datetime, late: bool) -> bool:
+        """Record delivery; False if the claim was lost (lease expired and taken over)."""
+        ...
+
+    async def mark_retry(
+        self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
+    ) -> bool: ...
+
+    async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    users: UserRepository
+    applications: ApplicationRepository
+    nudges: NudgeRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed to deliver a message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying: rate limits, server errors, timeouts."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Not worth retrying: the user left, blocked the bot, the token was revoked."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Notifier(Protocol):
+    """Delivers a direct message to a user on one platform."""
+
+    async def send_direct(self, user: User, message: Message) -> None:
+        """Deliver, or raise TransientDeliveryError / PermanentDeliveryError."""
+        ...
