@@ -124,7 +124,7 @@ class Delete:
 
 @dataclass(frozen=True)
 class ForgetMe:
-    pass
+    confirmed: bool = False
 
 
 Command = (

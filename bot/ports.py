@@ -19,7 +19,6 @@ from bot.domain import (
     NewRound,
     Nudge,
     PlannedNudge,
-    Status,
     TimezoneSource,
     User,
 )
@@ -103,6 +102,12 @@ class NudgeRepository(Protocol):
     ) -> bool: ...
 
     async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool: ...
+
+    async def unreported_failures(self, user_id: int) -> list[Nudge]:
+        """Failed nudges the user has not been told about yet."""
+        ...
+
+    async def mark_failures_reported(self, user_id: int, at: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -1,0 +1,78 @@
+"""Every command's form, one example, and one line on what it does: the single source for
+`help`, for the error replies to malformed commands, and for the platforms' command menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    usage: str
+    example: str
+    summary: str
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("help", "help [command]", "help add", "What I do, and how to use each command."),
+    CommandInfo(
+        "add",
+        "add <company>; <role>; <when>[; <interviewer>[, <title>]]...",
+        "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe, Engineering Manager",
+        "Log a first interview. I plan your follow-ups and show when each is due.",
+    ),
+    CommandInfo(
+        "round",
+        "round <id>; <when>[; <kind>][; <interviewer>[, <title>]]...",
+        "round 1; next tuesday 14:00-15:30; hiring-manager; Sam Lee, Head of Data",
+        "Log a further round (kind: phone, interview, hiring-manager, panel, final). A round lasts an hour unless you give a range.",
+    ),
+    CommandInfo("list", "list", "list", "Your active applications and the next follow-up for each."),
+    CommandInfo("show", "show <id>", "show 1", "One application: rounds, people, follow-ups done and due, budget."),
+    CommandInfo("today", "today", "today", "What is due now or overdue, and what is coming this week."),
+    CommandInfo(
+        "checklist",
+        "checklist <id> | checklist <step>",
+        "checklist 1",
+        "The checklist for an application's current step, or for a step by name (thank-you, value-add, insight, close-loop, check-back).",
+    ),
+    CommandInfo("draft", "draft <id>", "draft 1", "An email draft for the current step, with the gaps you must fill marked ⟨like this⟩."),
+    CommandInfo(
+        "review",
+        "review <id> <draft text>",
+        "review 1 Hi Jane, thank you for your time today…",
+        "Check your draft against the step's checklist and list what is missing.",
+    ),
+    CommandInfo(
+        "sent",
+        "sent <id> [next <when>]",
+        "sent 1 next friday",
+        "Mark the current step sent; add the date they agreed you may follow up.",
+    ),
+    CommandInfo("heard", "heard <id> [note]", "heard 1 Jane asked for references", "The employer replied: this restores your follow-up budget."),
+    CommandInfo("snooze", "snooze <id> <duration or when>", "snooze 1 2d", "Move the current nudge (3h, 2d, 1w, or a date)."),
+    CommandInfo("skip", "skip <id>", "skip 1", "Skip the current step and move on to the next."),
+    CommandInfo(
+        "status",
+        "status <id> <active|offer|rejected|withdrawn>",
+        "status 1 rejected",
+        "Record the outcome. After a rejection I plan a gracious close-the-loop email.",
+    ),
+    CommandInfo(
+        "settings",
+        "settings [tz <zone>] [hour <HH:MM>] [quiet <HH:MM>-<HH:MM>] [weekends on|off]",
+        "settings tz Europe/Berlin hour 08:30 quiet 21:00-07:30 weekends off",
+        "Show or change when nudges reach you.",
+    ),
+    CommandInfo("export", "export [csv|ics]", "export ics", "Your data as CSV, or your due follow-ups as a calendar file."),
+    CommandInfo("delete", "delete <id>", "delete 1", "Delete one application and its nudges."),
+    CommandInfo("forget-me", "forget-me", "forget-me", "Delete everything I store about you (I ask you to confirm)."),
+)
+
+BY_NAME: dict[str, CommandInfo] = {c.name: c for c in COMMANDS}
+ALIASES = {"forgetme": "forget-me", "forget": "forget-me", "ls": "list", "?": "help"}
+
+
+def info(name: str) -> CommandInfo:
+    return BY_NAME[name]

@@ -1,0 +1,178 @@
+"""Delivering due nudges: claim them from the schedule, render, send, record.
+
+The database is the schedule. A dispatcher claims due nudges with a lease (so several
+processes can share one database, and a crashed one's claims come back after the lease),
+renders each nudge from the application's current state, hands it to the platform's
+notifier, and records the outcome: delivered (marked late if it was due long ago), retried
+with exponential backoff and jitter on a transient error, or failed with the reason on a
+permanent one. What wakes the dispatcher is the scheduler's business (`adapters/scheduler.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.domain import Application, Nudge, User
+from bot.messages import Message
+from bot.method import plan
+from bot.nudges import is_late, nudge_message
+from bot.ports import Notifier, PermanentDeliveryError, TransientDeliveryError, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base: timedelta = timedelta(seconds=5)
+    cap: timedelta = timedelta(minutes=30)
+
+    def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
+        """Exponential backoff with jitter; a platform's Retry-After is honoured as a floor."""
+        exponential = min(self.cap.total_seconds(), self.base.total_seconds() * 2 ** max(0, attempts - 1))
+        jittered = exponential * (0.5 + rng.random() / 2)
+        return timedelta(seconds=max(jittered, retry_after or 0.0))
+
+
+@dataclass
+class DispatchReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost: int = 0  # claims taken over by another process before we could record them
+    late: int = 0
+    delivered_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: DispatchReport) -> None:
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.failed += other.failed
+        self.lost += other.lost
+        self.late += other.late
+        self.delivered_ids.extend(other.delivered_ids)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    nudge: Nudge
+    delivered: bool = False
+    late: bool = False
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        notifiers: Mapping[str, Notifier],
+        *,
+        worker_id: str,
+        lease: timedelta = timedelta(minutes=5),
+        batch_size: int = 200,
+        concurrency: int = 32,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._notifiers = notifiers
+        self.worker_id = worker_id
+        self._lease = lease
+        self._batch_size = batch_size
+        self._limit = asyncio.Semaphore(concurrency)
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._uow_factory() as uow:
+            return await uow.nudges.next_due_at()
+
+    async def run_once(self, max_batches: int = 1000) -> DispatchReport:
+        """Deliver everything due now (in batches), then return what happened."""
+        report = DispatchReport()
+        for _ in range(max_batches):
+            now = self._clock.now()
+            async with self._uow_factory() as uow:
+                claimed = await uow.nudges.claim_due(now, self.worker_id, self._lease, self._batch_size)
+                await uow.commit()
+            if not claimed:
+                break
+            report.add(await self._deliver_batch(claimed))
+        return report
+
+    async def _deliver_batch(self, claimed: list[Nudge]) -> DispatchReport:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            apps: dict[int, Application | None] = {}
+            users: dict[int, User | None] = {}
+            for nudge in claimed:
+                if nudge.application_id not in apps:
+                    apps[nudge.application_id] = await uow.applications.get(nudge.application_id)
+                if nudge.user_id not in users:
+                    users[nudge.user_id] = await uow.users.get(nudge.user_id)
+        outcomes = await asyncio.gather(
+            *(self._deliver(n, apps.get(n.application_id), users.get(n.user_id), now) for n in claimed)
+        )
+        return await self._record(outcomes)
+
+    async def _deliver(self, nudge: Nudge, app: Application | None, user: User | None, now: datetime) -> _Outcome:
+        if app is None or user is None:
+            return _Outcome(nudge, error="the application or user was deleted")
+        notifier = self._notifiers.get(user.platform)
+        if notifier is None:
+            return _Outcome(nudge, retry_at=now + self._retry.delay(nudge.attempts + 1, None, self._rng), error=f"{user.platform} is not connected")
+        message = self.render(nudge, app, user, now)
+        async with self._limit:
+            try:
+                await notifier.send_direct(user, message)
+            except PermanentDeliveryError as refusal:
+                return _Outcome(nudge, error=refusal.reason)
+            except TransientDeliveryError as hiccup:
+                return self._retry_or_give_up(nudge, now, hiccup.reason, hiccup.retry_after)
+            except Exception as unexpected:  # a notifier bug must not lose the nudge
+                log.exception("nudge %s: unexpected delivery error", nudge.id)
+                return self._retry_or_give_up(nudge, now, f"unexpected error: {type(unexpected).__name__}", None)
+        return _Outcome(nudge, delivered=True, late=is_late(nudge, now))
+
+    @staticmethod
+    def render(nudge: Nudge, app: Application, user: User, now: datetime) -> Message:
+        return nudge_message(nudge, app, plan(app, user.settings, now), user.settings, now)
+
+    def _retry_or_give_up(self, nudge: Nudge, now: datetime, reason: str, retry_after: float | None) -> _Outcome:
+        attempts = nudge.attempts + 1
+        if attempts >= self._retry.max_attempts:
+            return _Outcome(nudge, error=f"gave up after {attempts} attempts: {reason}")
+        return _Outcome(nudge, retry_at=now + self._retry.delay(attempts, retry_after, self._rng), error=reason)
+
+    async def _record(self, outcomes: list[_Outcome]) -> DispatchReport:
+        report = DispatchReport()
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            for outcome in outcomes:
+                nudge, token = outcome.nudge, outcome.nudge.claim_token or ""
+                if outcome.delivered:
+                    kept = await uow.nudges.mark_delivered(nudge.id, token, now, outcome.late)
+                    if kept:
+                        report.delivered += 1
+                        report.late += outcome.late
+                        report.delivered_ids.append(nudge.id)
+                        log.info("nudge delivered", extra={"nudge_id": nudge.id, "late": outcome.late})
+                elif outcome.retry_at is not None:
+                    kept = await uow.nudges.mark_retry(nudge.id, token, outcome.retry_at, outcome.error or "")
+                    report.retried += kept
+                    log.warning("nudge %s will be retried: %s", nudge.id, outcome.error)
+                else:
+                    kept = await uow.nudges.mark_failed(nudge.id, token, now, outcome.error or "unknown error")
+                    report.failed += kept
+                    log.warning("nudge %s failed: %s", nudge.id, outcome.error)
+                report.lost += not kept
+            await uow.commit()
+        return report

@@ -1,0 +1,13 @@
+"""The one error the core shows to users: bad input, with the right form and an example."""
+
+from __future__ import annotations
+
+
+class BadInput(Exception):
+    """The user's text can't be used. Nothing has been stored when this is raised."""
+
+    def __init__(self, problem: str, usage: str | None = None, example: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.usage = usage
+        self.example = example

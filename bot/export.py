@@ -1,0 +1,84 @@
+"""The user's data as CSV, and their due follow-ups as an iCalendar file.
+
+CSV comes from the standard library; the calendar is built with `icalendar`, a well-kept
+RFC 5545 implementation, so escaping, folding and UTC stamps are right without hand-written
+calendar code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from bot import views
+from bot.content import guide
+from bot.domain import Application, DeliverySettings, NudgeKind, Plan
+
+CSV_COLUMNS = (
+    "id",
+    "company",
+    "role",
+    "status",
+    "rounds",
+    "first_interview",
+    "latest_round",
+    "interviewers",
+    "current_step",
+    "next_follow_up",
+    "budget_left",
+    "history",
+)
+EVENT_LENGTH = timedelta(minutes=30)
+
+
+def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    tz = settings.zone
+    for app, plan in apps:
+        upcoming = views.next_nudge(plan)
+        writer.writerow(
+            (
+                app.number,
+                app.company,
+                app.role,
+                app.status.value,
+                len(app.rounds),
+                app.rounds[0].starts_at.astimezone(tz).isoformat() if app.rounds else "",
+                app.rounds[-1].starts_at.astimezone(tz).isoformat() if app.rounds else "",
+                "; ".join(str(p) for p in app.interviewers),
+                plan.current_step.value if plan.current_step else "",
+                f"{upcoming[0]} {upcoming[1].astimezone(tz).isoformat()}" if upcoming else "",
+                plan.budget_left,
+                " | ".join(views.history_lines(app, settings)),
+            )
+        )
+    return out.getvalue()
+
+
+def to_ics(apps: Sequence[tuple[Application, Plan]], stamp: datetime, owner_ref: str) -> str:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Followup//interview follow-ups//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Follow-ups")
+    for app, plan in apps:
+        for nudge in plan.nudges:
+            if nudge.kind is NudgeKind.SILENCE_CHECK:
+                summary = f"Still silent? {app.company} — {app.role}"
+            else:
+                summary = f"{views.step_title(nudge.step, app, plan).capitalize()} email: {app.company} — {app.role}"
+            g = guide(nudge.step, after_rejection=views.after_rejection(plan), no_agreed_date=nudge.no_agreed_date)
+            event = Event()
+            event.add("uid", f"{owner_ref}-{app.id}-{nudge.key}@followup")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", nudge.due_at)
+            event.add("dtend", nudge.due_at + EVENT_LENGTH)
+            event.add("summary", summary)
+            event.add("description", g.purpose + "\n" + "\n".join(f"- {item}" for item in g.checklist))
+            calendar.add_component(event)
+    return calendar.to_ical().decode("utf-8")

@@ -1,0 +1,109 @@
+"""Handlers about the user rather than one application: help, settings, export, forget-me."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import time
+
+from bot import commands as c
+from bot import export as exporting
+from bot.actions import Verb, action
+from bot.catalogue import BY_NAME, COMMANDS
+from bot.dates import read_clock, zone
+from bot.domain import DeliverySettings, TimezoneSource
+from bot.errors import BadInput
+from bot.handlers.context import Context
+from bot.messages import Attachment, Field, Message, Tone
+
+METHOD_SUMMARY = """Every follow-up must add something, never a bare "just checking in":
+  thank-you   after every round, within a day: thank them and ask when you may follow up
+  value-add   on the date they agreed: what the interview missed, with numbers, easy to forward
+  insight     after the hiring-manager round: industry knowledge a senior reader would value
+  close-loop  after a no, or 6 weeks of silence: gracious, and leaves the door open
+  check-back  90 days after a no: new hires often don't work out, so offer yourself
+Silence earns fewer follow-ups: two without a reply, then wait. A reply restores them."""
+
+
+def help_message(cmd: c.Help, ctx: Context | None = None) -> Message:
+    if cmd.topic:
+        spec = BY_NAME.get(cmd.topic)
+        if spec is None:
+            raise BadInput(f"There is no command “{cmd.topic[:30]}”.", "help [command]", "help add")
+        return Message(title=f"help {spec.name}", body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}")
+    lines = [f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in COMMANDS]
+    return Message(
+        title="Followup — your interview follow-up coach",
+        body=f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n" + "\n".join(lines),
+    )
+
+
+def _quiet(text: str) -> tuple[time, time]:
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise BadInput(f"“{text[:20]}” is not a range of hours.", BY_NAME["settings"].usage, "settings quiet 21:00-07:30")
+    return read_clock(start), read_clock(end)
+
+
+def _settings_fields(s: DeliverySettings) -> tuple[Field, ...]:
+    quiet = "off" if s.quiet_start == s.quiet_end else f"{s.quiet_start:%H:%M}–{s.quiet_end:%H:%M}"
+    return (
+        Field("Timezone", s.timezone),
+        Field("Nudge hour", f"{s.nudge_hour:%H:%M}"),
+        Field("Quiet hours", quiet),
+        Field("Weekends", "on" if s.weekends else "off (weekend nudges move to Monday)"),
+    )
+
+
+async def settings(cmd: c.Settings, ctx: Context) -> Message:
+    if not cmd.changes_anything:
+        return Message(title="Your delivery settings", fields=_settings_fields(ctx.settings), footer=f"Change them: {BY_NAME['settings'].example}")
+    new = ctx.settings
+    source = ctx.user.timezone_source
+    if cmd.timezone is not None:
+        new, source = replace(new, timezone=zone(cmd.timezone).key), TimezoneSource.USER
+    if cmd.hour is not None:
+        new = replace(new, nudge_hour=read_clock(cmd.hour))
+    if cmd.quiet is not None:
+        start, end = _quiet(cmd.quiet)
+        new = replace(new, quiet_start=start, quiet_end=end)
+    if cmd.weekends is not None:
+        new = replace(new, weekends=cmd.weekends)
+    ctx.user = await ctx.uow.users.update_settings(ctx.user.id, new, source)
+    for app in await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False):
+        await ctx.replan(app)
+    return Message(
+        title="Settings saved",
+        body="Every planned nudge has moved to fit.",
+        fields=_settings_fields(ctx.user.settings),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
+
+
+async def export(cmd: c.Export, ctx: Context) -> Message:
+    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    planned = [(app, ctx.plan(app)) for app in apps]
+    if cmd.format == "ics":
+        content = exporting.to_ics(planned, ctx.now, f"u{ctx.user.id}")
+        count = sum(len(p.nudges) for _, p in planned)
+        attachment = Attachment("followups.ics", "text/calendar", content)
+        title = f"Your {count} planned follow-up{'s' if count != 1 else ''} as a calendar file"
+    else:
+        content = exporting.to_csv(planned, ctx.settings)
+        attachment = Attachment("followup.csv", "text/csv", content)
+        title = f"Your {len(apps)} application{'s' if len(apps) != 1 else ''} as CSV"
+    return Message(title=title, body="Open it in a spreadsheet or calendar app.", attachment=attachment)
+
+
+def forget_me(cmd: c.ForgetMe, ctx: Context) -> Message:
+    return Message(
+        title="Delete everything I store about you?",
+        body="Every application, round, note and planned nudge will be gone for good. This can't be undone.",
+        actions=(action(Verb.FORGET, ctx.user.id), action(Verb.FORGET_CANCEL, ctx.user.id)),
+        tone=Tone.WARNING,
+    )
+
+
+async def forget_confirmed(ctx: Context) -> Message:
+    await ctx.uow.users.forget(ctx.user.id)
+    return Message(title="Done: I have deleted everything about you.", body="If you come back, you start fresh.", tone=Tone.SUCCESS, changed=True)

@@ -1,0 +1,142 @@
+"""Handlers that create, show, change and delete applications."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot import commands as c
+from bot import formatting, views
+from bot.catalogue import BY_NAME
+from bot.domain import Application, Event, EventKind, RoundKind, Status
+from bot.errors import BadInput
+from bot.handlers.context import Context
+from bot.handlers.rounds import read_round
+from bot.messages import Field, Message, Tone
+from bot.method import current_cycle, next_rejection_cycle
+
+
+def _plan_body(app: Application, ctx: Context, lead: str) -> str:
+    outline = views.plan_outline(app, ctx.plan(app), ctx.settings, ctx.now)
+    lines = [lead] if lead else []
+    if outline:
+        lines.append("Plan")
+        lines.extend(f"  {line}" for line in outline)
+    return "\n".join(lines)
+
+
+def _round_sentence(app: Application, ctx: Context, note: str) -> str:
+    rnd = app.rounds[-1]
+    who = ", ".join(str(p) for p in rnd.interviewers)
+    label = "interview" if rnd.kind.value == "interview" else f"{rnd.kind} round"
+    sentence = f"{label[0].upper()}{label[1:]} {formatting.absolute(rnd.starts_at, ctx.settings)}"
+    sentence += f" with {who}." if who else " (add interviewers' names next time: the thank-you goes to each of them)."
+    return f"{sentence}\n{note}" if note else sentence
+
+
+async def add(cmd: c.Add, ctx: Context) -> Message:
+    new_round, note = read_round(cmd.when, RoundKind.INTERVIEW, cmd.interviewers, ctx, "add")
+    app = await ctx.uow.applications.create(ctx.user.id, cmd.company, cmd.role, new_round, ctx.now)
+    await ctx.replan(app)
+    return Message(
+        title=app.label,
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, note)),
+        actions=views.step_actions(app),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
+
+
+def add_form(_: c.AddForm, ctx: Context) -> Message:
+    spec = BY_NAME["add"]
+    return Message(
+        title="Log an interview",
+        body=f"Give me the company, the role and when, separated by “;” (interviewers optional).\nForm: {spec.usage}\nExample: {spec.example}",
+    )
+
+
+async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
+    app = await ctx.application(cmd.number, "round")
+    if app.status is not Status.ACTIVE:
+        spec = BY_NAME["round"]
+        raise BadInput(
+            f"#{app.number} is marked {app.status}. Reopen it first with `status {app.number} active`.",
+            spec.usage,
+            spec.example,
+        )
+    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
+    app = await ctx.uow.applications.add_round(app.id, new_round, ctx.now)
+    await ctx.replan(app)
+    return Message(
+        title=f"{app.label}: round {app.rounds[-1].seq} logged",
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, note)),
+        actions=views.step_actions(app),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
+
+
+async def list_applications(_: c.ListApplications, ctx: Context) -> Message:
+    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=True)
+    if not apps:
+        return Message(
+            title="No active applications",
+            body=f"Log your first interview:\n{BY_NAME['add'].example}",
+        )
+    lines = [views.application_summary(app, ctx.plan(app), ctx.settings, ctx.now) for app in apps]
+    return Message(title=f"Your applications ({len(apps)} active)", body="\n".join(lines))
+
+
+async def show(cmd: c.Show, ctx: Context) -> Message:
+    app = await ctx.application(cmd.number, "show")
+    plan = ctx.plan(app)
+    nudges = await ctx.uow.nudges.for_application(app.id)
+    sections = ["\n".join(views.round_line(app, ctx.settings))]
+    history = views.history_lines(app, ctx.settings)
+    if history:
+        sections.append("Done\n" + "\n".join(f"  {line}" for line in history))
+    outline = views.plan_outline(app, plan, ctx.settings, ctx.now)
+    if outline:
+        sections.append("Due and planned\n" + "\n".join(f"  {line}" for line in outline))
+    failures = views.failed(nudges)
+    if failures:
+        sections.append("Delivery problems\n" + "\n".join(f"  {views.failure_line(n, ctx.settings)}" for n in failures))
+    stage = views.step_title(plan.current_step, app, plan) if plan.current_step else "—"
+    return Message(
+        title=app.label,
+        body="\n\n".join(sections),
+        fields=(
+            Field("Status", app.status.value),
+            Field("Current step", stage),
+            Field("Budget", views.budget_line(app, plan)),
+        ),
+        actions=views.step_actions(app) if plan.current_step else (),
+    )
+
+
+async def delete(cmd: c.Delete, ctx: Context) -> Message:
+    app = await ctx.application(cmd.number, "delete")
+    await ctx.uow.applications.delete(app.id)
+    return Message(title=f"Deleted {app.label}", body="Its rounds, history and nudges are gone.", tone=Tone.SUCCESS, changed=True)
+
+
+async def set_status(cmd: c.SetStatus, ctx: Context) -> Message:
+    app = await ctx.application(cmd.number, "status")
+    if app.status is cmd.status:
+        return Message(title=f"{app.label} is already {app.status}.", body=views.budget_line(app, ctx.plan(app)))
+    cycle = next_rejection_cycle(app) if cmd.status is Status.REJECTED else (current_cycle(replace(app, status=Status.ACTIVE)) or "r0")
+    event = Event(kind=EventKind.STATUS, at=ctx.now, cycle=cycle, status=cmd.status)
+    app = await ctx.uow.applications.add_event(app.id, event)
+    await ctx.replan(app)
+    leads = {
+        Status.OFFER: "Congratulations on the offer! I've stopped every follow-up for it.",
+        Status.WITHDRAWN: "Withdrawn: I've stopped every follow-up for it.",
+        Status.REJECTED: "Sorry to hear it. A gracious note now keeps the door open: roles reopen more often than you'd think.",
+        Status.ACTIVE: "Back to active: follow-ups are planned again.",
+    }
+    return Message(
+        title=f"{app.label}: {cmd.status}",
+        body=_plan_body(app, ctx, leads[cmd.status]),
+        actions=views.step_actions(app) if ctx.plan(app).current_step else (),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
