@@ -170,7 +170,14 @@ async def review(cmd: c.Review, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "review")
     plan = ctx.plan(app)
     step = _current(app, plan, "review")
-    result = review_draft(step, cmd.text, after_rejection=views.after_rejection(plan))
+    result = review_draft(
+        step,
+        cmd.text,
+        after_rejection=views.after_rejection(plan),
+        hiring_manager=views.is_hiring_manager_thank_you(app, plan),
+        company=app.company,
+        role=app.role,
+    )
     missing = result.missing
     good = [f"✓ {f.label}" for f in result.findings if f.ok]
     title = "Looks ready to send" if not missing else f"{len(missing)} thing{'s' if len(missing) != 1 else ''} to fix"
