@@ -1,0 +1,198 @@
+"""`SqlApplicationRepository`: applications with their rounds, interviewers and events.
+
+An application is always loaded whole (rounds by seq, interviewers by position, events in the
+order they were added) with `selectinload`; numbers are handed out per user from a counter on
+the user row, so they are never reused, even after a delete.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
+
+from bot.domain import (
+    Application,
+    Event,
+    EventKind,
+    Interviewer,
+    NewRound,
+    Round,
+    RoundKind,
+    Status,
+    Step,
+)
+from storage.columns import as_utc, as_utc_or_none
+from storage.models import ApplicationRow, EventRow, InterviewerRow, RoundRow, UserRow
+
+
+class SqlApplicationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(
+        self, user_id: int, company: str, role: str, first_round: NewRound, now: datetime
+    ) -> Application:
+        """Store a new application with its first round; numbers are per user, from 1."""
+        counter = (
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(next_number=UserRow.next_number + 1)
+            .returning(UserRow.next_number)
+            .execution_options(synchronize_session=False)
+        )
+        next_number = (await self._session.execute(counter)).scalar_one_or_none()
+        if next_number is None:
+            raise LookupError(f"no user with id {user_id}")
+        row = ApplicationRow(
+            user_id=user_id,
+            number=next_number - 1,
+            company=company,
+            role=role,
+            status=Status.ACTIVE.value,
+            created_at=now,
+            updated_at=now,
+            rounds=[_round_row(1, first_round)],
+            events=[],
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return application_from_row(row)
+
+    async def get(self, application_id: int) -> Application | None:
+        row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
+        return application_from_row(row) if row else None
+
+    async def get_by_number(self, user_id: int, number: int) -> Application | None:
+        row = await self._load_one(
+            _loaded().where(ApplicationRow.user_id == user_id, ApplicationRow.number == number)
+        )
+        return application_from_row(row) if row else None
+
+    async def list_for_user(self, user_id: int, *, active_only: bool = False) -> list[Application]:
+        stmt = _loaded().where(ApplicationRow.user_id == user_id).order_by(ApplicationRow.number)
+        if active_only:
+            stmt = stmt.where(ApplicationRow.status == Status.ACTIVE.value)
+        rows = (await self._session.execute(stmt)).scalars().all()
+        return [application_from_row(row) for row in rows]
+
+    async def add_round(
+        self, application_id: int, new_round: NewRound, now: datetime
+    ) -> Application:
+        row = await self._load_for_update(application_id)
+        seq = max((r.seq for r in row.rounds), default=0) + 1
+        row.rounds.append(_round_row(seq, new_round))
+        row.updated_at = now
+        await self._session.flush()
+        return application_from_row(row)
+
+    async def add_event(self, application_id: int, event: Event) -> Application:
+        """Append an event; a STATUS event also sets the application's status."""
+        row = await self._load_for_update(application_id)
+        seq = max((e.seq for e in row.events), default=0) + 1
+        row.events.append(
+            EventRow(
+                seq=seq,
+                kind=EventKind(event.kind).value,
+                at=event.at,
+                cycle=event.cycle,
+                step=event.step.value if event.step else None,
+                agreed_date=event.agreed_date,
+                until=event.until,
+                status=event.status.value if event.status else None,
+                note=event.note,
+            )
+        )
+        if event.kind == EventKind.STATUS and event.status is not None:
+            row.status = Status(event.status).value
+        row.updated_at = max(row.updated_at, event.at)
+        await self._session.flush()
+        return application_from_row(row)
+
+    async def delete(self, application_id: int) -> None:
+        """Delete the application; the database cascades to rounds, interviewers, events and
+        nudges."""
+        await self._session.execute(
+            delete(ApplicationRow).where(ApplicationRow.id == application_id)
+        )
+
+    async def _load_one(self, stmt: Select[ApplicationRow]) -> ApplicationRow | None:
+        return (await self._session.execute(stmt)).scalar_one_or_none()
+
+    async def _load_for_update(self, application_id: int) -> ApplicationRow:
+        # Lock the row first (PostgreSQL; SQLite transactions already hold the write lock) so
+        # two processes can't hand out the same round or event number.
+        lock = (
+            select(ApplicationRow.id).where(ApplicationRow.id == application_id).with_for_update()
+        )
+        if (await self._session.execute(lock)).scalar_one_or_none() is None:
+            raise LookupError(f"no application with id {application_id}")
+        row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
+        if row is None:
+            raise LookupError(f"no application with id {application_id}")
+        return row
+
+
+def _loaded() -> Select[ApplicationRow]:
+    return (
+        select(ApplicationRow)
+        .options(
+            selectinload(ApplicationRow.rounds).selectinload(RoundRow.interviewers),
+            selectinload(ApplicationRow.events),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def _round_row(seq: int, new_round: NewRound) -> RoundRow:
+    return RoundRow(
+        seq=seq,
+        kind=RoundKind(new_round.kind).value,
+        starts_at=new_round.starts_at,
+        ends_at=new_round.ends_at,
+        interviewers=[
+            InterviewerRow(position=position, name=person.name, title=person.title)
+            for position, person in enumerate(new_round.interviewers)
+        ],
+    )
+
+
+def application_from_row(row: ApplicationRow) -> Application:
+    return Application(
+        id=row.id,
+        user_id=row.user_id,
+        number=row.number,
+        company=row.company,
+        role=row.role,
+        status=Status(row.status),
+        created_at=as_utc(row.created_at),
+        rounds=tuple(
+            Round(
+                seq=r.seq,
+                kind=RoundKind(r.kind),
+                starts_at=as_utc(r.starts_at),
+                ends_at=as_utc(r.ends_at),
+                interviewers=tuple(
+                    Interviewer(name=i.name, title=i.title)
+                    for i in sorted(r.interviewers, key=lambda i: i.position)
+                ),
+            )
+            for r in sorted(row.rounds, key=lambda r: r.seq)
+        ),
+        events=tuple(
+            Event(
+                kind=EventKind(e.kind),
+                at=as_utc(e.at),
+                cycle=e.cycle,
+                step=Step(e.step) if e.step else None,
+                agreed_date=e.agreed_date,
+                until=as_utc_or_none(e.until),
+                status=Status(e.status) if e.status else None,
+                note=e.note,
+            )
+            for e in sorted(row.events, key=lambda e: e.seq)
+        ),
+    )

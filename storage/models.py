@@ -1,0 +1,169 @@
+"""The tables, as SQLAlchemy 2 typed declarative models.
+
+One `metadata` with a naming convention, so constraint names are stable across backends and
+migrations. Enum-like domain values are stored as their string values; instants as naive UTC
+through `UtcDateTime`. Child rows are deleted by the database (`ON DELETE CASCADE`).
+Relationships raise on lazy load: repositories load what they need with `selectinload`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.columns import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map = {datetime: UtcDateTime()}
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone_source: Mapped[str] = mapped_column(String(16), default="default")
+    nudge_hour: Mapped[time] = mapped_column(Time)
+    quiet_start: Mapped[time] = mapped_column(Time)
+    quiet_end: Mapped[time] = mapped_column(Time)
+    weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+    failures_reported_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "number"),
+        Index("ix_applications_user_id_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    company: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    rounds: Mapped[list[RoundRow]] = relationship(
+        order_by="RoundRow.seq",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+    events: Mapped[list[EventRow]] = relationship(
+        order_by="EventRow.seq",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class RoundRow(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    interviewers: Mapped[list[InterviewerRow]] = relationship(
+        order_by="InterviewerRow.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class InterviewerRow(Base):
+    __tablename__ = "interviewers"
+    __table_args__ = (UniqueConstraint("round_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    cycle: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str | None] = mapped_column(String(32))
+    agreed_date: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class NudgeRow(Base):
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("application_id", "key"),
+        Index("ix_nudges_state_due_at", "state", "due_at"),
+        Index("ix_nudges_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    step: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    send_by: Mapped[datetime | None]
+    no_agreed_date: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    lease_until: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

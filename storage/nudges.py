@@ -1,0 +1,277 @@
+"""`SqlNudgeRepository`: the schedule. Every nudge is a row with its due time and state.
+
+Delivery is claim-based: `claim_due` atomically moves due rows to `claimed` with a fresh
+token and a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite every transaction holds
+the write lock, see `storage.engine`), and only the holder of the token can mark the nudge
+delivered, retried or failed. A sender that dies loses its claims when the lease runs out.
+
+Rows are read and written with Core statements on the table (no ORM identity map), so a row
+is never served stale from the session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
+from storage.columns import as_utc, as_utc_or_none
+from storage.models import NudgeRow, UserRow
+from storage.sql import dialect_name, insert_or_ignore
+
+NUDGES = cast(Table, NudgeRow.__table__)
+USERS = cast(Table, UserRow.__table__)
+
+_PENDING = NudgeState.PENDING.value
+_CLAIMED = NudgeState.CLAIMED.value
+_SENT = NudgeState.SENT.value
+_FAILED = NudgeState.FAILED.value
+
+
+class SqlNudgeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def sync(
+        self, application: Application, planned: Sequence[PlannedNudge], now: datetime
+    ) -> None:
+        """Make the application's pending nudges match the plan: insert new keys, update changed
+        pending ones, delete pending ones the plan dropped. Claimed, sent and failed rows are left
+        alone, so their keys are never inserted again. A due time in the past becomes `now` for a
+        new nudge; a pending one keeps its due time if that is earlier still."""
+        t = NUDGES
+        rows = (
+            await self._session.execute(select(t).where(t.c.application_id == application.id))
+        ).all()
+        existing = {row.key: row for row in rows}
+        wanted = {p.key: p for p in planned}
+
+        stale = [row.id for row in rows if row.state == _PENDING and row.key not in wanted]
+        if stale:
+            await self._session.execute(delete(t).where(t.c.id.in_(stale), t.c.state == _PENDING))
+
+        new: list[dict[str, Any]] = []
+        for key, plan in wanted.items():
+            row = existing.get(key)
+            if row is None:
+                new.append(
+                    {
+                        "application_id": application.id,
+                        "user_id": application.user_id,
+                        "key": key,
+                        "step": Step(plan.step).value,
+                        "kind": NudgeKind(plan.kind).value,
+                        "cycle": plan.cycle,
+                        "due_at": max(plan.due_at, now),
+                        "send_by": plan.send_by,
+                        "no_agreed_date": plan.no_agreed_date,
+                        "state": _PENDING,
+                        "attempts": 0,
+                        "late": False,
+                    }
+                )
+                continue
+            if row.state != _PENDING:
+                continue
+            # A planned time in the past makes the nudge due now at the latest; one that is
+            # already overdue keeps its own due time, so it is still reported as late.
+            due_at = plan.due_at if plan.due_at >= now else min(as_utc(row.due_at), now)
+            if _changed(row, plan, due_at):
+                await self._session.execute(
+                    update(t)
+                    .where(t.c.id == row.id, t.c.state == _PENDING)
+                    .values(
+                        step=Step(plan.step).value,
+                        kind=NudgeKind(plan.kind).value,
+                        cycle=plan.cycle,
+                        due_at=due_at,
+                        send_by=plan.send_by,
+                        no_agreed_date=plan.no_agreed_date,
+                    )
+                )
+        if new:
+            await self._session.execute(
+                insert_or_ignore(self._session, t, ["application_id", "key"]), new
+            )
+
+    async def for_application(self, application_id: int) -> list[Nudge]:
+        return await self._select(NUDGES.c.application_id == application_id)
+
+    async def for_user(self, user_id: int) -> list[Nudge]:
+        return await self._select(NUDGES.c.user_id == user_id)
+
+    async def get(self, nudge_id: int) -> Nudge | None:
+        found = await self._select(NUDGES.c.id == nudge_id)
+        return found[0] if found else None
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
+        time, or a claimed one's lease end."""
+        t = NUDGES
+        ready_at = case(
+            (and_(t.c.retry_at.is_not(None), t.c.retry_at > t.c.due_at), t.c.retry_at),
+            else_=t.c.due_at,
+        )
+        pending = (
+            await self._session.execute(select(func.min(ready_at)).where(t.c.state == _PENDING))
+        ).scalar_one_or_none()
+        leased = (
+            await self._session.execute(
+                select(func.min(t.c.lease_until)).where(t.c.state == _CLAIMED)
+            )
+        ).scalar_one_or_none()
+        times = [as_utc(x) for x in (pending, leased) if x is not None]
+        return min(times) if times else None
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int
+    ) -> list[Nudge]:
+        """Atomically claim up to `limit` due nudges (earliest first): pending ones whose due
+        and retry times have come, and claimed ones whose lease ran out. Each claim gets a new
+        token, carried by the returned nudges."""
+        if limit <= 0:
+            return []
+        t = NUDGES
+        claimable = or_(
+            and_(
+                t.c.state == _PENDING,
+                t.c.due_at <= now,
+                or_(t.c.retry_at.is_(None), t.c.retry_at <= now),
+            ),
+            and_(t.c.state == _CLAIMED, t.c.lease_until < now),
+        )
+        due = select(t.c.id).where(claimable).order_by(t.c.due_at, t.c.id).limit(limit)
+        if dialect_name(self._session) == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(t)
+            .where(t.c.id.in_(due.scalar_subquery()))
+            .values(
+                state=_CLAIMED,
+                claim_token=uuid.uuid4().hex,
+                claimed_by=worker[:255],
+                lease_until=now + lease,
+            )
+            .returning(*t.c)
+        )
+        rows = (await self._session.execute(stmt)).all()
+        return sorted((nudge_from_row(row) for row in rows), key=lambda n: (n.due_at, n.id))
+
+    async def mark_delivered(
+        self, nudge_id: int, claim_token: str, at: datetime, late: bool
+    ) -> bool:
+        """Record delivery; False if the claim was lost (lease expired and taken over)."""
+        return await self._finish(
+            nudge_id,
+            claim_token,
+            {
+                "state": _SENT,
+                "delivered_at": at,
+                "late": late,
+                "lease_until": None,
+            },
+        )
+
+    async def mark_retry(
+        self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
+    ) -> bool:
+        """Back to pending, to be claimed again from `retry_at`; counts the attempt."""
+        return await self._finish(
+            nudge_id,
+            claim_token,
+            {
+                "state": _PENDING,
+                "retry_at": retry_at,
+                "attempts": NUDGES.c.attempts + 1,
+                "last_error": error,
+                "claim_token": None,
+                "claimed_by": None,
+                "lease_until": None,
+            },
+        )
+
+    async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool:
+        """Give up on the nudge; it stays as a failed row (and is reported to the user once)."""
+        return await self._finish(
+            nudge_id,
+            claim_token,
+            {
+                "state": _FAILED,
+                "failed_at": at,
+                "attempts": NUDGES.c.attempts + 1,
+                "last_error": error,
+                "lease_until": None,
+            },
+        )
+
+    async def unreported_failures(self, user_id: int) -> list[Nudge]:
+        """The user's failed nudges that failed after failures were last reported to them."""
+        t, u = NUDGES, USERS
+        stmt = (
+            select(t)
+            .join(u, u.c.id == t.c.user_id)
+            .where(
+                t.c.user_id == user_id,
+                t.c.state == _FAILED,
+                or_(u.c.failures_reported_at.is_(None), t.c.failed_at > u.c.failures_reported_at),
+            )
+            .order_by(t.c.failed_at, t.c.id)
+        )
+        return [nudge_from_row(row) for row in (await self._session.execute(stmt)).all()]
+
+    async def mark_failures_reported(self, user_id: int, at: datetime) -> None:
+        await self._session.execute(
+            update(USERS).where(USERS.c.id == user_id).values(failures_reported_at=at)
+        )
+
+    async def _select(self, where: Any) -> list[Nudge]:
+        stmt = select(NUDGES).where(where).order_by(NUDGES.c.due_at, NUDGES.c.id)
+        return [nudge_from_row(row) for row in (await self._session.execute(stmt)).all()]
+
+    async def _finish(self, nudge_id: int, token: str, values: dict[str, Any]) -> bool:
+        """Apply `values` only while the nudge is still claimed with `token`."""
+        t = NUDGES
+        stmt = (
+            update(t)
+            .where(t.c.id == nudge_id, t.c.claim_token == token, t.c.state == _CLAIMED)
+            .values(values)
+        )
+        result = cast(CursorResult[Any], await self._session.execute(stmt))
+        return result.rowcount == 1
+
+
+def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:
+    return (
+        row.step != plan.step
+        or row.kind != plan.kind
+        or row.cycle != plan.cycle
+        or row.due_at != due_at
+        or row.send_by != plan.send_by
+        or row.no_agreed_date != plan.no_agreed_date
+    )
+
+
+def nudge_from_row(row: Row[Any]) -> Nudge:
+    return Nudge(
+        id=row.id,
+        application_id=row.application_id,
+        user_id=row.user_id,
+        key=row.key,
+        step=Step(row.step),
+        kind=NudgeKind(row.kind),
+        due_at=as_utc(row.due_at),
+        state=NudgeState(row.state),
+        attempts=row.attempts,
+        send_by=as_utc_or_none(row.send_by),
+        no_agreed_date=row.no_agreed_date,
+        delivered_at=as_utc_or_none(row.delivered_at),
+        late=row.late,
+        last_error=row.last_error,
+        claim_token=row.claim_token,
+    )

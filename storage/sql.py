@@ -1,0 +1,25 @@
+"""Small SQL helpers that differ between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_or_ignore(
+    session: AsyncSession, target: Any, conflict_columns: list[str]
+) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT … ON CONFLICT (conflict_columns) DO NOTHING` for the session's backend; add
+    `.values(...)` to it."""
+    name = dialect_name(session)
+    if name == "postgresql":
+        return postgresql.insert(target).on_conflict_do_nothing(index_elements=conflict_columns)
+    if name == "sqlite":
+        return sqlite.insert(target).on_conflict_do_nothing(index_elements=conflict_columns)
+    raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")

@@ -1,0 +1,129 @@
+"""`SqlUserRepository`: users and their delivery settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import DeliverySettings, Identity, TimezoneSource, User
+from storage.models import UserRow
+from storage.sql import insert_or_ignore
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_or_create(self, identity: Identity, now: datetime) -> User:
+        """The user for this identity, created on first contact (safe when several processes
+        race: the unique key decides, the loser reads the winner's row). A valid timezone hint
+        is taken on creation, and later while the user has not chosen a timezone themselves."""
+        hint = valid_timezone(identity.timezone)
+        row = await self._find_row(identity)
+        if row is None:
+            defaults = DeliverySettings()
+            stmt = insert_or_ignore(
+                self._session, UserRow, ["platform", "workspace", "external_id"]
+            ).values(
+                platform=identity.platform,
+                workspace=identity.workspace,
+                external_id=identity.user_id,
+                display_name=identity.display_name,
+                timezone=hint or defaults.timezone,
+                timezone_source=(TimezoneSource.PLATFORM if hint else TimezoneSource.DEFAULT).value,
+                nudge_hour=defaults.nudge_hour,
+                quiet_start=defaults.quiet_start,
+                quiet_end=defaults.quiet_end,
+                weekends=defaults.weekends,
+                next_number=1,
+                created_at=now,
+            )
+            await self._session.execute(stmt)
+            row = await self._find_row(identity)
+            if row is None:
+                raise RuntimeError(f"user {identity} vanished right after it was created")
+        if hint and row.timezone_source != TimezoneSource.USER and row.timezone != hint:
+            row.timezone = hint
+            row.timezone_source = TimezoneSource.PLATFORM.value
+        if identity.display_name and row.display_name != identity.display_name:
+            row.display_name = identity.display_name
+        await self._session.flush()
+        return user_from_row(row)
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._get_row(user_id)
+        return user_from_row(row) if row else None
+
+    async def find(self, identity: Identity) -> User | None:
+        row = await self._find_row(identity)
+        return user_from_row(row) if row else None
+
+    async def update_settings(
+        self, user_id: int, settings: DeliverySettings, source: TimezoneSource
+    ) -> User:
+        row = await self._get_row(user_id)
+        if row is None:
+            raise LookupError(f"no user with id {user_id}")
+        row.timezone = settings.timezone
+        row.timezone_source = TimezoneSource(source).value
+        row.nudge_hour = settings.nudge_hour
+        row.quiet_start = settings.quiet_start
+        row.quiet_end = settings.quiet_end
+        row.weekends = settings.weekends
+        await self._session.flush()
+        return user_from_row(row)
+
+    async def forget(self, user_id: int) -> None:
+        """Delete the user; the database cascades to applications, rounds, interviewers,
+        events and nudges."""
+        await self._session.execute(delete(UserRow).where(UserRow.id == user_id))
+
+    async def _get_row(self, user_id: int) -> UserRow | None:
+        stmt = (
+            select(UserRow).where(UserRow.id == user_id).execution_options(populate_existing=True)
+        )
+        return (await self._session.execute(stmt)).scalar_one_or_none()
+
+    async def _find_row(self, identity: Identity) -> UserRow | None:
+        stmt = (
+            select(UserRow)
+            .where(
+                UserRow.platform == identity.platform,
+                UserRow.workspace == identity.workspace,
+                UserRow.external_id == identity.user_id,
+            )
+            .execution_options(populate_existing=True)
+        )
+        return (await self._session.execute(stmt)).scalar_one_or_none()
+
+
+def valid_timezone(name: str | None) -> str | None:
+    """The name if it is a known IANA zone, else None."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name
+
+
+def user_from_row(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        platform=row.platform,
+        workspace=row.workspace,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        settings=DeliverySettings(
+            timezone=row.timezone,
+            nudge_hour=row.nudge_hour,
+            quiet_start=row.quiet_start,
+            quiet_end=row.quiet_end,
+            weekends=row.weekends,
+        ),
+        timezone_source=TimezoneSource(row.timezone_source),
+    )

@@ -1,0 +1,1 @@
+"""Tests for the storage package, on SQLite and PostgreSQL."""
