@@ -101,6 +101,8 @@ def plan_outline(app: Application, plan: Plan, settings: DeliverySettings, now: 
     lines: list[str] = []
     current = plan.current_step
     for nudge in plan.nudges:
+        if nudge.step is not current:
+            continue  # a projection for when the current step lapses: not part of the story yet
         at = formatting.when(nudge.due_at, settings, now)
         if nudge.kind is NudgeKind.SILENCE_CHECK:
             lines.append(f"{at}   still silent? a quick check-in with you (not them)")

@@ -1,0 +1,101 @@
+"""The `followup` command line: run the bot, open the console, migrate the database, help."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from adapters.config import Config
+from adapters.console.runner import ConsoleUsageError, run_console
+from bot import commands as c
+from bot.handlers.account import help_message
+from storage.migrate import upgrade_database
+
+log = logging.getLogger("followup")
+
+CONSOLE_BANNER = "Followup — no Slack or Discord token set, so this is the local console."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="followup",
+        description="Followup coaches job seekers through the follow-up emails after an interview, on Slack, Discord or the console.",
+        epilog="Configuration comes from the environment (FOLLOWUP_DATABASE_URL, SLACK_*, DISCORD_*): see README.md.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{run,console,db,help}")
+    sub.add_parser("run", help="start the bot: Slack and/or Discord from the environment, else the console")
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--user", default=None, help="who you are (default: your login name)")
+    console.add_argument("--tz", default=None, help="your IANA timezone, e.g. Europe/Berlin")
+    console.add_argument("--now", default=None, help="simulate the clock from this ISO-8601 instant (enables :advance)")
+    console.add_argument("--json", action="store_true", help="print every outgoing message as one JSON object per line")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
+    sub.add_parser("help", help="this help, and every bot command with an example")
+    return parser
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "me"
+
+
+def _configure_logging(config: Config, quiet: bool) -> None:
+    level = logging.WARNING if quiet else getattr(logging, config.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+async def _run_platforms(config: Config) -> int:
+    from adapters.platforms import run_platforms
+
+    return await run_platforms(config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    config = Config()
+    command = args.command or "help"
+    if command == "help":
+        parser.print_help()
+        print("\n" + help_message(c.Help()).as_text())
+        return 0
+    if command == "db":
+        _configure_logging(config, quiet=False)
+        asyncio.run(upgrade_database(config.database_url))
+        print(f"Database is up to date: {config.database_url}")
+        return 0
+    if command == "console" or not (config.slack_enabled or config.discord_enabled):
+        _configure_logging(config, quiet=True)
+        options = args if command == "console" else argparse.Namespace(user=None, tz=None, now=None, json=False)
+        try:
+            return asyncio.run(
+                run_console(
+                    config,
+                    user=options.user or _login_name(),
+                    timezone=options.tz,
+                    now=options.now,
+                    json_lines=options.json,
+                    banner=None if command == "console" else CONSOLE_BANNER,
+                )
+            )
+        except ConsoleUsageError as problem:
+            print(f"followup console: {problem}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 0
+    _configure_logging(config, quiet=False)
+    try:
+        return asyncio.run(_run_platforms(config))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""Fixtures for the core's end-to-end tests: the whole bot on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.harness import World, make_world
+
+
+@pytest.fixture
+async def world(sqlite_url: str) -> AsyncIterator[World]:
+    """The whole bot on a fresh SQLite file, with a simulated clock at Wed 2026-11-25 09:00 UTC."""
+    w = await make_world(sqlite_url)
+    try:
+        yield w
+    finally:
+        await w.runtime.close()

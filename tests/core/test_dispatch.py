@@ -1,0 +1,137 @@
+"""Delivery: exactly once, late but never lost, retried on transient errors, recorded on
+permanent ones, and shared safely by several dispatchers on one database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.domain import NudgeState
+from bot.ports import PermanentDeliveryError, TransientDeliveryError
+from tests.harness import START, World, make_world, person
+
+ALICE = person("alice")
+ADD = "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe"
+
+
+async def states(world: World) -> list[NudgeState]:
+    async with world.runtime.database.unit_of_work() as uow:
+        user = await uow.users.find(ALICE)
+        assert user is not None
+        return [n.state for n in await uow.nudges.for_user(user.id)]
+
+
+async def test_nudge_is_delivered_once_at_its_due_time(world: World) -> None:
+    await world.say(ALICE, ADD)
+    await world.advance(timedelta(hours=25))  # Thu 26 10:00 UTC: the nudge is due at 11:00 UTC (12:00 Berlin)
+    assert world.notifier.to("alice") == []
+    await world.advance(timedelta(hours=1))
+    [nudge] = world.notifier.to("alice")
+    assert nudge.title == "Time for your thank-you email — Acme Corp"
+    assert "Send it to Jane Doe" in nudge.body and "Send by tomorrow 12:00" in nudge.body
+    assert [a.label for a in nudge.actions] == ["Sent", "Snooze 1 day", "Checklist", "Draft", "Skip"]
+    await world.runtime.dispatcher.run_once()
+    assert len(world.notifier.to("alice")) == 1
+
+
+async def test_nudge_due_while_down_is_delivered_late_once_on_restart(sqlite_url: str) -> None:
+    first = await make_world(sqlite_url)
+    await first.say(ALICE, ADD)
+    await first.runtime.close()  # the bot goes down before anything is due
+
+    later = START + timedelta(days=1, hours=11)  # Thu 26 20:00 UTC, 21:00 in Berlin
+    second = await make_world(sqlite_url, start=later, worker_id="after-restart")
+    try:
+        report = await second.runtime.dispatcher.run_once()
+        assert report.delivered == 1 and report.late == 1
+        [message] = second.notifier.to("alice")
+        assert message.body.startswith("This was due today at 12:00 — still worth doing.")
+        assert (await second.runtime.dispatcher.run_once()).delivered == 0
+        assert NudgeState.SENT in await states(second)
+    finally:
+        await second.runtime.close()
+
+
+async def test_transient_errors_are_retried_with_backoff_then_delivered(world: World) -> None:
+    await world.say(ALICE, ADD)
+    world.notifier.script.extend([TransientDeliveryError("rate limited", retry_after=30), TransientDeliveryError("server error")])
+    await world.advance(timedelta(hours=26))
+    assert world.notifier.attempts == 1
+    report = await world.runtime.dispatcher.run_once()
+    assert report.delivered == 0  # the retry waits for its backoff
+    await world.advance(timedelta(minutes=5))
+    assert world.notifier.attempts == 3
+    assert len(world.notifier.to("alice")) == 1
+
+
+async def test_retry_honours_retry_after(world: World) -> None:
+    await world.say(ALICE, ADD)
+    world.notifier.script.append(TransientDeliveryError("rate limited", retry_after=120))
+    await world.advance(timedelta(hours=26))
+    upcoming = await world.runtime.dispatcher.next_due_at()
+    assert upcoming is not None and upcoming >= world.clock.now() + timedelta(seconds=119)
+
+
+async def test_permanent_error_is_recorded_and_shown_to_the_user(world: World) -> None:
+    await world.say(ALICE, ADD)
+    world.notifier.script.append(PermanentDeliveryError("you have closed your direct messages"))
+    await world.advance(timedelta(hours=26))
+    assert NudgeState.FAILED in await states(world)
+    reply = await world.say(ALICE, "list")
+    assert "I couldn't deliver 1 nudge to you: you have closed your direct messages" in reply.footer
+    assert "couldn't deliver" not in (await world.say(ALICE, "list")).footer  # told once
+    today = await world.say(ALICE, "today")
+    assert "Couldn't deliver" in today.body and "closed your direct messages" in today.body
+
+
+async def test_gives_up_after_the_retry_budget(world: World) -> None:
+    await world.say(ALICE, ADD)
+    world.notifier.script.extend([TransientDeliveryError("server error")] * 10)
+    await world.advance(timedelta(days=2))
+    assert world.notifier.to("alice") == []
+    assert NudgeState.FAILED in await states(world)
+    today = await world.say(ALICE, "today")
+    assert "gave up after 6 attempts: server error" in today.body
+
+
+async def _race(url: str, apps: int) -> None:
+    worlds = [await make_world(url, worker_id=f"worker-{i}") for i in range(2)]
+    try:
+        for i in range(apps):
+            await worlds[0].say(person(f"user{i}"), f"add Co{i}; Role; yesterday 10:00; P{i}")
+        reports = await asyncio.gather(*(w.runtime.dispatcher.run_once() for w in worlds))
+        delivered = [u.external_id for w in worlds for u, _ in w.notifier.delivered]
+        assert sorted(delivered) == sorted(f"user{i}" for i in range(apps))  # each exactly once
+        assert sum(r.delivered for r in reports) == apps
+    finally:
+        for w in worlds:
+            await w.runtime.close()
+
+
+async def test_two_dispatchers_on_sqlite_deliver_each_nudge_exactly_once(sqlite_url: str) -> None:
+    await _race(sqlite_url, apps=60)
+
+
+async def test_two_dispatchers_on_postgres_deliver_each_nudge_exactly_once(postgres_url: str) -> None:
+    await _race(postgres_url, apps=60)
+
+
+async def test_the_scheduler_wakes_the_dispatcher(world: World) -> None:
+    """The real APScheduler, woken on demand: no sleeping for time to pass."""
+    delivered = asyncio.Event()
+
+    async def note(report: object) -> None:
+        if world.notifier.delivered:
+            delivered.set()
+
+    await world.say(ALICE, "add Acme; Engineer; yesterday 10:00; Jane")
+    scheduler = world.runtime.scheduler
+    scheduler.on_report = note
+    scheduler.start()
+    try:
+        scheduler.wake()
+        await asyncio.wait_for(delivered.wait(), timeout=10)
+        assert scheduler.running and scheduler.last_sweep_ok is not None
+    finally:
+        scheduler.shutdown()
+    assert len(world.notifier.to("alice")) == 1

@@ -1,0 +1,89 @@
+"""A whole bot wired as in production, with a simulated clock and a recording notifier."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+
+from adapters.bootstrap import Runtime, build_runtime
+from adapters.config import Config
+from bot.clock import SimulatedClock
+from bot.domain import Identity, Place, User
+from bot.messages import Message
+from bot.ports import DeliveryError
+from storage.models import Base
+
+START = datetime.fromisoformat("2026-11-25T09:00:00+00:00")  # a Wednesday
+
+
+def person(name: str, tz: str | None = "Europe/Berlin") -> Identity:
+    return Identity("console", "local", name, display_name=name.title(), timezone=tz)
+
+
+@dataclass
+class RecordingNotifier:
+    """Records every delivered message; raises the scripted errors first, in order."""
+
+    delivered: list[tuple[User, Message]] = field(default_factory=list)
+    script: deque[DeliveryError] = field(default_factory=deque)
+    attempts: int = 0
+
+    async def send_direct(self, user: User, message: Message) -> None:
+        self.attempts += 1
+        if self.script:
+            raise self.script.popleft()
+        self.delivered.append((user, message))
+
+    def to(self, name: str) -> list[Message]:
+        return [m for u, m in self.delivered if u.external_id == name]
+
+
+@dataclass
+class World:
+    runtime: Runtime
+    clock: SimulatedClock
+    notifier: RecordingNotifier
+
+    async def say(self, who: Identity, line: str, where: Place | None = None) -> Message:
+        return await self.runtime.followup.handle_text(who, line, where or Place())
+
+    async def press(self, who: Identity, action_id: str) -> Message:
+        return await self.runtime.followup.handle_action(who, action_id)
+
+    async def advance(self, span: timedelta) -> None:
+        """Move the clock, delivering every nudge that falls due on the way, in order."""
+        target = self.clock.now() + span
+        while True:
+            upcoming = await self.runtime.dispatcher.next_due_at()
+            if upcoming is None or upcoming > target:
+                break
+            self.clock.set(max(upcoming, self.clock.now()))
+            await self.runtime.dispatcher.run_once()
+        self.clock.set(target)
+
+    async def row_counts(self) -> dict[str, int]:
+        counts = {}
+        async with self.runtime.database.sessions() as session:
+            for table in Base.metadata.sorted_tables:
+                counts[table.name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
+        return counts
+
+    async def dump(self) -> str:
+        """Every row of every table as text, to search for a user's traces."""
+        lines = []
+        async with self.runtime.database.sessions() as session:
+            for table in Base.metadata.sorted_tables:
+                for row in (await session.execute(text(f"SELECT * FROM {table.name}"))).all():
+                    lines.append(f"{table.name}: {tuple(row)}")
+        return "\n".join(lines)
+
+
+async def make_world(url: str, start: datetime = START, worker_id: str = "test-worker") -> World:
+    clock = SimulatedClock(start)
+    runtime = await build_runtime(Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id)
+    notifier = RecordingNotifier()
+    runtime.register_notifier("console", notifier)
+    return World(runtime, clock, notifier)
