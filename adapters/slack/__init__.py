@@ -1,0 +1,6 @@
+"""The Slack adapter: `/followup`, DM nudges with buttons, the add form, App Home and OAuth,
+on slack-bolt's `AsyncApp`. `SlackAdapter(runtime)` is the one entry point."""
+
+from adapters.slack.adapter import SlackAdapter, SlackConfigError
+
+__all__ = ["SlackAdapter", "SlackConfigError"]

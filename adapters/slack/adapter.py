@@ -1,0 +1,116 @@
+"""`SlackAdapter`: puts the core on Slack, connected the way the environment says (SPEC §5).
+
+- Socket Mode when `SLACK_APP_TOKEN` is set: no public URL needed.
+- Otherwise HTTP: bolt's aiohttp app on `FOLLOWUP_HTTP_PORT` at `/slack/events`, every
+  request checked against `SLACK_SIGNING_SECRET`.
+- With `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`: multi-workspace OAuth
+  (`/slack/install`, `/slack/oauth_redirect`, served over HTTP in either mode); otherwise the
+  single workspace of `SLACK_BOT_TOKEN`.
+
+`start` also registers the Slack notifier on the runtime, so the dispatcher can send nudges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+from adapters.bootstrap import Runtime
+from adapters.slack.app import build_app
+from adapters.slack.clients import Sleep, web_client
+from adapters.slack.directory import PLATFORM, DirectChannels, People
+from adapters.slack.home import HomeTab
+from adapters.slack.listeners import Listeners
+from adapters.slack.notifier import SlackNotifier
+from adapters.slack.oauth import oauth_settings
+from adapters.slack.replies import Replies
+from adapters.slack.workspaces import Workspaces
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+class SlackConfigError(RuntimeError):
+    """The environment doesn't describe a Slack connection that can work."""
+
+
+class SlackAdapter:
+    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", sleep: Sleep = asyncio.sleep) -> None:
+        self._runtime = runtime
+        self._host = host
+        self._sleep = sleep
+        self._session: aiohttp.ClientSession | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.app: AsyncApp | None = None
+        self.http_port: int | None = None
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self._runtime.config.slack_app_token else "http"
+
+    async def start(self) -> None:
+        config = self._runtime.config
+        multi = bool(config.slack_client_id and config.slack_client_secret)
+        if not (config.slack_bot_token or multi):
+            raise SlackConfigError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+        if self.mode == "http" and not config.slack_signing_secret:
+            raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
+        try:
+            await self._connect(multi)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _connect(self, multi: bool) -> None:
+        config = self._runtime.config
+        self._session = aiohttp.ClientSession()
+        oauth = None
+        if multi:
+            oauth = await oauth_settings(config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url)
+        token = None if multi else config.slack_bot_token
+        client = web_client(config.slack_api_url, token, self._session, self._sleep)
+        channels = DirectChannels()
+        installations = oauth.installation_store if oauth else None
+        workspaces = Workspaces(config.slack_api_url, self._session, token=token, installations=installations, sleep=self._sleep)
+        home = HomeTab(self._runtime.followup)
+        listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home)
+        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth)
+        self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels))
+        if self.mode == "socket":
+            connector = web_client(config.slack_api_url, None, self._session, self._sleep)
+            self._socket = AsyncSocketModeHandler(self.app, app_token=config.slack_app_token, web_client=connector)
+            await self._socket.connect_async()
+            log.info("Slack: connected over Socket Mode")
+        if self.mode == "http" or oauth is not None:
+            await self._serve(self.app, config.http_port, oauth)
+
+    async def _serve(self, app: AsyncApp, port: int, oauth: AsyncOAuthSettings | None) -> None:
+        server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=self._host)
+        self._runner = web.AppRunner(server.web_app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._host, port).start()
+        self.http_port = int(self._runner.addresses[0][1])
+        paths = [EVENTS_PATH] if self.mode == "http" else []
+        if oauth is not None:
+            paths += [oauth.install_path, oauth.redirect_uri_path]
+        log.info("Slack: HTTP on %s:%s (%s)", self._host, self.http_port, ", ".join(paths))
+
+    async def stop(self) -> None:
+        self._runtime.notifiers.pop(PLATFORM, None)
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,130 @@
+"""The neutral `Message` as Block Kit, built with `slack_sdk.models.blocks` so Slack's limits
+are checked before anything is sent.
+
+Layout: a header (the title, with an emoji for the tone), the body in sections of at most
+3000 characters, the checklist in sections of at most ten items, the fields side by side,
+the footer as a context line, and the buttons. Every string is escaped (`escape.safe`), and
+every message also carries the plain-text fallback `text`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from adapters.slack.escape import clip, escape, safe
+from bot.messages import Action, Message, Tone
+
+log = logging.getLogger(__name__)
+MESSAGE_BLOCKS = 50  # Slack's limit for a message; surfaces (home, modal) allow 100
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+FALLBACK_TEXT = 3900
+CHECKLIST_ITEMS = 10
+TONE_EMOJI = {Tone.SUCCESS: "✅ ", Tone.WARNING: "⏰ ", Tone.ERROR: "⚠️ ", Tone.INFO: ""}
+
+
+def fallback_text(message: Message) -> str:
+    """The whole message as escaped plain text: notifications, screen readers, old clients."""
+    return safe(message.as_text(), FALLBACK_TEXT)
+
+
+def chunks(lines: Iterable[str], limit: int, max_lines: int | None = None) -> Iterator[str]:
+    """Join escaped lines into pieces of at most `limit` characters (and `max_lines` lines);
+    a single line longer than `limit` is clipped."""
+    piece: list[str] = []
+    size = 0
+    for line in lines:
+        line = clip(line, limit)
+        full = max_lines is not None and len(piece) >= max_lines
+        if piece and (size + 1 + len(line) > limit or full):
+            yield "\n".join(piece)
+            piece, size = [], 0
+        piece.append(line)
+        size += len(line) + (1 if size else 0)
+    if piece:
+        yield "\n".join(piece)
+
+
+def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Block]:
+    lines = [escape(line) for line in text.splitlines()]
+    return [
+        SectionBlock(block_id=f"{prefix}-{i}", text=MarkdownTextObject(text=piece))
+        for i, piece in enumerate(chunks(lines, SECTION_TEXT, max_lines))
+        if piece.strip()
+    ]
+
+
+def button(action: Action) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=safe(action.label, BUTTON_TEXT), emoji=True),
+        action_id=action.id,
+        value=action.id,
+        style=action.style if action.style in ("primary", "danger") else None,
+    )
+
+
+def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions") -> list[Block]:
+    unique = list({a.id: a for a in actions}.values())  # Slack rejects repeated action ids
+    return [
+        ActionsBlock(block_id=f"{prefix}-{i // 25}", elements=[button(a) for a in unique[i : i + 25]])
+        for i in range(0, len(unique), 25)
+    ]
+
+
+def content_blocks(message: Message) -> list[Block]:
+    blocks: list[Block] = []
+    if message.title:
+        title = TONE_EMOJI.get(message.tone, "") + message.title
+        blocks.append(HeaderBlock(block_id="fu-title", text=PlainTextObject(text=safe(title, HEADER_TEXT), emoji=True)))
+    if message.body:
+        blocks.extend(_sections(message.body, "fu-body"))
+    if message.checklist:
+        items = "\n".join(f"☐ {item}" for item in message.checklist)
+        blocks.extend(_sections(items, "fu-check", CHECKLIST_ITEMS))
+    for i in range(0, len(message.fields), 10):
+        fields = [
+            MarkdownTextObject(text=safe(f"*{f.label}*\n{f.value}", FIELD_TEXT))
+            for f in message.fields[i : i + 10]
+        ]
+        blocks.append(SectionBlock(block_id=f"fu-fields-{i // 10}", fields=fields))
+    if message.footer:
+        blocks.append(ContextBlock(block_id="fu-footer", elements=[MarkdownTextObject(text=safe(message.footer, SECTION_TEXT))]))
+    return blocks
+
+
+def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
+    """Blocks for the message (plus `extra` ones before the buttons), shortened to fit."""
+    content = content_blocks(message) + list(extra)
+    buttons = action_blocks(message.actions)
+    room = max_blocks - len(buttons)
+    if len(content) > room:
+        note = ContextBlock(block_id="fu-cut", elements=[MarkdownTextObject(text="…shortened to fit Slack; the command shows the rest.")])
+        content = content[: room - 1] + [note]
+    return content + buttons
+
+
+def payload(message: Message, *, extra: Iterable[Block] = ()) -> dict[str, Any]:
+    """`text` and `blocks` for chat.postMessage and response_url; validated. Should a block
+    still break one of Slack's rules, the plain text goes alone rather than nothing at all."""
+    text = fallback_text(message)
+    try:
+        return {"text": text, "blocks": [b.to_dict() for b in render(message, extra=extra)]}
+    except SlackObjectFormationError:
+        log.exception("message didn't fit Block Kit; sending plain text")
+        return {"text": text}

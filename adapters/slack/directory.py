@@ -1,0 +1,94 @@
+"""Who is talking and where to reach them, with small caches in front of the Web API.
+
+- `People.identity`: the core's `Identity` for a (team, user), with the user's timezone from
+  `users.info` (`tz`). Looked up on first contact and again after an hour; the core keeps a
+  timezone the user set themselves, so the hint never overrides their choice.
+- `DirectChannels.open`: the id of the bot's DM with a user (`conversations.open`), to post
+  nudges and files there and to tell that DM apart from other conversations.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Identity
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+V = TypeVar("V")
+
+
+class _Cache(Generic[V]):
+    """A small LRU with an optional time-to-live (monotonic seconds)."""
+
+    def __init__(self, size: int = 10_000, ttl: float | None = None) -> None:
+        self._items: OrderedDict[tuple[str, str], tuple[float, V]] = OrderedDict()
+        self._size = size
+        self._ttl = ttl
+
+    def get(self, key: tuple[str, str]) -> V | None:
+        found = self._items.get(key)
+        if found is None or (self._ttl is not None and time.monotonic() - found[0] > self._ttl):
+            return None
+        self._items.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[str, str], value: V) -> None:
+        self._items[key] = (time.monotonic(), value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+class People:
+    def __init__(self, ttl: float = 3600.0) -> None:
+        self._cache: _Cache[Identity] = _Cache(ttl=ttl)
+
+    async def identity(self, client: AsyncWebClient, team_id: str, user_id: str) -> Identity:
+        key = (team_id, user_id)
+        known = self._cache.get(key)
+        if known is not None:
+            return known
+        try:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+        except (SlackApiError, SlackClientError, OSError) as problem:
+            log.warning("users.info failed for %s/%s: %s", team_id, user_id, problem)
+            return Identity(platform=PLATFORM, workspace=team_id, user_id=user_id)
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
+        found = Identity(PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None)
+        self._cache.put(key, found)
+        return found
+
+
+class DirectChannels:
+    def __init__(self) -> None:
+        self._cache: _Cache[str] = _Cache()
+
+    async def open(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+        """The DM channel id; raises SlackApiError when Slack refuses."""
+        key = (team_id, user_id)
+        known = self._cache.get(key)
+        if known is not None:
+            return known
+        response = await client.conversations_open(users=user_id)
+        channel = str((response.get("channel") or {}).get("id") or "")
+        if not channel:
+            raise SlackClientError(f"conversations.open gave no channel for {user_id}")
+        self._cache.put(key, channel)
+        return channel
+
+    async def is_direct(self, client: AsyncWebClient, team_id: str, user_id: str, channel_id: str) -> bool:
+        """Whether `channel_id` is the bot's own DM with the user (not a DM between people)."""
+        if not channel_id.startswith("D"):
+            return False
+        try:
+            return await self.open(client, team_id, user_id) == channel_id
+        except (SlackApiError, SlackClientError, OSError):
+            return False

@@ -1,0 +1,106 @@
+"""The bolt listeners: translate a Slack payload into a core call, then answer.
+
+Each listener acks first (Slack wants an answer within 3 seconds; the core's reply goes out
+afterwards through `respond`/`response_url`), except the form submission, which must know
+whether the core accepted the form before it can close it or show inline errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.directory import DirectChannels, People
+from adapters.slack.home import HomeTab
+from adapters.slack.modal import Origin, add_form, core_errors, read_add
+from adapters.slack.replies import Replies
+from bot import commands as c
+from bot.actions import Verb, decode
+from bot.domain import Place
+from bot.messages import Message
+from bot.service import Followup
+
+log = logging.getLogger(__name__)
+CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL)
+
+
+def team_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
+    team = context.team_id or context.enterprise_id or body.get("team_id") or (body.get("team") or {}).get("id")
+    return str(team or "")
+
+
+class Listeners:
+    def __init__(self, followup: Followup, people: People, channels: DirectChannels, replies: Replies, home: HomeTab) -> None:
+        self._followup = followup
+        self._people = people
+        self._channels = channels
+        self._replies = replies
+        self._home = home
+
+    async def on_command(self, ack: Any, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        await ack()
+        team, user, channel = team_of(context, command), command["user_id"], command.get("channel_id", "")
+        who = await self._people.identity(client, team, user)
+        direct = await self._channels.is_direct(client, team, user, channel)
+        parsed = self._followup.parse(command.get("text") or "")
+        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), Origin(command.get("response_url"), direct)):
+            return
+        reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, Place(channel or None, direct))
+        await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
+        forgot = isinstance(parsed, c.ForgetMe) and parsed.confirmed and not reply.is_error
+        await self._home.after(client, who, reply, forgot=forgot)
+
+    async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        await ack()
+        team, user = team_of(context, body), body["user"]["id"]
+        channel = str((body.get("channel") or {}).get("id") or "")
+        who = await self._people.identity(client, team, user)
+        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        reply = await self._followup.handle_action(who, action["action_id"], Place(channel or None, direct))
+        ref = decode(action["action_id"])
+        confirmation = ref is not None and ref.verb in CONFIRMATIONS
+        in_place = not reply.is_error and (reply.changed or confirmation)
+        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
+        forgot = ref is not None and ref.verb is Verb.FORGET and reply.changed
+        await self._home.after(client, who, reply, forgot=forgot)
+
+    async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self._open_form(client, body.get("trigger_id"), Origin(None, True))
+
+    async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        command = read_add((view.get("state") or {}).get("values") or {})
+        if isinstance(command, dict):
+            await ack(response_action="errors", errors=command)
+            return
+        team, user = team_of(context, body), body["user"]["id"]
+        origin = Origin.load(view.get("private_metadata"))
+        who = await self._people.identity(client, team, user)
+        reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
+        if reply.is_error:
+            await ack(response_action="errors", errors=core_errors(reply))
+            return
+        await ack()
+        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+        await self._home.after(client, who, reply)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        if event.get("tab") != "home":
+            return
+        who = await self._people.identity(client, team_of(context, body), event["user"])
+        await self._home.publish(client, who)
+
+    async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin) -> bool:
+        """Open the add form; False when Slack refused (say, the trigger expired)."""
+        if not trigger_id:
+            return False
+        try:
+            await client.views_open(trigger_id=trigger_id, view=add_form(origin))
+        except SlackApiError as refusal:
+            log.warning("views.open refused: %s", refusal.response.get("error"))
+            return False
+        return True

@@ -1,0 +1,110 @@
+"""The `add` form: `/followup add` with no text (or the Home tab's button) opens it; its
+submission becomes the core's `bot.commands.Add`.
+
+A field the core can't use comes back as an inline error under that field
+(`response_action: errors`), so nothing the user typed is lost. The core reads dates, so
+its errors belong to the "when" field; length and count limits are checked here first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.views import View
+
+from adapters.slack.escape import safe
+from bot import commands as c
+from bot.domain import Interviewer
+from bot.messages import Message
+from bot.parser import MAX_NAME, MAX_PERSON
+
+ADD_FORM = "followup-add"
+VALUE = "value"
+MAX_WHEN = 100
+MAX_PEOPLE = 10
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the form was opened, carried in `private_metadata` to answer in the same place."""
+
+    response_url: str | None = None
+    direct: bool = True
+
+    def dump(self) -> str:
+        return json.dumps({"response_url": self.response_url, "direct": self.direct})
+
+    @staticmethod
+    def load(text: str | None) -> Origin:
+        try:
+            data = json.loads(text or "{}")
+            return Origin(data.get("response_url") or None, bool(data.get("direct", True)))
+        except (ValueError, AttributeError):
+            return Origin()
+
+
+def _input(block_id: str, label: str, placeholder: str, max_length: int, *, optional: bool = False, multiline: bool = False) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=label),
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=VALUE,
+            placeholder=PlainTextObject(text=placeholder),
+            max_length=max_length,
+            multiline=multiline or None,
+        ),
+    )
+
+
+def add_form(origin: Origin) -> View:
+    return View(
+        type="modal",
+        callback_id=ADD_FORM,
+        title=PlainTextObject(text="Log an interview"),
+        submit=PlainTextObject(text="Plan follow-ups"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=origin.dump(),
+        blocks=[
+            _input("company", "Company", "Acme Corp", MAX_NAME),
+            _input("role", "Role", "Data Engineer", MAX_NAME),
+            _input("when", "When was (or is) the interview?", "tomorrow 10:00, yesterday 3pm, 2025-03-14 14:00-15:30", MAX_WHEN),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", 1000, optional=True, multiline=True),
+        ],
+    )
+
+
+def _value(state: dict[str, Any], block_id: str) -> str:
+    return str(((state.get(block_id) or {}).get(VALUE) or {}).get("value") or "")
+
+
+def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
+    """The `Add` command from the form's `view.state.values`, or errors by block id."""
+    errors: dict[str, str] = {}
+    fields = {}
+    for block_id, label, limit in (("company", "company", MAX_NAME), ("role", "role", MAX_NAME), ("when", "date", MAX_WHEN)):
+        text = " ".join(_value(state_values, block_id).split())
+        if not text:
+            errors[block_id] = f"The {label} is missing."
+        elif len(text) > limit:
+            errors[block_id] = f"At most {limit} characters, please."
+        fields[block_id] = text
+    people = []
+    for line in _value(state_values, "interviewers").splitlines():
+        name, _, title = line.partition(",")
+        name, title = " ".join(name.split()), " ".join(title.split())
+        if name:
+            people.append(Interviewer(name[:MAX_PERSON], title[:MAX_PERSON]))
+    if len(people) > MAX_PEOPLE:
+        errors["interviewers"] = f"At most {MAX_PEOPLE} interviewers for one round."
+    if errors:
+        return errors
+    return c.Add(company=fields["company"], role=fields["role"], when=fields["when"], interviewers=tuple(people))
+
+
+def core_errors(reply: Message) -> dict[str, str]:
+    """The core's refusal of a form, placed under the field it concerns (dates: "when")."""
+    return {"when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)}

@@ -1,0 +1,91 @@
+"""Delivering the core's answer to whoever asked: through the request's `response_url` when
+there is one (ephemeral in channels, a normal message in the bot's DM, replacing the
+original message after a button changed something), else as a DM with `chat.postMessage`.
+
+An `export` carries a file: a small one is shown inline in a code block; a bigger one is
+uploaded to the DM (files upload v2) and the answer says where it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.blocks import SECTION_TEXT, payload
+from adapters.slack.clients import Sleep, retry_handlers
+from adapters.slack.directory import DirectChannels
+from adapters.slack.escape import escape
+from bot.messages import Attachment, Message
+
+log = logging.getLogger(__name__)
+INLINE_FILE = SECTION_TEXT - 200  # escaped characters of a file shown inline
+
+
+class Replies:
+    def __init__(self, channels: DirectChannels, session: aiohttp.ClientSession | None, sleep: Sleep = asyncio.sleep) -> None:
+        self._channels = channels
+        self._session = session
+        self._sleep = sleep
+
+    async def answer(
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        response_url: str | None,
+        direct: bool,
+        replace_original: bool = False,
+    ) -> None:
+        message, extra = await self._with_file(client, team_id, user_id, message)
+        body: dict[str, Any] = payload(message, extra=extra)
+        if response_url and await self._to_url(response_url, body, direct, replace_original):
+            return
+        channel = await self._channels.open(client, team_id, user_id)
+        await client.chat_postMessage(channel=channel, **body)
+
+    async def _to_url(self, url: str, body: dict[str, Any], direct: bool, replace_original: bool) -> bool:
+        hook = AsyncWebhookClient(url, session=self._session, retry_handlers=retry_handlers(self._sleep))
+        full = dict(body, replace_original=replace_original)
+        if not replace_original:
+            full["response_type"] = "in_channel" if direct else "ephemeral"
+        try:
+            response = await hook.send_dict(full)
+        except (TimeoutError, aiohttp.ClientError) as problem:
+            log.warning("response_url failed (%s); answering by DM instead", problem)
+            return False
+        if response.status_code != 200:
+            log.warning("response_url answered %s (%s); answering by DM instead", response.status_code, response.body)
+            return False
+        return True
+
+    async def _with_file(self, client: AsyncWebClient, team_id: str, user_id: str, message: Message) -> tuple[Message, list[Block]]:
+        file = message.attachment
+        if file is None:
+            return message, []
+        shown = escape(file.content)
+        if len(shown) <= INLINE_FILE:
+            text = f"*{escape(file.filename)}*\n```{shown}```"
+            return message, [SectionBlock(block_id="fu-file", text=MarkdownTextObject(text=text))]
+        note = await self._upload(client, team_id, user_id, file)
+        footer = "\n".join(part for part in (message.footer, note) if part)
+        return replace(message, footer=footer), []
+
+    async def _upload(self, client: AsyncWebClient, team_id: str, user_id: str, file: Attachment) -> str:
+        try:
+            channel = await self._channels.open(client, team_id, user_id)
+            await client.files_upload_v2(channel=channel, content=file.content, filename=file.filename, title=file.filename)
+        except (TimeoutError, SlackApiError, SlackClientError, aiohttp.ClientError) as problem:
+            reason = problem.response.get("error") if isinstance(problem, SlackApiError) else type(problem).__name__
+            log.warning("file upload failed: %s", reason)
+            return f"I couldn't upload {file.filename} ({reason}). Try again in a minute."
+        return f"📎 {file.filename} is in our direct messages."

@@ -1,0 +1,82 @@
+"""Slash-command ack latency: 50 concurrent, correctly signed `/followup` requests over loopback
+HTTP to the real Slack adapter (bolt's aiohttp app), against the fake Slack Web API.
+
+Slack gives an app 3 seconds to ack; the target here is a p99 under 300 ms. Also reported:
+the time until each full answer reached its response_url.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from adapters.bootstrap import build_runtime
+from adapters.config import Config
+from adapters.slack import SlackAdapter
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
+from tests.slack.driver import SECRET, SlackDriver, sign
+
+CONCURRENT = 50
+TARGET_P99_MS = 300.0
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+async def _one(driver: SlackDriver, user: str, text: str) -> tuple[float, float]:
+    hook = f"bench-{user}"
+    body = driver.command_body(text, user=user, hook=hook)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    started = time.perf_counter()
+    async with driver.session.post(driver.url, data=body.encode(), headers=headers) as response:
+        await response.read()
+        acked = time.perf_counter()
+        if response.status != 200:
+            raise RuntimeError(f"slash command got HTTP {response.status}")
+    await driver.fake.wait_for_hook(hook, within=30)
+    return (acked - started) * 1000, (time.perf_counter() - started) * 1000
+
+
+async def run() -> dict[str, object]:
+    fake = FakeSlack()
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        values: dict[str, Any] = {
+            "FOLLOWUP_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}", "FOLLOWUP_HTTP_PORT": 0,
+            "SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
+        }
+        config = Config(**values)
+        runtime = await build_runtime(config, worker_id="bench-slack")
+        adapter = SlackAdapter(runtime, host="127.0.0.1")
+        await adapter.start()
+        try:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+                driver = SlackDriver(adapter, fake, session)
+                await _one(driver, "UWARM", "help")  # auth.test and first imports out of the way
+                texts = ["list", "today", "help add", "settings", "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe"]
+                results = await asyncio.gather(*(_one(driver, f"U{100 + i}", texts[i % len(texts)]) for i in range(CONCURRENT)))
+        finally:
+            await adapter.stop()
+            await runtime.close()
+            await fake.close()
+    acks = [a for a, _ in results]
+    answers = [b for _, b in results]
+    return {
+        "suite": "slack_ack",
+        "requests": CONCURRENT,
+        "ack_p50_ms": percentile(acks, 50),
+        "ack_p99_ms": percentile(acks, 99),
+        "ack_max_ms": max(acks),
+        "answer_p50_ms": percentile(answers, 50),
+        "answer_p99_ms": percentile(answers, 99),
+        "target_ack_p99_ms": TARGET_P99_MS,
+        "ack_p99_within_target": percentile(acks, 99) < TARGET_P99_MS,
+    }

@@ -1,0 +1,249 @@
+"""A fake Slack on 127.0.0.1 for protocol-level tests: the Web API, `response_url` hooks, file
+uploads and the Socket Mode websocket, in one aiohttp server.
+
+It records every call (`calls`, `hooks`, `uploads`, `acks`), answers the methods the adapter
+uses like Slack does (shape, not every field), and fails on demand: `fail("chat.postMessage",
+status=429, retry_after=30)`, `fail(..., status=500)`, `fail(..., error="account_inactive")`.
+Tests wait on conditions (`wait_for`, `wait_for_call`, `wait_for_hook`), never on the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
+DEFAULT_TOKEN = "xoxb-test"
+DEFAULT_TEAM = "T1"
+BOT_USER = "UBOT"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class Hook:
+    name: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int = 200
+    error: str = "internal_error"
+    retry_after: float | None = None
+
+
+@dataclass
+class FakeSlack:
+    """Start with `await fake.start()`; point clients at `fake.api_url`."""
+
+    default_tz: str = "Europe/Berlin"
+    calls: list[Call] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=lambda: {DEFAULT_TOKEN: DEFAULT_TEAM})
+    installs: dict[str, str] = field(default_factory=dict)  # OAuth code → team id
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._changed = asyncio.Condition()
+        self._ids = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/hooks/{name}", self._hook)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base}/hooks/{name}"
+
+    # --- test controls ------------------------------------------------------------------
+    def fail(self, method: str, *, status: int = 200, error: str = "internal_error", retry_after: float | None = None, times: int = 1) -> None:
+        for _ in range(times):
+            self._failures[method].append(Failure(status, error, retry_after))
+
+    def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def everything_sent(self) -> str:
+        """Every request body the fake received, as one string (for leak checks)."""
+        parts = [json.dumps(c.params, ensure_ascii=False) for c in self.calls]
+        parts += [json.dumps(h.body, ensure_ascii=False) for h in self.hooks]
+        parts += [b.decode("utf-8", "replace") for b in self.uploads.values()]
+        return "\n".join(parts)
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), within)
+
+    async def wait_for_call(self, method: str, count: int = 1, within: float = 5.0) -> Call:
+        await self.wait_for(lambda: len(self.calls_to(method)) >= count, within)
+        return self.calls_to(method)[count - 1]
+
+    async def wait_for_hook(self, name: str, within: float = 5.0) -> Hook:
+        await self.wait_for(lambda: any(h.name == name for h in self.hooks), within)
+        return next(h for h in self.hooks if h.name == name)
+
+    async def wait_for_socket(self, within: float = 5.0) -> None:
+        await self.wait_for(lambda: bool(self._sockets), within)
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push a Socket Mode envelope to the connected app; returns its envelope id."""
+        envelope_id = f"env-{next(self._ids)}"
+        message = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": ""}
+        await self._sockets[-1].send_str(json.dumps(message))
+        return envelope_id
+
+    async def wait_for_ack(self, envelope_id: str, within: float = 5.0) -> dict[str, Any]:
+        await self.wait_for(lambda: envelope_id in self.acks, within)
+        return self.acks[envelope_id]
+
+    # --- handlers -----------------------------------------------------------------------
+    async def _record(self, item: Any) -> None:
+        async with self._changed:
+            if isinstance(item, Call):
+                self.calls.append(item)
+            elif isinstance(item, Hook):
+                self.hooks.append(item)
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        token = params.pop("token", None) or _bearer(request)
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.popleft()
+            await self._record(Call(method, params, token, status=failure.status))
+            headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
+            error = "ratelimited" if failure.status == 429 else failure.error
+            return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
+        answer = self._answer(method, params, token)
+        await self._record(Call(method, params, token))
+        return web.json_response(answer)
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth(params)
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket={next(self._ids)}"}
+        team = self.tokens.get(token or "")
+        if team is None:
+            return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        n = next(self._ids)
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.test/", "team": f"Team {team}", "user": "followup", "team_id": team, "user_id": BOT_USER, "bot_id": "B1", "is_enterprise_install": False}
+        if method == "users.info":
+            return {"ok": True, "user": self._user(str(params.get("user")))}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{n}", **(params.get("view") or {})}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{n}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in params.get("files") or []]}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        known = self.users.get(user_id, {})
+        return {"id": user_id, "name": user_id.lower(), "real_name": known.get("real_name", f"User {user_id}"), "tz": known.get("tz", self.default_tz), "profile": {"display_name": known.get("display_name", "")}}
+
+    def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
+        team = self.installs.get(str(params.get("code")))
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team.lower()}"
+        self.tokens[token] = team
+        return {
+            "ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "bot_user_id": BOT_USER,
+            "scope": "commands,chat:write", "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+            "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+        }
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        await self._record(Hook(request.match_info["name"], await request.json()))
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        await self._record(None)
+        return web.Response(text="OK - 1")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}, "debug_info": {"approximate_connection_time": 3600}}))
+        async with self._changed:
+            self._sockets.append(ws)
+            self._changed.notify_all()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    async with self._changed:
+                        self.acks[data["envelope_id"]] = data
+                        self._changed.notify_all()
+        self._sockets.remove(ws)
+        return ws
+
+
+def _bearer(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    return auth[7:] if auth.startswith("Bearer ") else None
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    else:
+        params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params

@@ -1,0 +1,129 @@
+"""Drives the real Slack adapter like Slack does: signed HTTP requests (slash commands,
+button presses, form submissions, events) to its `/slack/events`, with answers read back
+from the fake Slack's recorded hooks and Web API calls."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.bootstrap import Runtime
+from adapters.slack import SlackAdapter
+from bot.domain import Identity
+from tests.fakes.slack_api import FakeSlack, Hook
+
+SECRET = "test-signing-secret"
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or ""}
+
+
+async def application_id(runtime: Runtime, user: str = "U1", number: int = 1) -> int:
+    """The stored id of a user's application (what button action ids carry)."""
+    async with runtime.database.unit_of_work() as uow:
+        owner = await uow.users.find(Identity("slack", "T1", user))
+        assert owner is not None
+        app = await uow.applications.get_by_number(owner.id, number)
+        assert app is not None
+        return app.id
+
+
+def text_of(body: dict[str, Any]) -> str:
+    """The plain-text fallback of a message body (what a notification shows)."""
+    return str(body.get("text", ""))
+
+
+@dataclass
+class SlackDriver:
+    adapter: SlackAdapter
+    fake: FakeSlack
+    session: aiohttp.ClientSession
+    team: str = "T1"
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
+
+    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        sent = {"Content-Type": content_type, **(headers if headers is not None else sign(body))}
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+            await response.read()
+            return response
+
+    def command_body(self, text: str, *, user: str = "U1", channel: str | None = None, hook: str = "", team: str | None = None) -> str:
+        return urlencode({
+            "token": "legacy", "team_id": team or self.team, "team_domain": "acme", "channel_id": channel or f"D{user}",
+            "channel_name": "directmessage" if (channel or f"D{user}").startswith("D") else "jobs", "user_id": user, "user_name": user.lower(),
+            "command": "/followup", "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
+            "response_url": self.fake.response_url(hook), "trigger_id": f"trigger-{hook}",
+        })
+
+    async def command(self, text: str, *, user: str = "U1", channel: str | None = None, team: str | None = None) -> Hook:
+        """Send `/followup text` and return the answer posted to its response_url."""
+        hook = f"cmd-{next(self._ids)}"
+        response = await self.post(self.command_body(text, user=user, channel=channel, hook=hook, team=team), "application/x-www-form-urlencoded")
+        assert response.status == 200, response.status
+        return await self.fake.wait_for_hook(hook)
+
+    def action_payload(self, action_id: str, *, user: str = "U1", channel: str | None = None, hook: str | None = "", view: bool = False) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "type": "block_actions", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
+            "api_app_id": "A1", "trigger_id": f"trigger-{hook}", "is_enterprise_install": False,
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "fu-actions-0", "value": action_id, "action_ts": "1700000000.1"}],
+        }
+        if view:
+            payload["container"] = {"type": "view", "view_id": "V1"}
+            payload["view"] = {"id": "V1", "type": "home"}
+        else:
+            channel = channel or f"D{user}"
+            payload["container"] = {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel, "is_ephemeral": False}
+            payload["channel"] = {"id": channel, "name": "directmessage"}
+            payload["message"] = {"ts": "1700000000.000001", "text": "nudge"}
+            payload["response_url"] = self.fake.response_url(hook or "")
+        return payload
+
+    async def press(self, action_id: str, *, user: str = "U1", channel: str | None = None) -> Hook:
+        """Press a button on a message and return the answer posted to its response_url."""
+        hook = f"press-{next(self._ids)}"
+        payload = self.action_payload(action_id, user=user, channel=channel, hook=hook)
+        response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        assert response.status == 200, response.status
+        return await self.fake.wait_for_hook(hook)
+
+    async def press_on_home(self, action_id: str, *, user: str = "U1") -> int:
+        payload = self.action_payload(action_id, user=user, view=True)
+        response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return response.status
+
+    async def submit(self, values: dict[str, str], *, user: str = "U1", metadata: str = "") -> tuple[int, dict[str, Any]]:
+        """Submit the add form; returns Slack's view of the HTTP answer (status, JSON or {})."""
+        state = {block: {"value": {"type": "plain_text_input", "value": value}} for block, value in values.items()}
+        payload = {
+            "type": "view_submission", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
+            "api_app_id": "A1", "trigger_id": "trigger-view", "is_enterprise_install": False,
+            "view": {"id": "VMODAL", "type": "modal", "callback_id": "followup-add", "private_metadata": metadata, "state": {"values": state}},
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        sent = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+            raw = await response.text()
+            return response.status, (json.loads(raw) if raw else {})
+
+    async def event(self, event: dict[str, Any], *, team: str | None = None) -> int:
+        body = json.dumps({
+            "token": "legacy", "team_id": team or self.team, "api_app_id": "A1", "event": event, "type": "event_callback",
+            "event_id": f"Ev{next(self._ids)}", "event_time": int(time.time()), "authorizations": [{"team_id": team or self.team, "user_id": "UBOT", "is_bot": True}],
+        })
+        response = await self.post(body, "application/json")
+        return response.status

@@ -1,0 +1,84 @@
+"""The add form (valid and invalid submissions) and the App Home tab."""
+
+from __future__ import annotations
+
+from adapters.slack.home import home_view
+from adapters.slack.modal import Origin
+from bot.actions import nudge_actions
+from bot.messages import Field, Message
+from tests.fakes.slack_api import FakeSlack
+from tests.slack.driver import SlackDriver, text_of
+
+VALID = {"company": "Acme Corp", "role": "Data Engineer", "when": "tomorrow 10:00", "interviewers": "Jane Doe, Engineering Manager\nSam Lee"}
+
+
+async def test_a_valid_form_logs_the_interview_and_answers_where_it_was_opened(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    origin = Origin(fake_slack.response_url("form-origin"), direct=False)
+    status, answer = await slack.submit(VALID, metadata=origin.dump())
+    assert (status, answer) == (200, {})
+    hook = await fake_slack.wait_for_hook("form-origin")
+    assert hook.body["response_type"] == "ephemeral"
+    assert "#1 Acme Corp — Data Engineer" in text_of(hook.body)
+    assert "Jane Doe (Engineering Manager), Sam Lee" in text_of(hook.body)
+    await fake_slack.wait_for_call("views.publish")
+
+
+async def test_a_form_opened_from_home_answers_by_dm(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    status, _ = await slack.submit(VALID, metadata=Origin().dump())
+    assert status == 200
+    call = await fake_slack.wait_for_call("chat.postMessage")
+    assert call.params["channel"] == "DU1"
+    assert "#1 Acme Corp" in call.params["text"]
+
+
+async def test_an_unreadable_date_comes_back_under_the_date_field(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    status, answer = await slack.submit(dict(VALID, when="the day after the blue moon"))
+    assert status == 200
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"when"}
+    listing = await slack.command("list")
+    assert "No active applications" in text_of(listing.body)
+    assert not fake_slack.calls_to("views.publish")
+
+
+async def test_missing_and_oversized_fields_come_back_inline(slack: SlackDriver) -> None:
+    people = "\n".join(f"Person {i}" for i in range(11))
+    status, answer = await slack.submit({"company": "  ", "role": "r" * 201, "when": "tomorrow", "interviewers": people})
+    assert status == 200
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"company", "role", "interviewers"}
+
+
+async def test_opening_the_home_tab_publishes_the_pipeline(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    await slack.command("add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe")
+    before = len(fake_slack.calls_to("views.publish"))
+    assert await slack.event({"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home", "event_ts": "1.0"}) == 200
+    call = await fake_slack.wait_for_call("views.publish", count=before + 1)
+    view = call.params["view"]
+    assert call.params["user_id"] == "U1"
+    assert view["type"] == "home"
+    shown = str(view)
+    assert "Your applications (1 active)" in shown
+    assert "Timezone" in shown and "Europe/Berlin" in shown
+    action_ids = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert action_ids[0] == "followup:add-form"
+    assert "Due now" in shown and "#1 Acme Corp: thank-you" in shown
+
+
+def test_the_home_view_carries_the_pipelines_buttons_and_fits_a_surface() -> None:
+    pipeline = Message(
+        title="Today", body="\n".join(f"line {i}" for i in range(4000)),
+        actions=nudge_actions(1) + nudge_actions(2), fields=(Field("Timezone", "Europe/Berlin"),),
+    )
+    view = home_view(pipeline).to_dict()  # validates Slack's limits for a home view
+    assert len(view["blocks"]) <= 100
+    ids = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert ids[0] == "followup:add-form"
+    assert "fu:sent:1" in ids and "fu:skip:2" in ids
+
+
+async def test_the_messages_tab_does_not_publish_home(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    assert await slack.event({"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "messages", "event_ts": "1.0"}) == 200
+    assert await slack.event({"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home", "event_ts": "2.0"}) == 200
+    await fake_slack.wait_for_call("views.publish")
+    assert len(fake_slack.calls_to("views.publish")) == 1
