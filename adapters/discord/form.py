@@ -1,0 +1,82 @@
+"""The `add` form: `/followup add` with no options opens it.
+
+A bad field (an unreadable date, a name that is too long) can't be answered with the form
+again — Discord doesn't allow a modal in reply to a modal — so the reply is a private error
+that repeats what was entered and carries an "Edit and try again" button that reopens the
+form filled in with those values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.parser import MAX_NAME
+
+
+@dataclass(frozen=True)
+class AddValues:
+    company: str = ""
+    role: str = ""
+    when: str = ""
+    interviewers: str = ""
+
+    def summary(self) -> str:
+        rows = [("Company", self.company), ("Role", self.role), ("When", self.when), ("Interviewers", self.interviewers)]
+        return "\n".join(f"{label}: {value or '—'}" for label, value in rows)
+
+
+Submit = Callable[[discord.Interaction, AddValues], Awaitable[None]]
+
+
+class AddForm(discord.ui.Modal, title="Log an interview"):
+    def __init__(self, submit: Submit, values: AddValues | None = None) -> None:
+        super().__init__(timeout=900)
+        self._submit = submit
+        given = values or AddValues()
+        self.company: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="company",
+            label="Company", placeholder="Acme Corp", default=given.company or None, max_length=MAX_NAME
+        )
+        self.role: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="role",
+            label="Role", placeholder="Data Engineer", default=given.role or None, max_length=MAX_NAME
+        )
+        self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="when",
+            label="When was (or is) the interview?",
+            placeholder="tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
+            default=given.when or None,
+            max_length=100,
+        )
+        self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="interviewers",
+            label="Interviewers (optional)",
+            placeholder="Jane Doe, Engineering Manager; Sam Lee",
+            default=given.interviewers or None,
+            required=False,
+            max_length=1000,
+            style=discord.TextStyle.paragraph,
+        )
+        for item in (self.company, self.role, self.when, self.interviewers):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        values = AddValues(self.company.value, self.role.value, self.when.value, self.interviewers.value or "")
+        await self._submit(interaction, values)
+
+
+class RetryAdd(discord.ui.View):
+    """The button under a rejected form: reopens it with what the user typed."""
+
+    def __init__(self, submit: Submit, values: AddValues) -> None:
+        super().__init__(timeout=900)
+        self._submit = submit
+        self._values = values
+
+    @discord.ui.button(label="Edit and try again", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await interaction.response.send_modal(AddForm(self._submit, self._values))

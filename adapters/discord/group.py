@@ -1,0 +1,200 @@
+"""`/followup`: one app-command group, one subcommand per command of SPEC §2.
+
+Each subcommand turns its typed options into the same `bot.commands` dataclass the text
+parser builds and hands it to the `Responder`; descriptions come from `bot.catalogue`.
+Application ids autocomplete from the user's own applications, the timezone from IANA names.
+"""
+
+from typing import Literal
+
+from discord import Interaction, app_commands
+from discord.app_commands import AppCommandContext, AppInstallationType, Choice, Range
+
+from adapters.discord import options as o
+from adapters.discord.respond import Responder
+from bot import commands as c
+from bot.catalogue import BY_NAME, COMMANDS
+from bot.domain import RoundKind, Status, Step
+
+DESCRIPTION = 100
+Id = Range[int, 1, 999_999_999]
+Name = Range[str, 1, 200]
+Person = Range[str, 1, 100]
+When = Range[str, 1, 100]
+SNOOZES = ("3h", "1d", "2d", "3d", "1w", "2w", "tomorrow 09:00", "next monday 09:00")
+
+
+def about(name: str) -> str:
+    summary = BY_NAME[name].summary
+    return summary if len(summary) <= DESCRIPTION else summary[: DESCRIPTION - 1].rstrip() + "…"
+
+
+def _choices(values: list[str]) -> list[Choice[str]]:
+    return [Choice(name=v, value=v) for v in values]
+
+
+KINDS = _choices([k.value for k in RoundKind])
+STATUSES = _choices([s.value for s in Status])
+STEPS = _choices([s.value for s in Step])
+TOPICS = _choices([spec.name for spec in COMMANDS])
+ID_HELP = "Application id (start typing the company)"
+PEOPLE_HELP = "More interviewers: Name, Title; Name, Title"
+
+
+class FollowupGroup(app_commands.Group):
+    def __init__(self, responder: Responder) -> None:
+        super().__init__(
+            name="followup",
+            description="Your interview follow-up coach: log interviews, get nudges, drafts and checklists.",
+            allowed_contexts=AppCommandContext(guild=True, dm_channel=True, private_channel=False),
+            allowed_installs=AppInstallationType(guild=True, user=False),
+        )
+        self.responder = responder
+
+    async def ids(self, interaction: Interaction, current: str) -> list[Choice[int]]:
+        return await self.responder.application_choices(interaction, str(current or ""))
+
+    async def zones(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        return self.responder.timezone_choices(str(current or ""))
+
+    async def durations(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        typed = str(current or "").strip()
+        matches = [s for s in SNOOZES if s.startswith(typed.lower())]
+        return _choices(([typed] if typed and typed not in matches else []) + matches)[:25]
+
+    @app_commands.command(name="help", description=about("help"))
+    @app_commands.describe(command="A command to explain")
+    @app_commands.choices(command=TOPICS)
+    async def help_(self, interaction: Interaction, command: str | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.Help(command))
+
+    @app_commands.command(name="add", description=about("add"))
+    @app_commands.describe(
+        company="Company name", role="The role you interviewed for", when="When: tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
+        interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
+    )
+    async def add(
+        self, interaction: Interaction, company: Name | None = None, role: Name | None = None, when: When | None = None,
+        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, 1000] | None = None,
+    ) -> None:
+        def build() -> c.Command:
+            if not any((company, role, when, interviewer, title, more_interviewers)):
+                return c.AddForm()
+            return o.add(company, role, when, o.people("add", interviewer, title, more_interviewers))
+
+        await self.responder.run(interaction, build)
+
+    @app_commands.command(name="round", description=about("round"))
+    @app_commands.describe(
+        id=ID_HELP, when="When: next tuesday 14:00-15:30", kind="What kind of round",
+        interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
+    )
+    @app_commands.choices(kind=KINDS)
+    @app_commands.autocomplete(id=ids)
+    async def round_(
+        self, interaction: Interaction, id: Id, when: When, kind: str = RoundKind.INTERVIEW.value,
+        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await self.responder.run(interaction, lambda: c.LogRound(
+            id, o.text("round", "round date", when, o.MAX_WHEN), RoundKind(kind), o.people("round", interviewer, title, more_interviewers)
+        ))
+
+    @app_commands.command(name="list", description=about("list"))
+    async def list_(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.ListApplications)
+
+    @app_commands.command(name="show", description=about("show"))
+    @app_commands.describe(id=ID_HELP)
+    @app_commands.autocomplete(id=ids)
+    async def show(self, interaction: Interaction, id: Id) -> None:
+        await self.responder.run(interaction, lambda: c.Show(id))
+
+    @app_commands.command(name="today", description=about("today"))
+    async def today(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.Today)
+
+    @app_commands.command(name="checklist", description=about("checklist"))
+    @app_commands.describe(id=ID_HELP, step="Or a step by name")
+    @app_commands.choices(step=STEPS)
+    @app_commands.autocomplete(id=ids)
+    async def checklist(self, interaction: Interaction, id: Id | None = None, step: str | None = None) -> None:
+        def build() -> c.Command:
+            if (id is None) == (step is None):
+                raise o.bad("checklist", "Give either an application id or a step, not both.")
+            return c.Checklist(number=id) if id is not None else c.Checklist(step=Step(str(step)))
+
+        await self.responder.run(interaction, build)
+
+    @app_commands.command(name="draft", description=about("draft"))
+    @app_commands.describe(id=ID_HELP)
+    @app_commands.autocomplete(id=ids)
+    async def draft(self, interaction: Interaction, id: Id) -> None:
+        await self.responder.run(interaction, lambda: c.Draft(id))
+
+    @app_commands.command(name="review", description=about("review"))
+    @app_commands.describe(id=ID_HELP, text="Your draft email")
+    @app_commands.autocomplete(id=ids)
+    async def review(self, interaction: Interaction, id: Id, text: Range[str, 1, 4000]) -> None:
+        await self.responder.run(interaction, lambda: c.Review(id, o.text("review", "draft", text, 4000)))
+
+    @app_commands.command(name="sent", description=about("sent"))
+    @app_commands.describe(id=ID_HELP, next="The date they agreed you may follow up (e.g. next friday)")
+    @app_commands.autocomplete(id=ids)
+    async def sent(self, interaction: Interaction, id: Id, next: When | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.MarkSent(id, o.optional_text("sent", "agreed date", next, o.MAX_WHEN)))
+
+    @app_commands.command(name="heard", description=about("heard"))
+    @app_commands.describe(id=ID_HELP, note="What they said (optional)")
+    @app_commands.autocomplete(id=ids)
+    async def heard(self, interaction: Interaction, id: Id, note: Range[str, 1, 1000] | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.Heard(id, o.note(note)))
+
+    @app_commands.command(name="snooze", description=about("snooze"))
+    @app_commands.describe(id=ID_HELP, until="How long (3h, 2d, 1w) or until when (next monday 09:00)")
+    @app_commands.autocomplete(id=ids)
+    @app_commands.autocomplete(until=durations)
+    async def snooze(self, interaction: Interaction, id: Id, until: When) -> None:
+        await self.responder.run(interaction, lambda: c.Snooze(id, o.text("snooze", "duration or date", until, o.MAX_WHEN)))
+
+    @app_commands.command(name="skip", description=about("skip"))
+    @app_commands.describe(id=ID_HELP)
+    @app_commands.autocomplete(id=ids)
+    async def skip(self, interaction: Interaction, id: Id) -> None:
+        await self.responder.run(interaction, lambda: c.Skip(id))
+
+    @app_commands.command(name="status", description=about("status"))
+    @app_commands.describe(id=ID_HELP, status="The outcome")
+    @app_commands.choices(status=STATUSES)
+    @app_commands.autocomplete(id=ids)
+    async def status(self, interaction: Interaction, id: Id, status: str) -> None:
+        await self.responder.run(interaction, lambda: c.SetStatus(id, Status(status)))
+
+    @app_commands.command(name="settings", description=about("settings"))
+    @app_commands.describe(
+        tz="Your timezone (start typing a city)", hour="When nudges arrive, e.g. 08:30",
+        quiet="Quiet hours, e.g. 21:00-07:30", weekends="Deliver nudges on weekends?",
+    )
+    @app_commands.autocomplete(tz=zones)
+    async def settings(
+        self, interaction: Interaction, tz: Range[str, 1, 64] | None = None, hour: Range[str, 1, 10] | None = None,
+        quiet: Range[str, 1, 20] | None = None, weekends: bool | None = None,
+    ) -> None:
+        await self.responder.run(interaction, lambda: c.Settings(
+            timezone=tz.strip() if tz else None, hour=hour.strip() if hour else None,
+            quiet=quiet.replace(" ", "") if quiet else None, weekends=weekends,
+        ))
+
+    @app_commands.command(name="export", description=about("export"))
+    @app_commands.describe(format="csv: your data; ics: your due follow-ups as a calendar")
+    async def export(self, interaction: Interaction, format: Literal["csv", "ics"] = "csv") -> None:
+        await self.responder.run(interaction, lambda: c.Export(format))
+
+    @app_commands.command(name="delete", description=about("delete"))
+    @app_commands.describe(id=ID_HELP)
+    @app_commands.autocomplete(id=ids)
+    async def delete(self, interaction: Interaction, id: Id) -> None:
+        await self.responder.run(interaction, lambda: c.Delete(id))
+
+    @app_commands.command(name="forget-me", description=about("forget-me"))
+    async def forget_me(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.ForgetMe)

@@ -1,0 +1,33 @@
+"""Who is speaking and where, as the core understands it.
+
+Every Discord user gets one `Identity` with `workspace="discord"`, whatever server or DM they
+type in. Discord user ids are global, so one person has one set of applications, settings and
+nudges on Discord: an interview logged in one server shows up in DMs and in every other server
+the bot shares with them. (Keying on the guild would split a person's data per server and
+leave DMs, which have no guild, in a bucket of their own.)
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.domain import Identity, Place
+
+PLATFORM = "discord"
+WORKSPACE = "discord"
+
+
+def identity_of(user: discord.abc.User) -> Identity:
+    """The core's identity for a Discord user. Discord gives no timezone, so there is no hint:
+    the core uses UTC and says so until the user sets one."""
+    name = user.global_name or user.name
+    return Identity(platform=PLATFORM, workspace=WORKSPACE, user_id=str(user.id), display_name=name)
+
+
+def in_guild(interaction: discord.Interaction) -> bool:
+    return interaction.guild_id is not None
+
+
+def place_of(interaction: discord.Interaction) -> Place:
+    channel = str(interaction.channel_id) if interaction.channel_id is not None else None
+    return Place(channel_id=channel, is_direct=not in_guild(interaction))

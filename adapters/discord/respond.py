@@ -1,0 +1,156 @@
+"""Between Discord interactions and the core: run the command, answer the interaction.
+
+Discord wants the first response within 3 seconds. The core usually answers in a few
+milliseconds and the answer *is* the response (one request). When it takes longer than
+`DEFER_AFTER` (a burst of commands queueing for the database), the interaction is deferred
+at once ("thinking…", or a silent acknowledgement for buttons) and the answer follows by
+editing the original response, so the deadline holds whatever the load.
+
+Every reply is private in a server (ephemeral) and a normal message in DMs. A button press
+that changed something (sent, skipped, snoozed, forgotten) edits the message it was on to
+show the new state; Checklist and Draft answer with a new message and leave the nudge as it
+was; a press that is refused (someone else's button) answers only the presser, privately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+import discord
+from discord import app_commands
+from discord.utils import MISSING
+
+from adapters.discord.form import AddForm, AddValues, RetryAdd
+from adapters.discord.identity import identity_of, in_guild, place_of
+from adapters.discord.options import add as add_command
+from adapters.discord.options import people
+from adapters.discord.render import render
+from bot import commands as c
+from bot import views
+from bot.actions import Verb, decode
+from bot.errors import BadInput
+from bot.messages import Field, Message, Tone
+from bot.service import Followup
+
+log = logging.getLogger(__name__)
+
+Build = Callable[[], c.Command]
+DEFER_AFTER = 0.15  # seconds the core may take before the interaction is deferred
+CHOICE_NAME = 100
+SOMETHING_WRONG = Message(
+    title="Something went wrong on my side.",
+    body="Please try again in a moment. If it keeps happening, `/followup help` shows other ways in.",
+    tone=Tone.ERROR,
+)
+
+
+class Responder:
+    def __init__(self, followup: Followup, on_change: Callable[[], None]) -> None:
+        self._followup = followup
+        self._on_change = on_change
+
+    async def run(self, interaction: discord.Interaction, build: Build) -> None:
+        """Build the core command from the options and answer with what the core says."""
+        try:
+            command = build()
+        except BadInput as problem:
+            await self.reply(interaction, views.error(problem))
+            return
+        if isinstance(command, c.AddForm):
+            await interaction.response.send_modal(AddForm(self.submit_add))
+            return
+        work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+        await self._answer(interaction, await self._in_time(interaction, work))
+
+    async def press(self, interaction: discord.Interaction, action_id: str) -> None:
+        try:
+            work = self._followup.handle_action(identity_of(interaction.user), action_id, place_of(interaction))
+            message = await self._in_time(interaction, work, silently=True)
+            ref = decode(action_id)
+            resolves = message.changed or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
+            await self._answer(interaction, message, edit=resolves and not message.is_error)
+        except Exception:
+            log.exception("button %s failed", action_id)
+            await self.fail(interaction)
+
+    async def fail(self, interaction: discord.Interaction) -> None:
+        """Tell the user something broke on our side (never "This interaction failed")."""
+        try:
+            await self.reply(interaction, SOMETHING_WRONG, private=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about a failure")
+
+    async def submit_add(self, interaction: discord.Interaction, values: AddValues) -> None:
+        try:
+            await self._submit_add(interaction, values)
+        except Exception:
+            log.exception("the add form failed")
+            await self.fail(interaction)
+
+    async def _submit_add(self, interaction: discord.Interaction, values: AddValues) -> None:
+        try:
+            command = add_command(values.company, values.role, values.when, people("add", others=values.interviewers))
+        except BadInput as problem:
+            message = views.error(problem)
+        else:
+            work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+            message = await self._in_time(interaction, work)
+        if message.is_error:
+            shown = replace(message, fields=(*message.fields, Field("What you entered", values.summary())))
+            await self.reply(interaction, shown, extra=RetryAdd(self.submit_add, values), private=True)
+            return
+        await self._answer(interaction, message)
+
+    async def application_choices(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[int]]:
+        found = await self._followup.application_choices(identity_of(interaction.user), typed)
+        return [app_commands.Choice(name=label[:CHOICE_NAME], value=number) for number, label in found]
+
+    def timezone_choices(self, typed: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=zone, value=zone) for zone in self._followup.timezone_choices(typed)]
+
+    async def _in_time(self, interaction: discord.Interaction, work: Awaitable[Message], *, silently: bool = False) -> Message:
+        """The core's answer; if it is slow, the interaction is deferred first (`silently`:
+        without a "thinking…" message, for buttons that may edit their own message)."""
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
+        except TimeoutError:
+            if silently:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=in_guild(interaction), thinking=True)
+            return await task
+
+    async def _answer(self, interaction: discord.Interaction, message: Message, *, edit: bool = False) -> None:
+        if message.changed:
+            self._on_change()
+        await self.reply(interaction, message, edit=edit)
+
+    async def reply(
+        self,
+        interaction: discord.Interaction,
+        message: Message,
+        *,
+        edit: bool = False,
+        extra: discord.ui.View | None = None,
+        private: bool = False,
+    ) -> None:
+        shown = render(message)
+        view = extra or shown.view
+        ephemeral = private or in_guild(interaction)
+        deferred = interaction.response.type
+        if deferred is discord.InteractionResponseType.deferred_channel_message or (
+            deferred is discord.InteractionResponseType.deferred_message_update and edit
+        ):
+            await interaction.edit_original_response(embed=shown.embed, view=view, attachments=shown.files)
+        elif interaction.response.is_done():
+            await interaction.followup.send(embed=shown.embed, view=view or MISSING, files=shown.files or MISSING, ephemeral=ephemeral)
+        elif edit and interaction.message is not None:
+            await interaction.response.edit_message(embed=shown.embed, view=view, attachments=shown.files)
+        else:
+            await interaction.response.send_message(
+                embed=shown.embed, view=view or MISSING, files=shown.files or MISSING, ephemeral=ephemeral
+            )

@@ -1,0 +1,106 @@
+"""Fixtures: a fake Discord, a runtime on a fresh SQLite file with a simulated clock, and a
+started `DiscordAdapter` pointed at the fake. discord.py's process-wide endpoints
+(`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`) are checked to be restored after each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.bootstrap import Runtime, build_runtime
+from adapters.config import Config
+from adapters.discord import DiscordAdapter
+from bot.clock import SimulatedClock
+from tests.fakes.discord_api import FakeDiscord, FakeUser, Interactions
+
+START = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)  # a Wednesday
+ALICE = FakeUser(410000000000000001, "alice", "Alice")
+BOB = FakeUser(410000000000000002, "bob", "Bob")
+
+StartAdapter = Callable[..., Awaitable[DiscordAdapter]]
+
+
+@pytest.fixture(autouse=True)
+def restore_endpoints() -> object:
+    before = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    yield
+    after = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = before
+    assert after == before, "the adapter left discord.py's endpoints patched"
+
+
+@pytest.fixture(autouse=True)
+def unhurried_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded CI machine can take over 150 ms for a command; tests that expect an immediate
+    answer must not see a deferral because of that. The deferral tests set their own value."""
+    monkeypatch.setattr("adapters.discord.respond.DEFER_AFTER", 2.0)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(START)
+
+
+def discord_config(fake: FakeDiscord, database_url: str, **extra: object) -> Config:
+    return Config(
+        FOLLOWUP_DATABASE_URL=database_url,
+        DISCORD_TOKEN="fake-token",
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        SLACK_BOT_TOKEN=None,
+        **extra,
+    )
+
+
+@pytest.fixture
+async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> AsyncIterator[Runtime]:
+    built = await build_runtime(discord_config(fake, sqlite_url), clock=clock, worker_id="test-worker")
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+@pytest.fixture
+async def start_adapter(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
+    started: list[DiscordAdapter] = []
+
+    async def start(**options: object) -> DiscordAdapter:
+        adapter = DiscordAdapter(runtime, guild_ready_timeout=0.01, identify_interval=0, **options)  # type: ignore[arg-type]
+        await adapter.start()
+        started.append(adapter)
+        return adapter
+
+    try:
+        yield start
+    finally:
+        for adapter in reversed(started):
+            await adapter.stop()
+
+
+@pytest.fixture
+async def adapter(start_adapter: StartAdapter, fake: FakeDiscord) -> DiscordAdapter:
+    started = await start_adapter()
+    await asyncio.wait_for(started.wait_until_ready(), 5)
+    return started
+
+
+@pytest.fixture
+def make(fake: FakeDiscord) -> Interactions:
+    return Interactions(fake)

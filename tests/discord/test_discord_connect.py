@@ -1,0 +1,136 @@
+"""Login, gateway and command sync: on_ready, the synced `/followup` payload, syncing only when
+the command set changed, guild sync for development, and the sharded client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from adapters.bootstrap import Runtime, build_runtime
+from adapters.config import Config
+from adapters.discord import DiscordAdapter
+from adapters.discord.endpoints import Endpoints
+from adapters.discord.sync_state import command_sync
+from bot.catalogue import COMMANDS
+from bot.clock import SimulatedClock
+from tests.discord.conftest import ALICE, START, StartAdapter, discord_config
+from tests.fakes.discord_api import APP_ID, GUILD_ID, FakeDiscord, Interactions
+
+GLOBAL_SYNC = rf"/applications/{APP_ID}/commands"
+SUBCOMMAND, STRING, INTEGER, BOOLEAN = 1, 3, 4, 5
+
+
+def _options(command: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {option["name"]: option for option in command.get("options", [])}
+
+
+async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    assert adapter.client is not None and adapter.client.is_ready()
+    [identify] = fake.identifies
+    assert identify["token"] == "fake-token"
+    assert identify["intents"] == 1  # guilds only: nothing privileged
+
+    [sync] = fake.calls_to("PUT", GLOBAL_SYNC)
+    [group] = sync.json
+    assert group["name"] == "followup" and group["type"] == 1
+    assert group["contexts"] == [0, 1] and group["integration_types"] == [0]
+    subs = _options(group)
+    assert set(subs) == {spec.name for spec in COMMANDS}
+    assert all(sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100 for sub in subs.values())
+
+    add = _options(subs["add"])
+    assert {name: opt["type"] for name, opt in add.items()} == {
+        "company": STRING, "role": STRING, "when": STRING, "interviewer": STRING, "title": STRING, "more_interviewers": STRING,
+    }
+    assert not any(opt.get("required") for opt in add.values())  # no options → the form
+    assert add["company"]["max_length"] == 200
+    for name in ("round", "show", "draft", "review", "sent", "heard", "snooze", "skip", "status", "delete"):
+        ident = _options(subs[name])["id"]
+        assert (ident["type"], ident["autocomplete"], ident["required"], ident["min_value"]) == (INTEGER, True, True, 1), name
+    assert [c["value"] for c in _options(subs["status"])["status"]["choices"]] == ["active", "offer", "rejected", "withdrawn"]
+    assert [c["value"] for c in _options(subs["round"])["kind"]["choices"]] == ["phone", "interview", "hiring-manager", "panel", "final"]
+    assert _options(subs["settings"])["tz"]["autocomplete"] is True
+    assert _options(subs["settings"])["weekends"]["type"] == BOOLEAN
+    assert [c["value"] for c in _options(subs["export"])["format"]["choices"]] == ["csv", "ics"]
+    assert _options(subs["snooze"])["until"]["autocomplete"] is True
+
+
+async def test_commands_sync_only_when_they_changed(
+    adapter: DiscordAdapter, start_adapter: StartAdapter, fake: FakeDiscord, runtime: Runtime
+) -> None:
+    assert adapter.client is not None and adapter.client.synced is True
+    await adapter.stop()
+    again = await start_adapter()
+    assert again.client is not None and again.client.synced is False
+    assert len(fake.calls_to("PUT", GLOBAL_SYNC)) == 1
+
+    await again.stop()
+    async with runtime.database.engine.begin() as conn:  # as if an older version had synced
+        await conn.execute(update(command_sync).values(digest="0" * 64))
+    third = await start_adapter()
+    assert third.client is not None and third.client.synced is True
+    assert len(fake.calls_to("PUT", GLOBAL_SYNC)) == 2
+
+
+@pytest.fixture
+async def guild_runtime(fake: FakeDiscord, sqlite_url: str) -> AsyncIterator[Runtime]:
+    config = discord_config(fake, sqlite_url, DISCORD_GUILD_ID=GUILD_ID)
+    built = await build_runtime(config, clock=SimulatedClock(START), worker_id="guild-worker")
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+async def test_a_development_guild_gets_the_commands_instantly(
+    guild_runtime: Runtime, fake: FakeDiscord, make: Interactions
+) -> None:
+    adapter = DiscordAdapter(guild_runtime, guild_ready_timeout=0.01, identify_interval=0)
+    await adapter.start()
+    try:
+        await asyncio.wait_for(adapter.wait_until_ready(), 5)
+        assert fake.calls_to("PUT", GLOBAL_SYNC) == []
+        [sync] = fake.calls_to("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+        assert sync.json[0]["name"] == "followup"
+        sent = await fake.interact(make.slash("list", user=ALICE))
+        assert sent.type == 4 and sent.ephemeral
+    finally:
+        await adapter.stop()
+
+
+async def test_the_sharded_client_works_the_same(runtime: Runtime, sqlite_url: str) -> None:
+    fake = FakeDiscord(shards=2, guilds=(GUILD_ID, GUILD_ID + (1 << 22)))
+    await fake.start()
+    runtime.config = discord_config(fake, sqlite_url)
+    adapter = DiscordAdapter(runtime, sharded=True, guild_ready_timeout=0.01, identify_interval=0)
+    try:
+        await adapter.start()
+        await asyncio.wait_for(adapter.wait_until_ready(), 5)
+        assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 2), (1, 2)]
+        make = Interactions(fake)
+        for guild in fake.guilds:
+            sent = await fake.interact(make.slash("today", user=ALICE, guild_id=guild))
+            assert sent.type == 4 and sent.ephemeral
+        assert fake.calls_to("GET", r"/gateway/bot")
+    finally:
+        await adapter.stop()
+        await fake.close()
+
+
+def test_an_api_url_without_a_path_gets_the_versioned_base() -> None:
+    fallback = Endpoints.current()
+    config = Config(DISCORD_TOKEN="t", DISCORD_API_URL="http://proxy.internal:8080")
+    assert Endpoints.configured(config, fallback).api == "http://proxy.internal:8080/api/v10"
+    config = Config(DISCORD_TOKEN="t", DISCORD_API_URL="https://proxy.internal/discord/api/v10/")
+    assert Endpoints.configured(config, fallback).api == "https://proxy.internal/discord/api/v10"
+    assert Endpoints.configured(Config(DISCORD_TOKEN="t"), fallback) == fallback
+
+
+async def test_start_without_a_token_refuses(runtime: Runtime) -> None:
+    runtime.config = runtime.config.model_copy(update={"discord_token": None})
+    with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
+        await DiscordAdapter(runtime).start()

@@ -1,0 +1,633 @@
+"""A fake Discord on 127.0.0.1: the REST API and the gateway, enough for real discord.py.
+
+REST (under `/api/v10`): `GET /users/@me`, `GET /oauth2/applications/@me`, `GET /gateway/bot`,
+command sync (`PUT /applications/{app}/commands` and the guild variant), interaction
+callbacks (`POST /interactions/{id}/{token}/callback`), followup webhooks, DM channels
+(`POST /users/@me/channels`), channel messages and their edits. Every request is recorded as a
+`Call` (JSON bodies and multipart uploads alike). `fail_next` answers the next matching
+request(s) with an error code or a 429 shaped like Discord's (JSON body with `retry_after`,
+a `Via` header — without it discord.py takes a 429 for a Cloudflare ban).
+
+Gateway (`/gateway`): HELLO, heartbeat ACKs, IDENTIFY → READY (with the shard given) and
+GUILD_CREATE when the GUILDS intent is asked for, RESUME → RESUMED, and `dispatch` of any
+event, INTERACTION_CREATE above all; builders make interaction payloads discord.py accepts.
+
+Two traps, handled here: discord.py parses a body as JSON only when `Content-Type` is exactly
+`application/json` (aiohttp's `json_response` adds a charset), and an interaction payload
+without `attachment_size_limit` makes discord.py fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 910000000000000001
+GUILD_ID = 920000000000000001
+CHANNEL_ID = 930000000000000001
+EPHEMERAL = 64
+GUILDS_INTENT = 1
+HEARTBEAT_MS = 41_250
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    json: Any
+    files: list[tuple[str, bytes]]
+    headers: dict[str, str]
+    at: float  # the event loop's clock when the request arrived
+
+
+@dataclass
+class _Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    code: int
+    message: str
+    retry_after: float | None
+    times: int
+
+
+@dataclass
+class FakeUser:
+    id: int
+    name: str
+    global_name: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "username": self.name,
+            "discriminator": "0",
+            "global_name": self.global_name,
+            "avatar": None,
+            "public_flags": 0,
+        }
+
+
+BOT = FakeUser(APP_ID, "Followup", None)
+
+
+@dataclass
+class _Socket:
+    ws: web.WebSocketResponse
+    shard: tuple[int, int] = (0, 1)
+    identified: bool = False
+    sequence: int = 0
+
+
+@dataclass
+class Sent:
+    """What the fake received for one interaction: the callback call and its latency."""
+
+    call: Call  # the interaction callback: the initial response
+    latency: float  # INTERACTION_CREATE sent → callback received, in seconds
+    message: dict[str, Any] | None = None  # the message the answer created or edited
+    answer: Call | None = None  # after a deferral: the webhook call that carried the answer
+    answer_latency: float = 0.0  # INTERACTION_CREATE sent → the answer received
+
+    @property
+    def type(self) -> int:
+        return int(self.call.json["type"])
+
+    @property
+    def deferred(self) -> bool:
+        return self.type in (5, 6)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self.answer is not None and self.answer is not self.call:
+            return dict(self.answer.json or {})
+        return dict(self.call.json.get("data") or {})
+
+    @property
+    def ephemeral(self) -> bool:
+        flags = self.call.json.get("data", {}).get("flags", 0) if self.type == 5 else self.data.get("flags", 0)
+        return bool(int(flags or 0) & EPHEMERAL)
+
+    @property
+    def embed(self) -> dict[str, Any]:
+        return dict(self.data["embeds"][0])
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return custom_ids(self.data)
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+class FakeDiscord:
+    def __init__(self, *, shards: int = 1, guilds: tuple[int, ...] = (GUILD_ID,)) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.responses: dict[int, dict[str, Any]] = {}  # interaction id → the message its callback made
+        self.identifies: list[dict[str, Any]] = []
+        self.shards = shards
+        self.guilds = guilds
+        self._failures: list[_Failure] = []
+        self._sockets: list[_Socket] = []
+        self._ids = itertools.count(1_000_000_000_000_000_000)
+        self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
+        self._identify_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._sent_at: dict[int, float] = {}
+        self._pressed_on: dict[int, int] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for sock in list(self._sockets):
+            await sock.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def snowflake(self) -> int:
+        return next(self._ids)
+
+    # ---- control ------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int,
+        code: int = 0,
+        message: str = "",
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with an error."""
+        self._failures.append(_Failure(method, re.compile(path), status, code, message, retry_after, times))
+
+    def rate_limit_next(self, method: str, path: str, *, retry_after: float = 0.01, times: int = 1) -> None:
+        self.fail_next(method, path, status=429, message="You are being rate limited.", retry_after=retry_after, times=times)
+
+    def calls_to(self, method: str, path: str) -> list[Call]:
+        pattern = re.compile(path)
+        return [c for c in self.calls if c.method == method and pattern.fullmatch(c.path)]
+
+    async def wait_for_call(self, predicate: Callable[[Call], bool], within: float = 5.0) -> Call:
+        for call in self.calls:
+            if predicate(call):
+                return call
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        try:
+            return await asyncio.wait_for(future, within)
+        finally:
+            self._waiters = [(p, f) for p, f in self._waiters if f is not future]
+
+    async def wait_identified(self, count: int = 1, within: float = 5.0) -> None:
+        """Until `count` IDENTIFYs (in total, since the fake started) were answered."""
+        if len(self.identifies) >= count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._identify_waiters.append((count, future))
+        await asyncio.wait_for(future, within)
+
+    # ---- gateway ------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any], shard: int | None = None) -> None:
+        targets = [s for s in self._sockets if s.identified and (shard is None or s.shard[0] == shard)]
+        if not targets:
+            raise RuntimeError("no identified gateway connection to dispatch to")
+        for sock in targets[:1] if shard is None else targets:
+            await self._send_event(sock, event, data)
+
+    async def interact(self, payload: dict[str, Any], within: float = 5.0) -> Sent:
+        """Send INTERACTION_CREATE and wait for the bot's callback to it."""
+        interaction_id = int(payload["id"])
+        if payload.get("message"):
+            self._pressed_on[interaction_id] = int(payload["message"]["id"])
+        shard = (int(payload["guild_id"]) >> 22) % self.shards if payload.get("guild_id") else 0
+        self._sent_at[interaction_id] = asyncio.get_running_loop().time()
+        waiting = asyncio.ensure_future(
+            self.wait_for_call(lambda c: c.path.startswith(f"/interactions/{interaction_id}/"), within)
+        )
+        await self.dispatch("INTERACTION_CREATE", payload, shard=shard)
+        call = await waiting
+        started = self._sent_at.pop(interaction_id)
+        answer = call
+        if int(call.json["type"]) in (5, 6):
+            hook = f"/webhooks/{APP_ID}/{payload['token']}"
+            answer = await self.wait_for_call(lambda c: c.path.startswith(hook), within)
+        return Sent(call, call.at - started, self.responses.get(interaction_id), answer, answer.at - started)
+
+    async def _send_event(self, sock: _Socket, event: str, data: dict[str, Any]) -> None:
+        sock.sequence += 1
+        await sock.ws.send_str(json.dumps({"op": 0, "t": event, "s": sock.sequence, "d": data}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        sock = _Socket(ws)
+        self._sockets.append(sock)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None}))
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                await self._on_frame(sock, frame)
+        finally:
+            self._sockets.remove(sock)
+        return ws
+
+    async def _on_frame(self, sock: _Socket, frame: dict[str, Any]) -> None:
+        op, data = frame.get("op"), frame.get("d") or {}
+        if op == 1:
+            await sock.ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+        elif op == 2:
+            self.identifies.append(data)
+            shard = data.get("shard") or [0, 1]
+            sock.shard = (int(shard[0]), int(shard[1]))
+            sock.identified = True
+            await self._send_event(sock, "READY", self._ready(sock))
+            if int(data.get("intents", 0)) & GUILDS_INTENT:
+                for guild in self.guilds:
+                    if (guild >> 22) % sock.shard[1] == sock.shard[0]:
+                        await self._send_event(sock, "GUILD_CREATE", guild_payload(guild))
+            for count, future in self._identify_waiters:
+                if len(self.identifies) >= count and not future.done():
+                    future.set_result(None)
+        elif op == 6:
+            sock.identified = True
+            await self._send_event(sock, "RESUMED", {})
+
+    def _ready(self, sock: _Socket) -> dict[str, Any]:
+        mine = [g for g in self.guilds if (g >> 22) % sock.shard[1] == sock.shard[0]]
+        return {
+            "v": 10,
+            "user": {**BOT.payload(), "bot": True, "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+            "session_id": f"session-{self.snowflake()}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(APP_ID), "flags": 0},
+            "shard": list(sock.shard),
+        }
+
+    # ---- REST ---------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        failure = self._failure_for(call)
+        if failure is not None:
+            return failure
+        for method, pattern, handler in self._routes():
+            match = pattern.fullmatch(call.path)
+            if method == call.method and match:
+                return handler(call, *match.groups())
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    async def _record(self, request: web.Request) -> Call:
+        body: Any = None
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part is None or not hasattr(part, "read"):
+                    continue
+                content = await part.read(decode=False)  # type: ignore[union-attr]
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body = json.loads(content)
+                else:
+                    files.append((part.filename or "", bytes(content)))  # type: ignore[union-attr]
+        elif request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
+        call = Call(
+            method=request.method,
+            path="/" + request.match_info["tail"],
+            query=dict(request.query),
+            json=body,
+            files=files,
+            headers=dict(request.headers),
+            at=asyncio.get_running_loop().time(),
+        )
+        self.calls.append(call)
+        for predicate, future in list(self._waiters):
+            if not future.done() and predicate(call):
+                future.set_result(call)
+        return call
+
+    def _failure_for(self, call: Call) -> web.Response | None:
+        for failure in self._failures:
+            if failure.times > 0 and failure.method == call.method and failure.pattern.fullmatch(call.path):
+                failure.times -= 1
+                if failure.status == 429:
+                    retry = failure.retry_after or 0.01
+                    body = {"message": failure.message, "retry_after": retry, "global": False}
+                    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry))), "X-RateLimit-Scope": "user"}
+                    return _json(body, 429, headers)
+                return _json({"message": failure.message or "error", "code": failure.code}, failure.status)
+        return None
+
+    def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., web.Response]]]:
+        r = re.compile
+        return [
+            ("GET", r(r"/users/@me"), lambda call: _json({**BOT.payload(), "bot": True, "verified": True, "flags": 0})),
+            ("GET", r(r"/oauth2/applications/@me"), lambda call: _json(self._application())),
+            ("GET", r(r"/gateway/bot"), lambda call: _json(self._gateway_bot())),
+            ("GET", r(r"/gateway"), lambda call: _json({"url": self.gateway_url})),
+            ("PUT", r(r"/applications/(\d+)/commands"), lambda call, app: self._sync(call, None)),
+            ("PUT", r(r"/applications/(\d+)/guilds/(\d+)/commands"), lambda call, app, guild: self._sync(call, int(guild))),
+            ("POST", r(r"/interactions/(\d+)/([^/]+)/callback"), self._callback),
+            ("POST", r(r"/webhooks/(\d+)/([^/]+)"), lambda call, app, token: _json(self._store(CHANNEL_ID, call.json))),
+            ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)"), self._edit_response),
+            ("POST", r(r"/users/@me/channels"), lambda call: _json(self._dm_channel(int(call.json["recipient_id"])))),
+            ("POST", r(r"/channels/(\d+)/messages"), lambda call, channel: _json(self._store(int(channel), call.json))),
+            ("PATCH", r(r"/channels/(\d+)/messages/(\d+)"), lambda call, channel, mid: _json(self._store(int(channel), call.json, int(mid)))),
+        ]
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(APP_ID),
+            "name": "Followup",
+            "description": "Interview follow-up coach",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": FakeUser(APP_ID + 7, "owner").payload(),
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+        }
+
+    def _gateway_bot(self) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": self.shards,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
+
+    def _sync(self, call: Call, guild: int | None) -> web.Response:
+        key = "global" if guild is None else f"guild:{guild}"
+        self.commands[key] = list(call.json or [])
+        answer = []
+        for command in self.commands[key]:
+            answer.append(
+                {
+                    **command,
+                    "id": str(self.snowflake()),
+                    "application_id": str(APP_ID),
+                    "version": str(self.snowflake()),
+                    **({"guild_id": str(guild)} if guild else {}),
+                }
+            )
+        return _json(answer)
+
+    def _callback(self, call: Call, interaction_id: str, token: str) -> web.Response:
+        kind = int(call.json["type"])
+        data = call.json.get("data") or {}
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(data.get("flags", 0) or 0) & EPHEMERAL),
+            },
+            "resource": None,
+        }
+        if kind in (4, 7):
+            edited = self._edited_message_id(call) if kind == 7 else None
+            message = self._store(CHANNEL_ID, data, edited)
+            self.responses[int(interaction_id)] = message
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": kind, "message": message}
+        elif kind == 5:  # "thinking…": a loading message the answer replaces
+            message = self._store(CHANNEL_ID, {"flags": data.get("flags", 0)})
+            self.responses[int(interaction_id)] = message
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": kind, "message": message}
+        elif kind in (6, 9):
+            answer["resource"] = {"type": kind}
+        return _json(answer)
+
+    def _edit_response(self, call: Call, app: str, token: str, message_id: str) -> web.Response:
+        """PATCH of a response message; `@original` is the deferred or pressed-on message."""
+        interaction_id = int(token.removeprefix("token-")) if token.startswith("token-") else 0
+        if message_id == "@original":
+            known = self.responses.get(interaction_id)
+            target = int(known["id"]) if known else self._pressed_on.get(interaction_id)
+        else:
+            target = int(message_id)
+        message = self._store(CHANNEL_ID, call.json, target)
+        self.responses[interaction_id] = message
+        return _json(message)
+
+    def _edited_message_id(self, call: Call) -> int | None:
+        """The message an UPDATE_MESSAGE callback edits: the one the pressed button was on."""
+        interaction_id = call.path.split("/")[2]
+        return self._pressed_on.get(int(interaction_id))
+
+    def _dm_channel(self, user_id: int) -> dict[str, Any]:
+        return {"id": str(dm_channel_id(user_id)), "type": 1, "recipients": [FakeUser(user_id, f"user{user_id}").payload()], "last_message_id": None}
+
+    def _store(self, channel_id: int, body: dict[str, Any] | None, message_id: int | None = None) -> dict[str, Any]:
+        body = body or {}
+        mid = message_id or self.snowflake()
+        previous = self.messages.get(mid, {})
+        message = message_payload(
+            mid,
+            int(previous.get("channel_id", channel_id)),
+            content=body.get("content", previous.get("content", "")) or "",
+            embeds=body.get("embeds", previous.get("embeds", [])) or [],
+            components=body.get("components", previous.get("components", [])) or [],
+            flags=int(body.get("flags", 0) or 0),
+        )
+        self.messages[mid] = message
+        return message
+
+
+def dm_channel_id(user_id: int) -> int:
+    return user_id + 1
+
+
+def guild_payload(guild_id: int) -> dict[str, Any]:
+    return {
+        "id": str(guild_id),
+        "name": "Job seekers",
+        "icon": None,
+        "owner_id": str(APP_ID + 7),
+        "roles": [],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "channels": [],
+        "threads": [],
+        "members": [],
+        "member_count": 2,
+        "unavailable": False,
+        "large": False,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+    }
+
+
+def message_payload(
+    message_id: int,
+    channel_id: int,
+    *,
+    content: str = "",
+    embeds: list[dict[str, Any]] | None = None,
+    components: list[dict[str, Any]] | None = None,
+    flags: int = 0,
+    author: FakeUser = BOT,
+) -> dict[str, Any]:
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "type": 0,
+        "content": content,
+        "author": {**author.payload(), "bot": True},
+        "attachments": [],
+        "embeds": embeds or [],
+        "components": components or [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": _now(),
+        "edited_timestamp": None,
+        "flags": flags,
+    }
+
+
+# ---- interaction payloads -------------------------------------------------------------------
+
+
+@dataclass
+class Interactions:
+    """Builds INTERACTION_CREATE payloads as Discord sends them."""
+
+    fake: FakeDiscord
+    command_id: int = field(default=APP_ID + 100)
+
+    def _base(self, kind: int, user: FakeUser, guild_id: int | None, data: dict[str, Any]) -> dict[str, Any]:
+        interaction_id = self.fake.snowflake()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild_id)} if guild_id else {"1": str(user.id)},
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        if guild_id is not None:
+            payload |= {
+                "guild_id": str(guild_id),
+                "guild_locale": "en-US",
+                "context": 0,
+                "channel_id": str(CHANNEL_ID),
+                "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+                "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": "0", "nick": None},
+            }
+        else:
+            channel = dm_channel_id(user.id)
+            payload |= {
+                "context": 1,
+                "channel_id": str(channel),
+                "channel": {"id": str(channel), "type": 1, "recipients": [user.payload()]},
+                "user": user.payload(),
+            }
+        return payload
+
+    def slash(
+        self,
+        sub: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: FakeUser,
+        guild_id: int | None = GUILD_ID,
+        focused: str | None = None,
+        focused_type: int = 3,
+    ) -> dict[str, Any]:
+        """`/followup <sub> name:value …`; with `focused`, the autocomplete request for that
+        option (Discord sends the partial text as a string, with the option's declared type)."""
+        kinds = {bool: 5, int: 4, float: 10, str: 3}
+        opts = []
+        for name, value in (options or {}).items():
+            option: dict[str, Any] = {"name": name, "type": kinds[type(value)], "value": value}
+            if name == focused:
+                option |= {"focused": True, "type": focused_type}
+            opts.append(option)
+        data = {
+            "id": str(self.command_id),
+            "name": "followup",
+            "type": 1,
+            "options": [{"name": sub, "type": 1, "options": opts}],
+        }
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
+        return self._base(4 if focused else 2, user, guild_id, data)
+
+    def press(self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None) -> dict[str, Any]:
+        """A button press on `message` (as stored by the fake)."""
+        payload = self._base(3, user, guild_id, {"custom_id": custom_id, "component_type": 2})
+        payload["message"] = message
+        return payload
+
+    def submit(self, custom_id: str, values: dict[str, str], *, user: FakeUser, guild_id: int | None = GUILD_ID) -> dict[str, Any]:
+        """A modal submission with text-input values by custom_id."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]} for key, value in values.items()]
+        return self._base(5, user, guild_id, {"custom_id": custom_id, "components": rows})
