@@ -36,7 +36,7 @@ class Runtime:
         self.notifiers[platform] = notifier
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         await self.database.dispose()
 
 

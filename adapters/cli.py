@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _login_name() -> str:
     try:
         return getpass.getuser()
@@ -64,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "help"
     if command == "help":
         parser.print_help()
-        print("\n" + help_message(c.Help()).as_text())
+        for name, sub in _subcommands(parser).items():
+            if name != "help":
+                print(f"\n── followup {name} ──\n{sub.format_help()}", end="")
+        print("\n── the bot's commands (console, /followup in Slack and Discord) ──\n" + help_message(c.Help()).as_text())
         return 0
     if command == "db":
         _configure_logging(config, quiet=False)

@@ -31,6 +31,7 @@ class Config(BaseSettings):
     discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
     discord_guild_id: int | None = Field(None, alias="DISCORD_GUILD_ID")
+    discord_sharded: bool = Field(False, alias="DISCORD_SHARDED")
 
     @property
     def slack_enabled(self) -> bool:

@@ -38,7 +38,7 @@ async def run_platforms(config: Config) -> int:
     if config.discord_enabled:
         from adapters.discord import DiscordAdapter
 
-        adapters.append(DiscordAdapter(runtime))
+        adapters.append(DiscordAdapter(runtime, sharded=config.discord_sharded))
     stop = asyncio.Event()
     install_signal_handlers(stop)
     try:

@@ -56,9 +56,13 @@ class DispatchScheduler:
         )
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def stop(self) -> None:
+        """Stop waking the dispatcher, and wait for a sweep in progress to finish, so the
+        database is never closed under a delivery."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        async with self._lock:
+            return
 
     def wake(self, at: datetime | None = None) -> None:
         """Look for due nudges at `at` (now by default), sooner than the next interval tick."""

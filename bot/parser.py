@@ -16,12 +16,15 @@ MAX_LINE = 4000
 MAX_NAME = 200
 MAX_PERSON = 100
 MAX_NOTE = 1000
+MAX_WHEN = 100
+MAX_PEOPLE = 10
 _ID = re.compile(r"^#?(\d{1,9})$")
 _PREFIX = re.compile(r"^/?followup\b\s*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _bad(name: str, problem: str) -> BadInput:
+def bad(name: str, problem: str) -> BadInput:
+    """A BadInput carrying command `name`'s form and example."""
     spec: CommandInfo = BY_NAME[name]
     return BadInput(problem, spec.usage, spec.example)
 
@@ -30,40 +33,40 @@ def _id(name: str, token: str) -> int:
     match = _ID.match(token.strip())
     if not match:
         shown = token.strip()[:20] or "nothing"
-        raise _bad(name, f"“{shown}” is not an application id (ids look like 3 or #3).")
+        raise bad(name, f"“{shown}” is not an application id (ids look like 3 or #3).")
     return int(match.group(1))
 
 
-def _text(name: str, what: str, value: str, limit: int) -> str:
-    cleaned = " ".join(value.split())
+def clean_text(name: str, what: str, value: str | None, limit: int) -> str:
+    """`value` with its whitespace folded, or BadInput when it is empty or too long."""
+    cleaned = " ".join((value or "").split())
     if not cleaned:
-        raise _bad(name, f"The {what} is missing.")
+        raise bad(name, f"The {what} is missing.")
     if len(cleaned) > limit:
-        raise _bad(name, f"The {what} is too long ({len(cleaned)} characters; at most {limit}).")
+        raise bad(name, f"The {what} is too long ({len(cleaned)} characters; at most {limit}).")
     return cleaned
 
 
-def _people(name: str, parts: list[str]) -> tuple[Interviewer, ...]:
-    people = []
+def interviewer(name: str, person: str, title: str = "") -> Interviewer:
+    return Interviewer(clean_text(name, "interviewer's name", person, MAX_PERSON), " ".join(title.split())[:MAX_PERSON])
+
+
+def read_people(name: str, parts: list[str], first: tuple[Interviewer, ...] = ()) -> tuple[Interviewer, ...]:
+    """Interviewers from "Name, Title" parts (after any already read), at most MAX_PEOPLE."""
+    people = list(first)
     for part in parts:
-        if not part.strip():
-            continue
         person, _, title = part.partition(",")
-        people.append(
-            Interviewer(
-                _text(name, "interviewer's name", person, MAX_PERSON),
-                " ".join(title.split())[:MAX_PERSON],
-            )
-        )
-    if len(people) > 10:
-        raise _bad(name, "That is more than 10 interviewers for one round.")
+        if person.strip():
+            people.append(interviewer(name, person, title))
+    if len(people) > MAX_PEOPLE:
+        raise bad(name, f"That is more than {MAX_PEOPLE} interviewers for one round.")
     return tuple(people)
 
 
 def _split_id(name: str, rest: str) -> tuple[int, str]:
     head, _, tail = rest.strip().partition(" ")
     if not head:
-        raise _bad(name, "The application id is missing.")
+        raise bad(name, "The application id is missing.")
     return _id(name, head.rstrip(";")), tail.strip()
 
 
@@ -72,33 +75,33 @@ def _add(rest: str) -> c.Command:
         return c.AddForm()
     parts = rest.split(";")
     if len(parts) < 3:
-        raise _bad("add", "I need at least the company, the role and when, separated by “;”.")
+        raise bad("add", "I need at least the company, the role and when, separated by “;”.")
     return c.Add(
-        company=_text("add", "company name", parts[0], MAX_NAME),
-        role=_text("add", "role", parts[1], MAX_NAME),
-        when=_text("add", "interview date", parts[2], 100),
-        interviewers=_people("add", parts[3:]),
+        company=clean_text("add", "company name", parts[0], MAX_NAME),
+        role=clean_text("add", "role", parts[1], MAX_NAME),
+        when=clean_text("add", "interview date", parts[2], MAX_WHEN),
+        interviewers=read_people("add", parts[3:]),
     )
 
 
 def _round(rest: str) -> c.Command:
     parts = rest.split(";")
     if len(parts) < 2:
-        raise _bad("round", "I need the application id and when, separated by “;”.")
+        raise bad("round", "I need the application id and when, separated by “;”.")
     number = _id("round", parts[0])
-    when = _text("round", "round date", parts[1], 100)
+    when = clean_text("round", "round date", parts[1], MAX_WHEN)
     kind = RoundKind.INTERVIEW
     others = parts[2:]
     if others and others[0].strip().lower() in {k.value for k in RoundKind}:
         kind = RoundKind(others[0].strip().lower())
         others = others[1:]
-    return c.LogRound(number=number, when=when, kind=kind, interviewers=_people("round", others))
+    return c.LogRound(number=number, when=when, kind=kind, interviewers=read_people("round", others))
 
 
 def _checklist(rest: str) -> c.Command:
     arg = rest.strip().lower()
     if not arg:
-        raise _bad("checklist", "Tell me which application (its id) or which step.")
+        raise bad("checklist", "Tell me which application (its id) or which step.")
     if arg in {s.value for s in Step}:
         return c.Checklist(step=Step(arg))
     return c.Checklist(number=_id("checklist", arg))
@@ -110,15 +113,15 @@ def _sent(rest: str) -> c.Command:
         return c.MarkSent(number)
     keyword, _, when = tail.partition(" ")
     if keyword.lower() != "next":
-        raise _bad("sent", "After the id, only “next <when>” may follow.")
-    return c.MarkSent(number, next_when=_text("sent", "agreed date", when, 100))
+        raise bad("sent", "After the id, only “next <when>” may follow.")
+    return c.MarkSent(number, next_when=clean_text("sent", "agreed date", when, MAX_WHEN))
 
 
 def _status(rest: str) -> c.Command:
     number, tail = _split_id("status", rest)
     value = tail.strip().lower()
     if value not in {s.value for s in Status}:
-        raise _bad("status", f"“{tail[:20] or 'nothing'}” is not a status: use active, offer, rejected or withdrawn.")
+        raise bad("status", f"“{tail[:20] or 'nothing'}” is not a status: use active, offer, rejected or withdrawn.")
     return c.SetStatus(number, Status(value))
 
 
@@ -131,16 +134,16 @@ def _settings(rest: str) -> c.Command:
         if key in {"timezone", "zone"}:
             key = "tz"
         if key not in {"tz", "hour", "quiet", "weekends"} or i + 1 >= len(tokens):
-            raise _bad("settings", f"I don't understand “{' '.join(tokens[i:])[:40]}”.")
+            raise bad("settings", f"I don't understand “{' '.join(tokens[i:])[:40]}”.")
         if key in values:
-            raise _bad("settings", f"“{key}” is given twice.")
+            raise bad("settings", f"“{key}” is given twice.")
         values[key] = tokens[i + 1]
         i += 2
     weekends = None
     if "weekends" in values:
         flag = values["weekends"].lower()
         if flag not in {"on", "off"}:
-            raise _bad("settings", "weekends is on or off.")
+            raise bad("settings", "weekends is on or off.")
         weekends = flag == "on"
     return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends)
 
@@ -148,33 +151,33 @@ def _settings(rest: str) -> c.Command:
 def _export(rest: str) -> c.Command:
     fmt = rest.strip().lower() or "csv"
     if fmt not in {"csv", "ics"}:
-        raise _bad("export", f"“{fmt[:20]}” is not a format: use csv or ics.")
+        raise bad("export", f"“{fmt[:20]}” is not a format: use csv or ics.")
     return c.Export(fmt)
 
 
 def _only(name: str, rest: str, command: c.Command) -> c.Command:
     if rest.strip():
-        raise _bad(name, f"“{name}” takes nothing after it.")
+        raise bad(name, f"“{name}” takes nothing after it.")
     return command
 
 
 def _review(rest: str) -> c.Command:
     number, text = _split_id("review", rest)
     if not text:
-        raise _bad("review", "Paste your draft after the id.")
+        raise bad("review", "Paste your draft after the id.")
     return c.Review(number, text)
 
 
 def _heard(rest: str) -> c.Command:
     number, note = _split_id("heard", rest)
     if len(note) > MAX_NOTE:
-        raise _bad("heard", f"The note is too long (at most {MAX_NOTE} characters).")
+        raise bad("heard", f"The note is too long (at most {MAX_NOTE} characters).")
     return c.Heard(number, note)
 
 
 def _snooze(rest: str) -> c.Command:
     number, until = _split_id("snooze", rest)
-    return c.Snooze(number, _text("snooze", "duration or date", until, 100))
+    return c.Snooze(number, clean_text("snooze", "duration or date", until, MAX_WHEN))
 
 
 def _help(rest: str) -> c.Command:
@@ -209,7 +212,7 @@ _HANDLERS = {
 def _split_only_id(name: str, rest: str) -> int:
     number, tail = _split_id(name, rest)
     if tail:
-        raise _bad(name, f"“{name}” takes only an application id.")
+        raise bad(name, f"“{name}” takes only an application id.")
     return number
 
 

@@ -124,13 +124,21 @@ class Followup:
         return await self._run(who, where, press)
 
     async def home(self, who: Identity) -> Message:
-        """The user's pipeline at a glance (Slack's App Home, a dashboard)."""
+        """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
+        buttons, the active applications and the settings. Someone the bot doesn't know yet
+        gets a welcome, and nothing is stored about them."""
+        async with self._uow_factory() as uow:
+            known = await uow.users.find(who) is not None
+        if not known:
+            return account.welcome()
 
         async def pipeline(ctx: Context) -> Message:
             due = await overview.today(c.Today(), ctx)
             listing = await applications.list_applications(c.ListApplications(), ctx)
             settings = await account.settings(c.Settings(), ctx)
-            return replace(due, body=f"{due.body}\n\n{listing.title}\n{listing.body}", fields=settings.fields)
+            buttons = await overview.due_actions(ctx)
+            body = f"{due.body}\n\n{listing.title}\n{listing.body}"
+            return replace(due, body=body, fields=settings.fields, actions=buttons)
 
         return await self._run(who, DIRECT, pipeline)
 

@@ -24,6 +24,14 @@ METHOD_SUMMARY = """Every follow-up must add something, never a bare "just check
 Silence earns fewer follow-ups: two without a reply, then wait. A reply restores them."""
 
 
+def welcome() -> Message:
+    return Message(
+        title="Welcome to Followup",
+        body=f"I help you follow up after job interviews, one useful email at a time.\n{METHOD_SUMMARY}\n\n"
+        f"Start by logging an interview:\n{BY_NAME['add'].example}",
+    )
+
+
 def help_message(cmd: c.Help, ctx: Context | None = None) -> Message:
     if cmd.topic:
         spec = BY_NAME.get(cmd.topic)

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from bot import commands as c
 from bot import formatting, views
+from bot.actions import Verb, action
 from bot.domain import NudgeKind
 from bot.handlers.context import Context
-from bot.messages import Message
+from bot.messages import Action, Message
 
 WEEK = timedelta(days=7)
+MOST_DUE_BUTTONS = 5
+DUE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.DRAFT)
 
 
 async def today(_: c.Today, ctx: Context) -> Message:
@@ -40,3 +43,19 @@ async def today(_: c.Today, ctx: Context) -> Message:
             "Couldn't deliver\n" + "\n".join(f"  {views.failure_line(n, ctx.settings)}" for n in failures)
         )
     return Message(title=f"Today, {formatting.absolute(ctx.now, ctx.settings)}", body="\n\n".join(sections))
+
+
+async def due_actions(ctx: Context) -> tuple[Action, ...]:
+    """Sent / Snooze / Draft for each application whose current step is due, labelled with
+    its id so that several can stand side by side (a dashboard's buttons)."""
+    buttons: list[Action] = []
+    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    for app in apps:
+        plan = ctx.plan(app)
+        if any(n.step is plan.current_step and n.due_at <= ctx.now and n.kind is not NudgeKind.SILENCE_CHECK for n in plan.nudges):
+            for verb in DUE_VERBS:
+                button = action(verb, app.id)
+                buttons.append(Action(button.id, f"#{app.number} {button.label}", button.style))
+        if len(buttons) >= MOST_DUE_BUTTONS * len(DUE_VERBS):
+            break
+    return tuple(buttons)

@@ -133,5 +133,5 @@ async def test_the_scheduler_wakes_the_dispatcher(world: World) -> None:
         await asyncio.wait_for(delivered.wait(), timeout=10)
         assert scheduler.running and scheduler.last_sweep_ok is not None
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
     assert len(world.notifier.to("alice")) == 1

@@ -156,3 +156,20 @@ async def test_forget_me_asks_then_deletes_everything(world: World) -> None:
     dump = await world.dump()
     assert "alice" not in dump.lower() and "Acme" not in dump and "Jane" not in dump
     assert "Beta" in dump  # bob's data is untouched
+
+
+async def test_home_welcomes_strangers_without_storing_them(world: World) -> None:
+    stranger = person("stranger")
+    home = await world.runtime.followup.home(stranger)
+    assert home.title == "Welcome to Followup"
+    assert (await world.row_counts())["users"] == 0
+
+
+async def test_home_has_buttons_for_what_is_due(world: World) -> None:
+    await world.say(ALICE, ADD)
+    await world.say(ALICE, "add Beta; PM; 2026-12-01 10:00")
+    await world.advance(timedelta(days=1, hours=3))  # Acme's thank-you is due, Beta's is not
+    home = await world.runtime.followup.home(ALICE)
+    assert [a.label for a in home.actions] == ["#1 Sent", "#1 Snooze 1 day", "#1 Draft"]
+    assert "Acme Corp" in home.body and "Beta" in home.body
+    assert {f.label for f in home.fields} >= {"Timezone", "Nudge hour"}
