@@ -111,13 +111,8 @@ class Dispatcher:
     async def _deliver_batch(self, claimed: list[Nudge]) -> DispatchReport:
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            apps: dict[int, Application | None] = {}
-            users: dict[int, User | None] = {}
-            for nudge in claimed:
-                if nudge.application_id not in apps:
-                    apps[nudge.application_id] = await uow.applications.get(nudge.application_id)
-                if nudge.user_id not in users:
-                    users[nudge.user_id] = await uow.users.get(nudge.user_id)
+            apps = await uow.applications.get_many({n.application_id for n in claimed})
+            users = await uow.users.get_many({n.user_id for n in claimed})
         outcomes = await asyncio.gather(
             *(self._deliver(n, apps.get(n.application_id), users.get(n.user_id), now) for n in claimed)
         )
@@ -155,17 +150,24 @@ class Dispatcher:
     async def _record(self, outcomes: list[_Outcome]) -> DispatchReport:
         report = DispatchReport()
         now = self._clock.now()
+        delivered = [o for o in outcomes if o.delivered]
         async with self._uow_factory() as uow:
+            kept_ids = await uow.nudges.mark_delivered_many(
+                [(o.nudge.id, o.nudge.claim_token or "", o.late) for o in delivered], now
+            )
+            for outcome in delivered:
+                if outcome.nudge.id in kept_ids:
+                    report.delivered += 1
+                    report.late += outcome.late
+                    report.delivered_ids.append(outcome.nudge.id)
+                    log.info("nudge %s delivered%s", outcome.nudge.id, " late" if outcome.late else "")
+                else:
+                    report.lost += 1
             for outcome in outcomes:
                 nudge, token = outcome.nudge, outcome.nudge.claim_token or ""
                 if outcome.delivered:
-                    kept = await uow.nudges.mark_delivered(nudge.id, token, now, outcome.late)
-                    if kept:
-                        report.delivered += 1
-                        report.late += outcome.late
-                        report.delivered_ids.append(nudge.id)
-                        log.info("nudge delivered", extra={"nudge_id": nudge.id, "late": outcome.late})
-                elif outcome.retry_at is not None:
+                    continue
+                if outcome.retry_at is not None:
                     kept = await uow.nudges.mark_retry(nudge.id, token, outcome.retry_at, outcome.error or "")
                     report.retried += kept
                     log.warning("nudge %s will be retried: %s", nudge.id, outcome.error)

@@ -105,6 +105,7 @@ class User:
     display_name: str
     settings: DeliverySettings
     timezone_source: TimezoneSource = TimezoneSource.DEFAULT
+    has_unreported_failures: bool = False
 
 
 @dataclass(frozen=True)

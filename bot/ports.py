@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol
@@ -33,6 +33,8 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: int) -> User | None: ...
 
+    async def get_many(self, user_ids: Collection[int]) -> dict[int, User]: ...
+
     async def find(self, identity: Identity) -> User | None: ...
 
     async def update_settings(
@@ -52,6 +54,10 @@ class ApplicationRepository(Protocol):
         ...
 
     async def get(self, application_id: int) -> Application | None: ...
+
+    async def get_many(self, application_ids: Collection[int]) -> dict[int, Application]:
+        """Several applications by id, in a few queries; missing ids are left out."""
+        ...
 
     async def get_by_number(self, user_id: int, number: int) -> Application | None: ...
 
@@ -95,6 +101,12 @@ class NudgeRepository(Protocol):
 
     async def mark_delivered(self, nudge_id: int, claim_token: str, at: datetime, late: bool) -> bool:
         """Record delivery; False if the claim was lost (lease expired and taken over)."""
+        ...
+
+    async def mark_delivered_many(
+        self, deliveries: Sequence[tuple[int, str, bool]], at: datetime
+    ) -> set[int]:
+        """Record many (nudge id, claim token, late) deliveries; returns the ids recorded."""
         ...
 
     async def mark_retry(

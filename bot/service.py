@@ -174,9 +174,9 @@ class Followup:
     @staticmethod
     async def _with_notices(message: Message, ctx: Context, who: Identity) -> Message:
         notes = []
-        if await ctx.uow.users.get(ctx.user.id) is None:
-            return message  # forgotten just now: nothing more to say about them
-        failures = await ctx.uow.nudges.unreported_failures(ctx.user.id)
+        if ctx.forgotten:
+            return message  # nothing more to say about someone just forgotten
+        failures = await ctx.uow.nudges.unreported_failures(ctx.user.id) if ctx.user.has_unreported_failures else []
         if failures:
             reasons = "; ".join(dict.fromkeys(n.last_error or "unknown error" for n in failures))
             notes.append(f"⚠ I couldn't deliver {len(failures)} nudge{'s' if len(failures) > 1 else ''} to you: {reasons}. `today` lists them.")

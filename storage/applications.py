@@ -7,11 +7,12 @@ the user row, so they are never reused, even after a delete.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import Select
 
 from bot.domain import (
@@ -27,11 +28,13 @@ from bot.domain import (
 )
 from storage.columns import as_utc, as_utc_or_none
 from storage.models import ApplicationRow, EventRow, InterviewerRow, RoundRow, UserRow
+from storage.sql import ID_CHUNK, dialect_name
 
 
 class SqlApplicationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._rows: dict[int, ApplicationRow] = {}
 
     async def create(
         self, user_id: int, company: str, role: str, first_round: NewRound, now: datetime
@@ -66,6 +69,16 @@ class SqlApplicationRepository:
         row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
         return application_from_row(row) if row else None
 
+    async def get_many(self, application_ids: Collection[int]) -> dict[int, Application]:
+        """Several applications by id, loaded in a few queries (missing ids are left out)."""
+        ids = sorted(set(application_ids))
+        found: dict[int, Application] = {}
+        for start in range(0, len(ids), ID_CHUNK):
+            stmt = _loaded().where(ApplicationRow.id.in_(ids[start : start + ID_CHUNK]))
+            for row in (await self._session.execute(stmt)).unique().scalars().all():
+                found[row.id] = application_from_row(row)
+        return found
+
     async def get_by_number(self, user_id: int, number: int) -> Application | None:
         row = await self._load_one(
             _loaded().where(ApplicationRow.user_id == user_id, ApplicationRow.number == number)
@@ -76,7 +89,7 @@ class SqlApplicationRepository:
         stmt = _loaded().where(ApplicationRow.user_id == user_id).order_by(ApplicationRow.number)
         if active_only:
             stmt = stmt.where(ApplicationRow.status == Status.ACTIVE.value)
-        rows = (await self._session.execute(stmt)).scalars().all()
+        rows = (await self._session.execute(stmt)).unique().scalars().all()
         return [application_from_row(row) for row in rows]
 
     async def add_round(
@@ -115,16 +128,28 @@ class SqlApplicationRepository:
     async def delete(self, application_id: int) -> None:
         """Delete the application; the database cascades to rounds, interviewers, events and
         nudges."""
+        self._rows.pop(application_id, None)
         await self._session.execute(
             delete(ApplicationRow).where(ApplicationRow.id == application_id)
         )
 
     async def _load_one(self, stmt: Select[ApplicationRow]) -> ApplicationRow | None:
-        return (await self._session.execute(stmt)).scalar_one_or_none()
+        row = (await self._session.execute(stmt)).unique().scalar_one_or_none()
+        if row is not None:
+            # The session's identity map only holds weak references: keep the rows of this
+            # unit of work so a write right after a read needn't load them again.
+            self._rows[row.id] = row
+        return row
 
     async def _load_for_update(self, application_id: int) -> ApplicationRow:
         # Lock the row first (PostgreSQL; SQLite transactions already hold the write lock) so
         # two processes can't hand out the same round or event number.
+        if dialect_name(self._session) == "sqlite":
+            # The transaction began IMMEDIATE and holds SQLite's write lock: a row this session
+            # already loaded is current, so there is nothing to lock or reload.
+            cached = self._rows.get(application_id)
+            if cached is not None:
+                return cached
         lock = (
             select(ApplicationRow.id).where(ApplicationRow.id == application_id).with_for_update()
         )
@@ -140,7 +165,9 @@ def _loaded() -> Select[ApplicationRow]:
     return (
         select(ApplicationRow)
         .options(
-            selectinload(ApplicationRow.rounds).selectinload(RoundRow.interviewers),
+            # Rounds and their interviewers are few: one joined query; events go separately so
+            # the join doesn't multiply rows.
+            joinedload(ApplicationRow.rounds).joinedload(RoundRow.interviewers),
             selectinload(ApplicationRow.events),
         )
         .execution_options(populate_existing=True)

@@ -21,8 +21,10 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    exists,
+    or_,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from storage.columns import UtcDateTime
 
@@ -167,3 +169,16 @@ class NudgeRow(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# Whether the user has failed nudges not yet reported to them, read with the user row itself
+# (a correlated EXISTS on the indexed nudges.user_id) so no command needs a query of its own.
+UserRow.has_unreported_failures = column_property(
+    exists()
+    .where(
+        NudgeRow.user_id == UserRow.id,
+        NudgeRow.state == "failed",
+        or_(UserRow.failures_reported_at.is_(None), NudgeRow.failed_at > UserRow.failures_reported_at),
+    )
+    .correlate_except(NudgeRow)
+)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.columns import as_utc, as_utc_or_none
 from storage.models import NudgeRow, UserRow
-from storage.sql import dialect_name, insert_or_ignore
+from storage.sql import ID_CHUNK, dialect_name, insert_or_ignore
 
 NUDGES = cast(Table, NudgeRow.__table__)
 USERS = cast(Table, UserRow.__table__)
@@ -177,6 +177,27 @@ class SqlNudgeRepository:
                 "lease_until": None,
             },
         )
+
+    async def mark_delivered_many(
+        self, deliveries: Sequence[tuple[int, str, bool]], at: datetime
+    ) -> set[int]:
+        """Record many deliveries of (nudge id, claim token, late) in a few statements; the
+        ids whose claim was still held (and so were recorded) come back."""
+        groups: dict[tuple[str, bool], list[int]] = {}
+        for nudge_id, token, late in deliveries:
+            groups.setdefault((token, late), []).append(nudge_id)
+        kept: set[int] = set()
+        t = NUDGES
+        for (token, late), ids in groups.items():
+            for start in range(0, len(ids), ID_CHUNK):
+                stmt = (
+                    update(t)
+                    .where(t.c.id.in_(ids[start : start + ID_CHUNK]), t.c.claim_token == token, t.c.state == _CLAIMED)
+                    .values(state=_SENT, delivered_at=at, late=late, lease_until=None)
+                    .returning(t.c.id)
+                )
+                kept.update((await self._session.execute(stmt)).scalars().all())
+        return kept
 
     async def mark_retry(
         self, nudge_id: int, claim_token: str, retry_at: datetime, error: str

@@ -23,3 +23,7 @@ def insert_or_ignore(
     if name == "sqlite":
         return sqlite.insert(target).on_conflict_do_nothing(index_elements=conflict_columns)
     raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
+
+
+ID_CHUNK = 500
+"""How many ids go in one `IN (...)` list: well under SQLite's bound-parameter limit."""

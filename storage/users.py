@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import DeliverySettings, Identity, TimezoneSource, User
 from storage.models import UserRow
-from storage.sql import insert_or_ignore
+from storage.sql import ID_CHUNK, insert_or_ignore
 
 
 class SqlUserRepository:
@@ -56,6 +57,15 @@ class SqlUserRepository:
     async def get(self, user_id: int) -> User | None:
         row = await self._get_row(user_id)
         return user_from_row(row) if row else None
+
+    async def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
+        ids = sorted(set(user_ids))
+        found: dict[int, User] = {}
+        for start in range(0, len(ids), ID_CHUNK):
+            stmt = select(UserRow).where(UserRow.id.in_(ids[start : start + ID_CHUNK]))
+            for row in (await self._session.execute(stmt)).scalars().all():
+                found[row.id] = user_from_row(row)
+        return found
 
     async def find(self, identity: Identity) -> User | None:
         row = await self._find_row(identity)
@@ -126,4 +136,7 @@ def user_from_row(row: UserRow) -> User:
             weekends=row.weekends,
         ),
         timezone_source=TimezoneSource(row.timezone_source),
+        # Read from the loaded row only: a row just inserted has no failures, and touching an
+        # unloaded attribute would mean lazy I/O, which async sessions forbid.
+        has_unreported_failures=bool(row.__dict__.get("has_unreported_failures", False)),
     )

@@ -114,4 +114,5 @@ def forget_me(cmd: c.ForgetMe, ctx: Context) -> Message:
 
 async def forget_confirmed(ctx: Context) -> Message:
     await ctx.uow.users.forget(ctx.user.id)
+    ctx.forgotten = True
     return Message(title="Done: I have deleted everything about you.", body="If you come back, you start fresh.", tone=Tone.SUCCESS, changed=True)

@@ -18,6 +18,7 @@ class Context:
     user: User
     now: datetime
     where: Place
+    forgotten: bool = False
 
     @property
     def settings(self) -> DeliverySettings:

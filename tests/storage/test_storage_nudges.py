@@ -281,3 +281,31 @@ async def test_concurrent_workers_claim_disjoint_sets(
 async def _all(db: Database, app: Application) -> list[Nudge]:
     async with db.unit_of_work() as uow:
         return await uow.nudges.for_application(app.id)
+
+
+async def test_mark_delivered_many_records_only_claims_still_held(database: Database) -> None:
+    app = await setup_app(database)
+    await sync(database, app, [planned("a", NOW), planned("b", NOW), planned("c", NOW)])
+    first = await claim(database, NOW)
+    # the lease runs out and another worker takes the nudges over
+    taken = await claim(database, NOW + LEASE + timedelta(seconds=1), worker="w2")
+    assert {n.id for n in taken} == {n.id for n in first}
+    async with database.unit_of_work() as uow:
+        stale = await uow.nudges.mark_delivered_many([(n.id, n.claim_token or "", False) for n in first], NOW)
+        fresh = await uow.nudges.mark_delivered_many([(n.id, n.claim_token or "", n.key == "b") for n in taken], NOW)
+        await uow.commit()
+        stored = {n.key: n for n in await uow.nudges.for_application(app.id)}
+    assert stale == set() and fresh == {n.id for n in taken}
+    assert all(n.state is NudgeState.SENT for n in stored.values())
+    assert [k for k, n in sorted(stored.items()) if n.late] == ["b"]
+
+
+async def test_get_many_loads_applications_and_users_and_skips_missing_ids(database: Database) -> None:
+    one = await setup_app(database, "U1")
+    two = await setup_app(database, "U2")
+    async with database.unit_of_work() as uow:
+        apps = await uow.applications.get_many([one.id, two.id, 999_999])
+        users = await uow.users.get_many([one.user_id, two.user_id, 999_999])
+        single = await uow.applications.get(one.id)
+    assert apps == {one.id: single, two.id: two}
+    assert set(users) == {one.user_id, two.user_id}

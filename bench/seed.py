@@ -1,0 +1,89 @@
+"""Filling a database fast for benchmarks: bulk Core inserts of users, applications, rounds,
+interviewers and nudges, shaped like what the bot itself stores."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from storage.database import Database
+from storage.migrate import upgrade_database
+from storage.models import ApplicationRow, InterviewerRow, NudgeRow, RoundRow, UserRow
+
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class Seeded:
+    users: int
+    applications: int
+    nudges: int
+
+
+def temporary_sqlite_url(name: str) -> tuple[str, Path]:
+    folder = Path(tempfile.mkdtemp(prefix=f"followup-bench-{name}-"))
+    return f"sqlite:///{folder / 'bench.db'}", folder
+
+
+async def fresh_database(url: str) -> Database:
+    await upgrade_database(url)
+    return Database.from_url(url)
+
+
+async def _insert(database: Database, row_type: type, rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        async with database.sessions() as session:
+            await session.execute(insert(row_type), rows[start : start + CHUNK])
+            await session.commit()
+
+
+async def seed(
+    database: Database,
+    *,
+    users: int,
+    apps_per_user: int,
+    now: datetime,
+    due_in: timedelta = timedelta(days=3),
+    platform: str = "bench",
+    first_user_id: int = 1,
+) -> Seeded:
+    """`users` users with `apps_per_user` applications each; every application has one round
+    (an interview yesterday), one interviewer and one pending nudge due at `now + due_in`."""
+    user_rows, app_rows, round_rows, person_rows, nudge_rows = [], [], [], [], []
+    app_id = (first_user_id - 1) * apps_per_user
+    for u in range(first_user_id, first_user_id + users):
+        user_rows.append(
+            dict(id=u, platform=platform, workspace="w", external_id=f"user{u}", display_name=f"User {u}",
+                 timezone="Europe/Berlin", timezone_source="user", nudge_hour=time(9), quiet_start=time(20),
+                 quiet_end=time(8), weekends=False, next_number=apps_per_user + 1, created_at=now)
+        )
+        for n in range(1, apps_per_user + 1):
+            app_id += 1
+            app_rows.append(dict(id=app_id, user_id=u, number=n, company=f"Company {app_id}", role="Engineer",
+                                 status="active", created_at=now, updated_at=now))
+            start = now - timedelta(days=1)
+            round_rows.append(dict(id=app_id, application_id=app_id, seq=1, kind="interview",
+                                   starts_at=start, ends_at=start + timedelta(hours=1)))
+            person_rows.append(dict(id=app_id, round_id=app_id, position=0, name=f"Person {app_id}", title="Manager"))
+            nudge_rows.append(dict(application_id=app_id, user_id=u, key="r1:thank-you:due", step="thank-you",
+                                   kind="due", cycle="r1", due_at=now + due_in, send_by=now + due_in,
+                                   no_agreed_date=False, state="pending", attempts=0, late=False))
+    for row_type, rows in ((UserRow, user_rows), (ApplicationRow, app_rows), (RoundRow, round_rows),
+                           (InterviewerRow, person_rows), (NudgeRow, nudge_rows)):
+        await _insert(database, row_type, rows)
+    return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
