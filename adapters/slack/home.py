@@ -1,8 +1,8 @@
 """The App Home tab: the user's pipeline (due and upcoming follow-ups with their buttons,
 active applications, settings), published with `views.publish`.
 
-`home_view` renders the core's `Followup.home` message; `forgotten_view` is what a user sees
-right after `forget-me` (rendering their pipeline would store them again).
+`home_view` renders the core's `Followup.home` message (a welcome, storing nothing, for someone
+the bot doesn't know, including right after `forget-me`).
 """
 
 from __future__ import annotations
@@ -46,29 +46,18 @@ def home_view(pipeline: Message) -> View:
     return View(type="home", callback_id="followup-home", blocks=blocks)
 
 
-FORGOTTEN = Message(
-    title="Followup",
-    body="I store nothing about you. Log an interview with `/followup add` (or the button above) "
-    "and I'll plan your follow-ups.",
-)
-
-
-def forgotten_view() -> View:
-    return View(type="home", callback_id="followup-home", blocks=_toolbar() + render(FORGOTTEN))
-
-
 class HomeTab:
     def __init__(self, followup: Followup) -> None:
         self._followup = followup
 
-    async def publish(self, client: AsyncWebClient, who: Identity, *, forgotten: bool = False) -> None:
-        view = forgotten_view() if forgotten else home_view(await self._followup.home(who))
+    async def publish(self, client: AsyncWebClient, who: Identity) -> None:
+        view = home_view(await self._followup.home(who))
         try:
             await client.views_publish(user_id=who.user_id, view=view)
         except (SlackApiError, SlackClientError, OSError) as problem:
             log.warning("views.publish failed for %s: %s", who.user_id, problem)
 
-    async def after(self, client: AsyncWebClient, who: Identity, reply: Message, *, forgot: bool = False) -> None:
+    async def after(self, client: AsyncWebClient, who: Identity, reply: Message) -> None:
         """Refresh the Home tab when the reply says the user's data changed."""
-        if forgot or (reply.changed and not reply.is_error):
-            await self.publish(client, who, forgotten=forgot)
+        if reply.changed and not reply.is_error:
+            await self.publish(client, who)

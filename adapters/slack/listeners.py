@@ -51,8 +51,7 @@ class Listeners:
             return
         reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, Place(channel or None, direct))
         await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
-        forgot = isinstance(parsed, c.ForgetMe) and parsed.confirmed and not reply.is_error
-        await self._home.after(client, who, reply, forgot=forgot)
+        await self._home.after(client, who, reply)
 
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
@@ -65,8 +64,7 @@ class Listeners:
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
         in_place = not reply.is_error and (reply.changed or confirmation)
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
-        forgot = ref is not None and ref.verb is Verb.FORGET and reply.changed
-        await self._home.after(client, who, reply, forgot=forgot)
+        await self._home.after(client, who, reply)
 
     async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

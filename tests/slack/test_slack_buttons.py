@@ -73,7 +73,7 @@ async def test_forget_me_confirmation_buttons(slack: SlackDriver, runtime: Runti
     done = await slack.press(forget)
     assert done.body["replace_original"] is True
     assert "deleted everything" in text_of(done.body)
-    await fake_slack.wait_for(lambda: "I store nothing about you" in str(fake_slack.calls_to("views.publish")[-1:]))
+    await fake_slack.wait_for(lambda: "Welcome to Followup" in str(fake_slack.calls_to("views.publish")[-1:]))
     async with runtime.database.unit_of_work() as uow:
         assert await uow.users.find(Identity("slack", "T1", "U1")) is None
 

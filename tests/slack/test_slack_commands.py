@@ -131,6 +131,6 @@ async def test_forget_me_confirmed_clears_home_without_storing_the_user_again(sl
     hook = await slack.command("forget-me confirm")
     assert "deleted everything" in text_of(hook.body)
     await fake_slack.wait_for_call("views.publish", count=2)
-    assert "I store nothing about you" in str(fake_slack.calls_to("views.publish")[-1].params["view"])
+    assert "Welcome to Followup" in str(fake_slack.calls_to("views.publish")[-1].params["view"])
     async with runtime.database.unit_of_work() as uow:
         assert await uow.users.find(Identity("slack", "T1", "U1")) is None
