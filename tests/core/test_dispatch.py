@@ -135,3 +135,15 @@ async def test_the_scheduler_wakes_the_dispatcher(world: World) -> None:
     finally:
         await scheduler.stop()
     assert len(world.notifier.to("alice")) == 1
+
+
+async def test_no_stale_nudge_is_ever_delivered(world: World) -> None:
+    await world.say(ALICE, ADD)
+    await world.say(ALICE, "sent 1")  # the thank-you went out before its nudge
+    await world.advance(timedelta(days=6))
+    assert world.notifier.to("alice") == []  # neither the thank-you nor its overdue reminder
+    await world.advance(timedelta(days=2))
+    assert [m.title for m in world.notifier.to("alice")] == ["Time for your value-add email — Acme Corp"]
+    await world.say(ALICE, "status 1 offer")
+    await world.advance(timedelta(days=120))
+    assert len(world.notifier.to("alice")) == 1  # nothing after the offer
