@@ -1,7 +1,8 @@
 """The composition root: the one place that builds real dependencies from configuration.
 
 Tests build the same graph with a simulated clock and a temporary database by calling
-`build_runtime` with those; adapters receive the `Runtime` and register their notifier.
+`build_runtime` with those; adapters receive the `Runtime` and register their notifier (direct
+messages) and their poster (group channel posts: milestones, the board, weekly digests).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from adapters.config import Config
+from adapters.digests import DigestJobs
 from adapters.scheduler import DispatchScheduler
 from bot.clock import Clock, SystemClock
 from bot.dates import warm_up
+from bot.digests import DigestDispatcher
 from bot.dispatcher import Dispatcher
-from bot.ports import Notifier
+from bot.ports import ChannelPoster, Notifier
 from bot.service import Followup
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -30,13 +33,21 @@ class Runtime:
     followup: Followup
     dispatcher: Dispatcher
     scheduler: DispatchScheduler
+    digests: DigestDispatcher
+    digest_jobs: DigestJobs
     notifiers: dict[str, Notifier] = field(default_factory=dict)
+    posters: dict[str, ChannelPoster] = field(default_factory=dict)
 
     def register_notifier(self, platform: str, notifier: Notifier) -> None:
         self.notifiers[platform] = notifier
 
+    def register_poster(self, platform: str, poster: ChannelPoster) -> None:
+        """Posts for group channels on `platform`: shared milestones, the board, digests."""
+        self.posters[platform] = poster
+
     async def close(self) -> None:
         await self.scheduler.stop()
+        await self.digest_jobs.stop()
         await self.database.dispose()
 
 
@@ -57,13 +68,24 @@ async def build_runtime(
     clock = clock or SystemClock()
     database = Database.from_url(config.database_url)
     notifiers: dict[str, Notifier] = {}
-    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker_id or default_worker_id())
+    posters: dict[str, ChannelPoster] = {}
+    worker = worker_id or default_worker_id()
+    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker)
+    digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker)
+    scheduler = DispatchScheduler(dispatcher, config.dispatch_interval)
+    digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
+    followup = Followup(database.unit_of_work, clock, posters)
+    followup.on_digests_changed = digest_jobs.request_rebuild
+    digest_jobs.start_with_scheduler()
     return Runtime(
         config=config,
         clock=clock,
         database=database,
-        followup=Followup(database.unit_of_work, clock),
+        followup=followup,
         dispatcher=dispatcher,
-        scheduler=DispatchScheduler(dispatcher, config.dispatch_interval),
+        scheduler=scheduler,
+        digests=digests,
+        digest_jobs=digest_jobs,
         notifiers=notifiers,
+        posters=posters,
     )

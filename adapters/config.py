@@ -19,6 +19,9 @@ class Config(BaseSettings):
     http_port: int = Field(3000, alias="FOLLOWUP_HTTP_PORT")
     dispatch_interval: float = Field(15.0, alias="FOLLOWUP_DISPATCH_INTERVAL", gt=0, le=30)
     log_level: str = Field("INFO", alias="FOLLOWUP_LOG_LEVEL")
+    log_format: str = Field("json", alias="FOLLOWUP_LOG_FORMAT", pattern="^(json|kv)$")
+    http_host: str = Field("0.0.0.0", alias="FOLLOWUP_HTTP_HOST")
+    health_stale_after: float = Field(120.0, alias="FOLLOWUP_HEALTH_STALE_AFTER", gt=0)
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")

@@ -1,5 +1,11 @@
 """`followup run` with platform tokens: start Slack and/or Discord in one process, with the
-dispatcher's scheduler, until SIGINT or SIGTERM."""
+dispatcher's scheduler and `/healthz`, until SIGINT or SIGTERM.
+
+`Bot` is that process's lifecycle, usable from tests: `start()` connects the platforms,
+serves `/healthz` (on Slack's own aiohttp app and port in Slack HTTP mode, else on a small
+app of its own on `FOLLOWUP_HTTP_PORT`), starts the scheduler and logs "followup is ready";
+`stop()` undoes it in reverse order.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
+from datetime import timedelta
 from typing import Protocol
 
-from adapters.bootstrap import build_runtime
+from adapters.bootstrap import Runtime, build_runtime
 from adapters.config import Config
+from adapters.health import HealthCheck, HealthServer
+from adapters.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -28,27 +38,88 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+class Bot:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        config = runtime.config
+        self.health = HealthCheck(
+            runtime.database,
+            runtime.scheduler,
+            stale_after=timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval)),
+        )
+        self.adapters: list[PlatformAdapter] = []
+        self.health_server: HealthServer | None = None
+        self._slack_serves_http = False
+        if config.slack_enabled:
+            from adapters.slack import SlackAdapter
+
+            slack = SlackAdapter(runtime, host=config.http_host, http_routes=self.health.routes())
+            self._slack_serves_http = slack.serves_http
+            self.adapters.append(slack)
+        if config.discord_enabled:
+            from adapters.discord import DiscordAdapter
+
+            self.adapters.append(DiscordAdapter(runtime, sharded=config.discord_sharded))
+        self.health.platforms = list(self.adapters)
+
+    @property
+    def http_port(self) -> int | None:
+        """The port `/healthz` is served on, once started."""
+        if self.health_server is not None:
+            return self.health_server.port
+        for adapter in self.adapters:
+            port = getattr(adapter, "http_port", None)
+            if port is not None:
+                return int(port)
+        return None
+
+    async def start(self) -> None:
+        started = time.perf_counter()
+        try:
+            for adapter in self.adapters:
+                await adapter.start()
+            if not self._slack_serves_http:
+                config = self.runtime.config
+                self.health_server = HealthServer(self.health, config.http_host, config.http_port)
+                await self.health_server.start()
+            self.runtime.scheduler.start()
+        except BaseException:
+            await self.stop()
+            raise
+        log.info(
+            "followup is ready",
+            extra={
+                "platforms": [type(a).__name__ for a in self.adapters],
+                "http_port": self.http_port,
+                "database": self.runtime.database.backend,
+                "worker": self.runtime.dispatcher.worker_id,
+                "startup_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    async def stop(self) -> None:
+        await self.runtime.scheduler.stop()
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(adapter).__name__)
+        if self.health_server is not None:
+            await self.health_server.stop()
+            self.health_server = None
+
+
 async def run_platforms(config: Config) -> int:
+    configure_logging(config)
     runtime = await build_runtime(config)
-    adapters: list[PlatformAdapter] = []
-    if config.slack_enabled:
-        from adapters.slack import SlackAdapter
-
-        adapters.append(SlackAdapter(runtime))
-    if config.discord_enabled:
-        from adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(runtime, sharded=config.discord_sharded))
+    bot = Bot(runtime)
     stop = asyncio.Event()
     install_signal_handlers(stop)
     try:
-        for adapter in adapters:
-            await adapter.start()
-        runtime.scheduler.start()
-        log.info("followup is running", extra={"platforms": [type(a).__name__ for a in adapters]})
+        await bot.start()
         await stop.wait()
+        log.info("followup is stopping")
     finally:
-        for adapter in reversed(adapters):
-            await adapter.stop()
+        await bot.stop()
         await runtime.close()
     return 0

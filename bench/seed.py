@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -76,7 +76,23 @@ async def seed(
     for row_type, rows in ((UserRow, user_rows), (ApplicationRow, app_rows), (RoundRow, round_rows),
                            (InterviewerRow, person_rows), (NudgeRow, nudge_rows)):
         await _insert(database, row_type, rows)
+    if database.backend == "postgresql":
+        await _after_bulk_load(database)
     return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
+
+
+async def _after_bulk_load(database: Database) -> None:
+    """Rows were inserted with explicit ids: move PostgreSQL's id sequences past them, and
+    refresh the planner's statistics (autovacuum would, a little later)."""
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("ANALYZE"))
+    async with database.sessions() as session:
+        for table in ("users", "applications", "rounds", "interviewers"):
+            await session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            ))
+        await session.commit()
 
 
 def percentile(samples: list[float], fraction: float) -> float:

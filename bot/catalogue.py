@@ -1,5 +1,8 @@
 """Every command's form, one example, and one line on what it does: the single source for
-`help`, for the error replies to malformed commands, and for the platforms' command menus."""
+`help`, for the error replies to malformed commands, and for the platforms' command menus.
+
+`COMMANDS` are a person's own commands; `GROUP_COMMANDS` work only in a group channel
+(SPEC §4). `BY_NAME` holds both."""
 
 from __future__ import annotations
 
@@ -70,8 +73,37 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("forget-me", "forget-me", "forget-me", "Delete everything I store about you (I ask you to confirm)."),
 )
 
-BY_NAME: dict[str, CommandInfo] = {c.name: c for c in COMMANDS}
-ALIASES = {"forgetme": "forget-me", "forget": "forget-me", "ls": "list", "?": "help"}
+GROUP_COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo(
+        "channel",
+        "channel [on|off]",
+        "channel on",
+        "Turn group mode on or off in this channel (the person who turned it on, or a channel admin); alone, show its settings.",
+    ),
+    CommandInfo(
+        "digest",
+        "digest <weekday> <HH:MM> [tz] | digest off",
+        "digest monday 09:00 Europe/Berlin",
+        "Post a weekly digest here: follow-ups sent, interviews, replies, offers. Names only for people who shared.",
+    ),
+    CommandInfo(
+        "share",
+        "share <id> | share off",
+        "share 1",
+        "Post your latest milestone of one application here and be named in digests; `share off` stops naming you.",
+    ),
+    CommandInfo("board", "board", "board", "Post this week's follow-up counts of the people who shared here."),
+)
+
+BY_NAME: dict[str, CommandInfo] = {c.name: c for c in COMMANDS + GROUP_COMMANDS}
+ALIASES = {
+    "forgetme": "forget-me",
+    "forget": "forget-me",
+    "ls": "list",
+    "?": "help",
+    "group": "channel",
+    "leaderboard": "board",
+}
 
 
 def info(name: str) -> CommandInfo:

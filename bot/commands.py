@@ -127,6 +127,42 @@ class ForgetMe:
     confirmed: bool = False
 
 
+@dataclass(frozen=True)
+class ChannelMode:
+    """`channel on|off`; with neither, show the channel's group settings."""
+
+    on: bool | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleDigest:
+    weekday: int  # 0 = Monday
+    at: str
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class StopDigest:
+    pass
+
+
+@dataclass(frozen=True)
+class Share:
+    number: int
+
+
+@dataclass(frozen=True)
+class StopSharing:
+    pass
+
+
+@dataclass(frozen=True)
+class Board:
+    pass
+
+
+GroupCommand = ChannelMode | ScheduleDigest | StopDigest | Share | StopSharing | Board
+
 Command = (
     Help
     | Add
@@ -147,4 +183,5 @@ Command = (
     | Export
     | Delete
     | ForgetMe
+    | GroupCommand
 )

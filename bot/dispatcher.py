@@ -6,6 +6,13 @@ renders each nudge from the application's current state, hands it to the platfor
 notifier, and records the outcome: delivered (marked late if it was due long ago), retried
 with exponential backoff and jitter on a transient error, or failed with the reason on a
 permanent one. What wakes the dispatcher is the scheduler's business (`adapters/scheduler.py`).
+
+A claimed batch is always finished and recorded, even when the sweep running it is cancelled
+(APScheduler cancels running jobs on shutdown). Outcomes are recorded as the sends finish (whatever finished while the previous record was
+being written goes in one transaction), not once per batch: a process killed mid-batch has
+recorded every delivery the platform confirmed more than one commit ago, so the nudges it
+sent are not sent again by the process that takes over its expired claims. Every log line
+written while a nudge is being delivered carries its id (`bot.tracing`).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from bot.messages import Message
 from bot.method import plan
 from bot.nudges import is_late, nudge_message
 from bot.ports import Notifier, PermanentDeliveryError, TransientDeliveryError, UnitOfWorkFactory
+from bot.tracing import nudge_scope
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +113,14 @@ class Dispatcher:
                 await uow.commit()
             if not claimed:
                 break
-            report.add(await self._deliver_batch(claimed))
+            batch = asyncio.ensure_future(self._deliver_batch(claimed))
+            try:
+                report.add(await asyncio.shield(batch))
+            except asyncio.CancelledError:
+                # Cancelled (the scheduler shutting down): finish and record what was claimed,
+                # so no message the platform accepted is left unrecorded and sent again later.
+                await batch
+                raise
         return report
 
     async def _deliver_batch(self, claimed: list[Nudge]) -> DispatchReport:
@@ -113,12 +128,27 @@ class Dispatcher:
         async with self._uow_factory() as uow:
             apps = await uow.applications.get_many({n.application_id for n in claimed})
             users = await uow.users.get_many({n.user_id for n in claimed})
-        outcomes = await asyncio.gather(
-            *(self._deliver(n, apps.get(n.application_id), users.get(n.user_id), now) for n in claimed)
-        )
-        return await self._record(outcomes)
+        sending = {
+            asyncio.ensure_future(self._deliver(n, apps.get(n.application_id), users.get(n.user_id), now))
+            for n in claimed
+        }
+        report = DispatchReport()
+        try:
+            for _ in range(len(claimed)):  # each round records at least one finished send
+                if not sending:
+                    break
+                finished, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                report.add(await self._record([task.result() for task in finished]))
+        finally:
+            for task in sending:  # recording failed (the database went away): stop sending
+                task.cancel()
+        return report
 
     async def _deliver(self, nudge: Nudge, app: Application | None, user: User | None, now: datetime) -> _Outcome:
+        with nudge_scope(nudge.id):
+            return await self._deliver_one(nudge, app, user, now)
+
+    async def _deliver_one(self, nudge: Nudge, app: Application | None, user: User | None, now: datetime) -> _Outcome:
         if app is None or user is None:
             return _Outcome(nudge, error="the application or user was deleted")
         notifier = self._notifiers.get(user.platform)
@@ -133,7 +163,7 @@ class Dispatcher:
             except TransientDeliveryError as hiccup:
                 return self._retry_or_give_up(nudge, now, hiccup.reason, hiccup.retry_after)
             except Exception as unexpected:  # a notifier bug must not lose the nudge
-                log.exception("nudge %s: unexpected delivery error", nudge.id)
+                log.exception("nudge %s: unexpected delivery error", nudge.id, extra={"nudge_id": nudge.id})
                 return self._retry_or_give_up(nudge, now, f"unexpected error: {type(unexpected).__name__}", None)
         return _Outcome(nudge, delivered=True, late=is_late(nudge, now))
 
@@ -160,9 +190,16 @@ class Dispatcher:
                     report.delivered += 1
                     report.late += outcome.late
                     report.delivered_ids.append(outcome.nudge.id)
-                    log.info("nudge %s delivered%s", outcome.nudge.id, " late" if outcome.late else "")
+                    log.info(
+                        "nudge %s delivered%s", outcome.nudge.id, " late" if outcome.late else "",
+                        extra={"nudge_id": outcome.nudge.id, "worker": self.worker_id, "late": outcome.late},
+                    )
                 else:
                     report.lost += 1
+                    log.warning(
+                        "nudge %s: claim lost before its delivery was recorded", outcome.nudge.id,
+                        extra={"nudge_id": outcome.nudge.id, "worker": self.worker_id},
+                    )
             for outcome in outcomes:
                 nudge, token = outcome.nudge, outcome.nudge.claim_token or ""
                 if outcome.delivered:
@@ -170,11 +207,17 @@ class Dispatcher:
                 if outcome.retry_at is not None:
                     kept = await uow.nudges.mark_retry(nudge.id, token, outcome.retry_at, outcome.error or "")
                     report.retried += kept
-                    log.warning("nudge %s will be retried: %s", nudge.id, outcome.error)
+                    log.warning(
+                        "nudge %s will be retried: %s", nudge.id, outcome.error,
+                        extra={"nudge_id": nudge.id, "worker": self.worker_id, "retry_at": outcome.retry_at, "attempt": nudge.attempts + 1},
+                    )
                 else:
                     kept = await uow.nudges.mark_failed(nudge.id, token, now, outcome.error or "unknown error")
                     report.failed += kept
-                    log.warning("nudge %s failed: %s", nudge.id, outcome.error)
+                    log.warning(
+                        "nudge %s failed: %s", nudge.id, outcome.error,
+                        extra={"nudge_id": nudge.id, "worker": self.worker_id, "attempt": nudge.attempts + 1},
+                    )
                 report.lost += not kept
             await uow.commit()
         return report

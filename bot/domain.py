@@ -71,10 +71,18 @@ class Identity:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a command was typed: a direct conversation with the bot, or a shared channel."""
+    """Where a command was typed: a direct conversation with the bot, or a shared channel.
+
+    Permissions are data the adapter fills in, so the core decides without platform code:
+    `can_manage` is True when the platform says this person may manage the channel (Slack: a
+    workspace admin or owner; Discord: Manage Channels); `has_admins` is False only where the
+    platform has no administrators at all (the console), so the first person may set a
+    channel up."""
 
     channel_id: str | None = None
     is_direct: bool = True
+    can_manage: bool = False
+    has_admins: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from bot import commands as c
 from bot.catalogue import ALIASES, BY_NAME, CommandInfo
 from bot.domain import Interviewer, RoundKind, Status, Step
 from bot.errors import BadInput
+from bot.groups import WEEKDAYS
 
 MAX_LINE = 4000
 MAX_NAME = 200
@@ -180,6 +181,36 @@ def _snooze(rest: str) -> c.Command:
     return c.Snooze(number, clean_text("snooze", "duration or date", until, MAX_WHEN))
 
 
+def _channel(rest: str) -> c.Command:
+    arg = rest.strip().lower()
+    if arg not in {"", "on", "off"}:
+        raise bad("channel", f"“{rest.strip()[:20]}” is neither on nor off.")
+    return c.ChannelMode(None if not arg else arg == "on")
+
+
+def _weekday(token: str) -> int:
+    word = token.strip().lower()
+    for index, name in enumerate(WEEKDAYS):
+        if len(word) >= 2 and name.startswith(word):
+            return index
+    raise bad("digest", f"“{token[:20]}” is not a day of the week (monday … sunday, or mon … sun).")
+
+
+def _digest(rest: str) -> c.Command:
+    tokens = rest.split()
+    if [t.lower() for t in tokens] == ["off"]:
+        return c.StopDigest()
+    if len(tokens) not in (2, 3):
+        raise bad("digest", "I need a weekday and a time, and optionally a timezone.")
+    return c.ScheduleDigest(_weekday(tokens[0]), tokens[1][:MAX_WHEN], tokens[2][:MAX_WHEN] if len(tokens) == 3 else None)
+
+
+def _share(rest: str) -> c.Command:
+    if rest.strip().lower() == "off":
+        return c.StopSharing()
+    return c.Share(_split_only_id("share", rest))
+
+
 def _help(rest: str) -> c.Command:
     topic = rest.strip().lower() or None
     return c.Help(ALIASES.get(topic, topic) if topic else None)
@@ -203,6 +234,10 @@ _HANDLERS = {
     "settings": _settings,
     "export": _export,
     "delete": lambda rest: c.Delete(_split_only_id("delete", rest)),
+    "channel": _channel,
+    "digest": _digest,
+    "share": _share,
+    "board": lambda rest: _only("board", rest, c.Board()),
     "forget-me": lambda rest: c.ForgetMe(confirmed=True)
     if rest.strip().lower() == "confirm"
     else _only("forget-me", rest, c.ForgetMe()),

@@ -1,7 +1,8 @@
 """The ports: what the core needs from the outside world, as `Protocol`s.
 
 `storage/` implements the unit of work and repositories; each adapter implements a
-`Notifier`. The core is handed these and never builds them itself.
+`Notifier` (direct messages) and a `ChannelPoster` (posts for a group channel). The core is
+handed these and never builds them itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ from bot.domain import (
     PlannedNudge,
     TimezoneSource,
     User,
+)
+from bot.groups import (
+    Activity,
+    ChannelRef,
+    ClaimedDigest,
+    DigestSchedule,
+    GroupChannel,
+    Member,
+    MilestoneKind,
 )
 from bot.messages import Message
 
@@ -42,7 +52,8 @@ class UserRepository(Protocol):
     ) -> User: ...
 
     async def forget(self, user_id: int) -> None:
-        """Delete every row about the user: applications, rounds, events, nudges, the user."""
+        """Delete every row about the user: applications, rounds, events, nudges, channel
+        memberships, opt-ins and shares, the user; channels they own are left without an owner."""
         ...
 
 
@@ -122,10 +133,82 @@ class NudgeRepository(Protocol):
     async def mark_failures_reported(self, user_id: int, at: datetime) -> None: ...
 
 
+class GroupRepository(Protocol):
+    """Group channels, their members and opt-ins, and the milestones members shared."""
+
+    async def get(self, ref: ChannelRef) -> GroupChannel | None: ...
+
+    async def get_by_id(self, channel_id: int) -> GroupChannel | None: ...
+
+    async def enable(self, ref: ChannelRef, owner_id: int, now: datetime) -> GroupChannel:
+        """Turn group mode on (creating the channel on first use); `owner_id` becomes the owner."""
+        ...
+
+    async def disable(self, channel_id: int, now: datetime) -> GroupChannel:
+        """Turn group mode off and drop the digest schedule: no digest is posted after this."""
+        ...
+
+    async def join(self, channel_id: int, user_id: int, now: datetime) -> None:
+        """Record the user as a member (idempotent, safe under concurrent first use)."""
+        ...
+
+    async def set_opt_in(self, channel_id: int, user_id: int, opted_in: bool, now: datetime) -> None: ...
+
+    async def members(self, channel_id: int) -> list[Member]: ...
+
+    async def record_share(
+        self, channel_id: int, user_id: int, application_id: int, kind: MilestoneKind, mark: str, now: datetime
+    ) -> bool:
+        """Remember a posted milestone (`mark` identifies it within the application); False if
+        this very milestone was already shared in the channel."""
+        ...
+
+    async def shared_count(self, channel_id: int, user_id: int) -> int: ...
+
+    async def activity(self, user_ids: Collection[int], since: datetime, until: datetime) -> list[Activity]:
+        """What these users did in (since, until]: interviews held, follow-ups sent, replies
+        heard, offers. Counts only: no company, role or person is read."""
+        ...
+
+
+class DigestRepository(Protocol):
+    """The digest schedule: one row per channel with a digest, claimed with a lease like nudges."""
+
+    async def set_schedule(
+        self, channel_id: int, schedule: DigestSchedule | None, due_at: datetime | None
+    ) -> None:
+        """Set (or with None, remove) the channel's digest; a claim in flight loses its hold."""
+        ...
+
+    async def schedules(self) -> list[GroupChannel]:
+        """Every enabled channel with a digest schedule (to rebuild wake-up jobs on start)."""
+        ...
+
+    async def next_due_at(self) -> datetime | None: ...
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int
+    ) -> list[ClaimedDigest]:
+        """Atomically claim due digests (due and not retrying, or with an expired lease)."""
+        ...
+
+    async def mark_posted(self, channel_id: int, claim_token: str, at: datetime, next_due: datetime) -> bool:
+        """Record the post and move the schedule on to `next_due`; False if the claim was lost."""
+        ...
+
+    async def mark_retry(self, channel_id: int, claim_token: str, retry_at: datetime, error: str) -> bool: ...
+
+    async def mark_skipped(self, channel_id: int, claim_token: str, error: str, next_due: datetime | None) -> bool:
+        """Give up on this week's digest (recording why) and move on to `next_due`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     applications: ApplicationRepository
     nudges: NudgeRepository
+    groups: GroupRepository
+    digests: DigestRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -172,4 +255,14 @@ class Notifier(Protocol):
 
     async def send_direct(self, user: User, message: Message) -> None:
         """Deliver, or raise TransientDeliveryError / PermanentDeliveryError."""
+        ...
+
+
+class ChannelPoster(Protocol):
+    """Posts a message for everyone in a channel on one platform (a shared milestone, the
+    board, a weekly digest). The message is public: `message.private` is False."""
+
+    async def post(self, channel: ChannelRef, message: Message) -> None:
+        """Post, or raise TransientDeliveryError / PermanentDeliveryError. A permanent error's
+        `reason` is shown to the person who asked (e.g. "invite me first: /invite @Followup")."""
         ...

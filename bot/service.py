@@ -3,12 +3,18 @@
 Every adapter talks to the bot through `Followup` and nothing else. Each call runs in one unit
 of work that is committed only when the command succeeded, so a rejected command stores
 nothing, not even a first-contact user row.
+
+The reply is always for the person who typed the command. Posts meant for a whole group
+channel (a shared milestone, the board, the group-mode intro) are delivered after the commit
+through the `ChannelPoster` registered for the platform; if one can't be posted, the reply
+says why. A command in a group channel also records the speaker as a member of that group.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -19,11 +25,13 @@ from bot.clock import Clock
 from bot.dates import timezone_choices
 from bot.domain import Identity, Place, TimezoneSource
 from bot.errors import BadInput
-from bot.handlers import account, applications, overview, steps
+from bot.groups import ChannelPost
+from bot.handlers import account, applications, groups, overview, steps
 from bot.handlers.context import Context
 from bot.messages import Message, Tone
 from bot.parser import parse
-from bot.ports import UnitOfWorkFactory
+from bot.ports import ChannelPoster, DeliveryError, TransientDeliveryError, UnitOfWorkFactory
+from bot.tracing import request_scope
 
 log = logging.getLogger(__name__)
 DIRECT = Place()
@@ -55,6 +63,12 @@ HANDLERS: dict[type, Handler] = {
     c.Export: account.export,
     c.Help: lambda cmd, ctx: _sync(account.help_message, cmd, ctx),
     c.ForgetMe: lambda cmd, ctx: _confirmable_forget(cmd, ctx),
+    c.ChannelMode: groups.channel_mode,
+    c.ScheduleDigest: groups.schedule_digest,
+    c.StopDigest: groups.stop_digest,
+    c.Share: groups.share,
+    c.StopSharing: groups.stop_sharing,
+    c.Board: groups.board,
 }
 
 _BUTTON_COMMANDS: dict[Verb, Callable[[int], c.Command]] = {
@@ -80,9 +94,18 @@ async def _confirmable_forget(cmd: c.ForgetMe, ctx: Context) -> Message:
 
 
 class Followup:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        posters: Mapping[str, ChannelPoster] | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._posters: Mapping[str, ChannelPoster] = posters if posters is not None else {}
+        # Called after a command changed a channel's digest schedule (the digest wake-ups
+        # rebuild their jobs from the database).
+        self.on_digests_changed: Callable[[], None] | None = None
 
     @staticmethod
     def parse(text: str) -> c.Command | Message:
@@ -101,11 +124,12 @@ class Followup:
 
     async def handle_command(self, who: Identity, command: c.Command, where: Place = DIRECT) -> Message:
         handler = HANDLERS[type(command)]
-        return await self._run(who, where, lambda ctx: handler(command, ctx))
+        return await self._run(who, where, lambda ctx: handler(command, ctx), type(command).__name__)
 
     async def handle_action(self, who: Identity, action_id: str, where: Place = DIRECT) -> Message:
         ref = decode(action_id)
         if ref is None:
+            log.info("unknown action refused", extra={"platform": who.platform, "action": action_id[:100]})
             return Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
 
         async def press(ctx: Context) -> Message:
@@ -121,7 +145,7 @@ class Followup:
             command = _BUTTON_COMMANDS[ref.verb](app.number)
             return await HANDLERS[type(command)](command, ctx)
 
-        return await self._run(who, where, press)
+        return await self._run(who, where, press, f"button:{ref.verb.value}")
 
     async def home(self, who: Identity) -> Message:
         """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
@@ -140,7 +164,7 @@ class Followup:
             body = f"{due.body}\n\n{listing.title}\n{listing.body}"
             return replace(due, body=body, fields=settings.fields, actions=buttons)
 
-        return await self._run(who, DIRECT, pipeline)
+        return await self._run(who, DIRECT, pipeline, "home")
 
     async def application_choices(self, who: Identity, typed: str = "", limit: int = 25) -> list[tuple[int, str]]:
         """(number, label) of the user's own applications matching `typed`, for autocomplete."""
@@ -157,19 +181,82 @@ class Followup:
     def timezone_choices(typed: str, limit: int = 25) -> list[str]:
         return timezone_choices(typed, limit)
 
-    async def _run(self, who: Identity, where: Place, work: Callable[[Context], Awaitable[Message]]) -> Message:
-        now = self._clock.now()
-        try:
-            async with self._uow_factory() as uow:
-                user = await uow.users.get_or_create(who, now)
-                ctx = Context(uow=uow, user=user, now=now, where=where)
-                message = await work(ctx)
-                if not message.is_error:
-                    message = await self._with_notices(message, ctx, who)
-                    await uow.commit()
-                return message
-        except BadInput as problem:
-            return views.error(problem)
+    async def _run(
+        self, who: Identity, where: Place, work: Callable[[Context], Awaitable[Message]], kind: str = "command"
+    ) -> Message:
+        """Run `work` in one unit of work under a request id (the adapter's, or a new one),
+        and log one structured line for it: never the user's text, only what was asked."""
+        with request_scope():
+            started = time.perf_counter()
+            now = self._clock.now()
+            user_id: int | None = None
+            try:
+                async with self._uow_factory() as uow:
+                    user = await uow.users.get_or_create(who, now)
+                    user_id = user.id
+                    ctx = Context(uow=uow, user=user, now=now, where=where)
+                    await self._note_member(ctx)
+                    message = await work(ctx)
+                    if not message.is_error:
+                        message = await self._with_notices(message, ctx, who)
+                        await uow.commit()
+            except BadInput as problem:
+                message = views.error(problem)
+            except Exception:
+                log.exception("command failed", extra={"command": kind, "platform": who.platform, "user": user_id})
+                raise
+            if not message.is_error:
+                message = await self._after_commit(message, ctx)
+            log.info(
+                "command handled",
+                extra={
+                    "command": kind,
+                    "platform": who.platform,
+                    "user": user_id,
+                    "outcome": "refused" if message.is_error else "ok",
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            return message
+
+    async def _after_commit(self, message: Message, ctx: Context) -> Message:
+        """Tell the digest wake-ups about a changed schedule, and deliver the channel posts."""
+        if ctx.digests_changed and self.on_digests_changed is not None:
+            self.on_digests_changed()
+        return await self._deliver_posts(message, ctx.posts)
+
+    @staticmethod
+    async def _note_member(ctx: Context) -> None:
+        """Someone using the bot in a channel with group mode on is one of its members."""
+        ref = ctx.channel
+        if ref is None:
+            return
+        channel = await ctx.uow.groups.get(ref)
+        if channel is not None and channel.enabled:
+            await ctx.uow.groups.join(channel.id, ctx.user.id, ctx.now)
+
+    async def _deliver_posts(self, message: Message, posts: list[ChannelPost]) -> Message:
+        """Post each channel post through the platform's poster; a post that can't be made is
+        explained in the (private) reply, since the change itself is already stored."""
+        problems: list[str] = []
+        for post in posts:
+            poster = self._posters.get(post.channel.platform)
+            if poster is None:
+                problems.append("I can't post in channels on this platform yet")
+                continue
+            try:
+                await poster.post(post.channel, replace(post.message, private=False))
+            except TransientDeliveryError as hiccup:
+                problems.append(f"{hiccup.reason} — try again in a moment")
+            except DeliveryError as refusal:
+                problems.append(str(refusal))
+            except Exception as unexpected:  # a poster bug must not turn a stored change into an error
+                log.exception("channel post failed", extra={"platform": post.channel.platform})
+                problems.append(f"unexpected error: {type(unexpected).__name__}")
+        if not problems:
+            return message
+        note = "⚠ I couldn't post in the channel: " + "; ".join(dict.fromkeys(problems)) + "."
+        return replace(message, footer="\n".join(filter(None, (message.footer, note))))
 
     @staticmethod
     async def _with_notices(message: Message, ctx: Context, who: Identity) -> Message:

@@ -182,3 +182,74 @@ UserRow.has_unreported_failures = column_property(
     )
     .correlate_except(NudgeRow)
 )
+
+
+class GroupChannelRow(Base):
+    """A group channel (SPEC §4). The owner is who turned group mode on; forgetting them leaves
+    the channel without an owner rather than deleting the group's settings."""
+
+    __tablename__ = "group_channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    enabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChannelMemberRow(Base):
+    """Someone who used the bot in a group channel, and whether they agreed to be named there."""
+
+    __tablename__ = "channel_members"
+
+    channel_id: Mapped[int] = mapped_column(ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    opted_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime]
+    opted_in_at: Mapped[datetime | None]
+
+
+class ChannelShareRow(Base):
+    """A milestone a member posted to a channel. `mark` names the milestone within the
+    application, so the same one is not posted twice."""
+
+    __tablename__ = "channel_shares"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "application_id", "mark"),
+        Index("ix_channel_shares_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("group_channels.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    mark: Mapped[str] = mapped_column(String(128))
+    shared_at: Mapped[datetime]
+
+
+class ChannelDigestRow(Base):
+    """A channel's weekly digest: its schedule and its next due time, one row per channel, so
+    a channel can never have two digests pending. Claimed with a lease like a nudge."""
+
+    __tablename__ = "channel_digests"
+    __table_args__ = (Index("ix_channel_digests_due_at", "due_at"),)
+
+    channel_id: Mapped[int] = mapped_column(ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    at: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    retry_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    lease_until: Mapped[datetime | None]
+    last_due_at: Mapped[datetime | None]
+    last_posted_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -25,5 +25,19 @@ def insert_or_ignore(
     raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
 
 
+def upsert(
+    session: AsyncSession, target: Any, conflict_columns: list[str], values: dict[str, Any], update_columns: list[str]
+) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update_columns = excluded.…` for
+    the session's backend: one statement, so two processes racing on a first insert both win."""
+    name = dialect_name(session)
+    if name not in ("postgresql", "sqlite"):
+        raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
+    stmt = (postgresql.insert(target) if name == "postgresql" else sqlite.insert(target)).values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=conflict_columns, set_={column: stmt.excluded[column] for column in update_columns}
+    )
+
+
 ID_CHUNK = 500
 """How many ids go in one `IN (...)` list: well under SQLite's bound-parameter limit."""

@@ -6,8 +6,16 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ports import ApplicationRepository, NudgeRepository, UserRepository
+from bot.ports import (
+    ApplicationRepository,
+    DigestRepository,
+    GroupRepository,
+    NudgeRepository,
+    UserRepository,
+)
 from storage.applications import SqlApplicationRepository
+from storage.digests import SqlDigestRepository
+from storage.groups import SqlGroupRepository
 from storage.nudges import SqlNudgeRepository
 from storage.users import SqlUserRepository
 
@@ -21,6 +29,8 @@ class SqlUnitOfWork:
     users: UserRepository
     applications: ApplicationRepository
     nudges: NudgeRepository
+    groups: GroupRepository
+    digests: DigestRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -34,6 +44,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(session)
         self.applications = SqlApplicationRepository(session)
         self.nudges = SqlNudgeRepository(session)
+        self.groups = SqlGroupRepository(session)
+        self.digests = SqlDigestRepository(session)
         return self
 
     async def __aexit__(

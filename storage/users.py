@@ -88,7 +88,8 @@ class SqlUserRepository:
 
     async def forget(self, user_id: int) -> None:
         """Delete the user; the database cascades to applications, rounds, interviewers,
-        events and nudges."""
+        events, nudges, channel memberships (with their opt-ins) and shared milestones, and
+        leaves the channels they turned group mode on for without an owner."""
         await self._session.execute(delete(UserRow).where(UserRow.id == user_id))
 
     async def _get_row(self, user_id: int) -> UserRow | None:

@@ -1,4 +1,5 @@
-"""A whole bot wired as in production, with a simulated clock and a recording notifier."""
+"""A whole bot wired as in production, with a simulated clock, a recording notifier (direct
+messages) and a recording poster (group channel posts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from adapters.bootstrap import Runtime, build_runtime
 from adapters.config import Config
 from bot.clock import SimulatedClock
 from bot.domain import Identity, Place, User
+from bot.groups import ChannelRef
 from bot.messages import Message
 from bot.ports import DeliveryError
 from storage.models import Base
@@ -42,10 +44,34 @@ class RecordingNotifier:
 
 
 @dataclass
+class RecordingPoster:
+    """Records every channel post with the (simulated) time it was made; raises the scripted
+    errors first, in order."""
+
+    clock: SimulatedClock
+    posts: list[tuple[ChannelRef, Message, datetime]] = field(default_factory=list)
+    script: deque[DeliveryError] = field(default_factory=deque)
+    attempts: int = 0
+
+    async def post(self, channel: ChannelRef, message: Message) -> None:
+        self.attempts += 1
+        if self.script:
+            raise self.script.popleft()
+        self.posts.append((channel, message, self.clock.now()))
+
+    def to(self, channel_id: str) -> list[Message]:
+        return [m for ref, m, _ in self.posts if ref.channel_id == channel_id]
+
+    def texts(self) -> list[str]:
+        return [m.as_text() for _, m, _ in self.posts]
+
+
+@dataclass
 class World:
     runtime: Runtime
     clock: SimulatedClock
     notifier: RecordingNotifier
+    poster: RecordingPoster
 
     async def say(self, who: Identity, line: str, where: Place | None = None) -> Message:
         return await self.runtime.followup.handle_text(who, line, where or Place())
@@ -54,14 +80,16 @@ class World:
         return await self.runtime.followup.handle_action(who, action_id)
 
     async def advance(self, span: timedelta) -> None:
-        """Move the clock, delivering every nudge that falls due on the way, in order."""
+        """Move the clock, delivering every nudge and digest that falls due on the way, in order."""
         target = self.clock.now() + span
         while True:
-            upcoming = await self.runtime.dispatcher.next_due_at()
+            due = [await self.runtime.dispatcher.next_due_at(), await self.runtime.digests.next_due_at()]
+            upcoming = min((t for t in due if t is not None), default=None)
             if upcoming is None or upcoming > target:
                 break
             self.clock.set(max(upcoming, self.clock.now()))
             await self.runtime.dispatcher.run_once()
+            await self.runtime.digests.run_once()
         self.clock.set(target)
 
     async def row_counts(self) -> dict[str, int]:
@@ -86,4 +114,6 @@ async def make_world(url: str, start: datetime = START, worker_id: str = "test-w
     runtime = await build_runtime(Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id)
     notifier = RecordingNotifier()
     runtime.register_notifier("console", notifier)
-    return World(runtime, clock, notifier)
+    poster = RecordingPoster(clock)
+    runtime.register_poster("console", poster)
+    return World(runtime, clock, notifier, poster)

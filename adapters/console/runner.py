@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from adapters.bootstrap import build_runtime
 from adapters.config import Config
 from adapters.console.output import Output
-from adapters.console.session import PLATFORM, ConsoleNotifier, ConsoleSession
+from adapters.console.session import PLATFORM, ConsoleNotifier, ConsolePoster, ConsoleSession
 from bot.clock import Clock, SimulatedClock
 from bot.dates import zone
 from bot.errors import BadInput
@@ -65,6 +65,7 @@ async def run_console(
     runtime = await build_runtime(config, clock=clock)
     output = Output(stdout, json_lines, display_zone)
     runtime.register_notifier(PLATFORM, ConsoleNotifier(output, runtime.clock))
+    runtime.register_poster(PLATFORM, ConsolePoster(output, runtime.clock))
     session = ConsoleSession(
         runtime.followup,
         runtime.dispatcher,
@@ -73,6 +74,7 @@ async def run_console(
         user=user,
         timezone=tz.key if tz else None,
         export_dir=Path.cwd(),
+        digests=runtime.digests,
     )
     where = data_location(config.database_url)
     zone_note = tz.key if tz else "UTC (set yours: settings tz Europe/Berlin)"

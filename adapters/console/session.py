@@ -2,7 +2,11 @@
 
 Lines are commands (handed to the core unchanged) or meta-commands (`:as`, `:in`, `:dm`,
 `:press`, `:advance`, `:quit`). Direct messages from the dispatcher come back through
-`ConsoleNotifier`, so `:advance` shows every nudge that falls due, in order.
+`ConsoleNotifier` and group-channel posts through `ConsolePoster`, so `:advance` shows every
+nudge and digest that falls due, in time order.
+
+The console has no channel administrators: in a channel (`:in #jobs`) the first person to
+turn group mode on owns it (`Place.has_admins` False), and only they may change it.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ from pathlib import Path
 from adapters.console.output import Output, Record
 from bot.clock import Clock, SimulatedClock
 from bot.dates import read_duration
+from bot.digests import DigestDispatcher
 from bot.dispatcher import Dispatcher
 from bot.domain import Identity, Place, User
+from bot.groups import ChannelRef
 from bot.messages import Message, Tone
 from bot.service import Followup
 
 PLATFORM = "console"
 WORKSPACE = "local"
 MAX_ADVANCE_STEPS = 100_000
+BOT_NAME = "followup"
 
 
 class ConsoleNotifier:
@@ -35,6 +42,17 @@ class ConsoleNotifier:
         self._output.emit(Record("dm", user.external_id, None, self._clock.now(), message))
 
 
+class ConsolePoster:
+    """Posts to a group channel by writing a `channel` record (its author is the bot)."""
+
+    def __init__(self, output: Output, clock: Clock) -> None:
+        self._output = output
+        self._clock = clock
+
+    async def post(self, channel: ChannelRef, message: Message) -> None:
+        self._output.emit(Record("channel", BOT_NAME, channel.channel_id, self._clock.now(), message))
+
+
 class ConsoleSession:
     def __init__(
         self,
@@ -46,9 +64,11 @@ class ConsoleSession:
         user: str,
         timezone: str | None = None,
         export_dir: Path | None = None,
+        digests: DigestDispatcher | None = None,
     ) -> None:
         self._followup = followup
         self._dispatcher = dispatcher
+        self._digests = digests
         self._clock = clock
         self._output = output
         self._timezone = timezone
@@ -63,7 +83,7 @@ class ConsoleSession:
 
     @property
     def place(self) -> Place:
-        return Place(channel_id=self.channel, is_direct=self.channel is None)
+        return Place(channel_id=self.channel, is_direct=self.channel is None, has_admins=False)
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
@@ -78,7 +98,23 @@ class ConsoleSession:
     async def deliver_due(self) -> None:
         """With a simulated clock nothing runs in the background: deliver what is due now."""
         if isinstance(self._clock, SimulatedClock):
-            await self._dispatcher.run_once()
+            await self._run_due()
+
+    async def _run_due(self) -> int:
+        """Deliver due nudges, then post due digests; how many changed state."""
+        report = await self._dispatcher.run_once()
+        done = report.delivered + report.retried + report.failed
+        if self._digests is not None:
+            posted = await self._digests.run_once()
+            done += posted.posted + posted.retried + posted.skipped
+        return done
+
+    async def _next_due_at(self) -> datetime | None:
+        times = [await self._dispatcher.next_due_at()]
+        if self._digests is not None:
+            times.append(await self._digests.next_due_at())
+        known = [t for t in times if t is not None]
+        return min(known) if known else None
 
     async def _reply(self, message: Message) -> None:
         if message.attachment is not None:
@@ -138,13 +174,12 @@ class ConsoleSession:
             return
         target = self._clock.now() + span
         for _ in range(MAX_ADVANCE_STEPS):
-            upcoming = await self._dispatcher.next_due_at()
+            upcoming = await self._next_due_at()
             if upcoming is None or upcoming > target:
                 break
             stuck = upcoming <= self._clock.now()
             self._clock.set(max(upcoming, self._clock.now()))
-            report = await self._dispatcher.run_once()
-            if stuck and not (report.delivered or report.retried or report.failed):
+            if not await self._run_due() and stuck:
                 break  # held by another process's lease: nothing this console can deliver
         self._clock.set(target)
         self._output.say(f"(clock is now {self._stamp(target)})")

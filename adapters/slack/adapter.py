@@ -8,12 +8,15 @@
   single workspace of `SLACK_BOT_TOKEN`.
 
 `start` also registers the Slack notifier on the runtime, so the dispatcher can send nudges.
+Routes passed as `http_routes` (the health check) are served by the same aiohttp app and port
+as `/slack/events` whenever Slack serves HTTP (`serves_http`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import aiohttp
 from aiohttp import web
@@ -23,7 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 from adapters.bootstrap import Runtime
-from adapters.slack.app import build_app
+from adapters.slack.app import build_app, request_gate
 from adapters.slack.clients import Sleep, web_client
 from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.home import HomeTab
@@ -35,6 +38,9 @@ from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+# slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
+# Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
 class SlackConfigError(RuntimeError):
@@ -42,10 +48,18 @@ class SlackConfigError(RuntimeError):
 
 
 class SlackAdapter:
-    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        host: str = "0.0.0.0",
+        sleep: Sleep = asyncio.sleep,
+        http_routes: Sequence[web.RouteDef] = (),
+    ) -> None:
         self._runtime = runtime
         self._host = host
         self._sleep = sleep
+        self._http_routes = list(http_routes)
         self._session: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -55,6 +69,21 @@ class SlackAdapter:
     @property
     def mode(self) -> str:
         return "socket" if self._runtime.config.slack_app_token else "http"
+
+    @property
+    def serves_http(self) -> bool:
+        """Whether Slack listens on FOLLOWUP_HTTP_PORT (HTTP mode, or OAuth install pages)."""
+        config = self._runtime.config
+        return self.mode == "http" or bool(config.slack_client_id and config.slack_client_secret)
+
+    @property
+    def connected(self) -> bool:
+        """HTTP mode: the server is listening. Socket Mode: the websocket is up."""
+        if self.mode == "socket":
+            client = getattr(self._socket, "client", None)
+            session = getattr(client, "current_session", None)
+            return bool(client is not None and not client.closed and not getattr(client, "stale", False) and session is not None and not session.closed)
+        return self._runner is not None and self.http_port is not None
 
     async def start(self) -> None:
         config = self._runtime.config
@@ -71,7 +100,7 @@ class SlackAdapter:
 
     async def _connect(self, multi: bool) -> None:
         config = self._runtime.config
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
         oauth = None
         if multi:
             oauth = await oauth_settings(config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url)
@@ -94,11 +123,15 @@ class SlackAdapter:
 
     async def _serve(self, app: AsyncApp, port: int, oauth: AsyncOAuthSettings | None) -> None:
         server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=self._host)
+        server.web_app.router.add_routes(self._http_routes)
+        if self.mode == "http" and self._runtime.config.slack_signing_secret:
+            server.web_app.middlewares.append(request_gate(self._runtime.config.slack_signing_secret, EVENTS_PATH))
         self._runner = web.AppRunner(server.web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, port).start()
         self.http_port = int(self._runner.addresses[0][1])
         paths = [EVENTS_PATH] if self.mode == "http" else []
+        paths += [route.path for route in self._http_routes if isinstance(route, web.RouteDef)]
         if oauth is not None:
             paths += [oauth.install_path, oauth.redirect_uri_path]
         log.info("Slack: HTTP on %s:%s (%s)", self._host, self.http_port, ", ".join(paths))
@@ -111,6 +144,7 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.http_port = None
         if self._session is not None:
             await self._session.close()
             self._session = None

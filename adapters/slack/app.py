@@ -2,19 +2,39 @@
 
 Nothing is read from the environment here: the caller passes the client (already pointing
 at `SLACK_API_URL`), the signing secret and, for multi-workspace installs, the OAuth settings.
+
+Two checks stand in front of the listeners:
+- `request_gate`, an aiohttp middleware in HTTP mode, verifies the signature itself (401 when
+  it is missing, wrong or stale) and then refuses with 400 a payload that is not JSON, not an
+  object, or lacks the fields the listeners need — before bolt parses it (bolt answers some
+  of those with a 500 from inside its own middleware).
+- `trace_and_check`, a bolt middleware (so it also sees Socket Mode payloads), binds a
+  request id (`bot.tracing`) that every log line of the request carries, logs what arrived
+  (kind, team, user; never the text), and applies the same shape check.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home import OPEN_ADD_FORM
 from adapters.slack.listeners import Listeners
 from adapters.slack.modal import ADD_FORM
+from bot.tracing import bind_request_id
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/followup"
 CORE_ACTIONS = re.compile(r"^fu:")
@@ -34,9 +54,96 @@ def build_app(
         oauth_settings=oauth,
         installation_store_bot_only=True if oauth else None,
     )
+    app.middleware(trace_and_check)
     app.command(COMMAND)(listeners.on_command)
     app.action(CORE_ACTIONS)(listeners.on_action)
     app.action(OPEN_ADD_FORM)(listeners.on_open_form)
     app.view(ADD_FORM)(listeners.on_submit)
     app.event("app_home_opened")(listeners.on_home_opened)
     return app
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def malformed(body: dict[str, Any]) -> str | None:
+    """What is wrong with an incoming payload's shape, or None when the listeners can use it."""
+    if body.get("command") is not None:
+        if not (_text(body.get("command")) and _text(body.get("user_id"))):
+            return "a slash command without its command or user"
+        return None if isinstance(body.get("text", ""), str) else "a slash command whose text isn't text"
+    kind = body.get("type")
+    if kind in ("block_actions", "view_submission"):
+        user = body.get("user")
+        if not (isinstance(user, dict) and _text(user.get("id"))):
+            return f"a {kind} payload without a user"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not (isinstance(actions, list) and actions and all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions)):
+            return "a button press without an action id"
+    if kind == "view_submission" and not isinstance(body.get("view"), dict):
+        return "a form submission without its form"
+    if kind is None and "event" not in body and body.get("ssl_check") is None:
+        return "a payload of no known kind"
+    return None
+
+
+def _id(body: dict[str, Any], flat: str, nested: str) -> str:
+    value = body.get(flat)
+    if not value and isinstance(body.get(nested), dict):
+        value = body[nested].get("id")
+    return str(value or "")[:40]
+
+
+async def trace_and_check(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    request_id = bind_request_id()
+    if not isinstance(body, dict):
+        log.warning("slack request refused: not an object")
+        return BoltResponse(status=400, body=f"Malformed request; request id {request_id}.")
+    kind = "command" if body.get("command") is not None else str(body.get("type") or "unknown")[:40]
+    problem = malformed(body)
+    if problem is not None:
+        log.warning("slack request refused: %s", problem, extra={"kind": kind})
+        return BoltResponse(status=400, body=f"Malformed request ({problem}); request id {request_id}.")
+    log.info("slack request", extra={"kind": kind, "team": _id(body, "team_id", "team"), "user": _id(body, "user_id", "user")})
+    await next()
+    return None
+
+
+def parse_payload(body: str, content_type: str) -> Any:
+    """The payload bolt would see (a JSON body, a form's `payload`, or a slash command's
+    form fields); None when it can't be read."""
+    try:
+        if content_type == "application/json":
+            return json.loads(body)
+        form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        return json.loads(form["payload"]) if "payload" in form else form
+    except (ValueError, TypeError):
+        return None
+
+
+def request_gate(signing_secret: str, path: str) -> Any:
+    """An aiohttp middleware guarding `path`: signature first (401), then shape (400)."""
+    verifier = SignatureVerifier(signing_secret)
+
+    @web.middleware
+    async def gate(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        if request.path != path or request.method != "POST":
+            return await handler(request)
+        body = (await request.read()).decode("utf-8", "replace")
+        try:
+            signed = verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+        except ValueError:  # a timestamp that isn't a number
+            signed = False
+        if not signed:
+            log.warning("slack request refused: missing, wrong or stale signature")
+            return web.Response(status=401, text="Invalid request signature.")
+        payload = parse_payload(body, request.content_type)
+        problem = malformed(payload) if isinstance(payload, dict) else "a payload that isn't a JSON object"
+        if problem is not None:
+            log.warning("slack request refused: %s", problem)
+            return web.Response(status=400, text=f"Malformed request: {problem}.")
+        return await handler(request)
+
+    return gate

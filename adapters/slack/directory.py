@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -46,11 +47,26 @@ class _Cache(Generic[V]):
             self._items.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Person:
+    """What `users.info` says about someone: who they are, and whether they run the workspace."""
+
+    identity: Identity
+    is_manager: bool = False
+
+
 class People:
     def __init__(self, ttl: float = 3600.0) -> None:
-        self._cache: _Cache[Identity] = _Cache(ttl=ttl)
+        self._cache: _Cache[Person] = _Cache(ttl=ttl)
 
     async def identity(self, client: AsyncWebClient, team_id: str, user_id: str) -> Identity:
+        return (await self._lookup(client, team_id, user_id)).identity
+
+    async def can_manage(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
+        """A workspace admin or owner; False when Slack can't say (never more rights than known)."""
+        return (await self._lookup(client, team_id, user_id)).is_manager
+
+    async def _lookup(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
         key = (team_id, user_id)
         known = self._cache.get(key)
         if known is not None:
@@ -59,10 +75,13 @@ class People:
             user = (await client.users_info(user=user_id)).get("user") or {}
         except (SlackApiError, SlackClientError, OSError) as problem:
             log.warning("users.info failed for %s/%s: %s", team_id, user_id, problem)
-            return Identity(platform=PLATFORM, workspace=team_id, user_id=user_id)
+            return Person(Identity(platform=PLATFORM, workspace=team_id, user_id=user_id))
         profile = user.get("profile") or {}
         name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
-        found = Identity(PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None)
+        found = Person(
+            Identity(PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None),
+            is_manager=bool(user.get("is_admin") or user.get("is_owner")),
+        )
         self._cache.put(key, found)
         return found
 

@@ -8,7 +8,7 @@ from datetime import time
 from bot import commands as c
 from bot import export as exporting
 from bot.actions import Verb, action
-from bot.catalogue import BY_NAME, COMMANDS
+from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
 from bot.dates import read_clock, zone
 from bot.domain import DeliverySettings, TimezoneSource
 from bot.errors import BadInput
@@ -39,9 +39,13 @@ def help_message(cmd: c.Help, ctx: Context | None = None) -> Message:
             raise BadInput(f"There is no command “{cmd.topic[:30]}”.", "help [command]", "help add")
         return Message(title=f"help {spec.name}", body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}")
     lines = [f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in COMMANDS]
+    group = [f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in GROUP_COMMANDS]
     return Message(
         title="Followup — your interview follow-up coach",
-        body=f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n" + "\n".join(lines),
+        body=f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n"
+        + "\n".join(lines)
+        + "\n\nIn a group channel (replies stay private; only shares, the board and digests are posted):\n"
+        + "\n".join(group),
     )
 
 

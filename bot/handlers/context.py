@@ -1,13 +1,17 @@
-"""What every handler is given: the unit of work, the speaking user, the instant, the place."""
+"""What every handler is given: the unit of work, the speaking user, the instant, the place.
+
+Handlers that speak to a whole channel add `ChannelPost`s to `posts`: they are delivered only
+after the unit of work has committed, while the reply to the person stays private."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.catalogue import BY_NAME
 from bot.domain import Application, DeliverySettings, Place, Plan, User
 from bot.errors import BadInput
+from bot.groups import ChannelPost, ChannelRef
 from bot.method import plan
 from bot.ports import UnitOfWork
 
@@ -19,6 +23,15 @@ class Context:
     now: datetime
     where: Place
     forgotten: bool = False
+    posts: list[ChannelPost] = field(default_factory=list)
+    digests_changed: bool = False
+
+    @property
+    def channel(self) -> ChannelRef | None:
+        """The group channel this command was typed in, if it was typed in one."""
+        if self.where.is_direct or not self.where.channel_id:
+            return None
+        return ChannelRef(self.user.platform, self.user.workspace, self.where.channel_id)
 
     @property
     def settings(self) -> DeliverySettings:

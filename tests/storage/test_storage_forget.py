@@ -1,5 +1,6 @@
-"""Deleting: `forget` leaves no row about the user in any table; `delete` removes one
-application with everything under it."""
+"""Deleting: `forget` leaves no row about the user in any table (their channel memberships,
+opt-ins and shares included; a channel they set up stays, without an owner); `delete` removes
+one application with everything under it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,23 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.domain import Event, EventKind, NudgeKind, PlannedNudge, Step, User
+from bot.groups import ChannelRef, DigestSchedule, GroupChannel, MilestoneKind
 from storage.database import Database
 from storage.models import metadata
 from tests.storage.helpers import NOW, first_round, make_application, make_user
 
+JOBS = ChannelRef("slack", "T1", "C-jobs")
 
-async def _populate(db: Database, user: User) -> int:
+
+async def _group(db: Database, owner: User, ref: ChannelRef = JOBS) -> GroupChannel:
+    async with db.unit_of_work() as uow:
+        channel = await uow.groups.enable(ref, owner.id, NOW)
+        await uow.digests.set_schedule(channel.id, DigestSchedule(0, NOW.time(), "UTC"), NOW + timedelta(days=7))
+        await uow.commit()
+    return replace(channel, schedule=DigestSchedule(0, NOW.time(), "UTC"))
+
+
+async def _populate(db: Database, user: User, channel: GroupChannel | None = None) -> int:
     app = await make_application(db, user)
     async with db.unit_of_work() as uow:
         await uow.applications.add_round(app.id, first_round(NOW + timedelta(days=3)), NOW)
@@ -25,6 +37,10 @@ async def _populate(db: Database, user: User) -> int:
         await uow.nudges.sync(app, plan, NOW)
         [nudge, *_] = await uow.nudges.claim_due(NOW, "w", timedelta(minutes=1), 1)
         await uow.nudges.mark_failed(nudge.id, nudge.claim_token or "", NOW, "boom")
+        if channel is not None:
+            await uow.groups.join(channel.id, user.id, NOW)
+            await uow.groups.set_opt_in(channel.id, user.id, True, NOW)
+            assert await uow.groups.record_share(channel.id, user.id, app.id, MilestoneKind.SENT, "event:0", NOW)
         await uow.commit()
     return app.id
 
@@ -39,14 +55,16 @@ async def _counts(db: Database) -> dict[str, int]:
 
 async def test_forget_removes_every_row_about_the_user(database: Database) -> None:
     keep = await make_user(database, "keep")
-    await _populate(database, keep)
+    channel = await _group(database, keep)
+    await _populate(database, keep, channel)
     baseline = await _counts(database)
     assert all(baseline.values()), baseline  # every table has a row to lose
 
     gone = await make_user(database, "gone")
-    await _populate(database, gone)
-    await _populate(database, gone)
-    assert all(n > baseline[t] for t, n in (await _counts(database)).items())
+    await _populate(database, gone, channel)
+    await _populate(database, gone, channel)
+    channel_tables = {"group_channels", "channel_digests"}  # the channel's, not a member's
+    assert all(n > baseline[t] for t, n in (await _counts(database)).items() if t not in channel_tables)
 
     async with database.unit_of_work() as uow:
         await uow.users.forget(gone.id)
@@ -56,6 +74,8 @@ async def test_forget_removes_every_row_about_the_user(database: Database) -> No
         assert await uow.users.get(gone.id) is None
         assert await uow.nudges.for_user(gone.id) == []
         assert await uow.applications.list_for_user(gone.id) == []
+        assert [m.user_id for m in await uow.groups.members(channel.id)] == [keep.id]
+        assert await uow.groups.shared_count(channel.id, gone.id) == 0
         kept = await uow.users.get(keep.id)
         assert kept is not None and kept.has_unreported_failures  # _populate fails a nudge
         assert replace(kept, has_unreported_failures=False) == keep
@@ -76,3 +96,16 @@ async def test_delete_application_takes_rounds_events_and_nudges(database: Datab
     async with database.unit_of_work() as uow:
         assert await uow.applications.get(doomed) is None
         assert await uow.nudges.for_application(doomed) == []
+
+
+async def test_forget_leaves_the_channels_a_user_set_up_without_an_owner(database: Database) -> None:
+    owner = await make_user(database, "owner")
+    channel = await _group(database, owner)
+    async with database.unit_of_work() as uow:
+        await uow.users.forget(owner.id)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        after = await uow.groups.get(JOBS)
+    assert after is not None and after.enabled and after.owner_id is None
+    assert after.schedule is not None and after.next_digest_at is not None  # the group's digest keeps going
+    assert after.id == channel.id

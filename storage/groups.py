@@ -1,0 +1,197 @@
+"""`SqlGroupRepository`: group channels, their members and opt-ins, shared milestones, and the
+counts a digest or board is made of.
+
+`activity` reads only kinds, steps and times of members' events and rounds: company, role and
+interviewer columns are never selected, so a digest can't leak them by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import EventKind, Status, Step
+from bot.groups import Activity, ChannelRef, DigestSchedule, GroupChannel, Member, MilestoneKind
+from storage.columns import as_utc, as_utc_or_none
+from storage.models import (
+    ApplicationRow,
+    ChannelDigestRow,
+    ChannelMemberRow,
+    ChannelShareRow,
+    EventRow,
+    GroupChannelRow,
+    RoundRow,
+    UserRow,
+)
+from storage.sql import ID_CHUNK, insert_or_ignore, upsert
+
+CHANNELS = cast(Table, GroupChannelRow.__table__)
+MEMBERS = cast(Table, ChannelMemberRow.__table__)
+SHARES = cast(Table, ChannelShareRow.__table__)
+DIGESTS = cast(Table, ChannelDigestRow.__table__)
+APPLICATIONS = cast(Table, ApplicationRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
+ROUNDS = cast(Table, RoundRow.__table__)
+USERS = cast(Table, UserRow.__table__)
+
+
+class SqlGroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, ref: ChannelRef) -> GroupChannel | None:
+        c = CHANNELS
+        return await self._one(
+            (c.c.platform == ref.platform) & (c.c.workspace == ref.workspace) & (c.c.channel_id == ref.channel_id)
+        )
+
+    async def get_by_id(self, channel_id: int) -> GroupChannel | None:
+        return await self._one(CHANNELS.c.id == channel_id)
+
+    async def enable(self, ref: ChannelRef, owner_id: int, now: datetime) -> GroupChannel:
+        values = {
+            "platform": ref.platform,
+            "workspace": ref.workspace,
+            "channel_id": ref.channel_id,
+            "enabled": True,
+            "owner_id": owner_id,
+            "enabled_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        stmt = upsert(
+            self._session,
+            CHANNELS,
+            ["platform", "workspace", "channel_id"],
+            values,
+            ["enabled", "owner_id", "enabled_at", "updated_at"],
+        )
+        await self._session.execute(stmt)
+        channel = await self.get(ref)
+        if channel is None:
+            raise RuntimeError(f"channel {ref} vanished right after it was enabled")
+        return channel
+
+    async def disable(self, channel_id: int, now: datetime) -> GroupChannel:
+        await self._session.execute(
+            update(CHANNELS).where(CHANNELS.c.id == channel_id).values(enabled=False, updated_at=now)
+        )
+        await self._session.execute(DIGESTS.delete().where(DIGESTS.c.channel_id == channel_id))
+        channel = await self.get_by_id(channel_id)
+        if channel is None:
+            raise LookupError(f"no group channel with id {channel_id}")
+        return channel
+
+    async def join(self, channel_id: int, user_id: int, now: datetime) -> None:
+        stmt = insert_or_ignore(self._session, MEMBERS, ["channel_id", "user_id"]).values(
+            channel_id=channel_id, user_id=user_id, opted_in=False, joined_at=now
+        )
+        await self._session.execute(stmt)
+
+    async def set_opt_in(self, channel_id: int, user_id: int, opted_in: bool, now: datetime) -> None:
+        values = {
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "opted_in": opted_in,
+            "joined_at": now,
+            "opted_in_at": now if opted_in else None,
+        }
+        await self._session.execute(
+            upsert(self._session, MEMBERS, ["channel_id", "user_id"], values, ["opted_in", "opted_in_at"])
+        )
+
+    async def members(self, channel_id: int) -> list[Member]:
+        m, u = MEMBERS, USERS
+        stmt = (
+            select(m.c.user_id, u.c.display_name, m.c.opted_in)
+            .join(u, u.c.id == m.c.user_id)
+            .where(m.c.channel_id == channel_id)
+            .order_by(m.c.joined_at, m.c.user_id)
+        )
+        return [Member(row.user_id, row.display_name, row.opted_in) for row in (await self._session.execute(stmt)).all()]
+
+    async def record_share(
+        self, channel_id: int, user_id: int, application_id: int, kind: MilestoneKind, mark: str, now: datetime
+    ) -> bool:
+        stmt = (
+            insert_or_ignore(self._session, SHARES, ["channel_id", "application_id", "mark"])
+            .values(
+                channel_id=channel_id,
+                user_id=user_id,
+                application_id=application_id,
+                kind=MilestoneKind(kind).value,
+                mark=mark[:128],
+                shared_at=now,
+            )
+            .returning(SHARES.c.id)
+        )
+        return (await self._session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def shared_count(self, channel_id: int, user_id: int) -> int:
+        s = SHARES
+        stmt = select(func.count()).select_from(s).where(s.c.channel_id == channel_id, s.c.user_id == user_id)
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    async def activity(self, user_ids: Collection[int], since: datetime, until: datetime) -> list[Activity]:
+        ids = sorted(set(user_ids))
+        found: list[Activity] = []
+        a, e, r = APPLICATIONS, EVENTS, ROUNDS
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            events = (
+                select(a.c.user_id, e.c.kind, e.c.step, e.c.status, e.c.at)
+                .join(a, a.c.id == e.c.application_id)
+                .where(
+                    a.c.user_id.in_(chunk),
+                    e.c.at > since,
+                    e.c.at <= until,
+                    e.c.kind.in_([EventKind.SENT.value, EventKind.HEARD.value, EventKind.STATUS.value]),
+                )
+            )
+            for row in (await self._session.execute(events)).all():
+                activity = _event_activity(row)
+                if activity is not None:
+                    found.append(activity)
+            rounds = (
+                select(a.c.user_id, r.c.starts_at)
+                .join(a, a.c.id == r.c.application_id)
+                .where(a.c.user_id.in_(chunk), r.c.starts_at > since, r.c.starts_at <= until)
+            )
+            for user_id, starts_at in (await self._session.execute(rounds)).all():
+                found.append(Activity(user_id, MilestoneKind.INTERVIEW, as_utc(starts_at)))
+        return sorted(found, key=lambda x: (x.at, x.user_id))
+
+    async def _one(self, where: Any) -> GroupChannel | None:
+        c, d = CHANNELS, DIGESTS
+        stmt = select(c, d.c.weekday, d.c.at, d.c.timezone, d.c.due_at, d.c.last_error).outerjoin(d, d.c.channel_id == c.c.id).where(where)
+        row = (await self._session.execute(stmt)).first()
+        return channel_from_row(row) if row is not None else None
+
+
+def _event_activity(row: Row[Any, Any, Any, Any, Any]) -> Activity | None:
+    at = as_utc(row.at)
+    if row.kind == EventKind.SENT.value and row.step:
+        return Activity(row.user_id, MilestoneKind.SENT, at, Step(row.step))
+    if row.kind == EventKind.HEARD.value:
+        return Activity(row.user_id, MilestoneKind.HEARD, at)
+    if row.kind == EventKind.STATUS.value and row.status == Status.OFFER.value:
+        return Activity(row.user_id, MilestoneKind.OFFER, at)
+    return None
+
+
+def channel_from_row(row: Row[Any]) -> GroupChannel:
+    """A channel from a row of `group_channels` outer-joined with its digest's columns."""
+    schedule = DigestSchedule(row.weekday, row.at, row.timezone) if row.weekday is not None else None
+    return GroupChannel(
+        id=row.id,
+        ref=ChannelRef(row.platform, row.workspace, row.channel_id),
+        enabled=row.enabled,
+        owner_id=row.owner_id,
+        schedule=schedule,
+        next_digest_at=as_utc_or_none(row.due_at),
+        last_digest_error=row.last_error,
+    )
