@@ -7,7 +7,9 @@
   (`/slack/install`, `/slack/oauth_redirect`, served over HTTP in either mode); otherwise the
   single workspace of `SLACK_BOT_TOKEN`.
 
-`start` also registers the Slack notifier on the runtime, so the dispatcher can send nudges.
+`start` also registers the Slack notifier on the runtime, so the dispatcher can send nudges,
+and the channel poster (`groups.SlackChannelPoster`) for group channels' posts and digests;
+it subscribes the group-mode intro to `member_joined_channel`.
 Routes passed as `http_routes` (the health check) are served by the same aiohttp app and port
 as `/slack/events` whenever Slack serves HTTP (`serves_http`).
 """
@@ -29,6 +31,7 @@ from adapters.bootstrap import Runtime
 from adapters.slack.app import build_app, request_gate
 from adapters.slack.clients import Sleep, web_client
 from adapters.slack.directory import PLATFORM, DirectChannels, People
+from adapters.slack.groups import SlackChannelPoster
 from adapters.slack.home import HomeTab
 from adapters.slack.listeners import Listeners
 from adapters.slack.notifier import SlackNotifier
@@ -41,6 +44,10 @@ EVENTS_PATH = "/slack/events"
 # slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
 # Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
+# aiohttp listens with a backlog of 128: a burst of more simultaneous connections (Slack
+# delivering 200 slash commands at once) overflows it, and the dropped SYNs are retried by the
+# client's TCP stack only after a second — a second lost from Slack's 3-second budget.
+LISTEN_BACKLOG = 1024
 
 
 class SlackConfigError(RuntimeError):
@@ -112,7 +119,9 @@ class SlackAdapter:
         home = HomeTab(self._runtime.followup)
         listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home)
         self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth)
+        self.app.event("member_joined_channel")(listeners.on_member_joined)
         self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels))
+        self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces))
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)
             self._socket = AsyncSocketModeHandler(self.app, app_token=config.slack_app_token, web_client=connector)
@@ -128,7 +137,7 @@ class SlackAdapter:
             server.web_app.middlewares.append(request_gate(self._runtime.config.slack_signing_secret, EVENTS_PATH))
         self._runner = web.AppRunner(server.web_app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, port).start()
+        await web.TCPSite(self._runner, self._host, port, backlog=LISTEN_BACKLOG).start()
         self.http_port = int(self._runner.addresses[0][1])
         paths = [EVENTS_PATH] if self.mode == "http" else []
         paths += [route.path for route in self._http_routes if isinstance(route, web.RouteDef)]
@@ -138,6 +147,7 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         self._runtime.notifiers.pop(PLATFORM, None)
+        self._runtime.posters.pop(PLATFORM, None)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

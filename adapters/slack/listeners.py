@@ -3,6 +3,10 @@
 Each listener acks first (Slack wants an answer within 3 seconds; the core's reply goes out
 afterwards through `respond`/`response_url`), except the form submission, which must know
 whether the core accepted the form before it can close it or show inline errors.
+
+A command typed in a channel carries a `Place` whose `can_manage` says whether the person is a
+workspace admin or owner (`People.can_manage`); the core decides what that allows. When the
+bot itself joins a channel (`member_joined_channel`), it posts its group-mode intro there.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import DirectChannels, People
+from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
 from adapters.slack.modal import Origin, add_form, core_errors, read_add
 from adapters.slack.replies import Replies
@@ -22,6 +27,7 @@ from bot import commands as c
 from bot.actions import Verb, decode
 from bot.domain import Place
 from bot.messages import Message
+from bot.ports import DeliveryError
 from bot.service import Followup
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,7 @@ class Listeners:
         parsed = self._followup.parse(command.get("text") or "")
         if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), Origin(command.get("response_url"), direct)):
             return
-        reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, Place(channel or None, direct))
+        reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, await self._place(client, team, user, channel, direct))
         await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
         await self._home.after(client, who, reply)
 
@@ -59,7 +65,7 @@ class Listeners:
         channel = str((body.get("channel") or {}).get("id") or "")
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel) if channel else True
-        reply = await self._followup.handle_action(who, action["action_id"], Place(channel or None, direct))
+        reply = await self._followup.handle_action(who, action["action_id"], await self._place(client, team, user, channel, direct))
         ref = decode(action["action_id"])
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
         in_place = not reply.is_error and (reply.changed or confirmation)
@@ -91,6 +97,23 @@ class Listeners:
             return
         who = await self._people.identity(client, team_of(context, body), event["user"])
         await self._home.publish(client, who)
+
+    async def on_member_joined(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """The bot was added to a channel: introduce group mode there. Others joining: nothing."""
+        channel = str(event.get("channel") or "")
+        if not channel or not context.bot_user_id or event.get("user") != context.bot_user_id:
+            return
+        try:
+            await post_to_channel(client, channel, joined_intro())
+        except DeliveryError as problem:
+            log.warning("couldn't post the group intro in %s: %s", channel, problem)
+
+    async def _place(self, client: AsyncWebClient, team: str, user: str, channel: str, direct: bool) -> Place:
+        """Where the person typed: their DM with the bot, or a channel (with whether they manage
+        the workspace; only looked up for a channel)."""
+        if direct or not channel:
+            return Place(channel or None, direct)
+        return Place(channel, False, can_manage=await self._people.can_manage(client, team, user))
 
     async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin) -> bool:
         """Open the add form; False when Slack refused (say, the trigger expired)."""

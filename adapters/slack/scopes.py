@@ -1,7 +1,8 @@
-"""The bot scopes Followup uses, and which Web API method needs which.
+"""The bot scopes and events Followup uses, and which Web API method or event needs which scope.
 
-`manifest.yml` declares exactly `BOT_SCOPES`; the OAuth install asks for them; a test checks
-that every Web API method the adapter calls appears in `METHOD_SCOPES`.
+`manifest.yml` declares exactly `BOT_SCOPES` and subscribes to exactly the events in
+`EVENT_SCOPES`; the OAuth install asks for `BOT_SCOPES`; a test checks that every Web API
+method the adapter calls appears in `METHOD_SCOPES`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ METHOD_SCOPES: dict[str, str | None] = {
     "files_upload_v2": "files:write",
 }
 
+# Bot event → the scopes Slack wants before it sends it. `member_joined_channel` (the bot was
+# added to a channel: post the group-mode intro) comes for public channels with
+# `channels:read` and for private ones with `groups:read`.
+EVENT_SCOPES: dict[str, tuple[str, ...]] = {
+    "app_home_opened": (),
+    "member_joined_channel": ("channels:read", "groups:read"),
+}
+
 # `commands` is needed for the slash command itself.
 BOT_SCOPES: tuple[str, ...] = tuple(
-    sorted({"commands"} | {scope for scope in METHOD_SCOPES.values() if scope})
+    sorted(
+        {"commands"}
+        | {scope for scope in METHOD_SCOPES.values() if scope}
+        | {scope for scopes in EVENT_SCOPES.values() for scope in scopes}
+    )
 )

@@ -32,6 +32,7 @@ class Call:
     params: dict[str, Any]
     token: str | None
     status: int = 200
+    error: str | None = None  # the `error` of a refusal (`fail`), None when the call succeeded
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,9 @@ class FakeSlack:
         failures = self._failures.get(method)
         if failures:
             failure = failures.popleft()
-            await self._record(Call(method, params, token, status=failure.status))
-            headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
             error = "ratelimited" if failure.status == 429 else failure.error
+            await self._record(Call(method, params, token, status=failure.status, error=error))
+            headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
         answer = self._answer(method, params, token)
         await self._record(Call(method, params, token))
@@ -190,7 +191,11 @@ class FakeSlack:
 
     def _user(self, user_id: str) -> dict[str, Any]:
         known = self.users.get(user_id, {})
-        return {"id": user_id, "name": user_id.lower(), "real_name": known.get("real_name", f"User {user_id}"), "tz": known.get("tz", self.default_tz), "profile": {"display_name": known.get("display_name", "")}}
+        return {
+            "id": user_id, "name": user_id.lower(), "real_name": known.get("real_name", f"User {user_id}"), "tz": known.get("tz", self.default_tz),
+            "is_admin": bool(known.get("is_admin", False)), "is_owner": bool(known.get("is_owner", False)),
+            "profile": {"display_name": known.get("display_name", "")},
+        }
 
     def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
         team = self.installs.get(str(params.get("code")))

@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import COMMAND
-from adapters.slack.scopes import BOT_SCOPES, METHOD_SCOPES
+from adapters.slack.scopes import BOT_SCOPES, EVENT_SCOPES, METHOD_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "vendor" / "slack-manifest-schema"
@@ -49,7 +49,8 @@ def test_the_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> No
     assert features["bot_user"]["display_name"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "member_joined_channel"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(EVENT_SCOPES)
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 
 
@@ -69,4 +70,12 @@ def test_every_web_api_method_the_code_calls_has_its_scope_declared(manifest: di
     assert {"chat_postMessage", "users_info", "conversations_open", "views_publish", "views_open", "files_upload_v2"} <= called
     assert called <= set(METHOD_SCOPES), f"add these to adapters/slack/scopes.py: {called - set(METHOD_SCOPES)}"
     needed = {METHOD_SCOPES[m] for m in called} - {None}
+    assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_every_subscribed_event_has_its_scopes_declared(manifest: dict[str, Any]) -> None:
+    """Slack only sends `member_joined_channel` with `channels:read` (public channels) and
+    `groups:read` (private ones)."""
+    assert EVENT_SCOPES["member_joined_channel"] == ("channels:read", "groups:read")
+    needed = {scope for event in manifest["settings"]["event_subscriptions"]["bot_events"] for scope in EVENT_SCOPES[event]}
     assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
