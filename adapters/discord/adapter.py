@@ -2,8 +2,9 @@
 
 `start()` points discord.py at the configured endpoints, logs in (which runs `setup_hook`:
 persistent buttons, the command group, a sync if the commands changed), registers the DM
-notifier with the runtime and connects to the gateway as a background task; `stop()` undoes
-all of it. Slack and the dispatcher run beside it on the same event loop.
+notifier and the group-channel poster with the runtime and connects to the gateway as a
+background task; `stop()` undoes all of it. Slack and the dispatcher run beside it on the
+same event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from adapters.bootstrap import Runtime
 from adapters.discord.client import IDENTIFY_INTERVAL, FollowupClient, ShardedFollowupClient
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.poster import DiscordChannelPoster
 from adapters.discord.respond import Responder
 from adapters.discord.sync_state import CommandSyncState
 
@@ -42,6 +44,7 @@ class DiscordAdapter:
         self.client: FollowupClient | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._notifier: DiscordNotifier | None = None
+        self._poster: DiscordChannelPoster | None = None
         self._previous: Endpoints | None = None
 
     async def start(self) -> None:
@@ -67,6 +70,8 @@ class DiscordAdapter:
             raise
         self._notifier = DiscordNotifier(client)
         self._runtime.register_notifier(PLATFORM, self._notifier)
+        self._poster = DiscordChannelPoster(client)
+        self._runtime.register_poster(PLATFORM, self._poster)
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)
 
@@ -80,6 +85,9 @@ class DiscordAdapter:
         if self._notifier is not None and self._runtime.notifiers.get(PLATFORM) is self._notifier:
             del self._runtime.notifiers[PLATFORM]
         self._notifier = None
+        if self._poster is not None and self._runtime.posters.get(PLATFORM) is self._poster:
+            del self._runtime.posters[PLATFORM]
+        self._poster = None
         if self.client is not None:
             await self.client.close()
             await asyncio.sleep(0)  # let discord.py's close events run before the loop moves on

@@ -1,8 +1,16 @@
-"""`/followup`: one app-command group, one subcommand per command of SPEC §2.
+"""`/followup`: one app-command group, one subcommand per command of SPEC §2 and of the group
+channels of SPEC §4.
 
 Each subcommand turns its typed options into the same `bot.commands` dataclass the text
 parser builds and hands it to the `Responder`; descriptions come from `bot.catalogue`.
 Application ids autocomplete from the user's own applications, the timezone from IANA names.
+
+Two text forms have an `off` alternative with different arguments (`digest <weekday> <HH:MM>
+[tz] | digest off`, `share <id> | share off`); each alternative is its own subcommand
+(`digest-off`, `share-off`), so Discord itself enforces the required options of the other
+and nobody meets a "give either this or that" error. `channel` takes an optional
+`state:on|off`; without it, it shows the channel's settings. That makes 24 subcommands of
+the 25 Discord allows in one group.
 """
 
 from typing import Literal
@@ -13,8 +21,9 @@ from discord.app_commands import AppCommandContext, AppInstallationType, Choice,
 from adapters.discord import options as o
 from adapters.discord.respond import Responder
 from bot import commands as c
-from bot.catalogue import BY_NAME, COMMANDS
+from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
 from bot.domain import RoundKind, Status, Step
+from bot.groups import WEEKDAYS
 
 DESCRIPTION = 100
 Id = Range[int, 1, 999_999_999]
@@ -36,7 +45,8 @@ def _choices(values: list[str]) -> list[Choice[str]]:
 KINDS = _choices([k.value for k in RoundKind])
 STATUSES = _choices([s.value for s in Status])
 STEPS = _choices([s.value for s in Step])
-TOPICS = _choices([spec.name for spec in COMMANDS])
+TOPICS = _choices([spec.name for spec in COMMANDS + GROUP_COMMANDS])
+DAYS = [Choice(name=day.title(), value=day) for day in WEEKDAYS]
 ID_HELP = "Application id (start typing the company)"
 PEOPLE_HELP = "More interviewers: Name, Title; Name, Title"
 
@@ -198,3 +208,38 @@ class FollowupGroup(app_commands.Group):
     @app_commands.command(name="forget-me", description=about("forget-me"))
     async def forget_me(self, interaction: Interaction) -> None:
         await self.responder.run(interaction, c.ForgetMe)
+
+    @app_commands.command(name="channel", description=about("channel"))
+    @app_commands.describe(state="on: turn group mode on here; off: turn it off. Leave out to see the settings")
+    async def channel(self, interaction: Interaction, state: Literal["on", "off"] | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.ChannelMode(None if state is None else state == "on"))
+
+    @app_commands.command(name="digest", description=about("digest"))
+    @app_commands.describe(
+        weekday="The day to post it", time="Local time, e.g. 09:00",
+        tz="Timezone (yours unless given; start typing a city)",
+    )
+    @app_commands.choices(weekday=DAYS)
+    @app_commands.autocomplete(tz=zones)
+    async def digest(
+        self, interaction: Interaction, weekday: str, time: Range[str, 1, 10], tz: Range[str, 1, 64] | None = None
+    ) -> None:
+        await self.responder.run(interaction, lambda: o.digest(weekday, time, tz))
+
+    @app_commands.command(name="digest-off", description="Stop this channel's weekly digest.")
+    async def digest_off(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.StopDigest)
+
+    @app_commands.command(name="share", description=about("share"))
+    @app_commands.describe(id=ID_HELP)
+    @app_commands.autocomplete(id=ids)
+    async def share(self, interaction: Interaction, id: Id) -> None:
+        await self.responder.run(interaction, lambda: c.Share(id))
+
+    @app_commands.command(name="share-off", description="Stop being named in this channel (your work still counts in totals).")
+    async def share_off(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.StopSharing)
+
+    @app_commands.command(name="board", description=about("board"))
+    async def board(self, interaction: Interaction) -> None:
+        await self.responder.run(interaction, c.Board)

@@ -4,13 +4,15 @@ Every Discord user gets one `Identity` with `workspace="discord"`, whatever serv
 type in. Discord user ids are global, so one person has one set of applications, settings and
 nudges on Discord: an interview logged in one server shows up in DMs and in every other server
 the bot shares with them. (Keying on the guild would split a person's data per server and
-leave DMs, which have no guild, in a bucket of their own.)
+leave DMs, which have no guild, in a bucket of their own.) Channel ids are global too, so a
+group channel is `("discord", "discord", channel id)` to the core.
 """
 
 from __future__ import annotations
 
 import discord
 
+from adapters.discord.permissions import can_manage
 from bot.domain import Identity, Place
 
 PLATFORM = "discord"
@@ -29,5 +31,8 @@ def in_guild(interaction: discord.Interaction) -> bool:
 
 
 def place_of(interaction: discord.Interaction) -> Place:
+    """Where the interaction happened. In a server channel, `can_manage` is the member's
+    Manage Channels permission *in that channel*, as Discord resolved it for this interaction."""
     channel = str(interaction.channel_id) if interaction.channel_id is not None else None
-    return Place(channel_id=channel, is_direct=not in_guild(interaction))
+    guild = in_guild(interaction)
+    return Place(channel_id=channel, is_direct=not guild, can_manage=guild and can_manage(interaction.permissions))

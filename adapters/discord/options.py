@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot import commands as c
 from bot import parser
 from bot.domain import Interviewer
+from bot.groups import WEEKDAYS
 from bot.parser import MAX_NAME, MAX_NOTE, MAX_WHEN
 
 bad = parser.bad
@@ -46,3 +47,16 @@ def note(value: str | None) -> str:
     if len(cleaned) > MAX_NOTE:
         raise bad("heard", f"The note is too long (at most {MAX_NOTE} characters).")
     return cleaned
+
+
+def digest(weekday: str, at: str, timezone: str | None) -> c.ScheduleDigest:
+    """`digest <weekday> <HH:MM> [tz]`. The weekday is one of Discord's fixed choices; the time
+    and zone are read by the core, as for typed text."""
+    day = weekday.strip().lower()
+    if day not in WEEKDAYS:
+        raise bad("digest", f"“{weekday.strip()[:20]}” is not a day of the week (monday … sunday).")
+    return c.ScheduleDigest(
+        WEEKDAYS.index(day),
+        text("digest", "time", at, MAX_WHEN),
+        optional_text("digest", "timezone", timezone, MAX_WHEN),
+    )

@@ -10,6 +10,11 @@ Every reply is private in a server (ephemeral) and a normal message in DMs. A bu
 that changed something (sent, skipped, snoozed, forgotten) edits the message it was on to
 show the new state; Checklist and Draft answer with a new message and leave the nudge as it
 was; a press that is refused (someone else's button) answers only the presser, privately.
+
+Before group mode is turned on in a channel, the bot's own permissions there are checked
+(`permissions.missing_to_post`): without them the core is not called and nothing changes.
+Posts for the whole channel are the core's, made after the command is stored, through the
+`DiscordChannelPoster`; the reply to the person who asked stays ephemeral.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from adapters.discord.form import AddForm, AddValues, RetryAdd
 from adapters.discord.identity import identity_of, in_guild, place_of
 from adapters.discord.options import add as add_command
 from adapters.discord.options import people
+from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
 from bot import commands as c
 from bot import views
@@ -62,6 +68,11 @@ class Responder:
         if isinstance(command, c.AddForm):
             await interaction.response.send_modal(AddForm(self.submit_add))
             return
+        if isinstance(command, c.ChannelMode) and command.on and in_guild(interaction):
+            missing = missing_to_post(interaction)
+            if missing:
+                await self.reply(interaction, cannot_post(missing))
+                return
         work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
         await self._answer(interaction, await self._in_time(interaction, work))
 

@@ -48,6 +48,19 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("forget-me", {}, "forget-me"),
 ]
 
+# The group-channel commands (SPEC §4), typed in a server channel.
+GROUP_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("channel", {}, "channel"),
+    ("channel", {"state": "on"}, "channel on"),
+    ("channel", {"state": "off"}, "channel off"),
+    ("digest", {"weekday": "monday", "time": "09:00"}, "digest monday 09:00"),
+    ("digest", {"weekday": "friday", "time": "17:30", "tz": "Europe/Berlin"}, "digest fri 17:30 Europe/Berlin"),
+    ("digest-off", {}, "digest off"),
+    ("share", {"id": 1}, "share 1"),
+    ("share-off", {}, "share off"),
+    ("board", {}, "board"),
+]
+
 
 @pytest.fixture
 def seen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[c.Command]:
@@ -70,7 +83,19 @@ async def _add(fake: FakeDiscord, make: Interactions, **options: Any) -> None:
 
 def test_every_subcommand_is_covered() -> None:
     subcommands = {command.name for command in FollowupGroup.__discord_app_commands_group_children__}
-    assert {name for name, _, _ in CASES} == subcommands
+    assert {name for name, _, _ in CASES + GROUP_CASES} == subcommands
+
+
+@pytest.mark.parametrize(("sub", "options", "text"), GROUP_CASES, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(GROUP_CASES)])
+async def test_group_subcommand_builds_the_parsers_command(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, seen: list[c.Command], sub: str, options: dict[str, Any], text: str
+) -> None:
+    await _add(fake, make)
+    seen.clear()
+    sent = await fake.interact(make.slash(sub, options, user=ALICE))
+    assert seen == [Followup.parse(text)]
+    assert sent.type == 4 and sent.ephemeral  # allowed or refused, the answer is the asker's alone
+    assert sent.data["allowed_mentions"] == {"parse": []}
 
 
 @pytest.mark.parametrize(("sub", "options", "text"), CASES, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(CASES)])

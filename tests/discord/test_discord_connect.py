@@ -15,7 +15,7 @@ from adapters.config import Config
 from adapters.discord import DiscordAdapter
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.sync_state import command_sync
-from bot.catalogue import COMMANDS
+from bot.catalogue import COMMANDS, GROUP_COMMANDS
 from bot.clock import SimulatedClock
 from tests.discord.conftest import ALICE, START, StartAdapter, discord_config
 from tests.fakes.discord_api import APP_ID, GUILD_ID, FakeDiscord, Interactions
@@ -26,6 +26,13 @@ SUBCOMMAND, STRING, INTEGER, BOOLEAN = 1, 3, 4, 5
 
 def _options(command: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {option["name"]: option for option in command.get("options", [])}
+
+
+def _characters(item: dict[str, Any]) -> int:
+    """What Discord counts against its 8000 characters per command: every name, description
+    and choice value, in the command, its subcommands, options and choices."""
+    own = sum(len(str(item[key])) for key in ("name", "description", "value") if key in item)
+    return own + sum(_characters(child) for key in ("options", "choices") for child in item.get(key) or [])
 
 
 async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -39,7 +46,10 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert group["name"] == "followup" and group["type"] == 1
     assert group["contexts"] == [0, 1] and group["integration_types"] == [0]
     subs = _options(group)
-    assert set(subs) == {spec.name for spec in COMMANDS}
+    # Every catalogue command has its subcommand; `digest off` and `share off` have their own.
+    assert set(subs) == {spec.name for spec in COMMANDS + GROUP_COMMANDS} | {"digest-off", "share-off"}
+    assert len(subs) <= 25  # Discord's limit of subcommands in one group
+    assert _characters(group) <= 8000  # Discord's limit per command, subcommands included (~3950 now)
     assert all(sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100 for sub in subs.values())
 
     add = _options(subs["add"])
@@ -57,6 +67,14 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert _options(subs["settings"])["weekends"]["type"] == BOOLEAN
     assert [c["value"] for c in _options(subs["export"])["format"]["choices"]] == ["csv", "ics"]
     assert _options(subs["snooze"])["until"]["autocomplete"] is True
+    assert [c["value"] for c in _options(subs["channel"])["state"]["choices"]] == ["on", "off"]
+    assert not _options(subs["channel"])["state"].get("required")
+    digest = _options(subs["digest"])
+    assert [c["value"] for c in digest["weekday"]["choices"]][:2] == ["monday", "tuesday"] and len(digest["weekday"]["choices"]) == 7
+    assert digest["weekday"]["required"] and digest["time"]["required"] and digest["tz"]["autocomplete"] is True
+    share = _options(subs["share"])["id"]
+    assert (share["type"], share["autocomplete"], share["required"]) == (INTEGER, True, True)
+    assert not any(subs[name].get("options") for name in ("board", "digest-off", "share-off"))
 
 
 async def test_commands_sync_only_when_they_changed(

@@ -10,7 +10,9 @@ a `Via` header — without it discord.py takes a 429 for a Cloudflare ban).
 
 Gateway (`/gateway`): HELLO, heartbeat ACKs, IDENTIFY → READY (with the shard given) and
 GUILD_CREATE when the GUILDS intent is asked for, RESUME → RESUMED, and `dispatch` of any
-event, INTERACTION_CREATE above all; builders make interaction payloads discord.py accepts.
+event, INTERACTION_CREATE above all; builders make interaction payloads discord.py accepts,
+with the member's and the bot's resolved permissions in the channel (`permissions`,
+`app_permissions`: by default a member with none and a bot that may post, `BOT_CAN_POST`).
 
 Two traps, handled here: discord.py parses a body as JSON only when `Content-Type` is exactly
 `application/json` (aiohttp's `json_response` adds a charset), and an interaction payload
@@ -36,6 +38,13 @@ CHANNEL_ID = 930000000000000001
 EPHEMERAL = 64
 GUILDS_INTENT = 1
 HEARTBEAT_MS = 41_250
+# Permission bits (https://discord.com/developers/docs/topics/permissions)
+MANAGE_CHANNELS = 1 << 4
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES  # the bot's default in a channel
 
 
 @dataclass
@@ -558,7 +567,16 @@ class Interactions:
     fake: FakeDiscord
     command_id: int = field(default=APP_ID + 100)
 
-    def _base(self, kind: int, user: FakeUser, guild_id: int | None, data: dict[str, Any]) -> dict[str, Any]:
+    def _base(
+        self,
+        kind: int,
+        user: FakeUser,
+        guild_id: int | None,
+        data: dict[str, Any],
+        *,
+        permissions: int = 0,
+        app_permissions: int = BOT_CAN_POST,
+    ) -> dict[str, Any]:
         interaction_id = self.fake.snowflake()
         payload: dict[str, Any] = {
             "id": str(interaction_id),
@@ -568,7 +586,7 @@ class Interactions:
             "version": 1,
             "data": data,
             "locale": "en-US",
-            "app_permissions": "0",
+            "app_permissions": str(app_permissions),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)} if guild_id else {"1": str(user.id)},
             "attachment_size_limit": 8 * 1024 * 1024,
@@ -580,7 +598,7 @@ class Interactions:
                 "context": 0,
                 "channel_id": str(CHANNEL_ID),
                 "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-                "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": "0", "nick": None},
+                "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": str(permissions), "nick": None},
             }
         else:
             channel = dm_channel_id(user.id)
@@ -601,9 +619,12 @@ class Interactions:
         guild_id: int | None = GUILD_ID,
         focused: str | None = None,
         focused_type: int = 3,
+        permissions: int = 0,
+        app_permissions: int = BOT_CAN_POST,
     ) -> dict[str, Any]:
         """`/followup <sub> name:value …`; with `focused`, the autocomplete request for that
-        option (Discord sends the partial text as a string, with the option's declared type)."""
+        option (Discord sends the partial text as a string, with the option's declared type).
+        `permissions` / `app_permissions`: the member's and the bot's in the channel."""
         kinds = {bool: 5, int: 4, float: 10, str: 3}
         opts = []
         for name, value in (options or {}).items():
@@ -619,7 +640,7 @@ class Interactions:
         }
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
-        return self._base(4 if focused else 2, user, guild_id, data)
+        return self._base(4 if focused else 2, user, guild_id, data, permissions=permissions, app_permissions=app_permissions)
 
     def press(self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None) -> dict[str, Any]:
         """A button press on `message` (as stored by the fake)."""

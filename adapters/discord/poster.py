@@ -1,0 +1,78 @@
+"""Posts for a whole group channel (SPEC §4): the group-mode intro, shared milestones, the
+board and weekly digests, as `POST /channels/{id}/messages` with the message's embed.
+
+Mentions are never parsed (`allowed_mentions` none, on top of the client's default), and a
+channel post carries no buttons: they act on one person's application, and a channel is
+everyone's. A post too long for an embed brings its full text as a file, like a DM; if the
+bot may not attach files there (50013), the post goes out once more without the file.
+
+discord.py waits out ordinary 429s itself; what still fails is classified for the core. A
+permanent error's reason is shown to the person who asked (or kept as the digest's "last
+error", shown by `channel`), so it says what to grant: Missing Access (50001), Missing
+Permissions (50013), Unknown Channel (10003). Rate limits longer than the client waits,
+server errors and network trouble are transient.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+
+from adapters.discord.render import render
+from bot.groups import ChannelRef
+from bot.messages import Message
+from bot.ports import PermanentDeliveryError, TransientDeliveryError
+
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+UNKNOWN_CHANNEL = 10003
+REASONS = {
+    MISSING_ACCESS: (
+        "Discord says I can't see this channel (error 50001 Missing Access): give Followup the View Channel "
+        "permission here (Edit Channel → Permissions), or add it back to the server"
+    ),
+    MISSING_PERMISSIONS: (
+        "Discord says I'm not allowed to post here (error 50013 Missing Permissions): give Followup "
+        "Send Messages and Embed Links in this channel (Edit Channel → Permissions)"
+    ),
+    UNKNOWN_CHANNEL: "Discord doesn't know this channel any more (error 10003 Unknown Channel): it was deleted, or I was removed from its server",
+}
+
+
+def classify(error: Exception) -> Exception:
+    """The core's view of a failed channel post."""
+    if isinstance(error, discord.RateLimited):
+        return TransientDeliveryError("Discord rate limit", retry_after=error.retry_after)
+    if isinstance(error, discord.HTTPException):
+        if error.code in REASONS:
+            return PermanentDeliveryError(REASONS[error.code])
+        if error.status >= 500 or error.status == 429:
+            return TransientDeliveryError(f"Discord error {error.status}")
+        return PermanentDeliveryError(f"Discord refused the post (HTTP {error.status}, code {error.code}): {error.text[:200]}")
+    return TransientDeliveryError(f"network problem talking to Discord: {type(error).__name__}")
+
+
+class DiscordChannelPoster:
+    """The `ChannelPoster` for Discord; register with `runtime.register_poster("discord", …)`."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def post(self, channel: ChannelRef, message: Message) -> None:
+        if self._client.is_closed() or self._client.user is None:
+            raise TransientDeliveryError("Discord is not connected")
+        shown = render(message)
+        target = self._client.get_partial_messageable(int(channel.channel_id))
+        try:
+            try:
+                await self._send(target, shown.embed, shown.files)
+            except discord.Forbidden as refused:
+                if refused.code != MISSING_PERMISSIONS or not shown.files:
+                    raise
+                await self._send(target, shown.embed, [])  # no Attach Files: the (shortened) embed alone
+        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+            raise classify(error) from error
+
+    @staticmethod
+    async def _send(target: discord.PartialMessageable, embed: discord.Embed, files: list[discord.File]) -> None:
+        await target.send(embed=embed, files=files or discord.utils.MISSING, allowed_mentions=discord.AllowedMentions.none())
