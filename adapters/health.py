@@ -144,7 +144,7 @@ class HealthServer:
         app.router.add_routes(self._check.routes())
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
+        await web.TCPSite(self._runner, self._host, self._port, backlog=1024).start()
         self.port = int(self._runner.addresses[0][1])
         log.info("health: %s on %s:%s", PATH, self._host, self.port)
 

@@ -46,6 +46,16 @@ async def _one(driver: SlackDriver, user: str, text: str) -> tuple[float, float]
     return (acked - started) * 1000, (time.perf_counter() - started) * 1000
 
 
+async def _settle(before: set[asyncio.Task[object]], rounds: int = 600) -> None:
+    """Wait until the listeners' work after each answer (App Home refreshes) has finished, so
+    the database is not closed under it."""
+    for _ in range(rounds):
+        running = [t for t in asyncio.all_tasks() - before if not t.done() and "run_ack_function" in repr(t.get_coro())]
+        if not running:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def run() -> dict[str, object]:
     fake = FakeSlack()
     await fake.start()
@@ -63,7 +73,9 @@ async def run() -> dict[str, object]:
                 driver = SlackDriver(adapter, fake, session)
                 await _one(driver, "UWARM", "help")  # auth.test and first imports out of the way
                 texts = ["list", "today", "help add", "settings", "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe"]
+                before = asyncio.all_tasks()
                 results = await asyncio.gather(*(_one(driver, f"U{100 + i}", texts[i % len(texts)]) for i in range(CONCURRENT)))
+                await _settle(before)
         finally:
             await adapter.stop()
             await runtime.close()

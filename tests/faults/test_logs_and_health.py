@@ -28,9 +28,11 @@ import pytest
 
 from adapters.bootstrap import build_runtime
 from adapters.config import Config
+from adapters.health import HealthCheck
 from adapters.logs import REDACTED, SLACK_TOKEN, RedactingFilter, Redactor, configure_logging
 from adapters.platforms import Bot
 from bot.tracing import nudge_scope, request_scope
+from storage.database import Database
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.driver import sign
@@ -207,12 +209,12 @@ async def test_healthz_turns_503_when_a_platform_drops_or_the_database_goes(sqli
             await bot.adapters[0].stop()
             status, body = await healthz(session, port)
             assert status == 503 and body["platforms"]["connected"] == {"discord": False}
-            await runtime.database.dispose()
-            runtime.database.engine.pool.dispose()
-            bad = Bot(runtime)
-            bad.health._database = type(runtime.database).from_url("sqlite:////nonexistent-dir/x.db")
-            status, body = await bad.health.report()
-            assert status == 503 and body["database"]["ok"] is False
+        gone = Database.from_url("sqlite:////nonexistent-directory/followup.db")  # can't be opened
+        try:
+            status, body = await HealthCheck(gone, runtime.scheduler).report()
+        finally:
+            await gone.dispose()
+        assert status == 503 and body["database"]["ok"] is False and body["scheduler"]["ok"] is True
     finally:
         await bot.stop()
         await runtime.close()
