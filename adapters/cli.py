@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from adapters.config import Config
 from adapters.console.runner import ConsoleUsageError, run_console
+from adapters.logs import configure_logging
 from bot import commands as c
 from bot.handlers.account import help_message
 from storage.migrate import upgrade_database
@@ -54,8 +55,10 @@ def _login_name() -> str:
 
 
 def _configure_logging(config: Config, quiet: bool) -> None:
+    """The same redacting, structured logs as `followup run`; the console keeps to warnings so
+    they don't mix with the conversation."""
     level = logging.WARNING if quiet else getattr(logging, config.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(config, level=level, stream=sys.stderr)
 
 
 async def _run_platforms(config: Config) -> int:

@@ -70,14 +70,16 @@ class DigestDispatcher:
 
     async def next_due_at(self) -> datetime | None:
         async with self._uow_factory() as uow:
-            return await uow.digests.next_due_at()
+            return await uow.digests.next_due_at(platforms=frozenset(self._posters))
 
     async def run_once(self, max_batches: int = 100) -> DigestReport:
         """Post every digest due now, then return what happened."""
         report = DigestReport()
         for _ in range(max_batches):
             async with self._uow_factory() as uow:
-                claimed = await uow.digests.claim_due(self._clock.now(), self.worker_id, self._lease, self._batch_size)
+                claimed = await uow.digests.claim_due(
+                    self._clock.now(), self.worker_id, self._lease, self._batch_size, platforms=frozenset(self._posters)
+                )
                 await uow.commit()
             if not claimed:
                 break

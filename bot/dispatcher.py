@@ -101,7 +101,7 @@ class Dispatcher:
 
     async def next_due_at(self) -> datetime | None:
         async with self._uow_factory() as uow:
-            return await uow.nudges.next_due_at()
+            return await uow.nudges.next_due_at(platforms=frozenset(self._notifiers))
 
     async def run_once(self, max_batches: int = 1000) -> DispatchReport:
         """Deliver everything due now (in batches), then return what happened."""
@@ -109,7 +109,9 @@ class Dispatcher:
         for _ in range(max_batches):
             now = self._clock.now()
             async with self._uow_factory() as uow:
-                claimed = await uow.nudges.claim_due(now, self.worker_id, self._lease, self._batch_size)
+                claimed = await uow.nudges.claim_due(
+                    now, self.worker_id, self._lease, self._batch_size, platforms=frozenset(self._notifiers)
+                )
                 await uow.commit()
             if not claimed:
                 break

@@ -98,16 +98,23 @@ class NudgeRepository(Protocol):
 
     async def get(self, nudge_id: int) -> Nudge | None: ...
 
-    async def next_due_at(self) -> datetime | None:
-        """The earliest time at which a pending nudge can be claimed, if any."""
+    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
+        """The earliest time at which a pending nudge can be claimed, if any (only nudges for
+        users of `platforms`, when given)."""
         ...
 
     async def claim_due(
-        self, now: datetime, worker: str, lease: timedelta, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
     ) -> list[Nudge]:
         """Atomically claim up to `limit` due nudges (pending and due, or claimed with an
         expired lease) for `worker`, until `now + lease`. Never hands one nudge to two workers
-        whose leases overlap."""
+        whose leases overlap. With `platforms`, only nudges for users of those platforms: a
+        process claims only what it can deliver."""
         ...
 
     async def mark_delivered(self, nudge_id: int, claim_token: str, at: datetime, late: bool) -> bool:
@@ -184,10 +191,15 @@ class DigestRepository(Protocol):
         """Every enabled channel with a digest schedule (to rebuild wake-up jobs on start)."""
         ...
 
-    async def next_due_at(self) -> datetime | None: ...
+    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None: ...
 
     async def claim_due(
-        self, now: datetime, worker: str, lease: timedelta, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
     ) -> list[ClaimedDigest]:
         """Atomically claim due digests (due and not retrying, or with an expired lease)."""
         ...

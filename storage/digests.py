@@ -10,10 +10,11 @@ two digests pending, and a digest missed during downtime is claimed once, late.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,21 +59,28 @@ class SqlDigestRepository:
         )
         return [channel_from_row(row) for row in (await self._session.execute(stmt)).all()]
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
         d = DIGESTS
+        mine = _of_platforms(platforms)
         ready_at = case((and_(d.c.retry_at.is_not(None), d.c.retry_at > d.c.due_at), d.c.retry_at), else_=d.c.due_at)
         waiting = (
-            await self._session.execute(select(func.min(ready_at)).where(d.c.claim_token.is_(None)))
+            await self._session.execute(select(func.min(ready_at)).where(d.c.claim_token.is_(None), mine))
         ).scalar_one_or_none()
         leased = (
-            await self._session.execute(select(func.min(d.c.lease_until)).where(d.c.claim_token.is_not(None)))
+            await self._session.execute(select(func.min(d.c.lease_until)).where(d.c.claim_token.is_not(None), mine))
         ).scalar_one_or_none()
         times = [as_utc(x) for x in (waiting, leased) if x is not None]
         return min(times) if times else None
 
     async def claim_due(
-        self, now: datetime, worker: str, lease: timedelta, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
     ) -> list[ClaimedDigest]:
+        """Claim due digests with a lease (only channels on `platforms` when given)."""
         if limit <= 0:
             return []
         d = DIGESTS
@@ -80,7 +88,7 @@ class SqlDigestRepository:
             and_(d.c.claim_token.is_(None), d.c.due_at <= now, or_(d.c.retry_at.is_(None), d.c.retry_at <= now)),
             and_(d.c.claim_token.is_not(None), d.c.lease_until < now),
         )
-        due = select(d.c.channel_id).where(claimable).order_by(d.c.due_at, d.c.channel_id).limit(limit)
+        due = select(d.c.channel_id).where(claimable, _of_platforms(platforms)).order_by(d.c.due_at, d.c.channel_id).limit(limit)
         if dialect_name(self._session) == "postgresql":
             due = due.with_for_update(skip_locked=True)
         token = uuid.uuid4().hex
@@ -154,3 +162,10 @@ class SqlDigestRepository:
         )
         result = cast(CursorResult[Any], await self._session.execute(stmt))
         return result.rowcount == 1
+
+
+def _of_platforms(platforms: Collection[str] | None) -> Any:
+    """Digests of channels on these platforms (every digest when None)."""
+    if platforms is None:
+        return true()
+    return DIGESTS.c.channel_id.in_(select(CHANNELS.c.id).where(CHANNELS.c.platform.in_(sorted(platforms))))

@@ -12,11 +12,11 @@ is never served stale from the session.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,31 +110,38 @@ class SqlNudgeRepository:
         found = await self._select(NUDGES.c.id == nudge_id)
         return found[0] if found else None
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
         """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
-        time, or a claimed one's lease end."""
+        time, or a claimed one's lease end; only for users of `platforms` when given."""
         t = NUDGES
+        mine = _of_platforms(platforms)
         ready_at = case(
             (and_(t.c.retry_at.is_not(None), t.c.retry_at > t.c.due_at), t.c.retry_at),
             else_=t.c.due_at,
         )
         pending = (
-            await self._session.execute(select(func.min(ready_at)).where(t.c.state == _PENDING))
+            await self._session.execute(select(func.min(ready_at)).where(t.c.state == _PENDING, mine))
         ).scalar_one_or_none()
         leased = (
             await self._session.execute(
-                select(func.min(t.c.lease_until)).where(t.c.state == _CLAIMED)
+                select(func.min(t.c.lease_until)).where(t.c.state == _CLAIMED, mine)
             )
         ).scalar_one_or_none()
         times = [as_utc(x) for x in (pending, leased) if x is not None]
         return min(times) if times else None
 
     async def claim_due(
-        self, now: datetime, worker: str, lease: timedelta, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
     ) -> list[Nudge]:
         """Atomically claim up to `limit` due nudges (earliest first): pending ones whose due
-        and retry times have come, and claimed ones whose lease ran out. Each claim gets a new
-        token, carried by the returned nudges."""
+        and retry times have come, and claimed ones whose lease ran out; only nudges for users
+        of `platforms` when given, so a process never takes what it cannot deliver. Each claim
+        gets a new token, carried by the returned nudges."""
         if limit <= 0:
             return []
         t = NUDGES
@@ -146,7 +153,7 @@ class SqlNudgeRepository:
             ),
             and_(t.c.state == _CLAIMED, t.c.lease_until < now),
         )
-        due = select(t.c.id).where(claimable).order_by(t.c.due_at, t.c.id).limit(limit)
+        due = select(t.c.id).where(claimable, _of_platforms(platforms)).order_by(t.c.due_at, t.c.id).limit(limit)
         if dialect_name(self._session) == "postgresql":
             due = due.with_for_update(skip_locked=True)
         stmt = (
@@ -265,6 +272,13 @@ class SqlNudgeRepository:
         )
         result = cast(CursorResult[Any], await self._session.execute(stmt))
         return result.rowcount == 1
+
+
+def _of_platforms(platforms: Collection[str] | None) -> Any:
+    """Nudges of users on these platforms (every nudge when None)."""
+    if platforms is None:
+        return true()
+    return NUDGES.c.user_id.in_(select(USERS.c.id).where(USERS.c.platform.in_(sorted(platforms))))
 
 
 def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:

@@ -147,3 +147,26 @@ async def test_no_stale_nudge_is_ever_delivered(world: World) -> None:
     await world.say(ALICE, "status 1 offer")
     await world.advance(timedelta(days=120))
     assert len(world.notifier.to("alice")) == 1  # nothing after the offer
+
+
+async def test_a_process_claims_only_nudges_for_platforms_it_has(sqlite_url: str) -> None:
+    """A Slack-only process next to the console one never takes (and delays) their nudges."""
+    console = await make_world(sqlite_url, worker_id="console-process")
+    other = await make_world(sqlite_url, worker_id="slack-only-process")
+    other.runtime.notifiers.clear()
+    slack_notifier = other.notifier
+    other.runtime.register_notifier("slack", slack_notifier)
+    try:
+        await console.say(ALICE, "add Acme; Engineer; yesterday 10:00; Jane")
+        assert await other.runtime.dispatcher.next_due_at() is None
+        report = await other.runtime.dispatcher.run_once()
+        assert (report.delivered, report.retried, report.failed) == (0, 0, 0)
+        assert slack_notifier.attempts == 0
+        async with console.runtime.database.unit_of_work() as uow:
+            user = await uow.users.find(ALICE)
+            assert user is not None
+            assert all(n.attempts == 0 and n.state is NudgeState.PENDING for n in await uow.nudges.for_user(user.id))
+        assert (await console.runtime.dispatcher.run_once()).delivered == 1
+    finally:
+        await console.runtime.close()
+        await other.runtime.close()

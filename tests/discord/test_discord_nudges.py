@@ -165,4 +165,8 @@ async def test_nudges_wait_while_discord_is_disconnected(
     await _interview_this_morning(fake, make)
     await adapter.stop()
     report = await runtime.dispatcher.run_once()
-    assert (report.delivered, report.retried, report.failed) == (0, 1, 0)
+    # Without a Discord connection this process claims nothing of Discord's: the nudge stays
+    # pending, untouched (no attempt spent), for whichever process can deliver it.
+    assert (report.delivered, report.retried, report.failed, report.lost) == (0, 0, 0, 0)
+    stored = await nudges(runtime, ALICE)
+    assert stored and all(n.state is NudgeState.PENDING and n.attempts == 0 for n in stored)

@@ -126,3 +126,13 @@ async def test_skipping_records_why_and_moves_on(database: Database) -> None:
         assert await uow.digests.mark_skipped(channel_id, claim.claim_token, "group mode is off", None)
         assert await uow.digests.next_due_at() is None
         await uow.commit()
+
+
+async def test_digests_are_claimed_only_by_processes_on_their_platform(database: Database) -> None:
+    channel_id = await _scheduled(database)  # a Discord channel
+    async with database.unit_of_work() as uow:
+        assert await uow.digests.next_due_at(platforms={"slack"}) is None
+        assert await uow.digests.claim_due(NOW, "slack-only", LEASE, 10, platforms={"slack"}) == []
+        assert await uow.digests.next_due_at(platforms={"discord", "slack"}) == NOW
+        [claim] = await uow.digests.claim_due(NOW, "discord", LEASE, 10, platforms={"discord"})
+        assert claim.channel.id == channel_id

@@ -309,3 +309,14 @@ async def test_get_many_loads_applications_and_users_and_skips_missing_ids(datab
         single = await uow.applications.get(one.id)
     assert apps == {one.id: single, two.id: two}
     assert set(users) == {one.user_id, two.user_id}
+
+
+async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(database: Database) -> None:
+    app = await setup_app(database)  # a Slack user
+    await sync(database, app, [planned("a", NOW)])
+    async with database.unit_of_work() as uow:
+        assert await uow.nudges.next_due_at(platforms={"discord"}) is None
+        assert await uow.nudges.claim_due(NOW, "discord-only", LEASE, 10, platforms={"discord"}) == []
+        assert await uow.nudges.next_due_at(platforms={"slack"}) == NOW
+        [claimed] = await uow.nudges.claim_due(NOW, "slack", LEASE, 10, platforms={"slack", "discord"})
+        assert claimed.key == "a"
