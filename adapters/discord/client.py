@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -21,6 +22,7 @@ from adapters.discord.buttons import ActionButton
 from adapters.discord.group import FollowupGroup
 from adapters.discord.respond import Responder
 from adapters.discord.sync_state import CommandSyncState, digest, scope
+from adapters.discord.validate import problem_with, refusal
 
 log = logging.getLogger(__name__)
 MAX_RATELIMIT_WAIT = 30.0  # longer 429s surface as errors (a nudge is retried later instead)
@@ -35,6 +37,23 @@ def intents() -> discord.Intents:
 
 
 class FollowupTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """A malformed slash command (wrong option types, unknown subcommand, …) is refused
+        before it runs; autocomplete requests carry partial text and are not checked."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return True
+        problem = problem_with(self, interaction)
+        if problem is None:
+            return True
+        log.warning("refused a malformed Discord command: %s", problem)
+        responder = getattr(interaction.client, "responder", None)
+        if isinstance(responder, Responder):
+            try:
+                await responder.reply(interaction, refusal(problem), private=True)
+            except discord.HTTPException:
+                log.warning("could not answer a malformed command")
+        return False
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         log.error("command failed", exc_info=error)
         responder = getattr(interaction.client, "responder", None)
@@ -65,6 +84,7 @@ class FollowupClient(discord.Client):
         self._sync_state = sync_state
         self._guild = discord.Object(id=guild_id) if guild_id else None
         self._identify_interval = identify_interval
+        _drop_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton)
@@ -92,6 +112,25 @@ class FollowupClient(discord.Client):
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)
         self.ready_event.set()
+
+
+def _drop_malformed_events(parsers: dict[str, Callable[[Any], None]]) -> None:
+    """discord.py parses gateway events inside its connection loop, so one malformed event
+    (an INTERACTION_CREATE without a token, a button whose custom_id is a number) would raise
+    out of `Client.connect` and end the connection for good. Each parser is wrapped so that
+    such an event is logged (the event's name, never its data) and dropped instead."""
+
+    def tolerant(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+        def parse_or_drop(data: Any) -> None:
+            try:
+                parse(data)
+            except Exception:
+                log.exception("dropped a malformed %s event from the Discord gateway", event)
+
+        return parse_or_drop
+
+    for event, parse in list(parsers.items()):
+        parsers[event] = tolerant(event, parse)
 
 
 class ShardedFollowupClient(FollowupClient, discord.AutoShardedClient):
