@@ -159,10 +159,6 @@ def read_time_range(text: str) -> tuple[str, time, time] | None:
     return match["head"], start, end
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
 def warm_up() -> None:
     """Load dateparser's English data once, so the first user's command isn't the slow one."""
     read_when("tomorrow 10:00", ZoneInfo("UTC"), datetime(2026, 1, 1, tzinfo=UTC), usage="", example="")

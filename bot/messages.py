@@ -7,7 +7,7 @@ fallback text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -71,11 +71,3 @@ class Message:
         if self.actions:
             parts.append(" ".join(f"[{a.label}]" for a in self.actions))
         return "\n".join(parts)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message on its way to someone: a reply, a direct message, or a channel post."""
-
-    message: Message
-    extra: dict[str, str] = field(default_factory=dict)

@@ -117,10 +117,6 @@ class NudgeRepository(Protocol):
         process claims only what it can deliver."""
         ...
 
-    async def mark_delivered(self, nudge_id: int, claim_token: str, at: datetime, late: bool) -> bool:
-        """Record delivery; False if the claim was lost (lease expired and taken over)."""
-        ...
-
     async def mark_delivered_many(
         self, deliveries: Sequence[tuple[int, str, bool]], at: datetime
     ) -> set[int]:

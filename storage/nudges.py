@@ -170,21 +170,6 @@ class SqlNudgeRepository:
         rows = (await self._session.execute(stmt)).all()
         return sorted((nudge_from_row(row) for row in rows), key=lambda n: (n.due_at, n.id))
 
-    async def mark_delivered(
-        self, nudge_id: int, claim_token: str, at: datetime, late: bool
-    ) -> bool:
-        """Record delivery; False if the claim was lost (lease expired and taken over)."""
-        return await self._finish(
-            nudge_id,
-            claim_token,
-            {
-                "state": _SENT,
-                "delivered_at": at,
-                "late": late,
-                "lease_until": None,
-            },
-        )
-
     async def mark_delivered_many(
         self, deliveries: Sequence[tuple[int, str, bool]], at: datetime
     ) -> set[int]:

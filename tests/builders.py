@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import (
@@ -61,5 +61,3 @@ def status(value: Status, when: datetime, cycle: str) -> Event:
 def local_times(nudges, tz: str) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     return [(n.step.value, n.kind.value, n.due_at.astimezone(ZoneInfo(tz)).strftime("%a %Y-%m-%d %H:%M")) for n in nudges]
 
-
-NOON = time(12, 0)

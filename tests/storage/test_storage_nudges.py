@@ -121,9 +121,9 @@ async def test_sync_never_reinserts_or_touches_delivered_failed_or_claimed(
     await sync(database, app, [planned(k, NOW - timedelta(minutes=i)) for i, k in enumerate("abc")])
     claimed = {n.key: n for n in await claim(database, NOW)}
     async with database.unit_of_work() as uow:
-        assert await uow.nudges.mark_delivered(
-            claimed["a"].id, claimed["a"].claim_token or "", NOW, False
-        )
+        assert await uow.nudges.mark_delivered_many(
+            [(claimed["a"].id, claimed["a"].claim_token or "", False)], NOW
+        ) == {claimed["a"].id}
         assert await uow.nudges.mark_failed(
             claimed["b"].id, claimed["b"].claim_token or "", NOW, "blocked"
         )
@@ -154,16 +154,16 @@ async def test_claims_are_leased_and_tokens_checked(database: Database) -> None:
     [second] = await claim(database, NOW + LEASE + timedelta(seconds=1), worker="w2")
     assert second.id == first.id and second.claim_token != first.claim_token
     async with database.unit_of_work() as uow:
-        assert not await uow.nudges.mark_delivered(first.id, first.claim_token or "", NOW, False)
+        assert not await uow.nudges.mark_delivered_many([(first.id, first.claim_token or "", False)], NOW)
         assert not await uow.nudges.mark_retry(first.id, first.claim_token or "", NOW, "x")
         assert not await uow.nudges.mark_failed(first.id, first.claim_token or "", NOW, "x")
         delivered_at = NOW + timedelta(minutes=7)
-        assert await uow.nudges.mark_delivered(
-            second.id, second.claim_token or "", delivered_at, True
-        )
+        assert await uow.nudges.mark_delivered_many(
+            [(second.id, second.claim_token or "", True)], delivered_at
+        ) == {second.id}
         # only once
-        assert not await uow.nudges.mark_delivered(
-            second.id, second.claim_token or "", delivered_at, True
+        assert not await uow.nudges.mark_delivered_many(
+            [(second.id, second.claim_token or "", True)], delivered_at
         )
         await uow.commit()
     async with database.unit_of_work() as uow:
