@@ -34,6 +34,8 @@ class PlatformAdapter(Protocol):
 def install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without Unix signals (Windows) raise NotImplementedError here; there,
+        # Ctrl+C still stops the bot through KeyboardInterrupt.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
 

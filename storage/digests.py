@@ -14,14 +14,14 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, true, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.groups import ClaimedDigest, DigestSchedule, GroupChannel
 from storage.columns import as_utc
 from storage.groups import CHANNELS, DIGESTS, channel_from_row
-from storage.sql import dialect_name, upsert
+from storage.sql import dialect_name, earliest_claimable, upsert
 
 
 class SqlDigestRepository:
@@ -61,16 +61,9 @@ class SqlDigestRepository:
 
     async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
         d = DIGESTS
-        mine = _of_platforms(platforms)
-        ready_at = case((and_(d.c.retry_at.is_not(None), d.c.retry_at > d.c.due_at), d.c.retry_at), else_=d.c.due_at)
-        waiting = (
-            await self._session.execute(select(func.min(ready_at)).where(d.c.claim_token.is_(None), mine))
-        ).scalar_one_or_none()
-        leased = (
-            await self._session.execute(select(func.min(d.c.lease_until)).where(d.c.claim_token.is_not(None), mine))
-        ).scalar_one_or_none()
-        times = [as_utc(x) for x in (waiting, leased) if x is not None]
-        return min(times) if times else None
+        return await earliest_claimable(
+            self._session, d, d.c.claim_token.is_(None), d.c.claim_token.is_not(None), _of_platforms(platforms)
+        )
 
     async def claim_due(
         self,

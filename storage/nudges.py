@@ -16,14 +16,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, true, update
+from sqlalchemy import Row, Table, and_, delete, or_, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.columns import as_utc, as_utc_or_none
 from storage.models import NudgeRow, UserRow
-from storage.sql import ID_CHUNK, dialect_name, insert_or_ignore
+from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, insert_or_ignore
 
 NUDGES = cast(Table, NudgeRow.__table__)
 USERS = cast(Table, UserRow.__table__)
@@ -114,21 +114,9 @@ class SqlNudgeRepository:
         """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
         time, or a claimed one's lease end; only for users of `platforms` when given."""
         t = NUDGES
-        mine = _of_platforms(platforms)
-        ready_at = case(
-            (and_(t.c.retry_at.is_not(None), t.c.retry_at > t.c.due_at), t.c.retry_at),
-            else_=t.c.due_at,
+        return await earliest_claimable(
+            self._session, t, t.c.state == _PENDING, t.c.state == _CLAIMED, _of_platforms(platforms)
         )
-        pending = (
-            await self._session.execute(select(func.min(ready_at)).where(t.c.state == _PENDING, mine))
-        ).scalar_one_or_none()
-        leased = (
-            await self._session.execute(
-                select(func.min(t.c.lease_until)).where(t.c.state == _CLAIMED, mine)
-            )
-        ).scalar_one_or_none()
-        times = [as_utc(x) for x in (pending, leased) if x is not None]
-        return min(times) if times else None
 
     async def claim_due(
         self,

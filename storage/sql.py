@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, Table, and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.columns import as_utc
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -41,3 +45,17 @@ def upsert(
 
 ID_CHUNK = 500
 """How many ids go in one `IN (...)` list: well under SQLite's bound-parameter limit."""
+
+
+async def earliest_claimable(
+    session: AsyncSession, table: Table, waiting: ColumnElement[bool], leased: ColumnElement[bool], mine: Any
+) -> datetime | None:
+    """When a leased schedule row (a nudge, a digest) can next be claimed: the earliest due
+    time — or retry time, when later — of the `waiting` rows, or the earliest lease end of the
+    `leased` ones; `mine` narrows both (to a process's platforms)."""
+    c = table.c
+    ready_at = case((and_(c.retry_at.is_not(None), c.retry_at > c.due_at), c.retry_at), else_=c.due_at)
+    next_ready = (await session.execute(select(func.min(ready_at)).where(waiting, mine))).scalar_one_or_none()
+    next_lease = (await session.execute(select(func.min(c.lease_until)).where(leased, mine))).scalar_one_or_none()
+    times = [as_utc(x) for x in (next_ready, next_lease) if x is not None]
+    return min(times) if times else None
