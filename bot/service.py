@@ -8,6 +8,12 @@ The reply is always for the person who typed the command. Posts meant for a whol
 channel (a shared milestone, the board, the group-mode intro) are delivered after the commit
 through the `ChannelPoster` registered for the platform; if one can't be posted, the reply
 says why. A command in a group channel also records the speaker as a member of that group.
+
+This is also the core's error boundary. Every text that enters (a typed line, a form's or an
+option's fields, the platform's display name) is cleaned of invisible characters first
+(`bot.hygiene`); and whatever unexpected goes wrong inside (a bug, a database that is full or
+gone) ends in a neutral "nothing was changed, try again" reply carrying the request id, and one
+logged traceback with that id: the uncommitted work is rolled back, so the reply is true.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from bot.errors import BadInput
 from bot.groups import ChannelPost
 from bot.handlers import account, applications, groups, overview, steps
 from bot.handlers.context import Context
+from bot.hygiene import clean, clean_fields
 from bot.messages import Message, Tone
 from bot.parser import parse
 from bot.ports import ChannelPoster, DeliveryError, TransientDeliveryError, UnitOfWorkFactory
@@ -112,9 +119,13 @@ class Followup:
         """The command in `text`, or the error message to show (adapters use this to open
         forms for `add` with no arguments)."""
         try:
-            return parse(text)
+            return parse(clean(text))
         except BadInput as problem:
             return views.error(problem)
+        except Exception:  # a parser bug must still get an answer
+            with request_scope() as request_id:
+                log.exception("command failed", extra={"command": "parse"})
+                return views.unexpected(request_id)
 
     async def handle_text(self, who: Identity, text: str, where: Place = DIRECT) -> Message:
         parsed = self.parse(text)
@@ -124,6 +135,7 @@ class Followup:
 
     async def handle_command(self, who: Identity, command: c.Command, where: Place = DIRECT) -> Message:
         handler = HANDLERS[type(command)]
+        command = clean_fields(command)
         return await self._run(who, where, lambda ctx: handler(command, ctx), type(command).__name__)
 
     async def handle_action(self, who: Identity, action_id: str, where: Place = DIRECT) -> Message:
@@ -151,8 +163,13 @@ class Followup:
         """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
         buttons, the active applications and the settings. Someone the bot doesn't know yet
         gets a welcome, and nothing is stored about them."""
-        async with self._uow_factory() as uow:
-            known = await uow.users.find(who) is not None
+        with request_scope() as request_id:
+            try:
+                async with self._uow_factory() as uow:
+                    known = await uow.users.find(clean_fields(who)) is not None
+            except Exception:
+                log.exception("command failed", extra={"command": "home", "platform": who.platform})
+                return views.unexpected(request_id)
         if not known:
             return account.welcome()
 
@@ -168,12 +185,16 @@ class Followup:
 
     async def application_choices(self, who: Identity, typed: str = "", limit: int = 25) -> list[tuple[int, str]]:
         """(number, label) of the user's own applications matching `typed`, for autocomplete."""
-        needle = typed.strip().lstrip("#").casefold()
-        async with self._uow_factory() as uow:
-            user = await uow.users.find(who)
-            if user is None:
-                return []
-            apps = await uow.applications.list_for_user(user.id, active_only=False)
+        needle = clean(typed).strip().lstrip("#").casefold()
+        try:
+            async with self._uow_factory() as uow:
+                user = await uow.users.find(clean_fields(who))
+                if user is None:
+                    return []
+                apps = await uow.applications.list_for_user(user.id, active_only=False)
+        except Exception:  # suggestions are optional: none rather than an error
+            log.exception("autocomplete failed", extra={"platform": who.platform})
+            return []
         matches = [(a.number, a.label) for a in apps if needle in a.label.casefold()]
         return matches[:limit]
 
@@ -186,10 +207,11 @@ class Followup:
     ) -> Message:
         """Run `work` in one unit of work under a request id (the adapter's, or a new one),
         and log one structured line for it: never the user's text, only what was asked."""
-        with request_scope():
+        with request_scope() as request_id:
             started = time.perf_counter()
             now = self._clock.now()
             user_id: int | None = None
+            who = clean_fields(who)
             try:
                 async with self._uow_factory() as uow:
                     user = await uow.users.get_or_create(who, now)
@@ -204,7 +226,7 @@ class Followup:
                 message = views.error(problem)
             except Exception:
                 log.exception("command failed", extra={"command": kind, "platform": who.platform, "user": user_id})
-                raise
+                message = views.unexpected(request_id)
             if not message.is_error:
                 message = await self._after_commit(message, ctx)
             log.info(

@@ -44,6 +44,17 @@ def error(problem: BadInput) -> Message:
     return Message(title=problem.problem, body="\n".join(lines), tone=Tone.ERROR)
 
 
+def unexpected(request_id: str) -> Message:
+    """The answer when something failed that the person can't fix: nothing was stored (the
+    unit of work rolled back), so they may simply try again; the id finds the logged cause."""
+    return Message(
+        title="Something went wrong on my side.",
+        body="Nothing was changed. Please try again in a moment.",
+        footer=f"If it keeps happening, mention reference {request_id}.",
+        tone=Tone.ERROR,
+    )
+
+
 def people(app: Application) -> str:
     latest = app.latest_round
     names = [p.name for p in latest.interviewers] if latest else []

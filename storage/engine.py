@@ -47,6 +47,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     `create_async_engine`."""
     normalized = normalize_url(url)
     backend = make_url(normalized).get_backend_name()
+    # A failed statement's error must not carry its parameters into the log: they are what
+    # people typed (a company name, an interviewer's name).
+    kwargs.setdefault("hide_parameters", True)
     if backend == "postgresql":
         options: dict[str, Any] = {
             "pool_pre_ping": True,

@@ -11,6 +11,7 @@ turn group mode on owns it (`Place.has_admins` False), and only they may change 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +25,14 @@ from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
 from bot.messages import Message, Tone
 from bot.service import Followup
+from bot.tracing import request_scope
+from bot.views import unexpected
 
 PLATFORM = "console"
 WORKSPACE = "local"
 MAX_ADVANCE_STEPS = 100_000
 BOT_NAME = "followup"
+log = logging.getLogger(__name__)
 
 
 class ConsoleNotifier:
@@ -86,6 +90,16 @@ class ConsoleSession:
         return Place(channel_id=self.channel, is_direct=self.channel is None, has_admins=False)
 
     async def handle_line(self, line: str) -> None:
+        """Handle one line; whatever fails (a clock moved past the calendar's end), the console
+        answers like any platform does and reads the next line."""
+        try:
+            await self._handle_line(line)
+        except Exception:
+            with request_scope() as request_id:
+                log.exception("console line failed")
+                await self._reply(unexpected(request_id))
+
+    async def _handle_line(self, line: str) -> None:
         text = line.strip()
         if not text or text.startswith("#!"):
             return
