@@ -77,11 +77,11 @@ async def seed(
                            (InterviewerRow, person_rows), (NudgeRow, nudge_rows)):
         await _insert(database, row_type, rows)
     if database.backend == "postgresql":
-        await _after_bulk_load(database)
+        await after_bulk_load(database)
     return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
 
 
-async def _after_bulk_load(database: Database) -> None:
+async def after_bulk_load(database: Database) -> None:
     """Rows were inserted with explicit ids: move PostgreSQL's id sequences past them, and
     refresh the planner's statistics (autovacuum would, a little later)."""
     async with database.engine.connect() as connection:

@@ -1,20 +1,19 @@
 """What a group channel sees: the intro, the board and the weekly digest, as neutral messages.
 
-Everything here is computed from counts (`Activity`) and member names. A member who has not
+Everything here is computed from counts (`ActivityCount`) and member names. A member who has not
 opted in is only ever part of a total; no company, role or interviewer appears in a board or
 a digest. Each digest ends with one line of encouragement taken from the method.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Step
-from bot.groups import Activity, Member, MilestoneKind
+from bot.groups import ActivityCount, Member, MilestoneKind
 from bot.messages import Message
 from bot.milestones import STEP_NAMES
 
@@ -23,36 +22,56 @@ ADDS_VALUE = (Step.VALUE_ADD, Step.INSIGHT)
 
 @dataclass
 class Tally:
-    sent: Counter[Step] = field(default_factory=Counter)
+    # A plain dict, not a Counter: a digest makes one Tally per member, and building a Counter
+    # costs several times more.
+    by_step: dict[Step, int] = field(default_factory=dict)
     interviews: int = 0
     heard: int = 0
     offers: int = 0
 
     @property
     def follow_ups(self) -> int:
-        return sum(self.sent.values())
+        return sum(self.by_step.values())
 
-    def add(self, activity: Activity) -> None:
+    def sent(self, step: Step) -> int:
+        return self.by_step.get(step, 0)
+
+    def add(self, activity: ActivityCount) -> None:
+        n = activity.count
         if activity.kind is MilestoneKind.SENT and activity.step is not None:
-            self.sent[activity.step] += 1
+            self.by_step[activity.step] = self.by_step.get(activity.step, 0) + n
         elif activity.kind is MilestoneKind.INTERVIEW:
-            self.interviews += 1
+            self.interviews += n
         elif activity.kind is MilestoneKind.HEARD:
-            self.heard += 1
+            self.heard += n
         elif activity.kind is MilestoneKind.OFFER:
-            self.offers += 1
+            self.offers += n
 
     def is_empty(self) -> bool:
         return not (self.follow_ups or self.interviews or self.heard or self.offers)
 
 
-def tally(activities: Iterable[Activity], user_ids: Iterable[int] | None = None) -> Tally:
-    wanted = set(user_ids) if user_ids is not None else None
+@dataclass(frozen=True)
+class Tallies:
+    """Everyone's counts added up, and each member's own, from one pass over the counts."""
+
+    total: Tally
+    by_member: Mapping[int, Tally]
+
+    def of(self, user_id: int) -> Tally:
+        return self.by_member.get(user_id) or Tally()
+
+
+def tally(counts: Iterable[ActivityCount]) -> Tallies:
     total = Tally()
-    for activity in activities:
-        if wanted is None or activity.user_id in wanted:
-            total.add(activity)
-    return total
+    by_member: dict[int, Tally] = {}
+    for count in counts:
+        total.add(count)
+        mine = by_member.get(count.user_id)
+        if mine is None:
+            mine = by_member[count.user_id] = Tally()
+        mine.add(count)
+    return Tallies(total, by_member)
 
 
 def _plural(n: int, word: str) -> str:
@@ -72,8 +91,8 @@ def person_line(t: Tally) -> str:
 
 def encouragement(t: Tally) -> str:
     """One line from the method, chosen by what the week's numbers say."""
-    thanks = t.sent[Step.THANK_YOU]
-    adding = sum(t.sent[s] for s in ADDS_VALUE)
+    thanks = t.sent(Step.THANK_YOU)
+    adding = sum(t.sent(s) for s in ADDS_VALUE)
     if t.interviews > thanks:
         return (
             f"{_plural(t.interviews, 'interview')} and {_plural(thanks, 'thank-you')} this week: every round earns "
@@ -111,7 +130,7 @@ def milestone_post(name: str, sentence: str, why: str) -> Message:
     return Message(title=f"{name} {sentence}.", body=why, footer="`share <id>` to post one of yours.", private=False)
 
 
-def board(members: Sequence[Member], activities: Sequence[Activity], since: datetime, zone: ZoneInfo) -> Message:
+def board(members: Sequence[Member], counts: Iterable[ActivityCount], since: datetime, zone: ZoneInfo) -> Message:
     named = [m for m in members if m.opted_in]
     start = since.astimezone(zone)
     title = f"Board — this week (since {start:%a} {start.day} {start:%b})"
@@ -121,8 +140,9 @@ def board(members: Sequence[Member], activities: Sequence[Activity], since: date
             body="Nobody has shared here yet. `share <id>` posts one of your milestones and puts you on the board.",
             private=False,
         )
-    rows = sorted(((tally(activities, [m.user_id]), m) for m in named), key=lambda p: (-p[0].follow_ups, p[1].display_name.casefold()))
-    everyone = tally(activities)
+    tallies = tally(counts)
+    rows = sorted(((tallies.of(m.user_id), m) for m in named), key=lambda p: (-p[0].follow_ups, p[1].display_name.casefold()))
+    everyone = tallies.total
     lines = [f"{m.display_name}: {person_line(t)}" for t, m in rows]
     return Message(
         title=title,
@@ -134,7 +154,7 @@ def board(members: Sequence[Member], activities: Sequence[Activity], since: date
 
 def digest(
     members: Sequence[Member],
-    activities: Sequence[Activity],
+    counts: Iterable[ActivityCount],
     week_end: datetime,
     zone: ZoneInfo,
     *,
@@ -142,8 +162,9 @@ def digest(
 ) -> Message:
     start = (week_end - timedelta(days=7)).astimezone(zone)
     end = week_end.astimezone(zone)
-    total = tally(activities)
-    steps = " · ".join(f"{STEP_NAMES[s]} {total.sent[s]}" for s in Step if total.sent[s])
+    tallies = tally(counts)
+    total = tallies.total
+    steps = " · ".join(f"{STEP_NAMES[s]} {total.sent(s)}" for s in Step if total.sent(s))
     lines: list[str] = []
     if late:
         lines.append(f"This digest was due {end:%a} {end.day} {end:%b} {end:%H:%M} — posted late because I was offline.")
@@ -153,7 +174,7 @@ def digest(
     if named:
         lines.append("Shared by:")
         for member in named:
-            mine = tally(activities, [member.user_id])
+            mine = tallies.of(member.user_id)
             lines.append(f"  {member.display_name}: {person_line(mine) if not mine.is_empty() else 'nothing logged this week'}")
     others = len(members) - len(named)
     if others:

@@ -79,12 +79,13 @@ class MilestoneKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Activity:
-    """One countable thing a member did, with no company or person attached."""
+class ActivityCount:
+    """How many times a member did one countable thing in a period (a follow-up of one step
+    sent, an interview held, a reply heard, an offer), with no company or person attached."""
 
     user_id: int
     kind: MilestoneKind
-    at: datetime
+    count: int
     step: Step | None = None
 
 

@@ -24,7 +24,7 @@ from bot.domain import (
     User,
 )
 from bot.groups import (
-    Activity,
+    ActivityCount,
     ChannelRef,
     ClaimedDigest,
     DigestSchedule,
@@ -168,9 +168,10 @@ class GroupRepository(Protocol):
 
     async def shared_count(self, channel_id: int, user_id: int) -> int: ...
 
-    async def activity(self, user_ids: Collection[int], since: datetime, until: datetime) -> list[Activity]:
-        """What these users did in (since, until]: interviews held, follow-ups sent, replies
-        heard, offers. Counts only: no company, role or person is read."""
+    async def activity(self, channel_id: int, since: datetime, until: datetime) -> list[ActivityCount]:
+        """What the channel's members did in (since, until], counted per member: interviews
+        held, follow-ups sent per step, replies heard, offers. Counts only: no company, role or
+        person is read."""
         ...
 
 

@@ -96,7 +96,11 @@ class ApplicationRow(Base):
 
 class RoundRow(Base):
     __tablename__ = "rounds"
-    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "seq"),
+        # Boards and digests count a week's interviews across a channel's members.
+        Index("ix_rounds_starts_at", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
@@ -126,7 +130,11 @@ class InterviewerRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "seq"),
+        # Boards and digests count a week's events across a channel's members.
+        Index("ix_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))

@@ -17,8 +17,16 @@ from hypothesis import strategies as st
 
 from adapters.config import Config
 from adapters.console.runner import run_console
-from bot.domain import Identity, Place
-from bot.groups import ChannelRef, DigestSchedule, next_digest_at
+from bot import group_views
+from bot.domain import Identity, Place, Step
+from bot.groups import (
+    ActivityCount,
+    ChannelRef,
+    DigestSchedule,
+    Member,
+    MilestoneKind,
+    next_digest_at,
+)
 from bot.messages import Message
 from bot.ports import PermanentDeliveryError, TransientDeliveryError
 from tests.harness import World, make_world, person
@@ -467,3 +475,36 @@ def test_next_digest_is_the_next_local_weekday_and_time(after: datetime, weekday
     real = datetime.combine(local.date(), at, tzinfo=ZoneInfo(tz))
     if real.astimezone(UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None) == real.replace(tzinfo=None):
         assert (local.weekday(), local.time()) == (weekday, at)  # a wall time that exists that day
+
+
+_COUNTS = st.lists(
+    st.builds(
+        ActivityCount,
+        user_id=st.integers(1, 6),
+        kind=st.sampled_from(list(MilestoneKind)),
+        count=st.integers(1, 5),
+        step=st.sampled_from(list(Step)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=_COUNTS, opted_in=st.sets(st.integers(1, 6)))
+def test_one_pass_tallies_match_counting_each_member_alone(counts: list[ActivityCount], opted_in: set[int]) -> None:
+    tallies = group_views.tally(counts)
+    for user_id in range(1, 7):
+        mine = [c for c in counts if c.user_id == user_id]
+        alone = tallies.of(user_id)
+        assert alone.interviews == sum(c.count for c in mine if c.kind is MilestoneKind.INTERVIEW)
+        assert alone.follow_ups == sum(c.count for c in mine if c.kind is MilestoneKind.SENT)
+        assert alone.heard == sum(c.count for c in mine if c.kind is MilestoneKind.HEARD)
+        assert alone.offers == sum(c.count for c in mine if c.kind is MilestoneKind.OFFER)
+    total = tallies.total
+    assert total.follow_ups == sum(tallies.of(u).follow_ups for u in range(1, 7))
+    assert total.interviews == sum(tallies.of(u).interviews for u in range(1, 7))
+    members = [Member(u, f"Person {u}", u in opted_in) for u in range(1, 7)]
+    digest = group_views.digest(members, counts, datetime(2026, 3, 9, 9, tzinfo=UTC), ZoneInfo("UTC"))
+    for member in members:
+        assert (f"{member.display_name}:" in digest.body) is member.opted_in
+    assert f"Follow-ups sent: {total.follow_ups}" in digest.body

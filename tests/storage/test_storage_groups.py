@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time, timedelta
+from typing import cast
+
+from sqlalchemy import event, insert
 
 from bot.domain import Event, EventKind, Status, Step
 from bot.groups import ChannelRef, DigestSchedule, MilestoneKind
 from storage.database import Database
+from storage.models import ChannelMemberRow, UserRow
+from storage.uow import SqlUnitOfWork
 from tests.storage.helpers import NOW, make_application, make_user
 
 REF = ChannelRef("discord", "G1", "123")
@@ -48,28 +53,37 @@ async def test_members_opt_ins_and_shares_are_idempotent(database: Database) -> 
         await uow.commit()
 
 
-async def test_activity_counts_interviews_sends_replies_and_offers_in_the_window(database: Database) -> None:
-    alice, bob = await make_user(database, "alice"), await make_user(database, "bob")
+async def test_activity_counts_each_members_interviews_sends_replies_and_offers_in_the_window(database: Database) -> None:
+    alice, bob, carol = [await make_user(database, name) for name in ("alice", "bob", "carol")]
     app = await make_application(database, alice)  # its round starts at NOW
+    second = await make_application(database, alice, "Initech")
     other = await make_application(database, bob)
+    outsider = await make_application(database, carol)  # carol is not a member: never counted
     async with database.unit_of_work() as uow:
-        for event in (
-            Event(EventKind.SENT, NOW + timedelta(hours=2), "r1", step=Step.THANK_YOU),
-            Event(EventKind.SNOOZED, NOW + timedelta(hours=3), "r1", step=Step.VALUE_ADD, until=NOW + timedelta(days=1)),
-            Event(EventKind.HEARD, NOW + timedelta(hours=4), "r1"),
-            Event(EventKind.STATUS, NOW + timedelta(hours=5), "r1", status=Status.OFFER),
-            Event(EventKind.SENT, NOW + timedelta(days=9), "r1", step=Step.VALUE_ADD),  # outside
+        channel = await uow.groups.enable(REF, alice.id, NOW)
+        elsewhere = await uow.groups.enable(replace(REF, channel_id="999"), carol.id, NOW)
+        for member in (alice, bob):
+            await uow.groups.join(channel.id, member.id, NOW)
+        await uow.groups.join(elsewhere.id, carol.id, NOW)
+        for target, event in (
+            (app, Event(EventKind.SENT, NOW + timedelta(hours=2), "r1", step=Step.THANK_YOU)),
+            (second, Event(EventKind.SENT, NOW + timedelta(hours=2), "r1", step=Step.THANK_YOU)),
+            (app, Event(EventKind.SNOOZED, NOW + timedelta(hours=3), "r1", step=Step.VALUE_ADD, until=NOW + timedelta(days=1))),
+            (app, Event(EventKind.HEARD, NOW + timedelta(hours=4), "r1")),
+            (app, Event(EventKind.STATUS, NOW + timedelta(hours=5), "r1", status=Status.OFFER)),
+            (app, Event(EventKind.SENT, NOW + timedelta(days=9), "r1", step=Step.VALUE_ADD)),  # outside
+            (other, Event(EventKind.STATUS, NOW + timedelta(hours=1), "rej1", status=Status.REJECTED)),
+            (outsider, Event(EventKind.SENT, NOW + timedelta(hours=2), "r1", step=Step.THANK_YOU)),
         ):
-            await uow.applications.add_event(app.id, event)
-        await uow.applications.add_event(other.id, Event(EventKind.STATUS, NOW + timedelta(hours=1), "rej1", status=Status.REJECTED))
-        found = await uow.groups.activity([alice.id, bob.id], NOW - timedelta(days=1), NOW + timedelta(days=7))
-    assert [(a.user_id, a.kind, a.step) for a in found] == [
-        (alice.id, MilestoneKind.INTERVIEW, None),
-        (bob.id, MilestoneKind.INTERVIEW, None),
-        (alice.id, MilestoneKind.SENT, Step.THANK_YOU),
-        (alice.id, MilestoneKind.HEARD, None),
-        (alice.id, MilestoneKind.OFFER, None),
-    ]
+            await uow.applications.add_event(target.id, event)
+        found = await uow.groups.activity(channel.id, NOW - timedelta(days=1), NOW + timedelta(days=7))
+    assert sorted((a.user_id, a.kind, a.step, a.count) for a in found) == sorted([
+        (alice.id, MilestoneKind.INTERVIEW, None, 2),
+        (bob.id, MilestoneKind.INTERVIEW, None, 1),
+        (alice.id, MilestoneKind.SENT, Step.THANK_YOU, 2),
+        (alice.id, MilestoneKind.HEARD, None, 1),
+        (alice.id, MilestoneKind.OFFER, None, 1),
+    ])
 
 
 async def _scheduled(database: Database, due_in: timedelta = timedelta(0)) -> int:
@@ -136,3 +150,39 @@ async def test_digests_are_claimed_only_by_processes_on_their_platform(database:
         assert await uow.digests.next_due_at(platforms={"discord", "slack"}) == NOW
         [claim] = await uow.digests.claim_due(NOW, "discord", LEASE, 10, platforms={"discord"})
         assert claim.channel.id == channel_id
+
+
+async def test_a_channels_activity_is_read_in_one_statement_however_many_members(database: Database) -> None:
+    """Counting used to send two statements per 500 members: a 10,000-member digest was 40
+    round trips and a per-member tally. Now one statement, whatever the size."""
+    statements = await _activity_statements(database, members=3)
+    assert statements == await _activity_statements(database, members=1_200, first=100) == 1
+
+
+async def _activity_statements(database: Database, members: int, first: int = 1) -> int:
+    ids = range(first, first + members)
+    async with database.unit_of_work() as uow:
+        session = cast(SqlUnitOfWork, uow).session
+        await session.execute(insert(UserRow), [
+            dict(id=i, platform="slack", workspace="T1", external_id=f"U{i}", display_name=f"U{i}", timezone="UTC",
+                 timezone_source="user", nudge_hour=time(9), quiet_start=time(20), quiet_end=time(8), weekends=False,
+                 next_number=1, created_at=NOW) for i in ids
+        ])
+        channel = await uow.groups.enable(replace(REF, channel_id=f"C{first}"), first, NOW)
+        await session.execute(insert(ChannelMemberRow), [
+            dict(channel_id=channel.id, user_id=i, opted_in=i % 2 == 0, joined_at=NOW) for i in ids
+        ])
+        await uow.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's own BEGIN IMMEDIATE
+            statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.unit_of_work() as uow:
+            await uow.groups.activity(channel.id, NOW - timedelta(days=7), NOW)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    return len(statements)
