@@ -3,7 +3,9 @@
 The answer is JSON with three parts, and HTTP 200 only when all three are fine (503
 otherwise, so a load balancer or orchestrator stops sending work to this process):
 
-- `database`: a `SELECT 1` through the pool answered within a couple of seconds;
+- `database`: a `SELECT 1` through the pool answered, and a write went through (one row of
+  `request_receipts` updated and committed: a full disk or a read-only database fails here,
+  where a read alone would still succeed), within a couple of seconds;
 - `scheduler`: APScheduler is running and the last dispatch sweep succeeded recently (a
   sweep that fails because the database is away stops refreshing it);
 - `platforms`: every configured platform is connected (Slack's HTTP server is listening or
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -26,6 +30,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from storage.database import Database
+from storage.receipts import Receipts
 
 log = logging.getLogger(__name__)
 PATH = "/healthz"
@@ -81,6 +86,8 @@ class HealthCheck:
         self._stale_after = stale_after
         self._now = now
         self._database_timeout = database_timeout
+        self._receipts = Receipts(database, stale_after)
+        self._probe_key = f"health:{socket.gethostname()}:{os.getpid()}"
 
     async def database_status(self) -> dict[str, Any]:
         started = time.perf_counter()
@@ -91,7 +98,13 @@ class HealthCheck:
         except Exception as problem:  # any failure to answer is "unreachable"
             log.warning("health: database unreachable: %s", type(problem).__name__)
             return {"ok": False, "backend": self._database.backend, "error": type(problem).__name__}
-        return {"ok": True, "backend": self._database.backend, "ms": round((time.perf_counter() - started) * 1000, 2)}
+        try:
+            async with asyncio.timeout(self._database_timeout):
+                await self._receipts.touch(self._probe_key, self._now())
+        except Exception as problem:
+            log.warning("health: database can't be written: %s", type(problem).__name__)
+            return {"ok": False, "backend": self._database.backend, "writable": False, "error": type(problem).__name__}
+        return {"ok": True, "writable": True, "backend": self._database.backend, "ms": round((time.perf_counter() - started) * 1000, 2)}
 
     def scheduler_status(self) -> dict[str, Any]:
         last = self._scheduler.last_sweep_ok

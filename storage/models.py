@@ -261,3 +261,16 @@ class ChannelDigestRow(Base):
     last_due_at: Mapped[datetime | None]
     last_posted_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestReceiptRow(Base):
+    """A platform request already taken (a Slack trigger or event id), kept for the replay
+    window so a retried or replayed request is acknowledged without running again — by any
+    process sharing the database. Also the row `/healthz` writes to prove the database takes
+    writes (key `health:<worker>`)."""
+
+    __tablename__ = "request_receipts"
+    __table_args__ = (Index("ix_request_receipts_received_at", "received_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column()

@@ -28,7 +28,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 from adapters.bootstrap import Runtime
-from adapters.slack.app import build_app, request_gate
+from adapters.slack.app import REPLAY_WINDOW, build_app, request_gate
 from adapters.slack.clients import Sleep, web_client
 from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.groups import SlackChannelPoster
@@ -38,6 +38,7 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.oauth import oauth_settings
 from adapters.slack.replies import Replies
 from adapters.slack.workspaces import Workspaces
+from storage.receipts import Receipts
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -118,7 +119,8 @@ class SlackAdapter:
         workspaces = Workspaces(config.slack_api_url, self._session, token=token, installations=installations, sleep=self._sleep)
         home = HomeTab(self._runtime.followup)
         listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home)
-        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth)
+        receipts = Receipts(self._runtime.database, REPLAY_WINDOW)
+        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=receipts, clock=self._runtime.clock)
         self.app.event("member_joined_channel")(listeners.on_member_joined)
         self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels))
         self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces))
@@ -133,8 +135,7 @@ class SlackAdapter:
     async def _serve(self, app: AsyncApp, port: int, oauth: AsyncOAuthSettings | None) -> None:
         server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=self._host)
         server.web_app.router.add_routes(self._http_routes)
-        if self.mode == "http" and self._runtime.config.slack_signing_secret:
-            server.web_app.middlewares.append(request_gate(self._runtime.config.slack_signing_secret, EVENTS_PATH))
+        server.web_app.middlewares.append(request_gate(self._runtime.config.slack_signing_secret, EVENTS_PATH))
         self._runner = web.AppRunner(server.web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, port, backlog=LISTEN_BACKLOG).start()

@@ -3,14 +3,21 @@
 Nothing is read from the environment here: the caller passes the client (already pointing
 at `SLACK_API_URL`), the signing secret and, for multi-workspace installs, the OAuth settings.
 
-Two checks stand in front of the listeners:
-- `request_gate`, an aiohttp middleware in HTTP mode, verifies the signature itself (401 when
+Three checks stand in front of the listeners:
+- `request_gate`, an aiohttp middleware on `/slack/events`, verifies the signature (401 when
   it is missing, wrong or stale) and then refuses with 400 a payload that is not JSON, not an
   object, or lacks the fields the listeners need — before bolt parses it (bolt answers some
-  of those with a 500 from inside its own middleware).
-- `trace_and_check`, a bolt middleware (so it also sees Socket Mode payloads), binds a
-  request id (`bot.tracing`) that every log line of the request carries, logs what arrived
-  (kind, team, user; never the text), and applies the same shape check.
+  of those with a 500 from inside its own middleware). It is the only signature check: bolt's
+  own `RequestVerification` is switched off, so each request's HMAC is computed once.
+- `Tracer`, a bolt middleware (so it also sees Socket Mode payloads), binds a request id
+  (`bot.tracing`) that every log line of the request carries, logs what arrived (kind, team,
+  user; never the text), and applies the same shape check;
+- and then drops a repeat: a request whose trigger id (slash commands, button presses, form
+  submissions) or event id (events) was already taken within the replay window is
+  acknowledged and not run again. Slack retries an event it thinks went unanswered
+  (`X-Slack-Retry-Num`), Socket Mode may redeliver an envelope, and a captured signed request
+  stays valid for five minutes: none of these may log an interview twice. The receipts are in
+  the database (`storage.receipts`), so this holds across processes sharing it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -32,12 +40,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.home import OPEN_ADD_FORM
 from adapters.slack.listeners import Listeners
 from adapters.slack.modal import ADD_FORM
+from bot.clock import Clock
 from bot.tracing import bind_request_id
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/followup"
 CORE_ACTIONS = re.compile(r"^fu:")
+# Slack refuses a signature older than five minutes; receipts are kept twice that.
+REPLAY_WINDOW = timedelta(minutes=10)
+
+
+class Receipts(Protocol):
+    async def first_time(self, key: str, now: datetime) -> bool: ...
 
 
 def build_app(
@@ -46,6 +61,8 @@ def build_app(
     *,
     signing_secret: str | None,
     oauth: AsyncOAuthSettings | None = None,
+    receipts: Receipts | None = None,
+    clock: Clock | None = None,
 ) -> AsyncApp:
     app = AsyncApp(
         name="followup",
@@ -53,8 +70,9 @@ def build_app(
         signing_secret=signing_secret or "",
         oauth_settings=oauth,
         installation_store_bot_only=True if oauth else None,
+        request_verification_enabled=False,  # request_gate checks every signature, once
     )
-    app.middleware(trace_and_check)
+    app.middleware(Tracer(receipts, clock))
     app.command(COMMAND)(listeners.on_command)
     app.action(CORE_ACTIONS)(listeners.on_action)
     app.action(OPEN_ADD_FORM)(listeners.on_open_form)
@@ -96,19 +114,52 @@ def _id(body: dict[str, Any], flat: str, nested: str) -> str:
     return str(value or "")[:40]
 
 
-async def trace_and_check(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-    request_id = bind_request_id()
-    if not isinstance(body, dict):
-        log.warning("slack request refused: not an object")
-        return BoltResponse(status=400, body=f"Malformed request; request id {request_id}.")
-    kind = "command" if body.get("command") is not None else str(body.get("type") or "unknown")[:40]
-    problem = malformed(body)
-    if problem is not None:
-        log.warning("slack request refused: %s", problem, extra={"kind": kind})
-        return BoltResponse(status=400, body=f"Malformed request ({problem}); request id {request_id}.")
-    log.info("slack request", extra={"kind": kind, "team": _id(body, "team_id", "team"), "user": _id(body, "user_id", "user")})
-    await next()
+def identity_key(body: dict[str, Any]) -> str | None:
+    """What makes this request one of a kind: its trigger id (slash commands, button presses,
+    form submissions) or its event id; None when it carries neither."""
+    team = _id(body, "team_id", "team")
+    for field in ("trigger_id", "event_id"):
+        value = body.get(field)
+        if isinstance(value, str) and value:
+            return f"slack:{team}:{field}:{value[:120]}"
     return None
+
+
+class Tracer:
+    """The bolt middleware described above: request id, log line, shape check, repeats dropped."""
+
+    def __init__(self, receipts: Receipts | None = None, clock: Clock | None = None) -> None:
+        self._receipts = receipts
+        self._clock = clock
+
+    async def __call__(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        request_id = bind_request_id()
+        if not isinstance(body, dict):
+            log.warning("slack request refused: not an object")
+            return BoltResponse(status=400, body=f"Malformed request; request id {request_id}.")
+        kind = "command" if body.get("command") is not None else str(body.get("type") or "unknown")[:40]
+        problem = malformed(body)
+        if problem is not None:
+            log.warning("slack request refused: %s", problem, extra={"kind": kind})
+            return BoltResponse(status=400, body=f"Malformed request ({problem}); request id {request_id}.")
+        log.info("slack request", extra={"kind": kind, "team": _id(body, "team_id", "team"), "user": _id(body, "user_id", "user")})
+        if await self._seen(body, kind):
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def _seen(self, body: dict[str, Any], kind: str) -> bool:
+        key = identity_key(body)
+        if key is None or self._receipts is None or self._clock is None:
+            return False
+        try:
+            first = await self._receipts.first_time(key, self._clock.now())
+        except Exception as problem:  # no receipts (database away): run it; the core answers
+            log.warning("slack request receipt not recorded: %s", type(problem).__name__)
+            return False
+        if not first:
+            log.info("slack request repeated: acknowledged, not run again", extra={"kind": kind})
+        return not first
 
 
 def parse_payload(body: str, content_type: str) -> Any:
@@ -123,9 +174,10 @@ def parse_payload(body: str, content_type: str) -> Any:
         return None
 
 
-def request_gate(signing_secret: str, path: str) -> Any:
-    """An aiohttp middleware guarding `path`: signature first (401), then shape (400)."""
-    verifier = SignatureVerifier(signing_secret)
+def request_gate(signing_secret: str | None, path: str) -> Any:
+    """An aiohttp middleware guarding `path`: signature first (401), then shape (400). With no
+    signing secret (Socket Mode serving only OAuth pages) every request to `path` is refused."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     @web.middleware
     async def gate(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
@@ -133,7 +185,7 @@ def request_gate(signing_secret: str, path: str) -> Any:
             return await handler(request)
         body = (await request.read()).decode("utf-8", "replace")
         try:
-            signed = verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+            signed = verifier is not None and verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
         except ValueError:  # a timestamp that isn't a number
             signed = False
         if not signed:

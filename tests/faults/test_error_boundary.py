@@ -13,10 +13,13 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import aiohttp
 import pytest
 from sqlalchemy import text
 
+from adapters.health import HealthCheck, HealthServer
 from adapters.logs import configure_logging
 from bot.messages import Message, Tone
 from tests.harness import World, person
@@ -90,3 +93,35 @@ async def test_home_and_suggestions_survive_a_broken_database(world: World) -> N
     assert_answered(home)
     assert await world.runtime.followup.application_choices(ALICE, "ac") == []
     assert_answered(await world.say(ALICE, "list"))
+
+
+class _Sweeping:
+    """A scheduler that is running and swept just now."""
+
+    running = True
+
+    @property
+    def last_sweep_ok(self) -> datetime:
+        return datetime.now(UTC)
+
+
+async def test_healthz_reports_a_database_that_reads_but_cannot_be_written(world: World) -> None:
+    server = HealthServer(HealthCheck(world.runtime.database, _Sweeping()), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{server.port}/healthz"
+            async with session.get(url) as response:
+                assert response.status == 200, await response.text()
+            for table, when in (("request_receipts", "INSERT"), ("request_receipts", "UPDATE")):
+                async with world.runtime.database.engine.begin() as connection:
+                    await connection.execute(text(
+                        f"CREATE TRIGGER full_{when.lower()} BEFORE {when} ON {table} "
+                        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+                    ))
+            async with session.get(url) as response:
+                body = await response.json()
+                assert response.status == 503
+                assert body["database"]["ok"] is False and body["database"]["writable"] is False
+    finally:
+        await server.stop()

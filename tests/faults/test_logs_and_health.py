@@ -133,7 +133,7 @@ async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_event
 
             async def command(text: str, hook: str, headers: dict[str, str] | None = None) -> int:
                 form = {"team_id": "T1", "user_id": "U1", "channel_id": "DU1", "command": "/followup", "text": text,
-                        "response_url": fake_slack.response_url(hook), "trigger_id": "t"}
+                        "response_url": fake_slack.response_url(hook), "trigger_id": f"t-{hook}"}
                 raw = "&".join(f"{k}={aiohttp.helpers.quote(v, safe='')}" for k, v in form.items())
                 sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers if headers is not None else {})}
                 if headers is None:

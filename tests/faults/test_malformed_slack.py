@@ -25,6 +25,8 @@ async def dump(runtime: Runtime) -> list[str]:
     rows = []
     async with runtime.database.sessions() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name == "request_receipts":  # which requests arrived, not what they changed
+                continue
             for row in (await session.execute(text(f"SELECT * FROM {table.name}"))).all():
                 rows.append(f"{table.name}: {tuple(row)}")
     return rows

@@ -79,7 +79,7 @@ class SlackDriver:
     def action_payload(self, action_id: str, *, user: str = "U1", channel: str | None = None, hook: str | None = "", view: bool = False) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
-            "api_app_id": "A1", "trigger_id": f"trigger-{hook}", "is_enterprise_install": False,
+            "api_app_id": "A1", "trigger_id": f"trigger-{hook}-{next(self._ids)}", "is_enterprise_install": False,
             "actions": [{"type": "button", "action_id": action_id, "block_id": "fu-actions-0", "value": action_id, "action_ts": "1700000000.1"}],
         }
         if view:
@@ -111,7 +111,7 @@ class SlackDriver:
         state = {block: {"value": {"type": "plain_text_input", "value": value}} for block, value in values.items()}
         payload = {
             "type": "view_submission", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
-            "api_app_id": "A1", "trigger_id": "trigger-view", "is_enterprise_install": False,
+            "api_app_id": "A1", "trigger_id": f"trigger-view-{next(self._ids)}", "is_enterprise_install": False,
             "view": {"id": "VMODAL", "type": "modal", "callback_id": "followup-add", "private_metadata": metadata, "state": {"values": state}},
         }
         body = urlencode({"payload": json.dumps(payload)})
