@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -108,3 +109,22 @@ ALIASES = {
 
 def info(name: str) -> CommandInfo:
     return BY_NAME[name]
+
+
+# `help` on one screen: every command by name, grouped by what it is for; `help <command>`
+# gives the form and the example.
+HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Applications", ("add", "round", "list", "show", "today", "status", "delete")),
+    ("Each email", ("checklist", "draft", "review", "sent", "heard", "snooze", "skip")),
+    ("Your account", ("settings", "export", "forget-me")),
+    ("Group channels", ("channel", "digest", "share", "board")),
+)
+HELP_TOPICS = ("method",)
+
+
+def suggest(word: str) -> str | None:
+    """The command name closest to a mistyped `word` ("lsit" → "list"), or None when nothing
+    is close enough to be a likely typo."""
+    known = [*BY_NAME, *ALIASES, *HELP_TOPICS]
+    close = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
+    return ALIASES.get(close[0], close[0]) if close else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot import commands as c
-from bot.catalogue import ALIASES, BY_NAME, CommandInfo
+from bot.catalogue import ALIASES, BY_NAME, CommandInfo, suggest
 from bot.domain import Interviewer, RoundKind, Status, Step
 from bot.errors import BadInput
 from bot.groups import WEEKDAYS
@@ -262,6 +262,10 @@ def parse(text: str) -> c.Command:
     name = ALIASES.get(word.lower(), word.lower())
     handler = _HANDLERS.get(name)
     if handler is None:
+        guess = suggest(word)
+        if guess in BY_NAME:
+            spec = BY_NAME[guess]
+            raise BadInput(f"I don't know the command “{word[:30]}”. Did you mean “{guess}”?", spec.usage, spec.example)
         raise BadInput(
             f"I don't know the command “{word[:30]}”.",
             "help [command]",

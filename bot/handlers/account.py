@@ -8,7 +8,7 @@ from datetime import time
 from bot import commands as c
 from bot import export as exporting
 from bot.actions import Verb, action
-from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
+from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS, HELP_SECTIONS, CommandInfo, suggest
 from bot.dates import read_clock, zone
 from bot.domain import DeliverySettings, TimezoneSource
 from bot.errors import BadInput
@@ -33,19 +33,38 @@ def welcome() -> Message:
 
 
 def help_message(cmd: c.Help, ctx: Context | None = None) -> Message:
+    if cmd.topic == "method":
+        return Message(title="help method — the five follow-up emails", body=METHOD_SUMMARY)
     if cmd.topic:
         spec = BY_NAME.get(cmd.topic)
         if spec is None:
-            raise BadInput(f"There is no command “{cmd.topic[:30]}”.", "help [command]", "help add")
-        return Message(title=f"help {spec.name}", body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}")
-    lines = [f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in COMMANDS]
-    group = [f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in GROUP_COMMANDS]
+            guess = suggest(cmd.topic)
+            hint = f" Did you mean “{guess}”?" if guess else ""
+            raise BadInput(f"There is no command “{cmd.topic[:30]}”.{hint}", "help [command]", "help add")
+        where = "\nIt works in a group channel." if spec in GROUP_COMMANDS else ""
+        return Message(title=f"help {spec.name}", body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}{where}")
+    width = max(len(title) for title, _ in HELP_SECTIONS)
+    sections = "\n".join(f"  {title:<{width}}  {' · '.join(names)}" for title, names in HELP_SECTIONS)
     return Message(
         title="Followup — your interview follow-up coach",
-        body=f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n"
-        + "\n".join(lines)
-        + "\n\nIn a group channel (replies stay private; only shares, the board and digests are posted):\n"
-        + "\n".join(group),
+        body="Log an interview and I plan every follow-up email, nudge you when each one is due, "
+        "and check your drafts before you send them.\n\n"
+        f"Start with: {BY_NAME['add'].example}\n\n"
+        f"Commands (ids look like 3 or #3):\n{sections}\n\n"
+        "help <command> shows its form and an example, e.g. help round\n"
+        "help method explains the five follow-up emails and when each falls due",
+    )
+
+
+def command_reference() -> str:
+    """Every command with its form, what it does and an example: the long form of `help`, for
+    `followup help` in a shell, where scrolling is fine."""
+    def entries(specs: tuple[CommandInfo, ...]) -> str:
+        return "\n".join(f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in specs)
+
+    return (
+        f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n{entries(COMMANDS)}\n\n"
+        f"In a group channel (replies stay private; only shares, the board and digests are posted):\n{entries(GROUP_COMMANDS)}"
     )
 
 

@@ -57,8 +57,9 @@ async def test_group_commands_are_refused_in_a_direct_message(world: World, line
 
 async def test_help_lists_the_group_commands(world: World) -> None:
     text = (await world.say(ALICE, "help")).body
-    for usage in ("channel [on|off]", "digest <weekday> <HH:MM> [tz] | digest off", "share <id> | share off", "board"):
-        assert usage in text
+    assert "Group channels  channel · digest · share · board" in text
+    for name, usage in (("channel", "channel [on|off]"), ("digest", "digest <weekday> <HH:MM> [tz] | digest off"), ("share", "share <id> | share off"), ("board", "board")):
+        assert usage in (await world.say(ALICE, f"help {name}")).body
     assert "digest monday 09:00 Europe/Berlin" in (await world.say(ALICE, "help digest")).body
 
 

@@ -128,13 +128,26 @@ async def test_delete_removes_application_and_its_nudges(world: World) -> None:
     assert counts["applications"] == 0 and counts["nudges"] == 0
 
 
-async def test_help_lists_every_command_with_an_example(world: World) -> None:
-    from bot.catalogue import COMMANDS
+async def test_help_fits_one_screen_and_names_every_command(world: World) -> None:
+    from bot.catalogue import COMMANDS, GROUP_COMMANDS
 
     reply = await world.say(ALICE, "help")
-    for spec in COMMANDS:
-        assert spec.example in reply.body
+    assert len(reply.as_text().splitlines()) <= 20
+    for spec in COMMANDS + GROUP_COMMANDS:
+        assert spec.name in reply.body
+        detail = (await world.say(ALICE, f"help {spec.name}")).body
+        assert f"Form: {spec.usage}" in detail and f"Example: {spec.example}" in detail
     assert "Form: sent <id> [next <when>]" in (await world.say(ALICE, "help sent")).body
+    assert "value-add" in (await world.say(ALICE, "help method")).body
+
+
+async def test_a_mistyped_command_gets_a_did_you_mean(world: World) -> None:
+    reply = await world.say(ALICE, "lsit")
+    assert reply.tone is Tone.ERROR
+    assert "Did you mean “list”?" in reply.as_text()
+    assert "Did you mean “forget-me”?" in (await world.say(ALICE, "forget-mee")).as_text()
+    assert "Did you mean" not in (await world.say(ALICE, "zzzz")).as_text()
+    assert "Did you mean “draft”?" in (await world.say(ALICE, "help darft")).as_text()
 
 
 async def test_timezone_notice_until_the_user_sets_one(world: World) -> None:
