@@ -10,10 +10,12 @@ import sys
 from collections.abc import Sequence
 
 from adapters.config import Config
-from adapters.console.runner import ConsoleUsageError, run_console
+from adapters.console.runner import ConsoleUsageError, data_location, default_data_dir, run_console
 from adapters.logs import configure_logging
 from bot import commands as c
-from bot.handlers.account import help_message
+from bot.errors import BadInput
+from bot.handlers.account import command_reference, help_message
+from bot.parser import parse
 from storage.migrate import upgrade_database
 
 log = logging.getLogger("followup")
@@ -28,15 +30,41 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Configuration comes from the environment (FOLLOWUP_DATABASE_URL, SLACK_*, DISCORD_*): see README.md.",
     )
     sub = parser.add_subparsers(dest="command", metavar="{run,console,db,help}")
-    sub.add_parser("run", help="start the bot: Slack and/or Discord from the environment, else the console")
-    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    sub.add_parser(
+        "run",
+        help="start the bot: Slack and/or Discord from the environment, else the console",
+        description="Start the bot. Slack runs when SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) "
+        "is set, Discord when DISCORD_TOKEN is set, both when both are; with neither, the console chat opens "
+        "in this terminal. Migrations are applied first.",
+    )
+    console = sub.add_parser(
+        "console",
+        help="chat with the bot in this terminal",
+        description="Chat with the bot in this terminal, or pipe commands in. Lines are bot commands "
+        "(`help` lists them) or meta-commands (`:help` lists them). Your data lives in "
+        f"{default_data_dir()} unless FOLLOWUP_DATABASE_URL says otherwise; with --now the clock is "
+        "simulated and a temporary database is used, so your real data is never touched.",
+    )
     console.add_argument("--user", default=None, help="who you are (default: your login name)")
     console.add_argument("--tz", default=None, help="your IANA timezone, e.g. Europe/Berlin")
-    console.add_argument("--now", default=None, help="simulate the clock from this ISO-8601 instant (enables :advance)")
+    console.add_argument(
+        "--now", default=None, help="simulate the clock from this ISO-8601 instant (enables :advance; uses a temporary database)"
+    )
     console.add_argument("--json", action="store_true", help="print every outgoing message as one JSON object per line")
-    db = sub.add_parser("db", help="database maintenance")
+    db = sub.add_parser(
+        "db",
+        help="database maintenance",
+        description="Database maintenance. `followup db upgrade` applies every migration to FOLLOWUP_DATABASE_URL "
+        "(`run` and `console` also do it when they start).",
+    )
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
-    sub.add_parser("help", help="this help, and every bot command with an example")
+    helper = sub.add_parser(
+        "help",
+        help="this help, and every bot command; `followup help <command>` for one",
+        description="Without a topic: these subcommands and the bot's commands. With one: the subcommand's "
+        "options (followup help console) or the bot command's form and example (followup help add).",
+    )
+    helper.add_argument("topic", nargs="?", default=None, help="a subcommand (run, console, db) or a bot command (add, draft, …)")
     return parser
 
 
@@ -55,10 +83,33 @@ def _login_name() -> str:
 
 
 def _configure_logging(config: Config, quiet: bool) -> None:
-    """The same redacting, structured logs as `followup run`; the console keeps to warnings so
-    they don't mix with the conversation."""
-    level = logging.WARNING if quiet else getattr(logging, config.log_level.upper(), logging.INFO)
+    """The same redacting, structured logs as `followup run`; the console and `db upgrade` keep
+    to warnings (unless FOLLOWUP_LOG_LEVEL=DEBUG) so they don't mix with what a person reads."""
+    configured = getattr(logging, config.log_level.upper(), logging.INFO)
+    level = max(configured, logging.WARNING) if quiet and configured > logging.DEBUG else configured
     configure_logging(config, level=level, stream=sys.stderr)
+
+
+def _help(parser: argparse.ArgumentParser, topic: str | None) -> int:
+    subcommands = _subcommands(parser)
+    if topic is None:
+        parser.print_help()
+        for name, sub in subcommands.items():
+            if name != "help":
+                print(f"\n── followup {name} ──\n{sub.format_help()}", end="")
+        print("\n── the bot's commands (console, /followup in Slack and Discord) ──\n" + command_reference())
+        return 0
+    if topic.lower() in subcommands:
+        print(subcommands[topic.lower()].format_help(), end="")
+        return 0
+    try:
+        command = parse(f"help {topic}")
+        assert isinstance(command, c.Help)
+        print(help_message(command).as_text())
+    except BadInput as problem:
+        print(f"followup help: {problem.problem} Try: followup help {problem.example or 'add'}", file=sys.stderr)
+        return 2
+    return 0
 
 
 async def _run_platforms(config: Config) -> int:
@@ -73,16 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = Config()
     command = args.command or "help"
     if command == "help":
-        parser.print_help()
-        for name, sub in _subcommands(parser).items():
-            if name != "help":
-                print(f"\n── followup {name} ──\n{sub.format_help()}", end="")
-        print("\n── the bot's commands (console, /followup in Slack and Discord) ──\n" + help_message(c.Help()).as_text())
-        return 0
+        return _help(parser, getattr(args, "topic", None))
     if command == "db":
-        _configure_logging(config, quiet=False)
+        _configure_logging(config, quiet=True)
         asyncio.run(upgrade_database(config.database_url))
-        print(f"Database is up to date: {config.database_url}")
+        print(f"Database is up to date: {data_location(config.database_url)}")
         return 0
     if command == "console" or not (config.slack_enabled or config.discord_enabled):
         _configure_logging(config, quiet=True)

@@ -22,6 +22,9 @@ class Config(BaseSettings):
     log_format: str = Field("json", alias="FOLLOWUP_LOG_FORMAT", pattern="^(json|kv)$")
     http_host: str = Field("0.0.0.0", alias="FOLLOWUP_HTTP_HOST")
     health_stale_after: float = Field(120.0, alias="FOLLOWUP_HEALTH_STALE_AFTER", gt=0)
+    # The console's own files (its database, line history, exports); default: the per-user data
+    # directory of the operating system (see adapters/console/files.py).
+    data_dir: str | None = Field(None, alias="FOLLOWUP_DATA_DIR")
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")

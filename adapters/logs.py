@@ -9,7 +9,10 @@ tie a line to what caused it, with every secret redacted before anything is writ
   replaces them with `[redacted]`. `RedactingFilter` applies it to a record's message, its
   arguments, its extra fields and its traceback; the formatters apply it once more to the
   finished line, so no path around the filter leaks a secret.
-- `configure_logging(config)` installs one handler on the root logger with both.
+- `QuietLibraries` drops the libraries' routine chatter (APScheduler's "Running job" lines,
+  discord.py's notice that voice needs PyNaCl, which this bot never uses) unless the level is
+  DEBUG, so a terminal shows what matters.
+- `configure_logging(config)` installs one handler on the root logger with all of them.
 """
 
 from __future__ import annotations
@@ -93,6 +96,19 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class QuietLibraries(logging.Filter):
+    """Drops library records below ERROR from APScheduler, and discord.py's voice notice."""
+
+    CHATTY = ("apscheduler",)
+    NOTICES = (("discord.client", "PyNaCl is not installed"),)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if record.levelno < logging.ERROR and any(name == c or name.startswith(c + ".") for c in self.CHATTY):
+            return False
+        return not any(name == logger and str(record.msg).startswith(text) for logger, text in self.NOTICES)
+
+
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
 
@@ -160,6 +176,9 @@ def configure_logging(config: Any, *, level: int | None = None, stream: IO[str] 
     for old in list(root.handlers):
         root.removeHandler(old)
     handler = log_handler(config, stream)
+    chosen = level if level is not None else getattr(logging, str(config.log_level).upper(), logging.INFO)
+    if chosen > logging.DEBUG:
+        handler.addFilter(QuietLibraries())
     root.addHandler(handler)
-    root.setLevel(level if level is not None else getattr(logging, str(config.log_level).upper(), logging.INFO))
+    root.setLevel(chosen)
     return handler

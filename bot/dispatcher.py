@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -88,6 +88,7 @@ class Dispatcher:
         concurrency: int = 32,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        audience: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -98,10 +99,15 @@ class Dispatcher:
         self._limit = asyncio.Semaphore(concurrency)
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
+        # Who this process may deliver to (external ids), asked at every sweep; None: everyone.
+        self.audience = audience
 
     async def next_due_at(self) -> datetime | None:
         async with self._uow_factory() as uow:
-            return await uow.nudges.next_due_at(platforms=frozenset(self._notifiers))
+            return await uow.nudges.next_due_at(platforms=frozenset(self._notifiers), people=self._people())
+
+    def _people(self) -> frozenset[str] | None:
+        return None if self.audience is None else frozenset(self.audience())
 
     async def run_once(self, max_batches: int = 1000) -> DispatchReport:
         """Deliver everything due now (in batches), then return what happened."""
@@ -110,7 +116,8 @@ class Dispatcher:
             now = self._clock.now()
             async with self._uow_factory() as uow:
                 claimed = await uow.nudges.claim_due(
-                    now, self.worker_id, self._lease, self._batch_size, platforms=frozenset(self._notifiers)
+                    now, self.worker_id, self._lease, self._batch_size,
+                    platforms=frozenset(self._notifiers), people=self._people(),
                 )
                 await uow.commit()
             if not claimed:

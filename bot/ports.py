@@ -98,9 +98,11 @@ class NudgeRepository(Protocol):
 
     async def get(self, nudge_id: int) -> Nudge | None: ...
 
-    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
+    async def next_due_at(
+        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
+    ) -> datetime | None:
         """The earliest time at which a pending nudge can be claimed, if any (only nudges for
-        users of `platforms`, when given)."""
+        users of `platforms`, and of `people` by external id, when given)."""
         ...
 
     async def claim_due(
@@ -110,11 +112,13 @@ class NudgeRepository(Protocol):
         lease: timedelta,
         limit: int,
         platforms: Collection[str] | None = None,
+        people: Collection[str] | None = None,
     ) -> list[Nudge]:
         """Atomically claim up to `limit` due nudges (pending and due, or claimed with an
         expired lease) for `worker`, until `now + lease`. Never hands one nudge to two workers
         whose leases overlap. With `platforms`, only nudges for users of those platforms: a
-        process claims only what it can deliver."""
+        process claims only what it can deliver. With `people` (external ids), only theirs: a
+        console delivers only to the people speaking in it."""
         ...
 
     async def mark_delivered_many(

@@ -110,12 +110,15 @@ class SqlNudgeRepository:
         found = await self._select(NUDGES.c.id == nudge_id)
         return found[0] if found else None
 
-    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None:
+    async def next_due_at(
+        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
+    ) -> datetime | None:
         """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
-        time, or a claimed one's lease end; only for users of `platforms` when given."""
+        time, or a claimed one's lease end; only for users of `platforms` (and among them the
+        `people`, by external id) when given."""
         t = NUDGES
         return await earliest_claimable(
-            self._session, t, t.c.state == _PENDING, t.c.state == _CLAIMED, _of_platforms(platforms)
+            self._session, t, t.c.state == _PENDING, t.c.state == _CLAIMED, _of_platforms(platforms, people)
         )
 
     async def claim_due(
@@ -125,11 +128,13 @@ class SqlNudgeRepository:
         lease: timedelta,
         limit: int,
         platforms: Collection[str] | None = None,
+        people: Collection[str] | None = None,
     ) -> list[Nudge]:
         """Atomically claim up to `limit` due nudges (earliest first): pending ones whose due
         and retry times have come, and claimed ones whose lease ran out; only nudges for users
-        of `platforms` when given, so a process never takes what it cannot deliver. Each claim
-        gets a new token, carried by the returned nudges."""
+        of `platforms` when given, so a process never takes what it cannot deliver, and among
+        them only the `people` (external ids) when given. Each claim gets a new token, carried
+        by the returned nudges."""
         if limit <= 0:
             return []
         t = NUDGES
@@ -141,7 +146,7 @@ class SqlNudgeRepository:
             ),
             and_(t.c.state == _CLAIMED, t.c.lease_until < now),
         )
-        due = select(t.c.id).where(claimable, _of_platforms(platforms)).order_by(t.c.due_at, t.c.id).limit(limit)
+        due = select(t.c.id).where(claimable, _of_platforms(platforms, people)).order_by(t.c.due_at, t.c.id).limit(limit)
         if dialect_name(self._session) == "postgresql":
             due = due.with_for_update(skip_locked=True)
         stmt = (
@@ -247,11 +252,16 @@ class SqlNudgeRepository:
         return result.rowcount == 1
 
 
-def _of_platforms(platforms: Collection[str] | None) -> Any:
-    """Nudges of users on these platforms (every nudge when None)."""
-    if platforms is None:
+def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | None = None) -> Any:
+    """Nudges of users on these platforms (every nudge when None), and of these people only."""
+    if platforms is None and people is None:
         return true()
-    return NUDGES.c.user_id.in_(select(USERS.c.id).where(USERS.c.platform.in_(sorted(platforms))))
+    users = select(USERS.c.id)
+    if platforms is not None:
+        users = users.where(USERS.c.platform.in_(sorted(platforms)))
+    if people is not None:
+        users = users.where(USERS.c.external_id.in_(sorted(people)))
+    return NUDGES.c.user_id.in_(users)
 
 
 def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:

@@ -6,6 +6,8 @@
   the session). Unset → the test is skipped; set but unreachable → the test fails.
 - `database_url`: parametrized over both (`[sqlite]`, `[postgres]`).
 - `database`: a migrated `storage.database.Database` on `database_url`.
+- Every test gets its own console data directory (`FOLLOWUP_DATA_DIR` in `tmp_path`), so no
+  test reads or writes a developer's real console data, history or exports.
 
 Every URL is given with its async driver (`sqlite+aiosqlite://`, `postgresql+asyncpg://`),
 so it also works with `create_async_engine` directly.
@@ -28,6 +30,13 @@ from storage.engine import normalize_url
 from storage.migrate import upgrade_database
 
 POSTGRES_ENV = "FOLLOWUP_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def console_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "console-data"
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture

@@ -1,13 +1,21 @@
 """`followup console`: read lines from standard input and answer on standard output.
 
-With `--now` the clock is simulated and only `:advance` moves it; without it the real clock
-runs and the scheduler delivers nudges as they fall due while you type.
+At a terminal the line editor in `terminal.py` reads the lines; piped input is read line by line
+as it comes. With `--now` the clock is simulated and only `:advance` moves it; without it the
+real clock runs and the scheduler delivers nudges as they fall due while you type.
+
+Which database: FOLLOWUP_DATABASE_URL when it is set; otherwise, with `--now`, a temporary one
+that is deleted when the console ends (a simulated clock never touches real data); otherwise
+`followup.db` in the per-user data directory (`files.py`). Only the nudges of the people who
+spoke in this console (the starting user and everyone named with `:as`) are delivered here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -15,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from adapters.bootstrap import build_runtime
 from adapters.config import Config
-from adapters.console.output import Output
+from adapters.console import files
+from adapters.console.output import Output, colour_wanted
 from adapters.console.session import PLATFORM, ConsoleNotifier, ConsolePoster, ConsoleSession
 from bot.clock import Clock, SimulatedClock
 from bot.dates import zone
@@ -43,6 +52,29 @@ def data_location(url: str) -> str:
     return normalized.split("@")[-1]
 
 
+def default_data_dir(config: Config | None = None) -> Path:
+    return files.data_dir(config.data_dir if config else None)
+
+
+def _console_database(config: Config, simulated: bool, stack: ExitStack) -> tuple[Config, str]:
+    """The config the console runs on, and a phrase saying where its data is."""
+    if "database_url" in config.model_fields_set:
+        return config, data_location(config.database_url)
+    if simulated:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="followup-simulated-")))
+        url = files.database_url(scratch)
+        return config.model_copy(update={"database_url": url}), "a temporary database, deleted when you leave"
+    directory = default_data_dir(config)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise ConsoleUsageError(
+            f"can't create the data directory {directory} ({problem.strerror}); set FOLLOWUP_DATA_DIR to a writable one"
+        ) from None
+    url = files.database_url(directory)
+    return config.model_copy(update={"database_url": url}), data_location(url)
+
+
 async def run_console(
     config: Config,
     *,
@@ -53,6 +85,7 @@ async def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     banner: str | None = None,
+    export_dir: Path | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -62,8 +95,33 @@ async def run_console(
         raise ConsoleUsageError(f"--tz: {problem.problem} Example: --tz Europe/Berlin") from None
     display_zone = tz or ZoneInfo("UTC")
     clock: Clock | None = SimulatedClock(parse_start(now, display_zone)) if now else None
+    with ExitStack() as stack:
+        config, where = _console_database(config, now is not None, stack)
+        return await _converse(
+            config, clock, user=user, tz=tz, display_zone=display_zone, json_lines=json_lines,
+            stdin=stdin, stdout=stdout, banner=banner, where=where,
+            export_dir=export_dir or default_data_dir(config) / "exports",
+        )
+    raise AssertionError("unreachable")  # for mypy: the with block always returns
+
+
+async def _converse(
+    config: Config,
+    clock: Clock | None,
+    *,
+    user: str,
+    tz: ZoneInfo | None,
+    display_zone: ZoneInfo,
+    json_lines: bool,
+    stdin: TextIO,
+    stdout: TextIO,
+    banner: str | None,
+    where: str,
+    export_dir: Path,
+) -> int:
+    terminal = _is_tty(stdin) and _is_tty(stdout) and not json_lines
     runtime = await build_runtime(config, clock=clock)
-    output = Output(stdout, json_lines, display_zone)
+    output = Output(stdout, json_lines, display_zone, colour=terminal and colour_wanted(stdout, json_lines))
     runtime.register_notifier(PLATFORM, ConsoleNotifier(output, runtime.clock))
     runtime.register_poster(PLATFORM, ConsolePoster(output, runtime.clock))
     session = ConsoleSession(
@@ -73,32 +131,48 @@ async def run_console(
         output,
         user=user,
         timezone=tz.key if tz else None,
-        export_dir=Path.cwd(),
+        export_dir=export_dir,
         digests=runtime.digests,
     )
-    where = data_location(config.database_url)
+    runtime.dispatcher.audience = lambda: session.people
     zone_note = tz.key if tz else "UTC (set yours: settings tz Europe/Berlin)"
-    output.say(
-        (banner + "\n" if banner else "")
-        + f"Type `help` for commands. Your data: {where}. Timezone: {zone_note}\n"
-        + ("Simulated clock: `:advance 2d` moves it. " if now else "")
-        + "`:quit` leaves."
-    )
-    interactive = stdin.isatty() and not json_lines
-    if now is None:
-        runtime.scheduler.start()
-    else:
-        await session.deliver_due()
-    loop = asyncio.get_running_loop()
+    if banner:
+        output.say(banner, "bold")
+    output.say(f"Type `help` for commands. Your data: {where}. Timezone: {zone_note}")
+    if clock is not None:
+        output.say(f"Simulated clock at {clock.now().astimezone(display_zone):%a %d %b %Y %H:%M}: `:advance 2d` moves it.")
+    output.say("`:quit` leaves." + (" Tab completes; Up recalls earlier lines." if terminal else ""), "dim")
     try:
-        while not session.finished:
-            if interactive:
-                stdout.write("> ")
-                stdout.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line:
-                break
-            await session.handle_line(line)
+        if clock is None:
+            runtime.scheduler.start()
+        else:
+            await session.deliver_due()
+        await session.refresh_choices()
+        if terminal:
+            from adapters.console.terminal import interactive_loop
+
+            await interactive_loop(session, output, files.history_file(default_data_dir(config), session.user))
+        else:
+            await _piped_loop(session, stdin)
+        if session.cancel_draft():
+            output.say("(the draft was not reviewed: it needs a line holding only “.” at its end)")
     finally:
         await runtime.close()
     return 0
+
+
+async def _piped_loop(session: ConsoleSession, stdin: TextIO) -> None:
+    loop = asyncio.get_running_loop()
+    while not session.finished:
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        await session.handle_line(line)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False

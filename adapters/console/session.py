@@ -1,38 +1,74 @@
 """A console conversation: who is speaking, where, and what each line does.
 
 Lines are commands (handed to the core unchanged) or meta-commands (`:as`, `:in`, `:dm`,
-`:press`, `:advance`, `:quit`). Direct messages from the dispatcher come back through
+`:press`, `:advance`, `:help`, `:quit`). Direct messages from the dispatcher come back through
 `ConsoleNotifier` and group-channel posts through `ConsolePoster`, so `:advance` shows every
 nudge and digest that falls due, in time order.
 
+Buttons are pressed with `:press` and a button's number on the latest message that has
+buttons, its label, or the unique start of a label (`:press snooze`). When the latest message
+is a yes-or-no question (its buttons are "Yes, …" and "Cancel" or "No"), typing `yes` or `no`
+answers it.
+
+`review <id>` alone reads the draft from the lines that follow, up to a line holding a single
+`.`, so a draft with paragraphs can be pasted as it is.
+
 The console has no channel administrators: in a channel (`:in #jobs`) the first person to
 turn group mode on owns it (`Place.has_admins` False), and only they may change it.
+
+A line never ends the console: whatever goes wrong while handling one is answered, and the
+next line is read.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from adapters.console.files import export_file
 from adapters.console.output import Output, Record
+from bot.catalogue import ALIASES
 from bot.clock import Clock, SimulatedClock
 from bot.dates import read_duration
 from bot.digests import DigestDispatcher
 from bot.dispatcher import Dispatcher
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
-from bot.messages import Message, Tone
+from bot.messages import Action, Message, Tone
 from bot.service import Followup
 from bot.tracing import request_scope
 from bot.views import unexpected
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 WORKSPACE = "local"
 MAX_ADVANCE_STEPS = 100_000
 BOT_NAME = "followup"
-log = logging.getLogger(__name__)
+END_OF_DRAFT = "."
+MAX_DRAFT_LINES = 200
+
+YES = frozenset({"yes", "y"})
+NO = frozenset({"no", "n", "cancel"})
+_REVIEW_ALONE = re.compile(r"^(?:/?followup\s+)?review\s+(#?\d{1,9})\s*$", re.IGNORECASE)
+
+META_HELP = (
+    "Meta-commands:\n"
+    "  :press <n|label>   press a button of the latest message: :press 1, :press sent, :press snooze\n"
+    "  :as <name>         speak as someone else (each person's data is their own)\n"
+    "  :in <#channel>     speak in a group channel;  :dm  back to your direct messages\n"
+    "  :advance <3h|2d|1w>  move the simulated clock (only with --now), delivering what falls due\n"
+    "  :quit              leave (so do Ctrl-D, and Ctrl-C twice)"
+)
+BUTTONS_HELP = (
+    "In this console: buttons show as [1 Sent] [2 Snooze 1 day]; press one with :press 1, "
+    ":press sent or the start of its label. Answer a yes-or-no question with yes or no. "
+    "`review <id>` alone reads your draft from the next lines, up to a line with only a dot. "
+    ":help lists the meta-commands."
+)
 
 
 class ConsoleNotifier:
@@ -57,6 +93,20 @@ class ConsolePoster:
         self._output.emit(Record("channel", BOT_NAME, channel.channel_id, self._clock.now(), message))
 
 
+@dataclass
+class _Draft:
+    """A multi-line `review` being read: the application id and the lines so far."""
+
+    number: str
+    lines: list[str]
+
+
+def is_confirmation(message: Message) -> bool:
+    """A yes-or-no question: two buttons, "Yes, …" first and "Cancel" or "No" second."""
+    labels = [a.label.casefold() for a in message.actions]
+    return len(labels) == 2 and labels[0].startswith("yes") and labels[1] in ("cancel", "no")
+
+
 class ConsoleSession:
     def __init__(
         self,
@@ -77,9 +127,14 @@ class ConsoleSession:
         self._output = output
         self._timezone = timezone
         self._export_dir = export_dir or Path.cwd()
-        self.user = user
+        self.user = user[:64]
         self.channel: str | None = None
         self.finished = False
+        # Everyone who has spoken in this console: only their nudges are delivered here.
+        self.people: set[str] = {self.user}
+        self._draft: _Draft | None = None
+        # For completion: the speaker's own (number, label) applications, refreshed after each line.
+        self.choices: list[tuple[int, str]] = []
 
     @property
     def identity(self) -> Identity:
@@ -89,25 +144,65 @@ class ConsoleSession:
     def place(self) -> Place:
         return Place(channel_id=self.channel, is_direct=self.channel is None, has_admins=False)
 
+    @property
+    def reading_draft(self) -> bool:
+        return self._draft is not None
+
+    def cancel_draft(self) -> bool:
+        """Drop a draft being read (Ctrl-C); True if there was one."""
+        had, self._draft = self._draft is not None, None
+        return had
+
     async def handle_line(self, line: str) -> None:
         """Handle one line; whatever fails (a clock moved past the calendar's end), the console
         answers like any platform does and reads the next line."""
         try:
-            await self._handle_line(line)
+            await self._handle(line)
         except Exception:
             with request_scope() as request_id:
                 log.exception("console line failed")
                 await self._reply(unexpected(request_id))
 
-    async def _handle_line(self, line: str) -> None:
+    async def _handle(self, line: str) -> None:
+        if self._draft is not None:
+            await self._draft_line(line)
+            return
         text = line.strip()
         if not text or text.startswith("#!"):
             return
+        alone = _REVIEW_ALONE.match(text)
+        if alone:
+            self._draft = _Draft(alone.group(1), [])
+            self._output.say(f"Paste or type your draft; end it with a line holding only “{END_OF_DRAFT}”.", "dim")
+            return
         if text.startswith(":"):
             await self._meta(text)
+        elif text.casefold() in YES | NO and self._confirmation() is not None:
+            await self._answer(text.casefold() in YES)
         else:
-            await self._reply(await self._followup.handle_text(self.identity, text, self.place))
+            message = await self._followup.handle_text(self.identity, text, self.place)
+            if _is_help(text) and not message.is_error:
+                message = replace(message, footer="\n".join(p for p in (message.footer, BUTTONS_HELP) if p))
+            await self._reply(message)
         await self.deliver_due()
+        await self.refresh_choices()
+
+    async def _draft_line(self, line: str) -> None:
+        draft = self._draft
+        assert draft is not None
+        if line.strip() != END_OF_DRAFT and len(draft.lines) < MAX_DRAFT_LINES:
+            draft.lines.append(line.rstrip("\r\n"))
+            return
+        self._draft = None
+        text = "\n".join(draft.lines).strip("\n")
+        await self._reply(await self._followup.handle_text(self.identity, f"review {draft.number} {text}", self.place))
+        await self.deliver_due()
+
+    async def refresh_choices(self) -> None:
+        try:
+            self.choices = await self._followup.application_choices(self.identity, limit=100)
+        except Exception:  # completion is a nicety: never let it break the conversation
+            log.debug("could not load completion choices", exc_info=True)
 
     async def deliver_due(self) -> None:
         """With a simulated clock nothing runs in the background: deliver what is due now."""
@@ -138,45 +233,86 @@ class ConsoleSession:
     def _save_attachment(self, message: Message) -> Message:
         attachment = message.attachment
         assert attachment is not None
-        stem, _, ext = attachment.filename.rpartition(".")
-        path = self._export_dir / f"{stem}-{self.user}.{ext}"
-        path.write_text(attachment.content, encoding="utf-8")
-        body = f"{message.body}\nSaved to {path}\n\n{attachment.content.rstrip()}"
+        path = export_file(self._export_dir, self.user, attachment.filename)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(attachment.content, encoding="utf-8")
+        except OSError as problem:
+            note = f"I could not save it to {path} ({problem.strerror or problem}); here it is:"
+        else:
+            note = f"Saved to {path}"
+        body = f"{message.body}\n{note}\n\n{attachment.content.rstrip()}"
         return replace(message, body=body)
 
     async def _meta(self, text: str) -> None:
         verb, _, arg = text[1:].partition(" ")
-        arg = arg.strip()
-        if verb == "quit":
+        verb, arg = verb.lower(), arg.strip()
+        if verb in ("quit", "q", "exit"):
             self.finished = True
         elif verb == "as" and arg:
             self.user = arg[:64]
-            self._output.say(f"(now speaking as {self.user})")
+            self.people.add(self.user)
+            self._output.say(f"(now speaking as {self.user})", "dim")
         elif verb == "in" and arg:
             self.channel = arg if arg.startswith("#") else f"#{arg}"
-            self._output.say(f"(now in {self.channel})")
+            self._output.say(f"(now in {self.channel})", "dim")
         elif verb == "dm":
             self.channel = None
-            self._output.say("(now in your direct messages)")
+            self._output.say("(now in your direct messages)", "dim")
         elif verb == "press" and arg:
             await self._press(arg)
         elif verb == "advance" and arg:
             await self._advance(arg)
+        elif verb == "help":
+            self._output.say(META_HELP)
         else:
-            self._notice(
-                "Meta-commands: :as <name>, :in <#channel>, :dm, :press <button>, :advance <3h|2d|1w>, :quit"
-            )
+            self._notice(META_HELP)
+
+    def _mine(self) -> list[Record]:
+        """This speaker's messages, newest first."""
+        return [r for r in reversed(self._output.records) if r.user == self.user]
+
+    def _confirmation(self) -> Message | None:
+        mine = self._mine()
+        if mine and is_confirmation(mine[0].message):
+            return mine[0].message
+        return None
+
+    async def _answer(self, yes: bool) -> None:
+        question = self._confirmation()
+        assert question is not None
+        await self._press_action(question.actions[0 if yes else 1])
+
+    async def _press_action(self, chosen: Action) -> None:
+        await self._reply(await self._followup.handle_action(self.identity, chosen.id, self.place))
 
     async def _press(self, wanted: str) -> None:
-        folded = wanted.casefold().strip("[]")
-        for record in reversed(self._output.records):
-            if record.user != self.user:
-                continue
+        mine = [r for r in self._mine() if r.message.actions]
+        if not mine:
+            self._notice("No recent message of yours has buttons yet.")
+            return
+        latest = mine[0].message.actions
+        if wanted.isdigit():
+            number = int(wanted)
+            if 1 <= number <= len(latest):
+                await self._press_action(latest[number - 1])
+            else:
+                self._notice(f"The latest message has buttons 1 to {len(latest)}: {_labels(latest)}.")
+            return
+        folded = " ".join(wanted.casefold().strip("[]").split())
+        for record in mine:  # an exact label or action id, on the newest message that has it
             for action in record.message.actions:
                 if action.id == wanted or action.label.casefold() == folded:
-                    await self._reply(await self._followup.handle_action(self.identity, action.id, self.place))
+                    await self._press_action(action)
                     return
-        self._notice(f"No recent message of yours has a “{wanted[:40]}” button.")
+        starts = [a for a in latest if a.label.casefold().startswith(folded)]
+        if len(starts) == 1:
+            await self._press_action(starts[0])
+        elif starts:
+            either = " or ".join(f"“{a.label}”" for a in starts)
+            self._notice(f"“{wanted[:40]}” could be {either}: type more of it, or its number.")
+        else:
+            self._notice(f"No recent message of yours has a “{wanted[:40]}” button. The latest has {_labels(latest)}.")
 
     async def _advance(self, text: str) -> None:
         if not isinstance(self._clock, SimulatedClock):
@@ -186,7 +322,11 @@ class ConsoleSession:
         if span is None:
             self._notice("Give a duration like 3h, 2d or 1w.")
             return
-        target = self._clock.now() + span
+        try:
+            target = self._clock.now() + span
+        except OverflowError:
+            self._notice("That would move the clock past the year 9999. Nothing was changed: give a shorter duration.")
+            return
         for _ in range(MAX_ADVANCE_STEPS):
             upcoming = await self._next_due_at()
             if upcoming is None or upcoming > target:
@@ -196,7 +336,7 @@ class ConsoleSession:
             if not await self._run_due() and stuck:
                 break  # held by another process's lease: nothing this console can deliver
         self._clock.set(target)
-        self._output.say(f"(clock is now {self._stamp(target)})")
+        self._output.say(f"(clock is now {self._stamp(target)})", "dim")
 
     def _stamp(self, instant: datetime) -> str:
         return instant.astimezone(self._output.zone).strftime("%a %d %b %Y %H:%M %Z")
@@ -205,4 +345,13 @@ class ConsoleSession:
         if self._output.json_lines:
             self._output.emit(Record("reply", self.user, self.channel, self._clock.now(), Message(title=text, tone=Tone.ERROR)))
         else:
-            self._output.say(text)
+            self._output.say(text, "red")
+
+
+def _labels(actions: tuple[Action, ...]) -> str:
+    return ", ".join(f"{n} {a.label}" for n, a in enumerate(actions, start=1))
+
+
+def _is_help(text: str) -> bool:
+    words = text.split()
+    return len(words) == 1 and ALIASES.get(words[0].lower(), words[0].lower()) == "help"

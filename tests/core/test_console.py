@@ -64,7 +64,7 @@ async def test_piped_script_with_simulated_clock(tmp_path: Path, monkeypatch: py
     close_loop = next(r for r in records if r["kind"] == "dm" and "close" in r["text"].lower())
     assert close_loop["at"] == "2026-11-27T09:00:00+01:00"  # next morning after the rejection
     ics = next(r for r in records if "BEGIN:VCALENDAR" in r["text"])
-    assert "Saved to" in ics["text"] and (tmp_path / "followups-alice.ics").exists()
+    assert "Saved to" in ics["text"] and (tmp_path / "console-data" / "exports" / "followup-alice.ics").exists()
     assert "No active applications" in records[-1]["text"]
     assert not any("never read" in r["text"] for r in records)
 
