@@ -300,19 +300,18 @@ class ConsoleSession:
                 self._notice(f"The latest message has buttons 1 to {len(latest)}: {_labels(latest)}.")
             return
         folded = " ".join(wanted.casefold().strip("[]").split())
-        for record in mine:  # an exact label or action id, on the newest message that has it
-            for action in record.message.actions:
-                if action.id == wanted or action.label.casefold() == folded:
-                    await self._press_action(action)
-                    return
-        starts = [a for a in latest if a.label.casefold().startswith(folded)]
-        if len(starts) == 1:
-            await self._press_action(starts[0])
-        elif starts:
-            either = " or ".join(f"“{a.label}”" for a in starts)
-            self._notice(f"“{wanted[:40]}” could be {either}: type more of it, or its number.")
-        else:
-            self._notice(f"No recent message of yours has a “{wanted[:40]}” button. The latest has {_labels(latest)}.")
+        for record in mine:  # the newest message with a matching button: its exact label, else a unique start
+            actions = record.message.actions
+            exact = [a for a in actions if a.id == wanted or a.label.casefold() == folded]
+            starts = exact or [a for a in actions if a.label.casefold().startswith(folded)]
+            if len(starts) == 1:
+                await self._press_action(starts[0])
+                return
+            if starts:
+                either = " or ".join(f"“{a.label}”" for a in starts)
+                self._notice(f"“{wanted[:40]}” could be {either}: type more of it, or its number.")
+                return
+        self._notice(f"No recent message of yours has a “{wanted[:40]}” button. The latest has {_labels(latest)}.")
 
     async def _advance(self, text: str) -> None:
         if not isinstance(self._clock, SimulatedClock):
