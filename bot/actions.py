@@ -1,7 +1,10 @@
-"""Button actions as short strings every platform can carry back: `fu:<verb>:<ref>`.
+"""Button actions as short strings every platform can carry back: `fu:<verb>:<ref>[:<task>]`.
 
 `ref` is the application's stored id (not the per-user number), so a press can be checked
-against the presser: a button from someone else's message never reaches their data.
+against the presser: a button from someone else's message never reaches their data. `task` is
+the key of the step the message was about (`r2:ty`), so a press acts on that step only: a
+second press, or a press on an old message, finds it done and changes nothing. Every id stays
+within Discord's 100-character limit for a custom id.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from enum import StrEnum
 from bot.messages import Action
 
 PREFIX = "fu"
-_PATTERN = re.compile(r"^fu:(?P<verb>[a-z-]{1,20}):(?P<ref>\d{1,12})$")
+PATTERN = r"fu:(?P<verb>[a-z-]{1,20}):(?P<ref>\d{1,12})(?::(?P<task>[a-z0-9.:@-]{1,60}))?"
+_PATTERN = re.compile(f"^{PATTERN}$")
+MAX_ID = 100
 
 
 class Verb(StrEnum):
     SENT = "sent"
+    SENT_EARLY = "sent-early"
     SNOOZE = "snooze"
     CHECKLIST = "checklist"
     DRAFT = "draft"
@@ -29,6 +35,7 @@ class Verb(StrEnum):
 
 LABELS = {
     Verb.SENT: "Sent",
+    Verb.SENT_EARLY: "Yes, I sent it",
     Verb.SNOOZE: "Snooze 1 day",
     Verb.CHECKLIST: "Checklist",
     Verb.DRAFT: "Draft",
@@ -37,30 +44,36 @@ LABELS = {
     Verb.FORGET: "Yes, delete everything",
     Verb.FORGET_CANCEL: "Cancel",
 }
-STYLES = {Verb.SENT: "primary", Verb.FORGET: "danger"}
+STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger"}
+NUDGE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.CHECKLIST, Verb.DRAFT, Verb.SKIP)
 
 
 @dataclass(frozen=True)
 class ActionRef:
     verb: Verb
     ref: int
+    task: str | None = None
 
 
-def action(verb: Verb, ref: int) -> Action:
-    return Action(id=f"{PREFIX}:{verb}:{ref}", label=LABELS[verb], style=STYLES.get(verb))
+def action(verb: Verb, ref: int, task: str | None = None) -> Action:
+    suffix = f":{task}" if task else ""
+    return Action(id=f"{PREFIX}:{verb}:{ref}{suffix}", label=LABELS[verb], style=STYLES.get(verb))
 
 
 def decode(action_id: str) -> ActionRef | None:
     """The action behind an id, or None for anything malformed or unknown."""
-    match = _PATTERN.match(action_id.strip()) if len(action_id) <= 40 else None
+    match = _PATTERN.match(action_id.strip()) if len(action_id) <= MAX_ID else None
     if not match:
         return None
     try:
-        return ActionRef(Verb(match["verb"]), int(match["ref"]))
+        return ActionRef(Verb(match["verb"]), int(match["ref"]), match["task"])
     except ValueError:
         return None
 
 
-def nudge_actions(application_id: int) -> tuple[Action, ...]:
-    verbs = (Verb.SENT, Verb.SNOOZE, Verb.CHECKLIST, Verb.DRAFT, Verb.SKIP)
-    return tuple(action(v, application_id) for v in verbs)
+def task_actions(application_id: int, task: str | None, verbs: tuple[Verb, ...] = NUDGE_VERBS) -> tuple[Action, ...]:
+    return tuple(action(v, application_id, task) for v in verbs)
+
+
+def nudge_actions(application_id: int, task: str | None = None) -> tuple[Action, ...]:
+    return task_actions(application_id, task)

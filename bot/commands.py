@@ -24,6 +24,7 @@ class Add:
     role: str
     when: str
     interviewers: tuple[Interviewer, ...] = ()
+    kind: RoundKind = RoundKind.INTERVIEW
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,23 @@ class LogRound:
     when: str
     kind: RoundKind = RoundKind.INTERVIEW
     interviewers: tuple[Interviewer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeRound:
+    """Correct a mistaken round: its date, kind and interviewers."""
+
+    number: int
+    seq: int
+    when: str
+    kind: RoundKind = RoundKind.INTERVIEW
+    interviewers: tuple[Interviewer, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoveRound:
+    number: int
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -58,11 +76,14 @@ class Today:
 class Checklist:
     number: int | None = None
     step: Step | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
 class Draft:
     number: int
+    person: str | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,25 +94,34 @@ class Review:
 
 @dataclass(frozen=True)
 class MarkSent:
+    """`sent`: for one person of a panel (`person`), or everyone. `task` is set by a button,
+    which acts on its own step only; `confirmed` marks a step that isn't due yet."""
+
     number: int
     next_when: str | None = None
+    person: str | None = None
+    task: str | None = None
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
 class Heard:
     number: int
     note: str = ""
+    next_when: str | None = None
 
 
 @dataclass(frozen=True)
 class Snooze:
     number: int
     until: str
+    task: str | None = None
 
 
 @dataclass(frozen=True)
 class Skip:
     number: int
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +198,8 @@ Command = (
     | Add
     | AddForm
     | LogRound
+    | ChangeRound
+    | RemoveRound
     | ListApplications
     | Show
     | Today

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain import Interviewer, Step
+from bot.domain import Interviewer, Step, Variant
 
 GAP_OPEN, GAP_CLOSE = "⟨", "⟩"
 
@@ -284,7 +284,7 @@ _THANK_YOU = (
     "Thank you — {role} interview at {company}",
     """Hi {name},
 
-Thank you for the time you spent with me today talking about the {role} role at {company}. \
+Thank you for the time you spent with me {met} talking about the {role} role at {company}. \
 I appreciated hearing about ⟨one specific thing you discussed⟩, and it gave me a much clearer \
 picture of what the team needs.
 
@@ -362,7 +362,7 @@ _INSIGHT_HIRING_MANAGER = (
     "Thank you — {role} conversation at {company}",
     """Hi {name},
 
-Thank you for meeting with me today about the {role} position at {company}. I left our \
+Thank you for meeting with me {met} about the {role} position at {company}. I left our \
 conversation encouraged and very interested, and I would like to add one observation from \
 ⟨number⟩ years in ⟨your industry⟩ that bears on ⟨a plan or goal you discussed⟩.
 
@@ -426,7 +426,7 @@ Best regards,
 {sender}""",
 )
 
-_TOKEN = re.compile(r"\{(name|company|role|sender|open|ask)\}|⟨([^⟨⟩]*)⟩")
+_TOKEN = re.compile(r"\{(name|company|role|sender|open|ask|met)\}|⟨([^⟨⟩]*)⟩")
 
 
 def _render(template: str, values: dict[str, str]) -> str:
@@ -466,6 +466,7 @@ def draft_email(
     after_rejection: bool = False,
     hiring_manager: bool = False,
     no_agreed_date: bool = False,
+    met: str = "today",
 ) -> EmailDraft:
     """A draft for one step, filled with the interviewer's first name, company, role and sender
     name; anything unknown, and everything only the user can supply, is left as a ⟨gap⟩."""
@@ -488,6 +489,7 @@ def draft_email(
         "company": _value(company, "company", missing, "company"),
         "role": _value(role, "role", missing, "role"),
         "sender": _value(sender_name, "your name", missing, "sender"),
+        "met": met,
     }
     # The value-add's opening and ask depend on whether a date was agreed; they are templates
     # too, filled before the body that includes them.
@@ -507,4 +509,42 @@ def draft_email(
         subject=_render(subject_t, values),
         body=_render(body_t, values),
         gaps=tuple(gaps),
+    )
+
+
+# --------------------------------------------------------------------------- by variant
+
+
+def _flags(variant: Variant) -> dict[str, bool]:
+    return {
+        "after_rejection": variant is Variant.CLOSE_LOOP_REJECTED,
+        "hiring_manager": variant is Variant.THANK_YOU_INSIGHT,
+    }
+
+
+def guide_for(variant: Variant, *, no_agreed_date: bool = False) -> StepGuide:
+    """The guide for the variant of a step the method chose."""
+    return guide(variant.step, no_agreed_date=no_agreed_date, **_flags(variant))
+
+
+def draft_for(
+    variant: Variant,
+    *,
+    company: str,
+    role: str,
+    interviewer: Interviewer | None,
+    sender_name: str,
+    no_agreed_date: bool = False,
+    met: str = "today",
+) -> EmailDraft:
+    """The draft for the variant of a step the method chose."""
+    return draft_email(
+        variant.step,
+        company=company,
+        role=role,
+        interviewer=interviewer,
+        sender_name=sender_name,
+        no_agreed_date=no_agreed_date,
+        met=met,
+        **_flags(variant),
     )

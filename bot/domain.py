@@ -22,6 +22,51 @@ class Step(StrEnum):
     CHECK_BACK = "check-back"
 
 
+class Variant(StrEnum):
+    """Which version of a step applies. The method decides it once and carries it on the plan,
+    so nudges, checklists, drafts, reviews, views and exports never work it out again."""
+
+    THANK_YOU = "thank-you"
+    THANK_YOU_INSIGHT = "thank-you-insight"  # after the first round with the hiring manager
+    VALUE_ADD = "value-add"
+    INSIGHT = "insight"
+    CLOSE_LOOP_SILENCE = "close-loop-silence"
+    CLOSE_LOOP_REJECTED = "close-loop-rejected"
+    CHECK_BACK = "check-back"
+
+    @property
+    def step(self) -> Step:
+        return _VARIANT_STEPS[self]
+
+    @property
+    def is_thank_you(self) -> bool:
+        return self in (Variant.THANK_YOU, Variant.THANK_YOU_INSIGHT)
+
+    @property
+    def label(self) -> str:
+        return _VARIANT_TITLES[self]
+
+
+_VARIANT_STEPS = {
+    Variant.THANK_YOU: Step.THANK_YOU,
+    Variant.THANK_YOU_INSIGHT: Step.INSIGHT,
+    Variant.VALUE_ADD: Step.VALUE_ADD,
+    Variant.INSIGHT: Step.INSIGHT,
+    Variant.CLOSE_LOOP_SILENCE: Step.CLOSE_LOOP,
+    Variant.CLOSE_LOOP_REJECTED: Step.CLOSE_LOOP,
+    Variant.CHECK_BACK: Step.CHECK_BACK,
+}
+_VARIANT_TITLES = {
+    Variant.THANK_YOU: "thank-you",
+    Variant.THANK_YOU_INSIGHT: "thank-you + insight",
+    Variant.VALUE_ADD: "value-add",
+    Variant.INSIGHT: "insight",
+    Variant.CLOSE_LOOP_SILENCE: "close-the-loop",
+    Variant.CLOSE_LOOP_REJECTED: "close-the-loop",
+    Variant.CHECK_BACK: "check-back",
+}
+
+
 class Status(StrEnum):
     ACTIVE = "active"
     OFFER = "offer"
@@ -161,6 +206,8 @@ class Event:
     until: datetime | None = None
     status: Status | None = None
     note: str = ""
+    person: str | None = None  # one interviewer of a panel; None: everyone
+    task: str | None = None  # the key of the task (or nudge) the event was for
 
 
 @dataclass(frozen=True)
@@ -181,7 +228,16 @@ class Application:
 
     @property
     def latest_round(self) -> Round | None:
-        return self.rounds[-1] if self.rounds else None
+        """The round that happened (or will happen) last, by its start time."""
+        ordered = self.rounds_in_time_order
+        return ordered[-1] if ordered else None
+
+    @property
+    def rounds_in_time_order(self) -> tuple[Round, ...]:
+        return tuple(sorted(self.rounds, key=lambda r: (r.starts_at, r.seq)))
+
+    def round(self, seq: int) -> Round | None:
+        return next((r for r in self.rounds if r.seq == seq), None)
 
     @property
     def interviewers(self) -> tuple[Interviewer, ...]:
@@ -205,6 +261,31 @@ class PlannedNudge:
     cycle: str
     send_by: datetime | None = None
     no_agreed_date: bool = False
+    task: str = ""
+    variant: Variant | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One email the person still has to send (or, for the silence check, to think about), as
+    the method sees it now. `key` names it in events and on buttons; `people` are those still
+    owed a thank-you (one email each); `due_at` is when it is (or was) due."""
+
+    key: str
+    variant: Variant
+    cycle: str
+    due_at: datetime
+    people: tuple[Interviewer, ...] = ()
+    everyone: tuple[Interviewer, ...] = ()
+    round_seq: int | None = None
+    send_by: datetime | None = None
+    no_agreed_date: bool = False
+    check_key: str | None = None  # the "still silent?" check that precedes a close-loop
+    lapse_at: datetime | None = None  # unsent by then, it stops being pending
+
+    @property
+    def step(self) -> Step:
+        return self.variant.step
 
 
 @dataclass(frozen=True)
@@ -239,3 +320,19 @@ class Plan:
     agreed_date: date | None = None
     closed_reason: str | None = None
     done: tuple[tuple[Step, EventKind, datetime], ...] = field(default_factory=tuple)
+    tasks: tuple[Task, ...] = ()  # pending, the current one first
+
+    @property
+    def current(self) -> Task | None:
+        return self.tasks[0] if self.tasks else None
+
+    @property
+    def current_variant(self) -> Variant | None:
+        return self.tasks[0].variant if self.tasks else None
+
+    def task(self, key: str) -> Task | None:
+        """The pending task with this key, or the task whose silence check this key names."""
+        return next((t for t in self.tasks if key in (t.key, t.check_key)), None)
+
+    def nudge(self, key: str) -> PlannedNudge | None:
+        return next((n for n in self.nudges if n.key == key), None)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 
 from bot import views
-from bot.content import guide
+from bot.content import guide_for
 from bot.domain import Application, DeliverySettings, NudgeKind, Plan
 
 CSV_COLUMNS = (
@@ -41,7 +41,7 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
     writer.writerow(CSV_COLUMNS)
     tz = settings.zone
     for app, plan in apps:
-        upcoming = views.next_nudge(plan)
+        current = plan.current
         writer.writerow(
             (
                 app.number,
@@ -49,11 +49,11 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
                 app.role,
                 app.status.value,
                 len(app.rounds),
-                app.rounds[0].starts_at.astimezone(tz).isoformat() if app.rounds else "",
-                app.rounds[-1].starts_at.astimezone(tz).isoformat() if app.rounds else "",
+                app.rounds_in_time_order[0].starts_at.astimezone(tz).isoformat() if app.rounds else "",
+                app.rounds_in_time_order[-1].starts_at.astimezone(tz).isoformat() if app.rounds else "",
                 "; ".join(str(p) for p in app.interviewers),
-                plan.current_step.value if plan.current_step else "",
-                f"{upcoming[0]} {upcoming[1].astimezone(tz).isoformat()}" if upcoming else "",
+                current.variant.value if current else "",
+                f"{current.variant.label} {current.due_at.astimezone(tz).isoformat()}" if current else "",
                 plan.budget_left,
                 " | ".join(views.history_lines(app, settings)),
             )
@@ -62,23 +62,28 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
 
 
 def to_ics(apps: Sequence[tuple[Application, Plan]], stamp: datetime, owner_ref: str) -> str:
+    """One calendar event per pending email (and per "still silent?" check), at its due time;
+    no reminders and no projections of steps that are not pending yet."""
     calendar = Calendar()
     calendar.add("prodid", "-//Followup//interview follow-ups//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Follow-ups")
     for app, plan in apps:
-        for nudge in plan.nudges:
-            if nudge.kind is NudgeKind.SILENCE_CHECK:
-                summary = f"Still silent? {app.company} — {app.role}"
-            else:
-                summary = f"{views.step_title(nudge.step, app, plan).capitalize()} email: {app.company} — {app.role}"
-            g = guide(nudge.step, after_rejection=views.after_rejection(plan), no_agreed_date=nudge.no_agreed_date)
-            event = Event()
-            event.add("uid", f"{owner_ref}-{app.id}-{nudge.key}@followup")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", nudge.due_at)
-            event.add("dtend", nudge.due_at + EVENT_LENGTH)
-            event.add("summary", summary)
-            event.add("description", g.purpose + "\n" + "\n".join(f"- {item}" for item in g.checklist))
-            calendar.add_component(event)
+        for task in plan.tasks:
+            for nudge in views.task_nudges(plan, task):
+                if nudge.kind is NudgeKind.OVERDUE:
+                    continue
+                if nudge.kind is NudgeKind.SILENCE_CHECK:
+                    summary = f"Still silent? {app.company} — {app.role}"
+                else:
+                    summary = f"{task.variant.label.capitalize()} email: {app.company} — {app.role}"
+                g = guide_for(task.variant, no_agreed_date=nudge.no_agreed_date)
+                event = Event()
+                event.add("uid", f"{owner_ref}-{app.id}-{nudge.task}@followup")
+                event.add("dtstamp", stamp)
+                event.add("dtstart", nudge.due_at)
+                event.add("dtend", nudge.due_at + EVENT_LENGTH)
+                event.add("summary", summary)
+                event.add("description", g.purpose + "\n" + "\n".join(f"- {item}" for item in g.checklist))
+                calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")

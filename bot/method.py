@@ -1,18 +1,31 @@
 """The follow-up method as pure code: an application's history + settings + now → the plan.
 
-One cycle of follow-ups starts at each interview round: the thank-you (for the first round
-with the hiring manager it doubles as the insight email), then up to two unanswered
-follow-ups (value-add, insight) on the dates the employer agreed to, then, if they stay
-silent, a check at 3 weeks and the close-the-loop email at 6 weeks. A reply (`heard`)
-restores the budget. A rejection starts its own cycle: close the loop next morning, check
-back 90 days later. Offers and withdrawals end the plan.
+Every interview round is planned on its own, in time order (not in the order it was logged):
+each one owes a thank-you to every person met in it (for the first round with the hiring
+manager, a thank-you that carries an insight). The follow-ups after it — up to two unanswered
+ones (value-add, insight) on the dates the employer agreed to, a "still silent?" check after
+3 weeks and the close-the-loop email after 6 — run from the latest round that has happened.
+Silence is counted from the last email actually sent or the last reply heard, so an ignored
+follow-up never freezes the plan. A reply (`heard`) restores the budget. A rejection has its
+own short plan: close the loop next morning, check back 90 days after that. Offers and
+withdrawals end the plan.
 
-Every planned nudge has a key that is stable while the plan for it does not change, so
-storage can re-plan as often as it likes without ever delivering a nudge twice.
+Nothing is pending forever: a thank-you lapses at the end of its send-by day, any other email
+a week after its nudge; the plan then moves on, or ends with a stated reason. So an active
+application always has a next nudge or a reason why not.
+
+Each email is a `Task` with a key (`r2:ty`, `r2:fu1`, `r2:e0.s1:close`, `rej1:close`) that
+events and buttons name, so a press acts on the step it was for and never on a later one.
+Each planned nudge has a key that is stable while the plan for it does not change, so storage
+can re-plan as often as it likes without ever delivering a nudge twice. The plan is also
+consistent in time: the nudges planned at one moment are the nudges planned at any later
+moment with nothing logged in between, so the stored schedule needs no re-planning as time
+passes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -21,6 +34,7 @@ from bot.domain import (
     DeliverySettings,
     Event,
     EventKind,
+    Interviewer,
     NudgeKind,
     Plan,
     PlannedNudge,
@@ -28,6 +42,8 @@ from bot.domain import (
     RoundKind,
     Status,
     Step,
+    Task,
+    Variant,
 )
 from bot.timing import add_local_days, at_local, at_nudge_hour, deliverable, local
 
@@ -35,22 +51,29 @@ FOLLOW_UP_BUDGET = 2
 THANK_YOU_DELAY = timedelta(hours=1)
 THANK_YOU_LATEST = time(17, 0)
 THANK_YOU_SEND_BY = time(12, 0)
+SEND_BY_MIN_GAP = timedelta(hours=3)
 NO_DATE_GAP_DAYS = 7
+LAPSE_DAYS = 7
 SILENCE_CHECK_DAYS = 21
 DARK_CLOSE_LOOP_DAYS = 42
 CHECK_BACK_DAYS = 90
 
-FOLLOW_UP_STEPS = (Step.VALUE_ADD, Step.INSIGHT)
+FOLLOW_UP_VARIANTS = (Variant.VALUE_ADD, Variant.INSIGHT)
+DONE_KINDS = (EventKind.SENT, EventKind.SKIPPED)
+
+OFFER_REASON = "You have an offer: no more follow-ups."
+WITHDRAWN_REASON = "You withdrew: no more follow-ups."
+NO_ROUND_REASON = "No interview logged yet."
 
 
-def current_cycle(app: Application) -> str | None:
-    """The cycle new events belong to: the latest rejection's, else the latest round's."""
-    if app.status is Status.REJECTED:
-        rejections = [e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED]
-        if rejections:
-            return rejections[-1].cycle
-    latest = app.latest_round
-    return latest.cycle if latest else None
+def round_cycle(seq: int) -> str:
+    return f"r{seq}"
+
+
+def rejection_cycle(app: Application) -> str | None:
+    """The cycle of the application's latest rejection, if it has one."""
+    rejections = [e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED]
+    return rejections[-1].cycle if rejections else None
 
 
 def next_rejection_cycle(app: Application) -> str:
@@ -58,14 +81,31 @@ def next_rejection_cycle(app: Application) -> str:
     return f"rej{count + 1}"
 
 
-def is_first_hiring_manager_round(app: Application, rnd: Round) -> bool:
-    earlier = [r for r in app.rounds if r.seq < rnd.seq and r.kind is RoundKind.HIRING_MANAGER]
-    return rnd.kind is RoundKind.HIRING_MANAGER and not earlier
+def active_round(app: Application, now: datetime) -> Round | None:
+    """The latest round that has started by `now`: the follow-ups run from it."""
+    started = [r for r in app.rounds_in_time_order if r.starts_at <= now]
+    return started[-1] if started else None
 
 
-def follow_up_step(index: int) -> Step:
-    """The n-th follow-up of a cycle (1-based): value-add, then insight, then value-add again."""
-    return FOLLOW_UP_STEPS[(index - 1) % len(FOLLOW_UP_STEPS)] if index <= 2 else Step.VALUE_ADD
+def current_cycle(app: Application, now: datetime) -> str | None:
+    """The cycle a reply or status change at `now` belongs to."""
+    if app.status is Status.REJECTED:
+        return rejection_cycle(app)
+    rnd = active_round(app, now) or (app.rounds_in_time_order[0] if app.rounds else None)
+    return rnd.cycle if rnd else None
+
+
+def thank_you_variant(app: Application, rnd: Round) -> Variant:
+    """The first round with the hiring manager (in time order) earns a thank-you + insight."""
+    if rnd.kind is not RoundKind.HIRING_MANAGER:
+        return Variant.THANK_YOU
+    first = next(r for r in app.rounds_in_time_order if r.kind is RoundKind.HIRING_MANAGER)
+    return Variant.THANK_YOU_INSIGHT if first.seq == rnd.seq else Variant.THANK_YOU
+
+
+def follow_up_variant(index: int) -> Variant:
+    """The n-th follow-up of a thread (1-based): value-add, insight, then value-add again."""
+    return FOLLOW_UP_VARIANTS[index - 1] if index <= len(FOLLOW_UP_VARIANTS) else Variant.VALUE_ADD
 
 
 def thank_you_due(rnd: Round, settings: DeliverySettings) -> datetime:
@@ -76,196 +116,446 @@ def thank_you_due(rnd: Round, settings: DeliverySettings) -> datetime:
     return deliverable(after, settings)
 
 
-def thank_you_send_by(rnd: Round, settings: DeliverySettings) -> datetime:
-    """Noon on the day after the round."""
-    return at_local(add_local_days(rnd.ends_at, 1, settings), THANK_YOU_SEND_BY, settings)
+def send_by_after(announced: datetime, earliest: date, settings: DeliverySettings) -> datetime:
+    """A deadline a person can meet: noon on `earliest` or on the day of the nudge that
+    announces it, whichever is later — but never sooner than a few hours after that nudge, and
+    always at a time the bot could nudge (no quiet hours, no day off)."""
+    day = max(earliest, local(announced, settings).date())
+    deadline = deliverable(at_local(day, THANK_YOU_SEND_BY, settings), settings)
+    if deadline < announced + SEND_BY_MIN_GAP:
+        deadline = deliverable(announced + SEND_BY_MIN_GAP, settings)
+    return deadline
 
 
 def end_of_local_day(instant: datetime, settings: DeliverySettings) -> datetime:
     return at_local(add_local_days(instant, 1, settings), time(0, 0), settings)
 
 
-@dataclass
-class _CycleWalk:
-    """The state of one round's cycle after replaying its events in order."""
+def lapse_after(nudged: datetime, settings: DeliverySettings) -> datetime:
+    """When an email that was nudged and never sent stops being pending."""
+    return end_of_local_day(nudged + timedelta(days=LAPSE_DAYS), settings)
 
-    first_step: Step
+
+@dataclass
+class _Snoozes:
+    """Snoozes per target key: how many, and until when the latest one holds."""
+
+    by_key: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+
+    def record(self, key: str, until: datetime) -> None:
+        count = self.by_key.get(key, (0, until))[0]
+        self.by_key[key] = (count + 1, until)
+
+    def nudge(self, key: str, due: datetime, name: str | None = None) -> tuple[str, datetime, int]:
+        """The nudge key (built on `name`, default `key`), due time and snooze count of the
+        nudge for target `key`."""
+        base = name or key
+        if key in self.by_key:
+            count, until = self.by_key[key]
+            return f"{base}:snooze{count}", until, count
+        return f"{base}:due", due, 0
+
+
+# --------------------------------------------------------------------------- thank-yous
+
+
+@dataclass(frozen=True)
+class _ThankYou:
+    """One round's thank-you task after replaying its events."""
+
+    task: Task
+    nudges: tuple[PlannedNudge, ...]
     lapse_at: datetime
-    index: int = 0  # 0: the first email is pending; n ≥ 1: the n-th follow-up is pending
-    anchor: datetime | None = None
+    done_at: datetime | None  # when the last person's thank-you was sent or skipped
+    sent_at: datetime | None  # the latest thank-you actually sent
+    agreed: date | None
+    done: tuple[tuple[Step, EventKind, datetime], ...]
+
+    @property
+    def resolved_at(self) -> datetime:
+        return self.done_at or self.lapse_at
+
+
+def _name_key(name: str) -> str:
+    return name.casefold()
+
+
+def _plan_thank_you(
+    app: Application, rnd: Round, events: list[tuple[int, Event]], used: set[int], settings: DeliverySettings
+) -> _ThankYou:
+    variant = thank_you_variant(app, rnd)
+    key = f"{rnd.cycle}:ty"
+    everyone = rnd.interviewers
+    owed = {_name_key(p.name) for p in everyone} or {""}
+    thanked: set[str] = set()
+    snoozes = _Snoozes()
+    done: list[tuple[Step, EventKind, datetime]] = []
+    done_at = sent_at = None
     agreed: date | None = None
+    for index, event in events:
+        legacy = event.task is None and event.cycle == rnd.cycle and event.step is variant.step
+        if event.task != key and not legacy:
+            continue
+        if legacy and thanked >= owed:
+            continue  # an old-style event for a later step of this cycle
+        used.add(index)
+        if event.kind is EventKind.SNOOZED and event.until is not None:
+            snoozes.record(key, event.until)
+        elif event.kind in DONE_KINDS:
+            who = {_name_key(event.person)} & owed if event.person else owed
+            thanked |= who or owed
+            done.append((variant.step, event.kind, event.at))
+            if event.kind is EventKind.SENT:
+                sent_at = event.at
+                agreed = event.agreed_date or agreed
+            if thanked >= owed:
+                done_at = event.at
+    due_key, announced, snoozed = snoozes.nudge(key, thank_you_due(rnd, settings))
+    send_by = send_by_after(announced, local(rnd.ends_at, settings).date() + timedelta(days=1), settings)
+    lapse_at = end_of_local_day(send_by, settings)
+    people = tuple(p for p in everyone if _name_key(p.name) not in thanked)
+    task = Task(
+        key=key,
+        variant=variant,
+        cycle=rnd.cycle,
+        due_at=announced,
+        people=people,
+        everyone=everyone,
+        round_seq=rnd.seq,
+        send_by=send_by,
+        lapse_at=lapse_at,
+    )
+    nudges: tuple[PlannedNudge, ...] = ()
+    if done_at is None:
+        step = variant.step
+        nudges = (
+            PlannedNudge(due_key, step, NudgeKind.DUE, announced, rnd.cycle, send_by=send_by, task=key, variant=variant),
+            PlannedNudge(
+                f"{key}:overdue{snoozed or ''}",
+                step,
+                NudgeKind.OVERDUE,
+                send_by,
+                rnd.cycle,
+                send_by=send_by,
+                task=key,
+                variant=variant,
+            ),
+        )
+    return _ThankYou(task, nudges, lapse_at, done_at, sent_at, agreed, tuple(done))
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+@dataclass
+class _Thread:
+    """The follow-ups after one round, replayed from its events."""
+
+    rnd: Round
+    anchor: datetime  # the default gap to the next follow-up counts from here
+    last_sent: datetime  # silence counts from the last email sent …
+    last_heard: datetime | None = None  # … or the last reply heard
+    agreed: date | None = None
+    index: int = 1  # the pending follow-up
     unanswered: int = 0
-    epoch: int = 0  # replies heard so far: each one starts a fresh silence countdown
-    last_follow_up_at: datetime | None = None
-    snooze_until: datetime | None = None
-    snoozes: int = 0
-    dark_closed: bool = False
+    epoch: int = 0  # replies heard so far
+    sent: int = 0  # emails sent in this thread
+    closed: bool = False
+    closed_kind: EventKind | None = None
+    snoozes: _Snoozes = field(default_factory=_Snoozes)
     done: list[tuple[Step, EventKind, datetime]] = field(default_factory=list)
+
+    @property
+    def cycle(self) -> str:
+        return self.rnd.cycle
 
     @property
     def budget_exhausted(self) -> bool:
         return self.unanswered >= FOLLOW_UP_BUDGET
 
     @property
-    def current(self) -> Step | None:
-        if self.dark_closed:
-            return None
-        if self.index == 0:
-            return self.first_step
-        if self.budget_exhausted:
-            return Step.CLOSE_LOOP
-        return follow_up_step(self.index)
+    def follow_up_key(self) -> str:
+        return f"{self.cycle}:fu{self.index}"
 
-    def lapse_if_due(self, at: datetime) -> None:
-        if self.index == 0 and at >= self.lapse_at:
-            self.index, self.anchor = 1, self.lapse_at
-            self._reset_snooze()
+    @property
+    def window(self) -> str:
+        return f"{self.cycle}:e{self.epoch}.s{self.sent}"
 
-    def apply(self, event: Event) -> None:
-        self.lapse_if_due(event.at)
-        if event.kind is EventKind.HEARD:
-            self.unanswered, self.epoch = 0, self.epoch + 1
-            self.dark_closed = False
-            if self.index > 0:
-                self.anchor = max(self.anchor or event.at, event.at)
-            if event.agreed_date:
-                self.agreed = event.agreed_date
-            return
-        if event.step is None or event.step is not self.current:
-            return  # recorded against a step that is no longer current: nothing to advance
+    @property
+    def close_key(self) -> str:
+        return f"{self.window}:close"
+
+    @property
+    def check_key(self) -> str:
+        return f"{self.window}:check"
+
+    def heard(self, event: Event) -> None:
+        self.unanswered, self.epoch, self.closed = 0, self.epoch + 1, False
+        self.anchor = max(self.anchor, event.at)
+        self.last_heard = event.at
+        self.agreed = event.agreed_date or self.agreed
+        self.snoozes.by_key.pop(self.follow_up_key, None)
+
+    def apply(self, event: Event) -> bool:
+        """Apply a sent/skipped/snoozed event if it is for one of this thread's tasks."""
         if event.kind is EventKind.SNOOZED and event.until is not None:
-            self.snooze_until, self.snoozes = event.until, self.snoozes + 1
-            return
-        if event.kind not in (EventKind.SENT, EventKind.SKIPPED):
-            return
-        self.done.append((event.step, event.kind, event.at))
-        if event.step is Step.CLOSE_LOOP:
-            self.dark_closed = True
-        else:
-            if self.index > 0 and event.kind is EventKind.SENT:
+            targets = {self.follow_up_key, self.close_key, self.check_key}
+            if event.task in targets:
+                self.snoozes.record(event.task, event.until)
+                return True
+            if event.task is None and event.cycle == self.cycle:
+                target = self.close_key if event.step is Step.CLOSE_LOOP else self.follow_up_key
+                self.snoozes.record(target, event.until)
+                return True
+            return False
+        if event.kind not in DONE_KINDS or self.closed:
+            return False
+        legacy = event.task is None and event.cycle == self.cycle
+        if event.task == self.follow_up_key or (legacy and event.step is not Step.CLOSE_LOOP):
+            variant = follow_up_variant(self.index)
+            self.done.append((variant.step, event.kind, event.at))
+            if event.kind is EventKind.SENT:
                 self.unanswered += 1
-                self.last_follow_up_at = event.at
+                self.sent += 1
+                self.last_sent = event.at
+            self.agreed = event.agreed_date if event.kind is EventKind.SENT else None
             self.index += 1
             self.anchor = event.at
-            self.agreed = event.agreed_date if event.kind is EventKind.SENT else None
-        self._reset_snooze()
-
-    def _reset_snooze(self) -> None:
-        self.snooze_until, self.snoozes = None, 0
-
-
-def _due_or_snoozed(key: str, due: datetime, walk: _CycleWalk) -> tuple[str, datetime]:
-    if walk.snooze_until is not None:
-        return f"{key}:snooze{walk.snoozes}", walk.snooze_until
-    return f"{key}:due", due
+            return True
+        if event.task == self.close_key or (legacy and event.step is Step.CLOSE_LOOP):
+            self.done.append((Step.CLOSE_LOOP, event.kind, event.at))
+            self.closed, self.closed_kind = True, event.kind
+            return True
+        return False
 
 
-def _supersede(nudges: list[PlannedNudge], now: datetime) -> tuple[PlannedNudge, ...]:
-    """Drop every nudge that a later nudge of the same plan has already overtaken."""
-    ordered = sorted(nudges, key=lambda n: n.due_at)
-    overtaken = max((i for i, n in enumerate(ordered) if n.due_at <= now), default=0)
-    return tuple(ordered[overtaken:])
+@dataclass(frozen=True)
+class _ThreadPlan:
+    nudges: tuple[PlannedNudge, ...]
+    follow_up: Task | None
+    follow_up_lapse: datetime | None
+    close: Task | None
+    close_lapse: datetime | None
 
 
-def _plan_round_cycle(app: Application, rnd: Round, settings: DeliverySettings, now: datetime) -> Plan:
-    cycle = rnd.cycle
-    first_step = Step.INSIGHT if is_first_hiring_manager_round(app, rnd) else Step.THANK_YOU
-    due = thank_you_due(rnd, settings)
-    send_by = thank_you_send_by(rnd, settings)
-    overdue_at = deliverable(send_by, settings)
-
-    def lapse_time(snoozed_until: datetime | None) -> datetime:
-        last = max(due, overdue_at, snoozed_until or due)
-        return end_of_local_day(last, settings)
-
-    walk = _CycleWalk(first_step=first_step, lapse_at=lapse_time(None))
-    for event in (e for e in app.events if e.cycle == cycle):
-        walk.apply(event)
-        if walk.index == 0:
-            walk.lapse_at = lapse_time(walk.snooze_until)
-
+def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
+    if thread.closed:
+        return _ThreadPlan((), None, None, None, None)
+    cycle = thread.cycle
     nudges: list[PlannedNudge] = []
-    if walk.index == 0:
-        key, first_due = _due_or_snoozed(f"{cycle}:{first_step}", due, walk)
-        nudges.append(PlannedNudge(key, first_step, NudgeKind.DUE, first_due, cycle, send_by=send_by))
-        if overdue_at > first_due:
-            nudges.append(
-                PlannedNudge(f"{cycle}:{first_step}:overdue", first_step, NudgeKind.OVERDUE, overdue_at, cycle, send_by=send_by)
-            )
-        pending_walk = _CycleWalk(first_step=first_step, lapse_at=walk.lapse_at, index=1, anchor=walk.lapse_at)
-        nudges.extend(_follow_up_nudges(cycle, pending_walk, settings))
-        walk.lapse_if_due(now)
-    else:
-        nudges.extend(_follow_up_nudges(cycle, walk, settings))
+    follow_up = follow_up_lapse = None
+    silence_from = max(thread.last_sent, thread.last_heard or thread.last_sent)
+    if not thread.budget_exhausted:
+        variant = follow_up_variant(thread.index)
+        anchor_day = local(thread.anchor, settings).date()
+        agreed = thread.agreed if thread.agreed is not None and thread.agreed >= anchor_day else None
+        if agreed is not None:
+            due = at_nudge_hour(agreed, settings)
+            silence_from = max(silence_from, due)  # a date they gave you is not silence
+        else:
+            due = at_nudge_hour(anchor_day + timedelta(days=NO_DATE_GAP_DAYS), settings)
+        key = thread.follow_up_key
+        nudge_key, due, _ = thread.snoozes.nudge(key, due, name=f"{key}@e{thread.epoch}")
+        flagged = agreed is None
+        nudges.append(
+            PlannedNudge(nudge_key, variant.step, NudgeKind.DUE, due, cycle, no_agreed_date=flagged, task=key, variant=variant)
+        )
+        follow_up_lapse = lapse_after(due, settings)
+        follow_up = Task(
+            key,
+            variant,
+            cycle,
+            due,
+            everyone=thread.rnd.interviewers,
+            round_seq=thread.rnd.seq,
+            no_agreed_date=flagged,
+            lapse_at=follow_up_lapse,
+        )
+    silent_day = local(silence_from, settings).date()
+    check_key, check_at, _ = thread.snoozes.nudge(
+        thread.check_key, at_nudge_hour(silent_day + timedelta(days=SILENCE_CHECK_DAYS), settings)
+    )
+    close_key, close_at, _ = thread.snoozes.nudge(
+        thread.close_key, at_nudge_hour(silent_day + timedelta(days=DARK_CLOSE_LOOP_DAYS), settings)
+    )
+    variant = Variant.CLOSE_LOOP_SILENCE
+    if check_at < close_at:
+        nudges.append(
+            PlannedNudge(check_key, Step.CLOSE_LOOP, NudgeKind.SILENCE_CHECK, check_at, cycle, task=thread.check_key, variant=variant)
+        )
+    nudges.append(PlannedNudge(close_key, Step.CLOSE_LOOP, NudgeKind.DUE, close_at, cycle, task=thread.close_key, variant=variant))
+    close_lapse = lapse_after(close_at, settings)
+    close = Task(
+        thread.close_key,
+        variant,
+        cycle,
+        close_at,
+        everyone=thread.rnd.interviewers,
+        round_seq=thread.rnd.seq,
+        check_key=thread.check_key,
+        lapse_at=close_lapse,
+    )
+    return _ThreadPlan(tuple(nudges), follow_up, follow_up_lapse, close, close_lapse)
 
-    agreed = walk.agreed
-    return Plan(
-        current_step=walk.current,
-        nudges=_supersede(nudges, now),
-        budget_left=max(0, FOLLOW_UP_BUDGET - walk.unanswered),
-        cycle=cycle,
-        agreed_date=agreed,
-        closed_reason="You closed the loop; the next move is theirs." if walk.dark_closed else None,
-        done=tuple(walk.done),
+
+def _replay_thread(
+    rnd: Round,
+    thank_you: _ThankYou,
+    events: list[tuple[int, Event]],
+    used: set[int],
+    heard: Iterable[Event],
+) -> _Thread:
+    thread = _Thread(
+        rnd=rnd,
+        anchor=thank_you.resolved_at,
+        last_sent=thank_you.sent_at or rnd.ends_at,
+        agreed=thank_you.agreed,
+        sent=1 if thank_you.sent_at else 0,
+    )
+    replies = list(heard)
+    pending = [(i, e) for i, e in events if i not in used and e.kind is not EventKind.HEARD]
+    for index, event in sorted(pending + [(-1, e) for e in replies], key=lambda item: item[1].at):
+        if event.kind is EventKind.HEARD:
+            thread.heard(event)
+        elif thread.apply(event):
+            used.add(index)
+    return thread
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def _keep_latest_past(nudges: Iterable[PlannedNudge], now: datetime) -> list[PlannedNudge]:
+    """Per task: drop every nudge a later nudge of the same task has already overtaken."""
+    by_task: dict[str, list[PlannedNudge]] = {}
+    for nudge in nudges:
+        by_task.setdefault(nudge.task, []).append(nudge)
+    kept: list[PlannedNudge] = []
+    for group in by_task.values():
+        ordered = sorted(group, key=lambda n: n.due_at)
+        overtaken = max((i for i, n in enumerate(ordered) if n.due_at <= now), default=0)
+        kept.extend(ordered[overtaken:])
+    return sorted(kept, key=lambda n: (n.due_at, n.key))
+
+
+def _closed_reason(thread: _Thread | None) -> str:
+    if thread is not None and thread.closed:
+        if thread.closed_kind is EventKind.SENT:
+            return "You closed the loop; the next move is theirs."
+        return "You chose not to close the loop; the next move is theirs."
+    return (
+        "You haven't heard back in six weeks and the close-the-loop email went unsent; "
+        "I won't nudge about this application again unless you log a reply or a new round."
     )
 
 
-def _follow_up_nudges(cycle: str, walk: _CycleWalk, settings: DeliverySettings) -> list[PlannedNudge]:
-    if walk.dark_closed or walk.anchor is None:
-        return []
-    if walk.budget_exhausted:
-        since = walk.last_follow_up_at or walk.anchor
-        base = f"{cycle}.{walk.epoch}:{Step.CLOSE_LOOP}"
-        check_at = at_nudge_hour(add_local_days(since, SILENCE_CHECK_DAYS, settings), settings)
-        close_at = at_nudge_hour(add_local_days(since, DARK_CLOSE_LOOP_DAYS, settings), settings)
-        key, close_due = _due_or_snoozed(base, close_at, walk)
-        planned = [PlannedNudge(key, Step.CLOSE_LOOP, NudgeKind.DUE, close_due, cycle)]
-        if walk.snooze_until is None:
-            planned.insert(0, PlannedNudge(f"{base}:check", Step.CLOSE_LOOP, NudgeKind.SILENCE_CHECK, check_at, cycle))
-        return planned
-    step = follow_up_step(walk.index)
-    anchor_day = local(walk.anchor, settings).date()
-    if walk.agreed is not None and walk.agreed >= anchor_day:
-        due, flagged = at_nudge_hour(walk.agreed, settings), False
-    else:
-        due, flagged = at_nudge_hour(anchor_day + timedelta(days=NO_DATE_GAP_DAYS), settings), True
-    key, due = _due_or_snoozed(f"{cycle}:{step}.{walk.index}", due, walk)
-    return [PlannedNudge(key, step, NudgeKind.DUE, due, cycle, no_agreed_date=flagged)]
+def _plan_active(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
+    rounds = app.rounds_in_time_order
+    if not rounds:
+        return Plan(current_step=None, nudges=(), budget_left=FOLLOW_UP_BUDGET, closed_reason=NO_ROUND_REASON)
+    events = list(enumerate(app.events))
+    used: set[int] = set()
+    thank_yous = [_plan_thank_you(app, rnd, events, used, settings) for rnd in rounds]
+    heard = [e for e in app.events if e.kind is EventKind.HEARD]
+
+    nudges: list[PlannedNudge] = []
+    tasks: list[Task] = []
+    done: list[tuple[Step, EventKind, datetime]] = []
+    # Before any round has happened, the first round's follow-ups are the ones ahead.
+    active = active_round(app, now) or rounds[0]
+    current_thread: _Thread | None = None
+    current_plan: _ThreadPlan | None = None
+    for position, (rnd, thank_you) in enumerate(zip(rounds, thank_yous, strict=True)):
+        nudges.extend(thank_you.nudges)
+        done.extend(thank_you.done)
+        if thank_you.done_at is None and now < thank_you.lapse_at:
+            tasks.append(thank_you.task)
+        following = rounds[position + 1].starts_at if position + 1 < len(rounds) else None
+        in_thread = [e for e in heard if e.at >= rnd.starts_at or position == 0]
+        if following is not None:
+            in_thread = [e for e in in_thread if e.at < following]
+        thread = _replay_thread(rnd, thank_you, events, used, in_thread)
+        planned = _plan_thread(thread, settings)
+        if following is None or following > now:
+            nudges.extend(n for n in planned.nudges if following is None or n.due_at < following)
+        done.extend(thread.done)
+        if rnd.seq == active.seq:
+            current_thread, current_plan = thread, planned
+            if thank_you.done_at is not None or now >= thank_you.lapse_at:
+                if planned.follow_up and planned.follow_up_lapse and now < planned.follow_up_lapse:
+                    tasks.append(planned.follow_up)
+                if planned.close and planned.close_lapse and now < planned.close_lapse:
+                    tasks.append(planned.close)
+    tasks.sort(key=lambda t: (t.due_at, not t.variant.is_thank_you))
+    reason = None
+    if not tasks:
+        reason = _closed_reason(current_thread) if current_thread is not None else None
+        if current_thread is None and not any(n.due_at > now for n in nudges):
+            reason = NO_ROUND_REASON
+    budget = FOLLOW_UP_BUDGET - current_thread.unanswered if current_thread else FOLLOW_UP_BUDGET
+    cycle = current_thread.cycle if current_thread else rounds[0].cycle
+    agreed = current_thread.agreed if current_thread and current_plan and current_plan.follow_up else None
+    return Plan(
+        current_step=tasks[0].step if tasks else None,
+        nudges=tuple(_keep_latest_past(nudges, now)),
+        budget_left=max(0, budget),
+        cycle=cycle,
+        agreed_date=agreed,
+        closed_reason=reason,
+        done=tuple(sorted(done, key=lambda d: d[2])),
+        tasks=tuple(tasks),
+    )
 
 
 def _plan_rejection(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
     rejection = [e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED][-1]
     cycle = rejection.cycle
-    step: Step | None = Step.CLOSE_LOOP
+    variant: Variant | None = Variant.CLOSE_LOOP_REJECTED
     anchor = rejection.at
-    snooze_until: datetime | None = None
-    snoozes = 0
+    snoozes = _Snoozes()
     done: list[tuple[Step, EventKind, datetime]] = []
-    for event in (e for e in app.events if e.cycle == cycle and e.step is step):
-        if event.kind is EventKind.SNOOZED:
-            snooze_until, snoozes = event.until, snoozes + 1
-        elif event.kind in (EventKind.SENT, EventKind.SKIPPED) and step is not None:
-            done.append((step, event.kind, event.at))
-            sent_close_loop = step is Step.CLOSE_LOOP and event.kind is EventKind.SENT
-            step = Step.CHECK_BACK if sent_close_loop else None
-            anchor, snooze_until, snoozes = event.at, None, 0
-            if step is None:
-                break
+    closing_words = "Rejected, and you chose not to close the loop."
+    for event in app.events:
+        if variant is None:
+            break
+        key = f"{cycle}:{variant.step}"
+        legacy = event.task is None and event.cycle == cycle and event.step is variant.step
+        if event.task != key and not legacy:
+            continue
+        if event.kind is EventKind.SNOOZED and event.until is not None:
+            snoozes.record(key, event.until)
+        elif event.kind in DONE_KINDS:
+            done.append((variant.step, event.kind, event.at))
+            if variant is Variant.CLOSE_LOOP_REJECTED and event.kind is EventKind.SENT:
+                variant, anchor = Variant.CHECK_BACK, event.at
+            else:
+                if variant is Variant.CHECK_BACK:
+                    closing_words = "You checked back after the rejection; the next move is theirs."
+                variant = None
     nudges: list[PlannedNudge] = []
-    if step is not None:
-        days = 1 if step is Step.CLOSE_LOOP else CHECK_BACK_DAYS
-        due = at_nudge_hour(add_local_days(anchor, days, settings), settings)
-        key = f"{cycle}:{step}:due"
-        if snooze_until is not None:
-            key, due = f"{cycle}:{step}:snooze{snoozes}", snooze_until
-        nudges.append(PlannedNudge(key, step, NudgeKind.DUE, due, cycle))
+    tasks: list[Task] = []
+    reason: str | None = closing_words
+    if variant is not None:
+        key = f"{cycle}:{variant.step}"
+        days = 1 if variant is Variant.CLOSE_LOOP_REJECTED else CHECK_BACK_DAYS
+        nudge_key, due, _ = snoozes.nudge(key, at_nudge_hour(add_local_days(anchor, days, settings), settings))
+        nudges.append(PlannedNudge(nudge_key, variant.step, NudgeKind.DUE, due, cycle, task=key, variant=variant))
+        lapse_at = lapse_after(due, settings)
+        if now < lapse_at:
+            tasks.append(Task(key, variant, cycle, due, lapse_at=lapse_at))
+            reason = None
+        elif variant is Variant.CHECK_BACK:
+            reason = "You closed the loop after the rejection; the check-back went unsent, so I'll stay quiet."
+        else:
+            reason = "Rejected; the close-the-loop email went unsent, so I'll stay quiet about this one."
     return Plan(
-        current_step=step,
-        nudges=_supersede(nudges, now),
+        current_step=tasks[0].step if tasks else None,
+        nudges=tuple(_keep_latest_past(nudges, now)),
         budget_left=0,
         cycle=cycle,
-        closed_reason=None if step else "Rejected, and you have closed the loop.",
+        closed_reason=reason,
         done=tuple(done),
+        tasks=tuple(tasks),
     )
 
 
@@ -273,12 +563,35 @@ def plan(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
     """Everything the method says about `app` at `now`."""
     now = now.astimezone(UTC)
     if app.status is Status.OFFER:
-        return Plan(current_step=None, nudges=(), budget_left=0, closed_reason="You have an offer: no more follow-ups.")
+        return Plan(current_step=None, nudges=(), budget_left=0, closed_reason=OFFER_REASON)
     if app.status is Status.WITHDRAWN:
-        return Plan(current_step=None, nudges=(), budget_left=0, closed_reason="You withdrew: no more follow-ups.")
+        return Plan(current_step=None, nudges=(), budget_left=0, closed_reason=WITHDRAWN_REASON)
     if app.status is Status.REJECTED:
         return _plan_rejection(app, settings, now)
-    latest = app.latest_round
-    if latest is None:
-        return Plan(current_step=None, nudges=(), budget_left=FOLLOW_UP_BUDGET, closed_reason="No interview logged yet.")
-    return _plan_round_cycle(app, latest, settings, now)
+    return _plan_active(app, settings, now)
+
+
+def people_named(task: Task, name: str) -> tuple[Interviewer, ...]:
+    """The people of a thank-you task that `name` means (full name or first name)."""
+    wanted = name.casefold().strip()
+    exact = tuple(p for p in task.everyone if p.name.casefold() == wanted)
+    if exact:
+        return exact
+    return tuple(p for p in task.everyone if p.name.casefold().split()[0] == wanted.split()[0]) if wanted else ()
+
+
+def task_key_of(nudge_key: str) -> str:
+    """The key of the task a nudge key belongs to (`r2:fu1@e0:due` → `r2:fu1`)."""
+    return nudge_key.rsplit(":", 1)[0].split("@", 1)[0]
+
+
+def fallback_variant(step: Step, app: Application) -> Variant:
+    """The variant of a step when the plan no longer has its task (a nudge delivered late)."""
+    if step is Step.CLOSE_LOOP:
+        return Variant.CLOSE_LOOP_REJECTED if app.status is Status.REJECTED else Variant.CLOSE_LOOP_SILENCE
+    return {
+        Step.THANK_YOU: Variant.THANK_YOU,
+        Step.VALUE_ADD: Variant.VALUE_ADD,
+        Step.INSIGHT: Variant.INSIGHT,
+        Step.CHECK_BACK: Variant.CHECK_BACK,
+    }[step]

@@ -12,6 +12,7 @@ from bot.catalogue import ALIASES, BY_NAME, CommandInfo, suggest
 from bot.domain import Interviewer, RoundKind, Status, Step
 from bot.errors import BadInput
 from bot.groups import WEEKDAYS
+from bot.kinds import kind_of, near_kind, spellings
 
 MAX_LINE = 4000
 MAX_NAME = 200
@@ -71,32 +72,66 @@ def _split_id(name: str, rest: str) -> tuple[int, str]:
     return _id(name, head.rstrip(";")), tail.strip()
 
 
+def read_kind_and_people(name: str, parts: list[str]) -> tuple[RoundKind, tuple[Interviewer, ...]]:
+    """The round's kind (first, if given) and its interviewers. A part that looks like a
+    misspelt kind is asked about rather than taken for a person."""
+    kind = RoundKind.INTERVIEW
+    people = [p for p in parts if p.strip()]
+    if people and (spelled := kind_of(people[0])) is not None:
+        kind, people = spelled, people[1:]
+    for part in people:
+        if kind_of(part) is not None:
+            raise bad(name, f"“{part.strip()[:40]}” is a kind of round: put it right after the date, once.")
+        looks = near_kind(part)
+        if looks is not None:
+            raise bad(
+                name,
+                f"Is “{part.strip()[:40]}” the kind of round ({looks}?) or a person? Kinds are {spellings()}; "
+                "for a person, add their title after a comma (“Pat Lee, Recruiter”).",
+            )
+    return kind, read_people(name, people)
+
+
 def _add(rest: str) -> c.Command:
     if not rest.strip():
         return c.AddForm()
     parts = rest.split(";")
     if len(parts) < 3:
         raise bad("add", "I need at least the company, the role and when, separated by “;”.")
+    kind, people = read_kind_and_people("add", parts[3:])
     return c.Add(
         company=clean_text("add", "company name", parts[0], MAX_NAME),
         role=clean_text("add", "role", parts[1], MAX_NAME),
         when=clean_text("add", "interview date", parts[2], MAX_WHEN),
-        interviewers=read_people("add", parts[3:]),
+        interviewers=people,
+        kind=kind,
     )
+
+
+_ROUND_EDIT = re.compile(r"^#?(?P<id>\d{1,9})\s+(?P<verb>change|edit|fix|correct|remove|delete)\s+#?(?P<seq>\d{1,4})$", re.IGNORECASE)
+_REMOVE_VERBS = {"remove", "delete"}
 
 
 def _round(rest: str) -> c.Command:
     parts = rest.split(";")
+    edit = _ROUND_EDIT.match(parts[0].strip())
+    if edit is not None:
+        number, seq = int(edit["id"]), int(edit["seq"])
+        if edit["verb"].lower() in _REMOVE_VERBS:
+            if len(parts) > 1:
+                raise bad("round", "`round <id> remove <n>` takes nothing after the round number.")
+            return c.RemoveRound(number, seq)
+        if len(parts) < 2:
+            raise bad("round", "Give the corrected round after “;”: when, then optionally kind and people.")
+        kind, people = read_kind_and_people("round", parts[2:])
+        when = clean_text("round", "round date", parts[1], MAX_WHEN)
+        return c.ChangeRound(number, seq, when, kind, people)
     if len(parts) < 2:
         raise bad("round", "I need the application id and when, separated by “;”.")
     number = _id("round", parts[0])
     when = clean_text("round", "round date", parts[1], MAX_WHEN)
-    kind = RoundKind.INTERVIEW
-    others = parts[2:]
-    if others and others[0].strip().lower() in {k.value for k in RoundKind}:
-        kind = RoundKind(others[0].strip().lower())
-        others = others[1:]
-    return c.LogRound(number=number, when=when, kind=kind, interviewers=read_people("round", others))
+    kind, people = read_kind_and_people("round", parts[2:])
+    return c.LogRound(number=number, when=when, kind=kind, interviewers=people)
 
 
 def _checklist(rest: str) -> c.Command:
@@ -108,14 +143,20 @@ def _checklist(rest: str) -> c.Command:
     return c.Checklist(number=_id("checklist", arg))
 
 
+_NEXT = re.compile(r"(?:^|\s)next\s+", re.IGNORECASE)
+
+
 def _sent(rest: str) -> c.Command:
     number, tail = _split_id("sent", rest)
-    if not tail:
-        return c.MarkSent(number)
-    keyword, _, when = tail.partition(" ")
-    if keyword.lower() != "next":
-        raise bad("sent", "After the id, only “next <when>” may follow.")
-    return c.MarkSent(number, next_when=clean_text("sent", "agreed date", when, MAX_WHEN))
+    found = _NEXT.search(tail)
+    person, when = (tail[: found.start()], tail[found.end() :]) if found else (tail, "")
+    if found and not when.strip():
+        raise bad("sent", "After “next”, give the date they agreed to.")
+    return c.MarkSent(
+        number,
+        next_when=clean_text("sent", "agreed date", when, MAX_WHEN) if found else None,
+        person=clean_text("sent", "interviewer's name", person, MAX_PERSON) if person.strip() else None,
+    )
 
 
 def _status(rest: str) -> c.Command:
@@ -149,6 +190,11 @@ def _settings(rest: str) -> c.Command:
     return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends)
 
 
+def _draft(rest: str) -> c.Command:
+    number, person = _split_id("draft", rest)
+    return c.Draft(number, person=clean_text("draft", "interviewer's name", person, MAX_PERSON) if person else None)
+
+
 def _export(rest: str) -> c.Command:
     fmt = rest.strip().lower() or "csv"
     if fmt not in {"csv", "ics"}:
@@ -170,10 +216,13 @@ def _review(rest: str) -> c.Command:
 
 
 def _heard(rest: str) -> c.Command:
+    """`heard <id> [next <when>] [note]`. The date may also sit inside the note ("she said call
+    me next friday"): the handler finds where it ends, since only the date reader knows."""
     number, note = _split_id("heard", rest)
     if len(note) > MAX_NOTE:
         raise bad("heard", f"The note is too long (at most {MAX_NOTE} characters).")
-    return c.Heard(number, note)
+    found = _NEXT.search(note)
+    return c.Heard(number, note, next_when=note[found.start() :].strip() if found else None)
 
 
 def _snooze(rest: str) -> c.Command:
@@ -224,7 +273,7 @@ _HANDLERS = {
     "show": lambda rest: c.Show(_split_only_id("show", rest)),
     "today": lambda rest: _only("today", rest, c.Today()),
     "checklist": _checklist,
-    "draft": lambda rest: c.Draft(_split_only_id("draft", rest)),
+    "draft": lambda rest: _draft(rest),
     "review": _review,
     "sent": _sent,
     "heard": _heard,

@@ -76,6 +76,14 @@ class ApplicationRepository(Protocol):
 
     async def add_round(self, application_id: int, new_round: NewRound, now: datetime) -> Application: ...
 
+    async def replace_round(self, application_id: int, seq: int, new_round: NewRound, now: datetime) -> Application:
+        """Correct round `seq` (its kind, times and interviewers); its number stays."""
+        ...
+
+    async def remove_round(self, application_id: int, seq: int, now: datetime) -> Application:
+        """Remove round `seq`; the other rounds keep their numbers."""
+        ...
+
     async def add_event(self, application_id: int, event: Event) -> Application:
         """Append an event; a STATUS event also sets the application's status."""
         ...

@@ -54,6 +54,8 @@ HANDLERS: dict[type, Handler] = {
     c.Add: applications.add,
     c.AddForm: lambda cmd, ctx: _sync(applications.add_form, cmd, ctx),
     c.LogRound: applications.log_round,
+    c.ChangeRound: applications.change_round,
+    c.RemoveRound: applications.remove_round,
     c.ListApplications: applications.list_applications,
     c.Show: applications.show,
     c.Delete: applications.delete,
@@ -78,13 +80,15 @@ HANDLERS: dict[type, Handler] = {
     c.Board: groups.board,
 }
 
-_BUTTON_COMMANDS: dict[Verb, Callable[[int], c.Command]] = {
-    Verb.SENT: c.MarkSent,
-    Verb.SNOOZE: lambda n: c.Snooze(n, "1d"),
-    Verb.CHECKLIST: lambda n: c.Checklist(number=n),
-    Verb.DRAFT: c.Draft,
-    Verb.SKIP: c.Skip,
-    Verb.HEARD: c.Heard,
+# A button acts on the step its message was about (`task`), never on whatever is current now.
+_BUTTON_COMMANDS: dict[Verb, Callable[[int, str | None], c.Command]] = {
+    Verb.SENT: lambda n, task: c.MarkSent(n, task=task),
+    Verb.SENT_EARLY: lambda n, task: c.MarkSent(n, task=task, confirmed=True),
+    Verb.SNOOZE: lambda n, task: c.Snooze(n, "1d", task=task),
+    Verb.CHECKLIST: lambda n, task: c.Checklist(number=n, task=task),
+    Verb.DRAFT: lambda n, task: c.Draft(n, task=task),
+    Verb.SKIP: lambda n, task: c.Skip(n, task=task),
+    Verb.HEARD: lambda n, task: c.Heard(n),
 }
 
 NOT_YOURS = Message(
@@ -154,7 +158,7 @@ class Followup:
             app = await ctx.uow.applications.get(ref.ref)
             if app is None or app.user_id != ctx.user.id:
                 return NOT_YOURS
-            command = _BUTTON_COMMANDS[ref.verb](app.number)
+            command = _BUTTON_COMMANDS[ref.verb](app.number, ref.task)
             return await HANDLERS[type(command)](command, ctx)
 
         return await self._run(who, where, press, f"button:{ref.verb.value}")

@@ -13,13 +13,17 @@ from bot.domain import (
     Application,
     DeliverySettings,
     EventKind,
+    Interviewer,
     Nudge,
     NudgeKind,
     NudgeState,
     Plan,
+    PlannedNudge,
     RoundKind,
     Status,
     Step,
+    Task,
+    Variant,
 )
 from bot.errors import BadInput
 from bot.messages import Action, Message, Tone
@@ -55,39 +59,45 @@ def unexpected(request_id: str) -> Message:
     )
 
 
-def people(app: Application) -> str:
-    latest = app.latest_round
-    names = [p.name for p in latest.interviewers] if latest else []
-    if not names:
+def names(people: tuple[Interviewer, ...]) -> str:
+    listed = [p.name for p in people]
+    if not listed:
         return "your interviewer"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+
+
+def recipients(task: Task) -> str:
+    """Who the task's email goes to: the people still owed a thank-you, or the interviewer."""
+    return names(task.people or task.everyone)
+
+
+def task_title(task: Task) -> str:
+    return task.variant.label
 
 
 def step_title(step: Step, app: Application, plan: Plan) -> str:
-    if step is Step.INSIGHT and is_hiring_manager_thank_you(app, plan):
-        return "thank-you + insight"
-    if step is Step.CLOSE_LOOP:
-        return "close the loop"
-    return step.value
+    """The name of `step` as the plan means it (the current task's variant when it is that step)."""
+    current = plan.current
+    if current is not None and current.step is step:
+        return current.variant.label
+    return _STEP_TITLES[step]
 
 
-def is_hiring_manager_thank_you(app: Application, plan: Plan) -> bool:
-    latest = app.latest_round
-    return (
-        plan.current_step is Step.INSIGHT
-        and latest is not None
-        and latest.kind is RoundKind.HIRING_MANAGER
-        and plan.cycle == latest.cycle
-        and not plan.done
-        and not any(r.kind is RoundKind.HIRING_MANAGER for r in app.rounds[:-1])
-    )
-
-
-def after_rejection(plan: Plan) -> bool:
-    return bool(plan.cycle and plan.cycle.startswith("rej"))
+_STEP_TITLES = {
+    Step.THANK_YOU: "thank-you",
+    Step.VALUE_ADD: "value-add",
+    Step.INSIGHT: "insight",
+    Step.CLOSE_LOOP: "close-the-loop",
+    Step.CHECK_BACK: "check-back",
+}
 
 
 def budget_line(app: Application, plan: Plan) -> str:
+    current = plan.current
+    if current is not None and current.variant is Variant.CLOSE_LOOP_REJECTED:
+        return f"After a no there is no budget to spend: close the loop, then check back {CHECK_BACK_DAYS} days later."
+    if current is not None and current.variant is Variant.CHECK_BACK:
+        return "One check-back, then the next move is theirs."
     if app.status is not Status.ACTIVE or plan.closed_reason:
         return plan.closed_reason or "No follow-ups planned."
     left = plan.budget_left
@@ -102,59 +112,82 @@ def budget_line(app: Application, plan: Plan) -> str:
     )
 
 
-def next_nudge(plan: Plan) -> tuple[Step, datetime] | None:
-    due = [n for n in plan.nudges if n.kind is not NudgeKind.SILENCE_CHECK] or list(plan.nudges)
-    return (due[0].step, due[0].due_at) if due else None
+def task_nudges(plan: Plan, task: Task) -> list[PlannedNudge]:
+    return [n for n in plan.nudges if n.task in (task.key, task.check_key)]
+
+
+def next_nudge(plan: Plan) -> tuple[Task, datetime] | None:
+    """The current task and when it is (or was) due."""
+    current = plan.current
+    return (current, current.due_at) if current is not None else None
+
+
+def _task_lines(app: Application, plan: Plan, task: Task, settings: DeliverySettings, now: datetime) -> list[str]:
+    lines: list[str] = []
+    for nudge in task_nudges(plan, task):
+        at = formatting.when(nudge.due_at, settings, now)
+        if nudge.kind is NudgeKind.SILENCE_CHECK:
+            lines.append(f"{at}   still silent? a quick check with you (not them)")
+        elif nudge.kind is NudgeKind.OVERDUE:
+            lines.append(f"{at}   reminder if the {task.variant.label} is still unsent")
+        elif task.variant.is_thank_you and task.send_by is not None:
+            send_by = formatting.when(task.send_by, settings, now)
+            each = "one email each; " if len(task.everyone) > 1 else ""
+            lines.append(
+                f"{at}   {task.variant.label} to {recipients(task)} — send by {send_by}; "
+                f"{each}ask when you may follow up"
+            )
+        elif task.variant is Variant.CLOSE_LOOP_SILENCE:
+            lines.append(f"{at}   close the loop if you still hear nothing: {WHAT_IT_ADDS[Step.CLOSE_LOOP]}")
+        else:
+            flag = " (no agreed date — ask for one this time)" if nudge.no_agreed_date else ""
+            lines.append(f"{at}   {task.variant.label}: {WHAT_IT_ADDS[task.step]}{flag}")
+    return lines
 
 
 def plan_outline(app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> list[str]:
-    """The plan in lines a newcomer can follow: what is scheduled when, then what comes after."""
+    """The plan in lines a newcomer can follow: every pending email with when it is due, then
+    what comes after."""
     lines: list[str] = []
-    current = plan.current_step
-    for nudge in plan.nudges:
-        if nudge.step is not current:
-            continue  # a projection for when the current step lapses: not part of the story yet
-        at = formatting.when(nudge.due_at, settings, now)
-        if nudge.kind is NudgeKind.SILENCE_CHECK:
-            lines.append(f"{at}   still silent? a quick check-in with you (not them)")
-        elif nudge.kind is NudgeKind.OVERDUE:
-            lines.append(f"{at}   reminder if the {step_title(nudge.step, app, plan)} is still unsent")
-        elif nudge.step in (Step.THANK_YOU, Step.INSIGHT) and nudge.send_by is not None:
-            send_by = formatting.when(nudge.send_by, settings, now)
-            lines.append(
-                f"{at}   {step_title(nudge.step, app, plan)} to {people(app)} — send by {send_by}; "
-                "ask when you may follow up"
-            )
-        else:
-            flag = " (no agreed date — ask for one this time)" if nudge.no_agreed_date else ""
-            lines.append(f"{at}   {step_title(nudge.step, app, plan)}: {WHAT_IT_ADDS[nudge.step]}{flag}")
-    if app.status is Status.REJECTED and current is Step.CLOSE_LOOP:
+    for task in plan.tasks:
+        lines.extend(_task_lines(app, plan, task, settings, now))
+    variants = {t.variant for t in plan.tasks}
+    if Variant.CLOSE_LOOP_REJECTED in variants:
         lines.append(f"{CHECK_BACK_DAYS} days after you close the loop   check back: {WHAT_IT_ADDS[Step.CHECK_BACK]}")
-    if app.status is Status.ACTIVE and current in (Step.THANK_YOU, Step.INSIGHT) and not plan.done:
+    threads_started = any(not t.variant.is_thank_you for t in plan.tasks)
+    if app.status is Status.ACTIVE and plan.tasks and not threads_started:
         lines.append(f"on the date they give   value-add: {WHAT_IT_ADDS[Step.VALUE_ADD]}")
-        if current is Step.THANK_YOU:
+        if Variant.THANK_YOU_INSIGHT not in variants:
             if any(r.kind is RoundKind.HIRING_MANAGER for r in app.rounds):
                 lines.append(f"on the next agreed date   insight: {WHAT_IT_ADDS[Step.INSIGHT]}")
             else:
                 lines.append("after the hiring-manager round   insight email (log it with `round`)")
-    if app.status is Status.ACTIVE and current in (Step.THANK_YOU, Step.INSIGHT, Step.VALUE_ADD):
         weeks = DARK_CLOSE_LOOP_DAYS // 7
         lines.append(f"if you hear nothing for {weeks} weeks   close the loop ({SILENCE_CHECK_DAYS // 7}-week check first)")
     return lines
 
 
+def due_phrase(task: Task, settings: DeliverySettings, now: datetime) -> str:
+    """"due now, send by tomorrow 12:00" or "Thu 26 Nov 09:00"."""
+    if task.due_at > now:
+        return formatting.when(task.due_at, settings, now)
+    if task.send_by is not None and task.send_by > now:
+        return f"due now, send by {formatting.when(task.send_by, settings, now)}"
+    return "due now"
+
+
 def application_summary(app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> str:
-    upcoming = next_nudge(plan)
-    stage = step_title(plan.current_step, app, plan) if plan.current_step else app.status.value
-    if upcoming is None:
+    current = plan.current
+    stage = current.variant.label if current else app.status.value
+    if current is None:
         return f"{app.label} · {stage} · nothing scheduled"
-    step, at = upcoming
-    return f"{app.label} · {stage} · next: {step_title(step, app, plan)} {formatting.when(at, settings, now)}"
+    more = f" (+{len(plan.tasks) - 1} more)" if len(plan.tasks) > 1 else ""
+    return f"{app.label} · {stage} · next: {current.variant.label} {due_phrase(current, settings, now)}{more}"
 
 
 def round_line(app: Application, settings: DeliverySettings) -> list[str]:
     lines = []
-    for rnd in app.rounds:
+    for rnd in app.rounds_in_time_order:
         who = ", ".join(str(p) for p in rnd.interviewers) or "interviewer not named"
         start = formatting.absolute(rnd.starts_at, settings)
         end = local(rnd.ends_at, settings)
@@ -168,10 +201,12 @@ def history_lines(app: Application, settings: DeliverySettings) -> list[str]:
         at = formatting.absolute(event.at, settings)
         if event.kind in (EventKind.SENT, EventKind.SKIPPED) and event.step:
             agreed = f" (next contact agreed: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
-            lines.append(f"{at}  {event.step} {event.kind.value}{agreed}")
+            person = f" to {event.person}" if event.person else ""
+            lines.append(f"{at}  {_STEP_TITLES[event.step]}{person} {event.kind.value}{agreed}")
         elif event.kind is EventKind.HEARD:
             note = f": {event.note}" if event.note else ""
-            lines.append(f"{at}  heard back{note}")
+            agreed = f" (next contact: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
+            lines.append(f"{at}  heard back{agreed}{note}")
         elif event.kind is EventKind.STATUS and event.status:
             lines.append(f"{at}  status → {event.status}")
         elif event.kind is EventKind.SNOOZED and event.until and event.step:
@@ -190,5 +225,9 @@ def failed(nudges: list[Nudge]) -> list[Nudge]:
     return [n for n in nudges if n.state is NudgeState.FAILED]
 
 
-def step_actions(app: Application) -> tuple[Action, ...]:
-    return (action(Verb.CHECKLIST, app.id), action(Verb.DRAFT, app.id))
+def step_actions(app: Application, plan: Plan) -> tuple[Action, ...]:
+    """Checklist and Draft for the current task, bound to it."""
+    current = plan.current
+    if current is None:
+        return ()
+    return (action(Verb.CHECKLIST, app.id, current.key), action(Verb.DRAFT, app.id, current.key))

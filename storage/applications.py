@@ -96,8 +96,29 @@ class SqlApplicationRepository:
         self, application_id: int, new_round: NewRound, now: datetime
     ) -> Application:
         row = await self._load_for_update(application_id)
-        seq = max((r.seq for r in row.rounds), default=0) + 1
+        # A removed round's number is never handed out again: its events still name it.
+        used = [r.seq for r in row.rounds] + [_round_seq(e.cycle) for e in row.events]
+        seq = max(used, default=0) + 1
         row.rounds.append(_round_row(seq, new_round))
+        row.updated_at = now
+        await self._session.flush()
+        return application_from_row(row)
+
+    async def replace_round(
+        self, application_id: int, seq: int, new_round: NewRound, now: datetime
+    ) -> Application:
+        row = await self._load_for_update(application_id)
+        old = next(r for r in row.rounds if r.seq == seq)
+        row.rounds.remove(old)
+        await self._session.flush()  # the old round's (application, seq) must be gone first
+        row.rounds.append(_round_row(seq, new_round))
+        row.updated_at = now
+        await self._session.flush()
+        return application_from_row(row)
+
+    async def remove_round(self, application_id: int, seq: int, now: datetime) -> Application:
+        row = await self._load_for_update(application_id)
+        row.rounds.remove(next(r for r in row.rounds if r.seq == seq))
         row.updated_at = now
         await self._session.flush()
         return application_from_row(row)
@@ -117,6 +138,8 @@ class SqlApplicationRepository:
                 until=event.until,
                 status=event.status.value if event.status else None,
                 note=event.note,
+                person=event.person,
+                task=event.task,
             )
         )
         if event.kind == EventKind.STATUS and event.status is not None:
@@ -174,6 +197,11 @@ def _loaded() -> Select[ApplicationRow]:
     )
 
 
+def _round_seq(cycle: str) -> int:
+    """The round number a cycle such as `r3` names (0 for any other cycle)."""
+    return int(cycle[1:]) if cycle[:1] == "r" and cycle[1:].isdigit() else 0
+
+
 def _round_row(seq: int, new_round: NewRound) -> RoundRow:
     return RoundRow(
         seq=seq,
@@ -219,6 +247,8 @@ def application_from_row(row: ApplicationRow) -> Application:
                 until=as_utc_or_none(e.until),
                 status=Status(e.status) if e.status else None,
                 note=e.note,
+                person=e.person,
+                task=e.task,
             )
             for e in sorted(row.events, key=lambda e: e.seq)
         ),

@@ -147,6 +147,8 @@ class EventRow(Base):
     until: Mapped[datetime | None]
     status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    person: Mapped[str | None] = mapped_column(Text)
+    task: Mapped[str | None] = mapped_column(String(64))
 
 
 class NudgeRow(Base):

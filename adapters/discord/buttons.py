@@ -1,6 +1,6 @@
 """The buttons: every core action as a persistent `DynamicItem`.
 
-A button's `custom_id` is the core's action id (`fu:<verb>:<ref>`, at most 40 characters), so
+A button's `custom_id` is the core's action id (`fu:<verb>:<ref>[:<task>]`, at most 100), so
 the state lives in Discord's message, not in this process: the client registers the class in
 `setup_hook` and a press on a week-old DM works after any number of restarts. The press is
 handed to whatever the client exposes as `responder` (the core checks the presser owns it).
@@ -13,7 +13,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-TEMPLATE = re.compile(r"fu:(?P<verb>[a-z-]{1,20}):(?P<ref>\d{1,12})")
+from bot.actions import PATTERN as ACTION_PATTERN
+
+TEMPLATE = re.compile(ACTION_PATTERN)
 
 STYLES = {
     "primary": discord.ButtonStyle.primary,

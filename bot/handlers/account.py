@@ -14,6 +14,7 @@ from bot.domain import DeliverySettings, TimezoneSource
 from bot.errors import BadInput
 from bot.handlers.context import Context
 from bot.messages import Attachment, Field, Message, Tone
+from bot.timing import in_quiet_hours
 
 METHOD_SUMMARY = """Every follow-up must add something, never a bare "just checking in":
   thank-you   after every round, within a day: thank them and ask when you may follow up
@@ -68,11 +69,35 @@ def command_reference() -> str:
     )
 
 
+NO_QUIET = (time(0, 0), time(0, 0))  # an empty range: nudges may come at any hour
+
+
 def _quiet(text: str) -> tuple[time, time]:
+    if text.strip().lower() == "off":
+        return NO_QUIET
     start, sep, end = text.partition("-")
     if not sep:
         raise BadInput(f"“{text[:20]}” is not a range of hours.", BY_NAME["settings"].usage, "settings quiet 21:00-07:30")
-    return read_clock(start), read_clock(end)
+    first, last = read_clock(start), read_clock(end)
+    if first == last:
+        raise BadInput(
+            f"Quiet hours from {first:%H:%M} to {last:%H:%M} is no range: give two different times, "
+            "or `quiet off` to allow nudges at any hour.",
+            BY_NAME["settings"].usage,
+            "settings quiet 21:00-07:30",
+        )
+    return first, last
+
+
+def _check_nudge_hour(new: DeliverySettings) -> None:
+    """A nudge hour inside quiet hours would push every morning nudge past its deadline."""
+    if in_quiet_hours(new.nudge_hour, new):
+        raise BadInput(
+            f"Your nudge hour {new.nudge_hour:%H:%M} falls inside your quiet hours "
+            f"({new.quiet_start:%H:%M}–{new.quiet_end:%H:%M}), when I send nothing: pick an hour outside them.",
+            BY_NAME["settings"].usage,
+            "settings hour 08:30 quiet 21:00-07:30",
+        )
 
 
 def _settings_fields(s: DeliverySettings) -> tuple[Field, ...]:
@@ -99,6 +124,7 @@ async def settings(cmd: c.Settings, ctx: Context) -> Message:
         new = replace(new, quiet_start=start, quiet_end=end)
     if cmd.weekends is not None:
         new = replace(new, weekends=cmd.weekends)
+    _check_nudge_hour(new)
     ctx.user = await ctx.uow.users.update_settings(ctx.user.id, new, source)
     for app in await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False):
         await ctx.replan(app)
@@ -116,7 +142,7 @@ async def export(cmd: c.Export, ctx: Context) -> Message:
     planned = [(app, ctx.plan(app)) for app in apps]
     if cmd.format == "ics":
         content = exporting.to_ics(planned, ctx.now, f"u{ctx.user.id}")
-        count = sum(len(p.nudges) for _, p in planned)
+        count = sum(len(p.tasks) for _, p in planned)
         attachment = Attachment("followups.ics", "text/calendar", content)
         title = f"Your {count} planned follow-up{'s' if count != 1 else ''} as a calendar file"
     else:

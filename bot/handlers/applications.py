@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot import commands as c
 from bot import formatting, views
 from bot.catalogue import BY_NAME
-from bot.domain import Application, Event, EventKind, RoundKind, Status
+from bot.domain import Application, Event, EventKind, Status
 from bot.errors import BadInput
 from bot.handlers.context import Context
 from bot.handlers.rounds import read_round
@@ -24,8 +24,9 @@ def _plan_body(app: Application, ctx: Context, lead: str) -> str:
     return "\n".join(lines)
 
 
-def _round_sentence(app: Application, ctx: Context, note: str) -> str:
-    rnd = app.rounds[-1]
+def _round_sentence(app: Application, ctx: Context, note: str, seq: int | None = None) -> str:
+    rnd = app.round(seq) if seq is not None else None
+    rnd = rnd or max(app.rounds, key=lambda r: r.seq)
     who = ", ".join(str(p) for p in rnd.interviewers)
     label = "interview" if rnd.kind.value == "interview" else f"{rnd.kind} round"
     sentence = f"{label[0].upper()}{label[1:]} {formatting.absolute(rnd.starts_at, ctx.settings)}"
@@ -34,13 +35,13 @@ def _round_sentence(app: Application, ctx: Context, note: str) -> str:
 
 
 async def add(cmd: c.Add, ctx: Context) -> Message:
-    new_round, note = read_round(cmd.when, RoundKind.INTERVIEW, cmd.interviewers, ctx, "add")
+    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "add")
     app = await ctx.uow.applications.create(ctx.user.id, cmd.company, cmd.role, new_round, ctx.now)
-    await ctx.replan(app)
+    plan = await ctx.replan(app)
     return Message(
         title=app.label,
         body=_plan_body(app, ctx, _round_sentence(app, ctx, note)),
-        actions=views.step_actions(app),
+        actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
     )
@@ -65,25 +66,73 @@ async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
         )
     new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
     app = await ctx.uow.applications.add_round(app.id, new_round, ctx.now)
-    await ctx.replan(app)
+    plan = await ctx.replan(app)
+    seq = max(r.seq for r in app.rounds)
     return Message(
-        title=f"{app.label}: round {app.rounds[-1].seq} logged",
-        body=_plan_body(app, ctx, _round_sentence(app, ctx, note)),
-        actions=views.step_actions(app),
+        title=f"{app.label}: round {seq} logged",
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, note, seq)),
+        actions=views.step_actions(app, plan),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
+
+
+async def _round_of(number: int, seq: int, ctx: Context) -> Application:
+    app = await ctx.application(number, "round")
+    if app.round(seq) is None:
+        spec = BY_NAME["round"]
+        have = ", ".join(str(r.seq) for r in app.rounds_in_time_order)
+        raise BadInput(f"#{app.number} has no round {seq} (its rounds: {have}). `show {app.number}` lists them.", spec.usage, spec.example)
+    return app
+
+
+async def change_round(cmd: c.ChangeRound, ctx: Context) -> Message:
+    app = await _round_of(cmd.number, cmd.seq, ctx)
+    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
+    app = await ctx.uow.applications.replace_round(app.id, cmd.seq, new_round, ctx.now)
+    plan = await ctx.replan(app)
+    return Message(
+        title=f"{app.label}: round {cmd.seq} corrected",
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, note, cmd.seq)),
+        actions=views.step_actions(app, plan),
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
+
+
+async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
+    app = await _round_of(cmd.number, cmd.seq, ctx)
+    if len(app.rounds) == 1:
+        spec = BY_NAME["delete"]
+        raise BadInput(
+            f"Round {cmd.seq} is the only round of #{app.number}: correct it with `round {app.number} change {cmd.seq}; <when>`, "
+            "or delete the application.",
+            spec.usage,
+            f"delete {app.number}",
+        )
+    app = await ctx.uow.applications.remove_round(app.id, cmd.seq, ctx.now)
+    plan = await ctx.replan(app)
+    return Message(
+        title=f"{app.label}: round {cmd.seq} removed",
+        body=_plan_body(app, ctx, "Its thank-you and follow-ups are gone; the plan now follows your other rounds."),
+        actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
     )
 
 
 async def list_applications(_: c.ListApplications, ctx: Context) -> Message:
-    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=True)
-    if not apps:
+    every = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    # Active ones, and any other with an email still to send (a rejection's close-the-loop).
+    planned = [(app, ctx.plan(app)) for app in every]
+    shown = [(app, plan) for app, plan in planned if app.status is Status.ACTIVE or plan.tasks]
+    if not shown:
         return Message(
             title="No active applications",
             body=f"Log your first interview:\n{BY_NAME['add'].example}",
         )
-    lines = [views.application_summary(app, ctx.plan(app), ctx.settings, ctx.now) for app in apps]
-    return Message(title=f"Your applications ({len(apps)} active)", body="\n".join(lines))
+    lines = [views.application_summary(app, plan, ctx.settings, ctx.now) for app, plan in shown]
+    return Message(title=f"Your applications ({len(shown)} active)", body="\n".join(lines))
 
 
 async def show(cmd: c.Show, ctx: Context) -> Message:
@@ -109,7 +158,7 @@ async def show(cmd: c.Show, ctx: Context) -> Message:
             Field("Current step", stage),
             Field("Budget", views.budget_line(app, plan)),
         ),
-        actions=views.step_actions(app) if plan.current_step else (),
+        actions=views.step_actions(app, plan),
     )
 
 
@@ -123,7 +172,8 @@ async def set_status(cmd: c.SetStatus, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "status")
     if app.status is cmd.status:
         return Message(title=f"{app.label} is already {app.status}.", body=views.budget_line(app, ctx.plan(app)))
-    cycle = next_rejection_cycle(app) if cmd.status is Status.REJECTED else (current_cycle(replace(app, status=Status.ACTIVE)) or "r0")
+    reopened = replace(app, status=Status.ACTIVE)
+    cycle = next_rejection_cycle(app) if cmd.status is Status.REJECTED else (current_cycle(reopened, ctx.now) or "r0")
     event = Event(kind=EventKind.STATUS, at=ctx.now, cycle=cycle, status=cmd.status)
     app = await ctx.uow.applications.add_event(app.id, event)
     await ctx.replan(app)
@@ -136,7 +186,7 @@ async def set_status(cmd: c.SetStatus, ctx: Context) -> Message:
     return Message(
         title=f"{app.label}: {cmd.status}",
         body=_plan_body(app, ctx, leads[cmd.status]),
-        actions=views.step_actions(app) if ctx.plan(app).current_step else (),
+        actions=views.step_actions(app, ctx.plan(app)),
         tone=Tone.SUCCESS,
         changed=True,
     )

@@ -20,22 +20,24 @@ async def today(_: c.Today, ctx: Context) -> Message:
     apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
     due_now: list[str] = []
     coming: list[str] = []
+    horizon = ctx.now + WEEK
     for app in apps:
         plan = ctx.plan(app)
-        for nudge in plan.nudges:
-            at = formatting.when(nudge.due_at, ctx.settings, ctx.now)
-            what = views.step_title(nudge.step, app, plan)
-            if nudge.kind is NudgeKind.SILENCE_CHECK:
-                what = "still silent? check"
-            line = f"#{app.number} {app.company}: {what}"
-            if nudge.due_at <= ctx.now and nudge.kind is not NudgeKind.SILENCE_CHECK:
-                if nudge.step is plan.current_step:
-                    due_now.append(f"{line} — due {at}")
-            elif ctx.now < nudge.due_at <= ctx.now + WEEK:
-                coming.append(f"{line} — {at}")
+        for task in plan.tasks:
+            line = f"#{app.number} {app.company}: {task.variant.label}"
+            if task.variant.is_thank_you and task.everyone:
+                line += f" to {views.recipients(task)}"
+            if task.due_at <= ctx.now:
+                due_now.append(f"{line} — {views.due_phrase(task, ctx.settings, ctx.now)}")
+            elif task.due_at <= horizon:
+                coming.append(f"{line} — {formatting.when(task.due_at, ctx.settings, ctx.now)}")
+            for nudge in views.task_nudges(plan, task):
+                if nudge.kind is NudgeKind.SILENCE_CHECK and ctx.now < nudge.due_at <= horizon:
+                    at = formatting.when(nudge.due_at, ctx.settings, ctx.now)
+                    coming.append(f"#{app.number} {app.company}: still silent? check — {at}")
     failures = [n for n in await ctx.uow.nudges.for_user(ctx.user.id) if n.state.value == "failed"]
     sections = [
-        "Due now\n" + ("\n".join(f"  {line}" for line in dict.fromkeys(due_now)) or "  nothing — well done"),
+        "Due now\n" + ("\n".join(f"  {line}" for line in due_now) or "  nothing — well done"),
         "This week\n" + ("\n".join(f"  {line}" for line in coming) or "  nothing planned"),
     ]
     if failures:
@@ -46,16 +48,17 @@ async def today(_: c.Today, ctx: Context) -> Message:
 
 
 async def due_actions(ctx: Context) -> tuple[Action, ...]:
-    """Sent / Snooze / Draft for each application whose current step is due, labelled with
-    its id so that several can stand side by side (a dashboard's buttons)."""
+    """Sent / Snooze / Draft for each email that is due, labelled with its application's id
+    so that several can stand side by side (a dashboard's buttons), each bound to its step."""
     buttons: list[Action] = []
     apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
     for app in apps:
-        plan = ctx.plan(app)
-        if any(n.step is plan.current_step and n.due_at <= ctx.now and n.kind is not NudgeKind.SILENCE_CHECK for n in plan.nudges):
+        for task in ctx.plan(app).tasks:
+            if task.due_at > ctx.now:
+                continue
             for verb in DUE_VERBS:
-                button = action(verb, app.id)
+                button = action(verb, app.id, task.key)
                 buttons.append(Action(button.id, f"#{app.number} {button.label}", button.style))
-        if len(buttons) >= MOST_DUE_BUTTONS * len(DUE_VERBS):
-            break
+            if len(buttons) >= MOST_DUE_BUTTONS * len(DUE_VERBS):
+                return tuple(buttons)
     return tuple(buttons)

@@ -139,7 +139,9 @@ async def test_the_scheduler_wakes_the_dispatcher(world: World) -> None:
 
 async def test_no_stale_nudge_is_ever_delivered(world: World) -> None:
     await world.say(ALICE, ADD)
-    await world.say(ALICE, "sent 1")  # the thank-you went out before its nudge
+    early = await world.say(ALICE, "sent 1")  # before the round: the bot asks first
+    assert [a.label for a in early.actions] == ["Yes, I sent it"]
+    await world.press(ALICE, early.actions[0].id)  # the thank-you went out before its nudge
     await world.advance(timedelta(days=6))
     assert world.notifier.to("alice") == []  # neither the thank-you nor its overdue reminder
     await world.advance(timedelta(days=2))

@@ -242,7 +242,8 @@ async def test_value_share_encouragement(world: World) -> None:
     await world.say(ALICE, "digest wednesday 12:00 UTC", JOBS)
     await world.say(ALICE, "add Acme; Engineer; yesterday 10:00; Jane", DM)
     await world.say(ALICE, "sent 1", DM)  # thank-you
-    await world.say(ALICE, "sent 1", DM)  # value-add
+    value_add = await world.say(ALICE, "sent 1", DM)  # the value-add isn't due yet: confirm
+    await world.press(ALICE, value_add.actions[0].id)
     await world.advance(timedelta(hours=4))
     digest = world.poster.to("#jobs")[-1]
     assert "50% of this week's follow-ups brought something new" in digest.body

@@ -22,7 +22,7 @@ async def test_someone_elses_button_changes_nothing(world: World) -> None:
     added = await world.say(ALICE, "add Acme; Engineer; tomorrow 10:00; Jane")
     await world.say(BOB, "add Beta; Analyst; tomorrow 11:00; Kim")  # bob has his own #1
     before = await world.dump()
-    alices_app = int(added.actions[0].id.rsplit(":", 1)[1])
+    alices_app = int(added.actions[0].id.split(":")[2])
     for verb in (Verb.SENT, Verb.SKIP, Verb.SNOOZE, Verb.DRAFT, Verb.CHECKLIST, Verb.HEARD):
         reply = await world.press(BOB, action(verb, alices_app).id)
         assert reply.title == "That button isn't yours."

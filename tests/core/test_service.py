@@ -36,10 +36,14 @@ async def test_add_replies_with_id_and_plan_and_stores_nudges(world: World) -> N
     assert "Thu 26 Nov 10:00 with Jane Doe (Engineering Manager)" in reply.body
     assert "tomorrow 12:00   thank-you to Jane Doe — send by Fri 27 Nov 12:00" in reply.body
     assert [a.label for a in reply.actions] == ["Checklist", "Draft"]
+    # The thank-you, then what follows if it is never sent: value-add, the 3-week check and
+    # the 6-week close-loop, counted from the round (nothing was sent yet).
     assert await pending(world) == [
-        ("thank-you:due", "Thu 26 12:00"),
-        ("thank-you:overdue", "Fri 27 12:00"),
-        ("value-add.1:due", "Mon 07 09:00"),
+        ("ty:due", "Thu 26 12:00"),
+        ("ty:overdue", "Fri 27 12:00"),
+        ("fu1@e0:due", "Mon 07 09:00"),
+        ("e0.s0:check:due", "Thu 17 09:00"),
+        ("e0.s0:close:due", "Thu 07 09:00"),
     ]
 
 
@@ -55,20 +59,27 @@ async def test_sent_with_agreed_date_replans_the_value_add(world: World) -> None
     reply = await world.say(ALICE, "sent 1 next 2026-12-02")
     assert "thank-you marked sent" in reply.title
     assert "Wed 2 Dec" in reply.body
-    assert await pending(world) == [("value-add.1:due", "Wed 02 09:00")]
+    assert await pending(world) == [
+        ("fu1@e0:due", "Wed 02 09:00"),
+        ("e0.s1:check:due", "Wed 23 09:00"),  # silence counts from the agreed date
+        ("e0.s1:close:due", "Wed 13 09:00"),
+    ]
 
 
 async def test_every_change_replans_so_nothing_stale_remains(world: World) -> None:
     await world.say(ALICE, ADD)
     await world.say(ALICE, "skip 1")
-    assert [k for k, _ in await pending(world)] == ["value-add.1:due"]
+    assert [k for k, _ in await pending(world)] == ["fu1@e0:due", "e0.s0:check:due", "e0.s0:close:due"]
     await world.say(ALICE, "snooze 1 2026-12-10")
-    assert await pending(world) == [("value-add.1:snooze1", "Thu 10 09:00")]
+    assert (await pending(world))[0] == ("fu1@e0:snooze1", "Thu 10 09:00")
     await world.say(ALICE, "round 1; 2026-12-01 14:00-15:30; hiring-manager; Sam Lee, Head of Data")
+    # Round 1's value-add stays planned until round 2 starts; then round 2's own plan runs.
     assert await pending(world) == [
-        ("insight:due", "Tue 01 16:30"),
-        ("insight:overdue", "Wed 02 12:00"),
-        ("value-add.1:due", "Thu 10 09:00"),
+        ("ty:due", "Tue 01 16:30"),
+        ("ty:overdue", "Wed 02 12:00"),
+        ("fu1@e0:due", "Thu 10 09:00"),
+        ("e0.s0:check:due", "Tue 22 09:00"),
+        ("e0.s0:close:due", "Tue 12 09:00"),
     ]
     await world.say(ALICE, "status 1 offer")
     assert await pending(world) == []
@@ -83,7 +94,8 @@ async def test_rejection_plans_close_loop_next_morning(world: World) -> None:
 
 async def test_heard_restores_budget_and_show_explains_it(world: World) -> None:
     await world.say(ALICE, ADD)
-    for _ in range(3):
+    for hours in (28, 7 * 24, 7 * 24):  # the thank-you, value-add and insight, each when due
+        await world.advance(timedelta(hours=hours))
         await world.say(ALICE, "sent 1")
     shown = await world.say(ALICE, "show 1")
     assert "No follow-ups left" in next(f.value for f in shown.fields if f.label == "Budget")
@@ -95,10 +107,11 @@ async def test_heard_restores_budget_and_show_explains_it(world: World) -> None:
 
 async def test_settings_change_moves_planned_nudges(world: World) -> None:
     await world.say(ALICE, ADD)
+    await world.advance(timedelta(days=1, hours=4))
     await world.say(ALICE, "sent 1 next 2026-12-02")
     reply = await world.say(ALICE, "settings hour 07:30 quiet 22:00-07:00 weekends on")
     assert reply.tone is Tone.SUCCESS
-    assert await pending(world) == [("value-add.1:due", "Wed 02 07:30")]
+    assert (await pending(world))[0] == ("fu1@e0:due", "Wed 02 07:30")
     shown = await world.say(ALICE, "settings")
     assert {f.label: f.value for f in shown.fields}["Quiet hours"] == "22:00–07:00"
 
@@ -109,7 +122,8 @@ async def test_list_today_checklist_draft_review(world: World) -> None:
     assert "#1 Acme Corp — Data Engineer · thank-you · next: thank-you tomorrow 12:00" in listing.body
     await world.advance(timedelta(days=1, hours=3))
     today = await world.say(ALICE, "today")
-    assert "#1 Acme Corp: thank-you — due today 12:00" in today.body
+    assert "#1 Acme Corp: thank-you to Jane Doe — due now, send by tomorrow 12:00" in today.body
+    assert today.body.count("Acme") == 1  # one line per email, not one per nudge
     checklist = await world.say(ALICE, "checklist 1")
     assert 5 <= len(checklist.checklist) <= 8
     by_step = await world.say(ALICE, "checklist value-add")
@@ -137,7 +151,7 @@ async def test_help_fits_one_screen_and_names_every_command(world: World) -> Non
         assert spec.name in reply.body
         detail = (await world.say(ALICE, f"help {spec.name}")).body
         assert f"Form: {spec.usage}" in detail and f"Example: {spec.example}" in detail
-    assert "Form: sent <id> [next <when>]" in (await world.say(ALICE, "help sent")).body
+    assert "Form: sent <id> [name] [next <when>]" in (await world.say(ALICE, "help sent")).body
     assert "value-add" in (await world.say(ALICE, "help method")).body
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
-from bot.domain import EventKind, NudgeState, Step
+from bot.domain import NudgeState
 from tests.discord.conftest import ALICE, BOB, StartAdapter
 from tests.discord.helpers import ERROR_COLOUR, applications, nudges, stored_user
 from tests.fakes.discord_api import FakeDiscord, Interactions, custom_ids, dm_channel_id
@@ -41,7 +41,8 @@ async def test_a_due_nudge_arrives_by_dm_with_embed_and_buttons(
     assert embed["title"] == "Time for your thank-you email — Acme"
     assert "Jane Doe" in embed["description"] and "☐" in embed["description"]
     [app] = await applications(runtime, ALICE)
-    assert custom_ids(dm) == [f"fu:{verb}:{app.id}" for verb in ("sent", "snooze", "checklist", "draft", "skip")]
+    # Each button names the step it is for (round 1's thank-you), so it never acts on a later one.
+    assert custom_ids(dm) == [f"fu:{verb}:{app.id}:r1:ty" for verb in ("sent", "snooze", "checklist", "draft", "skip")]
     [send] = fake.calls_to("POST", DM_SEND)
     assert send.json["allowed_mentions"] == {"parse": []}
 
@@ -63,14 +64,13 @@ async def test_a_button_on_an_old_dm_still_works_after_a_restart(
     await asyncio.wait_for(restarted.wait_until_ready(), 5)
     [app] = await applications(runtime, ALICE)
 
-    pressed = await fake.interact(make.press(f"fu:sent:{app.id}", dm, user=ALICE))
-    assert pressed.type == 7  # the nudge itself now shows the new state
+    pressed = await fake.interact(make.press(f"fu:sent:{app.id}:r1:ty", dm, user=ALICE))
     assert pressed.embed["color"] != ERROR_COLOUR
-    assert pressed.message is not None and pressed.message["id"] == dm["id"]
+    assert "already marked" in pressed.embed["title"]
     [app] = await applications(runtime, ALICE)
-    # A week on, the thank-you has lapsed and the application's current step is the value-add:
-    # the button marks the current step, as `sent <id>` would.
-    assert [(e.kind, e.step) for e in app.events] == [(EventKind.SENT, Step.VALUE_ADD)]
+    # A week on, the thank-you has lapsed and the current step is the value-add: the old
+    # thank-you button answers and changes nothing (it never marks the value-add).
+    assert app.events == ()
     assert len(fake.calls_to("PUT", r"/applications/\d+/commands")) == 1  # not synced again
 
 
@@ -82,7 +82,7 @@ async def test_checklist_and_draft_buttons_answer_without_touching_the_nudge(
     [dm] = _dms(fake, ALICE.id)
     [app] = await applications(runtime, ALICE)
     for verb in ("checklist", "draft"):
-        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}", dm, user=ALICE))
+        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}:r1:ty", dm, user=ALICE))
         assert sent.type == 4 and not sent.ephemeral  # a new DM message
     assert fake.messages[int(dm["id"])]["embeds"] == dm["embeds"]
 
@@ -97,7 +97,7 @@ async def test_someone_elses_press_changes_nothing(
     before = await nudges(runtime, ALICE)
 
     for verb in ("sent", "skip", "snooze", "draft"):
-        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}", dm, user=BOB, guild_id=fake.guilds[0]))
+        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}:r1:ty", dm, user=BOB, guild_id=fake.guilds[0]))
         assert sent.type == 4 and sent.ephemeral
         assert sent.embed["title"] == "That button isn't yours."
     alice = await stored_user(runtime, ALICE)

@@ -231,7 +231,7 @@ async def test_someone_elses_button_is_refused_and_stores_nothing_about_them(
     [app] = await applications(runtime, ALICE)
     [dm] = [m for m in fake.messages.values() if m["channel_id"] == str(dm_channel_id(ALICE.id))]
     for verb in ("sent", "skip", "snooze"):
-        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}", dm, user=BOB))
+        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}:r1:ty", dm, user=BOB))
         refused(sent, "That button isn't yours.")
     await unchanged(runtime, before)  # not even a row for Bob
     await still_works(fake, make, adapter)

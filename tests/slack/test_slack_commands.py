@@ -25,7 +25,7 @@ COMMANDS = [
     ("checklist value-add", "Checklist — Value-add follow-up"),
     ("draft 1", "Subject: Thank you"),
     ("review 1 Hi Jane, just checking in", "things to fix"),
-    ("sent 1 next friday", "marked sent"),
+    ("sent 1 next friday", "did you already send the thank-you?"),  # the round is tomorrow
     ("heard 1 Jane replied", "reply recorded"),
     ("snooze 1 2d", "snoozed"),
     ("skip 1", "skipped"),
@@ -56,7 +56,7 @@ async def test_add_replies_with_the_plan_in_the_users_slack_timezone(slack: Slac
     assert "until you set your timezone" not in text  # users.info gave Europe/Berlin
     assert slack.fake.calls_to("users.info")[0].params["user"] == "U1"
     buttons = [e["action_id"] for b in hook.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["fu:checklist:1", "fu:draft:1"]
+    assert buttons == ["fu:checklist:1:r1:ty", "fu:draft:1:r1:ty"]
 
 
 async def test_in_a_channel_every_answer_is_ephemeral(slack: SlackDriver) -> None:
