@@ -13,6 +13,7 @@ and nobody meets a "give either this or that" error. `channel` takes an optional
 the 25 Discord allows in one group.
 """
 
+from dataclasses import replace
 from typing import Literal
 
 from discord import Interaction, app_commands
@@ -24,6 +25,7 @@ from bot import commands as c
 from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
 from bot.domain import RoundKind, Status, Step
 from bot.groups import WEEKDAYS
+from bot.parser import MAX_PERSON
 
 DESCRIPTION = 100
 Id = Range[int, 1, 999_999_999]
@@ -81,16 +83,19 @@ class FollowupGroup(app_commands.Group):
     @app_commands.command(name="add", description=about("add"))
     @app_commands.describe(
         company="Company name", role="The role you interviewed for", when="When: tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
-        interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
+        kind="What kind of round it was", interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
     )
+    @app_commands.choices(kind=KINDS)
     async def add(
         self, interaction: Interaction, company: Name | None = None, role: Name | None = None, when: When | None = None,
-        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, 1000] | None = None,
+        kind: str | None = None, interviewer: Person | None = None, title: Person | None = None,
+        more_interviewers: Range[str, 1, 1000] | None = None,
     ) -> None:
         def build() -> c.Command:
-            if not any((company, role, when, interviewer, title, more_interviewers)):
+            if not any((company, role, when, kind, interviewer, title, more_interviewers)):
                 return c.AddForm()
-            return o.add(company, role, when, o.people("add", interviewer, title, more_interviewers))
+            added = o.add(company, role, when, o.people("add", interviewer, title, more_interviewers))
+            return replace(added, kind=RoundKind(kind)) if kind else added
 
         await self.responder.run(interaction, build)
 
@@ -136,10 +141,10 @@ class FollowupGroup(app_commands.Group):
         await self.responder.run(interaction, build)
 
     @app_commands.command(name="draft", description=about("draft"))
-    @app_commands.describe(id=ID_HELP)
+    @app_commands.describe(id=ID_HELP, name="For one interviewer of several (a panel)")
     @app_commands.autocomplete(id=ids)
-    async def draft(self, interaction: Interaction, id: Id) -> None:
-        await self.responder.run(interaction, lambda: c.Draft(id))
+    async def draft(self, interaction: Interaction, id: Id, name: Person | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.Draft(id, o.optional_text("draft", "interviewer's name", name, MAX_PERSON)))
 
     @app_commands.command(name="review", description=about("review"))
     @app_commands.describe(id=ID_HELP, text="Your draft email")
@@ -148,16 +153,29 @@ class FollowupGroup(app_commands.Group):
         await self.responder.run(interaction, lambda: c.Review(id, o.text("review", "draft", text, 4000)))
 
     @app_commands.command(name="sent", description=about("sent"))
-    @app_commands.describe(id=ID_HELP, next="The date they agreed you may follow up (e.g. next friday)")
+    @app_commands.describe(
+        id=ID_HELP, next="The date they agreed you may follow up (e.g. next friday)", name="For one interviewer of several (a panel)"
+    )
     @app_commands.autocomplete(id=ids)
-    async def sent(self, interaction: Interaction, id: Id, next: When | None = None) -> None:
-        await self.responder.run(interaction, lambda: c.MarkSent(id, o.optional_text("sent", "agreed date", next, o.MAX_WHEN)))
+    async def sent(self, interaction: Interaction, id: Id, next: When | None = None, name: Person | None = None) -> None:
+        await self.responder.run(interaction, lambda: c.MarkSent(
+            id,
+            o.optional_text("sent", "agreed date", next, o.MAX_WHEN),
+            person=o.optional_text("sent", "interviewer's name", name, MAX_PERSON),
+        ))
 
     @app_commands.command(name="heard", description=about("heard"))
-    @app_commands.describe(id=ID_HELP, note="What they said (optional)")
+    @app_commands.describe(id=ID_HELP, note="What they said (optional)", next="A date they gave for your next contact")
     @app_commands.autocomplete(id=ids)
-    async def heard(self, interaction: Interaction, id: Id, note: Range[str, 1, 1000] | None = None) -> None:
-        await self.responder.run(interaction, lambda: c.Heard(id, o.note(note)))
+    async def heard(self, interaction: Interaction, id: Id, note: Range[str, 1, 1000] | None = None, next: When | None = None) -> None:
+        def build() -> c.Command:
+            when = o.optional_text("heard", "next contact date", next, o.MAX_WHEN)
+            if when is None:
+                return c.Heard(id, o.note(note))
+            said = o.note(" ".join(filter(None, (f"next {when}", note))))  # as `heard <id> next <when> <note>`
+            return c.Heard(id, said, next_when=said)
+
+        await self.responder.run(interaction, build)
 
     @app_commands.command(name="snooze", description=about("snooze"))
     @app_commands.describe(id=ID_HELP, until="How long (3h, 2d, 1w) or until when (next monday 09:00)")
