@@ -54,7 +54,8 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
 
     add = _options(subs["add"])
     assert {name: opt["type"] for name, opt in add.items()} == {
-        "company": STRING, "role": STRING, "when": STRING, "interviewer": STRING, "title": STRING, "more_interviewers": STRING,
+        "company": STRING, "role": STRING, "when": STRING, "kind": STRING, "interviewer": STRING, "title": STRING,
+        "more_interviewers": STRING,
     }
     assert not any(opt.get("required") for opt in add.values())  # no options → the form
     assert add["company"]["max_length"] == 200
@@ -62,7 +63,9 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
         ident = _options(subs[name])["id"]
         assert (ident["type"], ident["autocomplete"], ident["required"], ident["min_value"]) == (INTEGER, True, True, 1), name
     assert [c["value"] for c in _options(subs["status"])["status"]["choices"]] == ["active", "offer", "rejected", "withdrawn"]
-    assert [c["value"] for c in _options(subs["round"])["kind"]["choices"]] == ["phone", "interview", "hiring-manager", "panel", "final"]
+    kinds = ["phone", "interview", "hiring-manager", "panel", "final"]
+    assert [c["value"] for c in _options(subs["round"])["kind"]["choices"]] == kinds
+    assert [c["value"] for c in _options(subs["add"])["kind"]["choices"]] == kinds
     assert _options(subs["settings"])["tz"]["autocomplete"] is True
     assert _options(subs["settings"])["weekends"]["type"] == BOOLEAN
     assert [c["value"] for c in _options(subs["export"])["format"]["choices"]] == ["csv", "ics"]
