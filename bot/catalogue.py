@@ -1,8 +1,7 @@
 """Every command's form, one example, and one line on what it does: the single source for
 `help`, for the error replies to malformed commands, and for the platforms' command menus.
 
-`COMMANDS` are a person's own commands; `GROUP_COMMANDS` work only in a group channel
-(SPEC §4). `BY_NAME` holds both."""
+`COMMANDS` are a person's own commands; `GROUP_COMMANDS` work only in a group channel. `BY_NAME` holds both."""
 
 from __future__ import annotations
 
@@ -116,9 +115,6 @@ ALIASES = {
     "leaderboard": "board",
 }
 
-
-def info(name: str) -> CommandInfo:
-    return BY_NAME[name]
 
 
 # `help` on one screen: every command by name, grouped by what it is for; `help <command>`

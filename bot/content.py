@@ -1,6 +1,6 @@
 """The coaching content: what each follow-up email must do, its checklist, and a draft.
 
-Everything here is pure text built from the method in SPEC §1: a follow-up always adds
+Everything here is pure text built from the follow-up method: a follow-up always adds
 something the employer can use, asks permission for the next contact, and is worded so it
 can be forwarded up the chain unchanged. Nothing is escaped (adapters handle markup);
 whatever the user still has to supply is marked as a gap, ⟨like this⟩.

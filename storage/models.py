@@ -195,7 +195,7 @@ UserRow.has_unreported_failures = column_property(
 
 
 class GroupChannelRow(Base):
-    """A group channel (SPEC §4). The owner is who turned group mode on; forgetting them leaves
+    """A group channel. The owner is who turned group mode on; forgetting them leaves
     the channel without an owner rather than deleting the group's settings."""
 
     __tablename__ = "group_channels"

@@ -1,5 +1,5 @@
-"""`/followup`: one app-command group, one subcommand per command of SPEC §2 and of the group
-channels of SPEC §4.
+"""`/followup`: one app-command group, one subcommand per command, the group
+channel commands included.
 
 Each subcommand turns its typed options into the same `bot.commands` dataclass the text
 parser builds and hands it to the `Responder`; descriptions come from `bot.catalogue`.

@@ -1,4 +1,4 @@
-"""Discord permissions, translated for group channels (SPEC §4).
+"""Discord permissions, translated for group channels.
 
 Two facts come with every interaction, resolved by Discord for *that* channel (roles and
 channel overwrites included): what the member may do (`interaction.permissions`) and what

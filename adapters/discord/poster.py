@@ -1,4 +1,4 @@
-"""Posts for a whole group channel (SPEC §4): the group-mode intro, shared milestones, the
+"""Posts for a whole group channel: the group-mode intro, shared milestones, the
 board and weekly digests, as `POST /channels/{id}/messages` with the message's embed.
 
 Mentions are never parsed (`allowed_mentions` none, on top of the client's default), and a

@@ -1,4 +1,4 @@
-"""`SlackAdapter`: puts the core on Slack, connected the way the environment says (SPEC §5).
+"""`SlackAdapter`: puts the core on Slack, connected the way the environment says.
 
 - Socket Mode when `SLACK_APP_TOKEN` is set: no public URL needed.
 - Otherwise HTTP: bolt's aiohttp app on `FOLLOWUP_HTTP_PORT` at `/slack/events`, every

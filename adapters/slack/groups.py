@@ -1,4 +1,4 @@
-"""Group channels on Slack (SPEC §4): `SlackChannelPoster` and the intro the bot posts on joining.
+"""Group channels on Slack: `SlackChannelPoster` and the intro the bot posts on joining.
 
 - `SlackChannelPoster` is the core's `ChannelPoster` for Slack: `chat.postMessage` to the
   channel with the team's token (`Workspaces`), the Block Kit blocks and the plain-text

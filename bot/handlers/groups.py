@@ -1,4 +1,4 @@
-"""Handlers for group channels (SPEC §4): `channel`, `digest`, `share`, `board`.
+"""Handlers for group channels: `channel`, `digest`, `share`, `board`.
 
 They work only in a shared channel. Replies go to the person who typed the command (private);
 what is meant for the group (the intro, a milestone, the board) is added to `ctx.posts`.

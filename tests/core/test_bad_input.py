@@ -1,4 +1,4 @@
-"""SPEC §3: bad input gets a clear error with the right form and an example, and changes nothing."""
+"""Bad input gets a clear error with the right form and an example, and changes nothing."""
 
 from __future__ import annotations
 

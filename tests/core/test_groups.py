@@ -1,4 +1,4 @@
-"""Group channels (SPEC §4) end to end through the core: turning group mode on and off (allowed
+"""Group channels end to end through the core: turning group mode on and off (allowed
 and refused), share, board, the weekly digest (contents, local time across DST, missed once
 after a restart, once across two dispatchers), privacy, forget-me, and DM use refused."""
 

@@ -1,4 +1,4 @@
-"""Every timing rule of the follow-up method (SPEC §1), on pure domain objects."""
+"""Every timing rule of the follow-up method, on pure domain objects."""
 
 from __future__ import annotations
 

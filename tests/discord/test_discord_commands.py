@@ -52,7 +52,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("forget-me", {}, "forget-me"),
 ]
 
-# The group-channel commands (SPEC §4), typed in a server channel.
+# The group-channel commands, typed in a server channel.
 GROUP_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("channel", {}, "channel"),
     ("channel", {"state": "on"}, "channel on"),

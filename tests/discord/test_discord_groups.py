@@ -1,4 +1,4 @@
-"""Group job-search channels (SPEC §4) on the fake Discord, through real discord.py: group mode
+"""Group job-search channels on the fake Discord, through real discord.py: group mode
 on and off (Manage Channels allowed, others refused), the bot's own permissions checked first,
 `share` and `board` posted to the channel while the asker's reply stays ephemeral, the weekly
 digest at its local time across a DST change and once after a restart, the poster's errors,

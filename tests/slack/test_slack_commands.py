@@ -1,4 +1,4 @@
-"""Every SPEC §2 command as a signed `/followup` over HTTP: acked, answered through the
+"""Every command as a signed `/followup` over HTTP: acked, answered through the
 response_url (ephemeral in channels, a normal message in the bot's DM), Home refreshed after
 changes, files delivered, the form opened for a bare `add`."""
 

@@ -1,4 +1,4 @@
-"""Group channels (SPEC §4) on Slack, through signed requests to the real adapter and the fake
+"""Group channels on Slack, through signed requests to the real adapter and the fake
 Web API: group mode turned on and off by a workspace admin or owner (and refused to others);
 `share` and `board` posted in the channel with `chat.postMessage` while the answers stay
 ephemeral; the weekly digest at its local time across a DST change and, after downtime, once;
