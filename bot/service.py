@@ -31,6 +31,7 @@ from bot.clock import Clock
 from bot.dates import timezone_choices
 from bot.domain import Identity, Place, TimezoneSource
 from bot.errors import BadInput
+from bot.events import Events
 from bot.groups import ChannelPost
 from bot.handlers import account, applications, groups, overview, steps
 from bot.handlers.context import Context
@@ -114,9 +115,8 @@ class Followup:
         self._uow_factory = uow_factory
         self._clock = clock
         self._posters: Mapping[str, ChannelPoster] = posters if posters is not None else {}
-        # Called after a command changed a channel's digest schedule (the digest wake-ups
-        # rebuild their jobs from the database).
-        self.on_digests_changed: Callable[[], None] | None = None
+        # Told, after the commit, what a command changed in the schedule (wake-ups subscribe).
+        self.events = Events()
 
     @staticmethod
     def parse(text: str) -> c.Command | Message:
@@ -246,9 +246,8 @@ class Followup:
             return message
 
     async def _after_commit(self, message: Message, ctx: Context) -> Message:
-        """Tell the digest wake-ups about a changed schedule, and deliver the channel posts."""
-        if ctx.digests_changed and self.on_digests_changed is not None:
-            self.on_digests_changed()
+        """Announce what changed in the schedule, and deliver the channel posts."""
+        self.events.publish(ctx.changed)
         return await self._deliver_posts(message, ctx.posts)
 
     @staticmethod

@@ -54,9 +54,8 @@ SOMETHING_WRONG = Message(
 
 
 class Responder:
-    def __init__(self, followup: Followup, on_change: Callable[[], None]) -> None:
+    def __init__(self, followup: Followup) -> None:
         self._followup = followup
-        self._on_change = on_change
 
     async def run(self, interaction: discord.Interaction, build: Build) -> None:
         """Build the core command from the options and answer with what the core says."""
@@ -136,8 +135,6 @@ class Responder:
             return await task
 
     async def _answer(self, interaction: discord.Interaction, message: Message, *, edit: bool = False) -> None:
-        if message.changed:
-            self._on_change()
         await self.reply(interaction, message, edit=edit)
 
     async def reply(

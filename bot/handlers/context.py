@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.catalogue import BY_NAME
 from bot.domain import Application, DeliverySettings, Place, Plan, User
 from bot.errors import BadInput
+from bot.events import ScheduleChanged
 from bot.groups import ChannelPost, ChannelRef
 from bot.method import plan
 from bot.ports import UnitOfWork
@@ -24,7 +25,7 @@ class Context:
     where: Place
     forgotten: bool = False
     posts: list[ChannelPost] = field(default_factory=list)
-    digests_changed: bool = False
+    changed: set[ScheduleChanged] = field(default_factory=set)  # published after the commit
 
     @property
     def channel(self) -> ChannelRef | None:
@@ -55,4 +56,5 @@ class Context:
     async def replan(self, app: Application) -> Plan:
         fresh = self.plan(app)
         await self.uow.nudges.sync(app, fresh.nudges, self.now)
+        self.changed.add(ScheduleChanged.NUDGES)
         return fresh

@@ -14,6 +14,7 @@ from bot import formatting, group_views
 from bot.catalogue import BY_NAME
 from bot.dates import read_clock, zone
 from bot.errors import BadInput
+from bot.events import ScheduleChanged
 from bot.groups import (
     WEEKDAYS,
     ChannelPost,
@@ -85,7 +86,7 @@ async def channel_mode(cmd: c.ChannelMode, ctx: Context) -> Message:
         return Message(title="Group mode is already off here.")
     _check_may_manage(ctx, channel, "channel")
     await ctx.uow.groups.disable(channel.id, ctx.now)
-    ctx.digests_changed = True
+    ctx.changed.add(ScheduleChanged.DIGESTS)
     return Message(
         title="Group mode is off in this channel",
         body="No more digests or boards here. Members' opt-ins are kept in case it comes back on; anyone can still `share off`.",
@@ -130,7 +131,7 @@ async def schedule_digest(cmd: c.ScheduleDigest, ctx: Context) -> Message:
     schedule = DigestSchedule(cmd.weekday, at, tz)
     due = next_digest_at(schedule, ctx.now)
     await ctx.uow.digests.set_schedule(channel.id, schedule, due)
-    ctx.digests_changed = True
+    ctx.changed.add(ScheduleChanged.DIGESTS)
     first = due.astimezone(schedule.zone)
     return Message(
         title=f"Weekly digest: {schedule.describe()}",
@@ -150,7 +151,7 @@ async def stop_digest(cmd: c.StopDigest, ctx: Context) -> Message:
     if channel.schedule is None:
         return Message(title="There is no weekly digest here to stop.")
     await ctx.uow.digests.set_schedule(channel.id, None, None)
-    ctx.digests_changed = True
+    ctx.changed.add(ScheduleChanged.DIGESTS)
     return Message(title="Weekly digest stopped", body="Nothing more is posted here on a schedule.", tone=Tone.SUCCESS, changed=True)
 
 
