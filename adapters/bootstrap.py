@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from adapters.config import Config
 from adapters.digests import DigestJobs
@@ -19,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.dates import warm_up
 from bot.digests import DigestDispatcher
 from bot.dispatcher import Dispatcher
+from bot.events import ScheduleChanged
 from bot.ports import ChannelPoster, Notifier
 from bot.service import Followup
 from storage.database import Database
@@ -70,12 +72,15 @@ async def build_runtime(
     notifiers: dict[str, Notifier] = {}
     posters: dict[str, ChannelPoster] = {}
     worker = worker_id or default_worker_id()
-    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker)
+    dispatcher = Dispatcher(
+        database.unit_of_work, clock, notifiers, worker_id=worker, lease=timedelta(seconds=config.delivery_lease)
+    )
     digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker)
-    scheduler = DispatchScheduler(dispatcher, config.dispatch_interval)
+    scheduler = DispatchScheduler(dispatcher, config.dispatch_interval, clock)
     digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
     followup = Followup(database.unit_of_work, clock, posters)
-    followup.on_digests_changed = digest_jobs.request_rebuild
+    followup.events.subscribe(ScheduleChanged.NUDGES, scheduler.wake)
+    followup.events.subscribe(ScheduleChanged.DIGESTS, digest_jobs.request_rebuild)
     digest_jobs.start_with_scheduler()
     return Runtime(
         config=config,

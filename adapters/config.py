@@ -18,6 +18,10 @@ class Config(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="FOLLOWUP_DATABASE_URL")
     http_port: int = Field(3000, alias="FOLLOWUP_HTTP_PORT")
     dispatch_interval: float = Field(15.0, alias="FOLLOWUP_DISPATCH_INTERVAL", gt=0, le=30)
+    # How long a claim on a nudge lasts unless its sender renews it (a dead sender's nudges
+    # come back after this), and how long a send may wait for the platform's answer.
+    delivery_lease: float = Field(15.0, alias="FOLLOWUP_DELIVERY_LEASE", ge=0.5, le=60)
+    send_timeout: float = Field(15.0, alias="FOLLOWUP_SEND_TIMEOUT", gt=0, le=60)
     log_level: str = Field("INFO", alias="FOLLOWUP_LOG_LEVEL")
     log_format: str = Field("json", alias="FOLLOWUP_LOG_FORMAT", pattern="^(json|kv)$")
     http_host: str = Field("0.0.0.0", alias="FOLLOWUP_HTTP_HOST")

@@ -16,14 +16,17 @@ from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.domain import User
 from bot.messages import Message
+from bot.ports import Delivery
 from storage.database import Database
 
 
 class RecordingNotifier:
+    max_in_flight = 200  # a recording "platform" has no rate limit to respect
+
     def __init__(self) -> None:
         self.deliveries: list[str] = []
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         self.deliveries.append(message.fields[0].value)
 
 

@@ -307,6 +307,9 @@ class Nudge:
     late: bool = False
     last_error: str | None = None
     claim_token: str | None = None
+    # Set when an earlier attempt may have reached the platform unseen (its sender died, or
+    # the platform never answered): the next attempt must check before it sends.
+    unknown_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ handed these and never builds them itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol
@@ -135,9 +136,19 @@ class NudgeRepository(Protocol):
         """Record many (nudge id, claim token, late) deliveries; returns the ids recorded."""
         ...
 
+    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+        """Extend the leases still held under these claim tokens; returns the tokens that hold."""
+        ...
+
     async def mark_retry(
         self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
     ) -> bool: ...
+
+    async def mark_unknown(
+        self, nudge_id: int, claim_token: str, verify_at: datetime, error: str
+    ) -> bool:
+        """The attempt's outcome is unknown: pending again from `verify_at`, to be verified."""
+        ...
 
     async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool: ...
 
@@ -263,6 +274,16 @@ class TransientDeliveryError(DeliveryError):
         self.retry_after = retry_after
 
 
+class UnknownDeliveryOutcome(DeliveryError):
+    """The message may or may not have arrived: the platform never answered (a timeout, the
+    connection cut after the request was written). Verified before any new attempt, never
+    simply sent again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PermanentDeliveryError(DeliveryError):
     """Not worth retrying: the user left, blocked the bot, the token was revoked."""
 
@@ -271,11 +292,26 @@ class PermanentDeliveryError(DeliveryError):
         self.reason = reason
 
 
-class Notifier(Protocol):
-    """Delivers a direct message to a user on one platform."""
+@dataclass(frozen=True)
+class Delivery:
+    """What makes one nudge's send recognisable when it is made again."""
 
-    async def send_direct(self, user: User, message: Message) -> None:
-        """Deliver, or raise TransientDeliveryError / PermanentDeliveryError."""
+    key: str  # the same on every attempt at this nudge, different for every other nudge
+    unknown_since: datetime | None = None  # an attempt from then on may have arrived unseen
+
+
+class Notifier(Protocol):
+    """Delivers a direct message to a user on one platform.
+
+    A notifier may say how many sends its platform's rate limits make worth running at once
+    (an int attribute `max_in_flight`); the dispatcher claims no more nudges than that for the
+    platform at a time (`bot.dispatcher.DEFAULT_IN_FLIGHT` otherwise)."""
+
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        """Deliver, or raise TransientDeliveryError / PermanentDeliveryError /
+        UnknownDeliveryOutcome. With `delivery`, the send carries its key where the platform
+        can recognise it, and when `delivery.unknown_since` is set the notifier first looks
+        for a message already delivered (returning without sending if it finds one)."""
         ...
 
 

@@ -175,6 +175,8 @@ class NudgeRow(Base):
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     lease_until: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]  # when the current (or last) attempt began
+    unknown_since: Mapped[datetime | None]  # an attempt from then on may have reached the platform
     delivered_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_at: Mapped[datetime | None]

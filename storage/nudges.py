@@ -1,9 +1,11 @@
 """`SqlNudgeRepository`: the schedule. Every nudge is a row with its due time and state.
 
 Delivery is claim-based: `claim_due` atomically moves due rows to `claimed` with a fresh
-token and a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite every transaction holds
-the write lock, see `storage.engine`), and only the holder of the token can mark the nudge
-delivered, retried or failed. A sender that dies loses its claims when the lease runs out.
+token and a short lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite every transaction
+holds the write lock, see `storage.engine`), which the sender renews while it works (`renew`),
+and only the holder of the token can mark the nudge delivered, retried, unknown or failed. A
+sender that dies loses its claims when the lease runs out; whoever takes such a claim over
+learns (`Nudge.unknown_since`) that the dead sender's attempt may have reached the platform.
 
 Rows are read and written with Core statements on the table (no ORM identity map), so a row
 is never served stale from the session.
@@ -16,7 +18,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, delete, or_, select, true, update
+from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -157,6 +159,13 @@ class SqlNudgeRepository:
                 claim_token=uuid.uuid4().hex,
                 claimed_by=worker[:255],
                 lease_until=now + lease,
+                attempted_at=now,
+                # Taken over from a sender whose lease ran out: its attempt, begun at its
+                # `attempted_at`, may have reached the platform. (SET reads the old values.)
+                unknown_since=case(
+                    (t.c.state == _CLAIMED, func.coalesce(t.c.unknown_since, t.c.attempted_at)),
+                    else_=t.c.unknown_since,
+                ),
             )
             .returning(*t.c)
         )
@@ -184,10 +193,47 @@ class SqlNudgeRepository:
                 kept.update((await self._session.execute(stmt)).scalars().all())
         return kept
 
+    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+        """Extend the lease of every nudge still claimed with one of these tokens (the sender's
+        heartbeat); the tokens that still hold at least one claim come back."""
+        t = NUDGES
+        held: set[str] = set()
+        tokens = sorted(claim_tokens)
+        for start in range(0, len(tokens), ID_CHUNK):
+            stmt = (
+                update(t)
+                .where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == _CLAIMED)
+                .values(lease_until=lease_until)
+                .returning(t.c.claim_token)
+            )
+            held.update((await self._session.execute(stmt)).scalars().all())
+        return held
+
+    async def mark_unknown(
+        self, nudge_id: int, claim_token: str, verify_at: datetime, error: str
+    ) -> bool:
+        """The platform never answered this attempt: back to pending from `verify_at`, marked so
+        the next attempt checks whether the message arrived before sending it again."""
+        return await self._finish(
+            nudge_id,
+            claim_token,
+            {
+                "state": _PENDING,
+                "retry_at": verify_at,
+                "attempts": NUDGES.c.attempts + 1,
+                "last_error": error,
+                "unknown_since": func.coalesce(NUDGES.c.unknown_since, NUDGES.c.attempted_at),
+                "claim_token": None,
+                "claimed_by": None,
+                "lease_until": None,
+            },
+        )
+
     async def mark_retry(
         self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
     ) -> bool:
-        """Back to pending, to be claimed again from `retry_at`; counts the attempt."""
+        """Back to pending, to be claimed again from `retry_at`; counts the attempt. The
+        platform said it did not take the message, so an earlier doubt stands as it was."""
         return await self._finish(
             nudge_id,
             claim_token,
@@ -292,4 +338,5 @@ def nudge_from_row(row: Row[Any]) -> Nudge:
         late=row.late,
         last_error=row.last_error,
         claim_token=row.claim_token,
+        unknown_since=as_utc_or_none(row.unknown_since),
     )

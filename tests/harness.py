@@ -15,7 +15,7 @@ from bot.clock import SimulatedClock
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
 from bot.messages import Message
-from bot.ports import DeliveryError
+from bot.ports import Delivery, DeliveryError
 from storage.models import Base
 
 START = datetime.fromisoformat("2026-11-25T09:00:00+00:00")  # a Wednesday
@@ -33,7 +33,7 @@ class RecordingNotifier:
     script: deque[DeliveryError] = field(default_factory=deque)
     attempts: int = 0
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         self.attempts += 1
         if self.script:
             raise self.script.popleft()

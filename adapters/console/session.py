@@ -38,6 +38,7 @@ from bot.dispatcher import Dispatcher
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
 from bot.messages import Action, Message, Tone
+from bot.ports import Delivery
 from bot.service import Followup
 from bot.tracing import request_scope
 from bot.views import unexpected
@@ -78,7 +79,7 @@ class ConsoleNotifier:
         self._output = output
         self._clock = clock
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         self._output.emit(Record("dm", user.external_id, None, self._clock.now(), message))
 
 

@@ -53,7 +53,7 @@ class DiscordAdapter:
             raise RuntimeError("DISCORD_TOKEN is not set: Discord can't start")
         self._previous = Endpoints.current()
         Endpoints.configured(config, self._previous).install()
-        responder = Responder(self._runtime.followup, lambda: self._runtime.scheduler.wake())
+        responder = Responder(self._runtime.followup)
         kind = ShardedFollowupClient if self._sharded else FollowupClient
         client = kind(
             responder,
@@ -68,7 +68,7 @@ class DiscordAdapter:
         except BaseException:
             await self.stop()
             raise
-        self._notifier = DiscordNotifier(client)
+        self._notifier = DiscordNotifier(client, timeout=config.send_timeout)
         self._runtime.register_notifier(PLATFORM, self._notifier)
         self._poster = DiscordChannelPoster(client)
         self._runtime.register_poster(PLATFORM, self._poster)

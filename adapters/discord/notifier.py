@@ -1,5 +1,12 @@
 """Direct messages for the core's dispatcher: a nudge goes to the user's DM channel.
 
+Each nudge is sent with a `nonce` derived from it (the delivery key) and `enforce_nonce`
+(discord.py sets it with every nonce): Discord itself returns the message already created
+instead of creating a second one when the same nonce comes again within a few minutes. So a
+send that got no answer (a timeout, a connection cut) is `UnknownDeliveryOutcome`, and its
+verification is simply the same send again, which Discord deduplicates; discord.py's own
+retries of a 5xx or a reset connection are safe for the same reason.
+
 discord.py waits out ordinary 429s itself and retries; what still fails is classified for
 the dispatcher: DMs closed (50007), an unknown user or a missing permission is permanent
 (recorded on the nudge with a reason that tells the user how to fix it, and shown at their
@@ -9,14 +16,25 @@ are transient (retried with backoff).
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import aiohttp
 import discord
 
 from adapters.discord.render import render
 from bot.domain import User
 from bot.messages import Message
-from bot.ports import PermanentDeliveryError, TransientDeliveryError
+from bot.ports import (
+    Delivery,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownDeliveryOutcome,
+)
 
+# Discord allows a bot about 50 requests a second in all; a nudge takes one (two when its DM
+# channel isn't known yet), and discord.py waits out per-route limits itself.
+MAX_IN_FLIGHT = 25
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 DMS_CLOSED = (
@@ -26,7 +44,7 @@ DMS_CLOSED = (
 )
 
 
-def classify(error: Exception) -> Exception:
+def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryError | UnknownDeliveryOutcome:
     """The dispatcher's view of a failed send."""
     if isinstance(error, discord.RateLimited):
         return TransientDeliveryError("Discord rate limit", retry_after=error.retry_after)
@@ -38,19 +56,31 @@ def classify(error: Exception) -> Exception:
         if error.status >= 500 or error.status == 429:
             return TransientDeliveryError(f"Discord error {error.status}")
         return PermanentDeliveryError(f"Discord refused the message (HTTP {error.status}, code {error.code}): {error.text[:200]}")
-    return TransientDeliveryError(f"network problem talking to Discord: {type(error).__name__}")
+    if isinstance(error, aiohttp.ClientConnectorError):  # never connected: nothing was sent
+        return TransientDeliveryError(f"couldn't reach Discord: {type(error).__name__}")
+    return UnknownDeliveryOutcome(f"no answer from Discord: {type(error).__name__}")
 
 
 class DiscordNotifier:
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
+    max_in_flight = MAX_IN_FLIGHT
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    def __init__(self, client: discord.Client, timeout: float = 15.0) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         if self._client.is_closed() or self._client.user is None:
             raise TransientDeliveryError("Discord is not connected")
         shown = render(message)
         try:
-            channel = await self._client.create_dm(discord.Object(id=int(user.external_id)))
-            await channel.send(embed=shown.embed, view=shown.view or discord.utils.MISSING, files=shown.files or discord.utils.MISSING)
+            channel = await asyncio.wait_for(self._client.create_dm(discord.Object(id=int(user.external_id))), self._timeout)
+        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+            problem = classify(error)  # opening the DM posts nothing: no doubt about a message
+            raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error
+        options: dict[str, Any] = {"embed": shown.embed, "view": shown.view or discord.utils.MISSING, "files": shown.files or discord.utils.MISSING}
+        if delivery is not None:
+            options["nonce"] = delivery.key
+        try:
+            await asyncio.wait_for(channel.send(**options), self._timeout)
         except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
             raise classify(error) from error

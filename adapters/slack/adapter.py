@@ -122,7 +122,7 @@ class SlackAdapter:
         receipts = Receipts(self._runtime.database, REPLAY_WINDOW)
         self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=receipts, clock=self._runtime.clock)
         self.app.event("member_joined_channel")(listeners.on_member_joined)
-        self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels))
+        self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels, timeout=self._runtime.config.send_timeout))
         self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces))
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)

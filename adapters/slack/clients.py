@@ -1,8 +1,11 @@
 """Web API clients: every client the app creates points at `SLACK_API_URL` (when set) and
 retries what is worth retrying.
 
-slack-sdk retries only connection errors by default. We add rate limits (429, honouring
-`Retry-After`) and server errors (500/502/503/504), each a bounded number of times. A rate
+slack-sdk retries connection errors by default; we keep that except where it could post a
+message twice: a `chat.postMessage` whose connection broke after the request went out may have
+been posted, so it is not retried here (the notifier records the outcome as unknown and checks
+the DM before posting again); one that never connected is retried. We add rate limits (429,
+honouring `Retry-After`) and server errors (500/502/503/504), each a bounded number of times. A rate
 limit that asks for a long wait is *not* slept through here: the error goes up, and the
 dispatcher reschedules the nudge durably in the database instead of holding a task open.
 """
@@ -111,8 +114,24 @@ class ServerErrorRetry(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
+class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
+    """slack-sdk's connection-error retry, but never a post that may have gone out."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith("/chat.postMessage") and not isinstance(error, aiohttp.ClientConnectorError):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
 def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
-    return [AsyncConnectionErrorRetryHandler(), RateLimitRetry(sleep), ServerErrorRetry(sleep)]
+    return [ConnectionErrorRetry(), RateLimitRetry(sleep), ServerErrorRetry(sleep)]
 
 
 def web_client(

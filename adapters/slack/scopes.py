@@ -12,6 +12,9 @@ METHOD_SCOPES: dict[str, str | None] = {
     "auth_test": None,
     "chat_postMessage": "chat:write",
     "conversations_open": "im:write",
+    # Before re-sending a nudge whose earlier attempt may have arrived, its DM's recent history
+    # is searched for the nudge's metadata.
+    "conversations_history": "im:history",
     "users_info": "users:read",
     "views_open": None,
     "views_publish": None,

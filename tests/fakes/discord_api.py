@@ -14,6 +14,13 @@ event, INTERACTION_CREATE above all; builders make interaction payloads discord.
 with the member's and the bot's resolved permissions in the channel (`permissions`,
 `app_permissions`: by default a member with none and a bot that may post, `BOT_CAN_POST`).
 
+Messages are created as Discord does with a `nonce` and `enforce_nonce`: a second create with
+the same nonce within `nonce_window` seconds returns the message made the first time and
+creates nothing (`created` counts the messages really made). Creates can be slow: with
+`post_delay` (seconds, or a callable giving them) the message is stored when the request
+arrives and answered after the delay; `late(times, after)` does that for the next creates with
+a delay longer than the client waits.
+
 Two traps, handled here: discord.py parses a body as JSON only when `Content-Type` is exactly
 `application/json` (aiohttp's `json_response` adds a charset), and an interaction payload
 without `attachment_size_limit` makes discord.py fail.
@@ -25,6 +32,8 @@ import asyncio
 import itertools
 import json
 import re
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,6 +178,11 @@ class FakeDiscord:
         self._pressed_on: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.nonce_window = 300.0
+        self.post_delay: float | Callable[[], float] = 0.0
+        self.created: list[dict[str, Any]] = []  # channel messages really created (not deduplicated)
+        self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._late: deque[float] = deque()
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -216,6 +230,10 @@ class FakeDiscord:
     ) -> None:
         """Answer the next `times` requests matching `method` and the `path` regex with an error."""
         self._failures.append(_Failure(method, re.compile(path), status, code, message, retry_after, times))
+
+    def late(self, times: int, after: float) -> None:
+        """Store each of the next `times` channel messages at once but answer `after` seconds later."""
+        self._late.extend([after] * times)
 
     def rate_limit_next(self, method: str, path: str, *, retry_after: float = 0.01, times: int = 1) -> None:
         self.fail_next(method, path, status=429, message="You are being rate limited.", retry_after=retry_after, times=times)
@@ -334,7 +352,12 @@ class FakeDiscord:
         for method, pattern, handler in self._routes():
             match = pattern.fullmatch(call.path)
             if method == call.method and match:
-                return handler(call, *match.groups())
+                answer = handler(call, *match.groups())
+                if method == "POST" and pattern.pattern == r"/channels/(\d+)/messages":
+                    delay = self._late.popleft() if self._late else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+                    if delay > 0:
+                        await asyncio.sleep(delay)  # stands for Discord's own time to answer
+                return answer
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
     async def _record(self, request: web.Request) -> Call:
@@ -393,7 +416,7 @@ class FakeDiscord:
             ("POST", r(r"/webhooks/(\d+)/([^/]+)"), lambda call, app, token: _json(self._store(CHANNEL_ID, call.json))),
             ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)"), self._edit_response),
             ("POST", r(r"/users/@me/channels"), lambda call: _json(self._dm_channel(int(call.json["recipient_id"])))),
-            ("POST", r(r"/channels/(\d+)/messages"), lambda call, channel: _json(self._store(int(channel), call.json))),
+            ("POST", r(r"/channels/(\d+)/messages"), lambda call, channel: _json(self._create(int(channel), call.json))),
             ("PATCH", r(r"/channels/(\d+)/messages/(\d+)"), lambda call, channel, mid: _json(self._store(int(channel), call.json, int(mid)))),
         ]
 
@@ -477,6 +500,23 @@ class FakeDiscord:
         """The message an UPDATE_MESSAGE callback edits: the one the pressed button was on."""
         interaction_id = call.path.split("/")[2]
         return self._pressed_on.get(int(interaction_id))
+
+    def _create(self, channel_id: int, body: dict[str, Any] | None) -> dict[str, Any]:
+        """A new channel message, unless its enforced nonce was used recently (by the bot, the
+        only author here): then the earlier message comes back and nothing is created."""
+        body = body or {}
+        nonce = body.get("nonce")
+        now = time.monotonic()
+        if nonce is not None and body.get("enforce_nonce"):
+            known = self._nonces.get(str(nonce))
+            if known is not None and now - known[0] <= self.nonce_window:
+                return {**known[1], "nonce": nonce}
+        message = self._store(channel_id, body)
+        self.created.append(message)
+        if nonce is not None:
+            message = {**message, "nonce": nonce}
+            self._nonces[str(nonce)] = (now, message)
+        return message
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
         return {"id": str(dm_channel_id(user_id)), "type": 1, "recipients": [FakeUser(user_id, f"user{user_id}").payload()], "last_message_id": None}

@@ -5,6 +5,14 @@ It records every call (`calls`, `hooks`, `uploads`, `acks`), answers the methods
 uses like Slack does (shape, not every field), and fails on demand: `fail("chat.postMessage",
 status=429, retry_after=30)`, `fail(..., status=500)`, `fail(..., error="account_inactive")`.
 Tests wait on conditions (`wait_for`, `wait_for_call`, `wait_for_hook`), never on the clock.
+
+Posted messages are kept per channel (`posted`) with their `metadata`, and
+`conversations.history` serves them as Slack does: newest first, after `oldest`, paged with
+`cursor`, and with `metadata` only when `include_all_metadata` is true. A post can be slow: with
+`post_delay` (seconds, or a callable giving them) the message is stored when the request
+arrives and answered only after the delay; `late(times, after)` does that for the next posts
+with a delay longer than the client waits, as Slack does when it accepts a message and answers
+too late.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +69,8 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=lambda: {DEFAULT_TOKEN: DEFAULT_TEAM})
     installs: dict[str, str] = field(default_factory=dict)  # OAuth code → team id
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
+    post_delay: float | Callable[[], float] = 0.0
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -67,6 +78,8 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
+        self._late: deque[float] = deque()
+        self._last_ts = 0.0
         self.port = 0
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -102,6 +115,14 @@ class FakeSlack:
     def fail(self, method: str, *, status: int = 200, error: str = "internal_error", retry_after: float | None = None, times: int = 1) -> None:
         for _ in range(times):
             self._failures[method].append(Failure(status, error, retry_after))
+
+    def late(self, times: int, after: float) -> None:
+        """Store each of the next `times` posts at once but answer it only `after` seconds later."""
+        self._late.extend([after] * times)
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message posted, in every channel."""
+        return [m for channel in self.posted.values() for m in channel]
 
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
@@ -161,6 +182,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
         answer = self._answer(method, params, token)
         await self._record(Call(method, params, token))
+        if method == "chat.postMessage" and answer.get("ok"):
+            delay = self._late.popleft() if self._late else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+            if delay > 0:
+                await asyncio.sleep(delay)  # stands for Slack's own time to answer
         return web.json_response(answer)
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -178,7 +203,11 @@ class FakeSlack:
             return {"ok": True, "user": self._user(str(params.get("user")))}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
-        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+        if method == "chat.postMessage":
+            return self._post(params)
+        if method == "conversations.history":
+            return self._history(params)
+        if method in ("chat.postEphemeral", "chat.update"):
             return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{n}", **(params.get("view") or {})}}
@@ -188,6 +217,37 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in params.get("files") or []]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        message: dict[str, Any] = {
+            "type": "message", "user": BOT_USER, "bot_id": "B1", "ts": f"{self._last_ts:.6f}",
+            "text": params.get("text"), "blocks": params.get("blocks"),
+        }
+        if isinstance(params.get("metadata"), dict):
+            message["metadata"] = params["metadata"]
+        self.posted.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if channel not in self.posted and not channel.startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        limit = min(int(params.get("limit") or 100), 999)
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
+        newest_first = [m for m in reversed(self.posted.get(channel, [])) if float(m["ts"]) > oldest]
+        page = newest_first[start : start + limit]
+        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "ok": True, "messages": shown, "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _user(self, user_id: str) -> dict[str, Any]:
         known = self.users.get(user_id, {})

@@ -19,6 +19,7 @@ from bot.clock import SystemClock
 from bot.dispatcher import Dispatcher
 from bot.domain import User
 from bot.messages import Message
+from bot.ports import Delivery
 from storage.database import Database
 
 PLATFORM = "fault"
@@ -30,8 +31,9 @@ class FileNotifier:
         self._hang_after = hang_after
         self._delivered = 0
         self._stalled = asyncio.Event()  # never set: a platform that stopped answering
+        self.max_in_flight = 8
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         await asyncio.sleep(0.002)  # a little network time, so sends overlap
         if self._delivered >= self._hang_after:
             await self._stalled.wait()
@@ -50,9 +52,10 @@ async def main() -> None:
     args = parser.parse_args()
     database = Database.from_url(args.url)
     notifier = FileNotifier(args.out, args.hang_after)
+    notifier.max_in_flight = args.batch
     dispatcher = Dispatcher(
         database.unit_of_work, SystemClock(), {PLATFORM: notifier},
-        worker_id=args.worker, lease=timedelta(seconds=args.lease), batch_size=args.batch, concurrency=8,
+        worker_id=args.worker, lease=timedelta(seconds=args.lease),
     )
     for _ in range(10_000):  # runs until killed; bounded all the same
         await dispatcher.run_once()

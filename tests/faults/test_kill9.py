@@ -26,6 +26,7 @@ from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.domain import User
 from bot.messages import Message
+from bot.ports import Delivery
 from storage.database import Database
 from storage.models import NudgeRow
 from tests.faults.child_dispatcher import PLATFORM
@@ -42,7 +43,7 @@ class ListNotifier:
     def __init__(self) -> None:
         self.delivered: list[str] = []
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         self.delivered.append(user.external_id)
 
 

@@ -1,7 +1,9 @@
 """The platform misbehaves: the fake Slack answers a burst of 429s with `Retry-After`, then
 server errors, then stops answering (the client times out). Every nudge is still delivered
 exactly once, within the retry budget, after pauses that back off exponentially with jitter
-and never undercut `Retry-After`.
+and never undercut `Retry-After`; a post that got no answer is recorded as unknown, checked in
+the DM's history one lease later (it was never stored, so it is posted then), not retried
+blindly.
 
 No real time passes for the backoff: the Slack client's inline pauses are recorded instead
 of slept, and the dispatcher's retries wait on a simulated clock that the test moves to the
@@ -67,11 +69,15 @@ class RetryLog(logging.Handler):
         super().__init__(logging.WARNING)
         self.clock = clock
         self.retries: list[Retry] = []
+        self.unknown: list[Retry] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         retry_at = getattr(record, "retry_at", None)
         if retry_at is not None:
             self.retries.append(Retry(self.clock.now(), retry_at, int(getattr(record, "attempt", 0)), record.getMessage()))
+        verify_at = getattr(record, "verify_at", None)
+        if verify_at is not None:
+            self.unknown.append(Retry(self.clock.now(), verify_at, int(getattr(record, "attempt", 0)), record.getMessage()))
 
 
 @pytest.fixture
@@ -152,4 +158,9 @@ async def test_429s_then_5xx_then_timeouts_deliver_everything_once(flaky: FlakyS
     jittered = {round((r.retry_at - r.at).total_seconds(), 6) for r in retries.retries if "rate limited" not in r.reason}
     assert len(jittered) > 1, "retries of the same attempt should not all wait the same time"
     reasons = " ".join(r.reason for r in retries.retries)
-    assert "rate limited" in reasons and "server error" in reasons and "TimeoutError" in reasons
+    assert "rate limited" in reasons and "server error" in reasons
+    # The hung posts: unknown, verified one lease later, never counted as plain retries.
+    assert len(retries.unknown) == TIMEOUTS and all("TimeoutError" in r.reason for r in retries.unknown)
+    assert all(r.retry_at - r.at == dispatcher.lease for r in retries.unknown)
+    histories = flaky.calls_to("conversations.history", ok_only=True)
+    assert len(histories) == TIMEOUTS and all(c.params.get("include_all_metadata") in (True, "true", "1") for c in histories)

@@ -8,6 +8,7 @@ import asyncio
 
 from bot.domain import NudgeState, User
 from bot.messages import Message
+from bot.ports import Delivery
 from tests.harness import World, person
 
 
@@ -17,7 +18,7 @@ class SlowPlatform:
         self.go_on = asyncio.Event()
         self.accepted: list[str] = []
 
-    async def send_direct(self, user: User, message: Message) -> None:
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         self.started.set()
         await self.go_on.wait()
         self.accepted.append(user.external_id)

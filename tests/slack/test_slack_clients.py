@@ -34,4 +34,4 @@ def test_the_consent_page_lives_on_the_api_host(given: str | None, consent: str)
 
 def test_rate_limits_and_server_errors_are_retried_not_just_connection_errors() -> None:
     names = [type(h).__name__ for h in web_client(None, "xoxb-1").retry_handlers]
-    assert names == ["AsyncConnectionErrorRetryHandler", "RateLimitRetry", "ServerErrorRetry"]
+    assert names == ["ConnectionErrorRetry", "RateLimitRetry", "ServerErrorRetry"]
