@@ -1,32 +1,68 @@
-"""Reviewing a draft against its step's checklist.
+"""Reviewing a draft against its step: a table of named rules applied to the whole text.
 
-`review_draft` runs simple, fast checks: thanks present, a permission ask, a number in a
-value-add, no "just checking in" filler, a sensible length, wording that survives being
-forwarded, no ⟨gaps⟩ left unfilled, and the step's own must-haves (an industry observation,
-best wishes, an offer to help). Any text gets an answer in milliseconds: only the first
-`MAX_SCAN_CHARS` characters are read, and every pattern is a plain alternation or uses
-bounded repetition, so nothing can backtrack catastrophically.
+The rules and every word they say live in `review_rules.toml` (read once with `tomllib`):
+each rule names the variants of a step it applies to (a thank-you, a value-add, an insight,
+an insight that is also the thank-you to the hiring manager, a close-loop after a no or after
+silence, a check-back), how it tests the text, why it matters for that variant and how to fix
+it. This module keeps only the small functions that test text (`CHECKS`), one per kind of
+test, shared by every rule of that kind.
+
+Any text gets an answer in milliseconds: only the first `MAX_SCAN_CHARS` characters are read,
+and every pattern is an alternation with bounded repetition, so nothing can backtrack
+catastrophically.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
 
 from bot.content import GAP_CLOSE, GAP_OPEN, word_limits
 from bot.domain import Step
 
 MAX_SCAN_CHARS = 20_000
+RULES_FILE = Path(__file__).with_name("review_rules.toml")
+VARIANTS = (
+    "thank-you",
+    "value-add",
+    "insight",
+    "insight-hm",
+    "close-loop-rejected",
+    "close-loop-dark",
+    "check-back",
+)
+KINDS = ("tone", "content", "form")
+
+
+def variant_of(step: Step, *, after_rejection: bool = False, hiring_manager: bool = False) -> str:
+    """The name of the step's variant the rules are keyed by."""
+    step = Step(step)
+    if step is Step.INSIGHT and hiring_manager:
+        return "insight-hm"
+    if step is Step.CLOSE_LOOP:
+        return "close-loop-rejected" if after_rejection else "close-loop-dark"
+    return step.value
+
+
+# --------------------------------------------------------------------------- results
 
 
 @dataclass(frozen=True)
 class ReviewFinding:
-    """One check: whether it passed, what it checks, and what was found or what to do."""
+    """One rule's verdict: whether it passed, what was found, why it matters, how to fix it."""
 
     ok: bool
     label: str
     detail: str
+    rule: str = ""
+    kind: str = "content"
+    why: str = ""
+    fix: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,391 +70,538 @@ class ReviewResult:
     step: Step
     findings: tuple[ReviewFinding, ...]
     word_count: int
+    variant: str = ""
 
     @property
     def missing(self) -> tuple[ReviewFinding, ...]:
-        """The checks that failed, in order."""
-        return tuple(f for f in self.findings if not f.ok)
+        """The checks that failed, tone problems first, then in table order."""
+        failed = [f for f in self.findings if not f.ok]
+        return tuple(sorted(failed, key=lambda f: KINDS.index(f.kind)))
 
     @property
     def passed(self) -> bool:
         return not self.missing
 
+    @property
+    def ready(self) -> bool:
+        """Ready to send: every rule for this step passed."""
+        return self.passed
 
-# --------------------------------------------------------------------------- patterns
+    @property
+    def tone_problems(self) -> tuple[ReviewFinding, ...]:
+        return tuple(f for f in self.missing if f.kind == "tone")
 
 
-def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+# --------------------------------------------------------------------------- the rule table
 
 
-_THANKS = _any(r"\bthank", r"\bgrateful\b", r"\bappreciat", r"\bgratitude\b")
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    label: str
+    kind: str
+    check: str
+    steps: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+    problem: str
+    fix: str
+    why: Mapping[str, str]
+    messages: Mapping[str, str] = field(default_factory=dict)
 
-_PERMISSION = _any(
-    r"\bwhen (?:may|can|could|should|might|would it suit you for) i\b",
-    r"\b(?:may|can|could|might) i (?:follow|get|be|reach|contact|check|write|stay|keep|call|"
-    r"send|email|touch|come back|ask for|suggest|schedule|set)\b",
-    r"\bwould it be (?:all right|alright|ok|okay|fine|possible|convenient)\b",
-    r"\bis it (?:all right|alright|ok|okay|fine)\b",
-    r"\b(?:do|would) you mind if i\b",
-    r"\bwhen would (?:be|it be|suit|work)\b",
-    r"\b(?:what|which) (?:date|day|time|week)s? (?:would|works|suits|is)\b",
-    r"\b(?:good|best|convenient|right|suitable) (?:date|day|time|week) (?:for me )?to\b",
-    r"\b(?:next|follow-up|follow up) (?:date|call|conversation|contact)\b[^.!?]{0,80}\?",
-    r"\bwould (?:a|an|it|you)\b[^.!?]{0,80}\b(?:welcome|suit you|work for you|be helpful|"
-    r"be useful|be open|be willing|be interested|be available)\b",
-    r"\blet me know (?:when|if i may|whether i may|a good)\b",
-    r"\bwith your permission\b",
-)
+    def applies_to(self, variant: str) -> bool:
+        return "all" in self.steps or variant in self.steps
 
-_FILLER = _any(
-    r"\bjust (?:checking|check) in\b",
-    r"\bchecking in (?:to see|on|about|with you)\b",
-    r"\bjust (?:following|follow) up\b",
-    r"\bjust wanted to (?:follow|check|touch|see|reach)\b",
-    r"\btouch(?:ing)? base\b",
-    r"\bcircl(?:e|ing) back\b",
-    r"\bbump(?:ing)? this\b",
-    r"\bany updates?\s?\?",
-    r"\bfollowing up on my (?:last|previous|earlier) (?:email|message|note)\b",
-    r"\bwanted to see if there (?:is|are|were|was) any (?:update|news)\b",
-)
+    def why_for(self, variant: str) -> str:
+        return self.why.get(variant) or self.why.get("all", "")
 
-_GREETING_SLANG = _any(r"\bhey\b", r"\bhiya\b", r"\byo\b", r"\bsup\b", r"\bhowdy\b")
-_SLANG = _any(
-    r"\b(?:gonna|wanna|gotta|kinda|sorta|dunno|lol|lmao|rofl|omg|btw|tbh|imo|imho|thx|pls|plz|"
-    r"haha|hahaha|xoxo|dude|bro|yeah|yep|nope|ya|ur|cuz|coz|k thx|awesomesauce)\b",
-    r"(?<![\w.])u(?![\w.'])",
-    r"(?:^|\s)[:;]-?[()dp](?=\s|$)",
-    r"(?:^|\s)<3(?=\s|$)",
-)
-_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\U0001fb00-\U0001fbff\ufe0f]")
-_CONTEXT_REFS = _any(
-    r"\bas i (?:said|mentioned|told you|noted)\b",
-    r"\blike i (?:said|mentioned|told you)\b",
-    r"\bas (?:mentioned|discussed|noted) (?:earlier|before|above|previously)\b",
-    r"\bper my (?:last|previous|earlier) (?:email|message|note)\b",
-    r"\bremember when\b",
-    r"\byou know what i mean\b",
-    r"\bthat thing (?:we|you|i)\b",
-    r"\binside joke\b",
-)
-_STANDS_ALONE = _any(
-    r"\b(?:role|position|job|opening|vacancy|opportunity|post)\b",
-)
+
+def _compile(patterns: Any) -> tuple[re.Pattern[str], ...]:
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return tuple(re.compile(p) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Words:
+    """The word lists the checks share, compiled once."""
+
+    ask: tuple[re.Pattern[str], ...]
+    contact: tuple[re.Pattern[str], ...]
+    people: tuple[re.Pattern[str], ...]
+    not_asking: tuple[re.Pattern[str], ...]
+    first_person: re.Pattern[str]
+    change: re.Pattern[str]
+    time_units: frozenset[str]
+    number_word: re.Pattern[str]
+    multipliers: re.Pattern[str]
+    not_counted: frozenset[str]
+    sign_off: re.Pattern[str]
+    industry: tuple[re.Pattern[str], ...]
+    experience: tuple[re.Pattern[str], ...]
+    specific_change: tuple[re.Pattern[str], ...]
+    buzzwords: tuple[re.Pattern[str], ...]
+    news_done: tuple[re.Pattern[str], ...]
+    news_since: tuple[re.Pattern[str], ...]
+    news_action: re.Pattern[str]
+    news_not: frozenset[str]
+    casual_greeting: tuple[re.Pattern[str], ...]
+    slang: tuple[re.Pattern[str], ...]
+    private: tuple[re.Pattern[str], ...]
+    stands_alone: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    rules: tuple[Rule, ...]
+    words: Words
+
+    def for_variant(self, variant: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.applies_to(variant))
+
+
+def load_rules(path: Path = RULES_FILE) -> RuleBook:
+    """Read and check the rule table: every rule has a known check, known variants, and the
+    words it needs; a mistake in the file fails here, at start, not in a user's review."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    rules = []
+    for entry in data["rule"]:
+        steps = frozenset(entry["steps"])
+        unknown = steps - set(VARIANTS) - {"all"}
+        if unknown or entry["check"] not in CHECKS or entry["kind"] not in KINDS:
+            raise ValueError(f"review rule {entry.get('name')!r} is malformed: {entry}")
+        rules.append(
+            Rule(
+                name=entry["name"],
+                label=entry["label"],
+                kind=entry["kind"],
+                check=entry["check"],
+                steps=steps,
+                patterns=_compile(entry.get("patterns", [])),
+                problem=entry["problem"],
+                fix=entry["fix"],
+                why=dict(entry["why"]),
+                messages=dict(entry.get("messages", {})),
+            )
+        )
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise ValueError("review rule names must be unique")
+    w = data["words"]
+    words = Words(
+        ask=_compile(w["ask"]),
+        contact=_compile(w["contact"]),
+        people=_compile(w["people"]),
+        not_asking=_compile(w["not"]),
+        first_person=re.compile(w["first_person"]),
+        change=re.compile(w["change"]),
+        time_units=frozenset(w["time_units"]),
+        number_word=re.compile(r"\b(" + "|".join(w["number_words"]) + r")\b"),
+        multipliers=re.compile(w["multipliers"]),
+        not_counted=frozenset(w["not_counted"]),
+        sign_off=re.compile("(?:" + "|".join(w["sign_offs"]) + r")[,.!]?"),
+        industry=_compile(w["industry"]),
+        experience=_compile(w["experience"]),
+        specific_change=_compile(w["specific_change"]),
+        buzzwords=_compile(w["buzzwords"]),
+        news_done=_compile(w["news_done"]),
+        news_since=_compile(w["news_since"]),
+        news_action=re.compile(w["news_action"]),
+        news_not=frozenset(w["news_not"]),
+        casual_greeting=_compile(w["casual_greeting"]),
+        slang=_compile(w["slang"]),
+        private=_compile(w["private"]),
+        stands_alone=_compile(w["stands_alone"]),
+    )
+    return RuleBook(tuple(rules), words)
+
+
+@cache
+def rule_book() -> RuleBook:
+    return load_rules()
+
+
+# --------------------------------------------------------------------------- the text
+
 
 _GAP = re.compile(f"{GAP_OPEN}[^{GAP_OPEN}{GAP_CLOSE}]{{0,300}}{GAP_CLOSE}")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+_CONTACT_LINE = re.compile(r"@|\bwww\.|https?:|linkedin|\b(?:tel|phone|mobile|cell|fax)\b", re.I)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\U0001fb00-\U0001fbff\ufe0f]")
+
+
+def _plain(text: str) -> str:
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(_GAP.sub(" ", lowered).split())
+
+
+def _sentences(plain: str) -> tuple[tuple[int, int], ...]:
+    spans, start = [], 0
+    for end in _SENTENCE_END.finditer(plain):
+        spans.append((start, end.end()))
+        start = end.end()
+    if start < len(plain):
+        spans.append((start, len(plain)))
+    return tuple(spans)
+
+
+@dataclass(frozen=True)
+class Text:
+    """The draft once, in the forms the checks need."""
+
+    raw: str  # the capped original (for gaps and emoji)
+    plain: str  # lower-cased, apostrophes straightened, whitespace folded, gaps removed
+    body: str  # `plain` without the signature and contact lines (where figures are read)
+    signature: str  # the sign-off and what follows it, plain
+    sentences: tuple[tuple[int, int], ...]  # spans of `body`'s sentences
+
+    def sentence_at(self, index: int) -> int:
+        for i, (start, end) in enumerate(self.sentences):
+            if start <= index < end:
+                return i
+        return len(self.sentences) - 1
+
+    def sentence(self, i: int) -> str:
+        if 0 <= i < len(self.sentences):
+            start, end = self.sentences[i]
+            return self.body[start:end]
+        return ""
+
+
+def prepare(text: str, words: Words) -> Text:
+    raw = text[:MAX_SCAN_CHARS]
+    lines = raw.splitlines()
+    cut = len(lines)
+    for i in range(len(lines) - 1, 0, -1):
+        if words.sign_off.fullmatch(lines[i].strip().lower().replace("\u2019", "'")):
+            cut = i
+            break
+    body_lines = [line for line in lines[:cut] if not _CONTACT_LINE.search(line)]
+    signature_lines = lines[cut:] + [line for line in lines[:cut] if _CONTACT_LINE.search(line)]
+    body = _plain("\n".join(body_lines))
+    return Text(
+        raw=raw,
+        plain=_plain(raw),
+        body=body,
+        signature=_plain("\n".join(signature_lines)),
+        sentences=_sentences(body),
+    )
+
+
+def _quote(found: str) -> str:
+    return f"\u201c{found.strip()}\u201d"
+
+
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match
+    return None
+
+
+# --------------------------------------------------------------------------- figures
+
 
 _MONTHS = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?"
 )
-_DATES = _any(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTHS}",
-    rf"\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?\b",
-    r"\b\d{4}-\d{1,2}-\d{1,2}\b",
-    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
-    r"\b\d{1,2}[:.]\d{2}\b",
-    r"\b\d{1,2} ?(?:am|pm)\b",
+_NOT_A_MEASURE = (
+    (
+        "a date",
+        re.compile(
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTHS}|\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?\b"
+            r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\bq[1-4]\b"
+        ),
+    ),
+    ("a time of day", re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(?:am|pm)\b")),
+    (
+        "a street address",
+        re.compile(
+            r"\b\d{1,5}(?: [a-z]+){1,3} (?:street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|"
+            r"drive|dr|way|court|ct|place|pl|square|sq|terrace|crescent|close)\b"
+            r"|\b(?:suite|floor|apt|apartment|unit|room|building|no\.?|#) ?\d+"
+        ),
+    ),
+    ("a phone number", re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}")),
 )
-_QUANTITY = _any(
-    r"\d",
-    r"%",
-    r"[$€£¥₹]",
-    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|"
-    r"millions|billion|dozen|dozens|half|double|doubled|tripled|triple|quadrupled|percent|"
-    r"per cent)\b",
+_NUMBER = re.compile(r"(?<![\w.,])([$€£¥₹] ?)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+_AFTER = re.compile(
+    r"\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b|pp\b)"
+    r"|(?P<mult>x\b| times\b)"
+    r"|(?P<money>(?:k|m|bn|million|billion|thousand)\b|\s(?:dollars|euros|pounds|usd|eur|gbp)\b)"
+    r"|(?P<suffix>[a-z]+)"
+    r"|\s(?P<word>[a-z][\w'-]{0,30})"
 )
-_INDUSTRY = _any(
-    r"\btrends?\b",
-    r"\bindustr(?:y|ies)\b",
-    r"\bmarkets?\b",
-    r"\bsector\b",
-    r"\bclients?\b",
-    r"\bcustomers?\b",
-    r"\bbuyers?\b",
-    r"\bshift(?:s|ing|ed)?\b",
-    r"\bdisrupt",
-    r"\bcompetitors?\b",
-    r"\bregulat",
-    r"\badoption\b",
-    r"\bincreasingly\b",
-)
-_BEST_WISHES = _any(
-    r"\bbest wishes\b",
-    r"\b(?:i|we) wish (?:you|the|your)\b",
-    r"\bwishing you\b",
-    r"\ball the best\b",
-    r"\bevery success\b",
-    r"\bgood luck\b",
-    r"\bcongratulat",
-)
-_FUTURE = _any(
-    r"\bfuture\b",
-    r"\b(?:talk|speak|chat|meet) again\b",
-    r"\breconnect\b",
-    r"\b(?:stay|keep) in touch\b",
-    r"\bneeds (?:change|grow|evolve|shift)\b",
-    r"\bdown the (?:road|line)\b",
-    r"\bother (?:roles|positions|openings|opportunities)\b",
-    r"\blater (?:on|date|point|stage)\b",
-    r"\bif (?:anything|something) (?:changes|opens)\b",
-)
-_HELP = _any(
-    r"\bhelp\b",
-    r"\bglad to\b",
-    r"\bhappy to\b",
-    r"\bsolution\b",
-    r"\bstep in\b",
-    r"\bavailable\b",
-    r"\bcontribute\b",
-    r"\bsupport\b",
-    r"\bassist\b",
-    r"\blend a hand\b",
-    r"\bpitch in\b",
-)
-_GLOATING = _any(
-    r"\btold you so\b",
-    r"\bwrong (?:choice|decision|person|candidate|hire)\b",
-    r"\bbad hire\b",
-    r"\b(?:didn't|did not|hasn't|has not|isn't|is not|not) work(?:ed|ing)? out\b",
-    r"\b(?:was|were|got) (?:fired|let go)\b",
-    r"\bregret\b",
-    r"\bi knew\b",
-)
-_COMPLAINT = _any(
-    r"\b(?:haven't|have not|never) heard\b",
-    r"\bno (?:response|reply|answer)\b",
-    r"\bstill waiting\b",
-    r"\bignored\b",
-    r"\bdidn't (?:reply|respond|answer)\b",
-    r"\bdid not (?:reply|respond|answer)\b",
-)
-
-
-# --------------------------------------------------------------------------- checks
+_YOURS_BEFORE = re.compile(r"\b(?:your|you|you've|you're|their|they)\b(?: \S+){0,2} ?$")
 
 
 @dataclass(frozen=True)
-class _Text:
-    """The text once, in the forms the checks need."""
+class Figures:
+    """The figures in the body that measure the writer's work, and the ones that don't (each
+    with why not)."""
 
-    raw: str  # capped original (for gaps and emoji)
-    plain: str  # lower-cased, apostrophes straightened, whitespace collapsed, gaps removed
-
-
-def _prepare(text: str) -> _Text:
-    raw = text[:MAX_SCAN_CHARS]
-    lowered = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
-    without_gaps = _GAP.sub(" ", lowered)
-    plain = " ".join(without_gaps.split())
-    return _Text(raw=raw, plain=plain)
+    measures: tuple[tuple[int, str], ...]  # (position in the body, the figure as written)
+    ignored: tuple[tuple[str, str], ...]  # (why it doesn't count, the figure as written)
 
 
-def _quote(match: re.Match[str]) -> str:
-    return f"\u201c{match.group(0).strip()}\u201d"
+def _classify(text: Text, words: Words, start: int, end: int, digits: str, money: bool) -> str | None:
+    """Why the figure at [start, end) doesn't measure the writer's work, or None if it does."""
+    body = text.body
+    after = _AFTER.match(body, end)
+    sentence_no = text.sentence_at(start)
+    sentence = text.sentence(sentence_no)
+    around = text.sentence(sentence_no - 1) + " " + sentence
+    if not words.first_person.search(around) or _YOURS_BEFORE.search(body[max(0, start - 40) : start]):
+        return "a figure about them, not about your work"
+    if money:
+        return None
+    year = len(digits) == 4 and digits[:2] in ("19", "20") and digits.isdigit()
+    if after is not None:
+        if after.group("pct") or after.group("mult") or after.group("money"):
+            return None
+        if after.group("suffix"):
+            return "a bare number"
+        following = after.group("word")
+        if following in words.time_units:
+            return None if words.change.search(sentence) else "a length of time, not a result"
+        if following and following not in words.not_counted and not year:
+            return None
+    if year:
+        return "a year"
+    if not year and len(digits) >= 2 and words.change.search(sentence):
+        return None
+    return "a bare number"
 
 
-def _found(ok_label: str, pattern: re.Pattern[str], text: str, fail: str) -> ReviewFinding:
-    match = pattern.search(text)
-    if match:
-        return ReviewFinding(True, ok_label, f"Found {_quote(match)}.")
-    return ReviewFinding(False, ok_label, fail)
+def figures(text: Text, words: Words) -> Figures:
+    body = text.body
+    masked: list[tuple[int, int, str, str]] = []
+    for reason, pattern in _NOT_A_MEASURE:
+        for match in pattern.finditer(body):
+            if reason == "a phone number" and sum(c.isdigit() for c in match.group(0)) < 7:
+                continue
+            masked.append((match.start(), match.end(), reason, match.group(0)))
+    measures: list[tuple[int, str]] = []
+    ignored: list[tuple[str, str]] = []
+
+    def masked_as(start: int, end: int) -> tuple[str, str] | None:
+        for s, e, reason, shown in masked:
+            if s < end and start < e:
+                return reason, shown
+        return None
+
+    def snippet(start: int, end: int) -> str:
+        return " ".join(body[start : end + 24].split(" ")[:3]).rstrip(",.;:?!")
+
+    for match in _NUMBER.finditer(body):
+        start, end = match.start(), match.end()
+        hidden = masked_as(start, end)
+        if hidden is not None:
+            ignored.append(hidden)
+            continue
+        digits = match.group(2).replace(",", "")
+        reason = _classify(text, words, start, end, digits, bool(match.group(1)))
+        if reason is None:
+            measures.append((start, snippet(start, end)))
+        else:
+            ignored.append((reason, match.group(0)))
+    for match in words.number_word.finditer(body):
+        if _classify(text, words, match.start(), match.end(), match.group(1), False) is None:
+            measures.append((match.start(), snippet(match.start(), match.end())))
+    for match in words.multipliers.finditer(body):
+        measures.append((match.start(), match.group(0)))
+    for match in _NUMBER.finditer(text.signature):
+        ignored.append(("in your signature", match.group(0)))
+    return Figures(tuple(sorted(measures)), tuple(ignored))
 
 
-def _absent(label: str, pattern: re.Pattern[str], text: str, ok: str, fail: str) -> ReviewFinding:
-    match = pattern.search(text)
-    if match:
-        return ReviewFinding(False, label, fail.format(found=_quote(match)))
-    return ReviewFinding(True, label, ok)
+# --------------------------------------------------------------------------- the checks
 
 
-def _check_thanks(t: _Text) -> ReviewFinding:
-    return _found(
-        "Thanks",
-        _THANKS,
-        t.plain,
-        "Thank them for their time, e.g. \u201cThank you for meeting with me today about the "
-        "role.\u201d",
-    )
+@dataclass(frozen=True)
+class Subject:
+    """What a check is applied to: the text and what we know about the email."""
+
+    text: Text
+    words: Words
+    step: Step
+    variant: str
+    word_count: int
+    company: str | None
+    role: str | None
+
+    @cached_property
+    def figures(self) -> Figures:
+        return figures(self.text, self.words)
 
 
-def _check_permission(t: _Text) -> ReviewFinding:
-    return _found(
-        "Permission to follow up",
-        _PERMISSION,
-        t.plain,
-        "Ask when you may get in touch next, e.g. \u201cWhen would be a good time for me to "
-        "follow up with you?\u201d",
-    )
-
-
-def _check_number(t: _Text) -> ReviewFinding:
-    without_dates = _DATES.sub(" ", t.plain)
-    return _found(
-        "A number",
-        _QUANTITY,
-        without_dates,
-        "Quantify the experience you add: a count, an amount of money, a percentage, a "
-        "timeframe or a place, e.g. \u201cgrew repeat orders by 18% in two quarters\u201d.",
-    )
-
-
-def _check_filler(t: _Text) -> ReviewFinding:
-    return _absent(
-        "No filler",
-        _FILLER,
-        t.plain,
-        "No \u201cjust checking in\u201d style phrases.",
-        "Cut {found}: say what you are adding instead, so the email earns its place.",
-    )
-
-
-def _check_length(step: Step, after_rejection: bool, words: int) -> ReviewFinding:
-    low, high = word_limits(step, after_rejection=after_rejection)
-    if words < low:
-        return ReviewFinding(
-            False,
-            "Length",
-            f"Too short: {words} words. Aim for at least {low}; say what you add and ask for the "
-            "next contact.",
-        )
-    if words > high:
-        return ReviewFinding(
-            False,
-            "Length",
-            f"Too long: {words} words. Trim to {high} or fewer; busy readers skim.",
-        )
-    return ReviewFinding(True, "Length", f"{words} words, within {low}\u2013{high}.")
-
-
-def _check_forwardable(t: _Text) -> ReviewFinding:
-    problems: list[str] = []
-    for pattern, what in (
-        (_GREETING_SLANG, "a casual greeting"),
-        (_SLANG, "slang"),
-        (_CONTEXT_REFS, "a reference only the two of you would understand"),
-    ):
-        match = pattern.search(t.plain)
-        if match:
-            problems.append(f"{what} ({_quote(match)})")
-    if _EMOJI.search(t.raw):
-        problems.append("an emoji")
-    if not _STANDS_ALONE.search(t.plain):
-        problems.append("no mention of the role or position, so it doesn't stand on its own")
-    if problems:
-        return ReviewFinding(
-            False,
-            "Forwardable wording",
-            "Write it so it can be forwarded unchanged to someone senior. Fix: "
-            + "; ".join(problems)
-            + ".",
-        )
+def _finding(rule: Rule, subject: Subject, ok: bool, detail: str, fix: str | None = None) -> ReviewFinding:
     return ReviewFinding(
-        True, "Forwardable wording", "Stands on its own if it is forwarded up the chain."
+        ok=ok,
+        label=rule.label,
+        detail=detail,
+        rule=rule.name,
+        kind=rule.kind,
+        why=rule.why_for(subject.variant),
+        fix=rule.fix if fix is None else fix,
     )
 
 
-def _check_names(t: _Text, company: str | None, role: str | None) -> ReviewFinding | None:
-    wanted = [w.strip().lower() for w in (company, role) if w and w.strip()]
+def _present(rule: Rule, s: Subject) -> ReviewFinding:
+    match = _first(rule.patterns, s.text.plain)
+    if match:
+        return _finding(rule, s, True, f"Found {_quote(match.group(0))}.")
+    return _finding(rule, s, False, rule.problem)
+
+
+def _absent(rule: Rule, s: Subject) -> ReviewFinding:
+    match = _first(rule.patterns, s.text.plain)
+    if match:
+        return _finding(rule, s, False, rule.problem.format(found=_quote(match.group(0))))
+    return _finding(rule, s, True, "Nothing of the kind.")
+
+
+def _asks(sentence: str, w: Words) -> bool:
+    return bool(
+        _first(w.ask, sentence)
+        and _first(w.contact, sentence)
+        and _first(w.people, sentence)
+        and not _first(w.not_asking, sentence)
+    )
+
+
+def _permission(rule: Rule, s: Subject) -> ReviewFinding:
+    match = _first(rule.patterns, s.text.body)
+    if match:
+        return _finding(rule, s, True, f"Found {_quote(match.group(0))}.")
+    for i in range(len(s.text.sentences)):
+        sentence = s.text.sentence(i)
+        if _asks(sentence, s.words):
+            return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+    return _finding(rule, s, False, rule.problem)
+
+
+def _ignored_list(ignored: tuple[tuple[str, str], ...]) -> str:
+    by_reason: dict[str, str] = {}
+    for reason, shown in ignored:
+        by_reason.setdefault(reason, shown)
+    return ", ".join(f"{reason} ({_quote(shown)})" for reason, shown in list(by_reason.items())[:3])
+
+
+def _result(rule: Rule, s: Subject) -> ReviewFinding:
+    found = s.figures
+    if found.measures:
+        return _finding(rule, s, True, f"Found {_quote(found.measures[0][1])}.")
+    if found.ignored:
+        only = rule.messages["only_ignored"].format(ignored=_ignored_list(found.ignored))
+        return _finding(rule, s, False, f"{rule.problem} {only}")
+    return _finding(rule, s, False, rule.problem)
+
+
+def _insight(rule: Rule, s: Subject) -> ReviewFinding:
+    w, plain = s.words, s.text.plain
+    industry = _first(w.industry, plain)
+    experience = _first(w.experience, s.text.body)
+    specific = bool(s.figures.measures) or _first(w.specific_change, s.text.body)
+    if industry and experience and specific:
+        return _finding(rule, s, True, f"Found {_quote(experience.group(0))} and {_quote(industry.group(0))}.")
+    gaps = []
+    if not industry:
+        gaps.append(rule.messages["no_industry"])
+    if not experience:
+        gaps.append(rule.messages["no_experience"])
+    if not specific:
+        gaps.append(rule.messages["no_specific"])
+    broad = [m.group(0) for p in w.buzzwords for m in [p.search(plain)] if m]
+    if broad:
+        gaps.append(rule.messages["buzzwords"].format(buzzwords=", ".join(_quote(b) for b in broad[:3])))
+    return _finding(rule, s, False, f"{rule.problem} In it, " + "; ".join(gaps) + ".")
+
+
+def _news(rule: Rule, s: Subject) -> ReviewFinding:
+    w, text = s.words, s.text
+    done = _first(w.news_done, text.body)
+    if done:
+        return _finding(rule, s, True, f"Found {_quote(done.group(0))}.")
+    for i in range(len(text.sentences)):
+        sentence = text.sentence(i)
+        if not _first(w.news_since, sentence):
+            continue
+        start, end = text.sentences[i]
+        if any(start <= at < end for at, _ in s.figures.measures):
+            return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+        for action in w.news_action.finditer(sentence):
+            if action.group("verb") not in w.news_not:
+                return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+    return _finding(rule, s, False, rule.problem)
+
+
+def _length(rule: Rule, s: Subject) -> ReviewFinding:
+    low, high = word_limits(s.step, after_rejection=s.variant == "close-loop-rejected")
+    values = {"words": s.word_count, "low": low, "high": high}
+    if s.word_count < low:
+        return _finding(rule, s, False, rule.messages["short"].format(**values), rule.messages["short_fix"])
+    if s.word_count > high:
+        return _finding(rule, s, False, rule.messages["long"].format(**values), rule.messages["long_fix"])
+    return _finding(rule, s, True, rule.messages["ok"].format(**values))
+
+
+def _forwardable(rule: Rule, s: Subject) -> ReviewFinding:
+    w, plain, m = s.words, s.text.plain, rule.messages
+    problems: list[str] = []
+    for patterns, what in ((w.casual_greeting, m["greeting"]), (w.slang, m["slang"]), (w.private, m["private"])):
+        match = _first(patterns, plain)
+        if match:
+            problems.append(f"{what} ({_quote(match.group(0))})")
+    if _EMOJI.search(s.text.raw):
+        problems.append(m["emoji"])
+    if not _first(w.stands_alone, plain):
+        problems.append(m["alone"])
+    if problems:
+        return _finding(rule, s, False, rule.problem.format(problems="; ".join(problems)))
+    return _finding(rule, s, True, "It stands on its own if it is forwarded.")
+
+
+def _names(rule: Rule, s: Subject) -> ReviewFinding | None:
+    wanted = [" ".join(x.lower().split()) for x in (s.company, s.role) if x and x.strip()]
     if not wanted:
         return None
-    plain = t.plain
-    if any(" ".join(w.split()) in plain for w in wanted):
-        return ReviewFinding(True, "Names the role and company", "The role or company is named.")
-    return ReviewFinding(
-        False,
-        "Names the role and company",
-        "Name the role and the company, e.g. \u201cthe "
-        + (role or "role").strip()
-        + " position at "
-        + (company or "your company").strip()
-        + "\u201d, so a reader who wasn't in the interview knows what this is about.",
-    )
+    if any(x in s.text.plain for x in wanted):
+        return _finding(rule, s, True, "The role or company is named.")
+    fix = rule.fix.format(role=(s.role or "role").strip(), company=(s.company or "your company").strip())
+    return _finding(rule, s, False, rule.problem, fix)
 
 
-def _check_gaps(t: _Text) -> ReviewFinding:
-    gaps = _GAP.findall(t.raw)
-    if gaps:
-        shown = ", ".join(gaps[:3]) + (f" and {len(gaps) - 3} more" if len(gaps) > 3 else "")
-        noun = "gap" if len(gaps) == 1 else "gaps"
-        return ReviewFinding(False, "Gaps filled", f"{len(gaps)} {noun} still to fill in: {shown}.")
-    if GAP_OPEN in t.raw or GAP_CLOSE in t.raw:
-        return ReviewFinding(
-            False,
-            "Gaps filled",
-            f"A stray {GAP_OPEN} or {GAP_CLOSE} is left: finish or remove that gap.",
-        )
-    return ReviewFinding(True, "Gaps filled", "No gaps left to fill.")
+def _gaps(rule: Rule, s: Subject) -> ReviewFinding:
+    raw = s.text.raw
+    found = _GAP.findall(raw)
+    if found:
+        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        noun = "gap" if len(found) == 1 else "gaps"
+        return _finding(rule, s, False, rule.problem.format(count=len(found), noun=noun, shown=shown))
+    if GAP_OPEN in raw or GAP_CLOSE in raw:
+        return _finding(rule, s, False, rule.messages["stray"])
+    return _finding(rule, s, True, "No gaps left to fill.")
 
 
-def _check_insight(t: _Text) -> ReviewFinding:
-    return _found(
-        "Industry insight",
-        _INDUSTRY,
-        t.plain,
-        "Share something about the industry they may not know: how clients behave, or a "
-        "disruptive trend you lived through.",
-    )
+Check = Callable[[Rule, Subject], "ReviewFinding | None"]
+CHECKS: dict[str, Check] = {
+    "present": _present,
+    "absent": _absent,
+    "permission": _permission,
+    "result": _result,
+    "insight": _insight,
+    "news": _news,
+    "length": _length,
+    "forwardable": _forwardable,
+    "names": _names,
+    "gaps": _gaps,
+}
 
 
-def _check_best_wishes(t: _Text) -> ReviewFinding:
-    return _found(
-        "Best wishes",
-        _BEST_WISHES,
-        t.plain,
-        "Wish them well, e.g. \u201cI wish you and your new colleague every success.\u201d",
-    )
-
-
-def _check_future(t: _Text) -> ReviewFinding:
-    return _found(
-        "Open to future roles",
-        _FUTURE,
-        t.plain,
-        "Leave the door open, e.g. \u201cAs your needs change, I would be glad to talk again "
-        "about future roles.\u201d",
-    )
-
-
-def _check_interest(t: _Text) -> ReviewFinding:
-    return _found(
-        "Still interested",
-        re.compile(r"\binterest|\bkeen\b|\benthusias|\bexcited\b"),
-        t.plain,
-        "Say you are still interested in the role and the company.",
-    )
-
-
-def _check_no_complaint(t: _Text) -> ReviewFinding:
-    return _absent(
-        "Gracious tone",
-        _COMPLAINT,
-        t.plain,
-        "No complaint about the silence.",
-        "Drop {found}: pointing at the silence reads as a complaint. Stay gracious.",
-    )
-
-
-def _check_help(t: _Text) -> ReviewFinding:
-    return _found(
-        "Offer to help",
-        _HELP,
-        t.plain,
-        "Offer yourself as the answer if their needs have changed, e.g. \u201cIf your plans "
-        "have shifted, I would be glad to help.\u201d",
-    )
-
-
-def _check_no_gloating(t: _Text) -> ReviewFinding:
-    return _absent(
-        "No gloating",
-        _GLOATING,
-        t.plain,
-        "Nothing about how their hire is doing.",
-        "Remove {found}: never hint that the person they hired has failed.",
-    )
+# --------------------------------------------------------------------------- review
 
 
 def count_words(text: str) -> int:
@@ -435,38 +618,26 @@ def review_draft(
     company: str | None = None,
     role: str | None = None,
 ) -> ReviewResult:
-    """Check a draft against the step's checklist. `after_rejection` selects the close-loop
-    after a no (otherwise the one after silence); `hiring_manager` marks an insight email that
-    is also the thank-you to the hiring manager (thanks required); `company` and `role`, when
-    given, must be named so the email stands alone."""
+    """Apply every rule of the step's variant to the whole draft. `after_rejection` selects the
+    close-loop after a no (otherwise the one after silence); `hiring_manager` marks an insight
+    email that is also the thank-you after a first round with the hiring manager; `company` and
+    `role`, when given, must be named so the email stands alone."""
     step = Step(step)
     text = text if isinstance(text, str) else str(text)
-    t = _prepare(text)
-    words = count_words(text)
-    rejected = after_rejection and step is Step.CLOSE_LOOP
-
-    checks: list[Callable[[_Text], ReviewFinding]] = []
-    if step is Step.THANK_YOU:
-        checks += [_check_thanks, _check_permission]
-    elif step is Step.VALUE_ADD:
-        checks += [_check_number, _check_permission]
-    elif step is Step.INSIGHT:
-        if hiring_manager:
-            checks.append(_check_thanks)
-        checks += [_check_insight, _check_permission]
-    elif step is Step.CLOSE_LOOP and rejected:
-        checks += [_check_thanks, _check_best_wishes, _check_future]
-    elif step is Step.CLOSE_LOOP:
-        checks += [_check_thanks, _check_interest, _check_permission, _check_no_complaint]
-    else:
-        checks += [_check_help, _check_permission, _check_no_gloating]
-
-    findings = [check(t) for check in checks]
-    findings.append(_check_filler(t))
-    findings.append(_check_length(step, rejected, words))
-    findings.append(_check_forwardable(t))
-    named = _check_names(t, company, role)
-    if named is not None:
-        findings.append(named)
-    findings.append(_check_gaps(t))
-    return ReviewResult(step=step, findings=tuple(findings), word_count=words)
+    book = rule_book()
+    variant = variant_of(step, after_rejection=after_rejection, hiring_manager=hiring_manager)
+    subject = Subject(
+        text=prepare(text, book.words),
+        words=book.words,
+        step=step,
+        variant=variant,
+        word_count=count_words(text),
+        company=company,
+        role=role,
+    )
+    findings = []
+    for rule in book.for_variant(variant):
+        finding = CHECKS[rule.check](rule, subject)
+        if finding is not None:
+            findings.append(finding)
+    return ReviewResult(step=step, findings=tuple(findings), word_count=subject.word_count, variant=variant)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,23 +127,23 @@ GOOD: list[tuple[Step, bool, str]] = [
 GOOD_IDS = [f"{step.value}{'-rejected' if rejected else ''}" for step, rejected, _ in GOOD]
 
 
-def finding(result: ReviewResult, label: str) -> ReviewFinding:
-    matches = [f for f in result.findings if f.label == label]
-    assert matches, f"no {label!r} check in {[f.label for f in result.findings]}"
+def finding(result: ReviewResult, rule: str) -> ReviewFinding:
+    matches = [f for f in result.findings if f.rule == rule]
+    assert matches, f"no {rule!r} check in {[f.rule for f in result.findings]}"
     return matches[0]
 
 
-def assert_fails(result: ReviewResult, label: str) -> ReviewFinding:
-    found = finding(result, label)
+def assert_fails(result: ReviewResult, rule: str) -> ReviewFinding:
+    found = finding(result, rule)
     assert not found.ok, found
     assert found in result.missing
     assert not result.passed
-    assert found.detail
+    assert found.detail and found.why and found.fix
     return found
 
 
 def only_missing(result: ReviewResult) -> list[str]:
-    return [f.label for f in result.missing]
+    return [f.rule for f in result.missing]
 
 
 # --------------------------------------------------------------------------- good drafts
@@ -209,7 +207,7 @@ def test_unfilled_generated_drafts_report_their_gaps(step: Step, flags: dict[str
     result = review_draft(
         step, draft.as_text(), after_rejection=flags.get("after_rejection", False)
     )
-    gaps = assert_fails(result, "Gaps filled")
+    gaps = assert_fails(result, "gaps")
     assert "⟨name⟩" in gaps.detail or "more" in gaps.detail
 
 
@@ -221,8 +219,8 @@ def test_missing_thanks_is_flagged() -> None:
         "Thank you — ", ""
     )
     result = review_draft(Step.THANK_YOU, text)
-    assert_fails(result, "Thanks")
-    assert only_missing(result) == ["Thanks"]
+    assert_fails(result, "thanks")
+    assert only_missing(result) == ["thanks"]
 
 
 @pytest.mark.parametrize("word", ["Thanks so much for", "I appreciated", "I am grateful for"])
@@ -230,7 +228,7 @@ def test_thanks_in_other_words_counts(word: str) -> None:
     text = GOOD_THANK_YOU.replace("Thank you for taking", f"{word} taking").replace(
         "Thank you — ", ""
     )
-    assert finding(review_draft(Step.THANK_YOU, text), "Thanks").ok
+    assert finding(review_draft(Step.THANK_YOU, text), "thanks").ok
 
 
 def test_missing_permission_ask_is_flagged() -> None:
@@ -239,9 +237,9 @@ def test_missing_permission_ask_is_flagged() -> None:
         "I look forward to hearing from you.",
     )
     result = review_draft(Step.THANK_YOU, text)
-    found = assert_fails(result, "Permission to follow up")
-    assert "e.g." in found.detail
-    assert only_missing(result) == ["Permission to follow up"]
+    found = assert_fails(result, "permission")
+    assert "e.g." in found.fix
+    assert only_missing(result) == ["permission"]
 
 
 @pytest.mark.parametrize(
@@ -259,7 +257,7 @@ def test_permission_asks_in_other_words(ask: str) -> None:
     text = GOOD_THANK_YOU.replace(
         "When would be a good time for me to follow up with you about the next steps?", ask
     )
-    assert finding(review_draft(Step.THANK_YOU, text), "Permission to follow up").ok
+    assert finding(review_draft(Step.THANK_YOU, text), "permission").ok
 
 
 def test_value_add_without_a_number_is_flagged() -> None:
@@ -270,8 +268,8 @@ def test_value_add_without_a_number_is_flagged() -> None:
     )
     assert "140,000" not in text
     result = review_draft(Step.VALUE_ADD, text)
-    assert_fails(result, "A number")
-    assert only_missing(result) == ["A number"]
+    assert_fails(result, "result")
+    assert only_missing(result) == ["result"]
 
 
 def test_a_date_alone_is_not_a_number() -> None:
@@ -279,7 +277,7 @@ def test_a_date_alone_is_not_a_number() -> None:
         "Thank you for the Data Engineer interview at Acme Corp. I improved our reporting a lot. "
         "May I get in touch on 14 March, or on 2025-03-21 at 10:00? " + "More detail here. " * 20
     )
-    assert not finding(review_draft(Step.VALUE_ADD, text), "A number").ok
+    assert not finding(review_draft(Step.VALUE_ADD, text), "result").ok
 
 
 @pytest.mark.parametrize(
@@ -291,12 +289,12 @@ def test_quantities_count_as_numbers(quantity: str) -> None:
         "year in\ncontractor costs.",
         f"It {quantity}.",
     )
-    assert finding(review_draft(Step.VALUE_ADD, text), "A number").ok
+    assert finding(review_draft(Step.VALUE_ADD, text), "result").ok
 
 
 def test_number_check_applies_only_to_value_add() -> None:
-    labels = [f.label for f in review_draft(Step.THANK_YOU, GOOD_THANK_YOU).findings]
-    assert "A number" not in labels
+    rules = [f.rule for f in review_draft(Step.THANK_YOU, GOOD_THANK_YOU).findings]
+    assert "result" not in rules
 
 
 @pytest.mark.parametrize(
@@ -316,20 +314,20 @@ def test_number_check_applies_only_to_value_add() -> None:
 def test_filler_is_flagged(step: Step, rejected: bool, text: str, phrase: str) -> None:
     bad = text.replace("Hi Jane,\n", f"Hi Jane,\n\n{phrase}\n")
     result = review_draft(step, bad, after_rejection=rejected)
-    found = assert_fails(result, "No filler")
+    found = assert_fails(result, "filler")
     assert "“" in found.detail
-    assert only_missing(result) == ["No filler"]
+    assert only_missing(result) == ["filler"]
 
 
 def test_filler_split_across_lines_and_curly_quotes() -> None:
     bad = GOOD_THANK_YOU.replace("Hi Jane,\n", "Hi Jane,\nJust   checking\nin — I’m keen.\n")
-    assert not finding(review_draft(Step.THANK_YOU, bad), "No filler").ok
+    assert not finding(review_draft(Step.THANK_YOU, bad), "filler").ok
 
 
 def test_too_short_is_flagged_with_the_word_count() -> None:
     text = "Thank you for the Data Engineer interview. When may I follow up?"
     result = review_draft(Step.THANK_YOU, text)
-    found = assert_fails(result, "Length")
+    found = assert_fails(result, "length")
     assert result.word_count == 12
     assert "Too short" in found.detail and "12 words" in found.detail
 
@@ -338,14 +336,14 @@ def test_too_long_is_flagged_with_the_word_count() -> None:
     extra = " I also led many more projects that I would like to describe at length." * 30
     text = GOOD_THANK_YOU.replace("Best regards,", extra + "\n\nBest regards,")
     result = review_draft(Step.THANK_YOU, text)
-    found = assert_fails(result, "Length")
+    found = assert_fails(result, "length")
     assert "Too long" in found.detail and f"{result.word_count} words" in found.detail
     assert result.word_count > word_limits(Step.THANK_YOU)[1]
 
 
 def test_length_bounds_depend_on_the_step() -> None:
     assert word_limits(Step.CLOSE_LOOP, after_rejection=True) != word_limits(Step.INSIGHT)
-    ok = finding(review_draft(Step.CLOSE_LOOP, GOOD_REJECTED, after_rejection=True), "Length")
+    ok = finding(review_draft(Step.CLOSE_LOOP, GOOD_REJECTED, after_rejection=True), "length")
     assert ok.ok and "words" in ok.detail
 
 
@@ -365,9 +363,9 @@ def test_unforwardable_wording_is_flagged(change: tuple[str, str], expect: str) 
     bad = GOOD_THANK_YOU.replace(*change)
     assert bad != GOOD_THANK_YOU
     result = review_draft(Step.THANK_YOU, bad)
-    found = assert_fails(result, "Forwardable wording")
+    found = assert_fails(result, "forwardable")
     assert expect in found.detail
-    assert only_missing(result) == ["Forwardable wording"]
+    assert only_missing(result) == ["forwardable"]
 
 
 def test_email_that_does_not_stand_alone_is_flagged() -> None:
@@ -378,31 +376,31 @@ def test_email_that_does_not_stand_alone_is_flagged() -> None:
         "with you?\n\nBest regards,\nSam"
     )
     result = review_draft(Step.THANK_YOU, text)
-    found = assert_fails(result, "Forwardable wording")
+    found = assert_fails(result, "forwardable")
     assert "stand on its own" in found.detail
 
 
 def test_named_company_and_role_are_checked_when_given() -> None:
     ok = review_draft(Step.THANK_YOU, GOOD_THANK_YOU, company="Acme Corp", role="Data Engineer")
-    assert finding(ok, "Names the role and company").ok
+    assert finding(ok, "names").ok
     bad = review_draft(Step.THANK_YOU, GOOD_THANK_YOU, company="Globex", role="Product Owner")
-    found = assert_fails(bad, "Names the role and company")
-    assert "Product Owner position at Globex" in found.detail
-    labels = [f.label for f in review_draft(Step.THANK_YOU, GOOD_THANK_YOU).findings]
-    assert "Names the role and company" not in labels
+    found = assert_fails(bad, "names")
+    assert "Product Owner position at Globex" in found.fix
+    rules = [f.rule for f in review_draft(Step.THANK_YOU, GOOD_THANK_YOU).findings]
+    assert "names" not in rules
 
 
 def test_unfilled_gaps_are_flagged() -> None:
     bad = GOOD_THANK_YOU.replace("Hearing how", "Hearing about ⟨one specific thing⟩ and how")
     result = review_draft(Step.THANK_YOU, bad)
-    found = assert_fails(result, "Gaps filled")
+    found = assert_fails(result, "gaps")
     assert "⟨one specific thing⟩" in found.detail and "1 gap " in found.detail
-    assert only_missing(result) == ["Gaps filled"]
+    assert only_missing(result) == ["gaps"]
 
 
 def test_stray_gap_marker_is_flagged() -> None:
     bad = GOOD_THANK_YOU.replace("Hearing how", "Hearing ⟨how")
-    assert_fails(review_draft(Step.THANK_YOU, bad), "Gaps filled")
+    assert_fails(review_draft(Step.THANK_YOU, bad), "gaps")
 
 
 def test_gap_text_does_not_satisfy_other_checks() -> None:
@@ -412,8 +410,8 @@ def test_gap_text_does_not_satisfy_other_checks() -> None:
         "It produced ⟨the result: 25% or $10,000⟩.",
     )
     result = review_draft(Step.VALUE_ADD, text)
-    assert_fails(result, "A number")
-    assert_fails(result, "Gaps filled")
+    assert_fails(result, "result")
+    assert_fails(result, "gaps")
 
 
 def test_insight_without_an_industry_observation_is_flagged() -> None:
@@ -427,16 +425,19 @@ def test_insight_without_an_industry_observation_is_flagged() -> None:
         "Would it be all right if I got in touch again next week?\n\nBest regards,\nSam Lee"
     )
     result = review_draft(Step.INSIGHT, text)
-    assert_fails(result, "Industry insight")
-    assert only_missing(result) == ["Industry insight"]
-    assert finding(review_draft(Step.INSIGHT, GOOD_INSIGHT), "Industry insight").ok
+    assert_fails(result, "insight")
+    assert only_missing(result) == ["insight"]
+    assert finding(review_draft(Step.INSIGHT, GOOD_INSIGHT), "insight").ok
 
 
 def test_insight_for_hiring_manager_requires_thanks() -> None:
     text = GOOD_INSIGHT.replace("Thank you for your time during", "I enjoyed")
     assert review_draft(Step.INSIGHT, text).passed
     result = review_draft(Step.INSIGHT, text, hiring_manager=True)
-    assert only_missing(result) == ["Thanks"]
+    # both parts of a thank-you are wanted there: the thanks and the interest
+    assert only_missing(result) == ["thanks", "interest"]
+    keen = text.replace("I would like to share", "I left encouraged and very interested. I would like to share")
+    assert only_missing(review_draft(Step.INSIGHT, keen, hiring_manager=True)) == ["thanks"]
 
 
 def test_rejection_without_best_wishes_is_flagged() -> None:
@@ -444,8 +445,8 @@ def test_rejection_without_best_wishes_is_flagged() -> None:
         "Best wishes,", "Regards,"
     )
     result = review_draft(Step.CLOSE_LOOP, text, after_rejection=True)
-    assert_fails(result, "Best wishes")
-    assert only_missing(result) == ["Best wishes"]
+    assert_fails(result, "best-wishes")
+    assert only_missing(result) == ["best-wishes"]
 
 
 def test_rejection_without_openness_is_flagged() -> None:
@@ -456,15 +457,15 @@ def test_rejection_without_openness_is_flagged() -> None:
     )
     assert text != GOOD_REJECTED
     result = review_draft(Step.CLOSE_LOOP, text, after_rejection=True)
-    assert_fails(result, "Open to future roles")
-    assert only_missing(result) == ["Open to future roles"]
+    assert_fails(result, "open-door")
+    assert only_missing(result) == ["open-door"]
 
 
 def test_rejection_and_silence_are_reviewed_differently() -> None:
     rejected = review_draft(Step.CLOSE_LOOP, GOOD_DARK, after_rejection=True)
     dark = review_draft(Step.CLOSE_LOOP, GOOD_DARK)
-    assert {f.label for f in rejected.findings} != {f.label for f in dark.findings}
-    assert "Best wishes" in only_missing(rejected)
+    assert {f.rule for f in rejected.findings} != {f.rule for f in dark.findings}
+    assert "best-wishes" in only_missing(rejected)
     assert dark.passed
 
 
@@ -473,8 +474,8 @@ def test_dark_close_loop_complaint_is_flagged() -> None:
         "I know hiring\ntakes time", "I haven't heard back in six weeks. I know hiring\ntakes time"
     )
     result = review_draft(Step.CLOSE_LOOP, bad)
-    assert_fails(result, "Gracious tone")
-    assert only_missing(result) == ["Gracious tone"]
+    assert_fails(result, "silence")
+    assert only_missing(result) == ["silence"]
 
 
 def test_dark_close_loop_needs_interest() -> None:
@@ -482,7 +483,7 @@ def test_dark_close_loop_needs_interest() -> None:
         " — still very interested", ""
     )
     result = review_draft(Step.CLOSE_LOOP, bad)
-    assert only_missing(result) == ["Still interested"]
+    assert only_missing(result) == ["interest"]
 
 
 def test_check_back_without_an_offer_to_help_is_flagged() -> None:
@@ -493,8 +494,8 @@ def test_check_back_without_an_offer_to_help_is_flagged() -> None:
     ).replace(" — glad to help", "")
     assert text != GOOD_CHECK_BACK
     result = review_draft(Step.CHECK_BACK, text)
-    assert_fails(result, "Offer to help")
-    assert only_missing(result) == ["Offer to help"]
+    assert_fails(result, "offer-help")
+    assert only_missing(result) == ["offer-help"]
 
 
 def test_check_back_gloating_is_flagged() -> None:
@@ -503,8 +504,8 @@ def test_check_back_gloating_is_flagged() -> None:
         "and I heard the new hire didn't work out.",
     )
     result = review_draft(Step.CHECK_BACK, bad)
-    assert_fails(result, "No gloating")
-    assert only_missing(result) == ["No gloating"]
+    assert_fails(result, "gloating")
+    assert only_missing(result) == ["gloating"]
 
 
 # --------------------------------------------------------------------------- result shape
@@ -514,8 +515,8 @@ def test_result_properties() -> None:
     result = review_draft(Step.VALUE_ADD, "")
     assert result.word_count == 0
     assert not result.passed
-    labels = [f.label for f in result.missing]
-    assert {"A number", "Permission to follow up", "Length", "Forwardable wording"} <= set(labels)
+    rules = [f.rule for f in result.missing]
+    assert {"result", "permission", "length", "forwardable"} <= set(rules)
     assert all(isinstance(f, ReviewFinding) for f in result.findings)
     assert review_draft("thank-you", GOOD_THANK_YOU).step is Step.THANK_YOU  # type: ignore[arg-type]
 
@@ -546,17 +547,17 @@ ADVERSARIAL = [
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
 @pytest.mark.parametrize("step", list(Step))
-def test_adversarial_text_is_fast(step: Step, text: str) -> None:
-    start = time.perf_counter()
+def test_adversarial_text_gets_a_result(step: Step, text: str) -> None:
+    # How fast review is on long and hostile text is measured in `make bench` (review suite).
     result = review_draft(step, text, after_rejection=True)
-    assert time.perf_counter() - start < 0.5
     assert isinstance(result, ReviewResult)
+    assert result.findings
 
 
 def test_only_the_first_chars_are_scanned() -> None:
     text = GOOD_THANK_YOU.replace("Best regards,", "x " * MAX_SCAN_CHARS + "just checking in")
     result = review_draft(Step.THANK_YOU, text)
-    assert finding(result, "No filler").ok
+    assert finding(result, "filler").ok
     assert result.word_count <= MAX_SCAN_CHARS
 
 
@@ -593,8 +594,7 @@ HOSTILE_PIECES = [
 
 @settings(max_examples=100, deadline=None)
 @given(pieces=st.lists(st.sampled_from(HOSTILE_PIECES), max_size=200))
-def test_long_hostile_text_is_fast(pieces: list[str]) -> None:
+def test_long_hostile_text_gets_a_result(pieces: list[str]) -> None:
     text = "".join(pieces) * 60
-    start = time.perf_counter()
-    review_draft(Step.VALUE_ADD, text)
-    assert time.perf_counter() - start < 0.5
+    result = review_draft(Step.VALUE_ADD, text)
+    assert result.word_count >= 0 and result.findings
