@@ -436,7 +436,7 @@ def test_insight_for_hiring_manager_requires_thanks() -> None:
     result = review_draft(Step.INSIGHT, text, hiring_manager=True)
     # both parts of a thank-you are wanted there: the thanks and the interest
     assert only_missing(result) == ["thanks", "interest"]
-    keen = text.replace("I would like to share", "I left encouraged and very interested. I would like to share")
+    keen = text.replace("Over the past", "I left encouraged and very interested. Over the past")
     assert only_missing(review_draft(Step.INSIGHT, keen, hiring_manager=True)) == ["thanks"]
 
 
