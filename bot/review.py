@@ -129,7 +129,8 @@ class Words:
     contact: tuple[re.Pattern[str], ...]
     people: tuple[re.Pattern[str], ...]
     not_asking: tuple[re.Pattern[str], ...]
-    first_person: re.Pattern[str]
+    person: re.Pattern[str]
+    writer: frozenset[str]
     change: re.Pattern[str]
     time_units: frozenset[str]
     number_word: re.Pattern[str]
@@ -193,7 +194,8 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
         contact=_compile(w["contact"]),
         people=_compile(w["people"]),
         not_asking=_compile(w["not"]),
-        first_person=re.compile(w["first_person"]),
+        person=re.compile(r"\b(?:" + "|".join(w["writer"] + w["others"]) + r")\b"),
+        writer=frozenset(w["writer"]),
         change=re.compile(w["change"]),
         time_units=frozenset(w["time_units"]),
         number_word=re.compile(r"\b(" + "|".join(w["number_words"]) + r")\b"),
@@ -226,13 +228,20 @@ def rule_book() -> RuleBook:
 
 _GAP = re.compile(f"{GAP_OPEN}[^{GAP_OPEN}{GAP_CLOSE}]{{0,300}}{GAP_CLOSE}")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
-_CONTACT_LINE = re.compile(r"@|\bwww\.|https?:|linkedin|\b(?:tel|phone|mobile|cell|fax)\b", re.I)
+_CONTACT_LINE = re.compile(
+    r"@\S|\bwww\.|https?://|linkedin\.com|\b(?:tel|phone|mobile|cell|fax)\b\.?:?\s{0,3}[+(\d]", re.I
+)
+CONTACT_LINE_CHARS = 100  # a longer line is prose, even if it mentions a phone
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\U0001fb00-\U0001fbff\ufe0f]")
 
 
-def _plain(text: str) -> str:
-    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return " ".join(_GAP.sub(" ", lowered).split())
+def _folded(text: str) -> tuple[str, str]:
+    """The text with apostrophes straightened, gaps removed and whitespace folded, lower-cased
+    for matching and as typed for quoting (the same when lower-casing changes the length)."""
+    straight = text.replace("\u2019", "'").replace("\u2018", "'")
+    shown = " ".join(_GAP.sub(" ", straight).split())
+    lowered = shown.lower()
+    return lowered, shown if len(shown) == len(lowered) else lowered
 
 
 def _sentences(plain: str) -> tuple[tuple[int, int], ...]:
@@ -254,6 +263,13 @@ class Text:
     body: str  # `plain` without the signature and contact lines (where figures are read)
     signature: str  # the sign-off and what follows it, plain
     sentences: tuple[tuple[int, int], ...]  # spans of `body`'s sentences
+    plain_shown: str  # `plain` and `body` as typed, to quote what was found
+    body_shown: str
+
+    def quote(self, match: re.Match[str]) -> str:
+        """What `match` (in `plain` or `body`) found, quoted as the user typed it."""
+        source = self.body_shown if match.string is self.body else self.plain_shown
+        return _quote(source[match.start() : match.end()])
 
     def sentence_at(self, index: int) -> int:
         for i, (start, end) in enumerate(self.sentences):
@@ -267,6 +283,10 @@ class Text:
             return self.body[start:end]
         return ""
 
+    def sentence_shown(self, i: int) -> str:
+        start, end = self.sentences[i]
+        return _quote(self.body_shown[start:end])
+
 
 def prepare(text: str, words: Words) -> Text:
     raw = text[:MAX_SCAN_CHARS]
@@ -276,15 +296,19 @@ def prepare(text: str, words: Words) -> Text:
         if words.sign_off.fullmatch(lines[i].strip().lower().replace("\u2019", "'")):
             cut = i
             break
-    body_lines = [line for line in lines[:cut] if not _CONTACT_LINE.search(line)]
-    signature_lines = lines[cut:] + [line for line in lines[:cut] if _CONTACT_LINE.search(line)]
-    body = _plain("\n".join(body_lines))
+    contact = [len(line) < CONTACT_LINE_CHARS and bool(_CONTACT_LINE.search(line)) for line in lines[:cut]]
+    body_lines = [line for line, drop in zip(lines[:cut], contact, strict=True) if not drop]
+    signature_lines = lines[cut:] + [line for line, drop in zip(lines[:cut], contact, strict=True) if drop]
+    body, body_shown = _folded("\n".join(body_lines))
+    plain, plain_shown = _folded(raw)
     return Text(
         raw=raw,
-        plain=_plain(raw),
+        plain=plain,
         body=body,
-        signature=_plain("\n".join(signature_lines)),
+        signature=_folded("\n".join(signature_lines))[0],
         sentences=_sentences(body),
+        plain_shown=plain_shown,
+        body_shown=body_shown,
     )
 
 
@@ -334,7 +358,7 @@ _AFTER = re.compile(
     r"|(?P<suffix>[a-z]+)"
     r"|\s(?P<word>[a-z][\w'-]{0,30})"
 )
-_YOURS_BEFORE = re.compile(r"\b(?:your|you|you've|you're|their|they)\b(?: \S+){0,2} ?$")
+
 
 
 @dataclass(frozen=True)
@@ -346,14 +370,23 @@ class Figures:
     ignored: tuple[tuple[str, str], ...]  # (why it doesn't count, the figure as written)
 
 
+def _last_person(text: Text, words: Words, sentence_no: int, at: int) -> str | None:
+    """Whose figure this is: the last person named before it in its sentence (or, if none,
+    in the sentence before): "i"/"we"/"our"… for the writer, "your"/"their"… for others."""
+    start = text.sentences[sentence_no][0] if text.sentences else 0
+    found = words.person.findall(text.body, start, at)
+    if not found and sentence_no > 0:
+        found = words.person.findall(text.sentence(sentence_no - 1))
+    return found[-1] if found else None
+
+
 def _classify(text: Text, words: Words, start: int, end: int, digits: str, money: bool) -> str | None:
     """Why the figure at [start, end) doesn't measure the writer's work, or None if it does."""
     body = text.body
     after = _AFTER.match(body, end)
     sentence_no = text.sentence_at(start)
     sentence = text.sentence(sentence_no)
-    around = text.sentence(sentence_no - 1) + " " + sentence
-    if not words.first_person.search(around) or _YOURS_BEFORE.search(body[max(0, start - 40) : start]):
+    if _last_person(text, words, sentence_no, start) not in words.writer:
         return "a figure about them, not about your work"
     if money:
         return None
@@ -376,13 +409,13 @@ def _classify(text: Text, words: Words, start: int, end: int, digits: str, money
 
 
 def figures(text: Text, words: Words) -> Figures:
-    body = text.body
+    body, shown_body = text.body, text.body_shown
     masked: list[tuple[int, int, str, str]] = []
     for reason, pattern in _NOT_A_MEASURE:
         for match in pattern.finditer(body):
             if reason == "a phone number" and sum(c.isdigit() for c in match.group(0)) < 7:
                 continue
-            masked.append((match.start(), match.end(), reason, match.group(0)))
+            masked.append((match.start(), match.end(), reason, shown_body[match.start() : match.end()]))
     measures: list[tuple[int, str]] = []
     ignored: list[tuple[str, str]] = []
 
@@ -393,7 +426,7 @@ def figures(text: Text, words: Words) -> Figures:
         return None
 
     def snippet(start: int, end: int) -> str:
-        return " ".join(body[start : end + 24].split(" ")[:3]).rstrip(",.;:?!")
+        return " ".join(shown_body[start : end + 24].split(" ")[:3]).rstrip(",.;:?!")
 
     for match in _NUMBER.finditer(body):
         start, end = match.start(), match.end()
@@ -406,12 +439,12 @@ def figures(text: Text, words: Words) -> Figures:
         if reason is None:
             measures.append((start, snippet(start, end)))
         else:
-            ignored.append((reason, match.group(0)))
+            ignored.append((reason, shown_body[start:end]))
     for match in words.number_word.finditer(body):
         if _classify(text, words, match.start(), match.end(), match.group(1), False) is None:
             measures.append((match.start(), snippet(match.start(), match.end())))
     for match in words.multipliers.finditer(body):
-        measures.append((match.start(), match.group(0)))
+        measures.append((match.start(), shown_body[match.start() : match.end()]))
     for match in _NUMBER.finditer(text.signature):
         ignored.append(("in your signature", match.group(0)))
     return Figures(tuple(sorted(measures)), tuple(ignored))
@@ -452,14 +485,14 @@ def _finding(rule: Rule, subject: Subject, ok: bool, detail: str, fix: str | Non
 def _present(rule: Rule, s: Subject) -> ReviewFinding:
     match = _first(rule.patterns, s.text.plain)
     if match:
-        return _finding(rule, s, True, f"Found {_quote(match.group(0))}.")
+        return _finding(rule, s, True, f"Found {s.text.quote(match)}.")
     return _finding(rule, s, False, rule.problem)
 
 
 def _absent(rule: Rule, s: Subject) -> ReviewFinding:
     match = _first(rule.patterns, s.text.plain)
     if match:
-        return _finding(rule, s, False, rule.problem.format(found=_quote(match.group(0))))
+        return _finding(rule, s, False, rule.problem.format(found=s.text.quote(match)))
     return _finding(rule, s, True, "Nothing of the kind.")
 
 
@@ -475,11 +508,10 @@ def _asks(sentence: str, w: Words) -> bool:
 def _permission(rule: Rule, s: Subject) -> ReviewFinding:
     match = _first(rule.patterns, s.text.body)
     if match:
-        return _finding(rule, s, True, f"Found {_quote(match.group(0))}.")
+        return _finding(rule, s, True, f"Found {s.text.quote(match)}.")
     for i in range(len(s.text.sentences)):
-        sentence = s.text.sentence(i)
-        if _asks(sentence, s.words):
-            return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+        if _asks(s.text.sentence(i), s.words):
+            return _finding(rule, s, True, f"Found {s.text.sentence_shown(i)}.")
     return _finding(rule, s, False, rule.problem)
 
 
@@ -506,7 +538,8 @@ def _insight(rule: Rule, s: Subject) -> ReviewFinding:
     experience = _first(w.experience, s.text.body)
     specific = bool(s.figures.measures) or _first(w.specific_change, s.text.body)
     if industry and experience and specific:
-        return _finding(rule, s, True, f"Found {_quote(experience.group(0))} and {_quote(industry.group(0))}.")
+        found = f"Found {s.text.quote(experience)} and {s.text.quote(industry)}."
+        return _finding(rule, s, True, found)
     gaps = []
     if not industry:
         gaps.append(rule.messages["no_industry"])
@@ -514,9 +547,9 @@ def _insight(rule: Rule, s: Subject) -> ReviewFinding:
         gaps.append(rule.messages["no_experience"])
     if not specific:
         gaps.append(rule.messages["no_specific"])
-    broad = [m.group(0) for p in w.buzzwords for m in [p.search(plain)] if m]
+    broad = [s.text.quote(m) for p in w.buzzwords for m in [p.search(plain)] if m]
     if broad:
-        gaps.append(rule.messages["buzzwords"].format(buzzwords=", ".join(_quote(b) for b in broad[:3])))
+        gaps.append(rule.messages["buzzwords"].format(buzzwords=", ".join(broad[:3])))
     return _finding(rule, s, False, f"{rule.problem} In it, " + "; ".join(gaps) + ".")
 
 
@@ -524,17 +557,17 @@ def _news(rule: Rule, s: Subject) -> ReviewFinding:
     w, text = s.words, s.text
     done = _first(w.news_done, text.body)
     if done:
-        return _finding(rule, s, True, f"Found {_quote(done.group(0))}.")
+        return _finding(rule, s, True, f"Found {text.quote(done)}.")
     for i in range(len(text.sentences)):
         sentence = text.sentence(i)
         if not _first(w.news_since, sentence):
             continue
         start, end = text.sentences[i]
         if any(start <= at < end for at, _ in s.figures.measures):
-            return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+            return _finding(rule, s, True, f"Found {text.sentence_shown(i)}.")
         for action in w.news_action.finditer(sentence):
             if action.group("verb") not in w.news_not:
-                return _finding(rule, s, True, f"Found {_quote(sentence)}.")
+                return _finding(rule, s, True, f"Found {text.sentence_shown(i)}.")
     return _finding(rule, s, False, rule.problem)
 
 
@@ -554,10 +587,11 @@ def _forwardable(rule: Rule, s: Subject) -> ReviewFinding:
     for patterns, what in ((w.casual_greeting, m["greeting"]), (w.slang, m["slang"]), (w.private, m["private"])):
         match = _first(patterns, plain)
         if match:
-            problems.append(f"{what} ({_quote(match.group(0))})")
+            problems.append(f"{what} ({s.text.quote(match)})")
     if _EMOJI.search(s.text.raw):
         problems.append(m["emoji"])
-    if not _first(w.stands_alone, plain):
+    role = " ".join((s.role or "").lower().split())
+    if not _first(w.stands_alone, plain) and not (role and role in plain):
         problems.append(m["alone"])
     if problems:
         return _finding(rule, s, False, rule.problem.format(problems="; ".join(problems)))
