@@ -435,11 +435,11 @@ def figures(text: Text, words: Words) -> Figures:
             ignored.append(hidden)
             continue
         digits = match.group(2).replace(",", "")
-        reason = _classify(text, words, start, end, digits, bool(match.group(1)))
-        if reason is None:
+        why_not = _classify(text, words, start, end, digits, bool(match.group(1)))
+        if why_not is None:
             measures.append((start, snippet(start, end)))
         else:
-            ignored.append((reason, shown_body[start:end]))
+            ignored.append((why_not, shown_body[start:end]))
     for match in words.number_word.finditer(body):
         if _classify(text, words, match.start(), match.end(), match.group(1), False) is None:
             measures.append((match.start(), snippet(match.start(), match.end())))
