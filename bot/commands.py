@@ -89,7 +89,15 @@ class Draft:
 @dataclass(frozen=True)
 class Review:
     number: int
-    text: str
+    text: str  # the whole draft, line breaks kept
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    """`review <id>` without a draft: platforms with forms open one with a multi-line field;
+    the console reads the lines that follow."""
+
+    number: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,7 @@ Command = (
     | Checklist
     | Draft
     | Review
+    | ReviewForm
     | MarkSent
     | Heard
     | Snooze

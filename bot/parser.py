@@ -209,10 +209,14 @@ def _only(name: str, rest: str, command: c.Command) -> c.Command:
 
 
 def _review(rest: str) -> c.Command:
-    number, text = _split_id("review", rest)
-    if not text:
-        raise bad("review", "Paste your draft after the id.")
-    return c.Review(number, text)
+    # The draft may start on the line after the id, and keeps its line breaks.
+    parts = rest.strip().split(None, 1)
+    if not parts:
+        raise bad("review", "The application id is missing.")
+    number = _id("review", parts[0].rstrip(";"))
+    if len(parts) == 1:
+        return c.ReviewForm(number)
+    return c.Review(number, parts[1].strip())
 
 
 def _heard(rest: str) -> c.Command:

@@ -132,6 +132,7 @@ class Words:
     person: re.Pattern[str]
     writer: frozenset[str]
     change: re.Pattern[str]
+    achievement: re.Pattern[str]
     time_units: frozenset[str]
     number_word: re.Pattern[str]
     multipliers: re.Pattern[str]
@@ -197,6 +198,7 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
         person=re.compile(r"\b(?:" + "|".join(w["writer"] + w["others"]) + r")\b"),
         writer=frozenset(w["writer"]),
         change=re.compile(w["change"]),
+        achievement=re.compile(w["achievement"]),
         time_units=frozenset(w["time_units"]),
         number_word=re.compile(r"\b(" + "|".join(w["number_words"]) + r")\b"),
         multipliers=re.compile(w["multipliers"]),
@@ -400,7 +402,9 @@ def _classify(text: Text, words: Words, start: int, end: int, digits: str, money
         if following in words.time_units:
             return None if words.change.search(sentence) else "a length of time, not a result"
         if following and following not in words.not_counted and not year:
-            return None
+            if words.change.search(sentence) or words.achievement.search(sentence):
+                return None
+            return "a count that doesn't say what you did"
     if year:
         return "a year"
     if not year and len(digits) >= 2 and words.change.search(sentence):

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot import commands as c
-from bot import views
+from bot import review_reply, views
 from bot.actions import Verb, decode
 from bot.clock import Clock
 from bot.dates import timezone_choices
@@ -69,6 +69,7 @@ HANDLERS: dict[type, Handler] = {
     c.Checklist: steps.checklist,
     c.Draft: steps.draft,
     c.Review: steps.review,
+    c.ReviewForm: lambda cmd, ctx: _sync(review_reply.review_form, cmd, ctx),
     c.Settings: account.settings,
     c.Export: account.export,
     c.Help: lambda cmd, ctx: _sync(account.help_message, cmd, ctx),

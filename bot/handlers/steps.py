@@ -16,6 +16,7 @@ from bot.handlers.context import Context
 from bot.messages import Field, Message, Tone
 from bot.method import current_cycle, people_named
 from bot.review import review_draft
+from bot.review_reply import review_message
 from bot.timing import at_nudge_hour, deliverable
 
 LONGEST_SNOOZE = timedelta(days=365)
@@ -305,13 +306,4 @@ async def review(cmd: c.Review, ctx: Context) -> Message:
         company=app.company,
         role=app.role,
     )
-    missing = result.missing
-    good = [f"✓ {f.label}" for f in result.findings if f.ok]
-    title = "Looks ready to send" if not missing else f"{len(missing)} thing{'s' if len(missing) != 1 else ''} to fix"
-    return Message(
-        title=f"Review — {views.step_title(step, app, plan)}: {title}",
-        body="\n".join(good),
-        checklist=tuple(f"{f.label}: {f.detail}" for f in missing),
-        fields=(Field("Words", str(result.word_count)),),
-        tone=Tone.SUCCESS if not missing else Tone.WARNING,
-    )
+    return review_message(result, app)

@@ -35,7 +35,8 @@ BAD_COMMANDS = [
     "delete #x",
     "frobnicate 3",
     "round 1; someday",
-    "review 1",
+    "review #x Thank you for your time",
+    "review",
     "checklist nothing",
 ]
 

@@ -131,7 +131,8 @@ async def test_list_today_checklist_draft_review(world: World) -> None:
     draft = await world.say(ALICE, "draft 1")
     assert "Hi Jane" in draft.body and "Acme Corp" in draft.body and "⟨" in draft.body
     review = await world.say(ALICE, "review 1 hey, just checking in!")
-    assert review.checklist, "a bad draft must list what is missing"
+    assert review.title.startswith("Not ready yet"), "a bad draft must say it is not ready"
+    assert "How to fix it" in review.body
 
 
 async def test_delete_removes_application_and_its_nudges(world: World) -> None:

@@ -24,7 +24,7 @@ COMMANDS = [
     ("checklist 1", "Checklist"),
     ("checklist value-add", "Checklist — Value-add follow-up"),
     ("draft 1", "Subject: Thank you"),
-    ("review 1 Hi Jane, just checking in", "things to fix"),
+    ("review 1 Hi Jane, just checking in", "Not ready yet"),
     ("sent 1 next friday", "did you already send the thank-you?"),  # the round is tomorrow
     ("heard 1 Jane replied", "reply recorded"),
     ("snooze 1 2d", "snoozed"),
