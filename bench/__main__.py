@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-SUITES = ("dispatch", "platform_limits", "command_latency", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint")
+SUITES = ("dispatch", "platform_limits", "command_latency", "review", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint")
 RESULTS = Path(__file__).with_name("results.json")
 
 

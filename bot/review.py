@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -102,7 +103,7 @@ class Rule:
     kind: str
     check: str
     steps: frozenset[str]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: re.Pattern[str]
     problem: str
     fix: str
     why: Mapping[str, str]
@@ -115,20 +116,27 @@ class Rule:
         return self.why.get(variant) or self.why.get("all", "")
 
 
-def _compile(patterns: Any) -> tuple[re.Pattern[str], ...]:
+_NEVER = r"(?!)"
+
+
+def _compile(patterns: Any) -> re.Pattern[str]:
+    """One alternation of a list of patterns: a single scan of the text finds the first of
+    them (scanning once per pattern would cost several times as much)."""
     if isinstance(patterns, str):
         patterns = [patterns]
-    return tuple(re.compile(p) for p in patterns)
+    for pattern in patterns:
+        re.compile(pattern)  # each must be valid on its own, so an error names the pattern
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or _NEVER)
 
 
 @dataclass(frozen=True)
 class Words:
     """The word lists the checks share, compiled once."""
 
-    ask: tuple[re.Pattern[str], ...]
-    contact: tuple[re.Pattern[str], ...]
-    people: tuple[re.Pattern[str], ...]
-    not_asking: tuple[re.Pattern[str], ...]
+    ask: re.Pattern[str]
+    contact: re.Pattern[str]
+    people: re.Pattern[str]
+    not_asking: re.Pattern[str]
     person: re.Pattern[str]
     writer: frozenset[str]
     change: re.Pattern[str]
@@ -138,18 +146,18 @@ class Words:
     multipliers: re.Pattern[str]
     not_counted: frozenset[str]
     sign_off: re.Pattern[str]
-    industry: tuple[re.Pattern[str], ...]
-    experience: tuple[re.Pattern[str], ...]
-    specific_change: tuple[re.Pattern[str], ...]
-    buzzwords: tuple[re.Pattern[str], ...]
-    news_done: tuple[re.Pattern[str], ...]
-    news_since: tuple[re.Pattern[str], ...]
+    industry: re.Pattern[str]
+    experience: re.Pattern[str]
+    specific_change: re.Pattern[str]
+    buzzwords: re.Pattern[str]
+    news_done: re.Pattern[str]
+    news_since: re.Pattern[str]
     news_action: re.Pattern[str]
     news_not: frozenset[str]
-    casual_greeting: tuple[re.Pattern[str], ...]
-    slang: tuple[re.Pattern[str], ...]
-    private: tuple[re.Pattern[str], ...]
-    stands_alone: tuple[re.Pattern[str], ...]
+    casual_greeting: re.Pattern[str]
+    slang: re.Pattern[str]
+    private: re.Pattern[str]
+    stands_alone: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -274,10 +282,11 @@ class Text:
         return _quote(source[match.start() : match.end()])
 
     def sentence_at(self, index: int) -> int:
-        for i, (start, end) in enumerate(self.sentences):
-            if start <= index < end:
-                return i
-        return len(self.sentences) - 1
+        return max(0, bisect_right(self.starts, index) - 1)
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return [start for start, _ in self.sentences]
 
     def sentence(self, i: int) -> str:
         if 0 <= i < len(self.sentences):
@@ -318,12 +327,8 @@ def _quote(found: str) -> str:
     return f"\u201c{found.strip()}\u201d"
 
 
-def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            return match
-    return None
+def _first(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    return pattern.search(text)
 
 
 # --------------------------------------------------------------------------- figures
@@ -372,23 +377,45 @@ class Figures:
     ignored: tuple[tuple[str, str], ...]  # (why it doesn't count, the figure as written)
 
 
-def _last_person(text: Text, words: Words, sentence_no: int, at: int) -> str | None:
-    """Whose figure this is: the last person named before it in its sentence (or, if none,
-    in the sentence before): "i"/"we"/"our"… for the writer, "your"/"their"… for others."""
-    start = text.sentences[sentence_no][0] if text.sentences else 0
-    found = words.person.findall(text.body, start, at)
-    if not found and sentence_no > 0:
-        found = words.person.findall(text.sentence(sentence_no - 1))
-    return found[-1] if found else None
+class _Context:
+    """What `_classify` asks about the body, computed once per review: who is named where,
+    and which sentences say the writer changed or achieved something."""
+
+    def __init__(self, text: Text, words: Words) -> None:
+        self.text, self.words = text, words
+        found = [(m.start(), m.group(0)) for m in words.person.finditer(text.body)]
+        self.person_at = [at for at, _ in found]
+        self.person = [who for _, who in found]
+        self._change: dict[int, bool] = {}
+        self._did: dict[int, bool] = {}
+
+    def last_person(self, sentence_no: int, at: int) -> str | None:
+        """Whose figure this is: the last person named before it in its sentence (or, if
+        none, in the sentence before): "i"/"our"… for the writer, "your"/"their"… for others."""
+        i = bisect_right(self.person_at, at - 1) - 1
+        if i < 0 or not self.text.sentences:
+            return None
+        first = self.text.sentences[max(0, sentence_no - 1)][0]
+        return self.person[i] if self.person_at[i] >= first else None
+
+    def changed(self, sentence_no: int) -> bool:
+        if sentence_no not in self._change:
+            self._change[sentence_no] = bool(self.words.change.search(self.text.sentence(sentence_no)))
+        return self._change[sentence_no]
+
+    def did(self, sentence_no: int) -> bool:
+        if sentence_no not in self._did:
+            sentence = self.text.sentence(sentence_no)
+            self._did[sentence_no] = self.changed(sentence_no) or bool(self.words.achievement.search(sentence))
+        return self._did[sentence_no]
 
 
-def _classify(text: Text, words: Words, start: int, end: int, digits: str, money: bool) -> str | None:
+def _classify(ctx: _Context, start: int, end: int, digits: str, money: bool) -> str | None:
     """Why the figure at [start, end) doesn't measure the writer's work, or None if it does."""
-    body = text.body
-    after = _AFTER.match(body, end)
-    sentence_no = text.sentence_at(start)
-    sentence = text.sentence(sentence_no)
-    if _last_person(text, words, sentence_no, start) not in words.writer:
+    words = ctx.words
+    after = _AFTER.match(ctx.text.body, end)
+    sentence_no = ctx.text.sentence_at(start)
+    if ctx.last_person(sentence_no, start) not in words.writer:
         return "a figure about them, not about your work"
     if money:
         return None
@@ -400,34 +427,33 @@ def _classify(text: Text, words: Words, start: int, end: int, digits: str, money
             return "a bare number"
         following = after.group("word")
         if following in words.time_units:
-            return None if words.change.search(sentence) else "a length of time, not a result"
+            return None if ctx.changed(sentence_no) else "a length of time, not a result"
         if following and following not in words.not_counted and not year:
-            if words.change.search(sentence) or words.achievement.search(sentence):
-                return None
-            return "a count that doesn't say what you did"
+            return None if ctx.did(sentence_no) else "a count that doesn't say what you did"
     if year:
         return "a year"
-    if not year and len(digits) >= 2 and words.change.search(sentence):
+    if len(digits) >= 2 and ctx.changed(sentence_no):
         return None
     return "a bare number"
 
 
 def figures(text: Text, words: Words) -> Figures:
     body, shown_body = text.body, text.body_shown
-    masked: list[tuple[int, int, str, str]] = []
+    ctx = _Context(text, words)
+    # for each character of the body, the span that shows it isn't a measure (dates first)
+    cover: list[tuple[str, str] | None] = [None] * len(body)
     for reason, pattern in _NOT_A_MEASURE:
         for match in pattern.finditer(body):
             if reason == "a phone number" and sum(c.isdigit() for c in match.group(0)) < 7:
                 continue
-            masked.append((match.start(), match.end(), reason, shown_body[match.start() : match.end()]))
+            span = (reason, shown_body[match.start() : match.end()])
+            for i in range(match.start(), match.end()):
+                cover[i] = cover[i] or span
     measures: list[tuple[int, str]] = []
     ignored: list[tuple[str, str]] = []
 
     def masked_as(start: int, end: int) -> tuple[str, str] | None:
-        for s, e, reason, shown in masked:
-            if s < end and start < e:
-                return reason, shown
-        return None
+        return next((cover[i] for i in range(start, end) if cover[i]), None)
 
     def snippet(start: int, end: int) -> str:
         return " ".join(shown_body[start : end + 24].split(" ")[:3]).rstrip(",.;:?!")
@@ -439,13 +465,13 @@ def figures(text: Text, words: Words) -> Figures:
             ignored.append(hidden)
             continue
         digits = match.group(2).replace(",", "")
-        why_not = _classify(text, words, start, end, digits, bool(match.group(1)))
+        why_not = _classify(ctx, start, end, digits, bool(match.group(1)))
         if why_not is None:
             measures.append((start, snippet(start, end)))
         else:
             ignored.append((why_not, shown_body[start:end]))
     for match in words.number_word.finditer(body):
-        if _classify(text, words, match.start(), match.end(), match.group(1), False) is None:
+        if _classify(ctx, match.start(), match.end(), match.group(1), False) is None:
             measures.append((match.start(), snippet(match.start(), match.end())))
     for match in words.multipliers.finditer(body):
         measures.append((match.start(), shown_body[match.start() : match.end()]))
@@ -551,7 +577,7 @@ def _insight(rule: Rule, s: Subject) -> ReviewFinding:
         gaps.append(rule.messages["no_experience"])
     if not specific:
         gaps.append(rule.messages["no_specific"])
-    broad = [s.text.quote(m) for p in w.buzzwords for m in [p.search(plain)] if m]
+    broad = [s.text.quote(m) for m in w.buzzwords.finditer(plain)]
     if broad:
         gaps.append(rule.messages["buzzwords"].format(buzzwords=", ".join(broad[:3])))
     return _finding(rule, s, False, f"{rule.problem} In it, " + "; ".join(gaps) + ".")
@@ -642,9 +668,12 @@ CHECKS: dict[str, Check] = {
 # --------------------------------------------------------------------------- review
 
 
+_ALNUM = re.compile(r"[^\W_]")
+
+
 def count_words(text: str) -> int:
     """Words in the first `MAX_SCAN_CHARS` characters: tokens with a letter or digit."""
-    return sum(1 for token in text[:MAX_SCAN_CHARS].split() if any(c.isalnum() for c in token))
+    return sum(1 for token in text[:MAX_SCAN_CHARS].split() if _ALNUM.search(token))
 
 
 def review_draft(

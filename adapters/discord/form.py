@@ -1,4 +1,6 @@
-"""The `add` form: `/followup add` with no options opens it.
+"""The forms: `/followup add` with no options opens the add form; `/followup review id:<n>`
+without text opens the review form, one paragraph field (up to Discord's 4,000 characters)
+for a whole email with its line breaks.
 
 A bad field (an unreadable date, a name that is too long) can't be answered with the form
 again — Discord doesn't allow a modal in reply to a modal — so the reply is a private error
@@ -14,6 +16,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.options import MAX_DRAFT
 from bot.parser import MAX_NAME
 
 
@@ -80,3 +83,24 @@ class RetryAdd(discord.ui.View):
     @discord.ui.button(label="Edit and try again", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await interaction.response.send_modal(AddForm(self._submit, self._values))
+
+
+ReviewSubmit = Callable[[discord.Interaction, int, str], Awaitable[None]]
+
+
+class ReviewForm(discord.ui.Modal, title="Review your draft"):
+    def __init__(self, submit: ReviewSubmit, number: int) -> None:
+        super().__init__(timeout=1800)
+        self._submit = submit
+        self._number = number
+        self.draft: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="draft",
+            label=f"Your email for #{number}, paragraphs and all"[:45],
+            placeholder="Hi Jane,\n\nThank you for …",
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_DRAFT,
+        )
+        self.add_item(self.draft)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._submit(interaction, self._number, self.draft.value)

@@ -147,10 +147,10 @@ class FollowupGroup(app_commands.Group):
         await self.responder.run(interaction, lambda: c.Draft(id, o.optional_text("draft", "interviewer's name", name, MAX_PERSON)))
 
     @app_commands.command(name="review", description=about("review"))
-    @app_commands.describe(id=ID_HELP, text="Your draft email")
+    @app_commands.describe(id=ID_HELP, text="Your draft; leave it out to paste a whole email, paragraphs and all, into a form")
     @app_commands.autocomplete(id=ids)
-    async def review(self, interaction: Interaction, id: Id, text: Range[str, 1, 4000]) -> None:
-        await self.responder.run(interaction, lambda: c.Review(id, o.text("review", "draft", text, 4000)))
+    async def review(self, interaction: Interaction, id: Id, text: Range[str, 1, 4000] | None = None) -> None:
+        await self.responder.run(interaction, lambda: o.draft(id, text))
 
     @app_commands.command(name="sent", description=about("sent"))
     @app_commands.describe(

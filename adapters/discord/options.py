@@ -14,6 +14,8 @@ from bot.domain import Interviewer
 from bot.groups import WEEKDAYS
 from bot.parser import MAX_NAME, MAX_NOTE, MAX_WHEN
 
+MAX_DRAFT = 4000  # the most a Discord text option or a modal's paragraph field can hold
+
 bad = parser.bad
 text = parser.clean_text
 
@@ -40,6 +42,19 @@ def add(company: str | None, role: str | None, when: str | None, interviewers: t
         when=text("add", "interview date", when, MAX_WHEN),
         interviewers=interviewers,
     )
+
+
+def draft(number: int, value: str | None, *, form_if_empty: bool = True) -> c.Review | c.ReviewForm:
+    """`review <id> [text]`: the draft as typed, line breaks kept (wherever Discord passes them
+    on); without one, the review form (or, from the form itself, a request to paste it)."""
+    cleaned = (value or "").strip()
+    if not cleaned and form_if_empty:
+        return c.ReviewForm(number)
+    if not cleaned:
+        raise bad("review", "Paste the email you want me to check.")
+    if len(cleaned) > MAX_DRAFT:
+        raise bad("review", f"The draft is too long ({len(cleaned)} characters; at most {MAX_DRAFT}).")
+    return c.Review(number, cleaned)
 
 
 def note(value: str | None) -> str:

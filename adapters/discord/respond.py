@@ -28,9 +28,10 @@ import discord
 from discord import app_commands
 from discord.utils import MISSING
 
-from adapters.discord.form import AddForm, AddValues, RetryAdd
+from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
 from adapters.discord.identity import identity_of, in_guild, place_of
 from adapters.discord.options import add as add_command
+from adapters.discord.options import draft as draft_command
 from adapters.discord.options import people
 from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
@@ -66,6 +67,9 @@ class Responder:
             return
         if isinstance(command, c.AddForm):
             await interaction.response.send_modal(AddForm(self.submit_add))
+            return
+        if isinstance(command, c.ReviewForm):
+            await interaction.response.send_modal(ReviewForm(self.submit_review, command.number))
             return
         if isinstance(command, c.ChannelMode) and command.on and in_guild(interaction):
             missing = missing_to_post(interaction)
@@ -113,6 +117,13 @@ class Responder:
             await self.reply(interaction, shown, extra=RetryAdd(self.submit_add, values), private=True)
             return
         await self._answer(interaction, message)
+
+    async def submit_review(self, interaction: discord.Interaction, number: int, text: str) -> None:
+        try:
+            await self.run(interaction, lambda: draft_command(number, text, form_if_empty=False))
+        except Exception:
+            log.exception("the review form failed")
+            await self.fail(interaction)
 
     async def application_choices(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[int]]:
         found = await self._followup.application_choices(identity_of(interaction.user), typed)

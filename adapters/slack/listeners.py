@@ -12,6 +12,7 @@ bot itself joins a channel (`member_joined_channel`), it posts its group-mode in
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -21,7 +22,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.directory import DirectChannels, People
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
-from adapters.slack.modal import Origin, add_form, core_errors, read_add
+from adapters.slack.modal import (
+    Origin,
+    add_form,
+    core_errors,
+    read_add,
+    read_review,
+    review_errors,
+    review_form,
+)
 from adapters.slack.replies import Replies
 from bot import commands as c
 from bot.actions import Verb, decode
@@ -53,7 +62,12 @@ class Listeners:
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel)
         parsed = self._followup.parse(command.get("text") or "")
-        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), Origin(command.get("response_url"), direct)):
+        origin = Origin(command.get("response_url"), direct)
+        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), origin):
+            return
+        if isinstance(parsed, c.ReviewForm) and await self._open_form(
+            client, command.get("trigger_id"), replace(origin, number=parsed.number)
+        ):
             return
         reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, await self._place(client, team, user, channel, direct))
         await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
@@ -92,6 +106,21 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
         await self._home.after(client, who, reply)
 
+    async def on_review_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        origin = Origin.load(view.get("private_metadata"))
+        command = read_review((view.get("state") or {}).get("values") or {}, origin)
+        if isinstance(command, dict):
+            await ack(response_action="errors", errors=command)
+            return
+        team, user = team_of(context, body), body["user"]["id"]
+        who = await self._people.identity(client, team, user)
+        reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
+        if reply.is_error:
+            await ack(response_action="errors", errors=review_errors(reply))
+            return
+        await ack()
+        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab") != "home":
             return
@@ -116,11 +145,12 @@ class Listeners:
         return Place(channel, False, can_manage=await self._people.can_manage(client, team, user))
 
     async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin) -> bool:
-        """Open the add form; False when Slack refused (say, the trigger expired)."""
+        """Open the add form (or, for an origin with an application number, the review form);
+        False when Slack refused (say, the trigger expired)."""
         if not trigger_id:
             return False
         try:
-            await client.views_open(trigger_id=trigger_id, view=add_form(origin))
+            await client.views_open(trigger_id=trigger_id, view=add_form(origin) if origin.number is None else review_form(origin))
         except SlackApiError as refusal:
             log.warning("views.open refused: %s", refusal.response.get("error"))
             return False

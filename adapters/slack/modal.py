@@ -1,5 +1,7 @@
-"""The `add` form: `/followup add` with no text (or the Home tab's button) opens it; its
-submission becomes the core's `bot.commands.Add`.
+"""The forms: `/followup add` with no text (or the Home tab's button) opens the add form, whose
+submission becomes the core's `bot.commands.Add`; `/followup review <id>` with no draft opens
+the review form, one multi-line field whose text (paragraphs and line breaks as typed) becomes
+`bot.commands.Review`.
 
 A field the core can't use comes back as an inline error under that field
 (`response_action: errors`), so nothing the user typed is lost. The core reads dates, so
@@ -22,6 +24,9 @@ from bot.messages import Message
 from bot.parser import MAX_NAME, MAX_PERSON
 
 ADD_FORM = "followup-add"
+REVIEW_FORM = "followup-review"
+DRAFT = "draft"
+MAX_DRAFT = 3000  # the most Slack lets a plain-text input hold
 VALUE = "value"
 MAX_WHEN = 100
 MAX_PEOPLE = 10
@@ -33,15 +38,21 @@ class Origin:
 
     response_url: str | None = None
     direct: bool = True
+    number: int | None = None  # the application a review form is for
 
     def dump(self) -> str:
-        return json.dumps({"response_url": self.response_url, "direct": self.direct})
+        return json.dumps({"response_url": self.response_url, "direct": self.direct, "number": self.number})
 
     @staticmethod
     def load(text: str | None) -> Origin:
         try:
             data = json.loads(text or "{}")
-            return Origin(data.get("response_url") or None, bool(data.get("direct", True)))
+            number = data.get("number")
+            return Origin(
+                data.get("response_url") or None,
+                bool(data.get("direct", True)),
+                number if isinstance(number, int) and not isinstance(number, bool) else None,
+            )
         except (ValueError, AttributeError):
             return Origin()
 
@@ -77,6 +88,30 @@ def add_form(origin: Origin) -> View:
     )
 
 
+def review_form(origin: Origin) -> View:
+    return View(
+        type="modal",
+        callback_id=REVIEW_FORM,
+        title=PlainTextObject(text=f"Review draft #{origin.number}"[:24]),
+        submit=PlainTextObject(text="Check it"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=origin.dump(),
+        blocks=[
+            _input(DRAFT, "Paste your email, paragraphs and signature included", "Hi Jane,\n\nThank you for …", MAX_DRAFT, multiline=True),
+        ],
+    )
+
+
+def read_review(state_values: dict[str, Any], origin: Origin) -> c.Review | dict[str, str]:
+    """The `Review` command from the review form, or errors by block id."""
+    text = _value(state_values, DRAFT).strip()
+    if origin.number is None:
+        return {DRAFT: "This form has lost track of its application; run the command again."}
+    if not text:
+        return {DRAFT: "Paste the email you want me to check."}
+    return c.Review(origin.number, text)
+
+
 def _value(state: dict[str, Any], block_id: str) -> str:
     return str(((state.get(block_id) or {}).get(VALUE) or {}).get("value") or "")
 
@@ -108,3 +143,8 @@ def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
 def core_errors(reply: Message) -> dict[str, str]:
     """The core's refusal of a form, placed under the field it concerns (dates: "when")."""
     return {"when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)}
+
+
+def review_errors(reply: Message) -> dict[str, str]:
+    """The core's refusal of a review (an unknown id, no step due), under the draft."""
+    return {DRAFT: safe(reply.title, 300)}

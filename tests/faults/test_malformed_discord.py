@@ -242,7 +242,7 @@ async def test_someone_elses_button_is_refused_and_stores_nothing_about_them(
 SLASH_CASES: dict[str, tuple[str, Any]] = {
     # required options missing
     "show-without-id": ("show", []),
-    "review-without-text": ("review", [option("id", 1)]),
+    "snooze-without-until": ("snooze", [option("id", 1)]),
     "digest-without-time": ("digest", [option("weekday", "monday")]),
     "status-without-status": ("status", [option("id", 1)]),
     # wrong types

@@ -106,13 +106,16 @@ class SlackDriver:
         response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
         return response.status
 
-    async def submit(self, values: dict[str, str], *, user: str = "U1", metadata: str = "") -> tuple[int, dict[str, Any]]:
-        """Submit the add form; returns Slack's view of the HTTP answer (status, JSON or {})."""
+    async def submit(
+        self, values: dict[str, str], *, user: str = "U1", metadata: str = "", callback_id: str = "followup-add"
+    ) -> tuple[int, dict[str, Any]]:
+        """Submit a form (the add form unless `callback_id` names another); returns Slack's
+        view of the HTTP answer (status, JSON or {})."""
         state = {block: {"value": {"type": "plain_text_input", "value": value}} for block, value in values.items()}
         payload = {
             "type": "view_submission", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
             "api_app_id": "A1", "trigger_id": f"trigger-view-{next(self._ids)}", "is_enterprise_install": False,
-            "view": {"id": "VMODAL", "type": "modal", "callback_id": "followup-add", "private_metadata": metadata, "state": {"values": state}},
+            "view": {"id": "VMODAL", "type": "modal", "callback_id": callback_id, "private_metadata": metadata, "state": {"values": state}},
         }
         body = urlencode({"payload": json.dumps(payload)})
         sent = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
