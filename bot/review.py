@@ -415,11 +415,14 @@ def _classify(ctx: _Context, start: int, end: int, digits: str, money: bool) -> 
     words = ctx.words
     after = _AFTER.match(ctx.text.body, end)
     sentence_no = ctx.text.sentence_at(start)
+    year = len(digits) == 4 and digits[:2] in ("19", "20") and digits.isdigit() and not money
+    following = after.group("word") if after is not None else None
+    if year and (not following or following in words.not_counted):
+        return "a year"
     if ctx.last_person(sentence_no, start) not in words.writer:
         return "a figure about them, not about your work"
     if money:
         return None
-    year = len(digits) == 4 and digits[:2] in ("19", "20") and digits.isdigit()
     if after is not None:
         if after.group("pct") or after.group("mult") or after.group("money"):
             return None
@@ -475,8 +478,15 @@ def figures(text: Text, words: Words) -> Figures:
             measures.append((match.start(), snippet(match.start(), match.end())))
     for match in words.multipliers.finditer(body):
         measures.append((match.start(), shown_body[match.start() : match.end()]))
-    for match in _NUMBER.finditer(text.signature):
-        ignored.append(("in your signature", match.group(0)))
+    signature = text.signature
+    for reason, pattern in _NOT_A_MEASURE:
+        for match in pattern.finditer(signature):
+            if reason == "a phone number" and sum(c.isdigit() for c in match.group(0)) < 7:
+                continue
+            ignored.append((f"{reason} in your signature", match.group(0)))
+            signature = signature.replace(match.group(0), " ")
+    for match in _NUMBER.finditer(signature):
+        ignored.append(("a number in your signature", match.group(0)))
     return Figures(tuple(sorted(measures)), tuple(ignored))
 
 

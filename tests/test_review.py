@@ -598,3 +598,174 @@ def test_long_hostile_text_gets_a_result(pieces: list[str]) -> None:
     text = "".join(pieces) * 60
     result = review_draft(Step.VALUE_ADD, text)
     assert result.word_count >= 0 and result.findings
+
+
+# --------------------------------------------------------------------------- rules one by one
+
+VALUE_ADD_FRAME = (
+    "Subject: Data Engineer at Acme Corp\n\nHi Jane,\n\nThank you again for our conversation about "
+    "the Data Engineer position at Acme Corp. Since we spoke I have thought about the reporting "
+    "delays you described. {sentence} I would expect to bring the same approach to Acme Corp.\n\n"
+    "Please feel free to share this note with anyone involved. May I get in touch again next "
+    "week?\n\nBest regards,\nSam Lee\n{signature}"
+)
+
+
+def value_add(sentence: str, signature: str = "") -> ReviewResult:
+    return review_draft(Step.VALUE_ADD, VALUE_ADD_FRAME.format(sentence=sentence, signature=signature))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "At Northwind I cut the month-end close from 9 days to 2.",
+        "I rebuilt our pipeline, which saved about $140,000 a year.",
+        "My team and I lifted on-time reports by 35%.",
+        "I led a team of 12 engineers that shipped the new warehouse.",
+        "I reduced the close from three weeks to four days.",
+        "We doubled the number of reports delivered on time.",
+        "I migrated 300 reports to the new warehouse in our Benelux stores.",
+    ],
+)
+def test_a_result_the_writer_produced_counts(sentence: str) -> None:
+    assert finding(value_add(sentence), "result").ok
+
+
+@pytest.mark.parametrize(
+    ("sentence", "signature", "reason"),
+    [
+        ("I improved the reporting a lot.", "Tel: +1 (415) 555 0134", "phone number in your signature"),
+        ("I improved the reporting a lot, call me on 555-0134.", "", "a phone number"),
+        ("In 2019 I improved the reporting a lot.", "", "a year"),
+        ("On 14 March I improved the reporting a lot.", "", "a date"),
+        ("I improved the reporting a lot at 10:30 every day.", "", "a time of day"),
+        ("I improved the reporting at our office at 221 Baker Street.", "", "a street address"),
+        ("I know your team has 40 engineers and 3 regions.", "", "about them"),
+        ("I have spent 3 years on reporting.", "", "a length of time"),
+        ("I improved the reporting a lot.", "221 Baker Street, Suite 4", "in your signature"),
+    ],
+)
+def test_figures_that_measure_nothing_the_writer_did_do_not_count(sentence: str, signature: str, reason: str) -> None:
+    found = assert_fails(value_add(sentence, signature), "result")
+    assert reason in found.detail, found.detail
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Is there a date that works for you for me to check in again?",
+        "Would it make sense for me to get in touch again after your offsite?",
+        "Please let me know when it would suit you for me to follow up.",
+        "Shall I check back with you at the end of the month?",
+        "Would you be open to a short call in two weeks?",
+        "If that's all right with you, I'll follow up on Monday; does that work?",
+        "Could we find a time next week for me to hear about the next steps?",
+    ],
+)
+def test_permission_in_any_phrasing(ask: str) -> None:
+    text = GOOD_THANK_YOU.replace(
+        "When would be a good time for me to follow up with you about the next steps?", ask
+    )
+    assert finding(review_draft(Step.THANK_YOU, text), "permission").ok, ask
+
+
+@pytest.mark.parametrize(
+    "not_an_ask",
+    [
+        "I look forward to hearing from you.",
+        "Let me know if you have any questions.",
+        "When will you make your decision?",
+        "Do you have any update for me?",
+    ],
+)
+def test_questions_that_ask_nothing_about_the_next_contact_are_not_permission(not_an_ask: str) -> None:
+    text = GOOD_THANK_YOU.replace(
+        "When would be a good time for me to follow up with you about the next steps?", not_an_ask
+    )
+    assert not finding(review_draft(Step.THANK_YOU, text), "permission").ok, not_an_ask
+
+
+TONE = [
+    ("ultimatum", "I need your decision by Friday."),
+    ("ultimatum", "If I don't hear back by Monday I will withdraw."),
+    ("ultimatum", "I would be grateful for an answer before the 15th."),
+    ("leverage", "I have two other offers at the moment."),
+    ("leverage", "Several other companies are interested in my profile."),
+    ("silence", "I still haven't heard back from anyone."),
+    ("silence", "You never replied to my last two emails."),
+    ("silence", "The process is taking far too long."),
+    ("bitterness", "You made the wrong decision."),
+    ("bitterness", "I regret the time I spent on your process."),
+    ("bitterness", "Frankly, the whole process was unfair."),
+    ("gloating", "I heard the person you hired has already left."),
+    ("gloating", "I told you so: it didn't work out."),
+    ("gloating", "I noticed the job has been reposted."),
+    ("demands", "Please send me my scores from each interview."),
+    ("demands", "I expect detailed feedback on why I was rejected."),
+    ("demands", "Explain why I was not selected."),
+]
+
+
+@pytest.mark.parametrize(("rule", "sentence"), TONE, ids=[f"{r}-{i}" for i, (r, _) in enumerate(TONE)])
+@pytest.mark.parametrize(("step", "rejected", "text"), GOOD, ids=GOOD_IDS)
+def test_each_tone_rule_fires_on_every_step(step: Step, rejected: bool, text: str, rule: str, sentence: str) -> None:
+    bad = text.replace("Best regards,", f"{sentence}\n\nBest regards,").replace(
+        "Best wishes,", f"{sentence}\n\nBest wishes,"
+    )
+    result = review_draft(step, bad, after_rejection=rejected)
+    found = assert_fails(result, rule)
+    assert found.kind == "tone" and result.missing[0].kind == "tone"
+
+
+@pytest.mark.parametrize(
+    "gracious",
+    [
+        "I know the January deadline is close for your team.",
+        "I was disappointed, of course, but I valued the process.",
+        "I know hiring takes time, so I will keep this short.",
+        "If you ever have a moment for a word of advice, I would value it.",
+        "I would welcome any thoughts you are able to share.",
+    ],
+)
+def test_gracious_sentences_raise_no_tone_alarm(gracious: str) -> None:
+    bad = GOOD_THANK_YOU.replace("Best regards,", f"{gracious}\n\nBest regards,")
+    assert not review_draft(Step.THANK_YOU, bad).tone_problems
+
+
+def test_an_insight_of_trend_words_only_is_flagged_and_says_so() -> None:
+    text = (
+        "Hi Jane,\n\nThank you for your time during the process for the Data Engineer role at Acme "
+        "Corp. The industry is going through a digital transformation, and cutting-edge platforms "
+        "create synergy across the market. Companies that leverage innovative paradigms will lead "
+        "the future of data, and Acme Corp is well placed to be a game-changer in this new normal "
+        "for every customer.\n\nMay I follow up with you next week?\n\nBest regards,\nSam Lee"
+    )
+    found = assert_fails(review_draft(Step.INSIGHT, text), "insight")
+    assert "what you saw or did yourself" in found.detail
+    assert "broad words" in found.detail and "synergy" in found.detail
+
+
+def test_a_check_back_needs_something_new() -> None:
+    stale = GOOD_CHECK_BACK.replace(
+        "Since then I have finished a migration of 300 reports to a new warehouse, and my",
+        "My",
+    )
+    assert stale != GOOD_CHECK_BACK
+    assert only_missing(review_draft(Step.CHECK_BACK, stale)) == ["news"]
+    lately = stale.replace("My interest", "Last month I led the launch of a 40-store pilot, and my interest")
+    assert finding(review_draft(Step.CHECK_BACK, lately), "news").ok
+
+
+def test_the_rule_table_is_complete() -> None:
+    from bot.review import CHECKS, KINDS, VARIANTS, rule_book
+
+    book = rule_book()
+    for rule in book.rules:
+        assert rule.check in CHECKS and rule.kind in KINDS
+        assert rule.label and rule.problem and rule.fix and rule.why.get("all")
+        assert set(rule.why) <= {"all", *VARIANTS}
+    for variant in VARIANTS:
+        names = {r.name for r in book.for_variant(variant)}
+        assert {"ultimatum", "leverage", "silence", "bitterness", "gloating", "demands"} <= names
+        assert {"filler", "length", "forwardable", "gaps"} <= names
+    assert {r.name for r in book.for_variant("insight-hm")} >= {"thanks", "interest", "insight", "permission"}
