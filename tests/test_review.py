@@ -703,6 +703,13 @@ TONE = [
     ("demands", "Please send me my scores from each interview."),
     ("demands", "I expect detailed feedback on why I was rejected."),
     ("demands", "Explain why I was not selected."),
+    ("demands", "I'd love to hear how I scored."),
+    ("leverage", "I am in final rounds with two other firms."),
+    ("leverage", "I'm also interviewing elsewhere, so time matters."),
+    ("silence", "I trust you will not keep me waiting like last time."),
+    ("silence", "My emails have been ignored."),
+    ("silence", "Thank you for finally getting back to me."),
+    ("bitterness", "I hope your new hire works out better than your process did."),
 ]
 
 
@@ -725,6 +732,9 @@ def test_each_tone_rule_fires_on_every_step(step: Step, rejected: bool, text: st
         "I know hiring takes time, so I will keep this short.",
         "If you ever have a moment for a word of advice, I would value it.",
         "I would welcome any thoughts you are able to share.",
+        "My clients often set a deadline for their own reviews, and I plan around it.",
+        "Our customers were ignored by the old process, so I rebuilt it.",
+        "Students now expect instant feedback, so I changed my lessons.",
     ],
 )
 def test_gracious_sentences_raise_no_tone_alarm(gracious: str) -> None:
