@@ -13,7 +13,7 @@ from bot.dates import read_duration, read_when
 from bot.domain import Application, Event, EventKind, Plan, Status, Task, Variant
 from bot.errors import BadInput
 from bot.handlers.context import Context
-from bot.messages import Field, Message, Tone
+from bot.messages import Message, Tone
 from bot.method import current_cycle, people_named
 from bot.review import review_draft
 from bot.review_reply import review_message

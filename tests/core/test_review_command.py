@@ -75,8 +75,9 @@ async def test_review_without_a_draft_explains_how_to_paste_it(world: World) -> 
 
 
 async def test_review_checks_the_step_that_is_due(world: World) -> None:
-    await world.say(ALICE, ADD)
-    await world.say(ALICE, "sent 1")
+    await world.say(ALICE, ADD.replace("tomorrow", "yesterday"))
+    sent = await world.say(ALICE, "sent 1")
+    assert "marked sent" in sent.title
     reply = await world.say(ALICE, "review 1\n" + GOOD)
     assert "checked as the value-add follow-up" in reply.title
     assert reply.title.startswith("Not ready yet")
