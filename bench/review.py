@@ -1,7 +1,8 @@
 """Draft review speed: `review_draft` on 4,000-character emails (the longest a Discord form
 or a typed command carries), for every step variant, on a realistic multi-paragraph email
 and on hostile text built from the pieces the patterns look for.
-Target: p99 under 20 ms per review.
+Target: p99 under 20 ms per review. Both wall-clock and CPU time (this thread's) are shown:
+on a shared machine the wall-clock tail is mostly waiting for a core, CPU time is the cost.
 """
 
 from __future__ import annotations
@@ -45,14 +46,15 @@ def _hostile() -> str:
     return (HOSTILE * (LENGTH // len(HOSTILE) + 1))[:LENGTH]
 
 
-def _measure(text: str) -> list[float]:
-    samples = []
+def _measure(text: str) -> tuple[list[float], list[float]]:
+    wall, cpu = [], []
     for _ in range(ROUNDS):
         for step, rejected, manager in VARIANTS:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             review_draft(step, text, after_rejection=rejected, hiring_manager=manager, company="Acme Corp", role="Data Engineer")
-            samples.append((time.perf_counter() - started) * 1000)
-    return samples
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+    return wall, cpu
 
 
 async def run() -> dict[str, object]:
@@ -60,9 +62,11 @@ async def run() -> dict[str, object]:
     review_draft(Step.THANK_YOU, "warm-up: load and compile the rule table")
     for name, text in (("email", _email()), ("hostile", _hostile())):
         assert len(text) == LENGTH
-        samples = _measure(text)
-        figures[f"{name} 4000 chars p50 ms"] = percentile(samples, 0.5)
-        figures[f"{name} 4000 chars p99 ms"] = percentile(samples, 0.99)
-        figures[f"{name} 4000 chars max ms"] = max(samples)
-        figures[f"{name} reviews"] = len(samples)
+        wall, cpu = _measure(text)
+        figures[f"{name} 4000 chars p50 ms"] = percentile(wall, 0.5)
+        figures[f"{name} 4000 chars p99 ms"] = percentile(wall, 0.99)
+        figures[f"{name} 4000 chars max ms"] = max(wall)
+        figures[f"{name} 4000 chars CPU p50 ms"] = percentile(cpu, 0.5)
+        figures[f"{name} 4000 chars CPU p99 ms"] = percentile(cpu, 0.99)
+        figures[f"{name} reviews"] = len(wall)
     return figures
