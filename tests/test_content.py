@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,9 @@ from bot.content import (
 )
 from bot.domain import Interviewer, Step
 
-SEED_DIR = Path("/work/shared/seed")
+# The source article sits beside the repository (`../shared/seed`); CI must have it.
+SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+BOT_DIR = Path(__file__).resolve().parents[1] / "bot"
 
 # Every (step, flags) combination the content distinguishes.
 VARIANTS: list[tuple[Step, dict[str, bool]]] = [
@@ -328,8 +332,23 @@ def _words(text: str) -> list[str]:
 def _seed_text() -> str:
     files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
     if not files:
+        if os.environ.get("CI"):
+            pytest.fail(f"the source article is missing from {SEED_DIR}: CI must check originality")
         pytest.skip(f"the source article is not available in {SEED_DIR}")
     return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
+
+
+def every_text_in_the_core() -> list[str]:
+    """Every string the core could say: its string literals (the constant parts of f-strings
+    included) and its data files, whichever module or file they live in."""
+    texts: list[str] = []
+    for path in sorted(BOT_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                texts.append(node.value)
+    for path in sorted(BOT_DIR.rglob("*.toml")):
+        texts.append(path.read_text(encoding="utf-8"))
+    return texts
 
 
 def test_no_user_facing_string_copies_the_article() -> None:
@@ -337,7 +356,7 @@ def test_no_user_facing_string_copies_the_article() -> None:
     size = 8
     runs = {tuple(seed[i : i + size]) for i in range(len(seed) - size + 1)}
     copied: list[str] = []
-    for text in all_user_facing_strings():
+    for text in all_user_facing_strings() + every_text_in_the_core():
         words = _words(text)
         for i in range(len(words) - size + 1):
             run = tuple(words[i : i + size])
@@ -347,6 +366,6 @@ def test_no_user_facing_string_copies_the_article() -> None:
 
 
 def test_no_distinctive_phrases_from_the_article() -> None:
-    text = " ".join(all_user_facing_strings()).lower()
+    text = " ".join(all_user_facing_strings() + every_text_in_the_core()).lower()
     for phrase in ("gift of their time", "san antonio", "crickets", "verbal contract", "flipped"):
         assert phrase not in text, phrase
