@@ -12,6 +12,7 @@ from bot.actions import Verb, action
 from bot.domain import (
     Application,
     DeliverySettings,
+    Event,
     EventKind,
     Interviewer,
     Nudge,
@@ -90,6 +91,15 @@ _STEP_TITLES = {
     Step.CLOSE_LOOP: "close-the-loop",
     Step.CHECK_BACK: "check-back",
 }
+
+
+def event_title(event: Event) -> str:
+    """What a sent or skipped event was for, as the plan called it then."""
+    if event.step is None:
+        return ""
+    if event.task is not None and event.task.endswith(":ty"):
+        return Variant.THANK_YOU_INSIGHT.label if event.step is Step.INSIGHT else Variant.THANK_YOU.label
+    return _STEP_TITLES[event.step]
 
 
 def budget_line(app: Application, plan: Plan) -> str:
@@ -181,7 +191,9 @@ def application_summary(app: Application, plan: Plan, settings: DeliverySettings
     stage = current.variant.label if current else app.status.value
     if current is None:
         return f"{app.label} · {stage} · nothing scheduled"
-    more = f" (+{len(plan.tasks) - 1} more)" if len(plan.tasks) > 1 else ""
+    # Other emails still owed (the close-the-loop that waits behind a follow-up isn't one yet).
+    others = [t for t in plan.tasks[1:] if t.variant is not Variant.CLOSE_LOOP_SILENCE]
+    more = f" (+{len(others)} more)" if others else ""
     return f"{app.label} · {stage} · next: {current.variant.label} {due_phrase(current, settings, now)}{more}"
 
 
@@ -202,7 +214,7 @@ def history_lines(app: Application, settings: DeliverySettings) -> list[str]:
         if event.kind in (EventKind.SENT, EventKind.SKIPPED) and event.step:
             agreed = f" (next contact agreed: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
             person = f" to {event.person}" if event.person else ""
-            lines.append(f"{at}  {_STEP_TITLES[event.step]}{person} {event.kind.value}{agreed}")
+            lines.append(f"{at}  {event_title(event)}{person} {event.kind.value}{agreed}")
         elif event.kind is EventKind.HEARD:
             note = f": {event.note}" if event.note else ""
             agreed = f" (next contact: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
