@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot import formatting, views
 from bot.actions import Verb, nudge_actions, task_actions
-from bot.content import guide_for
+from bot.content import copy_text, guide_for
 from bot.domain import Application, DeliverySettings, Nudge, NudgeKind, Plan, Task
 from bot.messages import Field, Message, Tone
 from bot.method import DARK_CLOSE_LOOP_DAYS, SILENCE_CHECK_DAYS, fallback_variant, task_key_of
@@ -25,7 +25,13 @@ def is_late(nudge: Nudge, now: datetime) -> bool:
 def late_notice(nudge: Nudge, settings: DeliverySettings, now: datetime) -> str:
     moment = formatting.when(nudge.due_at, settings, now)
     day, _, clock = moment.rpartition(" ")
-    return f"This was due {day} at {clock} — still worth doing."
+    return _say("late", due_day=day, due_time=clock)
+
+
+def _say(key: str, **fields: object) -> str:
+    """One sentence of the nudge copy, filled in."""
+    template: str = copy_text()["nudge"][key]
+    return template.format(**fields)
 
 
 def nudge_task(nudge: Nudge, app: Application, plan: Plan) -> Task:
@@ -51,52 +57,44 @@ def nudge_task(nudge: Nudge, app: Application, plan: Plan) -> Task:
 
 def nudge_message(nudge: Nudge, app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> Message:
     task = nudge_task(nudge, app, plan)
-    title_of_step = task.variant.label
-    who = views.recipients(task)
     g = guide_for(task.variant, no_agreed_date=nudge.no_agreed_date)
+    about = {
+        "step": task.variant.label,
+        "company": app.company,
+        "role": app.role,
+        "number": app.number,
+        "who": views.recipients(task),
+        "purpose": g.purpose,
+    }
     lines: list[str] = []
     if is_late(nudge, now):
         lines.append(late_notice(nudge, settings, now))
-    fields = [Field("Application", app.label)]
     actions = nudge_actions(app.id, task.key)
     checklist: tuple[str, ...] = g.checklist
     if nudge.kind is NudgeKind.SILENCE_CHECK:
-        check = task.check_key or task.key
-        title = f"Still silent at {app.company}?"
+        title = _say("silent-title", **about)
         close_in = (DARK_CLOSE_LOOP_DAYS - SILENCE_CHECK_DAYS) // 7
-        lines.append(
-            f"It has been {SILENCE_CHECK_DAYS // 7} weeks since your last email about the {app.role} role, "
-            f"with no reply. If they did answer, tell me (`heard {app.number}`) and your follow-ups come back. "
-            f"If not, there is nothing to send yet: in {close_in} weeks I'll help you close the loop. "
-            "Meanwhile, think about what may be in the way — experience, culture fit, or the personal connection."
-        )
-        actions = task_actions(app.id, check, (Verb.HEARD, Verb.SNOOZE, Verb.CHECKLIST))
+        lines.append(_say("silent-lead", weeks=SILENCE_CHECK_DAYS // 7, close_in=close_in, **about))
+        actions = task_actions(app.id, task.check_key or task.key, (Verb.HEARD, Verb.SNOOZE, Verb.CHECKLIST))
         checklist = ()
     elif nudge.kind is NudgeKind.OVERDUE:
-        title = f"Your {title_of_step} to {app.company} is overdue"
+        title = _say("overdue-title", **about)
         send_by = formatting.when(nudge.send_by, settings, now) if nudge.send_by else "yesterday"
-        lines.append(
-            f"It was meant to reach {who} by {send_by}. A late thank-you still beats none: send it today. "
-            f"After today I'll move on to the next step. {g.purpose}"
-        )
+        lines.append(_say("overdue-lead", send_by=send_by, **about))
     else:
-        title = f"Time for your {title_of_step} email — {app.company}"
-        lines.append(f"Send it to {who} about the {app.role} role. {g.purpose}")
+        title = _say("due-title", **about)
+        lines.append(_say("due-lead", **about))
         if len(task.people) > 1:
-            lines.append(
-                f"One email per person: `draft {app.number} <name>` drafts each, "
-                f"`sent {app.number} <name>` marks each."
-            )
+            lines.append(_say("due-each", **about))
         if nudge.send_by is not None:
-            lines.append(f"Send by {formatting.when(nudge.send_by, settings, now)}.")
+            lines.append(_say("due-send-by", send_by=formatting.when(nudge.send_by, settings, now)))
         if nudge.no_agreed_date:
-            lines.append("No agreed date — ask for one this time.")
-    fields.append(Field("Budget", views.budget_line(app, plan)))
+            lines.append(_say("due-no-date"))
     return Message(
         title=title,
         body="\n".join(lines),
         checklist=checklist,
-        fields=tuple(fields),
+        fields=(Field("Application", app.label), Field("Budget", views.budget_line(app, plan))),
         actions=actions,
         tone=Tone.WARNING if nudge.kind is NudgeKind.OVERDUE else Tone.INFO,
     )

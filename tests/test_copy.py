@@ -1,0 +1,78 @@
+"""The copy file's shape: every variant of every step has its guide and its draft, with the
+fields the code reads and only the placeholders it fills, so a copy editor (or a translator
+adding a language) can change the words without reading Python."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from bot.content import COPY_DIR, copy_text, draft_for, guide_for
+from bot.domain import Variant
+
+GUIDE_KEYS = {"title", "purpose", "words", "limits", "checklist", "ask"}
+DRAFT_KEYS = {"subject", "body", "open", "ask"}
+DRAFT_FIELDS = {"name", "company", "role", "sender", "met", "open", "ask", "insight"}
+CHECKLIST_FIELDS = {"length", "ask"}
+FIELD = re.compile(r"\{([a-z_-]+)\}")
+CHOICES = {"agreed", "no-date"}
+
+
+def _languages() -> list[str]:
+    return sorted(path.stem for path in COPY_DIR.glob("*.toml"))
+
+
+def test_there_is_an_english_copy() -> None:
+    assert "en" in _languages()
+
+
+@pytest.mark.parametrize("language", _languages())
+@pytest.mark.parametrize("variant", list(Variant))
+def test_every_variant_has_a_complete_guide(language: str, variant: Variant) -> None:
+    entry: dict[str, Any] = copy_text(language)["guide"][variant.value]
+    assert set(entry) <= GUIDE_KEYS and {"title", "purpose", "words", "limits", "checklist"} <= set(entry)
+    low, high = entry["words"]
+    floor, ceiling = entry["limits"]
+    assert 0 < floor <= low < high <= ceiling, "a draft on target is never flagged for its length"
+    assert 5 <= len(entry["checklist"]) <= 8
+    assert "{length}" in entry["checklist"]
+    for item in entry["checklist"]:
+        assert set(FIELD.findall(item)) <= CHECKLIST_FIELDS, item
+    if "{ask}" in entry["checklist"]:
+        assert set(entry["ask"]) == CHOICES
+    else:
+        assert "ask" not in entry
+
+
+@pytest.mark.parametrize("language", _languages())
+@pytest.mark.parametrize("variant", list(Variant))
+def test_every_variant_has_a_draft_with_known_fields(language: str, variant: Variant) -> None:
+    text = copy_text(language)
+    entry: dict[str, Any] = text["draft"][variant.value]
+    assert set(entry) <= DRAFT_KEYS and {"subject", "body"} <= set(entry)
+    used = set(FIELD.findall(entry["subject"] + entry["body"]))
+    assert used <= DRAFT_FIELDS, used - DRAFT_FIELDS
+    assert {"name", "sender"} <= used, "every draft greets someone and is signed"
+    for nested in ("open", "ask"):
+        assert (nested in used) == (nested in entry), nested
+        if nested in entry:
+            assert set(entry[nested]) == CHOICES
+    if "insight" in used:
+        assert "insight" in text["fragments"]
+
+
+@pytest.mark.parametrize("variant", list(Variant))
+def test_what_the_code_builds_from_the_copy_has_no_placeholder_left(variant: Variant) -> None:
+    for no_date in (False, True):
+        g = guide_for(variant, no_agreed_date=no_date)
+        d = draft_for(variant, company="Acme", role="Analyst", interviewer=None, sender_name="Kim", no_agreed_date=no_date)
+        for text in (g.title, g.purpose, *g.checklist, d.subject, d.body):
+            assert not FIELD.search(text), text
+
+
+def test_nudge_sentences_use_only_the_fields_the_code_fills() -> None:
+    known = {"step", "company", "role", "number", "who", "purpose", "send_by", "due_day", "due_time", "weeks", "close_in"}
+    for key, sentence in copy_text()["nudge"].items():
+        assert set(FIELD.findall(sentence)) <= known, key
