@@ -1,27 +1,45 @@
-"""Run every benchmark, print a table of figures, and write them to bench/results.json.
+"""Run the benchmarks, print their figures, and keep the latest ones in the repository.
 
 Each suite is a module with `async def run() -> dict[str, object]`: a flat mapping of figure
-names to values (it must include "suite"). Pass suite names to run only those:
-`python -m bench dispatch command_latency` — their figures replace the earlier ones in
-results.json, the other suites' are kept. `python -m bench --markdown` prints the latest
-results as the Markdown table used in docs/scale.md, without running anything.
+names to values (it must include "suite"). `python -m bench` (what `make bench` runs) runs every
+suite; `python -m bench dispatch command_latency` runs only those, and their figures replace the
+earlier ones while the other suites' are kept. Every run writes:
+
+- `bench/results.json`: the figures, with when, on which commit and on what machine each suite
+  was measured;
+- `bench/RESULTS.md`: the same as Markdown tables;
+- the README's benchmark results, between its two `bench results` markers.
+
+`python -m bench --markdown` prints the latest results without running anything, and
+`python -m bench --list` names the suites.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 SUITES = ("dispatch", "platform_limits", "command_latency", "review", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint")
-RESULTS = Path(__file__).with_name("results.json")
+HERE = Path(__file__).parent
+RESULTS = HERE / "results.json"
+REPORT = HERE / "RESULTS.md"
+README = HERE.parent / "README.md"
+BEGIN = "<!-- bench results: written by `make bench` from bench/results.json; edits here are overwritten -->"
+END = "<!-- end of bench results -->"
+HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
 
 
 async def _run(names: list[str]) -> list[dict[str, object]]:
@@ -56,11 +74,49 @@ def _load() -> dict[str, Any]:
     return loaded
 
 
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
+
+
+def run_facts() -> dict[str, Any]:
+    """When, on which commit and on what machine a suite is being measured."""
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    if _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _facts(data: dict[str, Any], suite: str) -> dict[str, Any]:
+    facts: dict[str, Any] = data.get("runs", {}).get(suite) or data.get("machine") or {}
+    return facts
+
+
 def markdown(data: dict[str, Any]) -> str:
-    machine = data.get("machine", {})
-    lines = [f"Measured on {machine.get('cores', '?')} cores, Python {machine.get('python', '?')} ({machine.get('platform', '?')}).", ""]
-    lines += ["| suite | figure | value |", "|---|---|---|"]
-    for figures in data.get("results", []):
+    """The latest results as Markdown: where and when each suite ran, then every figure."""
+    results = data.get("results", [])
+    if not results:
+        return f"No benchmark results yet: run {HOW} to measure them."
+    lines = ["| suite | measured | commit | machine |", "|---|---|---|---|"]
+    for figures in results:
+        suite = str(figures.get("suite"))
+        f = _facts(data, suite)
+        machine = f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
+        lines.append(f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} |")
+    missing = [s for s in available() if s not in {str(r.get("suite")) for r in results}]
+    if missing:
+        lines += ["", f"Not measured yet: {', '.join(missing)} (run {HOW})."]
+    lines += ["", "| suite | figure | value |", "|---|---|---|"]
+    for figures in results:
         suite = figures.get("suite")
         for key, value in figures.items():
             if key != "suite":
@@ -68,20 +124,92 @@ def markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    if sys.argv[1:] == ["--markdown"]:
-        print(markdown(_load()))
-        return
-    logging.basicConfig(level=logging.ERROR)
-    names = sys.argv[1:] or [s for s in SUITES if (Path(__file__).parent / f"{s}.py").exists()]
-    fresh = asyncio.run(_run(names))
-    previous = [r for r in _load().get("results", []) if r.get("suite") not in {f.get("suite") for f in fresh}]
+def report(data: dict[str, Any]) -> str:
+    return (
+        "# Benchmark results\n\n"
+        f"Written by {HOW} from `bench/results.json`; do not edit by hand. What each suite measures, "
+        "and its target, is in the suite's module docstring and in the README.\n\n" + markdown(data) + "\n"
+    )
+
+
+def with_results(readme: str, data: dict[str, Any]) -> str:
+    """`readme` with the text between the markers replaced by the latest results (unchanged
+    when the markers are missing)."""
+    start, end = readme.find(BEGIN), readme.find(END)
+    if start < 0 or end < start:
+        return readme
+    return readme[: start + len(BEGIN)] + "\n" + markdown(data) + "\n" + readme[end:]
+
+
+def save(data: dict[str, Any]) -> None:
+    RESULTS.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    REPORT.write_text(report(data))
+    with contextlib.suppress(OSError):  # a copy of bench/ without the README still gets the rest
+        README.write_text(with_results(README.read_text(), data))
+
+
+def merge(previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, Any]) -> dict[str, Any]:
+    """The earlier results with `fresh` suites replacing theirs, each suite with its own facts."""
+    names = {str(f.get("suite")) for f in fresh}
+    kept = [r for r in previous.get("results", []) if str(r.get("suite")) not in names]
     order = {name: i for i, name in enumerate(SUITES)}
-    results = sorted(previous + fresh, key=lambda r: order.get(str(r.get("suite")), len(order)))
-    machine = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
-    RESULTS.write_text(json.dumps({"machine": machine, "results": results}, indent=2, default=str))
-    print(f"\nmachine: {machine['cores']} cores, Python {machine['python']}; written to {RESULTS}")
+    results = sorted(kept + fresh, key=lambda r: order.get(str(r.get("suite")), len(order)))
+    runs = {str(r.get("suite")): _facts(previous, str(r.get("suite"))) for r in kept}
+    runs.update({name: facts for name in names})
+    return {"runs": runs, "results": results}
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run Followup's benchmarks and keep the latest figures in bench/results.json, "
+        "bench/RESULTS.md and the README. Without suite names, every suite runs (as `make bench` does).",
+        epilog=f"Suites: {', '.join(available())}. PostgreSQL figures use FOLLOWUP_BENCH_POSTGRES_URL "
+        "(else FOLLOWUP_TEST_POSTGRES_URL) and are reported as skipped when no server answers.",
+    )
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help="run only these suites")
+    parser.add_argument("--markdown", action="store_true", help="print the latest results as Markdown, run nothing")
+    parser.add_argument("--list", action="store_true", help="name every suite and what it measures, run nothing")
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.suites if s not in available()]
+    if unknown:
+        parser.error(f"unknown suite {', '.join(unknown)}: choose from {', '.join(available())}")
+    return args
+
+
+def available() -> list[str]:
+    """The suites whose module is present (a suite may be listed before its module lands)."""
+    return [name for name in SUITES if (HERE / f"{name}.py").exists()]
+
+
+def _summary(name: str) -> str:
+    """The first line of the suite's docstring."""
+    source = (HERE / f"{name}.py").read_text(encoding="utf-8")
+    body = source.split('"""', 2)[1] if source.lstrip().startswith('"""') else ""
+    first = body.strip().splitlines()[0] if body.strip() else ""
+    return first.rstrip(":,;")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    if args.list:
+        for name in available():
+            print(f"{name:<18} {_summary(name)}")
+        return 0
+    if args.markdown:
+        data = _load()
+        print(markdown(data))
+        return 0 if data.get("results") else 1
+    logging.basicConfig(level=logging.ERROR)
+    names = args.suites or available()
+    facts = run_facts()
+    fresh = asyncio.run(_run(names))
+    data = merge(_load(), fresh, facts)
+    save(data)
+    print(f"\n{facts['date']}, commit {facts['commit']}, {facts['cores']} cores, Python {facts['python']}: "
+          f"written to {RESULTS.name}, {REPORT.name} and the README")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
