@@ -86,7 +86,8 @@ def run_facts() -> dict[str, Any]:
     """When, on which commit and on what machine a suite is being measured."""
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     # Changes to the files this command writes don't change what is measured.
-    if _git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":!README.md", ":!bench/results.json", ":!bench/RESULTS.md"):
+    if _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+            ":(top,exclude)README.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md"):
         commit += " (with uncommitted changes)"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -94,6 +95,9 @@ def run_facts() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # Other work on the machine when the suite started (1-minute load average): shared cores
+        # make every figure worse, so a reader should know.
+        "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -107,12 +111,12 @@ def markdown(data: dict[str, Any]) -> str:
     results = data.get("results", [])
     if not results:
         return f"No benchmark results yet: run {HOW} to measure them."
-    lines = ["| suite | measured | commit | machine |", "|---|---|---|---|"]
+    lines = ["| suite | measured | commit | machine | load before |", "|---|---|---|---|---|"]
     for figures in results:
         suite = str(figures.get("suite"))
         f = _facts(data, suite)
         machine = f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
-        lines.append(f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} |")
+        lines.append(f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} | {f.get('load', '?')} |")
     missing = [s for s in available() if s not in {str(r.get("suite")) for r in results}]
     if missing:
         lines += ["", f"Not measured yet: {', '.join(missing)} (run {HOW})."]
