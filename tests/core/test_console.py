@@ -281,3 +281,29 @@ def test_library_chatter_only_at_debug(level: int, shown: bool) -> None:
     assert "a warning of ours" in out and "Job raised an exception" in out
     for chatter in ("Running job", "was missed by", "PyNaCl"):
         assert (chatter in out) is shown
+
+
+def test_colour_only_for_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from adapters.console.output import Output, Record, colour_wanted
+    from bot.messages import Action, Message, Tone
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert colour_wanted(Terminal(), json_lines=False)
+    assert not colour_wanted(Terminal(), json_lines=True)
+    assert not colour_wanted(io.StringIO(), json_lines=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not colour_wanted(Terminal(), json_lines=False)
+
+    stream = Terminal()
+    output = Output(stream, json_lines=False, zone=ZoneInfo("UTC"), colour=True)
+    message = Message(title="That id is unknown.", body="Form: show <id>", actions=(Action("fu:sent:1", "Sent"),), tone=Tone.ERROR)
+    output.emit(Record("reply", "alice", None, datetime(2026, 11, 25, tzinfo=UTC), message))
+    assert "\x1b[1;31mThat id is unknown.\x1b[0m\nForm: show <id>\n\x1b[36m[1 Sent]\x1b[0m" in stream.getvalue()
