@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import threading
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -162,9 +163,30 @@ async def _converse(
 
 
 async def _piped_loop(session: ConsoleSession, stdin: TextIO) -> None:
+    """Lines in the order they come. They are read by a daemon thread, so Ctrl-C (or the end of
+    the process) never waits for a line that hasn't been typed yet."""
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def hand_over(line: str) -> bool:
+        try:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        except RuntimeError:  # the loop has closed: the console is over
+            return False
+        return True
+
+    def read() -> None:
+        try:
+            for line in iter(stdin.readline, ""):
+                if not hand_over(line):
+                    return
+        except (OSError, ValueError):  # standard input closed under us
+            pass
+        hand_over("")
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
     while not session.finished:
-        line = await loop.run_in_executor(None, stdin.readline)
+        line = await lines.get()
         if not line:
             break
         await session.handle_line(line)

@@ -50,10 +50,12 @@ def _spawn(tmp_path: Path, *args: str, colour: bool = False) -> pexpect.spawn:
     env.pop("NO_COLOR", None)
     if not colour:
         env["NO_COLOR"] = "1"
-    return pexpect.spawn(
+    child = pexpect.spawn(
         sys.executable, ["-m", "adapters.cli", "console", *args],
         cwd=str(ROOT), env=env, encoding="utf-8", dimensions=(50, 160), timeout=WAIT,
     )
+    child.logfile_read = (tmp_path / "screen.log").open("a", encoding="utf-8")  # what the terminal showed, for a failure
+    return child
 
 
 async def _log_interview_elsewhere(tmp_path: Path, tz: str) -> None:
@@ -147,9 +149,7 @@ def test_ctrl_d_leaves_cleanly_and_history_survives(tmp_path: Path) -> None:
 
     second = _spawn(tmp_path, "--user", "bob")
     second.expect_exact(">")
-    second.send(UP + UP)
-    second.expect_exact("settings")
-    second.sendline("")
+    second.send(UP + UP + "\r")  # ":advance 1w", then "settings", from the first session
     second.expect_exact("Your delivery settings")
     _ready(second)
     second.sendline(":quit")
@@ -164,3 +164,12 @@ def test_errors_are_coloured_at_a_terminal(tmp_path: Path) -> None:
     _ready(child)
     child.sendline(":quit")
     _finish(child)
+
+
+def test_ctrl_c_leaves_a_json_console_without_waiting_for_a_line(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, "--user", "dora", "--json")  # a terminal, but the plain reader
+    child.sendline("list")
+    child.expect_exact('"kind": "reply"')
+    child.sendcontrol("c")
+    out = _finish(child)
+    assert "Traceback" not in out
