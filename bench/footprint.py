@@ -80,7 +80,7 @@ async def _commands(fake: FakeSlack, port: int, users: int) -> list[float]:
             user = f"user{1 + (i * 7919) % max(1, users)}"
             text = ("list", "today", "show 1", "settings")[i % 4]
             body = "&".join(f"{k}={v}" for k, v in {"team_id": "T1", "user_id": user, "channel_id": f"D{user}", "command": "/followup",
-                                                    "text": text, "response_url": fake.response_url(f"fp{i}"), "trigger_id": "t"}.items())
+                                                    "text": text, "response_url": fake.response_url(f"fp{i}"), "trigger_id": f"fp-trigger-{i}"}.items())
             t0 = time.perf_counter()
             async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
                                     headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)}) as response:
