@@ -54,6 +54,7 @@ MAX_DRAFT_LINES = 200
 
 YES = frozenset({"yes", "y"})
 NO = frozenset({"no", "n", "cancel"})
+_NUMBERED = re.compile(r"^\[?(\d{1,3})(?:\]|\s.*)?$")
 _REVIEW_ALONE = re.compile(r"^(?:/?followup\s+)?review\s+(#?\d{1,9})\s*$", re.IGNORECASE)
 
 META_HELP = (
@@ -293,8 +294,9 @@ class ConsoleSession:
             self._notice("No recent message of yours has buttons yet.")
             return
         latest = mine[0].message.actions
-        if wanted.isdigit():
-            number = int(wanted)
+        numbered = _NUMBERED.match(wanted)  # "1", or "[1 Sent]" copied from the screen
+        if numbered:
+            number = int(numbered.group(1))
             if 1 <= number <= len(latest):
                 await self._press_action(latest[number - 1])
             else:

@@ -112,7 +112,7 @@ async def test_buttons_are_pressed_by_number_label_start_or_yes(tmp_path: Path) 
     records = await _run(tmp_path, """\
 add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe
 :advance 1d
-:press 4
+:press [4 Draft]
 :press sk
 :press s
 forget-me
