@@ -17,6 +17,7 @@ tie a line to what caused it, with every secret redacted before anything is writ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -97,15 +98,20 @@ class RedactingFilter(logging.Filter):
 
 
 class QuietLibraries(logging.Filter):
-    """Drops library records below ERROR from APScheduler, and discord.py's voice notice."""
+    """Drops APScheduler's records below ERROR and its report of a job cancelled because the
+    scheduler is shutting down (a sweep interrupted by Ctrl-C or SIGTERM is not a failure: the
+    dispatcher finishes and records what it had claimed), and discord.py's voice notice."""
 
     CHATTY = ("apscheduler",)
     NOTICES = (("discord.client", "PyNaCl is not installed"),)
 
     def filter(self, record: logging.LogRecord) -> bool:
         name = record.name
-        if record.levelno < logging.ERROR and any(name == c or name.startswith(c + ".") for c in self.CHATTY):
-            return False
+        if any(name == c or name.startswith(c + ".") for c in self.CHATTY):
+            if record.levelno < logging.ERROR:
+                return False
+            if record.exc_info and record.exc_info[0] is not None and issubclass(record.exc_info[0], asyncio.CancelledError):
+                return False
         return not any(name == logger and str(record.msg).startswith(text) for logger, text in self.NOTICES)
 
 

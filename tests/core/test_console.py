@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -274,12 +275,16 @@ def test_library_chatter_only_at_debug(level: int, shown: bool) -> None:
         logging.getLogger("discord.client").warning("PyNaCl is not installed, voice will NOT be supported")
         logging.getLogger("followup.ours").warning("a warning of ours")
         logging.getLogger("apscheduler.executors.default").error("Job raised an exception")
+        try:
+            raise asyncio.CancelledError
+        except asyncio.CancelledError:
+            logging.getLogger("apscheduler.executors.default").exception("Job cancelled at shutdown")
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     out = stream.getvalue()
     assert "a warning of ours" in out and "Job raised an exception" in out
-    for chatter in ("Running job", "was missed by", "PyNaCl"):
+    for chatter in ("Running job", "was missed by", "PyNaCl", "cancelled at shutdown"):
         assert (chatter in out) is shown
 
 
