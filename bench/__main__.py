@@ -27,6 +27,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,17 +43,23 @@ END = "<!-- end of bench results -->"
 HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
 
 
-async def _run(names: list[str]) -> list[dict[str, object]]:
-    results = []
+async def _run(names: list[str]) -> tuple[list[dict[str, object]], dict[str, dict[str, Any]]]:
+    """Every suite's figures, and the facts of when and where each one ran. A suite that fails
+    is reported as failed (its traceback on stderr); the others still run and are kept."""
+    results, facts = [], {}
     for name in names:
-        module = importlib.import_module(f"bench.{name}")
         print(f"… running {name}", file=sys.stderr, flush=True)
+        facts[name] = run_facts()
         started = time.perf_counter()
-        figures = await module.run()
+        try:
+            figures = await importlib.import_module(f"bench.{name}").run()
+        except Exception as problem:
+            traceback.print_exc()
+            figures = {"suite": name, "failed": f"{type(problem).__name__}: {problem}"[:200]}
         figures["suite wall time s"] = round(time.perf_counter() - started, 1)
         results.append(figures)
         _print(figures)
-    return results
+    return results, facts
 
 
 def _shown(value: object) -> str:
@@ -153,14 +160,14 @@ def save(data: dict[str, Any]) -> None:
         README.write_text(with_results(README.read_text(), data))
 
 
-def merge(previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, Any]) -> dict[str, Any]:
+def merge(previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The earlier results with `fresh` suites replacing theirs, each suite with its own facts."""
     names = {str(f.get("suite")) for f in fresh}
     kept = [r for r in previous.get("results", []) if str(r.get("suite")) not in names]
     order = {name: i for i, name in enumerate(SUITES)}
     results = sorted(kept + fresh, key=lambda r: order.get(str(r.get("suite")), len(order)))
     runs = {str(r.get("suite")): _facts(previous, str(r.get("suite"))) for r in kept}
-    runs.update({name: facts for name in names})
+    runs.update({name: facts.get(name, {}) for name in names})
     return {"runs": runs, "results": results}
 
 
@@ -207,13 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if data.get("results") else 1
     logging.basicConfig(level=logging.ERROR)
     names = args.suites or available()
-    facts = run_facts()
-    fresh = asyncio.run(_run(names))
-    data = merge(_load(), fresh, facts)
-    save(data)
-    print(f"\n{facts['date']}, commit {facts['commit']}, {facts['cores']} cores, Python {facts['python']}: "
+    fresh, facts = asyncio.run(_run(names))
+    save(merge(_load(), fresh, facts))
+    first = facts[names[0]]
+    print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
           f"written to {RESULTS.name}, {REPORT.name} and the README")
-    return 0
+    return 0 if not any("failed" in f for f in fresh) else 1
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ def test_markdown_without_results_says_how_to_make_them(tmp_path: Path, monkeypa
 def test_a_suite_run_alone_keeps_the_others_with_their_own_facts() -> None:
     old = {"date": "2026-11-30 10:00 UTC", "commit": "aaaaaaa"}
     new = {"date": "2026-12-01 10:00 UTC", "commit": "bbbbbbb"}
-    first = bench.merge({}, [{"suite": "dispatch", "x": 1}, {"suite": "slack_ack", "p99 ms": 200.0}], old)
-    second = bench.merge(first, [{"suite": "slack_ack", "p99 ms": 180.5}], new)
+    first = bench.merge({}, [{"suite": "dispatch", "x": 1}, {"suite": "slack_ack", "p99 ms": 200.0}], {"dispatch": old, "slack_ack": old})
+    second = bench.merge(first, [{"suite": "slack_ack", "p99 ms": 180.5}], {"slack_ack": new})
     assert [r["suite"] for r in second["results"]] == ["dispatch", "slack_ack"]
     assert second["runs"] == {"dispatch": old, "slack_ack": new}
     table = bench.markdown(second)
@@ -46,7 +46,7 @@ def test_a_suite_run_alone_keeps_the_others_with_their_own_facts() -> None:
 
 
 def test_the_readme_table_is_replaced_between_its_markers() -> None:
-    data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 3892.5}], bench.run_facts())
+    data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 3892.5}], {"dispatch": bench.run_facts()})
     readme = f"intro\n{bench.BEGIN}\nold table\n{bench.END}\nafter\n"
     updated = bench.with_results(readme, data)
     assert "old table" not in updated and "| dispatch | nudges/s | 3,892.50 |" in updated
@@ -63,3 +63,19 @@ def test_the_committed_results_are_the_generated_ones() -> None:
         pytest.skip("no committed benchmark results")
     assert (ROOT / "bench" / "RESULTS.md").read_text() == bench.report(data)
     assert bench.with_results((ROOT / "README.md").read_text(), data) == (ROOT / "README.md").read_text()
+
+
+async def test_a_failing_suite_is_reported_and_the_others_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    async def broken() -> dict[str, object]:
+        raise RuntimeError("no server")
+
+    async def fine() -> dict[str, object]:
+        return {"suite": "dispatch", "nudges/s": 1.0}
+
+    modules = {"bench.dispatch": types.SimpleNamespace(run=fine), "bench.slack_ack": types.SimpleNamespace(run=broken)}
+    monkeypatch.setattr(bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__))
+    results, facts = await bench._run(["slack_ack", "dispatch"])
+    assert results[0]["failed"] == "RuntimeError: no server" and results[1]["nudges/s"] == 1.0
+    assert set(facts) == {"slack_ack", "dispatch"} and all(f["date"] for f in facts.values())
