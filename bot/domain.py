@@ -112,6 +112,7 @@ class Identity:
     user_id: str
     display_name: str = ""
     timezone: str | None = None
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,13 @@ class Place:
     has_admins: bool = True
 
 
+class DateOrder(StrEnum):
+    """How numeric dates are written: 3/12 is 3 December (DMY) or 12 March (MDY)."""
+
+    DMY = "dmy"
+    MDY = "mdy"
+
+
 @dataclass(frozen=True)
 class DeliverySettings:
     timezone: str = "UTC"
@@ -137,6 +145,7 @@ class DeliverySettings:
     quiet_start: time = time(20, 0)
     quiet_end: time = time(8, 0)
     weekends: bool = False
+    date_order: DateOrder | None = None  # the person's own choice; None: from locale and timezone
 
     @property
     def zone(self) -> ZoneInfo:
@@ -159,6 +168,7 @@ class User:
     settings: DeliverySettings
     timezone_source: TimezoneSource = TimezoneSource.DEFAULT
     has_unreported_failures: bool = False
+    locale: str | None = None  # as the platform reports it ("en-GB"), if it does
 
 
 @dataclass(frozen=True)

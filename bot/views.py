@@ -197,32 +197,33 @@ def application_summary(app: Application, plan: Plan, settings: DeliverySettings
     return f"{app.label} · {stage} · next: {current.variant.label} {due_phrase(current, settings, now)}{more}"
 
 
-def round_line(app: Application, settings: DeliverySettings) -> list[str]:
+def round_line(app: Application, settings: DeliverySettings, now: datetime | None = None) -> list[str]:
+    """Each round, with its year when it is not the year of `now`."""
     lines = []
     for rnd in app.rounds_in_time_order:
         who = ", ".join(str(p) for p in rnd.interviewers) or "interviewer not named"
-        start = formatting.absolute(rnd.starts_at, settings)
-        end = local(rnd.ends_at, settings)
-        lines.append(f"Round {rnd.seq} ({rnd.kind}): {start}–{end:%H:%M} with {who}")
+        lines.append(f"Round {rnd.seq} ({rnd.kind}): {formatting.full(rnd.starts_at, settings, now or rnd.starts_at, rnd.ends_at)} with {who}")
     return lines
 
 
-def history_lines(app: Application, settings: DeliverySettings) -> list[str]:
+def history_lines(app: Application, settings: DeliverySettings, now: datetime | None = None) -> list[str]:
+    """What happened, oldest first, each date with its year when it is not the year of `now`."""
     lines = []
+    today = local(now, settings).date() if now is not None else None
     for event in app.events:
-        at = formatting.absolute(event.at, settings)
+        at = formatting.absolute(event.at, settings, now)
         if event.kind in (EventKind.SENT, EventKind.SKIPPED) and event.step:
-            agreed = f" (next contact agreed: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
+            agreed = f" (next contact agreed: {formatting.on_day(event.agreed_date, today)})" if event.agreed_date else ""
             person = f" to {event.person}" if event.person else ""
             lines.append(f"{at}  {event_title(event)}{person} {event.kind.value}{agreed}")
         elif event.kind is EventKind.HEARD:
             note = f": {event.note}" if event.note else ""
-            agreed = f" (next contact: {formatting.on_day(event.agreed_date)})" if event.agreed_date else ""
+            agreed = f" (next contact: {formatting.on_day(event.agreed_date, today)})" if event.agreed_date else ""
             lines.append(f"{at}  heard back{agreed}{note}")
         elif event.kind is EventKind.STATUS and event.status:
             lines.append(f"{at}  status → {event.status}")
         elif event.kind is EventKind.SNOOZED and event.until and event.step:
-            lines.append(f"{at}  {event.step} snoozed to {formatting.absolute(event.until, settings)}")
+            lines.append(f"{at}  {event.step} snoozed to {formatting.absolute(event.until, settings, now)}")
     return lines
 
 

@@ -10,7 +10,7 @@ from bot.catalogue import BY_NAME
 from bot.domain import Application, Event, EventKind, Status
 from bot.errors import BadInput
 from bot.handlers.context import Context
-from bot.handlers.rounds import read_round
+from bot.handlers.rounds import DEFAULT_LENGTH, read_round
 from bot.messages import Field, Message, Tone
 from bot.method import current_cycle, next_rejection_cycle
 
@@ -24,23 +24,25 @@ def _plan_body(app: Application, ctx: Context, lead: str) -> str:
     return "\n".join(lines)
 
 
-def _round_sentence(app: Application, ctx: Context, note: str, seq: int | None = None) -> str:
+def _round_sentence(app: Application, ctx: Context, notes: tuple[str, ...], seq: int | None = None) -> str:
     rnd = app.round(seq) if seq is not None else None
     rnd = rnd or max(app.rounds, key=lambda r: r.seq)
     who = ", ".join(str(p) for p in rnd.interviewers)
     label = "interview" if rnd.kind.value == "interview" else f"{rnd.kind} round"
-    sentence = f"{label[0].upper()}{label[1:]} {formatting.absolute(rnd.starts_at, ctx.settings)}"
+    end = rnd.ends_at if rnd.ends_at - rnd.starts_at != DEFAULT_LENGTH else None
+    sentence = f"{label[0].upper()}{label[1:]} {formatting.full(rnd.starts_at, ctx.settings, ctx.now, end)}"
     sentence += f" with {who}." if who else " (add interviewers' names next time: the thank-you goes to each of them)."
+    note = formatting.assumptions(notes)
     return f"{sentence}\n{note}" if note else sentence
 
 
 async def add(cmd: c.Add, ctx: Context) -> Message:
-    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "add")
+    new_round, notes = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "add")
     app = await ctx.uow.applications.create(ctx.user.id, cmd.company, cmd.role, new_round, ctx.now)
     plan = await ctx.replan(app)
     return Message(
         title=app.label,
-        body=_plan_body(app, ctx, _round_sentence(app, ctx, note)),
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, notes)),
         actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
@@ -64,13 +66,13 @@ async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
             spec.usage,
             spec.example,
         )
-    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
+    new_round, notes = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
     app = await ctx.uow.applications.add_round(app.id, new_round, ctx.now)
     plan = await ctx.replan(app)
     seq = max(r.seq for r in app.rounds)
     return Message(
         title=f"{app.label}: round {seq} logged",
-        body=_plan_body(app, ctx, _round_sentence(app, ctx, note, seq)),
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, notes, seq)),
         actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
@@ -88,12 +90,12 @@ async def _round_of(number: int, seq: int, ctx: Context) -> Application:
 
 async def change_round(cmd: c.ChangeRound, ctx: Context) -> Message:
     app = await _round_of(cmd.number, cmd.seq, ctx)
-    new_round, note = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
+    new_round, notes = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
     app = await ctx.uow.applications.replace_round(app.id, cmd.seq, new_round, ctx.now)
     plan = await ctx.replan(app)
     return Message(
         title=f"{app.label}: round {cmd.seq} corrected",
-        body=_plan_body(app, ctx, _round_sentence(app, ctx, note, cmd.seq)),
+        body=_plan_body(app, ctx, _round_sentence(app, ctx, notes, cmd.seq)),
         actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
@@ -139,8 +141,8 @@ async def show(cmd: c.Show, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "show")
     plan = ctx.plan(app)
     nudges = await ctx.uow.nudges.for_application(app.id)
-    sections = ["\n".join(views.round_line(app, ctx.settings))]
-    history = views.history_lines(app, ctx.settings)
+    sections = ["\n".join(views.round_line(app, ctx.settings, ctx.now))]
+    history = views.history_lines(app, ctx.settings, ctx.now)
     if history:
         sections.append("Done\n" + "\n".join(f"  {line}" for line in history))
     outline = views.plan_outline(app, plan, ctx.settings, ctx.now)

@@ -6,10 +6,12 @@ after the unit of work has committed, while the reply to the person stays privat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
+from bot import dates
 from bot.catalogue import BY_NAME
-from bot.domain import Application, DeliverySettings, Place, Plan, User
+from bot.date_order import effective_order
+from bot.domain import Application, DateOrder, DeliverySettings, Place, Plan, User
 from bot.errors import BadInput
 from bot.events import ScheduleChanged
 from bot.groups import ChannelPost, ChannelRef
@@ -37,6 +39,29 @@ class Context:
     @property
     def settings(self) -> DeliverySettings:
         return self.user.settings
+
+    @property
+    def date_order(self) -> DateOrder | None:
+        """How this person writes numeric dates; None when their locale and timezone disagree."""
+        return effective_order(self.settings.date_order, self.user.locale, self.settings.timezone)
+
+    def read_date(
+        self, text: str, intent: dates.Intent, command: str, *, default_time: time | None = None, default_label: str = ""
+    ) -> dates.Reading:
+        """`text` read as a date for `intent` in this person's timezone and date order, or
+        BadInput with `command`'s form (the one way every handler reads a date)."""
+        spec = BY_NAME[command]
+        return dates.read(
+            text,
+            intent,
+            tz=self.settings.zone,
+            now=self.now,
+            order=self.date_order,
+            usage=spec.usage,
+            example=spec.example,
+            default_time=default_time,
+            default_label=default_label,
+        )
 
     async def application(self, number: int, command: str) -> Application:
         """The user's own application with this number, or BadInput (never anyone else's)."""

@@ -12,7 +12,7 @@ import asyncio
 from bot import commands as c
 from bot import formatting, group_views
 from bot.catalogue import BY_NAME
-from bot.dates import read_clock, zone
+from bot.dates import read_time_of_day, zone
 from bot.errors import BadInput
 from bot.events import ScheduleChanged
 from bot.groups import (
@@ -124,7 +124,7 @@ async def schedule_digest(cmd: c.ScheduleDigest, ctx: Context) -> Message:
     _, channel = await _active(ctx, "digest")
     _check_may_manage(ctx, channel, "digest")
     try:
-        at = read_clock(cmd.at)
+        at, assumed = read_time_of_day(cmd.at, usage=BY_NAME["digest"].usage, example=BY_NAME["digest"].example)
         tz = zone(cmd.timezone).key if cmd.timezone else ctx.settings.timezone
     except BadInput as problem:
         raise _bad("digest", problem.problem) from None
@@ -138,6 +138,7 @@ async def schedule_digest(cmd: c.ScheduleDigest, ctx: Context) -> Message:
         body=(
             f"The first one is posted {first:%a} {first.day} {first:%b} at {first:%H:%M} ({tz}). It counts follow-ups sent, "
             "interviews, replies and offers for everyone here, and names only the people who shared."
+            + (f" ({formatting.assumptions(assumed)})" if assumed else "")
         ),
         footer="" if cmd.timezone else f"That's your timezone; to use another: digest {WEEKDAYS[cmd.weekday]} {at:%H:%M} America/New_York",
         tone=Tone.SUCCESS,

@@ -9,7 +9,7 @@ from bot import formatting, views
 from bot.actions import Verb, action
 from bot.catalogue import BY_NAME
 from bot.content import draft_for, guide, guide_for
-from bot.dates import read_duration, read_when
+from bot.dates import Intent
 from bot.domain import Application, Event, EventKind, Plan, Status, Task, Variant
 from bot.errors import BadInput
 from bot.handlers.context import Context
@@ -68,12 +68,10 @@ def _not_due_yet(app: Application, task: Task, ctx: Context) -> str | None:
     return None
 
 
-def _agreed_day(text: str, ctx: Context, command: str) -> date:
-    spec = BY_NAME[command]
-    agreed = read_when(text, ctx.settings.zone, ctx.now, usage=spec.usage, example=spec.example).day
-    if agreed < formatting.local(ctx.now, ctx.settings).date():
-        raise BadInput("The agreed date is in the past.", spec.usage, spec.example)
-    return agreed
+def _agreed_day(text: str, ctx: Context, command: str) -> tuple[date, str]:
+    """A next-contact day (today or later), and what was assumed to read it."""
+    reading = ctx.read_date(text, Intent.NEXT_CONTACT, command)
+    return reading.day, formatting.assumptions(reading.notes)
 
 
 def _person(task: Task, name: str | None, command: str) -> str | None:
@@ -105,7 +103,7 @@ async def mark_sent(cmd: c.MarkSent, ctx: Context) -> Message:
     person = _person(task, cmd.person, "sent")
     if person is not None and person not in {p.name for p in task.people}:
         return _already_done(app, plan)
-    agreed = _agreed_day(cmd.next_when, ctx, "sent") if cmd.next_when else None
+    agreed, assumed = _agreed_day(cmd.next_when, ctx, "sent") if cmd.next_when else (None, "")
     early = None if cmd.confirmed else _not_due_yet(app, task, ctx)
     if early is not None:
         return Message(
@@ -116,7 +114,10 @@ async def mark_sent(cmd: c.MarkSent, ctx: Context) -> Message:
     event = Event(EventKind.SENT, ctx.now, task.cycle, step=task.step, agreed_date=agreed, person=person, task=task.key)
     app = await ctx.uow.applications.add_event(app.id, event)
     await ctx.replan(app)
-    agreed_note = f" They agreed you may get in touch on {formatting.on_day(agreed)}." if agreed else ""
+    agreed_note = ""
+    if agreed:
+        agreed_note = f" They agreed you may get in touch on {formatting.on_day(agreed, formatting.local(ctx.now, ctx.settings).date())}."
+        agreed_note += f" ({assumed})" if assumed else ""
     still = tuple(p for p in task.people if p.name != person) if person else ()
     owed = f" Still to thank: {views.names(still)}." if still else ""
     whom = f" to {person}" if person else ""
@@ -133,9 +134,11 @@ def _date_in(text: str, ctx: Context) -> tuple[date, str] | None:
     words = text.split()[1:]
     for count in range(min(MOST_DATE_WORDS, len(words)), 0, -1):
         phrase = " ".join(words[:count])
-        for candidate in (f"next {phrase}", phrase):
+        # "next" is the command's word first ("next friday": the coming Friday, as for `sent`);
+        # part of the date only when the rest alone isn't one ("next week").
+        for candidate in (phrase, f"next {phrase}"):
             try:
-                day = _agreed_day(candidate, ctx, "heard")
+                day, _ = _agreed_day(candidate, ctx, "heard")
             except BadInput:
                 continue
             return day, " ".join(text.split()[: count + 1])
@@ -161,23 +164,17 @@ async def heard(cmd: c.Heard, ctx: Context) -> Message:
     if app.status is not Status.ACTIVE:
         lead = "Noted."
     if agreed is not None:
-        lead += f" Your next contact is on {formatting.on_day(agreed)}; I'll nudge you that morning."
+        lead += f" Your next contact is on {formatting.on_day(agreed, formatting.local(ctx.now, ctx.settings).date())}; I'll nudge you that morning."
     return Message(title=f"{app.label}: reply recorded", body=f"{lead}\n{_next_line(app, ctx)}", tone=Tone.SUCCESS, changed=True)
 
 
-def _snooze_until(text: str, ctx: Context) -> datetime:
-    spec = BY_NAME["snooze"]
-    duration = read_duration(text)
-    if duration is not None:
-        until = ctx.now + duration
-    else:
-        moment = read_when(text, ctx.settings.zone, ctx.now, usage=spec.usage, example=spec.example)
-        until = moment.at if moment.has_time else at_nudge_hour(moment.day, ctx.settings)
-    if until <= ctx.now:
-        raise BadInput("That is not in the future.", spec.usage, spec.example)
+def _snooze_until(text: str, ctx: Context) -> tuple[datetime, str]:
+    reading = ctx.read_date(text, Intent.SNOOZE, "snooze", default_time=ctx.settings.nudge_hour, default_label="your nudge hour")
+    until = reading.start if reading.has_time else at_nudge_hour(reading.day, ctx.settings)
     if until - ctx.now > LONGEST_SNOOZE:
+        spec = BY_NAME["snooze"]
         raise BadInput("That is more than a year away.", spec.usage, spec.example)
-    return deliverable(until, ctx.settings)
+    return deliverable(until, ctx.settings), formatting.assumptions(reading.notes)
 
 
 def _snooze_target(plan: Plan, task: Task, key: str | None, now: datetime) -> str:
@@ -196,7 +193,7 @@ async def snooze(cmd: c.Snooze, ctx: Context) -> Message:
     task = _task(app, plan, "snooze", cmd.task)
     if isinstance(task, Message):
         return task
-    until = _snooze_until(cmd.until, ctx)
+    until, assumed = _snooze_until(cmd.until, ctx)
     target = _snooze_target(plan, task, cmd.task, ctx.now)
     event = Event(EventKind.SNOOZED, ctx.now, task.cycle, step=task.step, until=until, task=target)
     app = await ctx.uow.applications.add_event(app.id, event)
@@ -204,7 +201,7 @@ async def snooze(cmd: c.Snooze, ctx: Context) -> Message:
     what = "“still silent?” check" if target == task.check_key else task.variant.label
     return Message(
         title=f"{app.label}: snoozed",
-        body=f"I'll bring the {what} back {formatting.when(until, ctx.settings, ctx.now)}.",
+        body=f"I'll bring the {what} back {formatting.spelled(until, ctx.settings, ctx.now)}." + (f" {assumed}" if assumed else ""),
         tone=Tone.SUCCESS,
         changed=True,
     )
