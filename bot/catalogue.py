@@ -74,9 +74,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     ),
     CommandInfo(
         "settings",
-        "settings [tz <zone>] [hour <HH:MM>] [quiet <HH:MM>-<HH:MM>] [weekends on|off]",
+        "settings [tz <zone>] [hour <HH:MM>] [quiet <HH:MM>-<HH:MM>] [weekends on|off] [dates dmy|mdy|auto]",
         "settings tz Europe/Berlin hour 08:30 quiet 21:00-07:30 weekends off",
-        "Show or change when nudges reach you.",
+        "Show or change when nudges reach you, and how you write dates (dates dmy: 3/12 is 3 December).",
     ),
     CommandInfo("export", "export [csv|ics]", "export ics", "Your data as CSV, or your due follow-ups as a calendar file."),
     CommandInfo("delete", "delete <id>", "delete 1", "Delete one application and its nudges."),

@@ -144,10 +144,11 @@ class Settings:
     hour: str | None = None
     quiet: str | None = None
     weekends: bool | None = None
+    dates: str | None = None  # "dmy" | "mdy" | "auto" (back to the locale and timezone)
 
     @property
     def changes_anything(self) -> bool:
-        return any(v is not None for v in (self.timezone, self.hour, self.quiet, self.weekends))
+        return any(v is not None for v in (self.timezone, self.hour, self.quiet, self.weekends, self.dates))
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,17 @@ def zone(name: str) -> ZoneInfo:
     raise _bad_zone(name)
 
 
+def valid_zone_name(name: str | None) -> str | None:
+    """`name` if it is a known IANA zone, else None (for platform hints)."""
+    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name
+
+
 def _bad_zone(name: str) -> BadInput:
     return BadInput(
         f"“{name[:64]}” is not a timezone I know.",
@@ -212,6 +223,15 @@ _PART = re.compile(
 )
 _FILLER = re.compile(r"(?:^|\s)(?:on|at|@|the|of|by|around|about|approx|-)(?=\s|$)")
 _LEADING = re.compile(r"^(?:until|till|til|untill|to|for|by|on|next contact|from)\s+")
+
+
+_PLAIN = re.compile(r"[a-z0-9 ,.'/:-]+")
+# dateparser is only asked about text holding at least one of these words.
+_DATE_WORDS = frozenset(_MONTHS) | frozenset(WEEKDAYS) | {
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "ago", "from", "now", "next",
+    "last", "this", "today", "tomorrow", "yesterday", "fortnight", "hour", "hours", "minute",
+    "minutes", "after", "before", "later", "early", "mid", "end", "beginning", "start",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -576,7 +596,8 @@ def _relative(text: str, frame: _Frame) -> _Day | None:
         return _Day(day, (f"took “{phrase}” as {_short(day, today)}",))
     match = re.fullmatch(r"(?:(?P<end>end|start|beginning)\s+)?(?P<which>this|next|last)?\s*(?P<unit>week|weekend|month)", phrase)
     if match and (match["end"] or match["which"] or match["unit"] == "weekend"):
-        return _period(match["end"], match["which"] or "this", match["unit"], phrase, frame)
+        spoken = f"{match['end']} of {match['which'] or 'the'} {match['unit']}" if match["end"] else phrase
+        return _period(match["end"], match["which"] or "this", match["unit"], spoken, frame)
     match = re.fullmatch(
         r"(?:(?P<in>in|after)\s+)?(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
         r"(?P<unit>minute|hour|day|week|fortnight|month)s?(?:\s+(?P<tail>from now|from today|later|ago|time))?",
@@ -667,8 +688,8 @@ def _offset(amount: int, unit: str, frame: _Frame) -> _Day:
 
 def _dateparser_day(text: str, frame: _Frame) -> _Day | None:
     """dateparser for the phrases our grammar doesn't know; trusted only for a whole day."""
-    if not re.search(r"[a-z]{3}", text) or len(text) > 40:
-        return None
+    if len(text) > 40 or not _PLAIN.fullmatch(text) or not _DATE_WORDS.intersection(text.split()):
+        return None  # nothing dateparser could read: spare it the work
     parser = DateDataParser(
         languages=_LANGUAGES,
         settings={
@@ -825,15 +846,19 @@ def _checked(reading: Reading, frame: _Frame, typed: str, year_typed: bool) -> R
     return reading
 
 
-def preview(text: str, intent: Intent, *, tz: ZoneInfo, now: datetime, order: DateOrder | None) -> str:
+def preview(
+    text: str, intent: Intent, *, tz: ZoneInfo, now: datetime, order: DateOrder | None, default_time: time | None = None
+) -> str:
     """How the bot reads `text` so far, for autocomplete: "Fri 6 Nov 2026 15:00" or why not."""
+    if intent is Intent.SNOOZE and read_duration(text) is not None:
+        default_time = None
     try:
-        reading = read(text, intent, tz=tz, now=now, order=order, usage="", example="")
+        reading = read(text, intent, tz=tz, now=now, order=order, usage="", example="", default_time=default_time)
     except BadInput as problem:
         return f"? {problem.problem}"
     start = reading.start
     shown = f"{start:%a} {start.day} {start:%b} {start.year}"
-    if reading.has_time:
+    if reading.has_time or default_time is not None:
         shown += f" {start:%H:%M}"
     if reading.end is not None:
         shown += f"–{reading.end:%H:%M}"

@@ -175,7 +175,7 @@ def _settings(rest: str) -> c.Command:
         key = tokens[i].lower()
         if key in {"timezone", "zone"}:
             key = "tz"
-        if key not in {"tz", "hour", "quiet", "weekends"} or i + 1 >= len(tokens):
+        if key not in {"tz", "hour", "quiet", "weekends", "dates"} or i + 1 >= len(tokens):
             raise bad("settings", f"I don't understand “{' '.join(tokens[i:])[:40]}”.")
         if key in values:
             raise bad("settings", f"“{key}” is given twice.")
@@ -187,7 +187,10 @@ def _settings(rest: str) -> c.Command:
         if flag not in {"on", "off"}:
             raise bad("settings", "weekends is on or off.")
         weekends = flag == "on"
-    return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends)
+    dates = values.get("dates", "").lower() or None
+    if dates is not None and dates not in {"dmy", "mdy", "auto"}:
+        raise bad("settings", "dates is dmy (3/12 is 3 December), mdy (3/12 is 12 March) or auto.")
+    return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends, dates=dates)
 
 
 def _draft(rest: str) -> c.Command:

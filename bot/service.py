@@ -28,13 +28,15 @@ from bot import commands as c
 from bot import review_reply, views
 from bot.actions import Verb, decode
 from bot.clock import Clock
-from bot.dates import timezone_choices
-from bot.domain import Identity, Place, TimezoneSource
+from bot.date_order import effective_order
+from bot.dates import Intent, preview, timezone_choices, valid_zone_name
+from bot.domain import DeliverySettings, Identity, Place, TimezoneSource
 from bot.errors import BadInput
 from bot.events import Events
 from bot.groups import ChannelPost
 from bot.handlers import account, applications, groups, overview, steps
 from bot.handlers.context import Context
+from bot.handlers.rounds import ASSUMED_START
 from bot.hygiene import clean, clean_fields
 from bot.messages import Message, Tone
 from bot.parser import parse
@@ -202,6 +204,24 @@ class Followup:
             return []
         matches = [(a.number, a.label) for a in apps if needle in a.label.casefold()]
         return matches[:limit]
+
+    async def date_preview(self, who: Identity, typed: str, intent: Intent) -> str:
+        """How `typed` would be read as a date for `intent` by this person, as one line
+        ("Fri 6 Nov 2026 15:00", or why it can't be read), for autocomplete."""
+        text = clean(typed)
+        if not text.strip():
+            return "Type a date: tomorrow 10:00, friday at 3, 12 Nov 14:00-15:00"
+        user = None
+        try:
+            async with self._uow_factory() as uow:
+                user = await uow.users.find(clean_fields(who))
+        except Exception:  # a preview is optional: read with the platform's hints instead
+            log.exception("date preview could not load the user", extra={"platform": who.platform})
+        settings = user.settings if user else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+        locale = who.locale or (user.locale if user else None)  # the platform's latest word
+        default = {Intent.INTERVIEW: ASSUMED_START, Intent.SNOOZE: settings.nudge_hour}.get(intent)
+        order = effective_order(settings.date_order, locale, settings.timezone)
+        return preview(text, intent, tz=settings.zone, now=self._clock.now(), order=order, default_time=default)
 
     @staticmethod
     def timezone_choices(typed: str, limit: int = 25) -> list[str]:

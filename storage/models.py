@@ -59,6 +59,8 @@ class UserRow(Base):
     quiet_start: Mapped[time] = mapped_column(Time)
     quiet_end: Mapped[time] = mapped_column(Time)
     weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_order: Mapped[str | None] = mapped_column(String(3))  # "dmy" | "mdy" as the person chose
+    locale: Mapped[str | None] = mapped_column(String(35))  # as the platform reports it
     next_number: Mapped[int] = mapped_column(Integer, default=1)
     failures_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import DeliverySettings, Identity, TimezoneSource, User
+from bot.domain import DateOrder, DeliverySettings, Identity, TimezoneSource, User
 from storage.models import UserRow
 from storage.sql import ID_CHUNK, insert_or_ignore
 
@@ -23,6 +24,7 @@ class SqlUserRepository:
         race: the unique key decides, the loser reads the winner's row). A valid timezone hint
         is taken on creation, and later while the user has not chosen a timezone themselves."""
         hint = valid_timezone(identity.timezone)
+        locale = valid_locale(identity.locale)
         row = await self._find_row(identity)
         if row is None:
             defaults = DeliverySettings()
@@ -39,6 +41,7 @@ class SqlUserRepository:
                 quiet_start=defaults.quiet_start,
                 quiet_end=defaults.quiet_end,
                 weekends=defaults.weekends,
+                locale=locale,
                 next_number=1,
                 created_at=now,
             )
@@ -49,6 +52,8 @@ class SqlUserRepository:
         if hint and row.timezone_source != TimezoneSource.USER and row.timezone != hint:
             row.timezone = hint
             row.timezone_source = TimezoneSource.PLATFORM.value
+        if locale and row.locale != locale:
+            row.locale = locale
         if identity.display_name and row.display_name != identity.display_name:
             row.display_name = identity.display_name
         await self._session.flush()
@@ -83,6 +88,7 @@ class SqlUserRepository:
         row.quiet_start = settings.quiet_start
         row.quiet_end = settings.quiet_end
         row.weekends = settings.weekends
+        row.date_order = settings.date_order.value if settings.date_order else None
         await self._session.flush()
         return user_from_row(row)
 
@@ -122,6 +128,13 @@ def valid_timezone(name: str | None) -> str | None:
     return name
 
 
+def valid_locale(locale: str | None) -> str | None:
+    """A locale tag as platforms send them ("en-GB", "pt-BR", "de"), else None."""
+    if not locale or len(locale) > 35 or not re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", locale):
+        return None
+    return locale
+
+
 def user_from_row(row: UserRow) -> User:
     return User(
         id=row.id,
@@ -135,7 +148,9 @@ def user_from_row(row: UserRow) -> User:
             quiet_start=row.quiet_start,
             quiet_end=row.quiet_end,
             weekends=row.weekends,
+            date_order=DateOrder(row.date_order) if row.date_order in {"dmy", "mdy"} else None,
         ),
+        locale=row.locale,
         timezone_source=TimezoneSource(row.timezone_source),
         # Read from the loaded row only: a row just inserted has no failures, and touching an
         # unloaded attribute would mean lazy I/O, which async sessions forbid.

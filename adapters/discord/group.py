@@ -3,7 +3,8 @@ channel commands included.
 
 Each subcommand turns its typed options into the same `bot.commands` dataclass the text
 parser builds and hands it to the `Responder`; descriptions come from `bot.catalogue`.
-Application ids autocomplete from the user's own applications, the timezone from IANA names.
+Application ids autocomplete from the user's own applications, the timezone from IANA names,
+and every date option with the bot's reading of what is typed so far ("Fri 6 Nov 2026 15:00").
 
 Two text forms have an `off` alternative with different arguments (`digest <weekday> <HH:MM>
 [tz] | digest off`, `share <id> | share off`); each alternative is its own subcommand
@@ -23,6 +24,7 @@ from adapters.discord import options as o
 from adapters.discord.respond import Responder
 from bot import commands as c
 from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
+from bot.dates import Intent
 from bot.domain import RoundKind, Status, Step
 from bot.groups import WEEKDAYS
 from bot.parser import MAX_PERSON
@@ -32,6 +34,7 @@ Id = Range[int, 1, 999_999_999]
 Name = Range[str, 1, 200]
 Person = Range[str, 1, 100]
 When = Range[str, 1, 100]
+MAX_CHOICE = 100  # Discord's limit for a choice's name and value
 SNOOZES = ("3h", "1d", "2d", "3d", "1w", "2w", "tomorrow 09:00", "next monday 09:00")
 
 
@@ -70,9 +73,24 @@ class FollowupGroup(app_commands.Group):
         return self.responder.timezone_choices(str(current or ""))
 
     async def durations(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        typed = str(current or "").strip()
+        typed = str(current or "").strip()[:MAX_CHOICE]
         matches = [s for s in SNOOZES if s.startswith(typed.lower())]
-        return _choices(([typed] if typed and typed not in matches else []) + matches)[:25]
+        reading = await self._reading(interaction, typed, Intent.SNOOZE) if typed and typed not in matches else []
+        return (reading + _choices(matches))[:25]
+
+    async def _reading(self, interaction: Interaction, typed: str, intent: Intent) -> list[Choice[str]]:
+        """One choice: what was typed, named with the bot's reading of it ("Fri 6 Nov 2026
+        15:00"), so a misreading shows before the command is sent."""
+        if not typed:
+            return []
+        shown = await self.responder.date_reading(interaction, typed, intent)
+        return [Choice(name=f"{shown}"[:MAX_CHOICE], value=typed)]
+
+    async def interview_dates(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        return await self._reading(interaction, str(current or "").strip()[:MAX_CHOICE], Intent.INTERVIEW)
+
+    async def contact_dates(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        return await self._reading(interaction, str(current or "").strip()[:MAX_CHOICE], Intent.NEXT_CONTACT)
 
     @app_commands.command(name="help", description=about("help"))
     @app_commands.describe(command="A command to explain")
@@ -86,6 +104,7 @@ class FollowupGroup(app_commands.Group):
         kind="What kind of round it was", interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
     )
     @app_commands.choices(kind=KINDS)
+    @app_commands.autocomplete(when=interview_dates)
     async def add(
         self, interaction: Interaction, company: Name | None = None, role: Name | None = None, when: When | None = None,
         kind: str | None = None, interviewer: Person | None = None, title: Person | None = None,
@@ -106,6 +125,7 @@ class FollowupGroup(app_commands.Group):
     )
     @app_commands.choices(kind=KINDS)
     @app_commands.autocomplete(id=ids)
+    @app_commands.autocomplete(when=interview_dates)
     async def round_(
         self, interaction: Interaction, id: Id, when: When, kind: str = RoundKind.INTERVIEW.value,
         interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, 1000] | None = None,
@@ -157,6 +177,7 @@ class FollowupGroup(app_commands.Group):
         id=ID_HELP, next="The date they agreed you may follow up (e.g. next friday)", name="For one interviewer of several (a panel)"
     )
     @app_commands.autocomplete(id=ids)
+    @app_commands.autocomplete(next=contact_dates)
     async def sent(self, interaction: Interaction, id: Id, next: When | None = None, name: Person | None = None) -> None:
         await self.responder.run(interaction, lambda: c.MarkSent(
             id,
@@ -167,6 +188,7 @@ class FollowupGroup(app_commands.Group):
     @app_commands.command(name="heard", description=about("heard"))
     @app_commands.describe(id=ID_HELP, note="What they said (optional)", next="A date they gave for your next contact")
     @app_commands.autocomplete(id=ids)
+    @app_commands.autocomplete(next=contact_dates)
     async def heard(self, interaction: Interaction, id: Id, note: Range[str, 1, 1000] | None = None, next: When | None = None) -> None:
         def build() -> c.Command:
             when = o.optional_text("heard", "next contact date", next, o.MAX_WHEN)

@@ -19,11 +19,14 @@ PLATFORM = "discord"
 WORKSPACE = "discord"
 
 
-def identity_of(user: discord.abc.User) -> Identity:
+def identity_of(user: discord.abc.User, locale: discord.Locale | None = None) -> Identity:
     """The core's identity for a Discord user. Discord gives no timezone, so there is no hint:
-    the core uses UTC and says so until the user sets one."""
+    the core uses UTC and says so until the user sets one. The interaction's `locale` (the
+    user's client language, "en-GB") tells the core how they write dates."""
     name = user.global_name or user.name
-    return Identity(platform=PLATFORM, workspace=WORKSPACE, user_id=str(user.id), display_name=name)
+    return Identity(
+        platform=PLATFORM, workspace=WORKSPACE, user_id=str(user.id), display_name=name, locale=locale.value if locale else None
+    )
 
 
 def in_guild(interaction: discord.Interaction) -> bool:

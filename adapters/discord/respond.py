@@ -38,6 +38,7 @@ from adapters.discord.render import render
 from bot import commands as c
 from bot import views
 from bot.actions import Verb, decode
+from bot.dates import Intent
 from bot.errors import BadInput
 from bot.messages import Field, Message, Tone
 from bot.service import Followup
@@ -76,12 +77,12 @@ class Responder:
             if missing:
                 await self.reply(interaction, cannot_post(missing))
                 return
-        work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+        work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
         await self._answer(interaction, await self._in_time(interaction, work))
 
     async def press(self, interaction: discord.Interaction, action_id: str) -> None:
         try:
-            work = self._followup.handle_action(identity_of(interaction.user), action_id, place_of(interaction))
+            work = self._followup.handle_action(identity_of(interaction.user, interaction.locale), action_id, place_of(interaction))
             message = await self._in_time(interaction, work, silently=True)
             ref = decode(action_id)
             resolves = message.changed or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
@@ -110,7 +111,7 @@ class Responder:
         except BadInput as problem:
             message = views.error(problem)
         else:
-            work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+            work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
             message = await self._in_time(interaction, work)
         if message.is_error:
             shown = replace(message, fields=(*message.fields, Field("What you entered", values.summary())))
@@ -126,8 +127,12 @@ class Responder:
             await self.fail(interaction)
 
     async def application_choices(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[int]]:
-        found = await self._followup.application_choices(identity_of(interaction.user), typed)
+        found = await self._followup.application_choices(identity_of(interaction.user, interaction.locale), typed)
         return [app_commands.Choice(name=label[:CHOICE_NAME], value=number) for number, label in found]
+
+    async def date_reading(self, interaction: discord.Interaction, typed: str, intent: Intent) -> str:
+        """The bot's reading of a date typed so far, to show before it is sent."""
+        return await self._followup.date_preview(identity_of(interaction.user, interaction.locale), typed, intent)
 
     def timezone_choices(self, typed: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=zone, value=zone) for zone in self._followup.timezone_choices(typed)]

@@ -1,7 +1,7 @@
 """Who is talking and where to reach them, with small caches in front of the Web API.
 
-- `People.identity`: the core's `Identity` for a (team, user), with the user's timezone from
-  `users.info` (`tz`). Looked up on first contact and again after an hour; the core keeps a
+- `People.identity`: the core's `Identity` for a (team, user), with the user's timezone and
+  locale from `users.info` (`tz`, and `locale`, which Slack sends only when asked). Looked up on first contact and again after an hour; the core keeps a
   timezone the user set themselves, so the hint never overrides their choice.
 - `DirectChannels.open`: the id of the bot's DM with a user (`conversations.open`), to post
   nudges and files there and to tell that DM apart from other conversations.
@@ -72,14 +72,16 @@ class People:
         if known is not None:
             return known
         try:
-            user = (await client.users_info(user=user_id)).get("user") or {}
+            user = (await client.users_info(user=user_id, include_locale=True)).get("user") or {}
         except (SlackApiError, SlackClientError, OSError) as problem:
             log.warning("users.info failed for %s/%s: %s", team_id, user_id, problem)
             return Person(Identity(platform=PLATFORM, workspace=team_id, user_id=user_id))
         profile = user.get("profile") or {}
         name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
         found = Person(
-            Identity(PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None),
+            Identity(
+                PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None, locale=user.get("locale") or None
+            ),
             is_manager=bool(user.get("is_admin") or user.get("is_owner")),
         )
         self._cache.put(key, found)

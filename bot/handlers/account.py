@@ -9,8 +9,9 @@ from bot import commands as c
 from bot import export as exporting
 from bot.actions import Verb, action
 from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS, HELP_SECTIONS, CommandInfo, suggest
+from bot.date_order import effective_order
 from bot.dates import read_clock, zone
-from bot.domain import DeliverySettings, TimezoneSource
+from bot.domain import DateOrder, DeliverySettings, TimezoneSource, User
 from bot.errors import BadInput
 from bot.handlers.context import Context
 from bot.messages import Attachment, Field, Message, Tone
@@ -100,19 +101,31 @@ def _check_nudge_hour(new: DeliverySettings) -> None:
         )
 
 
-def _settings_fields(s: DeliverySettings) -> tuple[Field, ...]:
+def _date_order_line(user: User) -> str:
+    order = effective_order(user.settings.date_order, user.locale, user.settings.timezone)
+    source = "your choice" if user.settings.date_order else "from your locale and timezone"
+    if order is DateOrder.DMY:
+        return f"day first: 3/12 is 3 December ({source})"
+    if order is DateOrder.MDY:
+        return f"month first: 3/12 is 12 March ({source})"
+    return "not sure (your locale and timezone disagree): I ask about dates like 3/12; `settings dates dmy` or `mdy` settles it"
+
+
+def _settings_fields(user: User) -> tuple[Field, ...]:
+    s = user.settings
     quiet = "off" if s.quiet_start == s.quiet_end else f"{s.quiet_start:%H:%M}–{s.quiet_end:%H:%M}"
     return (
         Field("Timezone", s.timezone),
         Field("Nudge hour", f"{s.nudge_hour:%H:%M}"),
         Field("Quiet hours", quiet),
         Field("Weekends", "on" if s.weekends else "off (weekend nudges move to Monday)"),
+        Field("Dates", _date_order_line(user)),
     )
 
 
 async def settings(cmd: c.Settings, ctx: Context) -> Message:
     if not cmd.changes_anything:
-        return Message(title="Your delivery settings", fields=_settings_fields(ctx.settings), footer=f"Change them: {BY_NAME['settings'].example}")
+        return Message(title="Your delivery settings", fields=_settings_fields(ctx.user), footer=f"Change them: {BY_NAME['settings'].example}")
     new = ctx.settings
     source = ctx.user.timezone_source
     if cmd.timezone is not None:
@@ -124,6 +137,8 @@ async def settings(cmd: c.Settings, ctx: Context) -> Message:
         new = replace(new, quiet_start=start, quiet_end=end)
     if cmd.weekends is not None:
         new = replace(new, weekends=cmd.weekends)
+    if cmd.dates is not None:
+        new = replace(new, date_order=None if cmd.dates == "auto" else DateOrder(cmd.dates))
     _check_nudge_hour(new)
     ctx.user = await ctx.uow.users.update_settings(ctx.user.id, new, source)
     for app in await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False):
@@ -131,7 +146,7 @@ async def settings(cmd: c.Settings, ctx: Context) -> Message:
     return Message(
         title="Settings saved",
         body="Every planned nudge has moved to fit.",
-        fields=_settings_fields(ctx.user.settings),
+        fields=_settings_fields(ctx.user),
         tone=Tone.SUCCESS,
         changed=True,
     )

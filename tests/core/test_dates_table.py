@@ -27,7 +27,7 @@ from bot.errors import BadInput
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata")
 INTENTS = {"I": Intent.INTERVIEW, "N": Intent.NEXT_CONTACT, "S": Intent.SNOOZE}
-DEFAULTS = {"I": time(10, 0), "N": None, "S": time(9, 0)}
+DEFAULTS: dict[str, time | None] = {"I": time(10, 0), "N": None, "S": time(9, 0)}
 
 TABLE = """
 monday at 10            | I | Mon 2 Nov 2026 10:00

@@ -83,6 +83,7 @@ class FakeUser:
     id: int
     name: str
     global_name: str | None = None
+    locale: str = "en-US"  # the client language, sent with every interaction
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -625,7 +626,7 @@ class Interactions:
             "token": f"token-{interaction_id}",
             "version": 1,
             "data": data,
-            "locale": "en-US",
+            "locale": user.locale,
             "app_permissions": str(app_permissions),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)} if guild_id else {"1": str(user.id)},

@@ -200,7 +200,10 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.test/", "team": f"Team {team}", "user": "followup", "team_id": team, "user_id": BOT_USER, "bot_id": "B1", "is_enterprise_install": False}
         if method == "users.info":
-            return {"ok": True, "user": self._user(str(params.get("user")))}
+            user = self._user(str(params.get("user")))
+            if str(params.get("include_locale", "")).lower() in {"1", "true"}:
+                user["locale"] = self.users.get(str(params.get("user")), {}).get("locale", "en-US")
+            return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
         if method == "chat.postMessage":

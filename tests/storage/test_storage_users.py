@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import time
 
 from sqlalchemy import func, select
 
-from bot.domain import DeliverySettings, TimezoneSource
+from bot.domain import DateOrder, DeliverySettings, TimezoneSource
 from storage.database import Database
 from storage.models import UserRow
 from tests.storage.helpers import NOW, identity
@@ -109,3 +110,18 @@ async def test_get_or_create_is_race_safe_across_processes(
     async with database.sessions() as session:
         count = await session.scalar(select(func.count()).select_from(UserRow))
     assert count == 1
+
+
+async def test_locale_and_date_order_are_kept(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        user = await uow.users.get_or_create(replace(identity("U1"), locale="en-GB"), NOW)
+        assert user.locale == "en-GB" and user.settings.date_order is None
+        user = await uow.users.get_or_create(replace(identity("U1"), locale="en-US"), NOW)
+        assert user.locale == "en-US"  # the platform's latest word
+        user = await uow.users.get_or_create(replace(identity("U1"), locale="<script>"), NOW)
+        assert user.locale == "en-US"  # nonsense is ignored
+        user = await uow.users.update_settings(user.id, replace(user.settings, date_order=DateOrder.DMY), TimezoneSource.DEFAULT)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        stored = await uow.users.get(user.id)
+    assert stored is not None and stored.settings.date_order is DateOrder.DMY and stored.locale == "en-US"

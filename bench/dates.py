@@ -1,0 +1,63 @@
+"""What reading a date costs: every phrase of the date table (tests/core/test_dates_table.py)
+in its three timezones, and 1,000 lines of gibberish, each read once after a warm-up.
+
+The core reads dates on the event loop every user shares, so the worst case matters as much
+as the typical one: the figures are p50, p99 and the maximum, in milliseconds per phrase.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import string
+import time
+from datetime import datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
+
+from bench.seed import percentile
+from bot.date_order import effective_order
+from bot.dates import MAX_WHEN_LENGTH, Intent, read, warm_up
+from bot.errors import BadInput
+from tests.core.test_dates_table import DEFAULTS, INTENTS, ROWS, ZONES
+
+GIBBERISH_LINES = 1000
+
+
+def _gibberish(count: int) -> list[str]:
+    rng = random.Random(20261104)
+    alphabet = string.ascii_letters + string.digits + string.punctuation + "    äöüéß–—"
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, MAX_WHEN_LENGTH))) for _ in range(count)]
+
+
+def _time_each(cases: list[tuple[str, Intent, str, clock_time | None]]) -> list[float]:
+    costs = []
+    for text, intent, tz_name, default in cases:
+        tz = ZoneInfo(tz_name)
+        now = datetime(2026, 11, 4, 10, 30, tzinfo=tz)
+        order = effective_order(None, None, tz_name)
+        started = time.perf_counter()
+        with contextlib.suppress(BadInput):
+            read(text, intent, tz=tz, now=now, order=order, usage="", example="", default_time=default)
+        costs.append((time.perf_counter() - started) * 1000)
+    return costs
+
+
+def _figures(name: str, costs: list[float]) -> dict[str, object]:
+    ordered = sorted(costs)
+    return {
+        f"{name}: phrases": len(costs),
+        f"{name}: p50 ms": round(percentile(ordered, 0.5), 3),
+        f"{name}: p99 ms": round(percentile(ordered, 0.99), 3),
+        f"{name}: max ms": round(ordered[-1], 3),
+    }
+
+
+async def run() -> dict[str, object]:
+    warm_up()
+    table = [(r.phrase, INTENTS[r.intent], tz, DEFAULTS[r.intent]) for r in ROWS for tz in ZONES]
+    gibberish: list[tuple[str, Intent, str, clock_time | None]] = [(line, Intent.INTERVIEW, "Europe/Berlin", None) for line in _gibberish(GIBBERISH_LINES)]
+    figures: dict[str, object] = {"suite": "dates"}
+    figures.update(_figures("table", _time_each(table)))
+    figures.update(_figures("gibberish", _time_each(gibberish)))
+    return figures
