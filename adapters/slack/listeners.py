@@ -63,7 +63,7 @@ class Listeners:
         direct = await self._channels.is_direct(client, team, user, channel)
         parsed = self._followup.parse(command.get("text") or "")
         origin = Origin(command.get("response_url"), direct)
-        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), origin):
+        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), origin, who.timezone):
             return
         if isinstance(parsed, c.ReviewForm) and await self._open_form(
             client, command.get("trigger_id"), replace(origin, number=parsed.number)
@@ -86,12 +86,14 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
         await self._home.after(client, who, reply)
 
-    async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
-        await self._open_form(client, body.get("trigger_id"), Origin(None, True))
+        who = await self._people.identity(client, team_of(context, body), (body.get("user") or {}).get("id", ""))
+        await self._open_form(client, body.get("trigger_id"), Origin(None, True), who.timezone)
 
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        command = read_add((view.get("state") or {}).get("values") or {})
+        values = (view.get("state") or {}).get("values") or {}
+        command = read_add(values)
         if isinstance(command, dict):
             await ack(response_action="errors", errors=command)
             return
@@ -100,7 +102,7 @@ class Listeners:
         who = await self._people.identity(client, team, user)
         reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
         if reply.is_error:
-            await ack(response_action="errors", errors=core_errors(reply))
+            await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
@@ -144,13 +146,14 @@ class Listeners:
             return Place(channel or None, direct)
         return Place(channel, False, can_manage=await self._people.can_manage(client, team, user))
 
-    async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin) -> bool:
-        """Open the add form (or, for an origin with an application number, the review form);
-        False when Slack refused (say, the trigger expired)."""
+    async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin, timezone: str | None = None) -> bool:
+        """Open the add form, its time pickers in the user's Slack timezone (or, for an origin
+        with an application number, the review form); False when Slack refused (say, the
+        trigger expired)."""
         if not trigger_id:
             return False
         try:
-            await client.views_open(trigger_id=trigger_id, view=add_form(origin) if origin.number is None else review_form(origin))
+            await client.views_open(trigger_id=trigger_id, view=add_form(origin, timezone) if origin.number is None else review_form(origin))
         except SlackApiError as refusal:
             log.warning("views.open refused: %s", refusal.response.get("error"))
             return False

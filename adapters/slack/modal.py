@@ -5,7 +5,13 @@ the review form, one multi-line field whose text (paragraphs and line breaks as 
 
 A field the core can't use comes back as an inline error under that field
 (`response_action: errors`), so nothing the user typed is lost. The core reads dates, so
-its errors belong to the "when" field; length and count limits are checked here first.
+its errors belong to the date field; length and count limits are checked here first.
+
+The interview's day and times are Block Kit pickers (a date picker, a start and an optional
+end time picker in the user's Slack timezone) rather than free text, so nothing has to be
+guessed; the picked values reach the core as an ISO date with a time or range
+("2026-11-06 14:00-15:30"), which it reads as written. A form opened before the pickers
+existed still submits its free-text "when".
 """
 
 from __future__ import annotations
@@ -14,7 +20,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+    TimePickerElement,
+)
 from slack_sdk.models.views import View
 
 from adapters.slack.escape import safe
@@ -71,7 +83,12 @@ def _input(block_id: str, label: str, placeholder: str, max_length: int, *, opti
     )
 
 
-def add_form(origin: Origin) -> View:
+def _picker(block_id: str, label: str, element: DatePickerElement | TimePickerElement, *, optional: bool = False) -> InputBlock:
+    return InputBlock(block_id=block_id, label=PlainTextObject(text=label), optional=optional, element=element)
+
+
+def add_form(origin: Origin, timezone: str | None = None) -> View:
+    """The form; its time pickers are in `timezone` (the user's, as Slack reports it)."""
     return View(
         type="modal",
         callback_id=ADD_FORM,
@@ -82,7 +99,9 @@ def add_form(origin: Origin) -> View:
         blocks=[
             _input("company", "Company", "Acme Corp", MAX_NAME),
             _input("role", "Role", "Data Engineer", MAX_NAME),
-            _input("when", "When was (or is) the interview?", "tomorrow 10:00, yesterday 3pm, 2025-03-14 14:00-15:30", MAX_WHEN),
+            _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day")),
+            _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time="10:00", timezone=timezone)),
+            _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, timezone=timezone), optional=True),
             _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", 1000, optional=True, multiline=True),
         ],
     )
@@ -112,15 +131,30 @@ def read_review(state_values: dict[str, Any], origin: Origin) -> c.Review | dict
     return c.Review(origin.number, text)
 
 
-def _value(state: dict[str, Any], block_id: str) -> str:
-    return str(((state.get(block_id) or {}).get(VALUE) or {}).get("value") or "")
+def _value(state: dict[str, Any], block_id: str, key: str = "value") -> str:
+    return str(((state.get(block_id) or {}).get(VALUE) or {}).get(key) or "")
+
+
+def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
+    """"2026-11-06 14:00-15:30" from the pickers (or the old free-text field's text)."""
+    if "when" in state:
+        return " ".join(_value(state, "when").split())
+    day, start, end = _value(state, "day", "selected_date"), _value(state, "start", "selected_time"), _value(state, "end", "selected_time")
+    if not day:
+        errors["day"] = "Pick the day of the interview."
+    if not start:
+        errors["start"] = "Pick the time it starts."
+    return f"{day} {start}-{end}" if end else f"{day} {start}"
 
 
 def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
     """The `Add` command from the form's `view.state.values`, or errors by block id."""
     errors: dict[str, str] = {}
     fields = {}
-    for block_id, label, limit in (("company", "company", MAX_NAME), ("role", "role", MAX_NAME), ("when", "date", MAX_WHEN)):
+    fields["when"] = _picked_when(state_values, errors)
+    if "when" in state_values and not fields["when"]:
+        errors["when"] = "The date is missing."
+    for block_id, label, limit in (("company", "company", MAX_NAME), ("role", "role", MAX_NAME)):
         text = " ".join(_value(state_values, block_id).split())
         if not text:
             errors[block_id] = f"The {label} is missing."
@@ -140,8 +174,10 @@ def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
     return c.Add(company=fields["company"], role=fields["role"], when=fields["when"], interviewers=tuple(people))
 
 
-def core_errors(reply: Message) -> dict[str, str]:
-    """The core's refusal of a form, placed under the field it concerns (dates: "when")."""
+def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> dict[str, str]:
+    """The core's refusal of a form, placed under the field it concerns (the date's)."""
+    if state_values is not None and "when" not in state_values:
+        return {"day": safe(reply.title, 300)}
     return {"when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)}
 
 

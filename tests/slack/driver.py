@@ -107,11 +107,11 @@ class SlackDriver:
         return response.status
 
     async def submit(
-        self, values: dict[str, str], *, user: str = "U1", metadata: str = "", callback_id: str = "followup-add"
+        self, values: dict[str, Any], *, user: str = "U1", metadata: str = "", callback_id: str = "followup-add"
     ) -> tuple[int, dict[str, Any]]:
         """Submit a form (the add form unless `callback_id` names another); returns Slack's
         view of the HTTP answer (status, JSON or {})."""
-        state = {block: {"value": {"type": "plain_text_input", "value": value}} for block, value in values.items()}
+        state = {block: {"value": value if isinstance(value, dict) else {"type": "plain_text_input", "value": value}} for block, value in values.items()}
         payload = {
             "type": "view_submission", "team": {"id": self.team, "domain": "acme"}, "user": {"id": user, "team_id": self.team},
             "api_app_id": "A1", "trigger_id": f"trigger-view-{next(self._ids)}", "is_enterprise_install": False,
