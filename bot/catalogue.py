@@ -48,9 +48,11 @@ COMMANDS: tuple[CommandInfo, ...] = (
     ),
     CommandInfo(
         "review",
-        "review <id> <draft text>",
+        "review <id> [draft text]",
         "review 1 Hi Jane, thank you for your time today…",
-        "Check your draft against the step's checklist and list what is missing.",
+        "Check your draft against the step: the verdict first, then what to fix and why. The draft may span "
+        "several lines and paragraphs; `review <id>` alone asks for it (a form in Slack and Discord, lines up to "
+        "a single `.` in the console).",
     ),
     CommandInfo(
         "sent",
