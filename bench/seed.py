@@ -65,7 +65,8 @@ async def seed(
         for n in range(1, apps_per_user + 1):
             app_id += 1
             app_rows.append(dict(id=app_id, user_id=u, number=n, company=f"Company {app_id}", role="Engineer",
-                                 status="active", created_at=now, updated_at=now))
+                                 status="active", created_at=now, updated_at=now,
+                                 plan_due_at=now + due_in))
             start = now - timedelta(days=1)
             round_rows.append(dict(id=app_id, application_id=app_id, seq=1, kind="interview",
                                    starts_at=start, ends_at=start + timedelta(hours=1)))

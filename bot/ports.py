@@ -20,6 +20,7 @@ from bot.domain import (
     Identity,
     NewRound,
     Nudge,
+    NudgeState,
     PlannedNudge,
     TimezoneSource,
     User,
@@ -73,7 +74,17 @@ class ApplicationRepository(Protocol):
 
     async def get_by_number(self, user_id: int, number: int) -> Application | None: ...
 
-    async def list_for_user(self, user_id: int, *, active_only: bool = False) -> list[Application]: ...
+    async def list_for_user(
+        self, user_id: int, *, active_only: bool = False, due_by: datetime | None = None
+    ) -> list[Application]:
+        """The user's applications by number; with `due_by`, only those whose plan, when last
+        worked out, had a nudge due by then (none with anything due by then is left out)."""
+        ...
+
+    async def set_plan_due(self, application_id: int, due_at: datetime | None) -> None:
+        """Record the earliest due time of the application's plan just worked out (None: it
+        has no nudges)."""
+        ...
 
     async def add_round(self, application_id: int, new_round: NewRound, now: datetime) -> Application: ...
 
@@ -103,7 +114,7 @@ class NudgeRepository(Protocol):
 
     async def for_application(self, application_id: int) -> list[Nudge]: ...
 
-    async def for_user(self, user_id: int) -> list[Nudge]: ...
+    async def for_user(self, user_id: int, state: NudgeState | None = None) -> list[Nudge]: ...
 
     async def get(self, nudge_id: int) -> Nudge | None: ...
 

@@ -181,8 +181,9 @@ class Followup:
             return account.welcome()
 
         async def pipeline(ctx: Context) -> Message:
-            due = await overview.today(c.Today(), ctx)
+            # The listing first: it reads every application, and the others reuse what it read.
             listing = await applications.list_applications(c.ListApplications(), ctx)
+            due = await overview.today(c.Today(), ctx)
             settings = await account.settings(c.Settings(), ctx)
             buttons = await overview.due_actions(ctx)
             body = f"{due.body}\n\n{listing.title}\n{listing.body}"

@@ -8,9 +8,10 @@ the user row, so they are never reused, even after a delete.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import Select
@@ -29,6 +30,13 @@ from bot.domain import (
 from storage.columns import as_utc, as_utc_or_none
 from storage.models import ApplicationRow, EventRow, InterviewerRow, RoundRow, UserRow
 from storage.sql import ID_CHUNK, dialect_name
+
+APPS = cast(Table, ApplicationRow.__table__)
+NOTHING_PLANNED = datetime(9999, 12, 31, tzinfo=UTC)
+"""`plan_due_at` of an application whose plan has no nudges: never due."""
+ROUNDS = cast(Table, RoundRow.__table__)
+INTERVIEWERS = cast(Table, InterviewerRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 
 
 class SqlApplicationRepository:
@@ -74,9 +82,8 @@ class SqlApplicationRepository:
         ids = sorted(set(application_ids))
         found: dict[int, Application] = {}
         for start in range(0, len(ids), ID_CHUNK):
-            stmt = _loaded().where(ApplicationRow.id.in_(ids[start : start + ID_CHUNK]))
-            for row in (await self._session.execute(stmt)).unique().scalars().all():
-                found[row.id] = application_from_row(row)
+            for app in await self._read(APPS.c.id.in_(ids[start : start + ID_CHUNK])):
+                found[app.id] = app
         return found
 
     async def get_by_number(self, user_id: int, number: int) -> Application | None:
@@ -85,12 +92,98 @@ class SqlApplicationRepository:
         )
         return application_from_row(row) if row else None
 
-    async def list_for_user(self, user_id: int, *, active_only: bool = False) -> list[Application]:
-        stmt = _loaded().where(ApplicationRow.user_id == user_id).order_by(ApplicationRow.number)
+    async def list_for_user(
+        self, user_id: int, *, active_only: bool = False, due_by: datetime | None = None
+    ) -> list[Application]:
+        where = APPS.c.user_id == user_id
         if active_only:
-            stmt = stmt.where(ApplicationRow.status == Status.ACTIVE.value)
-        rows = (await self._session.execute(stmt)).unique().scalars().all()
-        return [application_from_row(row) for row in rows]
+            where = and_(where, APPS.c.status == Status.ACTIVE.value)
+        if due_by is not None:
+            where = and_(where, or_(APPS.c.plan_due_at.is_(None), APPS.c.plan_due_at <= due_by))
+        return await self._read(where)
+
+    async def set_plan_due(self, application_id: int, due_at: datetime | None) -> None:
+        await self._session.execute(
+            update(APPS).where(APPS.c.id == application_id).values(plan_due_at=due_at or NOTHING_PLANNED)
+        )
+
+    async def _read(self, where: ColumnElement[bool]) -> list[Application]:
+        """Whole applications (ordered by number) for a condition on `applications`, read with
+        Core in two statements — the applications with their rounds and interviewers, then their
+        events — and built straight into domain objects: for someone with hundreds of
+        applications the ORM's bookkeeping cost several times the queries themselves. The
+        rows read are not kept in the session; writes load their row with `_load_for_update`."""
+        a, r, i, e = APPS, ROUNDS, INTERVIEWERS, EVENTS
+        rows = await self._session.execute(
+            select(
+                a.c.id, a.c.user_id, a.c.number, a.c.company, a.c.role, a.c.status, a.c.created_at,
+                r.c.id, r.c.seq, r.c.kind, r.c.starts_at, r.c.ends_at, i.c.name, i.c.title,
+            )
+            .outerjoin(r, r.c.application_id == a.c.id)
+            .outerjoin(i, i.c.round_id == r.c.id)
+            .where(where)
+            .order_by(a.c.number, r.c.seq, i.c.position)
+        )
+        # application id → its columns; round id → (application id, seq, kind, starts, ends,
+        # interviewers); both in order
+        apps: dict[int, tuple[int, int, str, str, str, datetime]] = {}
+        shapes: dict[int, tuple[int, int, str, datetime, datetime, list[Interviewer]]] = {}
+        for app_id, owner, number, company, role, status, created_at, round_id, seq, kind, starts_at, ends_at, name, title in rows:
+            if app_id not in apps:
+                apps[app_id] = (owner, number, company, role, status, created_at)
+            if round_id is None:
+                continue
+            shape = shapes.get(round_id)
+            if shape is None:
+                shape = shapes[round_id] = (app_id, seq, kind, starts_at, ends_at, [])
+            if name is not None:
+                shape[5].append(Interviewer(name=name, title=title))
+        if not apps:
+            return []
+        rounds: dict[int, list[Round]] = {}
+        for application_id, seq, kind, starts_at, ends_at, met in shapes.values():
+            rounds.setdefault(application_id, []).append(
+                Round(seq=seq, kind=RoundKind(kind), starts_at=starts_at, ends_at=ends_at, interviewers=tuple(met))
+            )
+        events: dict[int, list[Event]] = {}
+        event_rows = await self._session.execute(
+            select(
+                e.c.application_id, e.c.kind, e.c.at, e.c.cycle, e.c.step, e.c.agreed_date, e.c.until, e.c.status, e.c.note,
+                e.c.person, e.c.task,
+            )
+            .join(a, a.c.id == e.c.application_id)
+            .where(where)
+            .order_by(e.c.application_id, e.c.seq)
+        )
+        for application_id, kind, at, cycle, step, agreed_date, until, status, note, who, task in event_rows:
+            events.setdefault(application_id, []).append(
+                Event(
+                    kind=EventKind(kind),
+                    at=at,
+                    cycle=cycle,
+                    step=Step(step) if step else None,
+                    agreed_date=agreed_date,
+                    until=until,
+                    status=Status(status) if status else None,
+                    note=note,
+                    person=who,
+                    task=task,
+                )
+            )
+        return [
+            Application(
+                id=app_id,
+                user_id=owner,
+                number=number,
+                company=company,
+                role=role,
+                status=Status(status),
+                created_at=created_at,
+                rounds=tuple(rounds.get(app_id, ())),
+                events=tuple(events.get(app_id, ())),
+            )
+            for app_id, (owner, number, company, role, status, created_at) in apps.items()
+        ]
 
     async def add_round(
         self, application_id: int, new_round: NewRound, now: datetime

@@ -81,6 +81,10 @@ class ApplicationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The earliest due time among the nudges of the plan as last worked out (NOTHING_PLANNED
+    # when it had none; NULL when never recorded). As time passes a plan only drops nudges, so
+    # no later plan has anything due before it: `today` reads only applications due soon.
+    plan_due_at: Mapped[datetime | None]
 
     rounds: Mapped[list[RoundRow]] = relationship(
         order_by="RoundRow.seq",

@@ -105,8 +105,11 @@ class SqlNudgeRepository:
     async def for_application(self, application_id: int) -> list[Nudge]:
         return await self._select(NUDGES.c.application_id == application_id)
 
-    async def for_user(self, user_id: int) -> list[Nudge]:
-        return await self._select(NUDGES.c.user_id == user_id)
+    async def for_user(self, user_id: int, state: NudgeState | None = None) -> list[Nudge]:
+        where = NUDGES.c.user_id == user_id
+        if state is not None:
+            where = and_(where, NUDGES.c.state == NudgeState(state).value)
+        return await self._select(where)
 
     async def get(self, nudge_id: int) -> Nudge | None:
         found = await self._select(NUDGES.c.id == nudge_id)

@@ -124,7 +124,7 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
 
 
 async def list_applications(_: c.ListApplications, ctx: Context) -> Message:
-    every = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    every = await ctx.applications()
     # Active ones, and any other with an email still to send (a rejection's close-the-loop).
     planned = [(app, ctx.plan(app)) for app in every]
     shown = [(app, plan) for app, plan in planned if app.status is Status.ACTIVE or plan.tasks]

@@ -11,7 +11,7 @@ from datetime import datetime, time
 from bot import dates
 from bot.catalogue import BY_NAME
 from bot.date_order import effective_order
-from bot.domain import Application, DateOrder, DeliverySettings, Place, Plan, User
+from bot.domain import Application, DateOrder, DeliverySettings, Place, Plan, Status, User
 from bot.errors import BadInput
 from bot.events import ScheduleChanged
 from bot.groups import ChannelPost, ChannelRef
@@ -28,6 +28,9 @@ class Context:
     forgotten: bool = False
     posts: list[ChannelPost] = field(default_factory=list)
     changed: set[ScheduleChanged] = field(default_factory=set)  # published after the commit
+    _applications: list[Application] | None = field(default=None, repr=False)
+    _due: dict[datetime, list[Application]] = field(default_factory=dict, repr=False)
+    _plans: dict[int, tuple[Application, DeliverySettings, Plan]] = field(default_factory=dict, repr=False)
 
     @property
     def channel(self) -> ChannelRef | None:
@@ -75,11 +78,42 @@ class Context:
             )
         return app
 
+    async def applications(self, *, active_only: bool = False, due_by: datetime | None = None) -> list[Application]:
+        """The user's applications, read once per command however many views show them (Home
+        shows them three ways); `replan` forgets them, since it follows every change. With
+        `due_by`, at least those with a nudge due by then (all of them if already read)."""
+        if due_by is not None and self._applications is None:
+            if due_by not in self._due:
+                self._due[due_by] = await self.uow.applications.list_for_user(self.user.id, due_by=due_by)
+            return self._due[due_by]
+        if self._applications is None:
+            self._applications = await self.uow.applications.list_for_user(self.user.id, active_only=False)
+        if active_only:
+            return [app for app in self._applications if app.status is Status.ACTIVE]
+        return self._applications
+
     def plan(self, app: Application) -> Plan:
-        return plan(app, self.settings, self.now)
+        """The method's plan for `app` now, worked out once per command for each application."""
+        known = self._plans.get(id(app))
+        if known is not None and known[0] is app and known[1] is self.settings:
+            return known[2]
+        fresh = plan(app, self.settings, self.now)
+        self._plans[id(app)] = (app, self.settings, fresh)
+        return fresh
 
     async def replan(self, app: Application) -> Plan:
+        self._applications = None
+        self._due.clear()
         fresh = self.plan(app)
         await self.uow.nudges.sync(app, fresh.nudges, self.now)
         self.changed.add(ScheduleChanged.NUDGES)
+        await self.uow.applications.set_plan_due(app.id, earliest_due(fresh))
         return fresh
+
+
+def earliest_due(planned: Plan) -> datetime | None:
+    """When the first of a plan's emails or nudges is (or was) due; None if it has none. As
+    time passes a plan only drops or moves on from these, never adds an earlier one, so an
+    application whose recorded earliest time is after a view's horizon has nothing to show
+    in it (`today` reads only the others)."""
+    return min((*(t.due_at for t in planned.tasks), *(n.due_at for n in planned.nudges)), default=None)

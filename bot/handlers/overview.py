@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot import commands as c
 from bot import formatting, views
 from bot.actions import Verb, action
-from bot.domain import NudgeKind
+from bot.domain import NudgeKind, NudgeState
 from bot.handlers.context import Context
 from bot.messages import Action, Message
 
@@ -17,10 +17,10 @@ DUE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.DRAFT)
 
 
 async def today(_: c.Today, ctx: Context) -> Message:
-    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    horizon = ctx.now + WEEK
+    apps = await ctx.applications(due_by=horizon)
     due_now: list[str] = []
     coming: list[str] = []
-    horizon = ctx.now + WEEK
     for app in apps:
         plan = ctx.plan(app)
         for task in plan.tasks:
@@ -35,7 +35,7 @@ async def today(_: c.Today, ctx: Context) -> Message:
                 if nudge.kind is NudgeKind.SILENCE_CHECK and ctx.now < nudge.due_at <= horizon:
                     at = formatting.when(nudge.due_at, ctx.settings, ctx.now)
                     coming.append(f"#{app.number} {app.company}: still silent? check — {at}")
-    failures = [n for n in await ctx.uow.nudges.for_user(ctx.user.id) if n.state.value == "failed"]
+    failures = await ctx.uow.nudges.for_user(ctx.user.id, NudgeState.FAILED)
     sections = [
         "Due now\n" + ("\n".join(f"  {line}" for line in due_now) or "  nothing — well done"),
         "This week\n" + ("\n".join(f"  {line}" for line in coming) or "  nothing planned"),
@@ -51,7 +51,7 @@ async def due_actions(ctx: Context) -> tuple[Action, ...]:
     """Sent / Snooze / Draft for each email that is due, labelled with its application's id
     so that several can stand side by side (a dashboard's buttons), each bound to its step."""
     buttons: list[Action] = []
-    apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
+    apps = await ctx.applications(due_by=ctx.now)
     for app in apps:
         for task in ctx.plan(app).tasks:
             if task.due_at > ctx.now:

@@ -1,0 +1,126 @@
+"""Per-person views stay bounded: `today` reads only the applications with something due
+within its week (safely: a plan only ever drops nudges as time passes), and Home reads the
+person's applications once however many ways it shows them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, update
+
+from bot.domain import Application, DeliverySettings, Event, EventKind, Status, Step
+from bot.handlers.context import earliest_due
+from bot.method import plan
+from storage.models import ApplicationRow
+from tests.builders import application, interview
+from tests.harness import World, person
+
+ALICE = person("alice")
+LATER = "add Globex; Analyst; 2026-12-20 10:00; Sam Roe"
+NOW_ADD = "add Acme Corp; Data Engineer; today 10:00; Jane Doe"
+
+
+@contextmanager
+def applications_reads(world: World) -> Iterator[list[str]]:
+    """Every statement that reads the `applications` table itself (not a join from another)."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if re.search(r"\bFROM applications\b", statement) and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = world.runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_today_leaves_out_what_is_not_due_this_week_and_shows_it_when_it_comes(world: World) -> None:
+    await world.say(ALICE, NOW_ADD)
+    await world.say(ALICE, LATER)
+    today = await world.say(ALICE, "today")
+    assert "#1 Acme Corp" in today.body and "Globex" not in today.body
+    with applications_reads(world) as reads:
+        await world.say(ALICE, "today")
+    assert len(reads) == 1 and "plan_due_at" in reads[0]
+
+    await world.advance(timedelta(days=22))
+    later = await world.say(ALICE, "today")
+    assert "#2 Globex: thank-you — Mon 21 Dec" in later.body, later.body
+
+
+async def test_applications_stored_before_their_plan_was_recorded_are_still_shown(world: World) -> None:
+    await world.say(ALICE, NOW_ADD)
+    async with world.runtime.database.sessions() as session:
+        await session.execute(update(ApplicationRow).values(plan_due_at=None))
+        await session.commit()
+    assert "#1 Acme Corp: thank-you" in (await world.say(ALICE, "today")).body
+
+
+async def test_an_application_with_nothing_planned_is_never_read_by_today(world: World) -> None:
+    await world.say(ALICE, NOW_ADD)
+    await world.say(ALICE, "status 1 withdrawn")
+    with applications_reads(world):
+        today = await world.say(ALICE, "today")
+    assert "Acme" not in today.body
+    async with world.runtime.database.unit_of_work() as uow:
+        user = await uow.users.find(ALICE)
+        assert user is not None
+        assert await uow.applications.list_for_user(user.id, due_by=datetime(9000, 1, 1, tzinfo=UTC)) == []
+
+
+async def test_home_reads_the_applications_once(world: World) -> None:
+    await world.say(ALICE, NOW_ADD)
+    await world.say(ALICE, LATER)
+    await world.advance(timedelta(hours=5))
+    with applications_reads(world) as reads:
+        home = await world.runtime.followup.home(ALICE)
+    assert len(reads) == 1, reads
+    assert "#1 Acme Corp" in home.body and "#2 Globex" in home.body
+    assert any(a.label == "#1 Sent" for a in home.actions)
+
+
+_START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+_STEPS = [Step.THANK_YOU, Step.VALUE_ADD, Step.INSIGHT, Step.CLOSE_LOOP, Step.CHECK_BACK]
+
+
+@st.composite
+def _applications(draw: st.DrawFn) -> tuple[Application, DeliverySettings]:
+    rounds = draw(st.integers(1, 3))
+    starts = sorted(draw(st.lists(st.integers(0, 60 * 24 * 30), min_size=rounds, max_size=rounds)))
+    made = [interview(_START + timedelta(minutes=m), seq=i + 1) for i, m in enumerate(starts)]
+    events = []
+    for _ in range(draw(st.integers(0, 6))):
+        at = _START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 90)))
+        cycle = f"r{draw(st.integers(1, rounds))}"
+        kind = draw(st.sampled_from([EventKind.SENT, EventKind.SKIPPED, EventKind.HEARD, EventKind.SNOOZED]))
+        step = draw(st.sampled_from(_STEPS))
+        until = at + timedelta(days=draw(st.integers(1, 10))) if kind is EventKind.SNOOZED else None
+        events.append(Event(kind, at, cycle, step=None if kind is EventKind.HEARD else step, until=until))
+    status = draw(st.sampled_from([Status.ACTIVE, Status.ACTIVE, Status.REJECTED, Status.OFFER]))
+    if status is Status.REJECTED:
+        events.append(Event(EventKind.STATUS, _START + timedelta(days=95), "rej1", status=Status.REJECTED))
+    tz = draw(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]))
+    weekends = draw(st.booleans())
+    return application(*made, events=tuple(sorted(events, key=lambda e: e.at)), status=status), DeliverySettings(timezone=tz, weekends=weekends)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_applications(), first=st.integers(0, 60 * 24 * 120), wait=st.integers(0, 60 * 24 * 120))
+def test_nothing_in_a_later_plan_is_due_before_the_earliest_of_an_earlier_one(
+    case: tuple[Application, DeliverySettings], first: int, wait: int
+) -> None:
+    """What `today` relies on to read only applications due soon: as time passes, an unchanged
+    application's plan never gains an email or nudge due before the earliest it had."""
+    app, prefs = case
+    earlier = _START + timedelta(minutes=first)
+    before = earliest_due(plan(app, prefs, earlier))
+    after = earliest_due(plan(app, prefs, earlier + timedelta(minutes=wait)))
+    assert after is None or (before is not None and after >= before)
