@@ -73,10 +73,15 @@ async def _backend(name: str, figures: dict[str, object]) -> None:
         figures[f"{name} p99 ms @ {_label(size)}"] = results[size]["p99"]
         figures[f"{name} seeding s @ {_label(size)}"] = results[size]["seed_s"]
     # Issue targets: 100k within 1.5x of 1k (and p99 < 10 ms there); 1M within 2x of 10k.
+    met = True
     for large, small, target in ((100_000, 1_000, 1.5), (1_000_000, 10_000, 2.0)):
         if large in results and small in results:
             ratio = results[large]["p99"] / results[small]["p99"]
             figures[f"{name} p99 ratio {_label(large)} / {_label(small)} (target ≤ {target})"] = ratio
+            met = met and ratio <= target
+    if 100_000 in results:
+        met = met and results[100_000]["p99"] < 10
+    figures[f"{name} target: p99 < 10 ms @ 100k, ratios within their bounds"] = "met" if met else "missed"
     figures["commands per size"] = int(results[min(SIZES)]["n"])
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.pg import available, scratch_database
-from bench.seed import fresh_database, seed, temporary_sqlite_url
+from bench.seed import cpu_count, fresh_database, seed, temporary_sqlite_url
 from storage.models import NudgeRow
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -89,6 +89,10 @@ async def _measure(url: str, processes: int) -> dict[str, float]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 async def run() -> dict[str, object]:
     figures: dict[str, object] = {"suite": "dispatch", "due nudges": NUDGES}
     url, folder = temporary_sqlite_url("dispatch")
@@ -105,8 +109,11 @@ async def run() -> dict[str, object]:
         async with scratch_database(f"dispatch{processes}") as pg_url:
             for key, value in (await _measure(pg_url, processes)).items():
                 figures[f"postgres {processes} proc: {key}"] = value
+    # Processes beyond the machine's cores share them: 4 on 2 cores are held to 2 × 2,000/s.
+    runs = {"sqlite 1 proc": 1, "postgres 1 proc": 1, "postgres 4 proc": 4}
     figures["target ≥ 2000 nudges/s per process, lost = duplicated = 0"] = (
         "met" if all(figures.get(f"{k}: lost") == 0 and figures.get(f"{k}: duplicated") == 0
-                     for k in ("sqlite 1 proc", "postgres 1 proc", "postgres 4 proc")) else "missed"
+                     and _number(figures.get(f"{k}: nudges/s")) >= 2000 * min(n, cpu_count()) for k, n in runs.items())
+        else "missed"
     )
     return figures

@@ -31,6 +31,7 @@ APPLICATIONS = 100_000
 APPS_PER_USER = 10
 COMMANDS = 200
 TOKEN = "xoxb-bench-footprint"
+TEAM = "T1"  # the workspace the users are seeded in and the commands are sent from
 POLL_ROUNDS = 1200  # × 0.05 s
 
 
@@ -79,7 +80,7 @@ async def _commands(fake: FakeSlack, port: int, users: int) -> list[float]:
         for i in range(COMMANDS):
             user = f"user{1 + (i * 7919) % max(1, users)}"
             text = ("list", "today", "show 1", "settings")[i % 4]
-            body = "&".join(f"{k}={v}" for k, v in {"team_id": "T1", "user_id": user, "channel_id": f"D{user}", "command": "/followup",
+            body = "&".join(f"{k}={v}" for k, v in {"team_id": TEAM, "user_id": user, "channel_id": f"D{user}", "command": "/followup",
                                                     "text": text, "response_url": fake.response_url(f"fp{i}"), "trigger_id": f"fp-trigger-{i}"}.items())
             t0 = time.perf_counter()
             async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
@@ -93,7 +94,7 @@ async def _commands(fake: FakeSlack, port: int, users: int) -> list[float]:
 async def _measure(applications: int) -> dict[str, float]:
     url, folder = temporary_sqlite_url(f"footprint{applications}")
     fake = FakeSlack()
-    fake.tokens[TOKEN] = "T1"
+    fake.tokens[TOKEN] = TEAM
     await fake.start()
     try:
         users = applications // APPS_PER_USER
@@ -102,7 +103,7 @@ async def _measure(applications: int) -> dict[str, float]:
             now = datetime.now(UTC)
             for first in range(1, users + 1, 10_000):
                 await seed(database, users=min(10_000, users - first + 1), apps_per_user=APPS_PER_USER, now=now,
-                           due_in=timedelta(days=3), platform="slack", first_user_id=first)
+                           due_in=timedelta(days=3), platform="slack", workspace=TEAM, first_user_id=first)
             await database.dispose()
         port = _free_port()
         child, cold = await _start(url, fake, port)

@@ -50,6 +50,7 @@ async def seed(
     now: datetime,
     due_in: timedelta = timedelta(days=3),
     platform: str = "bench",
+    workspace: str = "w",
     first_user_id: int = 1,
 ) -> Seeded:
     """`users` users with `apps_per_user` applications each; every application has one round
@@ -58,7 +59,7 @@ async def seed(
     app_id = (first_user_id - 1) * apps_per_user
     for u in range(first_user_id, first_user_id + users):
         user_rows.append(
-            dict(id=u, platform=platform, workspace="w", external_id=f"user{u}", display_name=f"User {u}",
+            dict(id=u, platform=platform, workspace=workspace, external_id=f"user{u}", display_name=f"User {u}",
                  timezone="Europe/Berlin", timezone_source="user", nudge_hour=time(9), quiet_start=time(20),
                  quiet_end=time(8), weekends=False, next_number=apps_per_user + 1, created_at=now)
         )
