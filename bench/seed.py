@@ -72,7 +72,7 @@ async def seed(
             round_rows.append(dict(id=app_id, application_id=app_id, seq=1, kind="interview",
                                    starts_at=start, ends_at=start + timedelta(hours=1)))
             person_rows.append(dict(id=app_id, round_id=app_id, position=0, name=f"Person {app_id}", title="Manager"))
-            nudge_rows.append(dict(application_id=app_id, user_id=u, key="r1:thank-you:due", step="thank-you",
+            nudge_rows.append(dict(application_id=app_id, user_id=u, platform=platform, key="r1:thank-you:due", step="thank-you",
                                    kind="due", cycle="r1", due_at=now + due_in, send_by=now + due_in,
                                    no_agreed_date=False, state="pending", attempts=0, late=False))
     for row_type, rows in ((UserRow, user_rows), (ApplicationRow, app_rows), (RoundRow, round_rows),

@@ -21,8 +21,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    and_,
+    case,
     exists,
     or_,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
@@ -161,13 +164,18 @@ class NudgeRow(Base):
     __tablename__ = "nudges"
     __table_args__ = (
         UniqueConstraint("application_id", "key"),
-        Index("ix_nudges_state_due_at", "state", "due_at"),
+        # A sender renews its leases by claim token. (Sweeps use the partial indexes below; a
+        # plain (state, due_at) index would tempt SQLite to read every pending row instead.)
+        Index("ix_nudges_claim_token", "claim_token"),
         Index("ix_nudges_user_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The user's platform, copied when the nudge is planned (a user never changes platform):
+    # a sweep claims only what its process can deliver without joining users.
+    platform: Mapped[str] = mapped_column(String(32), server_default="")
     key: Mapped[str] = mapped_column(String(255))
     step: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
@@ -188,6 +196,22 @@ class NudgeRow(Base):
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
+
+# Sweeps read pending nudges in the order they become claimable (the later of due and retry
+# time, the same expression as `storage.sql.ready_at`) and claimed ones by lease end: partial
+# indexes hold just those rows, so a sweep costs what is due, not what is stored.
+Index(
+    "ix_nudges_pending_ready_at",
+    case((and_(NudgeRow.retry_at.is_not(None), NudgeRow.retry_at > NudgeRow.due_at), NudgeRow.retry_at), else_=NudgeRow.due_at),
+    postgresql_where=text("state = 'pending'"),
+    sqlite_where=text("state = 'pending'"),
+)
+Index(
+    "ix_nudges_claimed_lease_until",
+    NudgeRow.lease_until,
+    postgresql_where=text("state = 'claimed'"),
+    sqlite_where=text("state = 'claimed'"),
+)
 
 # Whether the user has failed nudges not yet reported to them, read with the user row itself
 # (a correlated EXISTS on the indexed nudges.user_id) so no command needs a query of its own.

@@ -18,14 +18,28 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, true, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.columns import as_utc, as_utc_or_none
 from storage.models import NudgeRow, UserRow
-from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, insert_or_ignore
+from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, insert_or_ignore, ready_at
 
 NUDGES = cast(Table, NudgeRow.__table__)
 USERS = cast(Table, UserRow.__table__)
@@ -34,6 +48,12 @@ _PENDING = NudgeState.PENDING.value
 _CLAIMED = NudgeState.CLAIMED.value
 _SENT = NudgeState.SENT.value
 _FAILED = NudgeState.FAILED.value
+
+# The states written into the SQL itself, not bound: a partial index (pending rows by ready
+# time; claimed rows by lease end) is used only when the query's condition visibly matches
+# the index's own, and a bound parameter's value is not known when a plan is made for it.
+PENDING_ROW = NUDGES.c.state == literal_column(f"'{_PENDING}'")
+CLAIMED_ROW = NUDGES.c.state == literal_column(f"'{_CLAIMED}'")
 
 
 class SqlNudgeRepository:
@@ -66,6 +86,7 @@ class SqlNudgeRepository:
                     {
                         "application_id": application.id,
                         "user_id": application.user_id,
+                        "owner": application.user_id,
                         "key": key,
                         "step": Step(plan.step).value,
                         "kind": NudgeKind(plan.kind).value,
@@ -98,8 +119,10 @@ class SqlNudgeRepository:
                     )
                 )
         if new:
+            # Each row carries its user's platform, so a sweep filters on the row itself.
+            platform = select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()
             await self._session.execute(
-                insert_or_ignore(self._session, t, ["application_id", "key"]), new
+                insert_or_ignore(self._session, t, ["application_id", "key"]).values(platform=platform), new
             )
 
     async def for_application(self, application_id: int) -> list[Nudge]:
@@ -121,10 +144,7 @@ class SqlNudgeRepository:
         """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
         time, or a claimed one's lease end; only for users of `platforms` (and among them the
         `people`, by external id) when given."""
-        t = NUDGES
-        return await earliest_claimable(
-            self._session, t, t.c.state == _PENDING, t.c.state == _CLAIMED, _of_platforms(platforms, people)
-        )
+        return await earliest_claimable(self._session, NUDGES, PENDING_ROW, CLAIMED_ROW, _of_platforms(platforms, people))
 
     async def claim_due(
         self,
@@ -143,15 +163,10 @@ class SqlNudgeRepository:
         if limit <= 0:
             return []
         t = NUDGES
-        claimable = or_(
-            and_(
-                t.c.state == _PENDING,
-                t.c.due_at <= now,
-                or_(t.c.retry_at.is_(None), t.c.retry_at <= now),
-            ),
-            and_(t.c.state == _CLAIMED, t.c.lease_until < now),
-        )
-        due = select(t.c.id).where(claimable, _of_platforms(platforms, people)).order_by(t.c.due_at, t.c.id).limit(limit)
+        # Due and retry times both come: the ready time has come (it is the later of the two).
+        ready = ready_at(t)
+        claimable = or_(and_(PENDING_ROW, ready <= now), and_(CLAIMED_ROW, t.c.lease_until < now))
+        due = select(t.c.id).where(claimable, _of_platforms(platforms, people)).order_by(ready, t.c.id).limit(limit)
         if dialect_name(self._session) == "postgresql":
             due = due.with_for_update(skip_locked=True)
         stmt = (
@@ -302,15 +317,13 @@ class SqlNudgeRepository:
 
 
 def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | None = None) -> Any:
-    """Nudges of users on these platforms (every nudge when None), and of these people only."""
-    if platforms is None and people is None:
-        return true()
-    users = select(USERS.c.id)
-    if platforms is not None:
-        users = users.where(USERS.c.platform.in_(sorted(platforms)))
-    if people is not None:
-        users = users.where(USERS.c.external_id.in_(sorted(people)))
-    return NUDGES.c.user_id.in_(users)
+    """Nudges of users on these platforms (every nudge when None), and of these people only.
+    The platform is on the nudge row: a sweep reads no other table for it."""
+    mine = true() if platforms is None else NUDGES.c.platform.in_(sorted(platforms))
+    if people is None:
+        return mine
+    # Only for a process serving a few people (a console session): looked up by primary key.
+    return and_(mine, exists().where(USERS.c.id == NUDGES.c.user_id, USERS.c.external_id.in_(sorted(people))))
 
 
 def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:

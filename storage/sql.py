@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,15 +47,27 @@ ID_CHUNK = 500
 """How many ids go in one `IN (...)` list: well under SQLite's bound-parameter limit."""
 
 
+def ready_at(table: Table) -> ColumnElement[datetime]:
+    """When a waiting schedule row (a nudge, a digest) may be claimed: its due time, or its
+    retry time when that is later. Nudges index exactly this expression (for pending rows), so
+    it must be spelled the same way wherever a query means it to be read from the index."""
+    c = table.c
+    return case((and_(c.retry_at.is_not(None), c.retry_at > c.due_at), c.retry_at), else_=c.due_at)
+
+
 async def earliest_claimable(
     session: AsyncSession, table: Table, waiting: ColumnElement[bool], leased: ColumnElement[bool], mine: Any
 ) -> datetime | None:
     """When a leased schedule row (a nudge, a digest) can next be claimed: the earliest due
     time — or retry time, when later — of the `waiting` rows, or the earliest lease end of the
-    `leased` ones; `mine` narrows both (to a process's platforms)."""
+    `leased` ones; `mine` narrows both (to a process's platforms). Each is the first row in
+    index order (`ORDER BY … LIMIT 1`), not a `min()` over every row: with `mine`, a database
+    can't take a minimum from an index, but it can stop at the first row that qualifies."""
     c = table.c
-    ready_at = case((and_(c.retry_at.is_not(None), c.retry_at > c.due_at), c.retry_at), else_=c.due_at)
-    next_ready = (await session.execute(select(func.min(ready_at)).where(waiting, mine))).scalar_one_or_none()
-    next_lease = (await session.execute(select(func.min(c.lease_until)).where(leased, mine))).scalar_one_or_none()
+    ready = ready_at(table)
+    first_ready = select(ready).where(waiting, mine).order_by(ready).limit(1)
+    first_lease = select(c.lease_until).where(leased, c.lease_until.is_not(None), mine).order_by(c.lease_until).limit(1)
+    next_ready = (await session.execute(first_ready)).scalar_one_or_none()
+    next_lease = (await session.execute(first_lease)).scalar_one_or_none()
     times = [as_utc(x) for x in (next_ready, next_lease) if x is not None]
     return min(times) if times else None

@@ -1,0 +1,141 @@
+"""The queries that run against every row — the sweep's next-due time, the claim, and the
+counts a board or digest is made of — read indexes, not whole tables: checked on PostgreSQL
+with `EXPLAIN (FORMAT JSON)` on a seeded database (plans, not timings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from storage.database import Database
+from storage.migrate import upgrade_database
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+BIG = {"nudges", "events", "rounds", "applications", "users"}
+SEED = [
+    # 10,000 users, 5 applications each, one round, two events and one nudge per application;
+    # a year of activity, and almost every nudge long delivered: the pending few are what a
+    # sweep is after.
+    """INSERT INTO users (id, platform, workspace, external_id, display_name, timezone, timezone_source,
+                          nudge_hour, quiet_start, quiet_end, weekends, next_number, created_at)
+       SELECT u, CASE WHEN u % 2 = 0 THEN 'slack' ELSE 'discord' END, 'T1', 'U' || u, 'User ' || u, 'UTC', 'user',
+              '09:00', '20:00', '08:00', false, 6, CAST(:now AS timestamp) FROM generate_series(1, 10000) AS u""",
+    """INSERT INTO applications (id, user_id, number, company, role, status, created_at, updated_at)
+       SELECT a, (a - 1) / 5 + 1, (a - 1) % 5 + 1, 'Company ' || a, 'Engineer', 'active', CAST(:now AS timestamp), CAST(:now AS timestamp)
+       FROM generate_series(1, 50000) AS a""",
+    """INSERT INTO rounds (id, application_id, seq, kind, starts_at, ends_at)
+       SELECT a, a, 1, 'interview', CAST(:now AS timestamp) - make_interval(hours => a % 8760), CAST(:now AS timestamp) - make_interval(hours => a % 8760 - 1)
+       FROM generate_series(1, 50000) AS a""",
+    """INSERT INTO events (application_id, seq, kind, at, cycle, step, note)
+       SELECT (e + 1) / 2, 2 - e % 2, 'sent', CAST(:now AS timestamp) - make_interval(hours => e % 8760), 'r1', 'thank-you', ''
+       FROM generate_series(1, 100000) AS e""",
+    """INSERT INTO nudges (application_id, user_id, platform, key, step, kind, cycle, due_at, no_agreed_date, state, attempts, late,
+                           retry_at, lease_until, claim_token)
+       SELECT a, (a - 1) / 5 + 1, CASE WHEN ((a - 1) / 5 + 1) % 2 = 0 THEN 'slack' ELSE 'discord' END, 'r1:thank-you:due', 'thank-you', 'due', 'r1', CAST(:now AS timestamp) - make_interval(hours => a % 8760), false,
+              CASE WHEN a % 100 = 0 THEN 'pending' WHEN a % 997 = 0 THEN 'claimed' ELSE 'sent' END, 0, false,
+              CASE WHEN a % 300 = 0 THEN CAST(:now AS timestamp) + interval '1 hour' END,
+              CASE WHEN a % 997 = 0 THEN CAST(:now AS timestamp) + interval '5 minutes' END,
+              CASE WHEN a % 997 = 0 THEN 'token' END
+       FROM generate_series(1, 50000) AS a""",
+    """INSERT INTO group_channels (id, platform, workspace, channel_id, enabled, owner_id, created_at, updated_at)
+       VALUES (1, 'slack', 'T1', 'C1', true, 2, CAST(:now AS timestamp), CAST(:now AS timestamp))""",
+    """INSERT INTO channel_members (channel_id, user_id, opted_in, joined_at)
+       SELECT 1, u, u % 4 = 0, CAST(:now AS timestamp) FROM generate_series(2, 10000, 50) AS u""",
+]
+
+
+@pytest.fixture
+async def seeded(postgres_url: str) -> Any:
+    await upgrade_database(postgres_url)
+    database = Database.from_url(postgres_url)
+    async with database.engine.begin() as connection:
+        for statement in SEED:
+            await connection.execute(text(statement), {"now": NOW.replace(tzinfo=None)})
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("ANALYZE"))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _plan(database: Database, run: Any, wanted: str) -> dict[str, Any]:
+    """The plan of the first statement `run` sends whose text starts with `wanted`."""
+    return (await _plans(database, run, wanted))[0]
+
+
+async def _plans(database: Database, run: Any, wanted: str) -> list[dict[str, Any]]:
+    """The plans of the statements `run` sends whose text starts with `wanted`."""
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        if statement.lstrip().upper().startswith(wanted):
+            captured.append((statement, parameters))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with database.unit_of_work() as uow:
+            await run(uow)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    assert captured, f"no {wanted} statement was sent"
+    found = []
+    async with database.engine.connect() as connection:
+        for statement, parameters in captured:
+            raw = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+            found.append(dict(raw.scalar_one()[0]["Plan"]))
+    return found
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(node["Node Type"], node.get("Relation Name", "")) for node in _nodes(plan) if "Relation Name" in node]
+
+
+def _no_full_scans(plan: dict[str, Any], tables: set[str] = BIG) -> None:
+    scans = _scans(plan)
+    assert scans, plan
+    assert not [s for s in scans if s[0] == "Seq Scan" and s[1] in tables], scans
+
+
+async def test_sweeps_claims_and_digest_counts_read_indexes(seeded: Database) -> None:
+    """One seeded database for every check: seeding is the expensive part."""
+    # The digest's counts: the week's events and rounds (the tables that grow with history),
+    # found by time. (The planner may still hash-join applications, one row per application.)
+    plan = await _plan(seeded, lambda uow: uow.groups.activity(1, NOW - timedelta(days=7), NOW), "SELECT")
+    _no_full_scans(plan, {"events", "rounds"})
+    assert {"events", "rounds"} <= {relation for _, relation in _scans(plan)}
+
+    for platforms in (None, frozenset({"slack"}), frozenset({"slack", "discord"})):
+        # The next claimable time: the pending rows' first ready time, the claimed rows' first lease end.
+        async def next_due(uow: Any, platforms: Any = platforms) -> None:
+            await uow.nudges.next_due_at(platforms=platforms)
+
+        plans = await _plans(seeded, next_due, "SELECT")
+        assert len(plans) == 2
+        for plan, index in zip(plans, ("ix_nudges_pending_ready_at", "ix_nudges_claimed_lease_until"), strict=True):
+            _no_full_scans(plan)
+            assert index in _indexes(plan), (platforms, _scans(plan))
+            assert "users" not in {relation for _, relation in _scans(plan)}
+
+        async def claim(uow: Any, platforms: Any = platforms) -> None:
+            await uow.nudges.claim_due(NOW, "w1", timedelta(minutes=1), 200, platforms=platforms)
+
+        plan = await _plan(seeded, claim, "UPDATE")
+        _no_full_scans(plan)
+        assert "ix_nudges_pending_ready_at" in _indexes(plan), (platforms, _scans(plan))
+        assert "users" not in {relation for _, relation in _scans(plan)}
+
+
+def _indexes(plan: dict[str, Any]) -> set[str]:
+    return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
