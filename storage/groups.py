@@ -8,6 +8,7 @@ never selected, so a digest can't leak them by construction.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -121,7 +122,7 @@ class SqlGroupRepository:
             .order_by(m.c.joined_at, m.c.user_id)
         )
         found: list[Member] = []
-        async for part in await _streamed(self._session, stmt):
+        async for part in _streamed(self._session, stmt):
             found.extend(Member(row.user_id, row.display_name, row.opted_in) for row in part)
         return found
 
@@ -173,7 +174,7 @@ class SqlGroupRepository:
             .group_by(a.c.user_id)
         )
         found: list[ActivityCount] = []
-        async for part in await _streamed(self._session, union_all(events, rounds)):
+        async for part in _streamed(self._session, union_all(events, rounds)):
             found.extend(_count(row.user_id, row.kind, row.step, row.n) for row in part)
         return found
 
@@ -191,7 +192,9 @@ STREAM_ROWS = 2_000
 
 async def _streamed(session: AsyncSession, stmt: Any) -> AsyncIterator[Sequence[Row[Any]]]:
     result = await session.stream(stmt)
-    return result.partitions(STREAM_ROWS)
+    async for part in result.partitions(STREAM_ROWS):
+        yield part
+        await asyncio.sleep(0)  # a turn for everyone else, even when the driver had the rows at hand
 
 
 _ROUND = "round"  # marks the rounds' half of the union: no event kind is spelled so

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, normalize_url
+from storage.sqlite_driver import OneTripConnection
 
 
 @pytest.mark.parametrize(
@@ -50,5 +53,36 @@ async def test_postgres_engine_connects_with_plain_url(postgres_url: str) -> Non
         assert engine.dialect.driver == "asyncpg"
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url: str) -> None:
+    """aiosqlite's own cursors cost a trip between the event loop and SQLite's thread for each
+    step of a statement (make the cursor, execute, fetch, close): four or five per statement.
+    Ours make one: a unit of work of N statements costs N trips plus its BEGIN and its end."""
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            await conn.commit()
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, OneTripConnection)
+            trips = 0
+            real = driver._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                nonlocal trips
+                trips += 1
+                return await real(fn, *args, **kwargs)
+
+            driver._execute = counted  # type: ignore[method-assign]
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
+            rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+            changed = await conn.execute(text("UPDATE t SET v = 'c' WHERE v = 'a'"))
+            streamed = [row async for row in await conn.stream(text("SELECT v FROM t ORDER BY id"))]
+            await conn.commit()
+            assert trips == 1 + 4 + 1  # BEGIN IMMEDIATE, four statements, COMMIT
+        assert rows == ["a", "b"] and changed.rowcount == 1 and [r.v for r in streamed] == ["c", "b"]
     finally:
         await engine.dispose()
