@@ -4,8 +4,8 @@ pending nudges by the time they become claimable (the later of due and retry tim
 claimed ones by lease end. The (state, due_at) index goes: SQLite would pick it and read
 every pending row; leases are renewed by claim token, which gets its own index.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
