@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -91,6 +92,9 @@ class People:
 class DirectChannels:
     def __init__(self) -> None:
         self._cache: _Cache[str] = _Cache()
+        # Opens in flight: a person with several nudges in one batch is sent them at once,
+        # and every send waits for the same `conversations.open` instead of making its own.
+        self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
 
     async def open(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
         """The DM channel id; raises SlackApiError when Slack refuses."""
@@ -98,6 +102,14 @@ class DirectChannels:
         known = self._cache.get(key)
         if known is not None:
             return known
+        opening = self._opening.get(key)
+        if opening is None:
+            opening = self._opening[key] = asyncio.ensure_future(self._open(client, key, user_id))
+            opening.add_done_callback(lambda _: self._opening.pop(key, None))
+        # Shielded: one waiter giving up (a timeout, a shutdown) doesn't cancel it for the others.
+        return await asyncio.shield(opening)
+
+    async def _open(self, client: AsyncWebClient, key: tuple[str, str], user_id: str) -> str:
         response = await client.conversations_open(users=user_id)
         channel = str((response.get("channel") or {}).get("id") or "")
         if not channel:

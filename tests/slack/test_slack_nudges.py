@@ -4,14 +4,17 @@ and shown in `today`."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Runtime
+from adapters.slack.directory import DirectChannels
 from bot.clock import SimulatedClock
 from bot.domain import EventKind, NudgeState
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
 from tests.slack.conftest import Pauses
 from tests.slack.driver import SlackDriver, application_id, text_of
 
@@ -121,3 +124,14 @@ async def test_permanent_errors_fail_the_nudge_at_once(slack: SlackDriver, runti
     async with runtime.database.unit_of_work() as uow:
         nudges = await uow.nudges.for_application(await application_id(runtime))
     assert [n.last_error for n in nudges if n.state is NudgeState.FAILED] == [error]
+
+
+async def test_sends_to_one_person_at_once_share_one_conversations_open(fake_slack: FakeSlack) -> None:
+    """A person with several nudges in a batch is sent them concurrently: they used to open
+    the DM once each (2,000 opens for 1,000 people with two nudges); now they share one."""
+    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=fake_slack.api_url)
+    channels = DirectChannels()
+    opened = await asyncio.gather(*(channels.open(client, "T1", "U9") for _ in range(3)), channels.open(client, "T1", "U8"))
+    assert opened == ["DU9", "DU9", "DU9", "DU8"]
+    assert await channels.open(client, "T1", "U9") == "DU9"
+    assert sorted(c.params["users"] for c in fake_slack.calls_to("conversations.open")) == ["U8", "U9"]
