@@ -93,6 +93,14 @@ class Review:
 
 
 @dataclass(frozen=True)
+class RoundForm:
+    """`round <id>` with nothing after it: platforms with forms open one with date and time
+    pickers; elsewhere the reply explains the text form."""
+
+    number: int
+
+
+@dataclass(frozen=True)
 class ReviewForm:
     """`review <id>` without a draft: platforms with forms open one with a multi-line field;
     the console reads the lines that follow."""
@@ -216,6 +224,7 @@ Command = (
     | Draft
     | Review
     | ReviewForm
+    | RoundForm
     | MarkSent
     | Heard
     | Snooze

@@ -126,6 +126,8 @@ def _round(rest: str) -> c.Command:
         kind, people = read_kind_and_people("round", parts[2:])
         when = clean_text("round", "round date", parts[1], MAX_WHEN)
         return c.ChangeRound(number, seq, when, kind, people)
+    if len(parts) == 1 and _ID.match(parts[0].strip()):
+        return c.RoundForm(_id("round", parts[0]))
     if len(parts) < 2:
         raise bad("round", "I need the application id and when, separated by “;”.")
     number = _id("round", parts[0])

@@ -57,6 +57,7 @@ HANDLERS: dict[type, Handler] = {
     c.Add: applications.add,
     c.AddForm: lambda cmd, ctx: _sync(applications.add_form, cmd, ctx),
     c.LogRound: applications.log_round,
+    c.RoundForm: applications.round_form,
     c.ChangeRound: applications.change_round,
     c.RemoveRound: applications.remove_round,
     c.ListApplications: applications.list_applications,

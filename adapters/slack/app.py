@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home import OPEN_ADD_FORM
 from adapters.slack.listeners import Listeners
-from adapters.slack.modal import ADD_FORM, REVIEW_FORM
+from adapters.slack.modal import ADD_FORM, REVIEW_FORM, ROUND_FORM
 from bot.clock import Clock
 from bot.tracing import bind_request_id
 
@@ -78,6 +78,7 @@ def build_app(
     app.action(OPEN_ADD_FORM)(listeners.on_open_form)
     app.view(ADD_FORM)(listeners.on_submit)
     app.view(REVIEW_FORM)(listeners.on_review_submit)
+    app.view(ROUND_FORM)(listeners.on_round_submit)
     app.event("app_home_opened")(listeners.on_home_opened)
     return app
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import DirectChannels, People
@@ -28,8 +29,10 @@ from adapters.slack.modal import (
     core_errors,
     read_add,
     read_review,
+    read_round_form,
     review_errors,
     review_form,
+    round_form,
 )
 from adapters.slack.replies import Replies
 from bot import commands as c
@@ -65,6 +68,15 @@ class Listeners:
         origin = Origin(command.get("response_url"), direct)
         if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), origin, who.timezone):
             return
+        if isinstance(parsed, c.RoundForm):
+            # Only for the person's own application: the core answers first (an error, or the text form).
+            reply = await self._followup.handle_command(who, parsed, await self._place(client, team, user, channel, direct))
+            if not reply.is_error and await self._open_view(
+                client, command.get("trigger_id"), round_form(replace(origin, number=parsed.number), who.timezone)
+            ):
+                return
+            await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
+            return
         if isinstance(parsed, c.ReviewForm) and await self._open_form(
             client, command.get("trigger_id"), replace(origin, number=parsed.number)
         ):
@@ -99,6 +111,23 @@ class Listeners:
             return
         team, user = team_of(context, body), body["user"]["id"]
         origin = Origin.load(view.get("private_metadata"))
+        who = await self._people.identity(client, team, user)
+        reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
+        if reply.is_error:
+            await ack(response_action="errors", errors=core_errors(reply, values))
+            return
+        await ack()
+        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+        await self._home.after(client, who, reply)
+
+    async def on_round_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        origin = Origin.load(view.get("private_metadata"))
+        command = read_round_form(values, origin)
+        if isinstance(command, dict):
+            await ack(response_action="errors", errors=command)
+            return
+        team, user = team_of(context, body), body["user"]["id"]
         who = await self._people.identity(client, team, user)
         reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
         if reply.is_error:
@@ -150,10 +179,14 @@ class Listeners:
         """Open the add form, its time pickers in the user's Slack timezone (or, for an origin
         with an application number, the review form); False when Slack refused (say, the
         trigger expired)."""
+        return await self._open_view(client, trigger_id, add_form(origin, timezone) if origin.number is None else review_form(origin))
+
+    async def _open_view(self, client: AsyncWebClient, trigger_id: str | None, view: View) -> bool:
+        """Open a modal; False when Slack refused (say, the trigger expired)."""
         if not trigger_id:
             return False
         try:
-            await client.views_open(trigger_id=trigger_id, view=add_form(origin, timezone) if origin.number is None else review_form(origin))
+            await client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as refusal:
             log.warning("views.open refused: %s", refusal.response.get("error"))
             return False

@@ -23,20 +23,23 @@ from typing import Any
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
+    StaticSelectElement,
     TimePickerElement,
 )
 from slack_sdk.models.views import View
 
 from adapters.slack.escape import safe
 from bot import commands as c
-from bot.domain import Interviewer
+from bot.domain import Interviewer, RoundKind
 from bot.messages import Message
 from bot.parser import MAX_NAME, MAX_PERSON
 
 ADD_FORM = "followup-add"
 REVIEW_FORM = "followup-review"
+ROUND_FORM = "followup-round"
 DRAFT = "draft"
 MAX_DRAFT = 3000  # the most Slack lets a plain-text input hold
 VALUE = "value"
@@ -83,8 +86,37 @@ def _input(block_id: str, label: str, placeholder: str, max_length: int, *, opti
     )
 
 
-def _picker(block_id: str, label: str, element: DatePickerElement | TimePickerElement, *, optional: bool = False) -> InputBlock:
+def _picker(
+    block_id: str, label: str, element: DatePickerElement | TimePickerElement | StaticSelectElement, *, optional: bool = False
+) -> InputBlock:
     return InputBlock(block_id=block_id, label=PlainTextObject(text=label), optional=optional, element=element)
+
+
+def _when_pickers(timezone: str | None) -> list[InputBlock]:
+    return [
+        _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day")),
+        _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time="10:00", timezone=timezone)),
+        _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, timezone=timezone), optional=True),
+    ]
+
+
+def round_form(origin: Origin, timezone: str | None = None) -> View:
+    """`round <id>` alone: a further round of application `origin.number`, with the same day
+    and time pickers as the add form, and its kind."""
+    kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
+    return View(
+        type="modal",
+        callback_id=ROUND_FORM,
+        title=PlainTextObject(text=f"Round for #{origin.number}"[:24]),
+        submit=PlainTextObject(text="Log it"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=origin.dump(),
+        blocks=[
+            *_when_pickers(timezone),
+            _picker("kind", "Kind of round", StaticSelectElement(action_id=VALUE, options=kinds, initial_option=kinds[1])),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", 1000, optional=True, multiline=True),
+        ],
+    )
 
 
 def add_form(origin: Origin, timezone: str | None = None) -> View:
@@ -99,9 +131,7 @@ def add_form(origin: Origin, timezone: str | None = None) -> View:
         blocks=[
             _input("company", "Company", "Acme Corp", MAX_NAME),
             _input("role", "Role", "Data Engineer", MAX_NAME),
-            _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day")),
-            _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time="10:00", timezone=timezone)),
-            _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, timezone=timezone), optional=True),
+            *_when_pickers(timezone),
             _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", 1000, optional=True, multiline=True),
         ],
     )
@@ -161,6 +191,13 @@ def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
         elif len(text) > limit:
             errors[block_id] = f"At most {limit} characters, please."
         fields[block_id] = text
+    people = _people(state_values, errors)
+    if errors:
+        return errors
+    return c.Add(company=fields["company"], role=fields["role"], when=fields["when"], interviewers=people)
+
+
+def _people(state_values: dict[str, Any], errors: dict[str, str]) -> tuple[Interviewer, ...]:
     people = []
     for line in _value(state_values, "interviewers").splitlines():
         name, _, title = line.partition(",")
@@ -169,9 +206,22 @@ def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
             people.append(Interviewer(name[:MAX_PERSON], title[:MAX_PERSON]))
     if len(people) > MAX_PEOPLE:
         errors["interviewers"] = f"At most {MAX_PEOPLE} interviewers for one round."
-    if errors:
+    return tuple(people)
+
+
+def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound | dict[str, str]:
+    """The `LogRound` command from the round form, or errors by block id."""
+    errors: dict[str, str] = {}
+    when = _picked_when(state_values, errors)
+    kind = str((((state_values.get("kind") or {}).get(VALUE) or {}).get("selected_option") or {}).get("value") or "interview")
+    if kind not in {k.value for k in RoundKind}:
+        errors["kind"] = "Pick one of the kinds offered."
+    people = _people(state_values, errors)
+    if origin.number is None:
+        errors["day"] = "This form has lost track of its application; run the command again."
+    if errors or origin.number is None:
         return errors
-    return c.Add(company=fields["company"], role=fields["role"], when=fields["when"], interviewers=tuple(people))
+    return c.LogRound(number=origin.number, when=when, kind=RoundKind(kind), interviewers=people)
 
 
 def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> dict[str, str]:

@@ -57,6 +57,17 @@ def add_form(_: c.AddForm, ctx: Context) -> Message:
     )
 
 
+async def round_form(cmd: c.RoundForm, ctx: Context) -> Message:
+    """`round <id>` alone, where there is no form to open: the text form, for this application."""
+    app = await ctx.application(cmd.number, "round")
+    spec = BY_NAME["round"]
+    return Message(
+        title=f"Log a round for {app.label}",
+        body=f"Give me when after “;”, then optionally the kind and the interviewers.\nForm: {spec.usage}\n"
+        f"Example: round {app.number}; tomorrow 14:00-15:00; hiring-manager; Sam Lee, Head of Data",
+    )
+
+
 async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "round")
     if app.status is not Status.ACTIVE:

@@ -102,3 +102,9 @@ async def test_settings_dates_changes_how_numeric_dates_read(tmp_path: Path) -> 
     assert "Interview Thu 3 Dec 14:00" in replies[2]
     assert "Interview Fri 12 Mar 2027 14:00" in replies[4]
     assert "dates is dmy" in replies[5] and "Form: settings" in replies[5]
+
+
+async def test_round_alone_explains_the_form_in_the_console(tmp_path: Path) -> None:
+    replies = await _run(tmp_path, "add Acme; Engineer; yesterday 15:00; Jane\nround 1\nround 9\n")
+    assert "Log a round for #1 Acme — Engineer" in replies[1] and "Example: round 1; tomorrow 14:00-15:00" in replies[1]
+    assert "You have no application #9" in replies[2]

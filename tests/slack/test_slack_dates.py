@@ -3,6 +3,7 @@ user's Slack timezone decide how a numeric date is read."""
 
 from __future__ import annotations
 
+from adapters.slack.modal import Origin
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.driver import SlackDriver, text_of
 
@@ -54,3 +55,29 @@ async def test_a_picked_day_too_far_away_is_refused_under_the_day(slack: SlackDr
     assert set(answer["errors"]) == {"day"} and "2027" in answer["errors"]["day"]
     status, answer = await slack.submit({**_picked("2025-03-11", "14:00"), "start": {"type": "timepicker", "selected_time": None}})
     assert set(answer["errors"]) == {"start"}
+
+
+async def test_round_alone_opens_a_round_form_with_pickers(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    await slack.command("add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe")
+    response = await slack.post(slack.command_body("round 1", hook="round-form"), "application/x-www-form-urlencoded")
+    assert response.status == 200
+    call = await fake_slack.wait_for_call("views.open")
+    assert call.params["trigger_id"] == "trigger-round-form"
+    view = call.params["view"]
+    assert view["callback_id"] == "followup-round"
+    assert [b["block_id"] for b in view["blocks"]] == ["day", "start", "end", "kind", "interviewers"]
+    assert view["blocks"][1]["element"] == {"type": "timepicker", "action_id": "value", "initial_time": "10:00", "timezone": "Europe/Berlin"}
+    assert Origin.load(view["private_metadata"]).number == 1
+    values = {**_picked("2025-03-12", "15:00", "16:00"), "kind": {"type": "static_select", "selected_option": {"value": "hiring-manager"}}}
+    del values["company"], values["role"]
+    values["interviewers"] = "Sam Lee, Head of Data"
+    status, answer = await slack.submit(values, metadata=view["private_metadata"], callback_id="followup-round")
+    assert status == 200 and answer == {}
+    shown = text_of((await slack.command("show 1")).body)
+    assert "(hiring-manager): Wed 12 Mar 15:00–16:00 with Sam Lee (Head of Data)" in shown
+
+
+async def test_round_alone_for_someone_elses_id_opens_nothing(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    hook = await slack.command("round 7")
+    assert "You have no application #7" in text_of(hook.body)
+    assert not fake_slack.calls_to("views.open")
