@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -52,14 +53,16 @@ async def seed(
     platform: str = "bench",
     workspace: str = "w",
     first_user_id: int = 1,
+    external_id: Callable[[int], str] = lambda u: f"user{u}",
 ) -> Seeded:
     """`users` users with `apps_per_user` applications each; every application has one round
-    (an interview yesterday), one interviewer and one pending nudge due at `now + due_in`."""
+    (an interview yesterday), one interviewer and one pending nudge due at `now + due_in`.
+    Users are on `platform` in `workspace`, known there as `external_id(user id)`."""
     user_rows, app_rows, round_rows, person_rows, nudge_rows = [], [], [], [], []
     app_id = (first_user_id - 1) * apps_per_user
     for u in range(first_user_id, first_user_id + users):
         user_rows.append(
-            dict(id=u, platform=platform, workspace=workspace, external_id=f"user{u}", display_name=f"User {u}",
+            dict(id=u, platform=platform, workspace=workspace, external_id=external_id(u), display_name=f"User {u}",
                  timezone="Europe/Berlin", timezone_source="user", nudge_hour=time(9), quiet_start=time(20),
                  quiet_end=time(8), weekends=False, next_number=apps_per_user + 1, created_at=now)
         )

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 metadata = MetaData()
@@ -46,8 +47,13 @@ class CommandSyncState:
 
     async def _ensure(self) -> None:
         if not self._ready:
-            async with self._engine.begin() as conn:
-                await conn.run_sync(metadata.create_all, checkfirst=True)
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all, checkfirst=True)
+            except DBAPIError:
+                # Another process sharing the database created it at the same moment.
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all, checkfirst=True)
             self._ready = True
 
     async def last(self, key: str) -> str | None:
@@ -59,6 +65,13 @@ class CommandSyncState:
     async def record(self, key: str, value: str) -> None:
         await self._ensure()
         now = datetime.now(UTC)
+        try:
+            await self._write(key, value, now)
+        except IntegrityError:
+            # Another process starting at the same moment inserted the row first: update it.
+            await self._write(key, value, now)
+
+    async def _write(self, key: str, value: str, now: datetime) -> None:
         async with self._engine.begin() as conn:
             updated = await conn.execute(
                 command_sync.update().where(command_sync.c.scope == key).values(digest=value, synced_at=now)

@@ -513,10 +513,10 @@ class FakeDiscord:
             if known is not None and now - known[0] <= self.nonce_window:
                 return {**known[1], "nonce": nonce}
         message = self._store(channel_id, body)
-        self.created.append(message)
         if nonce is not None:
             message = {**message, "nonce": nonce}
             self._nonces[str(nonce)] = (now, message)
+        self.created.append(message)
         return message
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
