@@ -70,6 +70,7 @@ class Fleet:
     discord: FakeDiscord = field(default_factory=FakeDiscord)
     members: list[Member] = field(default_factory=list)
     database: Database | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # more environment for the processes
 
     async def start(self, answer: Callable[[], float] | None = None) -> None:
         """Start the fakes; `answer` gives each message's answer time in seconds."""
@@ -102,6 +103,7 @@ class Fleet:
             "SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": self.slack.api_url,
             "DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_URL": self.discord.api_url, "DISCORD_GATEWAY_URL": self.discord.gateway_url,
         })
+        env.update(self.settings)
         log = self.folder / f"run-{len(self.members)}.log"
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env=env,
@@ -143,14 +145,16 @@ class Fleet:
 
     # ---- the schedule ------------------------------------------------------------------
 
-    async def seed(self, slack_users: int, discord_users: int, due_in: timedelta = timedelta(minutes=-1)) -> None:
+    async def seed(
+        self, slack_users: int, discord_users: int, due_in: timedelta = timedelta(minutes=-1), first_user_id: int = 1
+    ) -> None:
         """Users with one thank-you each, due `due_in` from now (already due by default)."""
         assert self.database is not None
         now = datetime.now(UTC)
         await seed(self.database, users=slack_users, apps_per_user=1, now=now, due_in=due_in, platform="slack",
-                   workspace=DEFAULT_TEAM, external_id=lambda u: f"U{u}")
+                   first_user_id=first_user_id, workspace=DEFAULT_TEAM, external_id=lambda u: f"U{u}")
         await seed(self.database, users=discord_users, apps_per_user=1, now=now, due_in=due_in, platform="discord",
-                   first_user_id=slack_users + 1, workspace="dm", external_id=lambda u: str(DISCORD_IDS + u))
+                   first_user_id=first_user_id + slack_users, workspace="dm", external_id=lambda u: str(DISCORD_IDS + u))
 
     async def recorded(self) -> int:
         """Nudges recorded as sent in the database."""
