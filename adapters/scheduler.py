@@ -158,6 +158,7 @@ class DispatchScheduler:
             backoff = min(self._interval * 2 ** min(self._failures, 6), timedelta(minutes=5))
             self.wake(self._clock.now() + backoff)
             return None
+        self._planned = None  # this sweep knows the earliest due time: it plans afresh
         if upcoming is not None and upcoming - now < self._interval:
             # Due now but nothing could be taken (another process is finishing it): look again
             # in a moment rather than spinning.

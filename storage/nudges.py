@@ -218,9 +218,14 @@ class SqlNudgeRepository:
         held: set[str] = set()
         tokens = sorted(claim_tokens)
         for start in range(0, len(tokens), ID_CHUNK):
+            mine = select(t.c.id).where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == _CLAIMED)
+            if dialect_name(self._session) == "postgresql":
+                # A row locked right now is being recorded by this very sender (in another
+                # transaction): it needs no renewal, and waiting for it could deadlock.
+                mine = mine.order_by(t.c.id).with_for_update(skip_locked=True)
             stmt = (
                 update(t)
-                .where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == _CLAIMED)
+                .where(t.c.id.in_(mine.scalar_subquery()))
                 .values(lease_until=lease_until)
                 .returning(t.c.claim_token)
             )

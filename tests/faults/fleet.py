@@ -205,8 +205,21 @@ class Fleet:
         deadline = time.monotonic() + within
         while await self.recorded() < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"only {await self.recorded()} of {count} recorded as sent")
+                raise AssertionError(f"only {await self.recorded()} of {count} recorded as sent:\n{await self.report()}")
             await asyncio.sleep(0.1)
+
+    async def report(self) -> str:
+        """The unsent rows and the end of every process's log, to see why."""
+        assert self.database is not None
+        t = NudgeRow.__table__
+        async with self.database.sessions() as session:
+            rows = (await session.execute(
+                select(t.c.id, t.c.state, t.c.claimed_by, t.c.lease_until, t.c.retry_at, t.c.unknown_since, t.c.attempts, t.c.last_error)
+                .where(t.c.state != "sent").limit(10)
+            )).all()
+        lines = [f"now {datetime.now(UTC)}", *(str(tuple(r)) for r in rows)]
+        lines += [f"--- pid {m.pid} ({m.process.returncode}):\n{m.tail()}" for m in self.members]
+        return "\n".join(lines)
 
 
 def slow_answers(seed: int = 17, low: float = 0.1, high: float = 0.5) -> Callable[[], float]:

@@ -25,7 +25,7 @@ DISCORD_USERS = 110
 TOTAL = SLACK_USERS + DISCORD_USERS  # 200+ due nudges
 KILL_AFTER = 60  # nudges arrived when the kill comes
 RECOVERY = 90.0  # seconds from the kill to the last nudge
-RECORDING = 30.0  # seconds for the records to catch up once everything arrived
+RECORDING = 60.0  # seconds for the records to catch up once everything arrived
 
 
 @pytest.fixture
