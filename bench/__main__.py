@@ -55,7 +55,7 @@ async def _run(names: list[str]) -> tuple[list[dict[str, object]], dict[str, dic
             figures = await importlib.import_module(f"bench.{name}").run()
         except Exception as problem:
             traceback.print_exc()
-            figures = {"suite": name, "failed": f"{type(problem).__name__}: {problem}"[:200]}
+            figures = {"suite": name, "suite failed": f"{type(problem).__name__}: {problem}"[:200]}
         figures["suite wall time s"] = round(time.perf_counter() - started, 1)
         results.append(figures)
         _print(figures)
@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = facts[names[0]]
     print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
           f"written to {RESULTS.name}, {REPORT.name} and the README")
-    return 0 if not any("failed" in f for f in fresh) else 1
+    return 0 if not any("suite failed" in f for f in fresh) else 1
 
 
 if __name__ == "__main__":

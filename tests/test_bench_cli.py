@@ -77,5 +77,5 @@ async def test_a_failing_suite_is_reported_and_the_others_kept(monkeypatch: pyte
     modules = {"bench.dispatch": types.SimpleNamespace(run=fine), "bench.slack_ack": types.SimpleNamespace(run=broken)}
     monkeypatch.setattr(bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__))
     results, facts = await bench._run(["slack_ack", "dispatch"])
-    assert results[0]["failed"] == "RuntimeError: no server" and results[1]["nudges/s"] == 1.0
+    assert results[0]["suite failed"] == "RuntimeError: no server" and results[1]["nudges/s"] == 1.0
     assert set(facts) == {"slack_ack", "dispatch"} and all(f["date"] for f in facts.values())

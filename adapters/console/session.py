@@ -55,6 +55,7 @@ MAX_DRAFT_LINES = 200
 YES = frozenset({"yes", "y"})
 NO = frozenset({"no", "n", "cancel"})
 _NUMBERED = re.compile(r"^\[?(\d{1,3})(?:\]|\s.*)?$")
+_REVIEW_WITH_TEXT = re.compile(r"^\s*(?:/?followup\s+)?review\s+#?\d{1,9}\s+\S", re.IGNORECASE)
 _REVIEW_ALONE = re.compile(r"^(?:/?followup\s+)?review\s+(#?\d{1,9})\s*$", re.IGNORECASE)
 
 META_HELP = (
@@ -159,7 +160,8 @@ class ConsoleSession:
         """Handle one line; whatever fails (a clock moved past the calendar's end), the console
         answers like any platform does and reads the next line."""
         try:
-            await self._handle(line)
+            for part in _lines_of(line, reading_draft=self._draft is not None):
+                await self._handle(part)
         except Exception:
             with request_scope() as request_id:
                 log.exception("console line failed")
@@ -352,6 +354,16 @@ class ConsoleSession:
 
 def _labels(actions: tuple[Action, ...]) -> str:
     return ", ".join(f"{n} {a.label}" for n, a in enumerate(actions, start=1))
+
+
+def _lines_of(text: str, *, reading_draft: bool) -> list[str]:
+    """What a pasted block holds: its lines one by one (so a pasted draft ends at its `.` line and
+    pasted commands run in turn), except a `review <id> <text>` pasted whole, which keeps its
+    paragraphs."""
+    parts = text.rstrip("\r\n").split("\n")
+    if len(parts) > 1 and not reading_draft and _REVIEW_WITH_TEXT.match(parts[0]):
+        return [text]
+    return parts
 
 
 def _is_help(text: str) -> bool:

@@ -312,3 +312,31 @@ def test_colour_only_for_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     message = Message(title="That id is unknown.", body="Form: show <id>", actions=(Action("fu:sent:1", "Sent"),), tone=Tone.ERROR)
     output.emit(Record("reply", "alice", None, datetime(2026, 11, 25, tzinfo=UTC), message))
     assert "\x1b[1;31mThat id is unknown.\x1b[0m\nForm: show <id>\n\x1b[36m[1 Sent]\x1b[0m" in stream.getvalue()
+
+
+async def test_a_pasted_block_is_read_line_by_line(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from adapters.bootstrap import build_runtime
+    from adapters.console.output import Output
+    from adapters.console.session import ConsoleNotifier, ConsoleSession
+    from bot.clock import SimulatedClock
+
+    config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'paste.db'}")
+    runtime = await build_runtime(config, clock=SimulatedClock(datetime(2026, 11, 25, 7, tzinfo=UTC)))
+    output = Output(io.StringIO(), json_lines=True, zone=ZoneInfo("UTC"))
+    runtime.register_notifier("console", ConsoleNotifier(output, runtime.clock))
+    session = ConsoleSession(runtime.followup, runtime.dispatcher, runtime.clock, output, user="alice", export_dir=tmp_path)
+    draft = "Hi Jane,\n\nThank you for your time today. When may I follow up?"
+    try:
+        await session.handle_line("add Acme Corp; Data Engineer; today 10:00; Jane Doe\n")
+        await session.handle_line("list\ntoday\n")  # two commands pasted at once
+        await session.handle_line(f"review 1\n{draft}\n.\nlist\n")  # a draft pasted after `review 1`
+        await session.handle_line(f"review 1 {draft}\n")  # or with it
+    finally:
+        await runtime.close()
+    texts = [r.message.as_text() for r in output.records]
+    assert len(texts) == 6, texts
+    assert "Acme Corp" in texts[1] and "Acme Corp" in texts[4]
+    assert texts[3] == texts[5] and "Paste your draft" not in texts[3]
