@@ -113,8 +113,10 @@ def _facts(data: dict[str, Any], suite: str) -> dict[str, Any]:
     return facts
 
 
-def markdown(data: dict[str, Any]) -> str:
-    """The latest results as Markdown: where and when each suite ran, then every figure."""
+def markdown(data: dict[str, Any], *, note_missing: bool = False) -> str:
+    """The latest results as Markdown: where and when each suite ran, then every figure; with
+    `note_missing`, also the suites that have no results yet (not in the committed files, which
+    would otherwise go stale whenever a suite is added)."""
     results = data.get("results", [])
     if not results:
         return f"No benchmark results yet: run {HOW} to measure them."
@@ -125,7 +127,7 @@ def markdown(data: dict[str, Any]) -> str:
         machine = f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
         lines.append(f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} | {f.get('load', '?')} |")
     missing = [s for s in available() if s not in {str(r.get("suite")) for r in results}]
-    if missing:
+    if missing and note_missing:
         lines += ["", f"Not measured yet: {', '.join(missing)} (run {HOW})."]
     lines += ["", "| suite | figure | value |", "|---|---|---|"]
     for figures in results:
@@ -210,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.markdown:
         data = _load()
-        print(markdown(data))
+        print(markdown(data, note_missing=True))
         return 0 if data.get("results") else 1
     logging.basicConfig(level=logging.ERROR)
     names = args.suites or available()

@@ -79,3 +79,9 @@ async def test_a_failing_suite_is_reported_and_the_others_kept(monkeypatch: pyte
     results, facts = await bench._run(["slack_ack", "dispatch"])
     assert results[0]["suite failed"] == "RuntimeError: no server" and results[1]["nudges/s"] == 1.0
     assert set(facts) == {"slack_ack", "dispatch"} and all(f["date"] for f in facts.values())
+
+
+def test_only_the_printed_table_names_the_suites_not_measured_yet() -> None:
+    data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 1.0}], {"dispatch": bench.run_facts()})
+    assert "Not measured yet" in bench.markdown(data, note_missing=True)
+    assert "Not measured yet" not in bench.report(data)  # committed files don't go stale when a suite is added
