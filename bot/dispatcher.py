@@ -148,7 +148,9 @@ class Dispatcher:
             await uow.commit()
         for token in tokens - held:
             if self._held.get(token):
-                log.warning("claim %s was taken over while its nudges were still being sent", token[:8], extra={"worker": self.worker_id})
+                # Either its last nudges are being recorded right now, or the lease ran out
+                # (this process stalled) and another process took it over.
+                log.info("claim %s not renewed: being recorded, or taken over", token[:8], extra={"worker": self.worker_id})
         return len(held)
 
     async def run_once(self) -> DispatchReport:
