@@ -31,8 +31,8 @@ from dateparser.date import DateDataParser
 
 from bot.domain import DateOrder
 from bot.errors import BadInput
+from bot.limits import MAX_WHEN
 
-MAX_WHEN_LENGTH = 80
 # Without a typed year nothing lands further than this from today.
 NEAR = timedelta(days=183)
 # With a typed year: an interview within a year either way, a future date within a year.
@@ -751,8 +751,8 @@ def read(
     cleaned = " ".join(text.split())
     if not cleaned:
         raise BadInput("A date is missing.", usage, example)
-    if len(cleaned) > MAX_WHEN_LENGTH:
-        raise BadInput(f"That date is too long to read (over {MAX_WHEN_LENGTH} characters).", usage, example)
+    if len(cleaned) > MAX_WHEN:
+        raise BadInput(f"That date is too long to read (over {MAX_WHEN} characters).", usage, example)
     local_now = now.astimezone(tz)
     frame = _Frame(local_now.date(), local_now, tz, order, intent, usage, example, cleaned)
     if intent is Intent.SNOOZE:

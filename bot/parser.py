@@ -13,13 +13,8 @@ from bot.domain import Interviewer, RoundKind, Status, Step
 from bot.errors import BadInput
 from bot.groups import WEEKDAYS
 from bot.kinds import kind_of, near_kind, spellings
+from bot.limits import MAX_LINE, MAX_NAME, MAX_NOTE, MAX_PEOPLE, MAX_PERSON, MAX_WHEN
 
-MAX_LINE = 4000
-MAX_NAME = 200
-MAX_PERSON = 100
-MAX_NOTE = 1000
-MAX_WHEN = 100
-MAX_PEOPLE = 10
 _ID = re.compile(r"^#?(\d{1,9})$")
 _PREFIX = re.compile(r"^/?followup\b\s*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from adapters.discord.options import MAX_DRAFT
-from bot.parser import MAX_NAME
+from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT, MAX_WHEN
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class AddForm(discord.ui.Modal, title="Log an interview"):
             label="When was (or is) the interview?",
             placeholder="tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
             default=given.when or None,
-            max_length=100,
+            max_length=MAX_WHEN,
         )
         self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="interviewers",
@@ -61,7 +61,7 @@ class AddForm(discord.ui.Modal, title="Log an interview"):
             placeholder="Jane Doe, Engineering Manager; Sam Lee",
             default=given.interviewers or None,
             required=False,
-            max_length=1000,
+            max_length=MAX_PEOPLE_TEXT,
             style=discord.TextStyle.paragraph,
         )
         for item in (self.company, self.role, self.when, self.interviewers):

@@ -14,7 +14,6 @@ and nobody meets a "give either this or that" error. `channel` takes an optional
 the 25 Discord allows in one group.
 """
 
-from dataclasses import replace
 from typing import Literal
 
 from discord import Interaction, app_commands
@@ -27,13 +26,13 @@ from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS
 from bot.dates import Intent
 from bot.domain import RoundKind, Status, Step
 from bot.groups import WEEKDAYS
-from bot.parser import MAX_PERSON
+from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT, MAX_PERSON, MAX_WHEN
 
 DESCRIPTION = 100
 Id = Range[int, 1, 999_999_999]
-Name = Range[str, 1, 200]
-Person = Range[str, 1, 100]
-When = Range[str, 1, 100]
+Name = Range[str, 1, MAX_NAME]
+Person = Range[str, 1, MAX_PERSON]
+When = Range[str, 1, MAX_WHEN]
 MAX_CHOICE = 100  # Discord's limit for a choice's name and value
 SNOOZES = ("3h", "1d", "2d", "3d", "1w", "2w", "tomorrow 09:00", "next monday 09:00")
 
@@ -108,13 +107,12 @@ class FollowupGroup(app_commands.Group):
     async def add(
         self, interaction: Interaction, company: Name | None = None, role: Name | None = None, when: When | None = None,
         kind: str | None = None, interviewer: Person | None = None, title: Person | None = None,
-        more_interviewers: Range[str, 1, 1000] | None = None,
+        more_interviewers: Range[str, 1, MAX_PEOPLE_TEXT] | None = None,
     ) -> None:
         def build() -> c.Command:
             if not any((company, role, when, kind, interviewer, title, more_interviewers)):
                 return c.AddForm()
-            added = o.add(company, role, when, o.people("add", interviewer, title, more_interviewers))
-            return replace(added, kind=RoundKind(kind)) if kind else added
+            return o.add(company, role, when, kind=kind, name=interviewer, title=title, others=more_interviewers)
 
         await self.responder.run(interaction, build)
 
@@ -128,11 +126,11 @@ class FollowupGroup(app_commands.Group):
     @app_commands.autocomplete(when=interview_dates)
     async def round_(
         self, interaction: Interaction, id: Id, when: When, kind: str = RoundKind.INTERVIEW.value,
-        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, 1000] | None = None,
+        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, MAX_PEOPLE_TEXT] | None = None,
     ) -> None:
-        await self.responder.run(interaction, lambda: c.LogRound(
-            id, o.text("round", "round date", when, o.MAX_WHEN), RoundKind(kind), o.people("round", interviewer, title, more_interviewers)
-        ))
+        await self.responder.run(
+            interaction, lambda: o.log_round(id, when, kind=kind, name=interviewer, title=title, others=more_interviewers)
+        )
 
     @app_commands.command(name="list", description=about("list"))
     async def list_(self, interaction: Interaction) -> None:

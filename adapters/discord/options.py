@@ -1,18 +1,18 @@
 """Typed slash-command options → the core's commands.
 
 The text parser (`bot.parser`) reads one line; here the options arrive already split, so
-only what the parser would check about the *shape* of each value is checked again, with the
-parser's own limits and the catalogue's form and example in the error. Dates, ids and
+they go through the core's form reader (`bot.forms`, shared with the Slack and Discord forms)
+or, for the other commands, the parser's own checks and limits, with the catalogue's form and
+example in the error. Dates, ids and
 ownership are the core's business, exactly as for typed text.
 """
 
 from __future__ import annotations
 
 from bot import commands as c
-from bot import parser
-from bot.domain import Interviewer
+from bot import forms, parser
 from bot.groups import WEEKDAYS
-from bot.parser import MAX_NAME, MAX_NOTE, MAX_WHEN
+from bot.limits import MAX_NOTE, MAX_WHEN
 
 MAX_DRAFT = 4000  # the most a Discord text option or a modal's paragraph field can hold
 
@@ -24,24 +24,22 @@ def optional_text(command: str, what: str, value: str | None, limit: int) -> str
     return text(command, what, value, limit) if value and value.strip() else None
 
 
-def people(command: str, name: str | None = None, title: str | None = None, others: str | None = None) -> tuple[Interviewer, ...]:
-    """The first interviewer from their own options, more as "Name, Title; Name, Title"."""
-    if not (name and name.strip()):
-        if title and title.strip():
-            raise bad(command, "A title needs the interviewer's name too.")
-        first: tuple[Interviewer, ...] = ()
-    else:
-        first = (parser.interviewer(command, name, title or ""),)
-    return parser.read_people(command, (others or "").split(";"), first)
+def add(
+    company: str | None, role: str | None, when: str | None, *,
+    kind: str | None = None, name: str | None = None, title: str | None = None, others: str | None = None,
+) -> c.Add:
+    """`add`, from its options or the add form: the first interviewer may come in options of
+    their own, more as "Name, Title; Name, Title". Checked by the core's form reader."""
+    return forms.or_raise(forms.read_add(company, role, when, kind=kind, interviewers=others, first=forms.first_person("add", name, title)))
 
 
-def add(company: str | None, role: str | None, when: str | None, interviewers: tuple[Interviewer, ...]) -> c.Add:
-    return c.Add(
-        company=text("add", "company name", company, MAX_NAME),
-        role=text("add", "role", role, MAX_NAME),
-        when=text("add", "interview date", when, MAX_WHEN),
-        interviewers=interviewers,
-    )
+def log_round(
+    number: int, when: str | None, *,
+    kind: str | None = None, name: str | None = None, title: str | None = None, others: str | None = None,
+) -> c.LogRound:
+    """`round <id> <when>` from its options, read like the add form."""
+    first = forms.first_person("round", name, title)
+    return forms.or_raise(forms.read_round(number, when, kind=kind, interviewers=others, first=first))
 
 
 def draft(number: int, value: str | None, *, form_if_empty: bool = True) -> c.Review | c.ReviewForm:

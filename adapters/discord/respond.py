@@ -32,7 +32,6 @@ from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
 from adapters.discord.identity import identity_of, in_guild, place_of
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
-from adapters.discord.options import people
 from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
 from bot import commands as c
@@ -107,7 +106,7 @@ class Responder:
 
     async def _submit_add(self, interaction: discord.Interaction, values: AddValues) -> None:
         try:
-            command = add_command(values.company, values.role, values.when, people("add", others=values.interviewers))
+            command = add_command(values.company, values.role, values.when, others=values.interviewers)
         except BadInput as problem:
             message = views.error(problem)
         else:

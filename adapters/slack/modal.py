@@ -4,8 +4,9 @@ the review form, one multi-line field whose text (paragraphs and line breaks as 
 `bot.commands.Review`.
 
 A field the core can't use comes back as an inline error under that field
-(`response_action: errors`), so nothing the user typed is lost. The core reads dates, so
-its errors belong to the date field; length and count limits are checked here first.
+(`response_action: errors`), so nothing the user typed is lost. Here the payload only
+becomes field values: `bot.forms` checks them (the same limits and messages as typed text,
+and as Discord's forms), and the core reads dates, so its errors belong to the date field.
 
 The interview's day and times are Block Kit pickers (a date picker, a start and an optional
 end time picker in the user's Slack timezone) rather than free text, so nothing has to be
@@ -33,9 +34,11 @@ from slack_sdk.models.views import View
 
 from adapters.slack.escape import safe
 from bot import commands as c
-from bot.domain import Interviewer, RoundKind
+from bot import forms
+from bot.domain import RoundKind
+from bot.forms import FormErrors
+from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT
 from bot.messages import Message
-from bot.parser import MAX_NAME, MAX_PERSON
 
 ADD_FORM = "followup-add"
 REVIEW_FORM = "followup-review"
@@ -43,8 +46,6 @@ ROUND_FORM = "followup-round"
 DRAFT = "draft"
 MAX_DRAFT = 3000  # the most Slack lets a plain-text input hold
 VALUE = "value"
-MAX_WHEN = 100
-MAX_PEOPLE = 10
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,16 @@ def _when_pickers(timezone: str | None) -> list[InputBlock]:
     ]
 
 
+def _kind_picker() -> InputBlock:
+    """The round's kind, "interview" until another is picked."""
+    kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
+    default = next(o for o in kinds if o.value == RoundKind.INTERVIEW.value)
+    return _picker("kind", "Kind of round", StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default))
+
+
 def round_form(origin: Origin, timezone: str | None = None) -> View:
     """`round <id>` alone: a further round of application `origin.number`, with the same day
     and time pickers as the add form, and its kind."""
-    kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
     return View(
         type="modal",
         callback_id=ROUND_FORM,
@@ -113,8 +120,8 @@ def round_form(origin: Origin, timezone: str | None = None) -> View:
         private_metadata=origin.dump(),
         blocks=[
             *_when_pickers(timezone),
-            _picker("kind", "Kind of round", StaticSelectElement(action_id=VALUE, options=kinds, initial_option=kinds[1])),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", 1000, optional=True, multiline=True),
+            _kind_picker(),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", MAX_PEOPLE_TEXT, optional=True, multiline=True),
         ],
     )
 
@@ -132,7 +139,8 @@ def add_form(origin: Origin, timezone: str | None = None) -> View:
             _input("company", "Company", "Acme Corp", MAX_NAME),
             _input("role", "Role", "Data Engineer", MAX_NAME),
             *_when_pickers(timezone),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", 1000, optional=True, multiline=True),
+            _kind_picker(),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", MAX_PEOPLE_TEXT, optional=True, multiline=True),
         ],
     )
 
@@ -168,7 +176,7 @@ def _value(state: dict[str, Any], block_id: str, key: str = "value") -> str:
 def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
     """"2026-11-06 14:00-15:30" from the pickers (or the old free-text field's text)."""
     if "when" in state:
-        return " ".join(_value(state, "when").split())
+        return _value(state, "when")
     day, start, end = _value(state, "day", "selected_date"), _value(state, "start", "selected_time"), _value(state, "end", "selected_time")
     if not day:
         errors["day"] = "Pick the day of the interview."
@@ -177,51 +185,43 @@ def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
     return f"{day} {start}-{end}" if end else f"{day} {start}"
 
 
+def _kind(state: dict[str, Any]) -> str | None:
+    return str((((state.get("kind") or {}).get(VALUE) or {}).get("selected_option") or {}).get("value") or "") or None
+
+
+def _errors(state: dict[str, Any], found: FormErrors | None, picked: dict[str, str]) -> dict[str, str]:
+    """The core reader's errors by block id (the date's go under the day picker when there is
+    one), with the pickers' own."""
+    by_block = dict(picked)
+    for field, message in (found.by_field.items() if found else ()):
+        if field == forms.WHEN and picked:
+            continue  # an unpicked day or time: the pickers' own errors already say so
+        block = "day" if field == forms.WHEN and "when" not in state else field
+        by_block.setdefault(block, safe(message, 300))
+    return by_block
+
+
 def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
     """The `Add` command from the form's `view.state.values`, or errors by block id."""
-    errors: dict[str, str] = {}
-    fields = {}
-    fields["when"] = _picked_when(state_values, errors)
-    if "when" in state_values and not fields["when"]:
-        errors["when"] = "The date is missing."
-    for block_id, label, limit in (("company", "company", MAX_NAME), ("role", "role", MAX_NAME)):
-        text = " ".join(_value(state_values, block_id).split())
-        if not text:
-            errors[block_id] = f"The {label} is missing."
-        elif len(text) > limit:
-            errors[block_id] = f"At most {limit} characters, please."
-        fields[block_id] = text
-    people = _people(state_values, errors)
-    if errors:
-        return errors
-    return c.Add(company=fields["company"], role=fields["role"], when=fields["when"], interviewers=people)
-
-
-def _people(state_values: dict[str, Any], errors: dict[str, str]) -> tuple[Interviewer, ...]:
-    people = []
-    for line in _value(state_values, "interviewers").splitlines():
-        name, _, title = line.partition(",")
-        name, title = " ".join(name.split()), " ".join(title.split())
-        if name:
-            people.append(Interviewer(name[:MAX_PERSON], title[:MAX_PERSON]))
-    if len(people) > MAX_PEOPLE:
-        errors["interviewers"] = f"At most {MAX_PEOPLE} interviewers for one round."
-    return tuple(people)
+    picked: dict[str, str] = {}
+    when = _picked_when(state_values, picked)
+    command = forms.read_add(
+        _value(state_values, "company"), _value(state_values, "role"), when,
+        kind=_kind(state_values), interviewers=_value(state_values, "interviewers"),
+    )
+    if isinstance(command, FormErrors) or picked:
+        return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
+    return command
 
 
 def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound | dict[str, str]:
     """The `LogRound` command from the round form, or errors by block id."""
-    errors: dict[str, str] = {}
-    when = _picked_when(state_values, errors)
-    kind = str((((state_values.get("kind") or {}).get(VALUE) or {}).get("selected_option") or {}).get("value") or "interview")
-    if kind not in {k.value for k in RoundKind}:
-        errors["kind"] = "Pick one of the kinds offered."
-    people = _people(state_values, errors)
-    if origin.number is None:
-        errors["day"] = "This form has lost track of its application; run the command again."
-    if errors or origin.number is None:
-        return errors
-    return c.LogRound(number=origin.number, when=when, kind=RoundKind(kind), interviewers=people)
+    picked: dict[str, str] = {}
+    when = _picked_when(state_values, picked)
+    command = forms.read_round(origin.number, when, kind=_kind(state_values), interviewers=_value(state_values, "interviewers"))
+    if isinstance(command, FormErrors) or picked:
+        return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
+    return command
 
 
 def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> dict[str, str]:

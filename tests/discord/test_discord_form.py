@@ -55,3 +55,15 @@ async def test_a_bad_field_gets_an_error_with_the_values_and_a_prefilled_retry(
         "interviewers": None,
     }
 
+
+
+async def test_every_bad_field_is_named_in_the_error_with_the_text_commands_messages(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
+    opened = await fake.interact(make.slash("add", user=ALICE))
+    people = "; ".join(f"Person {i}" for i in range(11))
+    values = {"company": " ", "role": "Data Engineer", "when": "today 09:00", "interviewers": people}
+    sent = await fake.interact(make.submit(opened.data["custom_id"], values, user=ALICE))
+    assert sent.embed["color"] == ERROR_COLOUR
+    assert sent.embed["title"] == "The company name is missing. That is more than 10 interviewers for one round."
+    assert await applications(runtime, ALICE) == []

@@ -97,7 +97,7 @@ async def test_add_without_text_opens_the_form(slack: SlackDriver, fake_slack: F
     assert call.params["trigger_id"] == "trigger-form"
     view = call.params["view"]
     assert view["callback_id"] == "followup-add"
-    assert [b["block_id"] for b in view["blocks"]] == ["company", "role", "day", "start", "end", "interviewers"]
+    assert [b["block_id"] for b in view["blocks"]] == ["company", "role", "day", "start", "end", "kind", "interviewers"]
     assert [b["element"]["type"] for b in view["blocks"][2:5]] == ["datepicker", "timepicker", "timepicker"]
     assert view["blocks"][3]["element"]["timezone"] == "Europe/Berlin"  # the user's Slack timezone
     assert not [h for h in fake_slack.hooks if h.name == "form"]

@@ -82,3 +82,26 @@ async def test_the_messages_tab_does_not_publish_home(slack: SlackDriver, fake_s
     assert await slack.event({"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home", "event_ts": "2.0"}) == 200
     await fake_slack.wait_for_call("views.publish")
     assert len(fake_slack.calls_to("views.publish")) == 1
+
+
+async def test_the_add_form_offers_the_round_kinds_and_logs_the_picked_one(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    await slack.post(slack.command_body("add", hook="kinds"), "application/x-www-form-urlencoded")
+    view = (await fake_slack.wait_for_call("views.open")).params["view"]
+    [kind] = [b for b in view["blocks"] if b["block_id"] == "kind"]
+    assert kind["element"]["type"] == "static_select"
+    assert [o["value"] for o in kind["element"]["options"]] == ["phone", "interview", "hiring-manager", "panel", "final"]
+    assert kind["element"]["initial_option"]["value"] == "interview"
+    picked = {"type": "static_select", "selected_option": {"value": "hiring-manager"}}
+    status, answer = await slack.submit(dict(VALID, when="yesterday 10:00", kind=picked), metadata=view["private_metadata"])
+    assert (status, answer) == (200, {})
+    shown = text_of((await slack.command("show 1")).body)
+    assert "(hiring-manager)" in shown and "Jane Doe (Engineering Manager)" in shown
+
+
+async def test_a_form_field_is_refused_with_the_text_commands_own_message(slack: SlackDriver) -> None:
+    typed = text_of((await slack.command(f"add Acme; {'r' * 201}; tomorrow 10:00")).body)
+    status, answer = await slack.submit(dict(VALID, role="r" * 201, kind={"type": "static_select", "selected_option": {"value": "dinner"}}))
+    assert status == 200 and set(answer["errors"]) == {"role", "kind"}
+    assert answer["errors"]["role"] == "The role is too long (201 characters; at most 200)."
+    assert answer["errors"]["role"] in typed
+    assert "No active applications" in text_of((await slack.command("list")).body)
