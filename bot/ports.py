@@ -58,6 +58,10 @@ class UserRepository(Protocol):
         memberships, opt-ins and shares, the user; channels they own are left without an owner."""
         ...
 
+    async def forget_workspace(self, platform: str, workspace: str) -> int:
+        """`forget` for every user of the workspace; returns how many there were."""
+        ...
+
 
 class ApplicationRepository(Protocol):
     async def create(
@@ -183,6 +187,11 @@ class GroupRepository(Protocol):
 
     async def disable(self, channel_id: int, now: datetime) -> GroupChannel:
         """Turn group mode off and drop the digest schedule: no digest is posted after this."""
+        ...
+
+    async def drop(self, platform: str, workspace: str, channel_ids: Collection[str] | None = None) -> int:
+        """Delete the workspace's group channels (only `channel_ids` when given) with their
+        members, opt-ins, shares and digest schedules; returns how many channels went."""
         ...
 
     async def join(self, channel_id: int, user_id: int, now: datetime) -> None:

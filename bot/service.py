@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -191,6 +191,33 @@ class Followup:
             return replace(due, body=body, fields=settings.fields, actions=buttons)
 
         return await self._run(who, DIRECT, pipeline, "home")
+
+    async def erase_workspace(self, platform: str, workspace: str) -> int:
+        """The app was removed from a workspace: delete every person of it (the same erase as
+        `forget-me`, one by one) and its group channels. Returns how many people went."""
+        with request_scope():
+            async with self._uow_factory() as uow:
+                people = await uow.users.forget_workspace(platform, workspace)
+                channels = await uow.groups.drop(platform, workspace)
+                await uow.commit()
+            log.info("workspace erased", extra={"platform": platform, "people": people, "channels": channels})
+            if channels and self.on_digests_changed is not None:
+                self.on_digests_changed()
+            return people
+
+    async def drop_channels(self, platform: str, workspace: str, channel_ids: Collection[str]) -> int:
+        """The bot left a server: its group channels, memberships and digests go (the people
+        stay: their data is not tied to that server). Returns how many channels went."""
+        if not channel_ids:
+            return 0
+        with request_scope():
+            async with self._uow_factory() as uow:
+                channels = await uow.groups.drop(platform, workspace, channel_ids)
+                await uow.commit()
+            log.info("group channels dropped", extra={"platform": platform, "channels": channels})
+            if channels and self.on_digests_changed is not None:
+                self.on_digests_changed()
+            return channels
 
     async def application_choices(self, who: Identity, typed: str = "", limit: int = 25) -> list[tuple[int, str]]:
         """(number, label) of the user's own applications matching `typed`, for autocomplete."""

@@ -9,11 +9,23 @@ never selected, so a digest can't leak them by construction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, func, literal_column, null, or_, select, union_all, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import EventKind, Status, Step
@@ -94,6 +106,15 @@ class SqlGroupRepository:
         if channel is None:
             raise LookupError(f"no group channel with id {channel_id}")
         return channel
+
+    async def drop(self, platform: str, workspace: str, channel_ids: Collection[str] | None = None) -> int:
+        """Delete a workspace's group channels (only those of `channel_ids` when given) with
+        their members, opt-ins, shares and digests; returns how many channels went."""
+        where = (CHANNELS.c.platform == platform) & (CHANNELS.c.workspace == workspace)
+        if channel_ids is not None:
+            where = where & CHANNELS.c.channel_id.in_(sorted(set(channel_ids)))
+        result = await self._session.execute(delete(CHANNELS).where(where))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def join(self, channel_id: int, user_id: int, now: datetime) -> None:
         stmt = insert_or_ignore(self._session, MEMBERS, ["channel_id", "user_id"]).values(

@@ -98,6 +98,15 @@ class SqlUserRepository:
         leaves the channels they turned group mode on for without an owner."""
         await self._session.execute(delete(UserRow).where(UserRow.id == user_id))
 
+    async def forget_workspace(self, platform: str, workspace: str) -> int:
+        """`forget` for every user of one workspace (the app was uninstalled there); returns
+        how many were forgotten."""
+        stmt = select(UserRow.id).where(UserRow.platform == platform, UserRow.workspace == workspace)
+        ids = list((await self._session.execute(stmt)).scalars().all())
+        for user_id in ids:
+            await self.forget(user_id)
+        return len(ids)
+
     async def _get_row(self, user_id: int) -> UserRow | None:
         stmt = (
             select(UserRow).where(UserRow.id == user_id).execution_options(populate_existing=True)

@@ -3,6 +3,7 @@
 `setup_hook` registers the button class (so presses on old messages keep working after a
 restart) and adds the command group, then syncs it to `DISCORD_GUILD_ID` (instant, for
 development) or globally — only when the payload's hash differs from the last synced one.
+When the bot is removed from a server, that server's group channels and digests are dropped.
 
 Everything here works the same on `discord.AutoShardedClient` (`ShardedFollowupClient`):
 nothing reads `client.ws` or assumes shard 0; interactions and DMs are shard-independent.
@@ -108,6 +109,9 @@ class FollowupClient(discord.Client):
         """Pace IDENTIFYs of further shards and reconnects (discord.py's default, made tunable)."""
         if not initial and self._identify_interval > 0:
             await asyncio.sleep(self._identify_interval)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.responder.left_server(guild)
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)

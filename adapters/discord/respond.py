@@ -29,7 +29,7 @@ from discord import app_commands
 from discord.utils import MISSING
 
 from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
-from adapters.discord.identity import identity_of, in_guild, place_of
+from adapters.discord.identity import PLATFORM, WORKSPACE, identity_of, in_guild, place_of
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
 from adapters.discord.permissions import cannot_post, missing_to_post
@@ -124,6 +124,17 @@ class Responder:
         except Exception:
             log.exception("the review form failed")
             await self.fail(interaction)
+
+    async def left_server(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server (kicked, or the server deleted): its group
+        channels go, with their members, shares and digest. The channels are the ones
+        discord.py still holds for the guild as it hands it over (the `guilds` intent keeps
+        them cached); people's own data stays, as it is not tied to one server."""
+        channels = [str(channel.id) for channel in (*guild.channels, *guild.threads)]
+        try:
+            await self._followup.drop_channels(PLATFORM, WORKSPACE, channels)
+        except Exception:
+            log.exception("could not drop the group channels of a server the bot left")
 
     async def application_choices(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[int]]:
         found = await self._followup.application_choices(identity_of(interaction.user, interaction.locale), typed)

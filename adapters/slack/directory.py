@@ -41,6 +41,10 @@ class _Cache(Generic[V]):
         self._items.move_to_end(key)
         return found[1]
 
+    def drop_team(self, team_id: str) -> None:
+        for key in [k for k in self._items if k[0] == team_id]:
+            del self._items[key]
+
     def put(self, key: tuple[str, str], value: V) -> None:
         self._items[key] = (time.monotonic(), value)
         self._items.move_to_end(key)
@@ -59,6 +63,10 @@ class Person:
 class People:
     def __init__(self, ttl: float = 3600.0) -> None:
         self._cache: _Cache[Person] = _Cache(ttl=ttl)
+
+    def forget_team(self, team_id: str) -> None:
+        """Drop what is cached about a workspace's people (the app was removed there)."""
+        self._cache.drop_team(team_id)
 
     async def identity(self, client: AsyncWebClient, team_id: str, user_id: str) -> Identity:
         return (await self._lookup(client, team_id, user_id)).identity
@@ -95,6 +103,9 @@ class DirectChannels:
         # Opens in flight: a person with several nudges in one batch is sent them at once,
         # and every send waits for the same `conversations.open` instead of making its own.
         self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
+
+    def forget_team(self, team_id: str) -> None:
+        self._cache.drop_team(team_id)
 
     async def open(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
         """The DM channel id; raises SlackApiError when Slack refuses."""

@@ -7,6 +7,10 @@ whether the core accepted the form before it can close it or show inline errors.
 A command typed in a channel carries a `Place` whose `can_manage` says whether the person is a
 workspace admin or owner (`People.can_manage`); the core decides what that allows. When the
 bot itself joins a channel (`member_joined_channel`), it posts its group-mode intro there.
+
+When the app is removed from a workspace (`app_uninstalled`, or `tokens_revoked` for its bot
+token), the installation goes from bolt's store (bolt's own revocation listeners do it) and
+everything about the workspace's people is erased (`Followup.erase_workspace`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.directory import DirectChannels, People
+from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
 from adapters.slack.modal import (
@@ -52,12 +58,21 @@ def team_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
 
 
 class Listeners:
-    def __init__(self, followup: Followup, people: People, channels: DirectChannels, replies: Replies, home: HomeTab) -> None:
+    def __init__(
+        self,
+        followup: Followup,
+        people: People,
+        channels: DirectChannels,
+        replies: Replies,
+        home: HomeTab,
+        installations: AsyncInstallationStore | None = None,
+    ) -> None:
         self._followup = followup
         self._people = people
         self._channels = channels
         self._replies = replies
         self._home = home
+        self._revocations = AsyncTokenRevocationListeners(installations) if installations is not None else None
 
     async def on_command(self, ack: Any, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
@@ -167,6 +182,27 @@ class Listeners:
             await post_to_channel(client, channel, joined_intro())
         except DeliveryError as problem:
             log.warning("couldn't post the group intro in %s: %s", channel, problem)
+
+    async def on_app_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if self._revocations is not None:
+            await self._revocations.handle_app_uninstalled_events(context)
+        await self._erase(team_of(context, body))
+
+    async def on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Revoked user tokens alone change nothing for us (we hold none); a revoked bot token
+        means the app can no longer act in the workspace: the same as an uninstall."""
+        if self._revocations is not None:
+            await self._revocations.handle_tokens_revoked_events(event, context)
+        if (event.get("tokens") or {}).get("bot"):
+            await self._erase(team_of(context, body))
+
+    async def _erase(self, team: str) -> None:
+        if not team:
+            log.warning("an uninstall without a workspace id: nothing erased")
+            return
+        self._channels.forget_team(team)
+        self._people.forget_team(team)
+        await self._followup.erase_workspace(PLATFORM, team)
 
     async def _place(self, client: AsyncWebClient, team: str, user: str, channel: str, direct: bool) -> Place:
         """Where the person typed: their DM with the bot, or a channel (with whether they manage

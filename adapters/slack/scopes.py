@@ -24,8 +24,11 @@ METHOD_SCOPES: dict[str, str | None] = {
 # Bot event → the scopes Slack wants before it sends it. `member_joined_channel` (the bot was
 # added to a channel: post the group-mode intro) comes for public channels with
 # `channels:read` and for private ones with `groups:read`.
+# `app_uninstalled` and `tokens_revoked` need no scope: on either, the workspace's data is erased.
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
+    "app_uninstalled": (),
+    "tokens_revoked": (),
     "member_joined_channel": ("channels:read", "groups:read"),
 }
 

@@ -412,3 +412,26 @@ async def test_no_name_or_company_reaches_discord_unless_its_owner_shared_it(
     public = "\n".join(text_of(call) for call in channel_posts(fake))
     assert "Acme Corp" in public  # the one thing Alice shared
 
+
+
+async def test_removing_the_bot_from_a_server_drops_its_group_channels_and_digest(
+    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+) -> None:
+    await guild.group_on()
+    await guild.say("digest", {"weekday": "monday", "time": "09:00"}, manager=True)
+    await guild.say("add", {"company": "Zeta Labs", "role": "Engineer", "when": "tomorrow 10:00"})
+    assert await runtime.digests.next_due_at() is not None
+
+    await fake.create_channel(fake.guilds[0])
+    await fake.remove_guild(fake.guilds[0])
+    for _ in range(100):
+        if await stored_channel(runtime) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await stored_channel(runtime) is None
+    assert await runtime.digests.next_due_at() is None
+    before = len(channel_posts(fake))
+    assert await advance(runtime, clock, fake, timedelta(days=8)) == []
+    assert len(channel_posts(fake)) == before
+    still = await guild.say("list", dm=True)  # the person's own data is not the server's
+    assert "Zeta Labs" in still.embed["description"]

@@ -271,6 +271,17 @@ class FakeDiscord:
         for sock in targets[:1] if shard is None else targets:
             await self._send_event(sock, event, data)
 
+    async def create_channel(self, guild_id: int, channel_id: int = CHANNEL_ID) -> None:
+        """A text channel appears in a server (CHANNEL_CREATE), so discord.py caches it."""
+        channel = {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
+        await self.dispatch("CHANNEL_CREATE", channel)
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is kicked from a server (or the server deleted): GUILD_DELETE without
+        `unavailable`, as Discord sends it."""
+        self.guilds = tuple(g for g in self.guilds if g != guild_id)
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
+
     async def interact(self, payload: dict[str, Any], within: float = 5.0) -> Sent:
         """Send INTERACTION_CREATE and wait for the bot's callback to it."""
         interaction_id = int(payload["id"])

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.domain import Event, EventKind, NudgeKind, PlannedNudge, Step, User
+from bot.domain import Event, EventKind, Identity, NudgeKind, PlannedNudge, Step, User
 from bot.groups import ChannelRef, DigestSchedule, GroupChannel, MilestoneKind
 from storage.database import Database
 from storage.models import metadata
@@ -110,3 +110,43 @@ async def test_forget_leaves_the_channels_a_user_set_up_without_an_owner(databas
     assert after is not None and after.enabled and after.owner_id is None
     assert after.schedule is not None and after.next_digest_at is not None  # the group's digest keeps going
     assert after.id == channel.id
+
+
+async def test_forget_workspace_and_drop_channels_leave_only_other_workspaces(database: Database) -> None:
+    """An uninstall: every user of one workspace and its group channels go, with every row
+    under them; another workspace's users and channels keep every row."""
+    async with database.unit_of_work() as uow:
+        elsewhere = await uow.users.get_or_create(Identity("slack", "T2", "U9", "U9"), NOW)
+        await uow.commit()
+    kept_channel = await _group(database, elsewhere, ChannelRef("slack", "T2", "C-jobs"))
+    await _populate(database, elsewhere, kept_channel)
+    baseline = await _counts(database)
+    other = await make_user(database, "other")
+    channel = await _group(database, other)
+    await _populate(database, other, channel)
+    for name in ("a", "b"):
+        await _populate(database, await make_user(database, name), channel)
+
+    async with database.unit_of_work() as uow:
+        assert await uow.users.forget_workspace("slack", "T1") == 3
+        assert await uow.groups.drop("slack", "T1") == 1
+        await uow.commit()
+
+    after = await _counts(database)
+    assert {t: n for t, n in after.items() if t != "request_receipts"} == {t: n for t, n in baseline.items() if t != "request_receipts"}
+    async with database.unit_of_work() as uow:
+        assert await uow.groups.get(JOBS) is None
+        assert await uow.groups.get(kept_channel.ref) is not None
+        assert await uow.users.forget_workspace("slack", "T1") == 0
+
+
+async def test_drop_takes_only_the_channels_named(database: Database) -> None:
+    owner = await make_user(database, "owner")
+    await _group(database, owner, ChannelRef("discord", "discord", "10"))
+    await _group(database, owner, ChannelRef("discord", "discord", "11"))
+    async with database.unit_of_work() as uow:
+        assert await uow.groups.drop("discord", "discord", ["10", "99"]) == 1
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.groups.get(ChannelRef("discord", "discord", "10")) is None
+        assert await uow.groups.get(ChannelRef("discord", "discord", "11")) is not None
