@@ -32,7 +32,7 @@ from bot.date_order import effective_order
 from bot.dates import Intent, preview, timezone_choices, valid_zone_name
 from bot.domain import DeliverySettings, Identity, Place, TimezoneSource
 from bot.errors import BadInput
-from bot.events import Events
+from bot.events import Events, ScheduleChanged
 from bot.groups import ChannelPost
 from bot.handlers import account, applications, groups, overview, steps
 from bot.handlers.context import Context
@@ -201,8 +201,10 @@ class Followup:
                 channels = await uow.groups.drop(platform, workspace)
                 await uow.commit()
             log.info("workspace erased", extra={"platform": platform, "people": people, "channels": channels})
-            if channels and self.on_digests_changed is not None:
-                self.on_digests_changed()
+            if channels:
+                self.events.publish([ScheduleChanged.NUDGES, ScheduleChanged.DIGESTS])
+            elif people:
+                self.events.publish([ScheduleChanged.NUDGES])
             return people
 
     async def drop_channels(self, platform: str, workspace: str, channel_ids: Collection[str]) -> int:
@@ -215,8 +217,8 @@ class Followup:
                 channels = await uow.groups.drop(platform, workspace, channel_ids)
                 await uow.commit()
             log.info("group channels dropped", extra={"platform": platform, "channels": channels})
-            if channels and self.on_digests_changed is not None:
-                self.on_digests_changed()
+            if channels:
+                self.events.publish([ScheduleChanged.DIGESTS])
             return channels
 
     async def application_choices(self, who: Identity, typed: str = "", limit: int = 25) -> list[tuple[int, str]]:
