@@ -3,15 +3,33 @@
 Slack reads `<…>` as links and mentions (`<!channel>`, `<@U123>`), so every piece of text
 the bot sends passes through `escape`: `&`, `<` and `>` become entities and nobody can be
 pinged by a company name. `clip` shortens already-escaped text without cutting an entity.
+`typed` goes the other way, for a message someone typed: Slack sends it with those entities
+and with links as `<url|label>`; the person meant the plain text.
 """
 
 from __future__ import annotations
+
+import re
+
+_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def typed(text: str) -> str:
+    """What the person typed: `<mailto:a@b.c|a@b.c>` → `a@b.c`, `<https://x>` → `https://x`,
+    entities back to `&`, `<`, `>`. Mentions (`<@U1>`) keep their raw form."""
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("@", "!", "#")):
+            return match.group(0)
+        return label if label else target.removeprefix("mailto:")
+
+    return _LINK.sub(plain, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def clip(text: str, limit: int) -> str:

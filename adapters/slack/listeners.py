@@ -8,6 +8,10 @@ A command typed in a channel carries a `Place` whose `can_manage` says whether t
 workspace admin or owner (`People.can_manage`); the core decides what that allows. When the
 bot itself joins a channel (`member_joined_channel`), it posts its group-mode intro there.
 
+A message typed in the bot's DM (`message.im`) is a command line, like `/followup` without
+the slash: it runs and is answered in the message's thread. Messages from bots (this one
+included), edits, deletions and other subtypes are ignored.
+
 When the app is removed from a workspace (`app_uninstalled`, or `tokens_revoked` for its bot
 token), the installation goes from bolt's store (bolt's own revocation listeners do it) and
 everything about the workspace's people is erased (`Followup.erase_workspace`).
@@ -27,6 +31,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import PLATFORM, DirectChannels, People
+from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
 from adapters.slack.modal import (
@@ -50,6 +55,20 @@ from bot.service import Followup
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL)
+
+
+COMMAND_PREFIX = "/followup"
+
+
+def typed_by_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A plain message a person typed in a DM with the bot: no subtype (edits, deletions,
+    joins, bot posts all have one), no bot behind it, not our own, with text to run."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or event.get("bot_profile"):
+        return False
+    user, text = event.get("user"), event.get("text")
+    if not isinstance(user, str) or not user or user == bot_user_id:
+        return False
+    return isinstance(text, str) and bool(text.strip()) and isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
 
 
 def team_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
@@ -111,6 +130,18 @@ class Listeners:
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
         in_place = not reply.is_error and (reply.changed or confirmation)
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
+        await self._home.after(client, who, reply)
+
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        if not typed_by_a_person(event, context.bot_user_id):
+            return
+        team, user, channel = team_of(context, body), str(event["user"]), str(event["channel"])
+        text = typed(str(event.get("text") or "")).strip()
+        text = text.removeprefix(COMMAND_PREFIX).strip() if text.startswith(COMMAND_PREFIX) else text
+        who = await self._people.identity(client, team, user)
+        reply = await self._followup.handle_text(who, text, Place(channel, True))
+        thread = (channel, str(event.get("thread_ts") or event.get("ts") or ""))
+        await self._replies.answer(client, team, user, reply, response_url=None, direct=True, thread=thread)
         await self._home.after(client, who, reply)
 
     async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

@@ -45,9 +45,14 @@ class Replies:
         response_url: str | None,
         direct: bool,
         replace_original: bool = False,
+        thread: tuple[str, str] | None = None,
     ) -> None:
+        """`thread` (channel, thread ts): answer in that thread instead, as a DM's console does."""
         message, extra = await self._with_file(client, team_id, user_id, message)
         body: dict[str, Any] = payload(message, extra=extra)
+        if thread is not None:
+            await client.chat_postMessage(channel=thread[0], thread_ts=thread[1], **body)
+            return
         if response_url and await self._to_url(response_url, body, direct, replace_original):
             return
         channel = await self._channels.open(client, team_id, user_id)

@@ -28,6 +28,8 @@ METHOD_SCOPES: dict[str, str | None] = {
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_uninstalled": (),
+    # A message typed in the bot's DM runs as a command (the Messages tab is a console).
+    "message.im": ("im:history",),
     "tokens_revoked": (),
     "member_joined_channel": ("channels:read", "groups:read"),
 }

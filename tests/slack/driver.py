@@ -123,10 +123,10 @@ class SlackDriver:
             raw = await response.text()
             return response.status, (json.loads(raw) if raw else {})
 
-    async def event(self, event: dict[str, Any], *, team: str | None = None) -> int:
+    async def event(self, event: dict[str, Any], *, team: str | None = None, event_id: str | None = None) -> int:
         body = json.dumps({
             "token": "legacy", "team_id": team or self.team, "api_app_id": "A1", "event": event, "type": "event_callback",
-            "event_id": f"Ev{next(self._ids)}", "event_time": int(time.time()), "authorizations": [{"team_id": team or self.team, "user_id": "UBOT", "is_bot": True}],
+            "event_id": event_id or f"Ev{next(self._ids)}", "event_time": int(time.time()), "authorizations": [{"team_id": team or self.team, "user_id": "UBOT", "is_bot": True}],
         })
         response = await self.post(body, "application/json")
         return response.status

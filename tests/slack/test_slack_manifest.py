@@ -49,7 +49,7 @@ def test_the_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> No
     assert features["bot_user"]["display_name"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "member_joined_channel", "tokens_revoked"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "member_joined_channel", "message.im", "tokens_revoked"]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(EVENT_SCOPES)
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 
