@@ -1,6 +1,8 @@
 """The user's data as CSV, and their due follow-ups as an iCalendar file.
 
-CSV comes from the standard library; the calendar is built with `icalendar`, a well-kept
+CSV comes from the standard library, with every text cell that a spreadsheet would read as a
+formula (beginning with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`, so
+`=HYPERLINK(…)` typed as a company name opens as text; the calendar is built with `icalendar`, a well-kept
 RFC 5545 implementation, so escaping, folding and UTC stamps are right without hand-written
 calendar code.
 """
@@ -35,6 +37,16 @@ CSV_COLUMNS = (
 EVENT_LENGTH = timedelta(minutes=30)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a string a formula could start from gets `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -42,8 +54,7 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
     tz = settings.zone
     for app, plan in apps:
         current = plan.current
-        writer.writerow(
-            (
+        writer.writerow(map(cell, (
                 app.number,
                 app.company,
                 app.role,
@@ -56,8 +67,7 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
                 f"{current.variant.label} {current.due_at.astimezone(tz).isoformat()}" if current else "",
                 plan.budget_left,
                 " | ".join(views.history_lines(app, settings)),
-            )
-        )
+            )))
     return out.getvalue()
 
 

@@ -322,7 +322,8 @@ class Followup:
                 problems.append("I can't post in channels on this platform yet")
                 continue
             try:
-                await poster.post(post.channel, replace(post.message, private=False))
+                # what everyone in the channel sees carries nothing invisible or bidirectional
+                await poster.post(post.channel, replace(clean_fields(post.message), private=False))
             except TransientDeliveryError as hiccup:
                 problems.append(f"{hiccup.reason} — try again in a moment")
             except DeliveryError as refusal:

@@ -45,7 +45,7 @@ def missing_to_post(interaction: discord.Interaction) -> list[str]:
 
 def cannot_post(missing: list[str]) -> Message:
     """The refusal to turn group mode on while the bot can't post in the channel."""
-    names = " and ".join(f"**{name}**" for name in missing)
+    names = " and ".join(f"“{name}”" for name in missing)
     return Message(
         title="I can't post in this channel yet, so group mode stays off.",
         body=(

@@ -4,6 +4,10 @@ Within Discord's limits: title 256, description 4096, 25 fields (name 256, value
 footer 2048, 6000 characters per embed; 5 buttons a row, 5 rows, custom_id ≤ 100. Nothing
 is lost when a message is too big for an embed (a long draft, a big `today`): the embed is
 shortened and the whole text comes along as a `.txt` file. An export's file is attached as is.
+
+Every text of the embed is escaped with discord.py's `escape_markdown` before it is placed, so
+what someone typed (`**bold**`, `||spoiler||`, backticks, a `[masked](link)`) shows as typed;
+mentions are never parsed (`allowed_mentions` none, where messages are sent).
 """
 
 from __future__ import annotations
@@ -44,24 +48,33 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
     return text[: limit - 1].rstrip() + "…", True
 
 
+_NOT_A_HEADING = re.compile(r"^\\(#{1,3})(?![# ])", re.MULTILINE)
+
+
+def literal(text: str) -> str:
+    """`text` shown as typed in Discord: every markdown character escaped. A `#` at the start
+    of a line is a heading only when a space follows, so `#1 Acme` keeps its `#` unescaped."""
+    return _NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
+
+
 def _description(message: Message) -> str:
-    parts = [message.body] if message.body else []
+    parts = [literal(message.body)] if message.body else []
     if message.checklist:
-        parts.append("**Checklist**\n" + "\n".join(f"☐ {item}" for item in message.checklist))
+        parts.append("**Checklist**\n" + "\n".join(f"☐ {literal(item)}" for item in message.checklist))
     return "\n\n".join(parts)
 
 
 def embed_for(message: Message) -> tuple[discord.Embed, bool]:
     """The embed, and whether anything had to be shortened to fit."""
-    title, cut_title = _cut(message.title or "Followup", TITLE)
+    title, cut_title = _cut(literal(message.title) or "Followup", TITLE)
     budget = EMBED_TOTAL - len(title)
-    footer, cut_footer = _cut(message.footer, min(FOOTER, budget // 3)) if message.footer else ("", False)
+    footer, cut_footer = _cut(literal(message.footer), min(FOOTER, budget // 3)) if message.footer else ("", False)
     budget -= len(footer)
     fields = []
     cut_fields = len(message.fields) > FIELDS
     for item in message.fields[:FIELDS]:
-        name, a = _cut(item.label or "—", FIELD_NAME)
-        value, b = _cut(item.value or "—", FIELD_VALUE)
+        name, a = _cut(literal(item.label) or "—", FIELD_NAME)
+        value, b = _cut(literal(item.value) or "—", FIELD_VALUE)
         if len(name) + len(value) > budget - 1:
             cut_fields = True
             break

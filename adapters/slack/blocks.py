@@ -5,6 +5,11 @@ Layout: a header (the title, with an emoji for the tone), the body in sections o
 3000 characters, the checklist in sections of at most ten items, the fields side by side,
 the footer as a context line, and the buttons. Every string is escaped (`escape.safe`), and
 every message also carries the plain-text fallback `text`.
+
+Every text object that can hold user text is `plain_text`, never `mrkdwn`: Slack's mrkdwn
+has no escape for `*`, `_`, `~` or backticks, so a company name typed as `*Acme*` would be
+bold, and a URL a link. In `plain_text` only emoji are rendered, so everything arrives as
+typed. Links in a message are not unfurled either (`unfurl_links`, `unfurl_media`).
 """
 
 from __future__ import annotations
@@ -61,10 +66,15 @@ def chunks(lines: Iterable[str], limit: int, max_lines: int | None = None) -> It
         yield "\n".join(piece)
 
 
+def plain(text: str) -> PlainTextObject:
+    """Literal text: no formatting, no links, no mentions; emoji shown."""
+    return PlainTextObject(text=text, emoji=True)
+
+
 def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Block]:
     lines = [escape(line) for line in text.splitlines()]
     return [
-        SectionBlock(block_id=f"{prefix}-{i}", text=MarkdownTextObject(text=piece))
+        SectionBlock(block_id=f"{prefix}-{i}", text=plain(piece))
         for i, piece in enumerate(chunks(lines, SECTION_TEXT, max_lines))
         if piece.strip()
     ]
@@ -98,13 +108,10 @@ def content_blocks(message: Message) -> list[Block]:
         items = "\n".join(f"☐ {item}" for item in message.checklist)
         blocks.extend(_sections(items, "fu-check", CHECKLIST_ITEMS))
     for i in range(0, len(message.fields), 10):
-        fields = [
-            MarkdownTextObject(text=safe(f"*{f.label}*\n{f.value}", FIELD_TEXT))
-            for f in message.fields[i : i + 10]
-        ]
+        fields = [plain(safe(f"{f.label}\n{f.value}", FIELD_TEXT)) for f in message.fields[i : i + 10]]
         blocks.append(SectionBlock(block_id=f"fu-fields-{i // 10}", fields=fields))
     if message.footer:
-        blocks.append(ContextBlock(block_id="fu-footer", elements=[MarkdownTextObject(text=safe(message.footer, SECTION_TEXT))]))
+        blocks.append(ContextBlock(block_id="fu-footer", elements=[plain(safe(message.footer, SECTION_TEXT))]))
     return blocks
 
 
@@ -123,8 +130,9 @@ def payload(message: Message, *, extra: Iterable[Block] = ()) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage and response_url; validated. Should a block
     still break one of Slack's rules, the plain text goes alone rather than nothing at all."""
     text = fallback_text(message)
+    literal = {"unfurl_links": False, "unfurl_media": False}
     try:
-        return {"text": text, "blocks": [b.to_dict() for b in render(message, extra=extra)]}
+        return {"text": text, "blocks": [b.to_dict() for b in render(message, extra=extra)], **literal}
     except SlackObjectFormationError:
         log.exception("message didn't fit Block Kit; sending plain text")
-        return {"text": text}
+        return {"text": text, **literal}

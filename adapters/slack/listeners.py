@@ -15,13 +15,20 @@ included), edits, deletions and other subtypes are ignored.
 When the app is removed from a workspace (`app_uninstalled`, or `tokens_revoked` for its bot
 token), the installation goes from bolt's store (bolt's own revocation listeners do it) and
 everything about the workspace's people is erased (`Followup.erase_workspace`).
+
+Every listener is also an error boundary for what happens outside the core (looking people
+up, opening forms, answering, publishing App Home): whatever fails there is logged once, with
+the request id, and the person gets the core's neutral "nothing was changed, try again"
+answer when Slack still lets us reach them — in the form itself for a form submission.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
@@ -35,6 +42,7 @@ from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
 from adapters.slack.modal import (
+    REVIEW_FORM,
     Origin,
     add_form,
     core_errors,
@@ -52,9 +60,35 @@ from bot.domain import Place
 from bot.messages import Message
 from bot.ports import DeliveryError
 from bot.service import Followup
+from bot.tracing import request_scope
+from bot.views import unexpected
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL)
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+
+
+def answering(listener: F) -> F:
+    """Run the listener; if it fails, log it once and tell the person (see the module doc)."""
+
+    @functools.wraps(listener)
+    async def guarded(self: Listeners, *args: Any, **kwargs: Any) -> None:
+        acked: list[bool] = []
+        ack = kwargs.get("ack")
+        if ack is not None:
+            async def once(*a: Any, **k: Any) -> None:
+                acked.append(True)
+                await ack(*a, **k)
+
+            kwargs["ack"] = once
+        try:
+            await listener(self, *args, **kwargs)
+        except Exception:
+            with request_scope() as request_id:
+                log.exception("slack request failed", extra={"listener": listener.__name__})
+                await self._tell_failure(kwargs, unexpected(request_id), ack if not acked else None)
+
+    return guarded  # type: ignore[return-value]
 
 
 COMMAND_PREFIX = "/followup"
@@ -93,6 +127,26 @@ class Listeners:
         self._home = home
         self._revocations = AsyncTokenRevocationListeners(installations) if installations is not None else None
 
+    async def _tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
+        body = kwargs.get("command") or kwargs.get("body") or {}
+        try:
+            view = kwargs.get("view")
+            if ack is not None and isinstance(view, dict):
+                values = (view.get("state") or {}).get("values") or {}
+                errors = review_errors(reply) if view.get("callback_id") == REVIEW_FORM else core_errors(reply, values)
+                await ack(response_action="errors", errors=errors)
+                return
+            if ack is not None:
+                await ack()
+            user = body.get("user_id") or (body.get("user") or {}).get("id")
+            client, context = kwargs.get("client"), kwargs.get("context")
+            if not user or client is None or context is None or kwargs.get("event") is not None:
+                return
+            await self._replies.answer(client, team_of(context, body), user, reply, response_url=body.get("response_url"), direct=True)
+        except Exception as problem:  # Slack can't be reached either: the log line is all there is
+            log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
+
+    @answering
     async def on_command(self, ack: Any, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         team, user, channel = team_of(context, command), command["user_id"], command.get("channel_id", "")
@@ -119,6 +173,7 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
         await self._home.after(client, who, reply)
 
+    @answering
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         team, user = team_of(context, body), body["user"]["id"]
@@ -132,6 +187,7 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
         await self._home.after(client, who, reply)
 
+    @answering
     async def on_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if not typed_by_a_person(event, context.bot_user_id):
             return
@@ -144,11 +200,13 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=None, direct=True, thread=thread)
         await self._home.after(client, who, reply)
 
+    @answering
     async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         who = await self._people.identity(client, team_of(context, body), (body.get("user") or {}).get("id", ""))
         await self._open_form(client, body.get("trigger_id"), Origin(None, True), who.timezone)
 
+    @answering
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         values = (view.get("state") or {}).get("values") or {}
         command = read_add(values)
@@ -166,6 +224,7 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
         await self._home.after(client, who, reply)
 
+    @answering
     async def on_round_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         values = (view.get("state") or {}).get("values") or {}
         origin = Origin.load(view.get("private_metadata"))
@@ -183,6 +242,7 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
         await self._home.after(client, who, reply)
 
+    @answering
     async def on_review_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         origin = Origin.load(view.get("private_metadata"))
         command = read_review((view.get("state") or {}).get("values") or {}, origin)
@@ -198,12 +258,14 @@ class Listeners:
         await ack()
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
 
+    @answering
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab") != "home":
             return
         who = await self._people.identity(client, team_of(context, body), event["user"])
         await self._home.publish(client, who)
 
+    @answering
     async def on_member_joined(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """The bot was added to a channel: introduce group mode there. Others joining: nothing."""
         channel = str(event.get("channel") or "")

@@ -225,7 +225,12 @@ def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound 
 
 
 def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> dict[str, str]:
-    """The core's refusal of a form, placed under the field it concerns (the date's)."""
+    """The core's refusal of a form, placed under the field it concerns (the date's). A
+    refusal that isn't about the input (something failed; nothing changed) goes under the
+    first field, as the core worded it."""
+    if "Form:" not in reply.body:
+        first = next(iter(state_values), "company") if state_values else "company"
+        return {first: safe(" ".join(filter(None, (reply.title, reply.body, reply.footer))), 300)}
     if state_values is not None and "when" not in state_values:
         return {"day": safe(reply.title, 300)}
     return {"when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)}

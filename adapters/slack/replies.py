@@ -2,8 +2,9 @@
 there is one (ephemeral in channels, a normal message in the bot's DM, replacing the
 original message after a button changed something), else as a DM with `chat.postMessage`.
 
-An `export` carries a file: a small one is shown inline in a code block; a bigger one is
-uploaded to the DM (files upload v2) and the answer says where it is.
+An `export` carries a file: a small one is shown inline, as plain text (no code block that a
+role containing three backticks could close); a bigger one is uploaded to the DM (files
+upload v2) and the answer says where it is, or that the upload failed and to try again.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.blocks import SECTION_TEXT, payload
+from adapters.slack.blocks import SECTION_TEXT, payload, plain
 from adapters.slack.clients import Sleep, retry_handlers
 from adapters.slack.directory import DirectChannels
 from adapters.slack.escape import escape
@@ -79,8 +80,8 @@ class Replies:
             return message, []
         shown = escape(file.content)
         if len(shown) <= INLINE_FILE:
-            text = f"*{escape(file.filename)}*\n```{shown}```"
-            return message, [SectionBlock(block_id="fu-file", text=MarkdownTextObject(text=text))]
+            text = f"{escape(file.filename)}\n{shown}"
+            return message, [SectionBlock(block_id="fu-file", text=plain(text))]
         note = await self._upload(client, team_id, user_id, file)
         footer = "\n".join(part for part in (message.footer, note) if part)
         return replace(message, footer=footer), []

@@ -193,9 +193,9 @@ async def test_without_manage_channels_group_mode_is_refused(
 @pytest.mark.parametrize(
     ("bot_has", "missing"),
     [
-        (BOT_CAN_POST & ~SEND_MESSAGES, "**Send Messages**"),
-        (BOT_CAN_POST & ~EMBED_LINKS, "**Embed Links**"),
-        (0, "**View Channel** and **Send Messages** and **Embed Links**"),
+        (BOT_CAN_POST & ~SEND_MESSAGES, "“Send Messages”"),
+        (BOT_CAN_POST & ~EMBED_LINKS, "“Embed Links”"),
+        (0, "“View Channel” and “Send Messages” and “Embed Links”"),
     ],
 )
 async def test_group_mode_is_refused_while_the_bot_cannot_post_and_nothing_is_stored(
@@ -221,7 +221,7 @@ async def test_in_a_thread_the_bot_needs_send_messages_in_threads(
         "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": "2025-03-12T12:00:00+00:00", "locked": False},
     }
     refused = await fake.interact(payload)
-    assert "I'm missing **Send Messages in Threads**" in refused.embed["description"]
+    assert "I'm missing “Send Messages in Threads”" in refused.embed["description"]
     assert await stored_channel(runtime) is None
 
 

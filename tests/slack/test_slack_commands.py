@@ -113,7 +113,8 @@ async def test_a_small_export_is_shown_inline(slack: SlackDriver) -> None:
     await slack.command(ADD)
     hook = await slack.command("export csv")
     file_block = next(b for b in hook.body["blocks"] if b.get("block_id") == "fu-file")
-    assert file_block["text"]["text"].startswith("*followup.csv*\n```")
+    assert file_block["text"] == {"type": "plain_text", "emoji": True, "text": file_block["text"]["text"]}  # literal
+    assert file_block["text"]["text"].startswith("followup.csv\nid,company,role")
     assert "Acme Corp" in file_block["text"]["text"]
 
 

@@ -91,4 +91,4 @@ def test_safe_text_fits_and_is_escaped(text: str, limit: int) -> None:
 
 def test_a_message_that_breaks_block_kit_still_goes_out_as_text() -> None:
     message = Message(title="Pick", actions=(Action("x" * 300, "Too long an id"),))  # action ids ≤ 255
-    assert payload(message) == {"text": "Pick\n[Too long an id]"}
+    assert payload(message) == {"text": "Pick\n[Too long an id]", "unfurl_links": False, "unfurl_media": False}
