@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from adapters.config import Config
 from adapters.console.runner import ConsoleUsageError, data_location, default_data_dir, run_console
 from adapters.logs import configure_logging
+from adapters.startup import StartupError, read_config
 from bot import commands as c
 from bot.errors import BadInput
 from bot.handlers.account import command_reference, help_message
@@ -121,10 +122,14 @@ async def _run_platforms(config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    config = Config()
     command = args.command or "help"
     if command == "help":
         return _help(parser, getattr(args, "topic", None))
+    try:
+        config = read_config()
+    except StartupError as problem:
+        print(f"followup: {problem.line}", file=sys.stderr)
+        return problem.exit_code
     if command == "db":
         _configure_logging(config, quiet=True)
         asyncio.run(upgrade_database(config.database_url))
@@ -152,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(config, quiet=False)
     try:
         return asyncio.run(_run_platforms(config))
+    except StartupError as problem:
+        log.debug("start-up failed", exc_info=True)
+        print(f"followup: {problem.line}", file=sys.stderr)
+        return problem.exit_code
     except KeyboardInterrupt:
         return 0
 

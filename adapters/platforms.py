@@ -5,6 +5,10 @@ dispatcher's scheduler and `/healthz`, until SIGINT or SIGTERM.
 serves `/healthz` (on Slack's own aiohttp app and port in Slack HTTP mode, else on a small
 app of its own on `FOLLOWUP_HTTP_PORT`), starts the scheduler and logs "followup is ready";
 `stop()` undoes it in reverse order.
+
+`run_platforms` is `followup run` itself: signal handlers first, then each start-up stage of
+`adapters.startup` (settings, database, migrations, platforms) under them, so SIGINT or
+SIGTERM ends the process at any stage; a failure ends it with one line (`StartupError`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,28 @@ from typing import Protocol
 
 from adapters.bootstrap import Runtime, build_runtime
 from adapters.config import Config
-from adapters.health import HealthCheck, HealthServer
+from adapters.health import HealthCheck, HealthServer, platform_name
 from adapters.logs import configure_logging
+from adapters.startup import (
+    StartupError,
+    Stopped,
+    database_failure,
+    platform_failure,
+    reach_database,
+    stoppable,
+    with_backoff,
+)
 
 log = logging.getLogger(__name__)
+
+
+class PlatformStartError(Exception):
+    """A platform adapter failed to start; `platform` says which."""
+
+    def __init__(self, platform: str, cause: BaseException) -> None:
+        super().__init__(f"{platform}: {cause}")
+        self.platform = platform
+        self.cause = cause
 
 
 class PlatformAdapter(Protocol):
@@ -79,7 +101,10 @@ class Bot:
         started = time.perf_counter()
         try:
             for adapter in self.adapters:
-                await adapter.start()
+                try:
+                    await adapter.start()
+                except Exception as problem:
+                    raise PlatformStartError(platform_name(adapter), problem) from problem
             if not self._slack_serves_http:
                 config = self.runtime.config
                 self.health_server = HealthServer(self.health, config.http_host, config.http_port)
@@ -111,15 +136,52 @@ class Bot:
             self.health_server = None
 
 
+def check_settings(config: Config) -> None:
+    """The combinations of settings each configured platform needs, before anything is
+    reached (not even the database)."""
+    if config.slack_enabled:
+        from adapters.slack.adapter import settings_problem
+
+        problem = settings_problem(config)
+        if problem is not None:
+            raise StartupError(problem)
+
+
+async def _start(bot: Bot) -> None:
+    try:
+        await bot.start()
+    except PlatformStartError as failed:
+        log.debug("%s failed to start", failed.platform, exc_info=failed.cause)
+        raise platform_failure(failed.platform, failed.cause, bot.runtime.config) from None
+
+
+async def _runtime(config: Config) -> Runtime:
+    try:
+        return await build_runtime(config)
+    except Exception as problem:  # migrations on a database that went away, or refuse
+        log.debug("migrations failed", exc_info=True)
+        failure = database_failure(problem, config.database_url)
+        raise StartupError(failure.line) from None
+
+
 async def run_platforms(config: Config) -> int:
+    """`followup run`: raises StartupError (one line to print) when it can't start."""
     configure_logging(config)
-    runtime = await build_runtime(config)
-    bot = Bot(runtime)
     stop = asyncio.Event()
     install_signal_handlers(stop)
     try:
-        await bot.start()
+        check_settings(config)
+        await with_backoff("database", lambda: reach_database(config.database_url), stop)
+        runtime = await stoppable(stop, _runtime(config))
+    except Stopped:
+        log.info("followup is stopping")
+        return 0
+    bot = Bot(runtime)
+    try:
+        await with_backoff("start-up", lambda: _start(bot), stop)
         await stop.wait()
+        log.info("followup is stopping")
+    except Stopped:
         log.info("followup is stopping")
     finally:
         await bot.stop()

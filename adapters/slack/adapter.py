@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -26,8 +27,10 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 
 from adapters.bootstrap import Runtime
+from adapters.config import Config
 from adapters.slack.app import REPLAY_WINDOW, build_app, request_gate
 from adapters.slack.clients import Sleep, web_client
 from adapters.slack.directory import PLATFORM, DirectChannels, People
@@ -53,6 +56,24 @@ LISTEN_BACKLOG = 1024
 
 class SlackConfigError(RuntimeError):
     """The environment doesn't describe a Slack connection that can work."""
+
+
+# Slack's answers to a token it doesn't take: ending the process beats retrying.
+REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
+
+
+def settings_problem(config: Config) -> str | None:
+    """What is missing for Slack to start with these settings, naming the variables; None
+    when they describe a connection that can work."""
+    multi = bool(config.slack_client_id and config.slack_client_secret)
+    if not (config.slack_bot_token or multi):
+        return "Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installs."
+    if not config.slack_app_token and not config.slack_signing_secret:
+        return (
+            "Slack needs SLACK_SIGNING_SECRET (HTTP mode, Slack calls /slack/events) or SLACK_APP_TOKEN "
+            "(Socket Mode, no public URL): set one of them (Basic Information page of your Slack app)."
+        )
+    return None
 
 
 class SlackAdapter:
@@ -96,10 +117,9 @@ class SlackAdapter:
     async def start(self) -> None:
         config = self._runtime.config
         multi = bool(config.slack_client_id and config.slack_client_secret)
-        if not (config.slack_bot_token or multi):
-            raise SlackConfigError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
-        if self.mode == "http" and not config.slack_signing_secret:
-            raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
+        problem = settings_problem(config)
+        if problem is not None:
+            raise SlackConfigError(problem)
         try:
             await self._connect(multi)
         except BaseException:
@@ -114,6 +134,8 @@ class SlackAdapter:
             oauth = await oauth_settings(config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url)
         token = None if multi else config.slack_bot_token
         client = web_client(config.slack_api_url, token, self._session, self._sleep)
+        if token is not None:
+            await _check_token(client.auth_test(), "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
         channels = DirectChannels()
         installations = oauth.installation_store if oauth else None
         workspaces = Workspaces(config.slack_api_url, self._session, token=token, installations=installations, sleep=self._sleep)
@@ -126,6 +148,10 @@ class SlackAdapter:
         self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces))
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)
+            await _check_token(
+                connector.apps_connections_open(app_token=config.slack_app_token or ""),
+                "SLACK_APP_TOKEN", "an app-level token (xapp-…) with connections:write, from Basic Information",
+            )
             self._socket = AsyncSocketModeHandler(self.app, app_token=config.slack_app_token, web_client=connector)
             await self._socket.connect_async()
             log.info("Slack: connected over Socket Mode")
@@ -159,3 +185,14 @@ class SlackAdapter:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _check_token(call: Awaitable[Any], setting: str, fix: str) -> None:
+    """Make `call` once at start: a token Slack refuses ends start-up, naming the variable."""
+    try:
+        await call
+    except SlackApiError as refusal:
+        error = str(refusal.response.get("error") or "")
+        if error in REFUSED_TOKEN:
+            raise SlackConfigError(f"{setting} was refused by Slack ({error}): set it to {fix}.") from None
+        raise

@@ -7,7 +7,10 @@ invariants checked after every step:
 - an application with an offer or a withdrawal has no pending nudge;
 - at most one pending DUE nudge per application, step and cycle;
 - the follow-up budget is never negative (nor above the method's maximum);
-- no nudge outlives its application, and nothing at all is left of a forgotten user.
+- no nudge outlives its application, and nothing at all is left of a forgotten user;
+- text with control characters, invisible and bidirectional characters, lone surrogates and
+  Slack or Discord markup is answered (never the "something went wrong" reply) and stored
+  without a single invisible character.
 
 Each example is a new user on one shared database (a fresh database per example would cost
 a migration each); other examples' leftovers only add traffic for the dispatcher.
@@ -16,6 +19,7 @@ a migration each); other examples' leftovers only add traffic for the dispatcher
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -33,8 +37,15 @@ from tests.harness import World, make_world
 WHENS = ("yesterday 10:00", "today 15:00", "tomorrow 10:00", "in 3 days", "2 days ago 14:00")
 KINDS = ("phone", "interview", "hiring-manager", "panel", "final")
 ids = st.integers(min_value=1, max_value=3)
+# What people paste: markup of both platforms, mentions, formulas, and characters nobody sees.
+MARKUP = st.sampled_from(("*b*", "_i_", "~s~", "`c`", "```", "**B**", "||sp||", "[x](https://e.example)", "<!channel>", "@everyone", "=1+1", "> q", "# h"))
+INVISIBLE = st.characters(categories=("Cc", "Cf", "Cs"))
+HOSTILE = st.lists(st.one_of(MARKUP, INVISIBLE, st.text(alphabet="abc ,", max_size=3)), min_size=1, max_size=8).map("".join)
 
 COMMANDS = st.one_of(
+    st.builds(lambda c, r, w, p: f"add X{c}; R{r}; {w}; P{p}", HOSTILE, HOSTILE, st.sampled_from(WHENS), HOSTILE),
+    st.builds(lambda n, w, p: f"round {n}; {w}; interview; Q{p}", ids, st.sampled_from(WHENS), HOSTILE),
+    st.builds(lambda n, note: f"heard {n} {note}", ids, HOSTILE),
     st.builds(lambda k, w: f"add Company {k}; Engineer; {w}; Jane Doe, Manager", st.integers(0, 9), st.sampled_from(WHENS)),
     st.builds(lambda n, w, k: f"round {n}; {w}; {k}; Sam Lee", ids, st.sampled_from(WHENS), st.sampled_from(KINDS)),
     st.builds(lambda n: f"sent {n}", ids),
@@ -121,7 +132,8 @@ async def test_invariants_hold_over_random_sequences(fuzz_world: World, steps: l
     who = Identity("console", "local", f"fuzz-{next(_people)}-person", display_name="Fuzz", timezone="Europe/Berlin")
     for kind, arg in steps:
         if kind == "say":
-            await world.say(who, str(arg))
+            reply = await world.say(who, str(arg))
+            assert not reply.title.startswith("Something went wrong"), (arg, reply)
         elif kind == "advance":
             await world.advance(timedelta(hours=int(str(arg))))
         elif kind == "press":
@@ -139,3 +151,5 @@ async def test_invariants_hold_over_random_sequences(fuzz_world: World, steps: l
                 if arg and user is not None:
                     await check_forgotten(world, who, user.id)  # speaking again makes a new user
         await check_invariants(world, who)
+    dump = await world.dump()
+    assert all(ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in dump), "an invisible character was stored"
