@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from adapters.config import Config
@@ -21,6 +24,7 @@ from storage.migrate import upgrade_database
 
 log = logging.getLogger("followup")
 
+STRAGGLER_WAIT = 0.5  # seconds leftover threads may take, together, to finish after the bot stopped
 CONSOLE_BANNER = "Followup — no Slack or Discord token set, so this is the local console."
 
 
@@ -119,6 +123,21 @@ async def _run_platforms(config: Config) -> int:
     return await run_platforms(config)
 
 
+def _without_stragglers(code: int) -> int:
+    """Return `code` — or, when a worker thread is still open after the bot stopped (a database
+    connection whose opening was cancelled by the stop keeps its thread waiting, and Python
+    waits for such threads before it exits), end the process now: it must stop on SIGTERM."""
+    stragglers = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    deadline = time.monotonic() + STRAGGLER_WAIT
+    for thread in stragglers:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in stragglers):
+        log.warning("stopped; exiting without waiting for %d idle worker thread(s)", sum(t.is_alive() for t in stragglers))
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -156,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     _configure_logging(config, quiet=False)
     try:
-        return asyncio.run(_run_platforms(config))
+        return _without_stragglers(asyncio.run(_run_platforms(config)))
     except StartupError as problem:
         log.debug("start-up failed", exc_info=True)
         print(f"followup: {problem.line}", file=sys.stderr)

@@ -36,6 +36,9 @@ from adapters.startup import (
 )
 
 log = logging.getLogger(__name__)
+# How long a stop may wait for work in progress (a nudge being sent) before leaving anyway:
+# SIGTERM must end the process within a few seconds; a claim left behind expires and is retried.
+SHUTDOWN_GRACE = 2.0
 
 
 class PlatformStartError(Exception):
@@ -184,6 +187,10 @@ async def run_platforms(config: Config) -> int:
     except Stopped:
         log.info("followup is stopping")
     finally:
-        await bot.stop()
-        await runtime.close()
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE):
+                await bot.stop()
+                await runtime.close()
+        except TimeoutError:  # a sweep stuck on the database must not keep the process up
+            log.warning("stopping took over %.0f s; leaving what is left to the claims' leases", SHUTDOWN_GRACE)
     return 0

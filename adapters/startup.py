@@ -208,7 +208,7 @@ def _is_network(problem: BaseException) -> BaseException | None:
     import aiohttp
 
     for cause in _chain(problem):
-        if isinstance(cause, NETWORK | aiohttp.ClientError):
+        if isinstance(cause, (*NETWORK, aiohttp.ClientError)):
             return cause
         status = getattr(cause, "status", None)
         if type(cause).__module__.startswith("discord") and isinstance(status, int) and status >= 500:

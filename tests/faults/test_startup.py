@@ -142,12 +142,22 @@ async def wait_for_line(child: asyncio.subprocess.Process, needle: str, within: 
 
 async def assert_sigterm_ends_it(child: asyncio.subprocess.Process) -> None:
     child.send_signal(signal.SIGTERM)
+    assert child.stderr is not None
+    seen: list[bytes] = []
+
+    async def drain() -> None:  # reading on, so that no write of the child's blocks it
+        assert child.stderr is not None
+        while line := await child.stderr.readline():
+            seen.append(line)
+        await child.wait()
+
     try:
-        await asyncio.wait_for(child.wait(), EXIT_WITHIN)
+        await asyncio.wait_for(drain(), EXIT_WITHIN)
     except TimeoutError:
         child.kill()
         await child.wait()
-        raise AssertionError("SIGTERM did not end followup run within 5 s") from None
+        said = "".join(line.decode()[:300] for line in seen)
+        raise AssertionError(f"SIGTERM did not end followup run within 5 s:\n{said}") from None
 
 
 async def test_sigterm_ends_it_while_the_database_is_retried(tmp_path: Path) -> None:
