@@ -67,9 +67,10 @@ def read_config() -> Config:
     except ValidationError as problem:
         first = problem.errors()[0]
         name = _field_env_name(first.get("loc", ()))
+        reason = "it isn't one of the accepted values" if first.get("type") == "string_pattern_mismatch" else first.get("msg", "unreadable")
         value = first.get("input")
         shown = f"={value}" if isinstance(value, str | int | float) and "TOKEN" not in name and "SECRET" not in name else ""
-        raise StartupError(f"{name}{shown} is not valid: {first.get('msg', 'unreadable')}. {HINTS.get(name, 'Fix it and start again.')}") from None
+        raise StartupError(f"{name}{shown} is not valid: {reason}. {HINTS.get(name, 'Fix it and start again.')}") from None
 
 
 HINTS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 # AsyncWebClient method → the bot scope it needs (None: no scope, e.g. views.* and auth.test).
 METHOD_SCOPES: dict[str, str | None] = {
     "auth_test": None,
+    "apps_connections_open": None,  # the app-level token's connections:write, not a bot scope
     "chat_postMessage": "chat:write",
     "conversations_open": "im:write",
     # Before re-sending a nudge whose earlier attempt may have arrived, its DM's recent history
