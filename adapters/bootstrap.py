@@ -78,7 +78,7 @@ async def build_runtime(
     digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker)
     scheduler = DispatchScheduler(dispatcher, config.dispatch_interval, clock)
     digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
-    followup = Followup(database.unit_of_work, clock, posters)
+    followup = Followup(database.unit_of_work, clock, posters, public_url=config.public_url)
     followup.events.subscribe(ScheduleChanged.NUDGES, scheduler.wake)
     followup.events.subscribe(ScheduleChanged.DIGESTS, digest_jobs.request_rebuild)
     digest_jobs.start_with_scheduler()

@@ -25,6 +25,9 @@ class Config(BaseSettings):
     log_level: str = Field("INFO", alias="FOLLOWUP_LOG_LEVEL", pattern="(?i)^(debug|info|warning|error|critical)$")
     log_format: str = Field("json", alias="FOLLOWUP_LOG_FORMAT", pattern="^(json|kv)$")
     http_host: str = Field("0.0.0.0", alias="FOLLOWUP_HTTP_HOST")
+    # The bot's address as the internet sees it (https://followup.example.org): turns on
+    # private calendar subscriptions, served on the bot's HTTP server under /calendar/.
+    public_url: str | None = Field(None, alias="FOLLOWUP_PUBLIC_URL", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     health_stale_after: float = Field(120.0, alias="FOLLOWUP_HEALTH_STALE_AFTER", gt=0)
     # The console's own files (its database, line history, exports); default: the per-user data
     # directory of the operating system (see adapters/console/files.py).

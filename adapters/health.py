@@ -142,11 +142,12 @@ class HealthCheck:
 
 
 class HealthServer:
-    """A small aiohttp app serving only `/healthz`, for when no platform serves HTTP (Socket
-    Mode, Discord only)."""
+    """A small aiohttp app serving `/healthz` (and the other `routes` the bot serves: calendar
+    subscriptions), for when no platform serves HTTP (Socket Mode, Discord only)."""
 
-    def __init__(self, check: HealthCheck, host: str, port: int) -> None:
+    def __init__(self, check: HealthCheck, host: str, port: int, routes: list[web.RouteDef] | None = None) -> None:
         self._check = check
+        self._routes = routes if routes is not None else check.routes()
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -154,7 +155,7 @@ class HealthServer:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_routes(self._check.routes())
+        app.router.add_routes(self._routes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port, backlog=1024).start()

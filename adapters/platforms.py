@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from adapters.bootstrap import Runtime, build_runtime
+from adapters.calendar_feed import CalendarFeed
 from adapters.config import Config
 from adapters.health import HealthCheck, HealthServer, platform_name
 from adapters.logs import configure_logging
@@ -74,13 +75,18 @@ class Bot:
             runtime.scheduler,
             stale_after=timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval)),
         )
+        # The HTTP routes besides the platforms' own: /healthz, and calendar subscriptions
+        # when the bot has a public address.
+        self.routes = self.health.routes()
+        if config.public_url:
+            self.routes += CalendarFeed(runtime.followup).routes()
         self.adapters: list[PlatformAdapter] = []
         self.health_server: HealthServer | None = None
         self._slack_serves_http = False
         if config.slack_enabled:
             from adapters.slack import SlackAdapter
 
-            slack = SlackAdapter(runtime, host=config.http_host, http_routes=self.health.routes())
+            slack = SlackAdapter(runtime, host=config.http_host, http_routes=self.routes)
             self._slack_serves_http = slack.serves_http
             self.adapters.append(slack)
         if config.discord_enabled:
@@ -110,7 +116,7 @@ class Bot:
                     raise PlatformStartError(platform_name(adapter), problem) from problem
             if not self._slack_serves_http:
                 config = self.runtime.config
-                self.health_server = HealthServer(self.health, config.http_host, config.http_port)
+                self.health_server = HealthServer(self.health, config.http_host, config.http_port, self.routes)
                 await self.health_server.start()
             self.runtime.scheduler.start()
         except BaseException:

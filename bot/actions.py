@@ -31,6 +31,8 @@ class Verb(StrEnum):
     HEARD = "heard"
     FORGET = "forget"
     FORGET_CANCEL = "forget-cancel"
+    IMPORT = "import"
+    IMPORT_CANCEL = "import-cancel"
 
 
 LABELS = {
@@ -43,8 +45,10 @@ LABELS = {
     Verb.HEARD: "They replied",
     Verb.FORGET: "Yes, delete everything",
     Verb.FORGET_CANCEL: "Cancel",
+    Verb.IMPORT: "Yes, log it",
+    Verb.IMPORT_CANCEL: "Cancel",
 }
-STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger"}
+STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger", Verb.IMPORT: "primary"}
 NUDGE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.CHECKLIST, Verb.DRAFT, Verb.SKIP)
 
 

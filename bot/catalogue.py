@@ -80,7 +80,18 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "settings tz Europe/Berlin hour 08:30 quiet 21:00-07:30 weekends off",
         "Show or change when nudges reach you, and how you write dates (dates dmy: 3/12 is 3 December).",
     ),
-    CommandInfo("export", "export [csv|ics]", "export ics", "Your data as CSV, or your due follow-ups as a calendar file."),
+    CommandInfo(
+        "export",
+        "export [csv|ics] | export ics reset",
+        "export ics",
+        "Your data as CSV, or your due follow-ups as a calendar file (with a public address: a private subscription link too; `reset` replaces it).",
+    ),
+    CommandInfo(
+        "import",
+        "import <path to .ics file>",
+        "import ~/Downloads/invite.ics",
+        "Read a calendar invitation and log its round after you confirm (in Slack or Discord, share the .ics file with me instead).",
+    ),
     CommandInfo("delete", "delete <id>", "delete 1", "Delete one application and its nudges."),
     CommandInfo("forget-me", "forget-me", "forget-me", "Delete everything I store about you (I ask you to confirm)."),
 )
@@ -122,7 +133,7 @@ ALIASES = {
 # `help` on one screen: every command by name, grouped by what it is for; `help <command>`
 # gives the form and the example.
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Applications", ("add", "round", "list", "show", "today", "status", "delete")),
+    ("Applications", ("add", "round", "import", "list", "show", "today", "status", "delete")),
     ("Each email", ("checklist", "draft", "review", "sent", "heard", "snooze", "skip")),
     ("Your account", ("settings", "export", "forget-me")),
     ("Group channels", ("channel", "digest", "share", "board")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import Interviewer, RoundKind, Status, Step
+from bot.domain import Interviewer, InvitationRef, RoundKind, Status, Step
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Add:
     when: str
     interviewers: tuple[Interviewer, ...] = ()
     kind: RoundKind = RoundKind.INTERVIEW
+    invitation: InvitationRef | None = None  # set when the round came from an imported invitation
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class LogRound:
     when: str
     kind: RoundKind = RoundKind.INTERVIEW
     interviewers: tuple[Interviewer, ...] = ()
+    invitation: InvitationRef | None = None
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,14 @@ class ChangeRound:
     when: str
     kind: RoundKind = RoundKind.INTERVIEW
     interviewers: tuple[Interviewer, ...] = ()
+    invitation: InvitationRef | None = None
 
 
 @dataclass(frozen=True)
 class RemoveRound:
     number: int
     seq: int
+    invitation: InvitationRef | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,17 @@ class Settings:
 @dataclass(frozen=True)
 class Export:
     format: str = "csv"  # "csv" | "ics"
+    reset: bool = False  # `export ics reset`: revoke the subscription address and issue a new one
+
+
+@dataclass(frozen=True)
+class ImportInvitation:
+    """Read a calendar invitation and propose the round it describes. The console gives a
+    `path` on this machine; chat platforms hand over the file's bytes (`data`)."""
+
+    path: str = ""
+    data: bytes | None = None
+    filename: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,7 @@ Command = (
     | SetStatus
     | Settings
     | Export
+    | ImportInvitation
     | Delete
     | ForgetMe
     | GroupCommand

@@ -349,3 +349,31 @@ class Plan:
 
     def nudge(self, key: str) -> PlannedNudge | None:
         return next((n for n in self.nudges if n.key == key), None)
+
+
+@dataclass(frozen=True)
+class InvitationRef:
+    """The calendar invitation a round came from: its key (a hash of the invitation's UID)
+    and the SEQUENCE it had, so a later update or cancellation finds the same round."""
+
+    key: str
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class InvitationLink:
+    key: str
+    application_id: int
+    round_seq: int
+    sequence: int
+
+
+@dataclass(frozen=True)
+class FeedRevision:
+    """What a subscribed calendar last saw of one event: its content's fingerprint, its
+    SEQUENCE and when it last changed (LAST-MODIFIED)."""
+
+    uid: str
+    fingerprint: str
+    sequence: int
+    modified_at: datetime

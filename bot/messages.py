@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.commands import Command
 
 
 class Tone(StrEnum):
@@ -41,6 +45,18 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A command the bot suggests and runs only once the person confirms it (read from an
+    invitation). `line` is the same command as text; `complete` is False when something is
+    missing (the company, the role) that the person has to fill in first. Platforms with forms
+    open one pre-filled; the console shows `line` and asks yes or no."""
+
+    command: Command
+    line: str
+    complete: bool = True
+
+
+@dataclass(frozen=True)
 class Message:
     title: str
     body: str = ""
@@ -53,6 +69,7 @@ class Message:
     attachment: Attachment | None = None
     # Set when the command changed stored data, so adapters can refresh dashboards (App Home).
     changed: bool = False
+    proposal: Proposal | None = None
 
     @property
     def is_error(self) -> bool:

@@ -196,10 +196,22 @@ def _draft(rest: str) -> c.Command:
 
 
 def _export(rest: str) -> c.Command:
-    fmt = rest.strip().lower() or "csv"
+    words = rest.strip().lower().split()
+    if words == ["ics", "reset"]:
+        return c.Export("ics", reset=True)
+    fmt = " ".join(words) or "csv"
     if fmt not in {"csv", "ics"}:
-        raise bad("export", f"“{fmt[:20]}” is not a format: use csv or ics.")
+        raise bad("export", f"“{fmt[:20]}” is not a format: use csv or ics (or `export ics reset` for a new subscription address).")
     return c.Export(fmt)
+
+
+def _import(rest: str) -> c.Command:
+    path = rest.strip().strip('"').strip("'").strip()
+    if not path:
+        raise bad("import", "Tell me which file: the path of the invitation (.ics) you saved.")
+    if len(path) > 1000:
+        raise bad("import", "That path is too long.")
+    return c.ImportInvitation(path=path)
 
 
 def _only(name: str, rest: str, command: c.Command) -> c.Command:
@@ -286,6 +298,7 @@ _HANDLERS = {
     "status": _status,
     "settings": _settings,
     "export": _export,
+    "import": _import,
     "delete": lambda rest: c.Delete(_split_only_id("delete", rest)),
     "channel": _channel,
     "digest": _digest,

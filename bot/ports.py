@@ -17,7 +17,9 @@ from bot.domain import (
     Application,
     DeliverySettings,
     Event,
+    FeedRevision,
     Identity,
+    InvitationLink,
     NewRound,
     Nudge,
     NudgeState,
@@ -255,12 +257,46 @@ class DigestRepository(Protocol):
         ...
 
 
+class CalendarRepository(Protocol):
+    """Calendar links: which round an imported invitation became, and the person's private
+    subscription feed (only a hash of its secret) with what subscribers last saw of each event."""
+
+    async def invitation(self, user_id: int, key: str) -> InvitationLink | None: ...
+
+    async def link_invitation(self, user_id: int, link: InvitationLink, now: datetime) -> None:
+        """Remember (or update) which round invitation `link.key` is."""
+        ...
+
+    async def unlink_invitation(self, user_id: int, key: str) -> None: ...
+
+    async def feed_issued_at(self, user_id: int) -> datetime | None:
+        """When the person's current subscription secret was issued, or None without one."""
+        ...
+
+    async def issue_feed(self, user_id: int, secret_hash: str, now: datetime) -> None:
+        """Store a new secret's hash, replacing (revoking) any earlier one."""
+        ...
+
+    async def revoke_feed(self, user_id: int) -> bool: ...
+
+    async def feed_owner(self, secret_hash: str) -> tuple[int, str] | None:
+        """(user id, stored hash) of the feed with this hash, or None."""
+        ...
+
+    async def feed_revisions(self, user_id: int) -> dict[str, FeedRevision]: ...
+
+    async def save_feed_revisions(self, user_id: int, revisions: Sequence[FeedRevision], gone: Collection[str]) -> None:
+        """Store changed or new revisions, and drop those of events no longer in the feed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     applications: ApplicationRepository
     nudges: NudgeRepository
     groups: GroupRepository
     digests: DigestRepository
+    calendar: CalendarRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

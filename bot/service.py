@@ -33,8 +33,9 @@ from bot.dates import Intent, preview, timezone_choices, valid_zone_name
 from bot.domain import DeliverySettings, Identity, Place, TimezoneSource
 from bot.errors import BadInput
 from bot.events import Events, ScheduleChanged
+from bot.feed import FeedDocument, read_feed
 from bot.groups import ChannelPost
-from bot.handlers import account, applications, groups, overview, steps
+from bot.handlers import account, applications, groups, imports, overview, steps
 from bot.handlers.context import Context
 from bot.handlers.rounds import ASSUMED_START
 from bot.hygiene import clean, clean_fields
@@ -75,6 +76,7 @@ HANDLERS: dict[type, Handler] = {
     c.ReviewForm: lambda cmd, ctx: _sync(review_reply.review_form, cmd, ctx),
     c.Settings: account.settings,
     c.Export: account.export,
+    c.ImportInvitation: imports.import_invitation,
     c.Help: lambda cmd, ctx: _sync(account.help_message, cmd, ctx),
     c.ForgetMe: lambda cmd, ctx: _confirmable_forget(cmd, ctx),
     c.ChannelMode: groups.channel_mode,
@@ -115,12 +117,16 @@ class Followup:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         posters: Mapping[str, ChannelPoster] | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._posters: Mapping[str, ChannelPoster] = posters if posters is not None else {}
         # Told, after the commit, what a command changed in the schedule (wake-ups subscribe).
         self.events = Events()
+        self.public_url = public_url.rstrip("/") if public_url else None
+        # Set by the console only: reads `import <path>` files from this machine.
+        self.local_files: Callable[[str], bytes] | None = None
 
     @staticmethod
     def parse(text: str) -> c.Command | Message:
@@ -153,6 +159,12 @@ class Followup:
             return Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
 
         async def press(ctx: Context) -> Message:
+            if ref.verb in (Verb.IMPORT, Verb.IMPORT_CANCEL):
+                # The adapter runs a confirmed proposal itself; a press that reaches the core
+                # has lost it (an old message), and nothing is logged.
+                if ref.verb is Verb.IMPORT_CANCEL:
+                    return Message(title="Nothing was logged.", tone=Tone.SUCCESS)
+                return Message(title="That question has expired.", body="Nothing was logged: import the invitation again.", tone=Tone.ERROR)
             if ref.verb in (Verb.FORGET, Verb.FORGET_CANCEL):
                 if ref.ref != ctx.user.id:
                     return NOT_YOURS
@@ -166,6 +178,16 @@ class Followup:
             return await HANDLERS[type(command)](command, ctx)
 
         return await self._run(who, where, press, f"button:{ref.verb.value}")
+
+    async def feed(self, secret: str) -> FeedDocument | None:
+        """The calendar subscription with this secret, or None (unknown, reset or forgotten).
+        Its own unit of work: it records what subscribers were shown (SEQUENCE, LAST-MODIFIED)."""
+        with request_scope():
+            async with self._uow_factory() as uow:
+                document = await read_feed(uow, secret, self._clock.now())
+                if document is not None:
+                    await uow.commit()
+                return document
 
     async def home(self, who: Identity) -> Message:
         """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
@@ -272,7 +294,7 @@ class Followup:
                 async with self._uow_factory() as uow:
                     user = await uow.users.get_or_create(who, now)
                     user_id = user.id
-                    ctx = Context(uow=uow, user=user, now=now, where=where)
+                    ctx = Context(uow=uow, user=user, now=now, where=where, public_url=self.public_url, local_files=self.local_files)
                     await self._note_member(ctx)
                     message = await work(ctx)
                     if not message.is_error:

@@ -308,3 +308,41 @@ class RequestReceiptRow(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column()
+
+
+class InvitationLinkRow(Base):
+    """Which round an imported calendar invitation became, so its update or cancellation
+    finds it. `key` is a hash of the invitation's UID (the UID itself is not kept)."""
+
+    __tablename__ = "invitation_links"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    round_seq: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    linked_at: Mapped[datetime]
+
+
+class CalendarFeedRow(Base):
+    """A person's private calendar subscription: only the SHA-256 of its secret is stored,
+    so the database alone can't be used to read anyone's feed."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]
+
+
+class FeedEventRow(Base):
+    """What subscribers last saw of one event of a person's feed: a changed event gets a
+    higher SEQUENCE and a new LAST-MODIFIED, as calendar clients expect."""
+
+    __tablename__ = "feed_events"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    modified_at: Mapped[datetime]

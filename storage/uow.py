@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import (
     ApplicationRepository,
+    CalendarRepository,
     DigestRepository,
     GroupRepository,
     NudgeRepository,
     UserRepository,
 )
 from storage.applications import SqlApplicationRepository
+from storage.calendar import SqlCalendarRepository
 from storage.digests import SqlDigestRepository
 from storage.groups import SqlGroupRepository
 from storage.nudges import SqlNudgeRepository
@@ -31,6 +33,7 @@ class SqlUnitOfWork:
     nudges: NudgeRepository
     groups: GroupRepository
     digests: DigestRepository
+    calendar: CalendarRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -46,6 +49,7 @@ class SqlUnitOfWork:
         self.nudges = SqlNudgeRepository(session)
         self.groups = SqlGroupRepository(session)
         self.digests = SqlDigestRepository(session)
+        self.calendar = SqlCalendarRepository(session)
         return self
 
     async def __aexit__(

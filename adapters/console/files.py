@@ -57,3 +57,19 @@ def export_file(directory: Path, user: str, filename: str) -> Path:
     ext = filename.rpartition(".")[2].lower()
     ext = ext if ext.isalnum() and len(ext) <= 5 else "txt"
     return directory / f"{APP}-{slug(user)}.{ext}"
+
+
+def read_local_file(path: str) -> bytes:
+    """The bytes of a file the console's user named (`import <path>`), read no further than
+    the largest invitation the core accepts (plus one byte, so it can say the file is too big)."""
+    from bot.errors import BadInput
+    from bot.invitation import EXAMPLE, MAX_BYTES, USAGE
+
+    target = Path(path).expanduser()
+    try:
+        if not target.is_file():
+            raise BadInput(f"There is no file at {str(target)[:200]}.", USAGE, EXAMPLE)
+        with target.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except OSError as problem:
+        raise BadInput(f"I couldn't read {str(target)[:200]}: {problem.strerror or problem}.", USAGE, EXAMPLE) from None

@@ -28,8 +28,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from adapters.console.files import export_file
+from adapters.console.files import export_file, read_local_file
 from adapters.console.output import Output, Record
+from bot.actions import Verb, decode
 from bot.catalogue import ALIASES
 from bot.clock import Clock, SimulatedClock
 from bot.dates import read_duration
@@ -37,7 +38,7 @@ from bot.digests import DigestDispatcher
 from bot.dispatcher import Dispatcher
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
-from bot.messages import Action, Message, Tone
+from bot.messages import Action, Message, Proposal, Tone
 from bot.ports import Delivery
 from bot.service import Followup
 from bot.tracing import request_scope
@@ -138,6 +139,10 @@ class ConsoleSession:
         self._draft: _Draft | None = None
         # For completion: the speaker's own (number, label) applications, refreshed after each line.
         self.choices: list[tuple[int, str]] = []
+        # What an imported invitation would log, until the person answers yes or no.
+        self._proposal: Proposal | None = None
+        # The person is at this machine: `import <path>` reads files from it.
+        followup.local_files = read_local_file
 
     @property
     def identity(self) -> Identity:
@@ -230,6 +235,8 @@ class ConsoleSession:
         return min(known) if known else None
 
     async def _reply(self, message: Message) -> None:
+        if message.proposal is not None and message.proposal.complete:
+            self._proposal = message.proposal
         if message.attachment is not None:
             message = self._save_attachment(message)
         self._output.emit(Record("reply", self.user, self.channel, self._clock.now(), message))
@@ -288,6 +295,11 @@ class ConsoleSession:
         await self._press_action(question.actions[0 if yes else 1])
 
     async def _press_action(self, chosen: Action) -> None:
+        ref = decode(chosen.id)
+        proposal, self._proposal = self._proposal, None
+        if ref is not None and ref.verb is Verb.IMPORT and proposal is not None:
+            await self._reply(await self._followup.handle_command(self.identity, proposal.command, self.place))
+            return
         await self._reply(await self._followup.handle_action(self.identity, chosen.id, self.place))
 
     async def _press(self, wanted: str) -> None:

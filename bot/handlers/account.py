@@ -7,6 +7,7 @@ from datetime import time
 
 from bot import commands as c
 from bot import export as exporting
+from bot import feed, formatting
 from bot.actions import Verb, action
 from bot.catalogue import BY_NAME, COMMANDS, GROUP_COMMANDS, HELP_SECTIONS, CommandInfo, suggest
 from bot.date_order import effective_order
@@ -156,15 +157,52 @@ async def export(cmd: c.Export, ctx: Context) -> Message:
     apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False)
     planned = [(app, ctx.plan(app)) for app in apps]
     if cmd.format == "ics":
-        content = exporting.to_ics(planned, ctx.now, f"u{ctx.user.id}")
-        count = sum(len(p.tasks) for _, p in planned)
+        content = exporting.to_ics(planned, ctx.now, f"u{ctx.user.id}", ctx.settings)
+        count = sum(len(p.nudges) for _, p in planned)
         attachment = Attachment("followups.ics", "text/calendar", content)
         title = f"Your {count} planned follow-up{'s' if count != 1 else ''} as a calendar file"
-    else:
-        content = exporting.to_csv(planned, ctx.settings)
-        attachment = Attachment("followup.csv", "text/csv", content)
-        title = f"Your {len(apps)} application{'s' if len(apps) != 1 else ''} as CSV"
-    return Message(title=title, body="Open it in a spreadsheet or calendar app.", attachment=attachment)
+        body = "Open it in your calendar app."
+        subscription = await _subscription(cmd, ctx)
+        return Message(title=title, body=f"{body}\n\n{subscription}" if subscription else body, attachment=attachment, changed=cmd.reset)
+    content = exporting.to_csv(planned, ctx.settings)
+    attachment = Attachment("followup.csv", "text/csv", content)
+    title = f"Your {len(apps)} application{'s' if len(apps) != 1 else ''} as CSV"
+    return Message(title=title, body="Open it in a spreadsheet.", attachment=attachment)
+
+
+FEED_REVEALS = (
+    "It shows what this file shows and nothing more: each planned follow-up's time, the company "
+    "and role, and the step's checklist with its send-by time. Anyone with the address can read "
+    "it, so keep it to yourself; `export ics reset` replaces it and the old one stops working."
+)
+
+
+async def _subscription(cmd: c.Export, ctx: Context) -> str:
+    """The subscription part of `export ics`: a new address (the first time, or after
+    `reset`), or a reminder that one exists — only its hash is kept, so it can't be shown again."""
+    if ctx.public_url is None:
+        if cmd.reset:
+            raise BadInput(
+                "This bot has no public address, so there is no subscription to reset; the file is the way to get your follow-ups.",
+                "export ics",
+                "export ics",
+            )
+        return ""
+    issued = await ctx.uow.calendar.feed_issued_at(ctx.user.id)
+    if issued is not None and not cmd.reset:
+        return (
+            f"You subscribed on {formatting.absolute(issued, ctx.settings)}. I keep only a fingerprint of that address, "
+            "so I can't show it again: `export ics reset` gives you a new one (and stops the old)."
+        )
+    secret = feed.new_secret()
+    await ctx.uow.calendar.issue_feed(ctx.user.id, feed.secret_hash(secret), ctx.now)
+    lead = "Your new private subscription address (the old one no longer works):" if issued is not None else "Or subscribe, and your calendar keeps itself up to date:"
+    return (
+        f"{lead}\n{feed.feed_url(ctx.public_url, secret)}\n"
+        "Google Calendar: Other calendars → + → From URL. Outlook: Add calendar → Subscribe from web. "
+        "Apple Calendar: File → New Calendar Subscription.\n"
+        f"{FEED_REVEALS}"
+    )
 
 
 def forget_me(cmd: c.ForgetMe, ctx: Context) -> Message:

@@ -10,6 +10,7 @@ from bot.catalogue import BY_NAME
 from bot.domain import Application, Event, EventKind, Status
 from bot.errors import BadInput
 from bot.handlers.context import Context
+from bot.handlers.imports import remember
 from bot.handlers.rounds import DEFAULT_LENGTH, read_round
 from bot.messages import Field, Message, Tone
 from bot.method import current_cycle, next_rejection_cycle
@@ -39,6 +40,7 @@ def _round_sentence(app: Application, ctx: Context, notes: tuple[str, ...], seq:
 async def add(cmd: c.Add, ctx: Context) -> Message:
     new_round, notes = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "add")
     app = await ctx.uow.applications.create(ctx.user.id, cmd.company, cmd.role, new_round, ctx.now)
+    await remember(ctx, cmd.invitation, app, app.rounds[0].seq)
     plan = await ctx.replan(app)
     return Message(
         title=app.label,
@@ -81,6 +83,7 @@ async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
     app = await ctx.uow.applications.add_round(app.id, new_round, ctx.now)
     plan = await ctx.replan(app)
     seq = max(r.seq for r in app.rounds)
+    await remember(ctx, cmd.invitation, app, seq)
     return Message(
         title=f"{app.label}: round {seq} logged",
         body=_plan_body(app, ctx, _round_sentence(app, ctx, notes, seq)),
@@ -103,6 +106,7 @@ async def change_round(cmd: c.ChangeRound, ctx: Context) -> Message:
     app = await _round_of(cmd.number, cmd.seq, ctx)
     new_round, notes = read_round(cmd.when, cmd.kind, cmd.interviewers, ctx, "round")
     app = await ctx.uow.applications.replace_round(app.id, cmd.seq, new_round, ctx.now)
+    await remember(ctx, cmd.invitation, app, cmd.seq)
     plan = await ctx.replan(app)
     return Message(
         title=f"{app.label}: round {cmd.seq} corrected",
@@ -124,6 +128,7 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
             f"delete {app.number}",
         )
     app = await ctx.uow.applications.remove_round(app.id, cmd.seq, ctx.now)
+    await remember(ctx, cmd.invitation, app, None)
     plan = await ctx.replan(app)
     return Message(
         title=f"{app.label}: round {cmd.seq} removed",

@@ -5,6 +5,7 @@ after the unit of work has committed, while the reply to the person stays privat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -28,6 +29,11 @@ class Context:
     forgotten: bool = False
     posts: list[ChannelPost] = field(default_factory=list)
     changed: set[ScheduleChanged] = field(default_factory=set)  # published after the commit
+    # The bot's public address, when it has one (calendar subscriptions are served there).
+    public_url: str | None = None
+    # Reads a file on this machine, given its path: only where the person *is* on this
+    # machine (the console); None on chat platforms, where files arrive as bytes.
+    local_files: Callable[[str], bytes] | None = None
     _applications: list[Application] | None = field(default=None, repr=False)
     _due: dict[datetime, list[Application]] = field(default_factory=dict, repr=False)
     _plans: dict[int, tuple[Application, DeliverySettings, Plan]] = field(default_factory=dict, repr=False)

@@ -9,7 +9,17 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.domain import Event, EventKind, Identity, NudgeKind, PlannedNudge, Step, User
+from bot.domain import (
+    Event,
+    EventKind,
+    FeedRevision,
+    Identity,
+    InvitationLink,
+    NudgeKind,
+    PlannedNudge,
+    Step,
+    User,
+)
 from bot.groups import ChannelRef, DigestSchedule, GroupChannel, MilestoneKind
 from storage.database import Database
 from storage.models import metadata
@@ -37,6 +47,9 @@ async def _populate(db: Database, user: User, channel: GroupChannel | None = Non
         await uow.nudges.sync(app, plan, NOW)
         [nudge, *_] = await uow.nudges.claim_due(NOW, "w", timedelta(minutes=1), 1)
         await uow.nudges.mark_failed(nudge.id, nudge.claim_token or "", NOW, "boom")
+        await uow.calendar.link_invitation(user.id, InvitationLink(f"inv{app.id}", app.id, 1, 0), NOW)
+        await uow.calendar.issue_feed(user.id, f"hash-{user.id}-{app.id}", NOW)
+        await uow.calendar.save_feed_revisions(user.id, [FeedRevision(f"uid-{app.id}", "f", 0, NOW)], ())
         if channel is not None:
             await uow.groups.join(channel.id, user.id, NOW)
             await uow.groups.set_opt_in(channel.id, user.id, True, NOW)
@@ -91,8 +104,11 @@ async def test_delete_application_takes_rounds_events_and_nudges(database: Datab
         await uow.applications.delete(doomed)
         await uow.commit()
     counts = await _counts(database)
-    assert {t: n for t, n in counts.items() if t != "users"} == {
-        t: n for t, n in baseline.items() if t != "users"
+    # The person's own rows stay: their subscription, and what it last showed (the next fetch
+    # drops the deleted application's events).
+    theirs = {"users", "calendar_feeds", "feed_events"}
+    assert {t: n for t, n in counts.items() if t not in theirs} == {
+        t: n for t, n in baseline.items() if t not in theirs
     }
     async with database.unit_of_work() as uow:
         assert await uow.applications.get(doomed) is None
