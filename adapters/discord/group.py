@@ -16,6 +16,7 @@ the 25 Discord allows in one group.
 
 from typing import Literal
 
+import discord
 from discord import Interaction, app_commands
 from discord.app_commands import AppCommandContext, AppInstallationType, Choice, Range
 
@@ -236,6 +237,11 @@ class FollowupGroup(app_commands.Group):
     @app_commands.describe(format="csv: your data; ics: your due follow-ups as a calendar")
     async def export(self, interaction: Interaction, format: Literal["csv", "ics"] = "csv") -> None:
         await self.responder.run(interaction, lambda: c.Export(format))
+
+    @app_commands.command(name="import", description=about("import"))
+    @app_commands.describe(file="The invitation (.ics) your calendar sent or exported")
+    async def import_(self, interaction: Interaction, file: discord.Attachment) -> None:
+        await self.responder.run_import(interaction, file)
 
     @app_commands.command(name="delete", description=about("delete"))
     @app_commands.describe(id=ID_HELP)

@@ -30,6 +30,7 @@ from discord.utils import MISSING
 
 from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
 from adapters.discord.identity import PLATFORM, WORKSPACE, identity_of, in_guild, place_of
+from adapters.discord.invitations import ProposalView, refusal, shown
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
 from adapters.discord.permissions import cannot_post, missing_to_post
@@ -117,6 +118,47 @@ class Responder:
             await self.reply(interaction, shown, extra=RetryAdd(self.submit_add, values), private=True)
             return
         await self._answer(interaction, message)
+
+    async def run_import(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """`/followup import file:`: read the attachment, show the core's proposal with buttons."""
+        refused = refusal(file)
+        if refused is not None:
+            await self.reply(interaction, refused, private=True)
+            return
+        await interaction.response.defer(ephemeral=in_guild(interaction), thinking=True)
+        try:
+            data = await file.read()
+        except (discord.HTTPException, discord.NotFound):
+            log.warning("could not fetch an attachment")
+            await self.reply(interaction, Message(title="I couldn't fetch that file from Discord.", body="Nothing was logged: try again in a moment.", tone=Tone.ERROR))
+            return
+        command = c.ImportInvitation(data=data, filename=file.filename[:200])
+        message = await self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+        if message.proposal is None:
+            await self.reply(interaction, message)
+            return
+        view = ProposalView(message.proposal, self.run_proposal, self.edit_proposal)
+        await self.reply(interaction, shown(message), extra=view)
+
+    async def run_proposal(self, interaction: discord.Interaction, command: c.Command) -> None:
+        try:
+            work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+            await self._answer(interaction, await self._in_time(interaction, work, silently=True), edit=True)
+        except Exception:
+            log.exception("confirming an import failed")
+            await self.fail(interaction)
+
+    async def edit_proposal(self, interaction: discord.Interaction, values: AddValues, proposed: c.Add) -> None:
+        async def submit(inner: discord.Interaction, typed: AddValues) -> None:
+            try:
+                built = add_command(typed.company, typed.role, typed.when, people("add", others=typed.interviewers))
+            except BadInput as problem:
+                await self.reply(inner, views.error(problem), private=True)
+                return
+            assert isinstance(built, c.Add)
+            await self.run(inner, lambda: replace(built, kind=proposed.kind, invitation=proposed.invitation))
+
+        await interaction.response.send_modal(AddForm(submit, values))
 
     async def submit_review(self, interaction: discord.Interaction, number: int, text: str) -> None:
         try:

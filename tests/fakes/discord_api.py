@@ -184,12 +184,24 @@ class FakeDiscord:
         self.created: list[dict[str, Any]] = []  # channel messages really created (not deduplicated)
         self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
         self._late: deque[float] = deque()
+        self.files: dict[str, bytes] = {}  # attachment id → content, served as Discord's CDN would
+
+    def host_file(self, content: bytes) -> tuple[str, str]:
+        """(attachment id, CDN URL) of a file someone attached."""
+        attachment_id = str(next(self._ids))
+        self.files[attachment_id] = content
+        return attachment_id, f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/file"
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["id"])
+        return web.Response(body=content) if content is not None else web.Response(status=404)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._cdn)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -693,6 +705,22 @@ class Interactions:
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         return self._base(4 if focused else 2, user, guild_id, data, permissions=permissions, app_permissions=app_permissions)
+
+    def slash_file(
+        self, sub: str, option: str, filename: str, content: bytes, *, user: FakeUser, guild_id: int | None = None,
+        content_type: str = "text/calendar", size: int | None = None,
+    ) -> dict[str, Any]:
+        """`/followup <sub> <option>:<an attached file>`: an attachment option (type 11) whose
+        value is the attachment's id, described in `data.resolved.attachments`."""
+        attachment_id, url = self.fake.host_file(content)
+        payload = self.slash(sub, {}, user=user, guild_id=guild_id)
+        data = payload["data"]
+        data["options"][0]["options"] = [{"name": option, "type": 11, "value": attachment_id}]
+        data["resolved"] = {"attachments": {attachment_id: {
+            "id": attachment_id, "filename": filename, "size": len(content) if size is None else size, "url": url,
+            "proxy_url": url, "content_type": content_type,
+        }}}
+        return payload
 
     def press(self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None) -> dict[str, Any]:
         """A button press on `message` (as stored by the fake)."""

@@ -1,0 +1,83 @@
+"""Calendar invitations in Discord: `/followup import file:<the .ics>`.
+
+The attachment is checked against the size the core accepts before it is fetched (Discord
+says its size), then read through discord.py (`Attachment.read`). The core's answer is a
+proposal; it is shown with buttons held by this process, as the add form's "Edit and try
+again" is: "Yes, log it" runs the proposed command, "Edit first" (a new application) opens
+the add form filled in from the invitation, "Cancel" logs nothing. When the company or role
+couldn't be found, only the pre-filled form is offered. Nothing is stored before a press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import discord
+
+from adapters.discord.form import AddForm, AddValues
+from bot import commands as c
+from bot.invitation import MAX_BYTES
+from bot.messages import Message, Proposal, Tone
+
+Run = Callable[[discord.Interaction, c.Command], Awaitable[None]]
+Edit = Callable[[discord.Interaction, AddValues, c.Add], Awaitable[None]]
+CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
+
+
+def is_calendar(file: discord.Attachment) -> bool:
+    kind = (file.content_type or "").split(";")[0].strip().lower()
+    return kind in CALENDAR_TYPES or file.filename.lower().endswith(".ics")
+
+
+def refusal(file: discord.Attachment) -> Message | None:
+    """Why this attachment won't be read, or None."""
+    if not is_calendar(file):
+        return Message(title="That isn't a calendar file.", body="Attach the invitation's .ics file (your calendar's “Download” or “Export”).", tone=Tone.ERROR)
+    if file.size > MAX_BYTES:
+        return Message(title="I can't read that file.", body=f"An invitation is far smaller than that (at most {MAX_BYTES // 1024} KB). Nothing was logged.", tone=Tone.ERROR)
+    return None
+
+
+def add_values(command: c.Add) -> AddValues:
+    people = "; ".join(f"{p.name}, {p.title}" if p.title else p.name for p in command.interviewers)
+    when = command.when if command.kind.value == "interview" else f"{command.when}"
+    return AddValues(command.company, command.role, when, people)
+
+
+def shown(message: Message) -> Message:
+    """The proposal without the core's own confirm buttons (this view replaces them)."""
+    return replace(message, actions=())
+
+
+class ProposalView(discord.ui.View):
+    def __init__(self, proposal: Proposal, run: Run, edit: Edit) -> None:
+        super().__init__(timeout=1800)
+        self._proposal = proposal
+        self._run = run
+        self._edit = edit
+        if not proposal.complete:
+            self.remove_item(self.confirm)
+        if not isinstance(proposal.command, c.Add):
+            self.remove_item(self.edit)
+
+    @discord.ui.button(label="Yes, log it", style=discord.ButtonStyle.primary)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await self._run(interaction, self._proposal.command)
+
+    @discord.ui.button(label="Edit first", style=discord.ButtonStyle.secondary)
+    async def edit(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        command = self._proposal.command
+        assert isinstance(command, c.Add)
+        await self._edit(interaction, add_values(command), command)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was logged.", embed=None, view=None)
+
+
+def prefilled_form(submit: Callable[[discord.Interaction, AddValues], Awaitable[None]], values: AddValues) -> AddForm:
+    return AddForm(submit, values)
