@@ -140,7 +140,7 @@ class SlackAdapter:
         installations = oauth.installation_store if oauth else None
         workspaces = Workspaces(config.slack_api_url, self._session, token=token, installations=installations, sleep=self._sleep)
         home = HomeTab(self._runtime.followup)
-        listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations)
+        listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations, self._session)
         receipts = Receipts(self._runtime.database, REPLAY_WINDOW)
         self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=receipts, clock=self._runtime.clock)
         self.app.event("member_joined_channel")(listeners.on_member_joined)

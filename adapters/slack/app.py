@@ -80,6 +80,8 @@ def build_app(
     app.view(REVIEW_FORM)(listeners.on_review_submit)
     app.view(ROUND_FORM)(listeners.on_round_submit)
     app.event("app_home_opened")(listeners.on_home_opened)
+    # A shared .ics file first: bolt runs the first listener that matches.
+    app.event({"type": "message", "subtype": "file_share"})(listeners.on_file_share)
     app.event("message")(listeners.on_message)
     app.event("app_uninstalled")(listeners.on_app_uninstalled)
     app.event("tokens_revoked")(listeners.on_tokens_revoked)

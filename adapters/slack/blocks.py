@@ -31,6 +31,9 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.escape import clip, escape, safe
+from adapters.slack.invitations import encode
+from bot.actions import Verb
+from bot.actions import decode as decode_action
 from bot.messages import Action, Message, Tone
 
 log = logging.getLogger(__name__)
@@ -80,21 +83,33 @@ def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Bloc
     ]
 
 
-def button(action: Action) -> ButtonElement:
+def button(action: Action, value: str | None = None) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=safe(action.label, BUTTON_TEXT), emoji=True),
         action_id=action.id,
-        value=action.id,
+        value=value or action.id,
         style=action.style if action.style in ("primary", "danger") else None,
     )
 
 
-def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions") -> list[Block]:
+def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions", values: dict[str, str] | None = None) -> list[Block]:
+    """Buttons, 25 to a block. `values`: what a button carries back instead of its id (an
+    imported invitation's proposal, on its "Yes" button)."""
     unique = list({a.id: a for a in actions}.values())  # Slack rejects repeated action ids
+    values = values or {}
     return [
-        ActionsBlock(block_id=f"{prefix}-{i // 25}", elements=[button(a) for a in unique[i : i + 25]])
+        ActionsBlock(block_id=f"{prefix}-{i // 25}", elements=[button(a, values.get(a.id)) for a in unique[i : i + 25]])
         for i in range(0, len(unique), 25)
     ]
+
+
+def proposal_values(message: Message) -> dict[str, str]:
+    """The proposal an invitation's "Yes, log it" button carries back (see invitations.py)."""
+    if message.proposal is None or not message.proposal.complete:
+        return {}
+    encoded = encode(message.proposal.command)
+    confirm = next((a.id for a in message.actions if (ref := decode_action(a.id)) is not None and ref.verb is Verb.IMPORT), None)
+    return {confirm: encoded} if encoded and confirm else {}
 
 
 def content_blocks(message: Message) -> list[Block]:
@@ -118,7 +133,7 @@ def content_blocks(message: Message) -> list[Block]:
 def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
     """Blocks for the message (plus `extra` ones before the buttons), shortened to fit."""
     content = content_blocks(message) + list(extra)
-    buttons = action_blocks(message.actions)
+    buttons = action_blocks(message.actions, values=proposal_values(message))
     room = max_blocks - len(buttons)
     if len(content) > room:
         note = ContextBlock(block_id="fu-cut", elements=[MarkdownTextObject(text="…shortened to fit Slack; the command shows the rest.")])

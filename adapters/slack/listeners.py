@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.errors import SlackApiError
@@ -41,6 +42,8 @@ from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
+from adapters.slack.invitations import FileTooBig, download, is_calendar, share_failed
+from adapters.slack.invitations import decode as decode_proposal
 from adapters.slack.modal import (
     REVIEW_FORM,
     Origin,
@@ -64,7 +67,7 @@ from bot.tracing import request_scope
 from bot.views import unexpected
 
 log = logging.getLogger(__name__)
-CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL)
+CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL, Verb.IMPORT, Verb.IMPORT_CANCEL)
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 
 
@@ -119,8 +122,10 @@ class Listeners:
         replies: Replies,
         home: HomeTab,
         installations: AsyncInstallationStore | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._followup = followup
+        self._session = session  # downloads of files shared with the bot
         self._people = people
         self._channels = channels
         self._replies = replies
@@ -180,8 +185,13 @@ class Listeners:
         channel = str((body.get("channel") or {}).get("id") or "")
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel) if channel else True
-        reply = await self._followup.handle_action(who, action["action_id"], await self._place(client, team, user, channel, direct))
+        place = await self._place(client, team, user, channel, direct)
         ref = decode(action["action_id"])
+        proposed = decode_proposal(action.get("value")) if ref is not None and ref.verb is Verb.IMPORT else None
+        if proposed is not None:  # "Yes, log it" under an imported invitation: run what it proposed
+            reply = await self._followup.handle_command(who, proposed, place)
+        else:
+            reply = await self._followup.handle_action(who, action["action_id"], place)
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
         in_place = not reply.is_error and (reply.changed or confirmation)
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
@@ -257,6 +267,26 @@ class Listeners:
             return
         await ack()
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+
+    @answering
+    async def on_file_share(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """A file shared in the bot's DM: a calendar invitation is read and proposed."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+            return
+        files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id") and is_calendar(f)]
+        if not files:
+            return
+        team, user = team_of(context, body), str(event["user"])
+        who = await self._people.identity(client, team, user)
+        try:
+            if self._session is None:
+                raise RuntimeError("no HTTP session")
+            name, data = await download(client, self._session, str(files[0]["id"]))
+        except (FileTooBig, SlackApiError, aiohttp.ClientError, TimeoutError, RuntimeError) as problem:
+            reply = await share_failed(problem)
+        else:
+            reply = await self._followup.handle_command(who, c.ImportInvitation(data=data, filename=name[:200]))
+        await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
 
     @answering
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

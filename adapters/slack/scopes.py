@@ -20,6 +20,9 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views_open": None,
     "views_publish": None,
     "files_upload_v2": "files:write",
+    # A calendar invitation shared in the bot's DM is read through files.info and its
+    # private download URL.
+    "files_info": "files:read",
 }
 
 # Bot event → the scopes Slack wants before it sends it. `member_joined_channel` (the bot was
@@ -29,7 +32,8 @@ METHOD_SCOPES: dict[str, str | None] = {
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_uninstalled": (),
-    # A message typed in the bot's DM runs as a command (the Messages tab is a console).
+    # A message typed in the bot's DM runs as a command (the Messages tab is a console); a
+    # shared .ics file there (subtype `file_share`) is read as an invitation.
     "message.im": ("im:history",),
     "tokens_revoked": (),
     "member_joined_channel": ("channels:read", "groups:read"),

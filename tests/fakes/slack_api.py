@@ -71,6 +71,7 @@ class FakeSlack:
     installs: dict[str, str] = field(default_factory=dict)  # OAuth code → team id
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
     post_delay: float | Callable[[], float] = 0.0
+    shared: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # file id → (files.info's file, content)
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -82,6 +83,22 @@ class FakeSlack:
         self._last_ts = 0.0
         self.port = 0
 
+    def share_file(self, name: str, content: bytes, *, mimetype: str = "text/calendar", size: int | None = None, user: str = "U1") -> dict[str, Any]:
+        """A file someone shared: its entry as a `file_share` message event lists it."""
+        file_id = f"F{next(self._ids)}"
+        url = f"{self.base}/files-pri/{file_id}/{name}"
+        info = {"id": file_id, "name": name, "mimetype": mimetype, "filetype": name.rpartition(".")[2], "size": len(content) if size is None else size,
+                "user": user, "url_private": url, "url_private_download": url}
+        self.shared[file_id] = (info, content)
+        return {k: info[k] for k in ("id", "name", "mimetype", "filetype", "size")}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """Slack serves private files only with a valid bot token."""
+        found = self.shared.get(request.match_info["file_id"])
+        if found is None or self.tokens.get(_bearer(request) or "") is None:
+            return web.Response(status=404)
+        return web.Response(body=found[1])
+
     # --- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         app = web.Application()
@@ -89,6 +106,7 @@ class FakeSlack:
         app.router.add_post("/hooks/{name}", self._hook)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._socket)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -214,6 +232,9 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{n}", **(params.get("view") or {})}}
+        if method == "files.info":
+            found = self.shared.get(str(params.get("file")))
+            return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{n}"
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
