@@ -125,6 +125,7 @@ async def _converse(
     output = Output(stdout, json_lines, display_zone, colour=terminal and colour_wanted(stdout, json_lines))
     runtime.register_notifier(PLATFORM, ConsoleNotifier(output, runtime.clock))
     runtime.register_poster(PLATFORM, ConsolePoster(output, runtime.clock))
+    runtime.followup.local_files = files.read_local_file  # the person is at this machine: `import <path>`
     session = ConsoleSession(
         runtime.followup,
         runtime.dispatcher,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from adapters.console.files import export_file, read_local_file
+from adapters.console.files import export_file
 from adapters.console.output import Output, Record
 from bot.actions import Verb, decode
 from bot.catalogue import ALIASES
@@ -141,8 +141,6 @@ class ConsoleSession:
         self.choices: list[tuple[int, str]] = []
         # What an imported invitation would log, until the person answers yes or no.
         self._proposal: Proposal | None = None
-        # The person is at this machine: `import <path>` reads files from it.
-        followup.local_files = read_local_file
 
     @property
     def identity(self) -> Identity:
