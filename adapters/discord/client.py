@@ -31,10 +31,12 @@ IDENTIFY_INTERVAL = 5.0  # Discord allows one IDENTIFY per 5 s (max_concurrency 
 
 
 def intents() -> discord.Intents:
-    """Only `guilds`: slash commands, buttons, modals and the DMs we send need no intent, and
-    discord.py wants the guild cache to keep its state consistent. No privileged intent
-    (members, presences, message content) is ever asked for."""
-    return discord.Intents(guilds=True)
+    """`guilds` (discord.py wants the guild cache to keep its state consistent) and
+    `dm_messages` (a calendar invitation attached to a message in the bot's DM is read; a
+    DM's attachments need no privileged intent). Slash commands, buttons, modals and the DMs
+    we send need none. No privileged intent (members, presences, message content) is ever
+    asked for."""
+    return discord.Intents(guilds=True, dm_messages=True)
 
 
 class FollowupTree(app_commands.CommandTree):
@@ -112,6 +114,15 @@ class FollowupClient(discord.Client):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.responder.left_server(guild)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Only a person's message in the bot's DM with a calendar file attached is read."""
+        if message.guild is not None or message.author.bot or not message.attachments:
+            return
+        try:
+            await self.responder.import_attachment(message)
+        except Exception:
+            log.exception("reading an attached invitation failed")
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)

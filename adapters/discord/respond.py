@@ -30,7 +30,7 @@ from discord.utils import MISSING
 
 from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
 from adapters.discord.identity import PLATFORM, WORKSPACE, identity_of, in_guild, place_of
-from adapters.discord.invitations import ProposalView, refusal, shown
+from adapters.discord.invitations import ProposalView, is_calendar, refusal, shown
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
 from adapters.discord.permissions import cannot_post, missing_to_post
@@ -133,16 +133,39 @@ class Responder:
             await self.reply(interaction, Message(title="I couldn't fetch that file from Discord.", body="Nothing was logged: try again in a moment.", tone=Tone.ERROR))
             return
         command = c.ImportInvitation(data=data, filename=file.filename[:200])
-        message = await self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+        message = await self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
         if message.proposal is None:
             await self.reply(interaction, message)
             return
         view = ProposalView(message.proposal, self.run_proposal, self.edit_proposal)
         await self.reply(interaction, shown(message), extra=view)
 
+    async def import_attachment(self, message: discord.Message) -> None:
+        """A .ics file attached to a message in the bot's DM: the same proposal as the command's."""
+        files = [a for a in message.attachments if is_calendar(a)]
+        if not files:
+            return
+        refused = refusal(files[0])
+        if refused is not None:
+            await message.channel.send(embed=render(refused).embed)
+            return
+        try:
+            data = await files[0].read()
+        except (discord.HTTPException, discord.NotFound):
+            log.warning("could not fetch an attachment")
+            return
+        command = c.ImportInvitation(data=data, filename=files[0].filename[:200])
+        reply = await self._followup.handle_command(identity_of(message.author), command)
+        if reply.proposal is None:
+            shown_reply = render(reply)
+            await message.channel.send(embed=shown_reply.embed, view=shown_reply.view or MISSING)
+            return
+        view = ProposalView(reply.proposal, self.run_proposal, self.edit_proposal)
+        await message.channel.send(embed=render(shown(reply)).embed, view=view)
+
     async def run_proposal(self, interaction: discord.Interaction, command: c.Command) -> None:
         try:
-            work = self._followup.handle_command(identity_of(interaction.user), command, place_of(interaction))
+            work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
             await self._answer(interaction, await self._in_time(interaction, work, silently=True), edit=True)
         except Exception:
             log.exception("confirming an import failed")

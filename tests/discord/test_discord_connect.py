@@ -39,7 +39,7 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert adapter.client is not None and adapter.client.is_ready()
     [identify] = fake.identifies
     assert identify["token"] == "fake-token"
-    assert identify["intents"] == 1  # guilds only: nothing privileged
+    assert identify["intents"] == 1 | 1 << 12  # guilds and DM messages (attached invitations): nothing privileged
 
     [sync] = fake.calls_to("PUT", GLOBAL_SYNC)
     [group] = sync.json

@@ -4,6 +4,7 @@ fetched from the (fake) CDN, the proposal comes with buttons, nothing is stored 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.invitation import MAX_BYTES
 from tests.calendar.fixtures import fixture
 from tests.discord.conftest import ALICE
 from tests.discord.helpers import ERROR_COLOUR, applications
-from tests.fakes.discord_api import FakeDiscord, Interactions, Sent
+from tests.fakes.discord_api import FakeDiscord, Interactions, Sent, dm_channel_id, message_payload
 
 
 def _late_november(runtime: Runtime) -> None:
@@ -78,3 +79,31 @@ async def test_bad_attachments_are_refused_and_nothing_is_stored(
     recurring = await fake.interact(make.slash_file("import", "file", "sync.ics", fixture("hostile_recurring.ics"), user=ALICE))
     assert recurring.embed["color"] == ERROR_COLOUR and "recurring" in recurring.embed["title"] + recurring.embed.get("description", "")
     assert await applications(runtime, ALICE) == []
+
+
+def _dm_with(fake: FakeDiscord, filename: str, content: bytes, message_id: int = 4242) -> dict[str, Any]:
+    attachment_id, url = fake.host_file(content)
+    payload = message_payload(message_id, dm_channel_id(ALICE.id), author=ALICE)
+    payload["author"] = ALICE.payload()
+    payload["attachments"] = [{"id": attachment_id, "filename": filename, "size": len(content), "url": url, "proxy_url": url,
+                               "content_type": "text/calendar"}]
+    return payload
+
+
+async def test_an_invitation_attached_in_the_dm_is_proposed(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
+    _late_november(runtime)
+    dm = dm_channel_id(ALICE.id)
+    posting = asyncio.ensure_future(fake.wait_for_call(lambda call: call.method == "POST" and call.path == f"/channels/{dm}/messages"))
+    await fake.dispatch("MESSAGE_CREATE", _dm_with(fake, "invite.ics", fixture("utc_scheduler.ics")))
+    posted = await posting
+    embed = posted.json["embeds"][0]
+    assert "Globex" in embed["title"] and "Machine Learning Engineer" in embed["title"]
+    assert await applications(runtime, ALICE) == []
+    [message] = [m for m in fake.messages.values() if m["channel_id"] == str(dm)]
+    labels = {c["label"]: c["custom_id"] for row in message["components"] for c in row["components"]}
+    assert list(labels) == ["Yes, log it", "Edit first", "Cancel"]
+    logged = await fake.interact(make.press(labels["Yes, log it"], message, user=ALICE))
+    assert logged.embed["title"] == "#1 Globex — Machine Learning Engineer"
+    assert len(await applications(runtime, ALICE)) == 1
