@@ -174,7 +174,7 @@ class Responder:
     async def edit_proposal(self, interaction: discord.Interaction, values: AddValues, proposed: c.Add) -> None:
         async def submit(inner: discord.Interaction, typed: AddValues) -> None:
             try:
-                built = add_command(typed.company, typed.role, typed.when, people("add", others=typed.interviewers))
+                built = add_command(typed.company, typed.role, typed.when, others=typed.interviewers)
             except BadInput as problem:
                 await self.reply(inner, views.error(problem), private=True)
                 return
