@@ -8,7 +8,7 @@ earlier ones while the other suites' are kept. Every run writes:
 - `bench/results.json`: the figures, with when, on which commit and on what machine each suite
   was measured;
 - `bench/RESULTS.md`: the same as Markdown tables;
-- the README's benchmark results, between its two `bench results` markers.
+- `docs/benchmarks.md`, between its two `bench results` markers.
 
 `python -m bench --markdown` prints the latest results without running anything, and
 `python -m bench --list` names the suites.
@@ -37,7 +37,7 @@ SUITES = ("dispatch", "crash_recovery", "lateness", "slack_dispatch", "platform_
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
 REPORT = HERE / "RESULTS.md"
-README = HERE.parent / "README.md"
+README = HERE.parent / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench results: written by `make bench` from bench/results.json; edits here are overwritten -->"
 END = "<!-- end of bench results -->"
 HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
@@ -94,7 +94,7 @@ def run_facts() -> dict[str, Any]:
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     # Changes to the files this command writes don't change what is measured.
     if _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
-            ":(top,exclude)README.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md"):
+            ":(top,exclude)docs/benchmarks.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md"):
         commit += " (with uncommitted changes)"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -142,7 +142,7 @@ def report(data: dict[str, Any]) -> str:
     return (
         "# Benchmark results\n\n"
         f"Written by {HOW} from `bench/results.json`; do not edit by hand. What each suite measures, "
-        "and its target, is in the suite's module docstring and in the README.\n\n" + markdown(data) + "\n"
+        "and its target, is in the suite's module docstring and in docs/benchmarks.md.\n\n" + markdown(data) + "\n"
     )
 
 
@@ -158,7 +158,7 @@ def with_results(readme: str, data: dict[str, Any]) -> str:
 def save(data: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(data, indent=2, default=str) + "\n")
     REPORT.write_text(report(data))
-    with contextlib.suppress(OSError):  # a copy of bench/ without the README still gets the rest
+    with contextlib.suppress(OSError):  # a copy of bench/ without docs/ still gets the rest
         README.write_text(with_results(README.read_text(), data))
 
 
@@ -177,7 +177,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Run Followup's benchmarks and keep the latest figures in bench/results.json, "
-        "bench/RESULTS.md and the README. Without suite names, every suite runs (as `make bench` does).",
+        "bench/RESULTS.md and docs/benchmarks.md. Without suite names, every suite runs (as `make bench` does).",
         epilog=f"Suites: {', '.join(available())}. PostgreSQL figures use FOLLOWUP_BENCH_POSTGRES_URL "
         "(else FOLLOWUP_TEST_POSTGRES_URL) and are reported as skipped when no server answers.",
     )
@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     save(merge(_load(), fresh, facts))
     first = facts[names[0]]
     print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
-          f"written to {RESULTS.name}, {REPORT.name} and the README")
+          f"written to {RESULTS.name}, {REPORT.name} and docs/benchmarks.md")
     return 0 if not any("suite failed" in f for f in fresh) else 1
 
 
