@@ -4,10 +4,12 @@ retries what is worth retrying.
 slack-sdk retries connection errors by default; we keep that except where it could post a
 message twice: a `chat.postMessage` whose connection broke after the request went out may have
 been posted, so it is not retried here (the notifier records the outcome as unknown and checks
-the DM before posting again); one that never connected is retried. We add rate limits (429,
-honouring `Retry-After`) and server errors (500/502/503/504), each a bounded number of times. A rate
-limit that asks for a long wait is *not* slept through here: the error goes up, and the
-dispatcher reschedules the nudge durably in the database instead of holding a task open.
+the DM before posting again); one that never connected is retried. Rate limits (429,
+honouring `Retry-After`) and server errors (500/502/503/504) are retried a bounded number of
+times by slack-sdk's own handlers, subclassed for what they lack: the gateway errors, the
+injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
+through here: the error goes up, and the dispatcher reschedules the nudge durably in the
+database instead of holding a task open. `retry_after` is the one reader of that header.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -26,7 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 Sleep = Callable[[float], Awaitable[None]]
 DEFAULT_API_URL = "https://slack.com/api/"
 MAX_INLINE_WAIT = 10.0  # seconds a rate-limited call may wait in place before giving up
-SERVER_ERRORS = frozenset({500, 502, 503, 504})
+GATEWAY_ERRORS = frozenset({502, 504})  # beyond slack-sdk's own 500 and 503
 
 
 def api_base(url: str | None) -> str:
@@ -35,24 +43,41 @@ def api_base(url: str | None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def retry_after(response: HttpResponse | None) -> float | None:
-    """The `Retry-After` header of a response, in seconds, if present and readable."""
-    if response is None:
+def retry_after(headers: object) -> float | None:
+    """The `Retry-After` header, in seconds, if present and readable: the one reader for
+    the retry handlers (a `HttpResponse`'s lists of values) and for refusals that reach the
+    notifier (a `SlackResponse`'s plain values)."""
+    items = getattr(headers, "items", None)
+    if items is None:
         return None
-    for name, values in response.headers.items():
-        if name.lower() == "retry-after" and values:
+    for key, value in items():
+        if str(key).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) and value else value
             try:
-                return max(0.0, float(values[0]))
-            except ValueError:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
                 return None
     return None
 
 
-class RateLimitRetry(AsyncRetryHandler):
-    """Retry a 429 after its `Retry-After`, but only when that wait is short."""
+class NoJitter(Jitter):
+    """Pauses exactly as calculated: the sleep is injected, and tests read what it was asked."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration
+
+
+BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=NoJitter())
+
+
+class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack-sdk's 429 retry, with two changes: a wait longer than `max_wait` is not slept
+    through (the error goes up and the dispatcher reschedules durably), and the pause is the
+    injected `sleep` of exactly `Retry-After` seconds (slack-sdk adds up to a second of jitter
+    and sleeps with asyncio directly)."""
 
     def __init__(self, sleep: Sleep, max_retry_count: int = 2, max_wait: float = MAX_INLINE_WAIT) -> None:
-        super().__init__(max_retry_count=max_retry_count)
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
         self._sleep = sleep
         self._max_wait = max_wait
 
@@ -64,9 +89,9 @@ class RateLimitRetry(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429:
+        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
             return False
-        wait = retry_after(response)
+        wait = retry_after(response.headers) if response is not None else None
         return wait is None or wait <= self._max_wait
 
     async def prepare_for_next_attempt_async(
@@ -78,18 +103,19 @@ class RateLimitRetry(AsyncRetryHandler):
         error: Exception | None = None,
     ) -> None:
         state.next_attempt_requested = True
-        wait = retry_after(response)
+        wait = retry_after(response.headers) if response is not None else None
         await self._sleep(1.0 if wait is None else wait)
         state.increment_current_attempt()
 
 
-class ServerErrorRetry(AsyncRetryHandler):
-    """Retry a 5xx once or twice with a short exponential pause."""
+class ServerErrorRetry(AsyncServerErrorRetryHandler):
+    """slack-sdk's server-error retry (500, 503) extended to the gateway errors a proxy in
+    front of Slack answers (502, 504), pausing through the injected `sleep` with slack-sdk's
+    exponential backoff (0.5 s, 1 s, …)."""
 
-    def __init__(self, sleep: Sleep, max_retry_count: int = 2, base: float = 0.5) -> None:
-        super().__init__(max_retry_count=max_retry_count)
+    def __init__(self, sleep: Sleep, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
         self._sleep = sleep
-        self._base = base
 
     async def _can_retry_async(
         self,
@@ -99,7 +125,9 @@ class ServerErrorRetry(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return response is not None and response.status_code in SERVER_ERRORS
+        if response is not None and response.status_code in GATEWAY_ERRORS:
+            return True
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
 
     async def prepare_for_next_attempt_async(
         self,
@@ -110,7 +138,7 @@ class ServerErrorRetry(AsyncRetryHandler):
         error: Exception | None = None,
     ) -> None:
         state.next_attempt_requested = True
-        await self._sleep(self._base * 2**state.current_attempt)
+        await self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
         state.increment_current_attempt()
 
 

@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import payload
+from adapters.slack.clients import retry_after
 from adapters.slack.directory import DirectChannels
 from adapters.slack.workspaces import NotInstalled, Workspaces
 from bot.domain import User
@@ -54,27 +55,13 @@ CLOCK_SKEW = timedelta(minutes=2)  # our clock against Slack's message timestamp
 MAX_IN_FLIGHT = 10
 
 
-def header_seconds(headers: object, name: str) -> float | None:
-    items = getattr(headers, "items", None)
-    if items is None:
-        return None
-    for key, value in items():
-        if str(key).lower() == name.lower():
-            raw = value[0] if isinstance(value, list | tuple) and value else value
-            try:
-                return max(0.0, float(raw))
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
 def classify(problem: SlackApiError) -> DeliveryError:
     """A Web API refusal as the dispatcher's transient or permanent error."""
     response = problem.response
     status = getattr(response, "status_code", 200)
     error = str(response.get("error") or "") if response is not None else ""
     if status == 429:
-        return TransientDeliveryError("rate limited by Slack", header_seconds(response.headers, "Retry-After"))
+        return TransientDeliveryError("rate limited by Slack", retry_after(response.headers))
     if status >= 500:
         return TransientDeliveryError(f"Slack server error {status}{f' ({error})' if error else ''}")
     if error in TRANSIENT_ERRORS:

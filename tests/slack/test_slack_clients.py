@@ -1,11 +1,19 @@
-"""Web API base URLs (SLACK_API_URL) and the OAuth consent page derived from them."""
+"""Web API base URLs (SLACK_API_URL), the OAuth consent page derived from them, and the
+retries every client makes (slack-sdk's handlers, extended), against the fake Slack."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 
-from adapters.slack.clients import api_base, web_client
+from adapters.slack.clients import MAX_INLINE_WAIT, api_base, retry_after, web_client
 from adapters.slack.oauth import authorization_url
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
 
 
 @pytest.mark.parametrize(
@@ -35,3 +43,65 @@ def test_the_consent_page_lives_on_the_api_host(given: str | None, consent: str)
 def test_rate_limits_and_server_errors_are_retried_not_just_connection_errors() -> None:
     names = [type(h).__name__ for h in web_client(None, "xoxb-1").retry_handlers]
     assert names == ["ConnectionErrorRetry", "RateLimitRetry", "ServerErrorRetry"]
+
+
+def test_the_retry_handlers_are_slack_sdks_own_extended() -> None:
+    """Library first: slack-sdk's handlers, subclassed for the gateway errors and the wait cap."""
+    handlers = web_client(None, "xoxb-1").retry_handlers
+    assert isinstance(handlers[1], AsyncRateLimitErrorRetryHandler)
+    assert isinstance(handlers[2], AsyncServerErrorRetryHandler)
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": ["30"]}, 30.0),  # a retry handler's HttpResponse: lists of values
+        ({"retry-after": "2"}, 2.0),  # a SlackResponse's headers: plain values
+        ({"Retry-After": ["-5"]}, 0.0),
+        ({"Retry-After": ["soon"]}, None),
+        ({"Retry-After": []}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_one_retry_after_reader_for_both_header_shapes(headers: object, seconds: float | None) -> None:
+    assert retry_after(headers) == seconds
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_and_gateway_errors_are_retried_with_backoff(status: int) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    try:
+        fake.fail("auth.test", status=status, times=2)
+        async with aiohttp.ClientSession() as session:
+            answer = await web_client(fake.api_url, DEFAULT_TOKEN, session, pause).auth_test()
+        assert answer["ok"] is True
+        assert [c.status for c in fake.calls_to("auth.test")] == [status, status, 200]
+        assert pauses == [0.5, 1.0]
+    finally:
+        await fake.close()
+
+
+async def test_a_rate_limit_beyond_the_cap_is_not_waited_out() -> None:
+    fake = FakeSlack()
+    await fake.start()
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    try:
+        fake.fail("auth.test", status=429, retry_after=MAX_INLINE_WAIT + 1)
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(SlackApiError) as refused:
+                await web_client(fake.api_url, DEFAULT_TOKEN, session, pause).auth_test()
+        assert refused.value.response.status_code == 429 and pauses == []
+        assert retry_after(refused.value.response.headers) == MAX_INLINE_WAIT + 1
+    finally:
+        await fake.close()
