@@ -65,8 +65,8 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s+[-–—|/]\s+|\s*[:|]\s+|\s+@\s+|\s+at\s+|\s+with\s+|\s+for\s+|\s*\(|\)\s*")
-_LABELLED = re.compile(r"^\s*(?P<label>company|employer|organi[sz]ation|role|position|job|job title|title)\s*:\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
-_ROLE_WORDS = re.compile(
+LABELLED = re.compile(r"^\s*(?P<label>company|employer|organi[sz]ation|role|position|job|job title|title)\s*:\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+ROLE_WORDS = re.compile(
     r"\b(engineer|developer|manager|designer|analyst|scientist|lead|director|architect|consultant|"
     r"specialist|intern|administrator|officer|associate|coordinator|writer|researcher|product|"
     r"marketing|sales|recruiter|accountant|nurse|teacher|technician|head|vp|sre|devops)\b",
@@ -74,7 +74,7 @@ _ROLE_WORDS = re.compile(
 )
 
 
-_ROLE_IN_TEXT = re.compile(r"\b(?:for|about) the (?P<role>[A-Z][\w/&+ -]{2,60}?) (?:role|position|opening|job)\b")
+ROLE_IN_TEXT = re.compile(r"\b(?:for|about) the (?P<role>[A-Z][\w/&+ -]{2,60}?) (?:role|position|opening|job)\b")
 
 
 class BadInvitation(BadInput):
@@ -173,7 +173,7 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
         attendees=attendees,
         company=company,
         role=role,
-        kind=_kind(summary + "\n" + description),
+        kind=kind_in(summary + "\n" + description),
         interviewers=interviewers,
     )
 
@@ -329,7 +329,7 @@ def domain(email: str) -> str:
     return email.rpartition("@")[2].lower() if "@" in email else ""
 
 
-def _employer_domain(email: str) -> str | None:
+def employer_domain(email: str) -> str | None:
     found = domain(email)
     if not found or found in PERSONAL_DOMAINS or found in TOOL_DOMAINS or any(found.endswith("." + t) for t in TOOL_DOMAINS):
         return None
@@ -351,7 +351,7 @@ def normalise_company(name: str) -> str:
     return re.sub(r"[^\w]+", "", folded)
 
 
-def _kind(text: str) -> RoundKind:
+def kind_in(text: str) -> RoundKind:
     for pattern, kind in _KINDS:
         if pattern.search(text):
             return kind
@@ -367,13 +367,13 @@ def _company_and_role(
     summary: str, description: str, organizer: Person | None, attendees: tuple[Person, ...]
 ) -> tuple[str | None, str | None]:
     labelled: dict[str, str] = {}
-    for match in _LABELLED.finditer(description):
+    for match in LABELLED.finditer(description):
         label = match["label"].lower()
         key = "company" if label in {"company", "employer", "organisation", "organization"} else "role"
         labelled.setdefault(key, match["value"][:MAX_TEXT])
     people = [p for p in ((organizer,) if organizer else ()) + attendees]
     names = {p.name.casefold() for p in people}
-    domains = [d for d in (_employer_domain(p.email) for p in people) if d]
+    domains = [d for d in (employer_domain(p.email) for p in people) if d]
     from_domain = company_from_domain(domains[0]) if domains else None
     segments = [_clean_segment(s) for s in _SPLIT.split(summary) if s and s.strip()]
     segments = [s for s in segments if s and s.casefold() not in names]
@@ -383,13 +383,13 @@ def _company_and_role(
         company = next((s for s in segments if normalise_company(s) == wanted), from_domain)
     if company is None:
         # No employer address: the segment that doesn't read as a role.
-        company = next((s for s in segments if not _ROLE_WORDS.search(s)), None)
+        company = next((s for s in segments if not ROLE_WORDS.search(s)), None)
     role = labelled.get("role")
-    if role is None and (said := _ROLE_IN_TEXT.search(description)) is not None:
+    if role is None and (said := ROLE_IN_TEXT.search(description)) is not None:
         role = said["role"]
     if role is None:
         others = [s for s in segments if company is None or normalise_company(s) != normalise_company(company)]
-        role = next((s for s in others if _ROLE_WORDS.search(s)), None)
+        role = next((s for s in others if ROLE_WORDS.search(s)), None)
     return (company[:MAX_TEXT] if company else None), (role[:MAX_TEXT] if role else None)
 
 
@@ -400,21 +400,21 @@ def _interviewers(
     one (the candidate and the scheduling tool are not interviewers), else every attendee
     with a non-personal address, else every attendee other than the organizer."""
     everyone = list(attendees) or ([organizer] if organizer else [])
-    employer = {d for d in (_employer_domain(p.email) for p in everyone + ([organizer] if organizer else [])) if d}
+    employer = {d for d in (employer_domain(p.email) for p in everyone + ([organizer] if organizer else [])) if d}
     if company:
         wanted = normalise_company(company)
         matching = {d for d in employer if normalise_company(company_from_domain(d)) == wanted}
         employer = matching or employer
-    chosen = [p for p in everyone if _employer_domain(p.email) in employer] if employer else [
+    chosen = [p for p in everyone if employer_domain(p.email) in employer] if employer else [
         p for p in everyone if domain(p.email) not in PERSONAL_DOMAINS
     ]
     seen: dict[str, Interviewer] = {}
     for person in chosen:
-        seen.setdefault(person.name.casefold(), Interviewer(person.name, _title(person.name, description)))
+        seen.setdefault(person.name.casefold(), Interviewer(person.name, title_near(person.name, description)))
     return tuple(seen.values())[:10]
 
 
-def _title(name: str, description: str) -> str:
+def title_near(name: str, description: str) -> str:
     """A title written next to the person's name in the description ("Jane Doe, Engineering
     Manager", "Jane Doe (Engineering Manager)", "Jane Doe – Engineering Manager")."""
     pattern = re.compile(re.escape(name) + r"\s*(?:,|\(|–|—|-|:)\s*(?P<title>[^\n()<>,;]{2,80})", re.IGNORECASE)
@@ -422,4 +422,4 @@ def _title(name: str, description: str) -> str:
     if not match:
         return ""
     title = match["title"].strip(" )")
-    return title if _ROLE_WORDS.search(title) else ""
+    return title if ROLE_WORDS.search(title) else ""

@@ -30,9 +30,10 @@ from bot.actions import Verb, decode
 from bot.clock import Clock
 from bot.date_order import effective_order
 from bot.dates import Intent, preview, timezone_choices, valid_zone_name
-from bot.domain import DeliverySettings, Identity, Place, TimezoneSource
+from bot.domain import DateOrder, DeliverySettings, Identity, Place, TimezoneSource
 from bot.errors import BadInput
 from bot.events import Events, ScheduleChanged
+from bot.extract import Draft, extract
 from bot.feed import FeedDocument, read_feed
 from bot.groups import ChannelPost
 from bot.handlers import account, applications, groups, imports, overview, steps
@@ -264,17 +265,32 @@ class Followup:
         text = clean(typed)
         if not text.strip():
             return "Type a date: tomorrow 10:00, friday at 3, 12 Nov 14:00-15:00"
+        settings, order = await self._reading_settings(who)
+        default = {Intent.INTERVIEW: ASSUMED_START, Intent.SNOOZE: settings.nudge_hour}.get(intent)
+        return preview(text, intent, tz=settings.zone, now=self._clock.now(), order=order, default_time=default)
+
+    async def draft_from(self, who: Identity, text: str) -> Draft:
+        """The add form's values as far as `text` (a message, an email) tells them, read in
+        this person's zone and date order. Nothing is stored, not even a first-contact user."""
+        settings, order = await self._reading_settings(who)
+        try:
+            return extract(clean(text), tz=settings.zone, now=self._clock.now(), order=order)
+        except Exception:  # a reading bug must not keep the form shut: it opens empty
+            log.exception("reading a message for the form failed", extra={"platform": who.platform})
+            return Draft()
+
+    async def _reading_settings(self, who: Identity) -> tuple[DeliverySettings, DateOrder | None]:
+        """The person's zone and date order for reading dates without storing anything: their
+        settings when the bot knows them, else the platform's hints."""
         user = None
         try:
             async with self._uow_factory() as uow:
                 user = await uow.users.find(clean_fields(who))
-        except Exception:  # a preview is optional: read with the platform's hints instead
-            log.exception("date preview could not load the user", extra={"platform": who.platform})
+        except Exception:  # optional: read with the platform's hints instead
+            log.exception("could not load the user to read a date", extra={"platform": who.platform})
         settings = user.settings if user else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
         locale = who.locale or (user.locale if user else None)  # the platform's latest word
-        default = {Intent.INTERVIEW: ASSUMED_START, Intent.SNOOZE: settings.nudge_hour}.get(intent)
-        order = effective_order(settings.date_order, locale, settings.timezone)
-        return preview(text, intent, tz=settings.zone, now=self._clock.now(), order=order, default_time=default)
+        return settings, effective_order(settings.date_order, locale, settings.timezone)
 
     @staticmethod
     def timezone_choices(typed: str, limit: int = 25) -> list[str]:

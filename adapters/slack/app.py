@@ -38,8 +38,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home import OPEN_ADD_FORM
+from adapters.slack.invitations import EDIT_PROPOSAL
 from adapters.slack.listeners import Listeners
 from adapters.slack.modal import ADD_FORM, REVIEW_FORM, ROUND_FORM
+from adapters.slack.shortcuts import LOG_FROM_MESSAGE, LOG_INTERVIEW
 from bot.clock import Clock
 from bot.tracing import bind_request_id
 
@@ -76,6 +78,9 @@ def build_app(
     app.command(COMMAND)(listeners.on_command)
     app.action(CORE_ACTIONS)(listeners.on_action)
     app.action(OPEN_ADD_FORM)(listeners.on_open_form)
+    app.action(EDIT_PROPOSAL)(listeners.on_edit_proposal)
+    app.global_shortcut(LOG_INTERVIEW)(listeners.on_open_form)
+    app.message_shortcut(LOG_FROM_MESSAGE)(listeners.on_message_shortcut)
     app.view(ADD_FORM)(listeners.on_submit)
     app.view(REVIEW_FORM)(listeners.on_review_submit)
     app.view(ROUND_FORM)(listeners.on_round_submit)

@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.escape import clip, escape, safe
-from adapters.slack.invitations import encode
+from adapters.slack.invitations import EDIT_LABEL, EDIT_PROPOSAL, editable, encode
 from bot.actions import Verb
 from bot.actions import decode as decode_action
 from bot.messages import Action, Message, Tone
@@ -104,12 +104,28 @@ def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions", values:
 
 
 def proposal_values(message: Message) -> dict[str, str]:
-    """The proposal an invitation's "Yes, log it" button carries back (see invitations.py)."""
-    if message.proposal is None or not message.proposal.complete:
+    """What an invitation's proposal buttons carry back (see invitations.py): the proposal,
+    on "Yes, log it" (when it is complete) and on "Edit first"."""
+    if message.proposal is None:
         return {}
     encoded = encode(message.proposal.command)
+    if not encoded:
+        return {}
     confirm = next((a.id for a in message.actions if (ref := decode_action(a.id)) is not None and ref.verb is Verb.IMPORT), None)
-    return {confirm: encoded} if encoded and confirm else {}
+    values = {confirm: encoded} if confirm and message.proposal.complete else {}
+    if editable(message.proposal.command):
+        values[EDIT_PROPOSAL] = encoded
+    return values
+
+
+def proposal_actions(message: Message, values: dict[str, str]) -> list[Action]:
+    """The message's buttons, with "Edit first" after "Yes, log it" for a proposal that can
+    be opened as a form (and carried in a button)."""
+    actions = list(message.actions)
+    if EDIT_PROPOSAL in values:
+        at = 1 if actions and decode_action(actions[0].id) is not None else 0
+        actions.insert(at, Action(id=EDIT_PROPOSAL, label=EDIT_LABEL))
+    return actions
 
 
 def content_blocks(message: Message) -> list[Block]:
@@ -133,7 +149,8 @@ def content_blocks(message: Message) -> list[Block]:
 def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
     """Blocks for the message (plus `extra` ones before the buttons), shortened to fit."""
     content = content_blocks(message) + list(extra)
-    buttons = action_blocks(message.actions, values=proposal_values(message))
+    values = proposal_values(message)
+    buttons = action_blocks(proposal_actions(message, values), values=values)
     room = max_blocks - len(buttons)
     if len(content) > room:
         note = ContextBlock(block_id="fu-cut", elements=[MarkdownTextObject(text="…shortened to fit Slack; the command shows the rest.")])

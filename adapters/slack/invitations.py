@@ -8,6 +8,10 @@ answers with a proposal; nothing is stored until the person presses "Yes, log it
 
 A press carries the proposal back in the button's `value` (Slack keeps up to 2,000
 characters there), so any process can run it with no state kept between the two requests.
+"Edit first" (a new application or a further round; the only button when the company or the
+role couldn't be found) carries it the same way and opens the add or round form filled in
+from it (`edit_form`); the form remembers the invitation, so the round it logs is found again
+when the invitation is updated or cancelled.
 The value holds only what the person could type themselves and is run as them: a forged one
 (impossible without Slack's signature anyway) could do nothing they couldn't.
 """
@@ -16,15 +20,18 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.modal import Origin, add_form, round_form
 from bot import commands as c
 from bot.domain import Interviewer, InvitationRef, RoundKind
+from bot.extract import of_proposal
 from bot.invitation import MAX_BYTES
 from bot.messages import Message, Tone
 
@@ -32,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_VALUE = 2000
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 PROPOSED = {cls.__name__: cls for cls in (c.Add, c.LogRound, c.ChangeRound, c.RemoveRound, c.Delete)}
+EDIT_PROPOSAL = "followup:import-edit"  # the proposal's "Edit first" button
+EDIT_LABEL = "Edit first"
 
 
 def is_calendar(file: dict[str, Any]) -> bool:
@@ -126,3 +135,23 @@ async def share_failed(problem: Exception) -> Message:
     else:
         log.warning("file download failed: %s", type(problem).__name__)
     return unreadable()
+
+
+def editable(command: c.Command) -> bool:
+    """Whether a proposal can be opened as a form first: a new application or a round."""
+    return isinstance(command, c.Add | c.LogRound)
+
+
+def edit_form(command: c.Command | None, origin: Origin, timezone: str | None) -> View | None:
+    """The add or round form filled in from a proposal (answering in place of it), or None
+    for a proposal that has no form (a change, a removal) or a value that isn't one."""
+    if isinstance(command, c.Add):
+        return add_form(replace(origin, invitation=command.invitation, replace=True), timezone, of_proposal(command), source="the invitation")
+    if isinstance(command, c.LogRound):
+        where = replace(origin, number=command.number, invitation=command.invitation, replace=True)
+        return round_form(where, timezone, of_proposal(command), source="the invitation")
+    return None
+
+
+def no_form() -> Message:
+    return Message(title="That question has expired.", body="Nothing was logged: share the invitation again.", tone=Tone.ERROR)

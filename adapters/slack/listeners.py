@@ -42,7 +42,7 @@ from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
 from adapters.slack.home import HomeTab
-from adapters.slack.invitations import FileTooBig, download, is_calendar, share_failed
+from adapters.slack.invitations import FileTooBig, download, edit_form, no_form, share_failed
 from adapters.slack.invitations import decode as decode_proposal
 from adapters.slack.modal import (
     REVIEW_FORM,
@@ -57,9 +57,10 @@ from adapters.slack.modal import (
     round_form,
 )
 from adapters.slack.replies import Replies
+from adapters.slack.shortcuts import calendar_files, form_not_opened, message_text
 from bot import commands as c
 from bot.actions import Verb, decode
-from bot.domain import Place
+from bot.domain import Identity, Place
 from bot.messages import Message
 from bot.ports import DeliveryError
 from bot.service import Followup
@@ -219,19 +220,19 @@ class Listeners:
     @answering
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         values = (view.get("state") or {}).get("values") or {}
-        command = read_add(values)
+        origin = Origin.load(view.get("private_metadata"))
+        command = read_add(values, origin)
         if isinstance(command, dict):
             await ack(response_action="errors", errors=command)
             return
         team, user = team_of(context, body), body["user"]["id"]
-        origin = Origin.load(view.get("private_metadata"))
         who = await self._people.identity(client, team, user)
         reply = await self._followup.handle_command(who, command, Place(None, origin.direct))
         if reply.is_error:
             await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
-        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct, replace_original=origin.replace)
         await self._home.after(client, who, reply)
 
     @answering
@@ -249,7 +250,7 @@ class Listeners:
             await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
-        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct, replace_original=origin.replace)
         await self._home.after(client, who, reply)
 
     @answering
@@ -273,20 +274,58 @@ class Listeners:
         """A file shared in the bot's DM: a calendar invitation is read and proposed."""
         if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
             return
-        files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id") and is_calendar(f)]
+        files = calendar_files(event)
         if not files:
             return
         team, user = team_of(context, body), str(event["user"])
         who = await self._people.identity(client, team, user)
+        reply = await self._propose(client, who, files[0])
+        await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
+
+    @answering
+    async def on_message_shortcut(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """"Log as an interview" on a message: its invitation proposed, or the add form
+        filled in from its text (see shortcuts.py)."""
+        await ack()
+        team, user = team_of(context, body), body["user"]["id"]
+        message = body.get("message") or {}
+        channel = str((body.get("channel") or {}).get("id") or "")
+        who = await self._people.identity(client, team, user)
+        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        files = calendar_files(message)
+        if files:
+            reply = await self._propose(client, who, files[0])
+        else:
+            draft = await self._followup.draft_from(who, message_text(message))
+            form = add_form(Origin(body.get("response_url"), direct), who.timezone, draft, source="the message")
+            if await self._open_view(client, body.get("trigger_id"), form):
+                return
+            reply = form_not_opened()
+        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
+
+    @answering
+    async def on_edit_proposal(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """"Edit first" under an imported invitation: the add or round form, filled in."""
+        await ack()
+        team, user = team_of(context, body), body["user"]["id"]
+        channel = str((body.get("channel") or {}).get("id") or "")
+        who = await self._people.identity(client, team, user)
+        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        form = edit_form(decode_proposal(action.get("value")), Origin(body.get("response_url"), direct), who.timezone)
+        if form is not None and await self._open_view(client, body.get("trigger_id"), form):
+            return
+        reply = no_form() if form is None else form_not_opened()
+        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
+
+    async def _propose(self, client: AsyncWebClient, who: Identity, file: dict[str, Any]) -> Message:
+        """The core's proposal for a shared invitation file, or why it couldn't be fetched."""
         try:
             if self._session is None:
                 raise RuntimeError("no HTTP session")
-            name, data = await download(client, self._session, str(files[0]["id"]))
+            name, data = await download(client, self._session, str(file["id"]))
         except (FileTooBig, SlackApiError, aiohttp.ClientError, TimeoutError, RuntimeError) as problem:
-            reply = await share_failed(problem)
-        else:
-            reply = await self._followup.handle_command(who, c.ImportInvitation(data=data, filename=name[:200]))
-        await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
+            return await share_failed(problem)
+        return await self._followup.handle_command(who, c.ImportInvitation(data=data, filename=name[:200]))
 
     @answering
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

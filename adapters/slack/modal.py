@@ -18,10 +18,12 @@ existed still submits its free-text "when".
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
     DatePickerElement,
     InputBlock,
     Option,
@@ -35,7 +37,8 @@ from slack_sdk.models.views import View
 from adapters.slack.escape import safe
 from bot import commands as c
 from bot import forms
-from bot.domain import RoundKind
+from bot.domain import InvitationRef, RoundKind
+from bot.extract import Draft
 from bot.forms import FormErrors
 from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT
 from bot.messages import Message
@@ -50,14 +53,24 @@ VALUE = "value"
 
 @dataclass(frozen=True)
 class Origin:
-    """Where the form was opened, carried in `private_metadata` to answer in the same place."""
+    """Where the form was opened, carried in `private_metadata` to answer in the same place:
+    `replace` answers in place of the message the form came from (an invitation's proposal);
+    `invitation` is the (key, SEQUENCE) of the invitation the form was filled in from, so the
+    round it logs is found again when that invitation is updated or cancelled."""
 
     response_url: str | None = None
     direct: bool = True
-    number: int | None = None  # the application a review form is for
+    number: int | None = None  # the application a review or round form is for
+    invitation: InvitationRef | None = None
+    replace: bool = False
 
     def dump(self) -> str:
-        return json.dumps({"response_url": self.response_url, "direct": self.direct, "number": self.number})
+        data: dict[str, Any] = {"response_url": self.response_url, "direct": self.direct, "number": self.number}
+        if self.invitation is not None:
+            data["invitation"] = [self.invitation.key, self.invitation.sequence]
+        if self.replace:
+            data["replace"] = True
+        return json.dumps(data)
 
     @staticmethod
     def load(text: str | None) -> Origin:
@@ -68,12 +81,25 @@ class Origin:
                 data.get("response_url") or None,
                 bool(data.get("direct", True)),
                 number if isinstance(number, int) and not isinstance(number, bool) else None,
+                _invitation(data.get("invitation")),
+                data.get("replace") is True,
             )
         except (ValueError, AttributeError):
             return Origin()
 
 
-def _input(block_id: str, label: str, placeholder: str, max_length: int, *, optional: bool = False, multiline: bool = False) -> InputBlock:
+def _invitation(value: Any) -> InvitationRef | None:
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    key, sequence = value
+    if not (isinstance(key, str) and 0 < len(key) <= 64 and isinstance(sequence, int) and not isinstance(sequence, bool)):
+        return None
+    return InvitationRef(key, sequence)
+
+
+def _input(
+    block_id: str, label: str, placeholder: str, max_length: int, *, optional: bool = False, multiline: bool = False, initial: str = ""
+) -> InputBlock:
     return InputBlock(
         block_id=block_id,
         label=PlainTextObject(text=label),
@@ -83,6 +109,7 @@ def _input(block_id: str, label: str, placeholder: str, max_length: int, *, opti
             placeholder=PlainTextObject(text=placeholder),
             max_length=max_length,
             multiline=multiline or None,
+            initial_value=initial[:max_length] or None,
         ),
     )
 
@@ -93,24 +120,45 @@ def _picker(
     return InputBlock(block_id=block_id, label=PlainTextObject(text=label), optional=optional, element=element)
 
 
-def _when_pickers(timezone: str | None) -> list[InputBlock]:
+def _when_pickers(timezone: str | None, draft: Draft) -> list[InputBlock]:
+    day = draft.day.isoformat() if draft.day else None
+    start = f"{draft.start:%H:%M}" if draft.start else "10:00"
+    end = f"{draft.end:%H:%M}" if draft.end else None
     return [
-        _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day")),
-        _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time="10:00", timezone=timezone)),
-        _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, timezone=timezone), optional=True),
+        _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day", initial_date=day)),
+        _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time=start, timezone=timezone)),
+        _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, initial_time=end, timezone=timezone), optional=True),
     ]
 
 
-def _kind_picker() -> InputBlock:
-    """The round's kind, "interview" until another is picked."""
+def _kind_picker(kind: RoundKind = RoundKind.INTERVIEW) -> InputBlock:
+    """The round's kind, "interview" until another is picked (or the draft's)."""
     kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
-    default = next(o for o in kinds if o.value == RoundKind.INTERVIEW.value)
+    default = next(o for o in kinds if o.value == kind.value)
     return _picker("kind", "Kind of round", StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default))
 
 
-def round_form(origin: Origin, timezone: str | None = None) -> View:
+def _people(draft: Draft) -> str:
+    """Interviewers one per line, "name, title", as the form reads them back."""
+    return "\n".join(f"{p.name}, {p.title}" if p.title else p.name for p in draft.interviewers)
+
+
+def _filled_note(draft: Draft, source: str) -> list[Block]:
+    """Above a form filled in by the bot: where the values came from, and to check them."""
+    if not source:
+        return []
+    text = f"Filled in from {source}: check each field, nothing is logged until you submit."
+    if not draft.found_anything and not draft.day:
+        text = f"I found no interview details in {source}: fill in the form (nothing is logged until you submit)."
+    if draft.notes:
+        text += " (" + "; ".join(draft.notes) + ")"
+    return [ContextBlock(block_id="fu-filled", elements=[PlainTextObject(text=safe(text, 1900), emoji=True)])]
+
+
+def round_form(origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = "") -> View:
     """`round <id>` alone: a further round of application `origin.number`, with the same day
-    and time pickers as the add form, and its kind."""
+    and time pickers as the add form, and its kind; `draft` fills it in (from `source`)."""
+    draft = draft or Draft()
     return View(
         type="modal",
         callback_id=ROUND_FORM,
@@ -119,15 +167,18 @@ def round_form(origin: Origin, timezone: str | None = None) -> View:
         close=PlainTextObject(text="Cancel"),
         private_metadata=origin.dump(),
         blocks=[
-            *_when_pickers(timezone),
-            _kind_picker(),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", MAX_PEOPLE_TEXT, optional=True, multiline=True),
+            *_filled_note(draft, source),
+            *_when_pickers(timezone, draft),
+            _kind_picker(draft.kind),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
         ],
     )
 
 
-def add_form(origin: Origin, timezone: str | None = None) -> View:
-    """The form; its time pickers are in `timezone` (the user's, as Slack reports it)."""
+def add_form(origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = "") -> View:
+    """The form; its time pickers are in `timezone` (the user's, as Slack reports it);
+    `draft` fills it in (from `source`: a message, an invitation)."""
+    draft = draft or Draft()
     return View(
         type="modal",
         callback_id=ADD_FORM,
@@ -136,11 +187,12 @@ def add_form(origin: Origin, timezone: str | None = None) -> View:
         close=PlainTextObject(text="Cancel"),
         private_metadata=origin.dump(),
         blocks=[
-            _input("company", "Company", "Acme Corp", MAX_NAME),
-            _input("role", "Role", "Data Engineer", MAX_NAME),
-            *_when_pickers(timezone),
-            _kind_picker(),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", MAX_PEOPLE_TEXT, optional=True, multiline=True),
+            *_filled_note(draft, source),
+            _input("company", "Company", "Acme Corp", MAX_NAME, initial=draft.company),
+            _input("role", "Role", "Data Engineer", MAX_NAME, initial=draft.role),
+            *_when_pickers(timezone, draft),
+            _kind_picker(draft.kind),
+            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
         ],
     )
 
@@ -201,8 +253,9 @@ def _errors(state: dict[str, Any], found: FormErrors | None, picked: dict[str, s
     return by_block
 
 
-def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
-    """The `Add` command from the form's `view.state.values`, or errors by block id."""
+def read_add(state_values: dict[str, Any], origin: Origin | None = None) -> c.Add | dict[str, str]:
+    """The `Add` command from the form's `view.state.values` (with the invitation the form
+    was filled in from, if any), or errors by block id."""
     picked: dict[str, str] = {}
     when = _picked_when(state_values, picked)
     command = forms.read_add(
@@ -211,7 +264,7 @@ def read_add(state_values: dict[str, Any]) -> c.Add | dict[str, str]:
     )
     if isinstance(command, FormErrors) or picked:
         return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
-    return command
+    return replace(command, invitation=origin.invitation) if origin is not None and origin.invitation else command
 
 
 def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound | dict[str, str]:
@@ -221,7 +274,7 @@ def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound 
     command = forms.read_round(origin.number, when, kind=_kind(state_values), interviewers=_value(state_values, "interviewers"))
     if isinstance(command, FormErrors) or picked:
         return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
-    return command
+    return replace(command, invitation=origin.invitation) if origin.invitation else command
 
 
 def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> dict[str, str]:

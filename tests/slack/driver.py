@@ -130,3 +130,28 @@ class SlackDriver:
         })
         response = await self.post(body, "application/json")
         return response.status
+
+    async def interact(self, payload: dict[str, Any]) -> int:
+        """Send an interactive payload (a shortcut, a press) as Slack does; returns the status."""
+        response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return response.status
+
+    def shortcut_payload(self, callback_id: str, *, user: str = "U1") -> dict[str, Any]:
+        """A global shortcut (the lightning menu, the search bar): no channel, no response_url."""
+        return {
+            "type": "shortcut", "token": "legacy", "action_ts": "1700000000.2", "team": {"id": self.team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team}, "is_enterprise_install": False,
+            "callback_id": callback_id, "trigger_id": f"trigger-shortcut-{next(self._ids)}",
+        }
+
+    def message_shortcut_payload(
+        self, callback_id: str, message: dict[str, Any], *, user: str = "U1", channel: str = "C1", hook: str = ""
+    ) -> dict[str, Any]:
+        """A message shortcut (a message's ⋯ menu) on `message`, with its response_url."""
+        return {
+            "type": "message_action", "token": "legacy", "action_ts": "1700000000.3", "team": {"id": self.team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team}, "channel": {"id": channel, "name": "jobs"},
+            "is_enterprise_install": False, "callback_id": callback_id, "trigger_id": f"trigger-message-{next(self._ids)}",
+            "response_url": self.fake.response_url(hook), "message_ts": message.get("ts", "1700000000.000200"),
+            "message": {"type": "message", "user": "U2", "ts": "1700000000.000200", **message},
+        }

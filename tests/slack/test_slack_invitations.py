@@ -47,8 +47,9 @@ async def test_a_shared_invitation_is_proposed_then_logged_by_the_button(
     assert fake_slack.calls_to("files.info")[0].params["file"]
     assert "Contoso Analytics" in posted.params["text"] and "Product Analyst" in posted.params["text"]
     assert await _applications(runtime) == []  # nothing before the press
-    yes, cancel = _buttons(posted.params)
-    assert (yes["text"]["text"], cancel["text"]["text"]) == ("Yes, log it", "Cancel")
+    yes, edit, cancel = _buttons(posted.params)
+    assert (yes["text"]["text"], edit["text"]["text"], cancel["text"]["text"]) == ("Yes, log it", "Edit first", "Cancel")
+    assert edit["value"] == yes["value"]  # both carry the proposal (see test_slack_shortcuts)
 
     payload = slack.action_payload(yes["action_id"], hook="yes")
     payload["actions"][0]["value"] = yes["value"]

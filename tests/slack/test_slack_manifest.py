@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import COMMAND
 from adapters.slack.scopes import BOT_SCOPES, EVENT_SCOPES, METHOD_SCOPES
+from adapters.slack.shortcuts import LOG_FROM_MESSAGE, LOG_INTERVIEW
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "vendor" / "slack-manifest-schema"
@@ -47,6 +48,8 @@ def test_the_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> No
     assert features["slash_commands"][0]["usage_hint"]
     assert features["app_home"]["home_tab_enabled"] and features["app_home"]["messages_tab_enabled"]
     assert features["bot_user"]["display_name"]
+    shortcuts = {s["callback_id"]: s["type"] for s in features["shortcuts"]}
+    assert shortcuts == {LOG_INTERVIEW: "global", LOG_FROM_MESSAGE: "message"}
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "member_joined_channel", "message.im", "tokens_revoked"]
