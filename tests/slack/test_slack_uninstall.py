@@ -1,18 +1,27 @@
 """Removing the app from a workspace erases it: `app_uninstalled`, or `tokens_revoked` for the
 bot token, delete the installation from bolt's store and every row about that workspace's
 people (applications, rounds, nudges, settings, group channels and memberships), and nothing
-about any other workspace. Signed events to the real adapter, checked in the database."""
+about any other workspace, and the calendar feeds of those people stop answering. Signed
+events to the real adapter, checked in the database and over HTTP."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy import func, select
 
-from adapters.bootstrap import Runtime
+from adapters.bootstrap import Runtime, build_runtime
+from adapters.platforms import Bot
+from adapters.slack import SlackAdapter
+from bot.clock import SimulatedClock
 from bot.domain import Identity
 from storage.models import GroupChannelRow, NudgeRow, UserRow
 from tests.fakes.slack_api import FakeSlack
+from tests.slack.conftest import slack_config
 from tests.slack.driver import SlackDriver, text_of
 from tests.slack.test_slack_oauth import CLIENT_ID, install, oauth_runtime, oauth_slack  # noqa: F401
 
@@ -87,3 +96,43 @@ async def test_a_reinstalled_workspace_starts_fresh(oauth_slack: SlackDriver, oa
     await install(oauth_slack, "T2")
     listing = await oauth_slack.command("list", team="T2")
     assert "Zeta Labs" not in text_of(listing.body)
+
+
+PUBLIC = "https://followup.example.org"
+FEED = re.compile(re.escape(PUBLIC) + r"/calendar/([A-Za-z0-9_-]+)\.ics")
+
+
+@pytest.fixture
+async def whole_bot(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[tuple[Bot, SlackDriver]]:
+    """The whole bot as `followup run` starts it, Slack in HTTP mode: /slack/events and the
+    calendar feed on one port."""
+    config = slack_config(sqlite_url, fake_slack, FOLLOWUP_PUBLIC_URL=PUBLIC, FOLLOWUP_HTTP_HOST="127.0.0.1")
+    runtime = await build_runtime(config, clock=clock, worker_id="uninstall-feed")
+    bot = Bot(runtime)
+    await bot.start()
+    try:
+        adapter = next(a for a in bot.adapters if isinstance(a, SlackAdapter))
+        async with aiohttp.ClientSession() as session:
+            yield bot, SlackDriver(adapter, fake_slack, session)
+    finally:
+        await bot.stop()
+        await runtime.close()
+
+
+async def test_uninstall_revokes_the_calendar_feed(whole_bot: tuple[Bot, SlackDriver]) -> None:
+    bot, driver = whole_bot
+    await driver.command(ADD)
+    await driver.command(ADD, team="T2")
+    secrets = []
+    for team in ("T1", "T2"):
+        found = FEED.search(text_of((await driver.command("export ics", team=team)).body))
+        assert found is not None, "no subscription address"
+        secrets.append(found.group(1))
+
+    async def status(secret: str) -> int:
+        async with driver.session.get(f"http://127.0.0.1:{bot.http_port}/calendar/{secret}.ics") as response:
+            return response.status
+
+    assert [await status(s) for s in secrets] == [200, 200]
+    assert await driver.event({"type": "app_uninstalled"}, team="T1") == 200
+    assert [await status(s) for s in secrets] == [404, 200]  # only the removed workspace's feed goes
