@@ -5,6 +5,11 @@ against the presser: a button from someone else's message never reaches their da
 the key of the step the message was about (`r2:ty`), so a press acts on that step only: a
 second press, or a press on an old message, finds it done and changes nothing. Every id stays
 within Discord's 100-character limit for a custom id.
+
+A button that destroys something (Delete, Skip, "Yes, delete everything") carries the
+question to ask first (`Action.confirm`, from `[confirm]` in the copy file): the rule of which
+presses confirm lives here, once, and every platform renders it its own way. A page button
+(`fu:page:<ref>:<view>.<n>`) is read by `bot.paging`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.messages import Action
+from bot.content import copy_text
+from bot.messages import Action, Confirm
 
 PREFIX = "fu"
 PATTERN = r"fu:(?P<verb>[a-z-]{1,20}):(?P<ref>\d{1,12})(?::(?P<task>[a-z0-9.:@-]{1,60}))?"
@@ -33,6 +39,8 @@ class Verb(StrEnum):
     FORGET_CANCEL = "forget-cancel"
     IMPORT = "import"
     IMPORT_CANCEL = "import-cancel"
+    DELETE = "delete"
+    PAGE = "page"
 
 
 LABELS = {
@@ -47,8 +55,12 @@ LABELS = {
     Verb.FORGET_CANCEL: "Cancel",
     Verb.IMPORT: "Yes, log it",
     Verb.IMPORT_CANCEL: "Cancel",
+    Verb.DELETE: "Delete",
+    Verb.PAGE: "Page",
 }
-STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger", Verb.IMPORT: "primary"}
+STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger", Verb.IMPORT: "primary", Verb.DELETE: "danger"}
+# The presses that destroy something, and the entry of `[confirm]` in the copy each asks.
+CONFIRMS = {Verb.DELETE: "delete", Verb.SKIP: "skip", Verb.FORGET: "forget"}
 NUDGE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.CHECKLIST, Verb.DRAFT, Verb.SKIP)
 
 
@@ -59,9 +71,18 @@ class ActionRef:
     task: str | None = None
 
 
-def action(verb: Verb, ref: int, task: str | None = None) -> Action:
+def confirmation(verb: Verb) -> Confirm | None:
+    """The question a press of `verb` asks first, or None when it destroys nothing."""
+    key = CONFIRMS.get(verb)
+    if key is None:
+        return None
+    entry = copy_text()["confirm"][key]
+    return Confirm(title=entry["title"], text=entry["text"], confirm=entry["confirm"], deny=entry["deny"])
+
+
+def action(verb: Verb, ref: int, task: str | None = None, label: str | None = None) -> Action:
     suffix = f":{task}" if task else ""
-    return Action(id=f"{PREFIX}:{verb}:{ref}{suffix}", label=LABELS[verb], style=STYLES.get(verb))
+    return Action(id=f"{PREFIX}:{verb}:{ref}{suffix}", label=label or LABELS[verb], style=STYLES.get(verb), confirm=confirmation(verb))
 
 
 def decode(action_id: str) -> ActionRef | None:

@@ -63,17 +63,18 @@ class RemoveRound:
 
 @dataclass(frozen=True)
 class ListApplications:
-    pass
+    page: int = 1  # set by a page button (`bot.paging`)
 
 
 @dataclass(frozen=True)
 class Show:
     number: int
+    page: int = 1
 
 
 @dataclass(frozen=True)
 class Today:
-    pass
+    page: int = 1
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,37 @@ class Tone(StrEnum):
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """The question a destructive button asks before it is pressed for real: Slack shows it as
+    a Block Kit `confirm` dialog, Discord as a private yes-or-no, the console as y/n. The copy
+    is in `bot/copy/en.toml` (`[confirm.*]`), within every platform's limits (title 100,
+    text 300, labels 30 characters)."""
+
+    title: str
+    text: str
+    confirm: str
+    deny: str
+
+
+@dataclass(frozen=True)
 class Action:
-    """A button. `id` is the action string the platform carries back (`fu:<verb>:<ref>`)."""
+    """A button. `id` is the action string the platform carries back (`fu:<verb>:<ref>`).
+    `confirm` is set on buttons that destroy something (delete, skip, forget-me): ask it first."""
 
     id: str
     label: str
     style: str | None = None  # "primary" | "danger" | None
+    confirm: Confirm | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a paged message is: page `number` of `count` of `view` ("list", "today", "show",
+    "home"; see `bot.paging`). A message answering a page press replaces the message pressed."""
+
+    view: str
+    number: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,8 @@ class Message:
     # Set when the command changed stored data, so adapters can refresh dashboards (App Home).
     changed: bool = False
     proposal: Proposal | None = None
+    # Set on a message that is one page of a longer one (its Next/Previous are in `actions`).
+    page: Page | None = None
 
     @property
     def is_error(self) -> bool:

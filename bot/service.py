@@ -25,8 +25,8 @@ from dataclasses import replace
 from typing import Any
 
 from bot import commands as c
-from bot import review_reply, views
-from bot.actions import Verb, decode
+from bot import paging, review_reply, views
+from bot.actions import ActionRef, Verb, decode
 from bot.clock import Clock
 from bot.date_order import effective_order
 from bot.dates import Intent, preview, timezone_choices, valid_zone_name
@@ -41,6 +41,7 @@ from bot.handlers.context import Context
 from bot.handlers.rounds import ASSUMED_START
 from bot.hygiene import clean, clean_fields
 from bot.messages import Message, Tone
+from bot.paging import Section, View
 from bot.parser import parse
 from bot.ports import ChannelPoster, DeliveryError, TransientDeliveryError, UnitOfWorkFactory
 from bot.tracing import request_scope
@@ -97,6 +98,7 @@ _BUTTON_COMMANDS: dict[Verb, Callable[[int, str | None], c.Command]] = {
     Verb.DRAFT: lambda n, task: c.Draft(n, task=task),
     Verb.SKIP: lambda n, task: c.Skip(n, task=task),
     Verb.HEARD: lambda n, task: c.Heard(n),
+    Verb.DELETE: lambda n, task: c.Delete(n),
 }
 
 NOT_YOURS = Message(
@@ -104,6 +106,43 @@ NOT_YOURS = Message(
     body="It belongs to someone else's follow-up, so nothing changed.",
     tone=Tone.ERROR,
 )
+UNKNOWN_BUTTON = Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
+
+
+async def _pipeline(ctx: Context, page: int) -> Message:
+    """Home: today's sections, then the listing, with the settings and the due buttons."""
+    # The listing first: it reads every application, and the others reuse what it read.
+    listed, lines = await applications.listing(ctx)
+    title, sections = await overview.agenda(ctx)
+    settings = await account.settings(c.Settings(), ctx)
+    buttons = await overview.due_actions(ctx)
+    if lines:
+        sections.append(Section(listed, lines, ""))
+    else:
+        empty = applications.no_applications()
+        sections.append(Section(empty.title, tuple(empty.body.splitlines()), ""))
+    message = Message(title=title, fields=settings.fields, actions=buttons)
+    return paging.paged(message, sections, View.HOME, ctx.user.id, page, paging.HOME)
+
+
+async def _page(ref: ActionRef, ctx: Context) -> Message:
+    """A Next or Previous press: that page of the presser's own view."""
+    wanted = paging.target(ref.task)
+    if wanted is None:
+        return UNKNOWN_BUTTON
+    view, number = wanted
+    if view is View.SHOW:
+        app = await ctx.uow.applications.get(ref.ref)
+        if app is None or app.user_id != ctx.user.id:
+            return NOT_YOURS
+        return await applications.show(c.Show(app.number, page=number), ctx)
+    if ref.ref != ctx.user.id:
+        return NOT_YOURS
+    if view is View.LIST:
+        return await applications.list_applications(c.ListApplications(page=number), ctx)
+    if view is View.TODAY:
+        return await overview.today(c.Today(page=number), ctx)
+    return await _pipeline(ctx, number)
 
 
 async def _confirmable_forget(cmd: c.ForgetMe, ctx: Context) -> Message:
@@ -157,7 +196,7 @@ class Followup:
         ref = decode(action_id)
         if ref is None:
             log.info("unknown action refused", extra={"platform": who.platform, "action": action_id[:100]})
-            return Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
+            return UNKNOWN_BUTTON
 
         async def press(ctx: Context) -> Message:
             if ref.verb in (Verb.IMPORT, Verb.IMPORT_CANCEL):
@@ -172,6 +211,8 @@ class Followup:
                 if ref.verb is Verb.FORGET_CANCEL:
                     return Message(title="Nothing was deleted.", tone=Tone.SUCCESS)
                 return await account.forget_confirmed(ctx)
+            if ref.verb is Verb.PAGE:
+                return await _page(ref, ctx)
             app = await ctx.uow.applications.get(ref.ref)
             if app is None or app.user_id != ctx.user.id:
                 return NOT_YOURS
@@ -190,10 +231,11 @@ class Followup:
                     await uow.commit()
                 return document
 
-    async def home(self, who: Identity) -> Message:
+    async def home(self, who: Identity, page: int = 1) -> Message:
         """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
-        buttons, the active applications and the settings. Someone the bot doesn't know yet
-        gets a welcome, and nothing is stored about them."""
+        buttons, the active applications and the settings; page `page` of it when it is long
+        (`bot.paging.HOME`). Someone the bot doesn't know yet gets a welcome, and nothing is
+        stored about them."""
         with request_scope() as request_id:
             try:
                 async with self._uow_factory() as uow:
@@ -203,17 +245,7 @@ class Followup:
                 return views.unexpected(request_id)
         if not known:
             return account.welcome()
-
-        async def pipeline(ctx: Context) -> Message:
-            # The listing first: it reads every application, and the others reuse what it read.
-            listing = await applications.list_applications(c.ListApplications(), ctx)
-            due = await overview.today(c.Today(), ctx)
-            settings = await account.settings(c.Settings(), ctx)
-            buttons = await overview.due_actions(ctx)
-            body = f"{due.body}\n\n{listing.title}\n{listing.body}"
-            return replace(due, body=body, fields=settings.fields, actions=buttons)
-
-        return await self._run(who, DIRECT, pipeline, "home")
+        return await self._run(who, DIRECT, lambda ctx: _pipeline(ctx, page), "home")
 
     async def erase_workspace(self, platform: str, workspace: str) -> int:
         """The app was removed from a workspace: delete every person of it (the same erase as

@@ -76,3 +76,18 @@ def test_nudge_sentences_use_only_the_fields_the_code_fills() -> None:
     known = {"step", "company", "role", "number", "who", "purpose", "send_by", "due_day", "due_time", "weeks", "close_in"}
     for key, sentence in copy_text()["nudge"].items():
         assert set(FIELD.findall(sentence)) <= known, key
+
+
+def test_destructive_buttons_ask_first_within_every_platforms_limits() -> None:
+    from bot.actions import CONFIRMS, LABELS, Verb, action
+
+    entries = copy_text()["confirm"]
+    assert set(entries) == set(CONFIRMS.values())
+    for entry in entries.values():
+        assert set(entry) == {"title", "text", "confirm", "deny"}
+        assert len(entry["title"]) <= 100 and len(entry["text"]) <= 300  # Slack's confirm object
+        assert 0 < len(entry["confirm"]) <= 30 and 0 < len(entry["deny"]) <= 30
+    for verb in LABELS:
+        confirm = action(verb, 1).confirm
+        assert (confirm is not None) == (verb in (Verb.DELETE, Verb.SKIP, Verb.FORGET)), verb
+    assert set(copy_text()["pages"]) == {"next", "previous", "footer", "whole"}

@@ -8,7 +8,10 @@ nudge and digest that falls due, in time order.
 Buttons are pressed with `:press` and a button's number on the latest message that has
 buttons, its label, or the unique start of a label (`:press snooze`). When the latest message
 is a yes-or-no question (its buttons are "Yes, …" and "Cancel" or "No"), typing `yes` or `no`
-answers it.
+answers it. A button that destroys something (Delete, Skip, "Yes, delete everything": the
+core marks it with `Action.confirm`) asks its question first and is pressed only after `yes`;
+any other answer leaves it unpressed. Typing `yes` to the bot's own yes-or-no question is
+already that confirmation, so it is not asked twice.
 
 `review <id>` alone reads the draft from the lines that follow, up to a line holding a single
 `.`, so a draft with paragraphs can be pasted as it is.
@@ -141,6 +144,8 @@ class ConsoleSession:
         self.choices: list[tuple[int, str]] = []
         # What an imported invitation would log, until the person answers yes or no.
         self._proposal: Proposal | None = None
+        # A destructive button waiting for its confirmation (y/n).
+        self._confirming: Action | None = None
 
     @property
     def identity(self) -> Identity:
@@ -177,6 +182,12 @@ class ConsoleSession:
         text = line.strip()
         if not text or text.startswith("#!"):
             return
+        if self._confirming is not None:
+            pending, self._confirming = self._confirming, None
+            if text.casefold() in YES | NO:
+                await self._confirmed(pending, text.casefold() in YES)
+                return
+            self._output.say(f"(“{pending.label}” was not pressed)", "dim")
         alone = _REVIEW_ALONE.match(text)
         if alone:
             self._draft = _Draft(alone.group(1), [])
@@ -290,9 +301,27 @@ class ConsoleSession:
     async def _answer(self, yes: bool) -> None:
         question = self._confirmation()
         assert question is not None
-        await self._press_action(question.actions[0 if yes else 1])
+        await self._press_action(question.actions[0 if yes else 1], asked=True)
 
-    async def _press_action(self, chosen: Action) -> None:
+    async def _confirmed(self, pending: Action, yes: bool) -> None:
+        if yes:
+            await self._press_action(pending, asked=True)
+        else:
+            await self._reply(Message(title="Not pressed: nothing changed.", tone=Tone.SUCCESS))
+        await self.deliver_due()
+        await self.refresh_choices()
+
+    async def _press_action(self, chosen: Action, *, asked: bool = False) -> None:
+        """Press `chosen`; one that destroys something asks its question first, unless it was
+        just asked (`asked`: a `yes` to the bot's question, or to the confirmation itself)."""
+        if chosen.confirm is not None and not asked:
+            self._confirming = chosen
+            question = chosen.confirm
+            footer = f"Type yes to {question.confirm.casefold()}, or no to {question.deny.casefold()}."
+            self._output.emit(
+                Record("reply", self.user, self.channel, self._clock.now(), Message(title=question.title, body=question.text, footer=footer, tone=Tone.WARNING))
+            )
+            return
         ref = decode(chosen.id)
         proposal, self._proposal = self._proposal, None
         if ref is not None and ref.verb is Verb.IMPORT and proposal is not None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot import commands as c
-from bot import formatting, views
+from bot import formatting, paging, views
+from bot.actions import Verb, action
 from bot.catalogue import BY_NAME
-from bot.domain import Application, Event, EventKind, Status
+from bot.domain import Application, DeliverySettings, Event, EventKind, Nudge, Plan, Status
 from bot.errors import BadInput
 from bot.handlers.context import Context
 from bot.handlers.imports import remember
 from bot.handlers.rounds import DEFAULT_LENGTH, read_round
 from bot.messages import Field, Message, Tone
 from bot.method import current_cycle, next_rejection_cycle
+from bot.paging import Section, View
 
 
 def _plan_body(app: Application, ctx: Context, lead: str) -> str:
@@ -139,45 +142,59 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
     )
 
 
-async def list_applications(_: c.ListApplications, ctx: Context) -> Message:
-    every = await ctx.applications()
-    # Active ones, and any other with an email still to send (a rejection's close-the-loop).
-    planned = [(app, ctx.plan(app)) for app in every]
+async def listing(ctx: Context) -> tuple[str, tuple[str, ...]]:
+    """The title and one line per application `list` shows: the active ones, and any other
+    with an email still to send (a rejection's close-the-loop)."""
+    lines = summary_lines([(app, ctx.plan(app)) for app in await ctx.applications()], ctx.settings, ctx.now)
+    return f"Your applications ({len(lines)} active)", lines
+
+
+def summary_lines(planned: list[tuple[Application, Plan]], settings: DeliverySettings, now: datetime) -> tuple[str, ...]:
     shown = [(app, plan) for app, plan in planned if app.status is Status.ACTIVE or plan.tasks]
-    if not shown:
-        return Message(
-            title="No active applications",
-            body=f"Log your first interview:\n{BY_NAME['add'].example}",
-        )
-    lines = [views.application_summary(app, plan, ctx.settings, ctx.now) for app, plan in shown]
-    return Message(title=f"Your applications ({len(shown)} active)", body="\n".join(lines))
+    return tuple(views.application_summary(app, plan, settings, now) for app, plan in shown)
+
+
+def no_applications() -> Message:
+    return Message(title="No active applications", body=f"Log your first interview:\n{BY_NAME['add'].example}")
+
+
+async def list_applications(cmd: c.ListApplications, ctx: Context) -> Message:
+    title, lines = await listing(ctx)
+    if not lines:
+        return no_applications()
+    return paging.paged(Message(title=title), [Section("", lines, "")], View.LIST, ctx.user.id, cmd.page)
 
 
 async def show(cmd: c.Show, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "show")
     plan = ctx.plan(app)
     nudges = await ctx.uow.nudges.for_application(app.id)
-    sections = ["\n".join(views.round_line(app, ctx.settings, ctx.now))]
-    history = views.history_lines(app, ctx.settings, ctx.now)
-    if history:
-        sections.append("Done\n" + "\n".join(f"  {line}" for line in history))
-    outline = views.plan_outline(app, plan, ctx.settings, ctx.now)
-    if outline:
-        sections.append("Due and planned\n" + "\n".join(f"  {line}" for line in outline))
-    failures = views.failed(nudges)
-    if failures:
-        sections.append("Delivery problems\n" + "\n".join(f"  {views.failure_line(n, ctx.settings)}" for n in failures))
+    sections = show_sections(app, plan, views.failed(nudges), ctx.settings, ctx.now)
     stage = views.step_title(plan.current_step, app, plan) if plan.current_step else "—"
-    return Message(
+    message = Message(
         title=app.label,
-        body="\n\n".join(sections),
         fields=(
             Field("Status", app.status.value),
             Field("Current step", stage),
             Field("Budget", views.budget_line(app, plan)),
         ),
-        actions=views.step_actions(app, plan),
+        actions=(*views.step_actions(app, plan), action(Verb.DELETE, app.id)),
     )
+    return paging.paged(message, sections, View.SHOW, app.id, cmd.page)
+
+
+def show_sections(app: Application, plan: Plan, failures: list[Nudge], settings: DeliverySettings, now: datetime) -> list[Section]:
+    """`show`'s body: the rounds, what was done, what is due and planned, delivery problems."""
+    sections = [Section("", tuple(views.round_line(app, settings, now)), "")]
+    history = views.history_lines(app, settings, now)
+    if history:
+        sections.append(Section("Done", tuple(history)))
+    outline = views.plan_outline(app, plan, settings, now)
+    if outline:
+        sections.append(Section("Due and planned", tuple(outline)))
+    if failures:
+        sections.append(Section("Delivery problems", tuple(views.failure_line(n, settings) for n in failures)))
+    return sections
 
 
 async def delete(cmd: c.Delete, ctx: Context) -> Message:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot import commands as c
-from bot import formatting, views
+from bot import formatting, paging, views
 from bot.actions import Verb, action
 from bot.domain import NudgeKind, NudgeState
 from bot.handlers.context import Context
 from bot.messages import Action, Message
+from bot.paging import Section, View
 
 WEEK = timedelta(days=7)
 MOST_DUE_BUTTONS = 5
 DUE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.DRAFT)
 
 
-async def today(_: c.Today, ctx: Context) -> Message:
+async def today(cmd: c.Today, ctx: Context) -> Message:
+    title, sections = await agenda(ctx)
+    return paging.paged(Message(title=title), sections, View.TODAY, ctx.user.id, cmd.page)
+
+
+async def agenda(ctx: Context) -> tuple[str, list[Section]]:
+    """`today`'s title and sections: due now, this week, and what couldn't be delivered."""
     horizon = ctx.now + WEEK
     apps = await ctx.applications(due_by=horizon)
     due_now: list[str] = []
@@ -37,14 +45,12 @@ async def today(_: c.Today, ctx: Context) -> Message:
                     coming.append(f"#{app.number} {app.company}: still silent? check — {at}")
     failures = await ctx.uow.nudges.for_user(ctx.user.id, NudgeState.FAILED)
     sections = [
-        "Due now\n" + ("\n".join(f"  {line}" for line in due_now) or "  nothing — well done"),
-        "This week\n" + ("\n".join(f"  {line}" for line in coming) or "  nothing planned"),
+        Section("Due now", tuple(due_now) or ("nothing — well done",)),
+        Section("This week", tuple(coming) or ("nothing planned",)),
     ]
     if failures:
-        sections.append(
-            "Couldn't deliver\n" + "\n".join(f"  {views.failure_line(n, ctx.settings)}" for n in failures)
-        )
-    return Message(title=f"Today, {formatting.absolute(ctx.now, ctx.settings)}", body="\n\n".join(sections))
+        sections.append(Section("Couldn't deliver", tuple(views.failure_line(n, ctx.settings) for n in failures)))
+    return f"Today, {formatting.absolute(ctx.now, ctx.settings)}", sections
 
 
 async def due_actions(ctx: Context) -> tuple[Action, ...]:
@@ -58,7 +64,7 @@ async def due_actions(ctx: Context) -> tuple[Action, ...]:
                 continue
             for verb in DUE_VERBS:
                 button = action(verb, app.id, task.key)
-                buttons.append(Action(button.id, f"#{app.number} {button.label}", button.style))
+                buttons.append(replace(button, label=f"#{app.number} {button.label}"))
             if len(buttons) >= MOST_DUE_BUTTONS * len(DUE_VERBS):
                 return tuple(buttons)
     return tuple(buttons)

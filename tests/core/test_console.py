@@ -30,6 +30,7 @@ status 1 rejected
 export ics
 forget-me
 :press Yes, delete everything
+yes
 list
 :quit
 this line is never read
@@ -115,6 +116,7 @@ add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe
 :advance 1d
 :press [4 Draft]
 :press sk
+yes
 :press s
 forget-me
 no
@@ -123,14 +125,36 @@ yes
 list
 """)
     nudge = next(r for r in records if r["kind"] == "dm")
-    draft, skipped, ambiguous = records[records.index(nudge) + 1 : records.index(nudge) + 4]
+    draft, question, skipped, ambiguous = records[records.index(nudge) + 1 : records.index(nudge) + 5]
     assert draft["text"].startswith("Draft")  # button 4 of the latest message with buttons
-    assert "skipped" in skipped["text"]  # the unique start of "Skip"
+    assert question["text"].startswith("Skip this email?")  # Skip destroys a step: it asks first
+    assert "skipped" in skipped["text"]  # the unique start of "Skip", once confirmed
     assert "could be" in ambiguous["text"]  # "s" starts "Sent", "Snooze 1 day" and "Skip"
     kept, _, gone, empty = records[-4:]
     assert "Nothing was deleted" in kept["text"]
     assert "I have deleted everything" in gone["text"]
     assert "No active applications" in empty["text"]
+
+
+async def test_a_destructive_press_runs_only_after_yes(tmp_path: Path) -> None:
+    records = await _run(tmp_path, """\
+add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe
+show 1
+:press Delete
+no
+:press Delete
+list
+:press Delete
+yes
+list
+""")
+    texts = [r["text"] for r in records]
+    asked = [t for t in texts if t.startswith("Delete this application?")]
+    assert len(asked) == 3 and "Type yes to delete it, or no to keep it." in asked[0]
+    assert "Not pressed: nothing changed." in texts[3]
+    assert "Your applications (1 active)" in texts[5]  # `list` after an unanswered question: still there
+    assert texts[-2].startswith("Deleted #1 Acme Corp")
+    assert "No active applications" in texts[-1]
 
 
 async def test_yes_is_a_command_only_after_a_question(tmp_path: Path) -> None:
