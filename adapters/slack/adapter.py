@@ -131,14 +131,17 @@ class SlackAdapter:
         self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
         oauth = None
         if multi:
-            oauth = await oauth_settings(config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url)
+            tokenless = web_client(config.slack_api_url, None, self._session, self._sleep)
+            oauth = await oauth_settings(
+                config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url, tokenless
+            )
         token = None if multi else config.slack_bot_token
         client = web_client(config.slack_api_url, token, self._session, self._sleep)
         if token is not None:
             await _check_token(client.auth_test(), "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
         channels = DirectChannels()
         installations = oauth.installation_store if oauth else None
-        workspaces = Workspaces(config.slack_api_url, self._session, token=token, installations=installations, sleep=self._sleep)
+        workspaces = Workspaces(config.slack_api_url, self._session, token=token, authorize=oauth.authorize if oauth else None, sleep=self._sleep)
         home = HomeTab(self._runtime.followup)
         listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations, self._session)
         receipts = Receipts(self._runtime.database, REPLAY_WINDOW)

@@ -1,23 +1,38 @@
-"""A Web API client for a workspace, outside any incoming request (nudges, Home refreshes).
+"""A Web API client for a workspace, outside any incoming request (nudges, channel posts,
+Home refreshes).
 
-With one `SLACK_BOT_TOKEN` every team uses that token; with OAuth each team's bot token
-comes from the installation store. Every client shares one HTTP session and points at
-`SLACK_API_URL`.
+With one `SLACK_BOT_TOKEN` every team uses that token. With OAuth each team's bot token is
+read the way bolt reads it for an incoming request: through the app's own
+`AsyncInstallationStoreAuthorize` (`oauth.oauth_settings`), which finds the installation and,
+when the app has token rotation on, refreshes a bot token that expires soon (`oauth.v2.access`
+with the stored refresh token) and saves the new one before it is used. So a nudge sent hours
+after the last request still goes out with a valid token. Every client shares one HTTP session
+and points at `SLACK_API_URL`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import aiohttp
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import Sleep, web_client
+from bot.ports import TransientDeliveryError
+
+log = logging.getLogger(__name__)
 
 
 class NotInstalled(LookupError):
     """No bot token for this workspace: the app was never installed there, or was removed."""
+
+
+class TokenUnavailable(TransientDeliveryError):
+    """The workspace is installed but no valid token could be had just now (a refresh that
+    Slack refused or never answered): the nudge or post is retried later, not dropped."""
 
 
 class Workspaces:
@@ -27,22 +42,33 @@ class Workspaces:
         session: aiohttp.ClientSession | None,
         *,
         token: str | None = None,
-        installations: AsyncInstallationStore | None = None,
+        authorize: AsyncAuthorize | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._base_url = base_url
         self._session = session
-        self._token = token
-        self._installations = installations
+        self._authorize = authorize
         self._sleep = sleep
-        self._single = web_client(base_url, token, session, sleep) if token and installations is None else None
+        self._single = web_client(base_url, token, session, sleep) if token and authorize is None else None
+        # What authorize calls Slack with (auth.test for the token it found); no token of its own.
+        self._context = AsyncBoltContext(client=web_client(base_url, None, session, sleep), is_enterprise_install=False)
 
     async def client(self, team_id: str) -> AsyncWebClient:
         if self._single is not None:
             return self._single
-        if self._installations is None:
+        if self._authorize is None:
             raise NotInstalled("no Slack token is configured")
-        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None or not bot.bot_token:
+        found = await self._authorize(context=self._context, enterprise_id=None, team_id=team_id, user_id=None)
+        if found is None or not found.bot_token:
+            if await self._installed(team_id):
+                log.warning("Slack workspace %s is installed but its token couldn't be refreshed or checked", team_id)
+                raise TokenUnavailable(f"no valid Slack token for workspace {team_id} just now")
             raise NotInstalled(f"Followup is not installed in Slack workspace {team_id}")
-        return web_client(self._base_url, bot.bot_token, self._session, self._sleep)
+        return web_client(self._base_url, found.bot_token, self._session, self._sleep)
+
+    async def _installed(self, team_id: str) -> bool:
+        store = getattr(self._authorize, "installation_store", None)
+        if store is None:
+            return False
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        return bot is not None and bool(bot.bot_token)

@@ -18,6 +18,7 @@ too late.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -69,6 +70,11 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=lambda: {DEFAULT_TOKEN: DEFAULT_TEAM})
     installs: dict[str, str] = field(default_factory=dict)  # OAuth code → team id
+    # Token rotation on (the app's setting): installs and refreshes hand out bot tokens that
+    # expire after `token_lifetime` seconds, each with a one-time refresh token.
+    rotating: bool = False
+    token_lifetime: int = 43200
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token → team id
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
     post_delay: float | Callable[[], float] = 0.0
     shared: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # file id → (files.info's file, content)
@@ -190,6 +196,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
+        params.update(_client_credentials(request))
         token = params.pop("token", None) or _bearer(request)
         failures = self._failures.get(method)
         if failures:
@@ -282,16 +289,42 @@ class FakeSlack:
         }
 
     def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh(params)
         team = self.installs.get(str(params.get("code")))
         if team is None:
             return {"ok": False, "error": "invalid_code"}
         token = f"xoxb-{team.lower()}"
         self.tokens[token] = team
-        return {
+        answer = {
             "ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "bot_user_id": BOT_USER,
             "scope": "commands,chat:write", "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
             "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
         }
+        return {**answer, **self._rotation(team)} if self.rotating else answer
+
+    def _rotation(self, team: str) -> dict[str, Any]:
+        refresh = f"xoxe-1-{team.lower()}-{next(self._ids)}"
+        self.refresh_tokens[refresh] = team
+        return {"refresh_token": refresh, "expires_in": self.token_lifetime}
+
+    def _refresh(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A rotating token refreshed, as Slack does: a new access token and a new refresh
+        token (the old refresh token is spent)."""
+        team = self.refresh_tokens.pop(str(params.get("refresh_token")), None)
+        if team is None or not params.get("client_id") or not params.get("client_secret"):
+            return {"ok": False, "error": "invalid_refresh_token"}
+        token = f"xoxe.xoxb-{team.lower()}-{next(self._ids)}"
+        self.tokens[token] = team
+        return {
+            "ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER, "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+            "is_enterprise_install": False, **self._rotation(team),
+        }
+
+    def expire(self, token: str) -> None:
+        """A token's 12 hours are over: Slack refuses it from now on."""
+        self.tokens.pop(token, None)
 
     async def _hook(self, request: web.Request) -> web.Response:
         await self._record(Hook(request.match_info["name"], await request.json()))
@@ -318,6 +351,19 @@ class FakeSlack:
                         self._changed.notify_all()
         self._sockets.remove(ws)
         return ws
+
+
+def _client_credentials(request: web.Request) -> dict[str, str]:
+    """An app's client id and secret sent as HTTP Basic auth (as slack-sdk sends them to
+    `oauth.v2.access`), as if they were form fields."""
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Basic "):
+        return {}
+    try:
+        client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return {"client_id": client_id, "client_secret": secret}
 
 
 def _bearer(request: web.Request) -> str | None:
