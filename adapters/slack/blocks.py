@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -156,6 +157,20 @@ def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = M
         note = ContextBlock(block_id="fu-cut", elements=[MarkdownTextObject(text="…shortened to fit Slack; the command shows the rest.")])
         content = content[: room - 1] + [note]
     return content + buttons
+
+
+SHORT_BODY = 1500
+TOO_LONG_NOTE = "That was too long for one Slack message: type export to get all of it in one file."
+
+
+def shortened(message: Message) -> Message:
+    """The message cut to a size Slack always takes: the start of its body, its first
+    checklist items and fields, its buttons, and a note that `export` has the rest."""
+    body = message.body
+    if len(body) > SHORT_BODY:
+        body = body[:SHORT_BODY].rsplit("\n", 1)[0].rstrip() + "\n…"
+    footer = "\n".join(part for part in (message.footer[:SHORT_BODY], TOO_LONG_NOTE) if part)
+    return replace(message, body=body, checklist=message.checklist[:CHECKLIST_ITEMS], fields=message.fields[:4], footer=footer, attachment=None)
 
 
 def payload(message: Message, *, extra: Iterable[Block] = ()) -> dict[str, Any]:

@@ -78,6 +78,12 @@ class FakeSlack:
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
     post_delay: float | Callable[[], float] = 0.0
     shared: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # file id → (files.info's file, content)
+    # Slack refuses a message whose blocks hold more text than this, all texts together
+    # (`msg_blocks_too_long`; about 12,000 characters for chat.postMessage). `hook_text_limit`:
+    # the same for response_url answers, which Slack refuses with HTTP 400 (None: no limit).
+    block_text_limit: int = 12000
+    hook_text_limit: int | None = None
+    refused_hooks: list[Hook] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -253,6 +259,8 @@ class FakeSlack:
         channel = str(params.get("channel") or "")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if block_text(params.get("blocks")) > self.block_text_limit:
+            return {"ok": False, "error": "msg_blocks_too_long"}
         self._last_ts = max(time.time(), self._last_ts + 0.000001)
         message: dict[str, Any] = {
             "type": "message", "user": BOT_USER, "bot_id": "B1", "ts": f"{self._last_ts:.6f}",
@@ -327,7 +335,11 @@ class FakeSlack:
         self.tokens.pop(token, None)
 
     async def _hook(self, request: web.Request) -> web.Response:
-        await self._record(Hook(request.match_info["name"], await request.json()))
+        body = await request.json()
+        if self.hook_text_limit is not None and block_text(body.get("blocks")) > self.hook_text_limit:
+            self.refused_hooks.append(Hook(request.match_info["name"], body))
+            return web.Response(status=400, text="msg_blocks_too_long")
+        await self._record(Hook(request.match_info["name"], body))
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -351,6 +363,16 @@ class FakeSlack:
                         self._changed.notify_all()
         self._sockets.remove(ws)
         return ws
+
+
+def block_text(blocks: Any) -> int:
+    """All the text in a message's blocks, counted as Slack counts it against its limit."""
+    if isinstance(blocks, dict):
+        own = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
+        return own + sum(block_text(v) for k, v in blocks.items() if k != "text" or not isinstance(v, str))
+    if isinstance(blocks, list):
+        return sum(block_text(b) for b in blocks)
+    return 0
 
 
 def _client_credentials(request: web.Request) -> dict[str, str]:
