@@ -72,10 +72,9 @@ async def build_runtime(
     notifiers: dict[str, Notifier] = {}
     posters: dict[str, ChannelPoster] = {}
     worker = worker_id or default_worker_id()
-    dispatcher = Dispatcher(
-        database.unit_of_work, clock, notifiers, worker_id=worker, lease=timedelta(seconds=config.delivery_lease)
-    )
-    digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker)
+    lease = timedelta(seconds=config.delivery_lease)
+    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease)
+    digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker, lease=lease)
     scheduler = DispatchScheduler(dispatcher, config.dispatch_interval, clock)
     digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
     followup = Followup(database.unit_of_work, clock, posters, public_url=config.public_url)

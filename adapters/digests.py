@@ -6,8 +6,9 @@ database and the poster runs once, so a digest missed while
 the bot was down goes out at once (late, once). Each channel's job fires on its weekday and
 local time in the channel's timezone; a command that changes a schedule asks for a rebuild;
 a short resync job rebuilds too (another process may have changed a schedule) and catches
-retries and expired leases. Posting itself claims each digest, so two processes whose jobs
-fire together still post it once.
+retries and expired leases. Posting itself claims each digest (the leased queue shared with
+nudges, `bot.leased_queue`), so two processes whose jobs fire together still post it once, and
+a heartbeat renews the claims of the digests being posted.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digests import DigestDispatcher, DigestReport
+from adapters.scheduler import keep_renewing
+from bot.digests import DigestDispatcher
 from bot.groups import WEEKDAYS
+from bot.leased_queue import DeliveryReport
 from bot.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ RESYNC_JOB = "followup-digest-resync"
 WAKE_JOB = "followup-digest-wake"
 REBUILD_JOB = "followup-digest-rebuild"
 START_JOB = "followup-digest-start"
+HEARTBEAT_JOB = "followup-digest-heartbeat"
 
 
 class DigestJobs:
@@ -64,7 +68,9 @@ class DigestJobs:
             return
 
     async def start(self) -> None:
-        """Rebuild the jobs from the database, post what is overdue, and keep resyncing."""
+        """Rebuild the jobs from the database, post what is overdue, and keep resyncing (and
+        renewing the claims of digests being posted)."""
+        keep_renewing(self._scheduler, self._digests, HEARTBEAT_JOB)
         self._scheduler.add_job(
             self.resync,
             "interval",
@@ -85,7 +91,7 @@ class DigestJobs:
         """Rebuild the cron jobs from the database, then post whatever is due."""
         await self._cycle(rebuild=True)
 
-    async def post_due(self) -> DigestReport | None:
+    async def post_due(self) -> DeliveryReport | None:
         """Post every digest due now (what each channel's cron job runs)."""
         return await self._cycle(rebuild=False)
 
@@ -115,7 +121,7 @@ class DigestJobs:
                 self.post_due, trigger, id=job_id, replace_existing=True, coalesce=True, misfire_grace_time=None
             )
 
-    async def _cycle(self, *, rebuild: bool) -> DigestReport | None:
+    async def _cycle(self, *, rebuild: bool) -> DeliveryReport | None:
         """One run, never two at once; then wake again for a due time before the next resync
         (a retry, an expired lease, a cron job that fired a moment early)."""
         if self._stopped or (self._lock.locked() and not rebuild):

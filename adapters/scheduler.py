@@ -21,11 +21,13 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher, DispatchReport
+from bot.leased_queue import LeasedQueue
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +73,11 @@ class DispatchScheduler:
             max_instances=3,
             replace_existing=True,
         )
-        self._scheduler.add_job(
-            self.heartbeat,
-            "interval",
-            seconds=self._dispatcher.lease.total_seconds() / 3,
-            id=HEARTBEAT_JOB,
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
+        keep_renewing(self._scheduler, self._dispatcher, HEARTBEAT_JOB)
         self._scheduler.start()
 
     async def heartbeat(self) -> None:
-        """Renew the claims being sent, every third of a lease (a missed beat or two is fine)."""
-        try:
-            await self._dispatcher.heartbeat()
-        except Exception:
-            log.exception("renewing the delivery claims failed; will try again")
+        await renew(self._dispatcher)
 
     async def stop(self) -> None:
         """Stop waking the dispatcher, and wait for a sweep in progress to finish, so the
@@ -166,3 +156,25 @@ class DispatchScheduler:
         if self.on_report is not None:
             await self.on_report(report)
         return report
+
+
+async def renew(queue: LeasedQueue[Any]) -> None:
+    """Renew the claims a queue is sending (a missed beat or two is fine: a lease is three)."""
+    try:
+        await queue.heartbeat()
+    except Exception:
+        log.exception("renewing the delivery claims failed; will try again")
+
+
+def keep_renewing(scheduler: AsyncIOScheduler, queue: LeasedQueue[Any], job_id: str) -> None:
+    """A job renewing the queue's claims every third of its lease, while the scheduler runs."""
+    scheduler.add_job(
+        renew,
+        "interval",
+        args=[queue],
+        seconds=queue.lease.total_seconds() / 3,
+        id=job_id,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )

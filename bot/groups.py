@@ -97,6 +97,14 @@ class ClaimedDigest:
     due_at: datetime
     attempts: int
     claim_token: str
+    # Set when an earlier attempt may have reached the platform unseen (its poster died, or
+    # the platform never answered): the next attempt must check before it posts.
+    unknown_since: datetime | None = None
+
+    @property
+    def id(self) -> int:
+        """The digest's id in its queue: its channel's (one digest row per channel)."""
+        return self.channel.id
 
 
 def may_manage(channel: GroupChannel | None, user_id: int, where: Place) -> bool:

@@ -6,20 +6,15 @@ and the buttons, and — when it arrives late because the bot was down — says 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot import formatting, views
 from bot.actions import Verb, nudge_actions, task_actions
 from bot.content import copy_text, guide_for
 from bot.domain import Application, DeliverySettings, Nudge, NudgeKind, Plan, Task
+from bot.leased_queue import is_late
 from bot.messages import Field, Message, Tone
 from bot.method import DARK_CLOSE_LOOP_DAYS, SILENCE_CHECK_DAYS, fallback_variant, task_key_of
-
-LATE_AFTER = timedelta(minutes=10)
-
-
-def is_late(nudge: Nudge, now: datetime) -> bool:
-    return now - nudge.due_at > LATE_AFTER
 
 
 def late_notice(nudge: Nudge, settings: DeliverySettings, now: datetime) -> str:
@@ -67,7 +62,7 @@ def nudge_message(nudge: Nudge, app: Application, plan: Plan, settings: Delivery
         "purpose": g.purpose,
     }
     lines: list[str] = []
-    if is_late(nudge, now):
+    if is_late(nudge.due_at, now):
         lines.append(late_notice(nudge, settings, now))
     actions = nudge_actions(app.id, task.key)
     checklist: tuple[str, ...] = g.checklist

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain import (
     Application,
@@ -109,7 +109,51 @@ class ApplicationRepository(Protocol):
     async def delete(self, application_id: int) -> None: ...
 
 
-class NudgeRepository(Protocol):
+T_co = TypeVar("T_co", covariant=True)
+
+
+class LeasedRepository(Protocol[T_co]):
+    """A leased queue's rows (nudges, digests), as `bot.leased_queue` works them: claimed with
+    a short lease and a fresh token, renewed while they are sent, and finished only by the
+    holder of the token. A `platforms` filter keeps a process to what it can deliver; a
+    `people` filter (external ids) to the people it serves (a console), where items belong to
+    people at all."""
+
+    async def next_due_at(
+        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
+    ) -> datetime | None:
+        """The earliest time at which a row can be claimed: a waiting one's due (or retry)
+        time, or a claimed one's lease end."""
+        ...
+
+    async def claim_due(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
+        people: Collection[str] | None = None,
+    ) -> Sequence[T_co]:
+        """Atomically claim up to `limit` due rows (waiting and due, or claimed with an expired
+        lease) for `worker`, until `now + lease`. Never hands one row to two workers whose
+        leases overlap; a row taken over from an expired lease comes with `unknown_since` set."""
+        ...
+
+    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+        """Extend the leases still held under these claim tokens; returns the tokens that hold."""
+        ...
+
+    async def mark_retry(self, item_id: int, claim_token: str, retry_at: datetime, error: str) -> bool:
+        """Waiting again from `retry_at`, the attempt counted; False if the claim was lost."""
+        ...
+
+    async def mark_unknown(self, item_id: int, claim_token: str, verify_at: datetime, error: str) -> bool:
+        """The attempt's outcome is unknown: waiting again from `verify_at`, to be verified."""
+        ...
+
+
+class NudgeRepository(LeasedRepository[Nudge], Protocol):
     async def sync(
         self, application: Application, planned: Sequence[PlannedNudge], now: datetime
     ) -> None:
@@ -124,47 +168,10 @@ class NudgeRepository(Protocol):
 
     async def get(self, nudge_id: int) -> Nudge | None: ...
 
-    async def next_due_at(
-        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
-    ) -> datetime | None:
-        """The earliest time at which a pending nudge can be claimed, if any (only nudges for
-        users of `platforms`, and of `people` by external id, when given)."""
-        ...
-
-    async def claim_due(
-        self,
-        now: datetime,
-        worker: str,
-        lease: timedelta,
-        limit: int,
-        platforms: Collection[str] | None = None,
-        people: Collection[str] | None = None,
-    ) -> list[Nudge]:
-        """Atomically claim up to `limit` due nudges (pending and due, or claimed with an
-        expired lease) for `worker`, until `now + lease`. Never hands one nudge to two workers
-        whose leases overlap. With `platforms`, only nudges for users of those platforms: a
-        process claims only what it can deliver. With `people` (external ids), only theirs: a
-        console delivers only to the people speaking in it."""
-        ...
-
     async def mark_delivered_many(
         self, deliveries: Sequence[tuple[int, str, bool]], at: datetime
     ) -> set[int]:
         """Record many (nudge id, claim token, late) deliveries; returns the ids recorded."""
-        ...
-
-    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
-        """Extend the leases still held under these claim tokens; returns the tokens that hold."""
-        ...
-
-    async def mark_retry(
-        self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
-    ) -> bool: ...
-
-    async def mark_unknown(
-        self, nudge_id: int, claim_token: str, verify_at: datetime, error: str
-    ) -> bool:
-        """The attempt's outcome is unknown: pending again from `verify_at`, to be verified."""
         ...
 
     async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool: ...
@@ -220,8 +227,9 @@ class GroupRepository(Protocol):
         ...
 
 
-class DigestRepository(Protocol):
-    """The digest schedule: one row per channel with a digest, claimed with a lease like nudges."""
+class DigestRepository(LeasedRepository[ClaimedDigest], Protocol):
+    """The digest schedule: one row per channel with a digest, a leased queue like nudges
+    (`people` narrows nothing: a digest belongs to a channel)."""
 
     async def set_schedule(
         self, channel_id: int, schedule: DigestSchedule | None, due_at: datetime | None
@@ -233,27 +241,13 @@ class DigestRepository(Protocol):
         """Every enabled channel with a digest schedule (to rebuild wake-up jobs on start)."""
         ...
 
-    async def next_due_at(self, platforms: Collection[str] | None = None) -> datetime | None: ...
-
-    async def claim_due(
-        self,
-        now: datetime,
-        worker: str,
-        lease: timedelta,
-        limit: int,
-        platforms: Collection[str] | None = None,
-    ) -> list[ClaimedDigest]:
-        """Atomically claim due digests (due and not retrying, or with an expired lease)."""
-        ...
-
     async def mark_posted(self, channel_id: int, claim_token: str, at: datetime, next_due: datetime) -> bool:
         """Record the post and move the schedule on to `next_due`; False if the claim was lost."""
         ...
 
-    async def mark_retry(self, channel_id: int, claim_token: str, retry_at: datetime, error: str) -> bool: ...
-
     async def mark_skipped(self, channel_id: int, claim_token: str, error: str, next_due: datetime | None) -> bool:
-        """Give up on this week's digest (recording why) and move on to `next_due`."""
+        """Give up on this week's digest (recording why) and move on to `next_due` (with None,
+        the digest is removed)."""
         ...
 
 
@@ -350,10 +344,11 @@ class PermanentDeliveryError(DeliveryError):
 
 @dataclass(frozen=True)
 class Delivery:
-    """What makes one nudge's send recognisable when it is made again."""
+    """What makes one send (a nudge, a digest) recognisable when it is made again."""
 
-    key: str  # the same on every attempt at this nudge, different for every other nudge
+    key: str  # the same on every attempt at this item, different for every other item
     unknown_since: datetime | None = None  # an attempt from then on may have arrived unseen
+    kind: str = "nudge"  # what is delivered ("nudge", "digest"): names the key where it is kept
 
 
 class Notifier(Protocol):
@@ -375,7 +370,12 @@ class ChannelPoster(Protocol):
     """Posts a message for everyone in a channel on one platform (a shared milestone, the
     board, a weekly digest). The message is public: `message.private` is False."""
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
         """Post, or raise TransientDeliveryError / PermanentDeliveryError. A permanent error's
-        `reason` is shown to the person who asked (e.g. "invite me first: /invite @Followup")."""
+        `reason` is shown to the person who asked (e.g. "invite me first: /invite @Followup").
+
+        With `delivery` (a queued post: a weekly digest) the post is made recognisable like a
+        nudge (`Notifier.send_direct`): it may also raise UnknownDeliveryOutcome, and when
+        `delivery.unknown_since` is set the poster first looks for the post already made.
+        A poster may say how many posts to run at once (`max_in_flight`), like a notifier."""
         ...

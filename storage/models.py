@@ -277,7 +277,8 @@ class ChannelShareRow(Base):
 
 class ChannelDigestRow(Base):
     """A channel's weekly digest: its schedule and its next due time, one row per channel, so
-    a channel can never have two digests pending. Claimed with a lease like a nudge."""
+    a channel can never have two digests pending. A leased-queue row like a nudge
+    (`storage.leases`): `pending` or `claimed`, with the same claim and attempt columns."""
 
     __tablename__ = "channel_digests"
     __table_args__ = (Index("ix_channel_digests_due_at", "due_at"),)
@@ -287,11 +288,14 @@ class ChannelDigestRow(Base):
     at: Mapped[time] = mapped_column(Time)
     timezone: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), server_default="pending")
     retry_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     lease_until: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]  # when the current (or last) attempt began
+    unknown_since: Mapped[datetime | None]  # an attempt from then on may have reached the platform
     last_due_at: Mapped[datetime | None]
     last_posted_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

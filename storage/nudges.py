@@ -1,11 +1,10 @@
 """`SqlNudgeRepository`: the schedule. Every nudge is a row with its due time and state.
 
-Delivery is claim-based: `claim_due` atomically moves due rows to `claimed` with a fresh
-token and a short lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite every transaction
-holds the write lock, see `storage.engine`), which the sender renews while it works (`renew`),
-and only the holder of the token can mark the nudge delivered, retried, unknown or failed. A
-sender that dies loses its claims when the lease runs out; whoever takes such a claim over
-learns (`Nudge.unknown_since`) that the dead sender's attempt may have reached the platform.
+The table is a leased queue (`storage.leases`, shared with the digests): `claim_due` moves
+due rows to `claimed` with a fresh token and a short lease, the sender renews it while it works,
+and only the holder of the token can mark the nudge delivered (`sent`, keeping who sent it),
+retried, unknown or failed. Whoever takes over a claim whose lease ran out learns
+(`Nudge.unknown_since`) that the dead sender's attempt may have reached the platform.
 
 Rows are read and written with Core statements on the table (no ORM identity map), so a row
 is never served stale from the session.
@@ -13,7 +12,6 @@ is never served stale from the session.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -23,40 +21,34 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     exists,
-    func,
-    literal_column,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.columns import as_utc, as_utc_or_none
+from storage.leases import LeasedRows, LeasedTable
 from storage.models import NudgeRow, UserRow
-from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, insert_or_ignore, ready_at
+from storage.sql import insert_or_ignore
 
 NUDGES = cast(Table, NudgeRow.__table__)
 USERS = cast(Table, UserRow.__table__)
 
 _PENDING = NudgeState.PENDING.value
-_CLAIMED = NudgeState.CLAIMED.value
 _SENT = NudgeState.SENT.value
 _FAILED = NudgeState.FAILED.value
 
-# The states written into the SQL itself, not bound: a partial index (pending rows by ready
-# time; claimed rows by lease end) is used only when the query's condition visibly matches
-# the index's own, and a bound parameter's value is not known when a plan is made for it.
-PENDING_ROW = NUDGES.c.state == literal_column(f"'{_PENDING}'")
-CLAIMED_ROW = NUDGES.c.state == literal_column(f"'{_CLAIMED}'")
+LEASES = LeasedTable(NUDGES, "id")
 
 
-class SqlNudgeRepository:
+class SqlNudgeRepository(LeasedRows):
+    leases = LEASES
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -144,7 +136,7 @@ class SqlNudgeRepository:
         """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
         time, or a claimed one's lease end; only for users of `platforms` (and among them the
         `people`, by external id) when given."""
-        return await earliest_claimable(self._session, NUDGES, PENDING_ROW, CLAIMED_ROW, _of_platforms(platforms, people))
+        return await self.leases.next_due_at(self._session, _of_platforms(platforms, people))
 
     async def claim_due(
         self,
@@ -160,34 +152,7 @@ class SqlNudgeRepository:
         of `platforms` when given, so a process never takes what it cannot deliver, and among
         them only the `people` (external ids) when given. Each claim gets a new token, carried
         by the returned nudges."""
-        if limit <= 0:
-            return []
-        t = NUDGES
-        # Due and retry times both come: the ready time has come (it is the later of the two).
-        ready = ready_at(t)
-        claimable = or_(and_(PENDING_ROW, ready <= now), and_(CLAIMED_ROW, t.c.lease_until < now))
-        due = select(t.c.id).where(claimable, _of_platforms(platforms, people)).order_by(ready, t.c.id).limit(limit)
-        if dialect_name(self._session) == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        stmt = (
-            update(t)
-            .where(t.c.id.in_(due.scalar_subquery()))
-            .values(
-                state=_CLAIMED,
-                claim_token=uuid.uuid4().hex,
-                claimed_by=worker[:255],
-                lease_until=now + lease,
-                attempted_at=now,
-                # Taken over from a sender whose lease ran out: its attempt, begun at its
-                # `attempted_at`, may have reached the platform. (SET reads the old values.)
-                unknown_since=case(
-                    (t.c.state == _CLAIMED, func.coalesce(t.c.unknown_since, t.c.attempted_at)),
-                    else_=t.c.unknown_since,
-                ),
-            )
-            .returning(*t.c)
-        )
-        rows = (await self._session.execute(stmt)).all()
+        rows = await self.leases.claim(self._session, now, worker, lease, limit, _of_platforms(platforms, people))
         return sorted((nudge_from_row(row) for row in rows), key=lambda n: (n.due_at, n.id))
 
     async def mark_delivered_many(
@@ -199,81 +164,15 @@ class SqlNudgeRepository:
         for nudge_id, token, late in deliveries:
             groups.setdefault((token, late), []).append(nudge_id)
         kept: set[int] = set()
-        t = NUDGES
         for (token, late), ids in groups.items():
-            for start in range(0, len(ids), ID_CHUNK):
-                stmt = (
-                    update(t)
-                    .where(t.c.id.in_(ids[start : start + ID_CHUNK]), t.c.claim_token == token, t.c.state == _CLAIMED)
-                    .values(state=_SENT, delivered_at=at, late=late, lease_until=None)
-                    .returning(t.c.id)
-                )
-                kept.update((await self._session.execute(stmt)).scalars().all())
+            values = {"state": _SENT, "delivered_at": at, "late": late, "lease_until": None}
+            kept.update(await self.leases.finish_many(self._session, ids, token, values))
         return kept
-
-    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
-        """Extend the lease of every nudge still claimed with one of these tokens (the sender's
-        heartbeat); the tokens that still hold at least one claim come back."""
-        t = NUDGES
-        held: set[str] = set()
-        tokens = sorted(claim_tokens)
-        for start in range(0, len(tokens), ID_CHUNK):
-            mine = select(t.c.id).where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == _CLAIMED)
-            if dialect_name(self._session) == "postgresql":
-                # A row locked right now is being recorded by this very sender (in another
-                # transaction): it needs no renewal, and waiting for it could deadlock.
-                mine = mine.order_by(t.c.id).with_for_update(skip_locked=True)
-            stmt = (
-                update(t)
-                .where(t.c.id.in_(mine.scalar_subquery()))
-                .values(lease_until=lease_until)
-                .returning(t.c.claim_token)
-            )
-            held.update((await self._session.execute(stmt)).scalars().all())
-        return held
-
-    async def mark_unknown(
-        self, nudge_id: int, claim_token: str, verify_at: datetime, error: str
-    ) -> bool:
-        """The platform never answered this attempt: back to pending from `verify_at`, marked so
-        the next attempt checks whether the message arrived before sending it again."""
-        return await self._finish(
-            nudge_id,
-            claim_token,
-            {
-                "state": _PENDING,
-                "retry_at": verify_at,
-                "attempts": NUDGES.c.attempts + 1,
-                "last_error": error,
-                "unknown_since": func.coalesce(NUDGES.c.unknown_since, NUDGES.c.attempted_at),
-                "claim_token": None,
-                "claimed_by": None,
-                "lease_until": None,
-            },
-        )
-
-    async def mark_retry(
-        self, nudge_id: int, claim_token: str, retry_at: datetime, error: str
-    ) -> bool:
-        """Back to pending, to be claimed again from `retry_at`; counts the attempt. The
-        platform said it did not take the message, so an earlier doubt stands as it was."""
-        return await self._finish(
-            nudge_id,
-            claim_token,
-            {
-                "state": _PENDING,
-                "retry_at": retry_at,
-                "attempts": NUDGES.c.attempts + 1,
-                "last_error": error,
-                "claim_token": None,
-                "claimed_by": None,
-                "lease_until": None,
-            },
-        )
 
     async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool:
         """Give up on the nudge; it stays as a failed row (and is reported to the user once)."""
-        return await self._finish(
+        return await self.leases.finish(
+            self._session,
             nudge_id,
             claim_token,
             {
@@ -308,17 +207,6 @@ class SqlNudgeRepository:
     async def _select(self, where: Any) -> list[Nudge]:
         stmt = select(NUDGES).where(where).order_by(NUDGES.c.due_at, NUDGES.c.id)
         return [nudge_from_row(row) for row in (await self._session.execute(stmt)).all()]
-
-    async def _finish(self, nudge_id: int, token: str, values: dict[str, Any]) -> bool:
-        """Apply `values` only while the nudge is still claimed with `token`."""
-        t = NUDGES
-        stmt = (
-            update(t)
-            .where(t.c.id == nudge_id, t.c.claim_token == token, t.c.state == _CLAIMED)
-            .values(values)
-        )
-        result = cast(CursorResult[Any], await self._session.execute(stmt))
-        return result.rowcount == 1
 
 
 def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | None = None) -> Any:

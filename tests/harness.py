@@ -52,9 +52,11 @@ class RecordingPoster:
     posts: list[tuple[ChannelRef, Message, datetime]] = field(default_factory=list)
     script: deque[DeliveryError] = field(default_factory=deque)
     attempts: int = 0
+    deliveries: list[Delivery | None] = field(default_factory=list)  # what each attempt was given
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
         self.attempts += 1
+        self.deliveries.append(delivery)
         if self.script:
             raise self.script.popleft()
         self.posts.append((channel, message, self.clock.now()))

@@ -96,7 +96,8 @@ class ConsolePoster:
         self._output = output
         self._clock = clock
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+        """Written once: the console's output can't fail half way, so a key is not needed."""
         self._output.emit(Record("channel", BOT_NAME, channel.channel_id, self._clock.now(), message))
 
 
@@ -233,7 +234,7 @@ class ConsoleSession:
         done = report.delivered + report.retried + report.failed
         if self._digests is not None:
             posted = await self._digests.run_once()
-            done += posted.posted + posted.retried + posted.skipped
+            done += posted.delivered + posted.retried + posted.failed
         return done
 
     async def _next_due_at(self) -> datetime | None:

@@ -70,7 +70,7 @@ class DiscordAdapter:
             raise
         self._notifier = DiscordNotifier(client, timeout=config.send_timeout)
         self._runtime.register_notifier(PLATFORM, self._notifier)
-        self._poster = DiscordChannelPoster(client)
+        self._poster = DiscordChannelPoster(client, timeout=config.send_timeout)
         self._runtime.register_poster(PLATFORM, self._poster)
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
 from bot.domain import User
 from bot.messages import Message
@@ -56,9 +57,7 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
         if error.status >= 500 or error.status == 429:
             return TransientDeliveryError(f"Discord error {error.status}")
         return PermanentDeliveryError(f"Discord refused the message (HTTP {error.status}, code {error.code}): {error.text[:200]}")
-    if isinstance(error, aiohttp.ClientConnectorError):  # never connected: nothing was sent
-        return TransientDeliveryError(f"couldn't reach Discord: {type(error).__name__}")
-    return UnknownDeliveryOutcome(f"no answer from Discord: {type(error).__name__}")
+    return unanswered(error)
 
 
 class DiscordNotifier:

@@ -6,6 +6,11 @@ channel post carries no buttons: they act on one person's application, and a cha
 everyone's. A post too long for an embed brings its full text as a file, like a DM; if the
 bot may not attach files there (50013), the post goes out once more without the file.
 
+A queued post (a weekly digest, given a `Delivery`) is created with a `nonce` derived from it
+and `enforce_nonce`, like a nudge: Discord itself returns the message made the first time
+instead of a second one, so a post that got no answer is an unknown outcome whose verification
+is the same post again (`outcome.unanswered`).
+
 discord.py waits out ordinary 429s itself; what still fails is classified for the core. A
 permanent error's reason is shown to the person who asked (or kept as the digest's "last
 error", shown by `channel`), so it says what to grant: Missing Access (50001), Missing
@@ -15,13 +20,18 @@ server errors and network trouble are transient.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import aiohttp
 import discord
 
+from adapters.discord.notifier import MAX_IN_FLIGHT
+from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
 from bot.groups import ChannelRef
 from bot.messages import Message
-from bot.ports import PermanentDeliveryError, TransientDeliveryError
+from bot.ports import Delivery, PermanentDeliveryError, TransientDeliveryError
 
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
@@ -39,8 +49,8 @@ REASONS = {
 }
 
 
-def classify(error: Exception) -> Exception:
-    """The core's view of a failed channel post."""
+def classify(error: Exception, queued: bool = False) -> Exception:
+    """The core's view of a failed channel post (`queued`: one made with a nonce)."""
     if isinstance(error, discord.RateLimited):
         return TransientDeliveryError("Discord rate limit", retry_after=error.retry_after)
     if isinstance(error, discord.HTTPException):
@@ -49,30 +59,36 @@ def classify(error: Exception) -> Exception:
         if error.status >= 500 or error.status == 429:
             return TransientDeliveryError(f"Discord error {error.status}")
         return PermanentDeliveryError(f"Discord refused the post (HTTP {error.status}, code {error.code}): {error.text[:200]}")
+    if queued:
+        return unanswered(error)
+    # A post made at once (a share, the board): the person who asked hears it failed.
     return TransientDeliveryError(f"network problem talking to Discord: {type(error).__name__}")
 
 
 class DiscordChannelPoster:
     """The `ChannelPoster` for Discord; register with `runtime.register_poster("discord", …)`."""
 
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
+    max_in_flight = MAX_IN_FLIGHT
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
+    def __init__(self, client: discord.Client, timeout: float = 15.0) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
         if self._client.is_closed() or self._client.user is None:
             raise TransientDeliveryError("Discord is not connected")
         shown = render(message)
         target = self._client.get_partial_messageable(int(channel.channel_id))
+        options: dict[str, Any] = {"embed": shown.embed, "allowed_mentions": discord.AllowedMentions.none()}
+        if delivery is not None:
+            options["nonce"] = delivery.key
         try:
             try:
-                await self._send(target, shown.embed, shown.files)
+                await asyncio.wait_for(target.send(files=shown.files or discord.utils.MISSING, **options), self._timeout)
             except discord.Forbidden as refused:
                 if refused.code != MISSING_PERMISSIONS or not shown.files:
                     raise
-                await self._send(target, shown.embed, [])  # no Attach Files: the (shortened) embed alone
+                # No Attach Files: the (shortened) embed alone; refused, the first made nothing.
+                await asyncio.wait_for(target.send(**options), self._timeout)
         except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
-            raise classify(error) from error
-
-    @staticmethod
-    async def _send(target: discord.PartialMessageable, embed: discord.Embed, files: list[discord.File]) -> None:
-        await target.send(embed=embed, files=files or discord.utils.MISSING, allowed_mentions=discord.AllowedMentions.none())
+            raise classify(error, queued=delivery is not None) from error

@@ -148,7 +148,7 @@ class SlackAdapter:
         self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=receipts, clock=self._runtime.clock)
         self.app.event("member_joined_channel")(listeners.on_member_joined)
         self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels, timeout=self._runtime.config.send_timeout))
-        self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces))
+        self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces, timeout=self._runtime.config.send_timeout))
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)
             await _check_token(

@@ -5,6 +5,10 @@
   fallback. Short rate limits and server errors are retried inside the client, as for nudges;
   what is left is sorted like the notifier does (`notifier.classify`), and a permanent refusal
   gets a reason the person who asked can act on — `not_in_channel` says to `/invite @Followup`.
+- A queued post (a weekly digest, given a `Delivery`) is made and verified exactly like a
+  nudge (`adapters.slack.delivery`): metadata `followup_digest` carrying its key; before one
+  whose earlier attempt may have arrived is posted again, the channel's recent history is read
+  (`channels:history`, `groups:history`); a post Slack never answered is an unknown outcome.
 - Nobody is pinged from a channel post: every string is escaped (`blocks.payload`), every
   mrkdwn text is sent `verbatim` (Slack then doesn't turn a plain `@here` or `#channel` into
   a mention or a link), and the fallback text goes with `parse=none`, `link_names=false`.
@@ -23,14 +27,21 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import payload
-from adapters.slack.notifier import classify
+from adapters.slack.delivery import already_there, post_once
+from adapters.slack.notifier import MAX_IN_FLIGHT, classify
 from adapters.slack.workspaces import NotInstalled, Workspaces
 from bot.groups import ChannelRef
 from bot.messages import Message
-from bot.ports import PermanentDeliveryError, TransientDeliveryError
+from bot.ports import (
+    Delivery,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownDeliveryOutcome,
+)
 
 log = logging.getLogger(__name__)
 
+SEND_TIMEOUT = 15.0  # seconds; `FOLLOWUP_SEND_TIMEOUT` in a running bot
 INVITE = "/invite @Followup"
 REINSTALL = "ask a workspace admin to reinstall Followup"
 # Slack's error code → what the person who asked is told (the core adds "I couldn't post in
@@ -84,31 +95,45 @@ def channel_payload(message: Message) -> dict[str, Any]:
     return {**body, "parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
 
 
-async def post_to_channel(client: AsyncWebClient, channel_id: str, message: Message) -> None:
-    """Post `message` in the channel, or raise TransientDeliveryError / PermanentDeliveryError."""
+async def post_to_channel(
+    client: AsyncWebClient, channel_id: str, message: Message, delivery: Delivery | None = None, within: float = SEND_TIMEOUT
+) -> None:
+    """Post `message` in the channel, or raise TransientDeliveryError / PermanentDeliveryError
+    — and, for a queued post (`delivery`), UnknownDeliveryOutcome."""
     try:
-        await client.chat_postMessage(channel=channel_id, **channel_payload(message))
+        if delivery is not None and delivery.unknown_since is not None and await already_there(client, channel_id, delivery, within):
+            log.info("%s found in the channel's history: recorded as delivered, not posted again", delivery.kind)
+            return
+        await post_once(client, {"channel": channel_id, **channel_payload(message)}, delivery, within)
     except SlackApiError as refusal:
         problem = classify(refusal)
         if isinstance(problem, PermanentDeliveryError):
             raise PermanentDeliveryError(explain(str(refusal.response.get("error") or ""))) from refusal
         raise problem from refusal
-    except (TimeoutError, SlackClientError, aiohttp.ClientError) as hiccup:
+    except UnknownDeliveryOutcome as silence:
+        if delivery is not None:
+            raise
+        # A post made at once (a share, the board): the person who asked hears it failed.
+        raise TransientDeliveryError(silence.reason) from silence
+    except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as hiccup:  # reading the history: nothing posted
         raise TransientDeliveryError(f"couldn't reach Slack: {type(hiccup).__name__}") from hiccup
 
 
 class SlackChannelPoster:
     """The core's `ChannelPoster` for Slack: shared milestones, the board, weekly digests."""
 
-    def __init__(self, workspaces: Workspaces) -> None:
-        self._workspaces = workspaces
+    max_in_flight = MAX_IN_FLIGHT
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
+    def __init__(self, workspaces: Workspaces, timeout: float = SEND_TIMEOUT) -> None:
+        self._workspaces = workspaces
+        self._timeout = timeout
+
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
         try:
             client = await self._workspaces.client(channel.workspace)
         except NotInstalled as missing:
             raise PermanentDeliveryError(str(missing)) from missing
-        await post_to_channel(client, channel.channel_id, message)
+        await post_to_channel(client, channel.channel_id, message, delivery, self._timeout)
 
 
 def joined_intro() -> Message:

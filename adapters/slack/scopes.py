@@ -7,22 +7,23 @@ method the adapter calls appears in `METHOD_SCOPES`.
 
 from __future__ import annotations
 
-# AsyncWebClient method → the bot scope it needs (None: no scope, e.g. views.* and auth.test).
-METHOD_SCOPES: dict[str, str | None] = {
-    "auth_test": None,
-    "apps_connections_open": None,  # the app-level token's connections:write, not a bot scope
-    "chat_postMessage": "chat:write",
-    "conversations_open": "im:write",
-    # Before re-sending a nudge whose earlier attempt may have arrived, its DM's recent history
-    # is searched for the nudge's metadata.
-    "conversations_history": "im:history",
-    "users_info": "users:read",
-    "views_open": None,
-    "views_publish": None,
-    "files_upload_v2": "files:write",
+# AsyncWebClient method → the bot scopes it needs (none, e.g. views.* and auth.test).
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth_test": (),
+    "apps_connections_open": (),  # the app-level token's connections:write, not a bot scope
+    "chat_postMessage": ("chat:write",),
+    "conversations_open": ("im:write",),
+    # Before re-posting a nudge or a weekly digest whose earlier attempt may have arrived, the
+    # conversation's recent history is searched for its metadata: the DM's (im:history), a
+    # public channel's (channels:history) or a private channel's (groups:history).
+    "conversations_history": ("im:history", "channels:history", "groups:history"),
+    "users_info": ("users:read",),
+    "views_open": (),
+    "views_publish": (),
+    "files_upload_v2": ("files:write",),
     # A calendar invitation shared in the bot's DM is read through files.info and its
     # private download URL.
-    "files_info": "files:read",
+    "files_info": ("files:read",),
 }
 
 # Bot event → the scopes Slack wants before it sends it. `member_joined_channel` (the bot was
@@ -43,7 +44,7 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
 BOT_SCOPES: tuple[str, ...] = tuple(
     sorted(
         {"commands"}
-        | {scope for scope in METHOD_SCOPES.values() if scope}
+        | {scope for scopes in METHOD_SCOPES.values() for scope in scopes}
         | {scope for scopes in EVENT_SCOPES.values() for scope in scopes}
     )
 )

@@ -28,7 +28,7 @@ from bot.groups import (
     next_digest_at,
 )
 from bot.messages import Message
-from bot.ports import PermanentDeliveryError, TransientDeliveryError
+from bot.ports import Delivery, PermanentDeliveryError, TransientDeliveryError
 from tests.harness import World, make_world, person
 
 ALICE, BOB, CAROL, DAVE = person("alice"), person("bob"), person("carol"), person("dave")
@@ -297,10 +297,10 @@ async def test_digest_missed_while_down_is_posted_once_late(sqlite_url: str) -> 
     second = await make_world(sqlite_url, start=later, worker_id="after-restart")
     try:
         report = await second.runtime.digests.run_once()
-        assert (report.posted, report.late) == (1, 1)
+        assert (report.delivered, report.late) == (1, 1)
         [digest] = second.poster.to("#jobs")
         assert digest.body.startswith("This digest was due Mon 30 Nov 09:00 — posted late because I was offline.")
-        assert (await second.runtime.digests.run_once()).posted == 0
+        assert (await second.runtime.digests.run_once()).delivered == 0
         assert await second.runtime.digests.next_due_at() == datetime(2026, 12, 21, 8, 0, tzinfo=UTC)
     finally:
         await second.runtime.close()
@@ -334,7 +334,7 @@ async def _two_dispatchers(url: str, channels: int) -> None:
         reports = await asyncio.gather(*(w.runtime.digests.run_once() for w in worlds))
         posted = sorted(ref.channel_id for w in worlds for ref, _, _ in w.poster.posts)
         assert posted == sorted(f"#group{i}" for i in range(channels))  # each exactly once
-        assert sum(r.posted for r in reports) == channels
+        assert sum(r.delivered for r in reports) == channels
     finally:
         for w in worlds:
             await w.runtime.close()
@@ -388,8 +388,8 @@ async def test_starting_the_scheduler_posts_an_overdue_digest(world: World) -> N
     posted = asyncio.Event()
 
     class Watch:
-        async def post(self, channel: ChannelRef, message: Message) -> None:
-            await world.poster.post(channel, message)
+        async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+            await world.poster.post(channel, message, delivery)
             posted.set()
 
     world.runtime.register_poster("console", Watch())

@@ -220,8 +220,8 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(slack: 
     try:
         await adapter.start()
         report = await restarted.digests.run_once()
-        assert (report.posted, report.late) == (1, 1)
-        assert (await restarted.digests.run_once()).posted == 0
+        assert (report.delivered, report.late) == (1, 1)
+        assert (await restarted.digests.run_once()).delivered == 0
         [digest] = [c for c in posts_to(fake_slack) if c.params["text"].startswith("Weekly digest")]
         assert "This digest was due Mon 17 Mar 09:00 — posted late because I was offline." in digest.params["text"]
         assert await restarted.digests.next_due_at() == datetime(2025, 4, 7, 7, 0, tzinfo=UTC)

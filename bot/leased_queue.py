@@ -1,0 +1,397 @@
+"""The leased queue: how everything the bot sends on a schedule is delivered — a nudge to one
+person (`bot.dispatcher`), a weekly digest to a channel (`bot.digests`). One mechanism, one
+set of rules; what differs between the two is a `Deliveries` (what to load, how to send, what
+"delivered" and "failed" mean for the row).
+
+The database is the queue. A queue claims only what it is about to send: as many due items as
+each platform's sender may have in flight (`max_in_flight`, from the platform's rate limits),
+and more as sends finish. Each claim has a short lease, renewed by `heartbeat` while the item
+is being sent (the scheduler calls it every third of a lease), so a live sender never loses a
+claim it is working on and a dead one's claims come back one lease later.
+
+Every send carries a key derived from the item (`Delivery.key`), which the sender puts where
+the platform can recognise it (Discord drops a second message with the same nonce; Slack's
+message metadata can be looked up). An attempt may end four ways: delivered (marked late if it
+was due more than `LATE_AFTER` ago); refused for good (failed, with the reason); refused for
+now (retried with exponential backoff and jitter, a platform's Retry-After as a floor, given up
+after `RetryPolicy.max_attempts`); or no answer at all — a timeout, a connection cut after the
+request went out — recorded as *unknown*: pending again one lease later, with `unknown_since`
+set, so the next attempt verifies before it sends. A claim taken over from a dead sender is
+marked the same way by the storage. A platform with no sender in this process ("not
+connected") is retried with backoff.
+
+A claimed item is always finished and recorded, even when the run is cancelled (APScheduler
+cancels running jobs on shutdown): no new claims are taken, the sends in flight finish, and
+their outcomes are written. Outcomes are recorded as the sends finish (whatever finished while
+the previous record was being written goes in one transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
+
+from bot.clock import Clock
+from bot.ports import (
+    Delivery,
+    LeasedRepository,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UnknownDeliveryOutcome,
+)
+
+LATE_AFTER = timedelta(minutes=10)
+"""Delivered more than this after its due time: the item says it is late."""
+DEFAULT_LEASE = timedelta(seconds=15)
+DEFAULT_IN_FLIGHT = 32
+
+
+def is_late(due_at: datetime, now: datetime) -> bool:
+    return now - due_at > LATE_AFTER
+
+
+def delivery_key(prefix: str, *parts: object) -> str:
+    """A short key that is the same on every attempt at one item and differs between items
+    (and between two databases that happen to share an id): 21 characters, within Discord's
+    25-character nonce."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}{digest[:20]}"
+
+
+class Claim(Protocol):
+    """A claimed row of a leased queue, as the storage returns it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def claim_token(self) -> str | None: ...
+    @property
+    def unknown_since(self) -> datetime | None: ...
+
+
+T = TypeVar("T", bound=Claim)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base: timedelta = timedelta(seconds=5)
+    cap: timedelta = timedelta(minutes=30)
+
+    def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
+        """Exponential backoff with jitter; a platform's Retry-After is honoured as a floor."""
+        exponential = min(self.cap.total_seconds(), self.base.total_seconds() * 2 ** max(0, attempts - 1))
+        jittered = exponential * (0.5 + rng.random() / 2)
+        return timedelta(seconds=max(jittered, retry_after or 0.0))
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    unknown: int = 0  # attempts with no answer, to be verified
+    failed: int = 0
+    lost: int = 0  # claims taken over by another process before we could record them
+    late: int = 0
+    delivered_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.unknown += other.unknown
+        self.failed += other.failed
+        self.lost += other.lost
+        self.late += other.late
+        self.delivered_ids.extend(other.delivered_ids)
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One claimed item, ready to go: the platform it goes to, and how to send it with that
+    platform's sender (a `Notifier`, a `ChannelPoster`)."""
+
+    platform: str
+    send: Callable[[Any, Delivery], Awaitable[None]]
+
+
+class Deliveries(Protocol[T]):
+    """What one kind of queued item needs from the mechanism's side: its repository, how it is
+    loaded and sent, and what its final outcomes do to the row."""
+
+    kind: str  # "nudge", "digest": in the delivery key, the logs and the platform's metadata
+    log: logging.Logger
+
+    def repository(self, uow: UnitOfWork) -> LeasedRepository[T]: ...
+
+    def key(self, item: T) -> str: ...
+
+    def label(self, item: T) -> str:
+        """How log lines name the item ("nudge 12")."""
+        ...
+
+    def extra(self, item: T) -> dict[str, Any]:
+        """The item's id for structured logs ({"nudge_id": 12})."""
+        ...
+
+    def scope(self, item: T) -> contextlib.AbstractContextManager[None]:
+        """What log lines written while the item is being sent carry (`bot.tracing`)."""
+        ...
+
+    async def load(self, uow: UnitOfWork, claimed: Sequence[T], now: datetime) -> dict[int, Parcel | str]:
+        """For each claimed item (by id) its parcel, or why there is nothing to send."""
+        ...
+
+    async def mark_delivered(self, uow: UnitOfWork, delivered: Sequence[tuple[T, bool]], at: datetime) -> set[int]:
+        """Record (item, late) deliveries; the ids whose claim still held come back."""
+        ...
+
+    async def mark_failed(self, uow: UnitOfWork, item: T, at: datetime, error: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Outcome(Generic[T]):
+    item: T
+    delivered: bool = False
+    late: bool = False
+    retry_at: datetime | None = None
+    unknown: bool = False
+    error: str | None = None
+
+
+class LeasedQueue(Generic[T]):
+    def __init__(
+        self,
+        deliveries: Deliveries[T],
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        senders: Mapping[str, Any],
+        *,
+        worker_id: str,
+        lease: timedelta = DEFAULT_LEASE,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        audience: Callable[[], Collection[str]] | None = None,
+    ) -> None:
+        self._deliveries = deliveries
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._senders = senders
+        self.worker_id = worker_id
+        self.lease = lease
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._held: Counter[str] = Counter()  # claim token → items under it still being worked on
+        # Who this process may deliver to (external ids), asked at every sweep; None: everyone.
+        self.audience = audience
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._uow_factory() as uow:
+            return await self._deliveries.repository(uow).next_due_at(platforms=frozenset(self._senders), people=self._people())
+
+    def _people(self) -> frozenset[str] | None:
+        return None if self.audience is None else frozenset(self.audience())
+
+    async def heartbeat(self) -> int:
+        """Renew the lease of every claim still being worked on; how many claims held."""
+        tokens = {token for token, count in self._held.items() if count > 0}
+        if not tokens:
+            return 0
+        async with self._uow_factory() as uow:
+            held = await self._deliveries.repository(uow).renew(tokens, self._clock.now() + self.lease)
+            await uow.commit()
+        for token in tokens - held:
+            if self._held.get(token):
+                # Either its last items are being recorded right now, or the lease ran out
+                # (this process stalled) and another process took it over.
+                self._deliveries.log.info(
+                    "claim %s not renewed: being recorded, or taken over", token[:8], extra={"worker": self.worker_id}
+                )
+        return len(held)
+
+    async def run_once(self) -> DeliveryReport:
+        """Deliver everything due now, claiming only as much as can be sent at once, then
+        return what happened."""
+        stop = asyncio.Event()
+        work = asyncio.ensure_future(self._run(stop))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # Cancelled (the scheduler shutting down): claim nothing more, finish and record
+            # what was claimed, so no message the platform accepted is sent again later.
+            stop.set()
+            await work
+            raise
+
+    def _room(self, sending: Mapping[asyncio.Future[_Outcome[T]], str]) -> dict[str, int]:
+        busy = Counter(sending.values())
+        return {p: max_in_flight(s) - busy[p] for p, s in self._senders.items()}
+
+    async def _run(self, stop: asyncio.Event) -> DeliveryReport:
+        report = DeliveryReport()
+        sending: dict[asyncio.Future[_Outcome[T]], str] = {}  # send → its platform
+        exhausted: set[str] = set()  # platforms with nothing left to claim in this run
+        try:
+            while True:
+                if not stop.is_set():
+                    wanted = {
+                        platform: free
+                        for platform, free in self._room(sending).items()
+                        if platform not in exhausted and free > 0
+                        and (free * 2 >= max_in_flight(self._senders[platform]) or platform not in sending.values())
+                    }
+                    for platform, free in wanted.items():
+                        claimed = await self._claim(platform, free)
+                        report.claimed += len(claimed)
+                        if len(claimed) < free:
+                            exhausted.add(platform)
+                        sending.update({task: platform for task in await self._start(claimed)})
+                if not sending:
+                    break
+                finished, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    del sending[task]
+                report.add(await self._record([task.result() for task in finished]))
+        finally:
+            for task in sending:  # recording failed (the database went away): stop sending
+                task.cancel()
+        return report
+
+    async def _claim(self, platform: str, limit: int) -> list[T]:
+        async with self._uow_factory() as uow:
+            claimed = await self._deliveries.repository(uow).claim_due(
+                self._clock.now(), self.worker_id, self.lease, limit, platforms={platform}, people=self._people()
+            )
+            await uow.commit()
+        for item in claimed:
+            self._held[item.claim_token or ""] += 1
+        return list(claimed)
+
+    async def _start(self, claimed: list[T]) -> list[asyncio.Future[_Outcome[T]]]:
+        if not claimed:
+            return []
+        now = self._clock.now()
+        try:
+            async with self._uow_factory() as uow:
+                parcels = await self._deliveries.load(uow, claimed, now)
+        except BaseException:
+            for item in claimed:  # never sent: the claims simply run out
+                self._release(item)
+            raise
+        return [asyncio.ensure_future(self._deliver(item, parcels.get(item.id, "it was deleted"), now)) for item in claimed]
+
+    def _release(self, item: T) -> None:
+        token = item.claim_token or ""
+        self._held[token] -= 1
+        if self._held[token] <= 0:
+            del self._held[token]
+
+    async def _deliver(self, item: T, parcel: Parcel | str, now: datetime) -> _Outcome[T]:
+        with self._deliveries.scope(item):
+            return await self._deliver_one(item, parcel, now)
+
+    async def _deliver_one(self, item: T, parcel: Parcel | str, now: datetime) -> _Outcome[T]:
+        if isinstance(parcel, str):
+            return _Outcome(item, error=parcel)
+        sender = self._senders.get(parcel.platform)
+        if sender is None:
+            return _Outcome(item, retry_at=now + self._retry.delay(item.attempts + 1, None, self._rng), error=f"{parcel.platform} is not connected")
+        try:
+            await parcel.send(sender, Delivery(self._deliveries.key(item), item.unknown_since, self._deliveries.kind))
+        except PermanentDeliveryError as refusal:
+            return _Outcome(item, error=refusal.reason)
+        except TransientDeliveryError as hiccup:
+            return self._retry_or_give_up(item, now, hiccup.reason, hiccup.retry_after)
+        except UnknownDeliveryOutcome as silence:
+            return _Outcome(item, unknown=True, retry_at=self._clock.now() + self.lease, error=silence.reason)
+        except Exception as unexpected:  # a sender bug must not lose the item
+            self._deliveries.log.exception(
+                "%s: unexpected delivery error", self._deliveries.label(item), extra=self._deliveries.extra(item)
+            )
+            return self._retry_or_give_up(item, now, f"unexpected error: {type(unexpected).__name__}", None)
+        return _Outcome(item, delivered=True, late=is_late(item.due_at, now))
+
+    def _retry_or_give_up(self, item: T, now: datetime, reason: str, retry_after: float | None) -> _Outcome[T]:
+        attempts = item.attempts + 1
+        if attempts >= self._retry.max_attempts:
+            return _Outcome(item, error=f"gave up after {attempts} attempts: {reason}")
+        return _Outcome(item, retry_at=now + self._retry.delay(attempts, retry_after, self._rng), error=reason)
+
+    async def _record(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
+        try:
+            return await self._write(outcomes)
+        finally:
+            for outcome in outcomes:
+                self._release(outcome.item)
+
+    async def _write(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
+        report = DeliveryReport()
+        now = self._clock.now()
+        kinds, log = self._deliveries, self._deliveries.log
+        delivered = [o for o in outcomes if o.delivered]
+        async with self._uow_factory() as uow:
+            kept_ids = await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now) if delivered else set()
+            for outcome in delivered:
+                item = outcome.item
+                if item.id in kept_ids:
+                    report.delivered += 1
+                    report.late += outcome.late
+                    report.delivered_ids.append(item.id)
+                    log.info(
+                        "%s delivered%s", kinds.label(item), " late" if outcome.late else "",
+                        extra={**kinds.extra(item), "worker": self.worker_id, "late": outcome.late},
+                    )
+                else:
+                    report.lost += 1
+                    log.warning(
+                        "%s: claim lost before its delivery was recorded", kinds.label(item),
+                        extra={**kinds.extra(item), "worker": self.worker_id},
+                    )
+            for outcome in outcomes:
+                if not outcome.delivered:
+                    report.add(await self._write_undelivered(uow, outcome, now))
+            await uow.commit()
+        return report
+
+    async def _write_undelivered(self, uow: UnitOfWork, outcome: _Outcome[T], now: datetime) -> DeliveryReport:
+        report = DeliveryReport()
+        kinds, log = self._deliveries, self._deliveries.log
+        item, token = outcome.item, outcome.item.claim_token or ""
+        about = {**kinds.extra(item), "worker": self.worker_id, "attempt": item.attempts + 1}
+        if outcome.unknown and outcome.retry_at is not None:
+            kept = await kinds.repository(uow).mark_unknown(item.id, token, outcome.retry_at, outcome.error or "")
+            report.unknown += kept
+            log.warning(
+                "%s: no answer from the platform (%s); will check before sending again", kinds.label(item), outcome.error,
+                extra={**about, "verify_at": outcome.retry_at},
+            )
+        elif outcome.retry_at is not None:
+            kept = await kinds.repository(uow).mark_retry(item.id, token, outcome.retry_at, outcome.error or "")
+            report.retried += kept
+            log.warning("%s will be retried: %s", kinds.label(item), outcome.error, extra={**about, "retry_at": outcome.retry_at})
+        else:
+            kept = await kinds.mark_failed(uow, item, now, outcome.error or "unknown error")
+            report.failed += kept
+            log.warning("%s failed: %s", kinds.label(item), outcome.error, extra=about)
+        report.lost += not kept
+        return report
+
+
+def max_in_flight(sender: object) -> int:
+    """How many sends to run at once on the sender's platform (at least one)."""
+    return max(1, int(getattr(sender, "max_in_flight", DEFAULT_IN_FLIGHT)))

@@ -1,0 +1,169 @@
+"""Leased rows: the statements of every leased-queue table (`nudges`, `channel_digests`).
+
+A row is waiting (`state = 'pending'`) until its due time — or its retry time, when later —
+has come; `claim` then atomically marks it `claimed` with a fresh token, who claimed it, a
+short lease and when this attempt began (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite
+every transaction holds the write lock, see `storage.engine`). A claimed row whose lease ran
+out is claimable again, and whoever takes it over learns (`unknown_since`) that the dead
+sender's attempt may have reached the platform. The sender renews its leases while it works
+(`renew`), and only the holder of the token can finish the row: retried, unknown, or whatever
+"done" means for the table (`finish`, `finish_many`).
+
+`LeasedRows` is the part of a repository that is the same for every table (the
+`LeasedRepository` port): renewing, and sending a row back to wait after a failed or
+unanswered attempt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, ready_at
+
+PENDING = "pending"
+CLAIMED = "claimed"
+RELEASED: dict[str, Any] = {"claim_token": None, "claimed_by": None, "lease_until": None}
+
+
+class LeasedTable:
+    """The statements for one table of leased rows, keyed by `key`."""
+
+    def __init__(self, table: Table, key: str) -> None:
+        self.table = table
+        self.key: Column[Any] = table.c[key]
+        # The states written into the SQL itself, not bound: a partial index (pending rows by
+        # ready time; claimed rows by lease end) is used only when the query's condition
+        # visibly matches the index's own, and a bound parameter's value is not known when a
+        # plan is made for it.
+        self.waiting: ColumnElement[bool] = table.c.state == literal_column(f"'{PENDING}'")
+        self.claimed: ColumnElement[bool] = table.c.state == literal_column(f"'{CLAIMED}'")
+
+    async def next_due_at(self, session: AsyncSession, mine: Any) -> datetime | None:
+        return await earliest_claimable(session, self.table, self.waiting, self.claimed, mine)
+
+    async def claim(
+        self, session: AsyncSession, now: datetime, worker: str, lease: timedelta, limit: int, mine: Any
+    ) -> Sequence[Row[Any]]:
+        """Claim up to `limit` due rows among `mine` (earliest first), all under one new token;
+        the claimed rows come back whole."""
+        if limit <= 0:
+            return []
+        t = self.table
+        ready = ready_at(t)
+        claimable = or_(and_(self.waiting, ready <= now), and_(self.claimed, t.c.lease_until < now))
+        due = select(self.key).where(claimable, mine).order_by(ready, self.key).limit(limit)
+        if dialect_name(session) == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(t)
+            .where(self.key.in_(due.scalar_subquery()))
+            .values(
+                state=CLAIMED,
+                claim_token=uuid.uuid4().hex,
+                claimed_by=worker[:255],
+                lease_until=now + lease,
+                attempted_at=now,
+                # Taken over from a sender whose lease ran out: its attempt, begun at its
+                # `attempted_at`, may have reached the platform. (SET reads the old values.)
+                unknown_since=case(
+                    (t.c.state == CLAIMED, func.coalesce(t.c.unknown_since, t.c.attempted_at)),
+                    else_=t.c.unknown_since,
+                ),
+            )
+            .returning(*t.c)
+        )
+        return (await session.execute(stmt)).all()
+
+    async def renew(self, session: AsyncSession, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+        """Extend the lease of every row still claimed with one of these tokens (the sender's
+        heartbeat); the tokens that still hold at least one claim come back."""
+        t = self.table
+        held: set[str] = set()
+        tokens = sorted(claim_tokens)
+        for start in range(0, len(tokens), ID_CHUNK):
+            mine = select(self.key).where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == CLAIMED)
+            if dialect_name(session) == "postgresql":
+                # A row locked right now is being recorded by this very sender (in another
+                # transaction): it needs no renewal, and waiting for it could deadlock.
+                mine = mine.order_by(self.key).with_for_update(skip_locked=True)
+            stmt = (
+                update(t)
+                .where(self.key.in_(mine.scalar_subquery()))
+                .values(lease_until=lease_until)
+                .returning(t.c.claim_token)
+            )
+            held.update((await session.execute(stmt)).scalars().all())
+        return held
+
+    async def finish(self, session: AsyncSession, key: Any, token: str, values: dict[str, Any]) -> bool:
+        """Apply `values` only while the row is still claimed with `token`."""
+        t = self.table
+        stmt = update(t).where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED).values(values)
+        result = cast(CursorResult[Any], await session.execute(stmt))
+        return result.rowcount == 1
+
+    async def finish_many(self, session: AsyncSession, keys: Sequence[Any], token: str, values: dict[str, Any]) -> set[Any]:
+        """`finish` for many rows under one token, in a few statements; the keys finished."""
+        t = self.table
+        done: set[Any] = set()
+        for start in range(0, len(keys), ID_CHUNK):
+            stmt = (
+                update(t)
+                .where(self.key.in_(keys[start : start + ID_CHUNK]), t.c.claim_token == token, t.c.state == CLAIMED)
+                .values(values)
+                .returning(self.key)
+            )
+            done.update((await session.execute(stmt)).scalars().all())
+        return done
+
+    async def drop(self, session: AsyncSession, key: Any, token: str) -> bool:
+        """Delete the row, only while it is still claimed with `token`."""
+        t = self.table
+        stmt = t.delete().where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED)
+        result = cast(CursorResult[Any], await session.execute(stmt))
+        return result.rowcount == 1
+
+
+class LeasedRows:
+    """What every leased repository does the same way; a subclass names its `leases`."""
+
+    leases: ClassVar[LeasedTable]
+    _session: AsyncSession
+
+    async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+        return await self.leases.renew(self._session, claim_tokens, lease_until)
+
+    async def mark_retry(self, item_id: int, claim_token: str, retry_at: datetime, error: str) -> bool:
+        """Waiting again, to be claimed from `retry_at`; counts the attempt. The platform said
+        it did not take the message, so an earlier doubt stands as it was."""
+        values = {"state": PENDING, "retry_at": retry_at, "attempts": self.leases.table.c.attempts + 1, "last_error": error}
+        return await self.leases.finish(self._session, item_id, claim_token, {**values, **RELEASED})
+
+    async def mark_unknown(self, item_id: int, claim_token: str, verify_at: datetime, error: str) -> bool:
+        """The platform never answered this attempt: waiting again from `verify_at`, marked so
+        the next attempt checks whether the message arrived before sending it again."""
+        c = self.leases.table.c
+        values = {
+            "state": PENDING, "retry_at": verify_at, "attempts": c.attempts + 1, "last_error": error,
+            "unknown_since": func.coalesce(c.unknown_since, c.attempted_at),
+        }
+        return await self.leases.finish(self._session, item_id, claim_token, {**values, **RELEASED})

@@ -1,0 +1,222 @@
+"""The leased queue (`bot.leased_queue`) behaves the same for nudges and for weekly digests:
+every test runs once with nudges (direct messages) and once with digests (channel posts).
+
+Only what can be sent at once is claimed; the claims are renewed while the sends are slow
+(heartbeat) and come back one lease after their sender stops; a send with no answer is
+recorded as unknown and verified one lease later with the same key; a transient refusal waits
+at least the platform's Retry-After and the queue gives up after the policy's attempts.
+
+Two bots share one SQLite file; time is simulated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.domain import Place, User
+from bot.groups import ChannelRef
+from bot.leased_queue import LATE_AFTER, LeasedQueue, RetryPolicy
+from bot.messages import Message
+from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
+from storage.models import ChannelDigestRow, NudgeRow
+from tests.harness import World, make_world, person
+
+ALICE = person("alice")
+
+
+class Held:
+    """A platform whose sends (direct messages and channel posts alike) wait until the test
+    lets them finish; records what each was given."""
+
+    def __init__(self, max_in_flight: int = 32) -> None:
+        self.max_in_flight = max_in_flight
+        self.started: list[Delivery | None] = []
+        self.done: list[str] = []
+        self.release = asyncio.Event()
+        self.fail_with: Exception | None = None
+        self._moved = asyncio.Event()
+
+    async def _send(self, to: str, delivery: Delivery | None) -> None:
+        self.started.append(delivery)
+        self._moved.set()
+        await self.release.wait()
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.done.append(to)
+
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        await self._send(user.external_id, delivery)
+
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+        await self._send(channel.channel_id, delivery)
+
+    async def until_started(self, count: int) -> None:
+        async def enough() -> None:
+            while len(self.started) < count:
+                self._moved.clear()
+                await self._moved.wait()
+
+        await asyncio.wait_for(enough(), 5)
+
+
+@dataclass
+class Side:
+    """Nudges or digests, as the tests need them."""
+
+    kind: str
+
+    def queue(self, world: World) -> LeasedQueue[Any]:
+        return world.runtime.dispatcher if self.kind == "nudge" else world.runtime.digests
+
+    def connect(self, world: World, platform: Held) -> None:
+        if self.kind == "nudge":
+            world.runtime.register_notifier("console", platform)
+        else:
+            world.runtime.register_poster("console", platform)
+
+    async def fall_due(self, world: World, count: int) -> None:
+        """`count` items due now: a thank-you each, or a channel's digest each."""
+        for i in range(count):
+            if self.kind == "nudge":
+                await world.say(person(f"user{i}"), f"add Co{i}; Role; yesterday 10:00; P{i}")
+            else:
+                where = Place(f"#group{i}", is_direct=False, has_admins=False)
+                await world.say(ALICE, "channel on", where)
+                await world.say(ALICE, "digest wednesday 09:30 UTC", where)  # the clock starts Wed 09:00 UTC
+        if self.kind == "digest":
+            world.clock.advance(timedelta(minutes=31))
+
+    async def claimed(self, world: World) -> int:
+        row = NudgeRow if self.kind == "nudge" else ChannelDigestRow
+        async with world.runtime.database.sessions() as session:
+            return int((await session.execute(select(func.count()).where(row.state == "claimed"))).scalar_one())
+
+
+@pytest.fixture(params=["nudge", "digest"])
+def side(request: pytest.FixtureRequest) -> Side:
+    return Side(request.param)
+
+
+@pytest.fixture
+async def second(sqlite_url: str, world: World) -> AsyncIterator[World]:
+    other = await make_world(sqlite_url, worker_id="second-process")
+    other.clock.set(world.clock.now())
+    try:
+        yield other
+    finally:
+        await other.runtime.close()
+
+
+def _advance(span: timedelta, *worlds: World) -> None:
+    for world in worlds:
+        world.clock.advance(span)
+
+
+async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: Side, world: World, second: World) -> None:
+    await side.fall_due(world, 4)
+    second.clock.set(world.clock.now())
+    slow = Held(max_in_flight=2)
+    side.connect(world, slow)
+    queue = side.queue(world)
+    run = asyncio.create_task(queue.run_once())
+    await slow.until_started(2)
+    assert await side.claimed(world) == 2  # not all four
+
+    for _ in range(3):  # well past the first lease, renewed every 0.6 of one
+        _advance(queue.lease * 0.6, world, second)
+        assert await queue.heartbeat() == 1
+    other = Held()
+    other.release.set()
+    side.connect(second, other)
+    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 2  # only the two never claimed
+
+    slow.release.set()
+    report = await asyncio.wait_for(run, 5)
+    assert (report.delivered, report.lost) == (2, 0)
+
+
+async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(side: Side, world: World, second: World) -> None:
+    await side.fall_due(world, 1)
+    second.clock.set(world.clock.now())
+    dying = Held()
+    side.connect(world, dying)
+    run = asyncio.create_task(side.queue(world).run_once())
+    await dying.until_started(1)
+    lease = side.queue(world).lease
+    _advance(lease * 0.9, world, second)
+    survivor = Held()
+    survivor.release.set()
+    side.connect(second, survivor)
+    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).claimed == 0  # the lease still holds
+    _advance(lease * 0.2, world, second)  # no heartbeat came: the lease ran out
+    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 1
+    [first], [taken] = dying.started, survivor.started
+    assert first is not None and taken is not None and taken.key == first.key and taken.kind == side.kind
+    assert first.unknown_since is None and taken.unknown_since is not None  # so the platform is checked first
+    run.cancel()
+    dying.fail_with = TransientDeliveryError("gone")
+    dying.release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+
+async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: Side, world: World) -> None:
+    await side.fall_due(world, 1)
+    platform = Held()
+    platform.fail_with = UnknownDeliveryOutcome("no answer")
+    platform.release.set()
+    side.connect(world, platform)
+    queue = side.queue(world)
+    first = await queue.run_once()
+    assert (first.unknown, first.retried, first.delivered) == (1, 0, 0)
+    assert (await queue.run_once()).claimed == 0  # not at once
+    world.clock.advance(queue.lease)
+    platform.fail_with = None
+    assert (await queue.run_once()).delivered == 1
+    first_try, second_try = platform.started
+    assert first_try is not None and second_try is not None and first_try.key == second_try.key
+    assert first_try.unknown_since is None and second_try.unknown_since is not None
+
+
+async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(side: Side, world: World) -> None:
+    await side.fall_due(world, 1)
+    platform = Held()
+    platform.fail_with = TransientDeliveryError("rate limited", retry_after=3600)
+    platform.release.set()
+    side.connect(world, platform)
+    queue = side.queue(world)
+    started = world.clock.now()
+    assert (await queue.run_once()).retried == 1
+    upcoming = await queue.next_due_at()
+    assert upcoming is not None and upcoming >= started + timedelta(seconds=3600)
+
+    platform.fail_with = TransientDeliveryError("server error")
+    attempts = 1
+    while True:
+        upcoming = await queue.next_due_at()
+        assert upcoming is not None
+        world.clock.set(max(upcoming, world.clock.now()))
+        report = await queue.run_once()
+        attempts += 1
+        if report.failed:
+            break
+        assert report.retried == 1 and attempts < RetryPolicy().max_attempts
+    assert attempts == RetryPolicy().max_attempts
+    assert len(platform.done) == 0
+
+
+@pytest.mark.parametrize(("after", "late"), [(LATE_AFTER - timedelta(seconds=1), 0), (LATE_AFTER + timedelta(seconds=1), 1)])
+async def test_late_means_the_same_for_nudges_and_digests(side: Side, world: World, after: timedelta, late: int) -> None:
+    await side.fall_due(world, 1)
+    queue = side.queue(world)
+    due = await queue.next_due_at()
+    assert due is not None
+    world.clock.set(due + after)
+    report = await queue.run_once()
+    assert (report.delivered, report.late) == (1, late)
