@@ -3,8 +3,11 @@ are checked before anything is sent.
 
 Layout: a header (the title, with an emoji for the tone), the body in sections of at most
 3000 characters, the checklist in sections of at most ten items, the fields side by side,
-the footer as a context line, and the buttons. Every string is escaped (`escape.safe`), and
-every message also carries the plain-text fallback `text`.
+the footer as a context line, and the buttons (a destructive one — delete, skip, forget-me —
+with a Block Kit `confirm` dialog holding the core's question, so Slack asks before the press
+reaches us). Every string is escaped (`escape.safe`), and every message also carries the
+plain-text fallback `text`. A long `list`, `today` or `show` comes from the core in pages
+(`bot.paging`), with "‹ Previous" / "Next ›" among its buttons.
 
 Every text object that can hold user text is `plain_text`, never `mrkdwn`: Slack's mrkdwn
 has no escape for `*`, `_`, `~` or backticks, so a company name typed as `*Acme*` would be
@@ -24,6 +27,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -35,7 +39,7 @@ from adapters.slack.escape import clip, escape, safe
 from adapters.slack.invitations import EDIT_LABEL, EDIT_PROPOSAL, editable, encode
 from bot.actions import Verb
 from bot.actions import decode as decode_action
-from bot.messages import Action, Message, Tone
+from bot.messages import Action, Confirm, Message, Tone
 
 log = logging.getLogger(__name__)
 MESSAGE_BLOCKS = 50  # Slack's limit for a message; surfaces (home, modal) allow 100
@@ -43,6 +47,7 @@ SECTION_TEXT = 3000
 FIELD_TEXT = 2000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
+CONFIRM_TITLE, CONFIRM_TEXT, CONFIRM_LABEL = 100, 300, 30
 FALLBACK_TEXT = 3900
 CHECKLIST_ITEMS = 10
 TONE_EMOJI = {Tone.SUCCESS: "✅ ", Tone.WARNING: "⏰ ", Tone.ERROR: "⚠️ ", Tone.INFO: ""}
@@ -84,12 +89,24 @@ def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Bloc
     ]
 
 
+def confirm_dialog(question: Confirm) -> ConfirmObject:
+    """The core's question before a destructive press, as Slack's own dialog (red button)."""
+    return ConfirmObject(
+        title=plain(safe(question.title, CONFIRM_TITLE)),
+        text=plain(safe(question.text, CONFIRM_TEXT)),
+        confirm=plain(safe(question.confirm, CONFIRM_LABEL)),
+        deny=plain(safe(question.deny, CONFIRM_LABEL)),
+        style="danger",
+    )
+
+
 def button(action: Action, value: str | None = None) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=safe(action.label, BUTTON_TEXT), emoji=True),
         action_id=action.id,
         value=value or action.id,
         style=action.style if action.style in ("primary", "danger") else None,
+        confirm=confirm_dialog(action.confirm) if action.confirm is not None else None,
     )
 
 

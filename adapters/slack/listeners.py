@@ -12,6 +12,10 @@ A message typed in the bot's DM (`message.im`) is a command line, like `/followu
 the slash: it runs and is answered in the message's thread. Messages from bots (this one
 included), edits, deletions and other subtypes are ignored.
 
+A press on "Next ›" or "‹ Previous" (a long `list`, `today` or `show` comes in pages) answers
+in place of the message pressed; "Log an interview" and "Log as an interview" (shortcuts.py)
+and an imported invitation's "Edit first" open forms.
+
 When the app is removed from a workspace (`app_uninstalled`, or `tokens_revoked` for its bot
 token), the installation goes from bolt's store (bolt's own revocation listeners do it) and
 everything about the workspace's people is erased (`Followup.erase_workspace`).
@@ -182,10 +186,7 @@ class Listeners:
     @answering
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
-        team, user = team_of(context, body), body["user"]["id"]
-        channel = str((body.get("channel") or {}).get("id") or "")
-        who = await self._people.identity(client, team, user)
-        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        team, user, channel, who, direct = await self._presser(client, context, body)
         place = await self._place(client, team, user, channel, direct)
         ref = decode(action["action_id"])
         proposed = decode_proposal(action.get("value")) if ref is not None and ref.verb is Verb.IMPORT else None
@@ -194,7 +195,8 @@ class Listeners:
         else:
             reply = await self._followup.handle_action(who, action["action_id"], place)
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
-        in_place = not reply.is_error and (reply.changed or confirmation)
+        turned = ref is not None and ref.verb is Verb.PAGE and reply.page is not None  # the next page replaces this one
+        in_place = not reply.is_error and (reply.changed or confirmation or turned)
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
         await self._home.after(client, who, reply)
 
@@ -287,11 +289,8 @@ class Listeners:
         """"Log as an interview" on a message: its invitation proposed, or the add form
         filled in from its text (see shortcuts.py)."""
         await ack()
-        team, user = team_of(context, body), body["user"]["id"]
+        team, user, _, who, direct = await self._presser(client, context, body)
         message = body.get("message") or {}
-        channel = str((body.get("channel") or {}).get("id") or "")
-        who = await self._people.identity(client, team, user)
-        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
         files = calendar_files(message)
         if files:
             reply = await self._propose(client, who, files[0])
@@ -307,15 +306,21 @@ class Listeners:
     async def on_edit_proposal(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """"Edit first" under an imported invitation: the add or round form, filled in."""
         await ack()
-        team, user = team_of(context, body), body["user"]["id"]
-        channel = str((body.get("channel") or {}).get("id") or "")
-        who = await self._people.identity(client, team, user)
-        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        team, user, _, who, direct = await self._presser(client, context, body)
         form = edit_form(decode_proposal(action.get("value")), Origin(body.get("response_url"), direct), who.timezone)
         if form is not None and await self._open_view(client, body.get("trigger_id"), form):
             return
         reply = no_form() if form is None else form_not_opened()
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
+
+    async def _presser(self, client: AsyncWebClient, context: AsyncBoltContext, body: dict[str, Any]) -> tuple[str, str, str, Identity, bool]:
+        """Who pressed (a button, a shortcut) and where: team, user, channel, identity, and
+        whether it was in their DM with the bot (no channel: a Home tab or a global shortcut)."""
+        team, user = team_of(context, body), body["user"]["id"]
+        channel = str((body.get("channel") or {}).get("id") or "")
+        who = await self._people.identity(client, team, user)
+        direct = await self._channels.is_direct(client, team, user, channel) if channel else True
+        return team, user, channel, who, direct
 
     async def _propose(self, client: AsyncWebClient, who: Identity, file: dict[str, Any]) -> Message:
         """The core's proposal for a shared invitation file, or why it couldn't be fetched."""

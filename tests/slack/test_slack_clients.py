@@ -68,40 +68,36 @@ def test_one_retry_after_reader_for_both_header_shapes(headers: object, seconds:
     assert retry_after(headers) == seconds
 
 
+class Recorded:
+    """The fake Slack and the pauses a client was asked to take, instead of sleeping."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+        self.pauses: list[float] = []
+
+    async def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+@pytest.fixture
+def recorded(fake_slack: FakeSlack) -> Recorded:
+    return Recorded(fake_slack)
+
+
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-async def test_server_and_gateway_errors_are_retried_with_backoff(status: int) -> None:
-    fake = FakeSlack()
-    await fake.start()
-    pauses: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        pauses.append(seconds)
-
-    try:
-        fake.fail("auth.test", status=status, times=2)
-        async with aiohttp.ClientSession() as session:
-            answer = await web_client(fake.api_url, DEFAULT_TOKEN, session, pause).auth_test()
-        assert answer["ok"] is True
-        assert [c.status for c in fake.calls_to("auth.test")] == [status, status, 200]
-        assert pauses == [0.5, 1.0]
-    finally:
-        await fake.close()
+async def test_server_and_gateway_errors_are_retried_with_backoff(recorded: Recorded, status: int) -> None:
+    recorded.fake.fail("auth.test", status=status, times=2)
+    async with aiohttp.ClientSession() as session:
+        answer = await web_client(recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause).auth_test()
+    assert answer["ok"] is True
+    assert [c.status for c in recorded.fake.calls_to("auth.test")] == [status, status, 200]
+    assert recorded.pauses == [0.5, 1.0]
 
 
-async def test_a_rate_limit_beyond_the_cap_is_not_waited_out() -> None:
-    fake = FakeSlack()
-    await fake.start()
-    pauses: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        pauses.append(seconds)
-
-    try:
-        fake.fail("auth.test", status=429, retry_after=MAX_INLINE_WAIT + 1)
-        async with aiohttp.ClientSession() as session:
-            with pytest.raises(SlackApiError) as refused:
-                await web_client(fake.api_url, DEFAULT_TOKEN, session, pause).auth_test()
-        assert refused.value.response.status_code == 429 and pauses == []
-        assert retry_after(refused.value.response.headers) == MAX_INLINE_WAIT + 1
-    finally:
-        await fake.close()
+async def test_a_rate_limit_beyond_the_cap_is_not_waited_out(recorded: Recorded) -> None:
+    recorded.fake.fail("auth.test", status=429, retry_after=MAX_INLINE_WAIT + 1)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(SlackApiError) as refused:
+            await web_client(recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause).auth_test()
+    assert refused.value.response.status_code == 429 and recorded.pauses == []
+    assert retry_after(refused.value.response.headers) == MAX_INLINE_WAIT + 1

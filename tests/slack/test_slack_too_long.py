@@ -5,10 +5,7 @@ slack-sdk clients against the fake Slack, which refuses long blocks as Slack doe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
-import pytest
 
 from adapters.slack.blocks import TOO_LONG_NOTE, payload
 from adapters.slack.clients import web_client
@@ -25,44 +22,34 @@ LONG = Message(
 )
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    await slack.start()
-    try:
-        yield slack
-    finally:
-        await slack.close()
-
-
-async def test_a_refused_post_goes_again_short(fake: FakeSlack) -> None:
-    assert block_text(payload(LONG)["blocks"]) > fake.block_text_limit
+async def test_a_refused_post_goes_again_short(fake_slack: FakeSlack) -> None:
+    assert block_text(payload(LONG)["blocks"]) > fake_slack.block_text_limit
     async with aiohttp.ClientSession() as session:
-        client = web_client(fake.api_url, DEFAULT_TOKEN, session)
+        client = web_client(fake_slack.api_url, DEFAULT_TOKEN, session)
         await Replies(DirectChannels(), session).answer(client, "T1", "U1", LONG, response_url=None, direct=True)
-    first, second = fake.calls_to("chat.postMessage")
+    first, second = fake_slack.calls_to("chat.postMessage")
     assert (first.params["channel"], second.params["channel"]) == ("DU1", "DU1")
-    [posted] = fake.messages()  # the first was refused, nothing of it shown
+    [posted] = fake_slack.messages()  # the first was refused, nothing of it shown
     assert TOO_LONG_NOTE in posted["text"] and "Round 0:" in posted["text"] and "Round 199" not in posted["text"]
-    assert block_text(posted["blocks"]) < fake.block_text_limit
+    assert block_text(posted["blocks"]) < fake_slack.block_text_limit
     assert any(b["type"] == "actions" for b in posted["blocks"])  # its buttons stay
 
 
-async def test_a_refused_response_url_answer_goes_again_short_to_the_same_url(fake: FakeSlack) -> None:
-    fake.hook_text_limit = 4000
+async def test_a_refused_response_url_answer_goes_again_short_to_the_same_url(fake_slack: FakeSlack) -> None:
+    fake_slack.hook_text_limit = 4000
     async with aiohttp.ClientSession() as session:
-        client = web_client(fake.api_url, DEFAULT_TOKEN, session)
-        await Replies(DirectChannels(), session).answer(client, "T1", "U1", LONG, response_url=fake.response_url("long"), direct=False)
-    assert [h.name for h in fake.refused_hooks] == ["long"]
-    hook = await fake.wait_for_hook("long")
+        client = web_client(fake_slack.api_url, DEFAULT_TOKEN, session)
+        await Replies(DirectChannels(), session).answer(client, "T1", "U1", LONG, response_url=fake_slack.response_url("long"), direct=False)
+    assert [h.name for h in fake_slack.refused_hooks] == ["long"]
+    hook = await fake_slack.wait_for_hook("long")
     assert TOO_LONG_NOTE in hook.body["text"] and hook.body["response_type"] == "ephemeral"
-    assert fake.calls_to("chat.postMessage") == []  # not moved to the DM
+    assert fake_slack.calls_to("chat.postMessage") == []  # not moved to the DM
 
 
-async def test_an_answer_that_fits_goes_as_it_is(fake: FakeSlack) -> None:
+async def test_an_answer_that_fits_goes_as_it_is(fake_slack: FakeSlack) -> None:
     short = Message(title="Done", body="All good.")
     async with aiohttp.ClientSession() as session:
-        client = web_client(fake.api_url, DEFAULT_TOKEN, session)
+        client = web_client(fake_slack.api_url, DEFAULT_TOKEN, session)
         await Replies(DirectChannels(), session).answer(client, "T1", "U1", short, response_url=None, direct=True)
-    [posted] = fake.messages()
-    assert TOO_LONG_NOTE not in posted["text"] and len(fake.calls_to("chat.postMessage")) == 1
+    [posted] = fake_slack.messages()
+    assert TOO_LONG_NOTE not in posted["text"] and len(fake_slack.calls_to("chat.postMessage")) == 1
