@@ -26,7 +26,7 @@ from typing import Any
 
 from bot import commands as c
 from bot import paging, review_reply, views
-from bot.actions import ActionRef, Verb, decode
+from bot.actions import CONFIRMS, ActionRef, Verb, decode
 from bot.clock import Clock
 from bot.date_order import effective_order
 from bot.dates import Intent, preview, timezone_choices, valid_zone_name
@@ -220,6 +220,29 @@ class Followup:
             return await HANDLERS[type(command)](command, ctx)
 
         return await self._run(who, where, press, f"button:{ref.verb.value}")
+
+    async def refusal(self, who: Identity, action_id: str) -> Message | None:
+        """Why `who` may not press `action_id` (someone else's button, or one unknown), or None.
+        For platforms that ask a confirmation first: someone else's Delete is refused before
+        the question, not after "yes". Reads only; the press itself checks again."""
+        ref = decode(action_id)
+        if ref is None:
+            return UNKNOWN_BUTTON
+        if ref.verb not in CONFIRMS:
+            return None
+        with request_scope():
+            try:
+                async with self._uow_factory() as uow:
+                    user = await uow.users.find(clean_fields(who))
+                    if user is None:
+                        return NOT_YOURS
+                    if ref.verb in (Verb.FORGET, Verb.FORGET_CANCEL):
+                        return None if ref.ref == user.id else NOT_YOURS
+                    app = await uow.applications.get(ref.ref)
+                    return None if app is not None and app.user_id == user.id else NOT_YOURS
+            except Exception:  # the press itself will answer, and check again
+                log.exception("could not check a button's owner", extra={"platform": who.platform})
+                return None
 
     async def feed(self, secret: str) -> FeedDocument | None:
         """The calendar subscription with this secret, or None (unknown, reset or forgotten).

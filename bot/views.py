@@ -60,6 +60,11 @@ def unexpected(request_id: str) -> Message:
     )
 
 
+def not_pressed() -> Message:
+    """The answer to "no" when a destructive button asked first."""
+    return Message(title="Not pressed: nothing changed.", tone=Tone.SUCCESS)
+
+
 def names(people: tuple[Interviewer, ...]) -> str:
     listed = [p.name for p in people]
     if not listed:

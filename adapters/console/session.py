@@ -45,7 +45,7 @@ from bot.messages import Action, Message, Proposal, Tone
 from bot.ports import Delivery
 from bot.service import Followup
 from bot.tracing import request_scope
-from bot.views import unexpected
+from bot.views import not_pressed, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ class ConsoleSession:
         if yes:
             await self._press_action(pending, asked=True)
         else:
-            await self._reply(Message(title="Not pressed: nothing changed.", tone=Tone.SUCCESS))
+            await self._reply(not_pressed())
         await self.deliver_due()
         await self.refresh_choices()
 

@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.buttons import ActionButton
+from adapters.discord.buttons import ActionButton, ConfirmButton, DenyButton
 from adapters.discord.group import FollowupGroup
 from adapters.discord.respond import Responder
 from adapters.discord.sync_state import CommandSyncState, digest, scope
@@ -90,7 +90,7 @@ class FollowupClient(discord.Client):
         _drop_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, ConfirmButton, DenyButton)
         self.tree.add_command(FollowupGroup(self.responder), guild=self._guild)
         self.synced = await self.sync_commands()
 

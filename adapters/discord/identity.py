@@ -33,9 +33,27 @@ def in_guild(interaction: discord.Interaction) -> bool:
     return interaction.guild_id is not None
 
 
+def in_bot_dm(interaction: discord.Interaction) -> bool:
+    """The person's own DM with the bot: the one place where replies need not be private.
+    Through a user install the commands also work in other DMs and group DMs (Discord's
+    "private channel" context), where everyone in the conversation would see a public reply."""
+    return interaction.guild_id is None and not interaction.context.private_channel
+
+
+def private_reply(interaction: discord.Interaction) -> bool:
+    """Whether replies here are ephemeral: everywhere but the bot's DM."""
+    return not in_bot_dm(interaction)
+
+
+def guild_installed(interaction: discord.Interaction) -> bool:
+    """Whether the server itself added the bot (group channels need its bot in the server), as
+    opposed to a member using their personal (user) install there."""
+    return interaction.guild_id is not None and interaction.is_guild_integration()
+
+
 def place_of(interaction: discord.Interaction) -> Place:
     """Where the interaction happened. In a server channel, `can_manage` is the member's
     Manage Channels permission *in that channel*, as Discord resolved it for this interaction."""
     channel = str(interaction.channel_id) if interaction.channel_id is not None else None
     guild = in_guild(interaction)
-    return Place(channel_id=channel, is_direct=not guild, can_manage=guild and can_manage(interaction.permissions))
+    return Place(channel_id=channel, is_direct=in_bot_dm(interaction), can_manage=guild and can_manage(interaction.permissions))

@@ -6,9 +6,11 @@ milliseconds and the answer *is* the response (one request). When it takes longe
 at once ("thinking…", or a silent acknowledgement for buttons) and the answer follows by
 editing the original response, so the deadline holds whatever the load.
 
-Every reply is private in a server (ephemeral) and a normal message in DMs. A button press
-that changed something (sent, skipped, snoozed, forgotten) edits the message it was on to
-show the new state; Checklist and Draft answer with a new message and leave the nudge as it
+Every reply is private (ephemeral) except in the person's own DM with the bot: in a server,
+and — through a user install — in other DMs and group DMs, where a normal message would be
+seen by everyone in the conversation. A button press
+that changed something (sent, skipped, snoozed, forgotten), and a Next or Previous page
+button, edits the message it was on to show the new state or page; Checklist and Draft answer with a new message and leave the nudge as it
 was; a press that is refused (someone else's button) answers only the presser, privately.
 
 Before group mode is turned on in a channel, the bot's own permissions there are checked
@@ -28,8 +30,16 @@ import discord
 from discord import app_commands
 from discord.utils import MISSING
 
+from adapters.discord.buttons import confirm_view
 from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
-from adapters.discord.identity import PLATFORM, WORKSPACE, identity_of, in_guild, place_of
+from adapters.discord.identity import (
+    PLATFORM,
+    WORKSPACE,
+    identity_of,
+    in_guild,
+    place_of,
+    private_reply,
+)
 from adapters.discord.invitations import ProposalView, is_calendar, refusal, shown
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
@@ -37,7 +47,7 @@ from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
 from bot import commands as c
 from bot import views
-from bot.actions import Verb, decode
+from bot.actions import Verb, confirmation, decode
 from bot.dates import Intent
 from bot.errors import BadInput
 from bot.messages import Field, Message, Tone
@@ -80,15 +90,35 @@ class Responder:
         work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
         await self._answer(interaction, await self._in_time(interaction, work))
 
-    async def press(self, interaction: discord.Interaction, action_id: str) -> None:
+    async def press(self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False) -> None:
+        """A button: asked about first when it destroys something, unless this is the "yes"."""
         try:
-            work = self._followup.handle_action(identity_of(interaction.user, interaction.locale), action_id, place_of(interaction))
-            message = await self._in_time(interaction, work, silently=True)
+            who = identity_of(interaction.user, interaction.locale)
             ref = decode(action_id)
-            resolves = message.changed or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
-            await self._answer(interaction, message, edit=resolves and not message.is_error)
+            question = confirmation(ref.verb) if ref is not None and not confirmed else None
+            if question is not None:
+                refused = await self._followup.refusal(who, action_id)
+                if refused is not None:
+                    await self.reply(interaction, refused, private=True)
+                    return
+                asked = Message(title=question.title, body=question.text, tone=Tone.WARNING)
+                await self.reply(interaction, asked, extra=confirm_view(action_id, question), private=True)
+                return
+            work = self._followup.handle_action(who, action_id, place_of(interaction))
+            message = await self._in_time(interaction, work, silently=True)
+            resolves = message.changed or message.page is not None or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
+            # the "yes" replaces its question with the answer, whatever it is
+            await self._answer(interaction, message, edit=confirmed or (resolves and not message.is_error))
         except Exception:
             log.exception("button %s failed", action_id)
+            await self.fail(interaction)
+
+    async def decline(self, interaction: discord.Interaction, action_id: str) -> None:
+        """ "No" to a destructive button's question: the question goes, nothing is pressed."""
+        try:
+            await self.reply(interaction, views.not_pressed(), edit=True)
+        except Exception:
+            log.exception("declining %s failed", action_id)
             await self.fail(interaction)
 
     async def fail(self, interaction: discord.Interaction) -> None:
@@ -125,7 +155,7 @@ class Responder:
         if refused is not None:
             await self.reply(interaction, refused, private=True)
             return
-        await interaction.response.defer(ephemeral=in_guild(interaction), thinking=True)
+        await interaction.response.defer(ephemeral=private_reply(interaction), thinking=True)
         try:
             data = await file.read()
         except (discord.HTTPException, discord.NotFound):
@@ -222,7 +252,7 @@ class Responder:
             if silently:
                 await interaction.response.defer()
             else:
-                await interaction.response.defer(ephemeral=in_guild(interaction), thinking=True)
+                await interaction.response.defer(ephemeral=private_reply(interaction), thinking=True)
             return await task
 
     async def _answer(self, interaction: discord.Interaction, message: Message, *, edit: bool = False) -> None:
@@ -239,7 +269,7 @@ class Responder:
     ) -> None:
         shown = render(message)
         view = extra or shown.view
-        ephemeral = private or in_guild(interaction)
+        ephemeral = private or private_reply(interaction)
         deferred = interaction.response.type
         if deferred is discord.InteractionResponseType.deferred_channel_message or (
             deferred is discord.InteractionResponseType.deferred_message_update and edit

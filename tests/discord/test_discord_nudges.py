@@ -126,7 +126,12 @@ async def test_forget_me_asks_then_deletes_on_the_confirm_button(
     assert cancelled.type == 7 and cancelled.data["components"] == []
     assert await applications(runtime, ALICE) != []
 
-    done = await fake.interact(make.press(asked.custom_ids[0], asked.message, user=ALICE, guild_id=fake.guilds[0]))
+    sure = await fake.interact(make.press(asked.custom_ids[0], asked.message, user=ALICE, guild_id=fake.guilds[0]))
+    assert sure.type == 4 and sure.ephemeral and sure.embed["title"] == "Erase everything about you?"
+    assert sure.custom_ids == [f"fuy:forget:{alice.id}", f"fun:forget:{alice.id}"]
+    assert await stored_user(runtime, ALICE) is not None  # nothing before the second yes
+    assert sure.message is not None
+    done = await fake.interact(make.press(sure.custom_ids[0], sure.message, user=ALICE, guild_id=fake.guilds[0]))
     assert done.type == 7 and done.embed["title"].startswith("Done")
     assert await stored_user(runtime, ALICE) is None
 
