@@ -1,7 +1,8 @@
 """The discord.py client: persistent buttons and the `/followup` group, set up once per login.
 
-`setup_hook` registers the button class (so presses on old messages keep working after a
-restart) and adds the command group, then syncs it to `DISCORD_GUILD_ID` (instant, for
+`setup_hook` registers the button classes (so presses on old messages keep working after a
+restart) and adds the two command groups (`/followup`, installable to servers and to people;
+`/followup-group`, to servers only), then syncs it to `DISCORD_GUILD_ID` (instant, for
 development) or globally — only when the payload's hash differs from the last synced one.
 When the bot is removed from a server, that server's group channels and digests are dropped.
 
@@ -20,6 +21,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.buttons import ActionButton, ConfirmButton, DenyButton
+from adapters.discord.channels import GroupChannelCommands
 from adapters.discord.group import FollowupGroup
 from adapters.discord.respond import Responder
 from adapters.discord.sync_state import CommandSyncState, digest, scope
@@ -58,6 +60,8 @@ class FollowupTree(app_commands.CommandTree):
         return False
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return  # refused by a check, which answered (a group channel command outside a server)
         log.error("command failed", exc_info=error)
         responder = getattr(interaction.client, "responder", None)
         if isinstance(responder, Responder) and interaction.type is discord.InteractionType.application_command:
@@ -92,6 +96,7 @@ class FollowupClient(discord.Client):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton, ConfirmButton, DenyButton)
         self.tree.add_command(FollowupGroup(self.responder), guild=self._guild)
+        self.tree.add_command(GroupChannelCommands(self.responder), guild=self._guild)
         self.synced = await self.sync_commands()
 
     async def sync_commands(self) -> bool:

@@ -10,11 +10,15 @@ Two text forms have an `off` alternative with different arguments (`digest <week
 [tz] | digest off`, `share <id> | share off`); each alternative is its own subcommand
 (`digest-off`, `share-off`), so Discord itself enforces the required options of the other
 and nobody meets a "give either this or that" error. `channel` takes an optional
-`state:on|off`; without it, it shows the channel's settings. That makes 24 subcommands of
-the 25 Discord allows in one group.
+`state:on|off`; without it, it shows the channel's settings.
+
+The personal commands (`FollowupGroup`, `/followup …`) can be installed to a server and to a
+person's account; the group channel commands (`adapters.discord.channels`,
+`/followup-group …`) only to a server, because they post in its channels. Discord sets where
+a command may be installed and used per top-level command, hence two groups.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import Interaction, app_commands
@@ -56,14 +60,11 @@ ID_HELP = "Application id (start typing the company)"
 PEOPLE_HELP = "More interviewers: Name, Title; Name, Title"
 
 
-class FollowupGroup(app_commands.Group):
-    def __init__(self, responder: Responder) -> None:
-        super().__init__(
-            name="followup",
-            description="Your interview follow-up coach: log interviews, get nudges, drafts and checklists.",
-            allowed_contexts=AppCommandContext(guild=True, dm_channel=True, private_channel=False),
-            allowed_installs=AppInstallationType(guild=True, user=False),
-        )
+class Commands(app_commands.Group):
+    """A command group answered by the `Responder`, with the autocompletes both groups use."""
+
+    def __init__(self, responder: Responder, **options: Any) -> None:
+        super().__init__(**options)
         self.responder = responder
 
     async def ids(self, interaction: Interaction, current: str) -> list[Choice[int]]:
@@ -71,6 +72,24 @@ class FollowupGroup(app_commands.Group):
 
     async def zones(self, interaction: Interaction, current: str) -> list[Choice[str]]:
         return self.responder.timezone_choices(str(current or ""))
+
+
+class FollowupGroup(Commands):
+    """`/followup`: the personal commands, installable to a server and to a person's own
+    account (a user install), so they work in any server, in the bot's DM and in other DMs
+    and group DMs; the replies are private wherever the conversation has others in it."""
+
+    def __init__(self, responder: Responder) -> None:
+        super().__init__(
+            responder,
+            name="followup",
+            description="Your interview follow-up coach: log interviews, get nudges, drafts and checklists.",
+            allowed_contexts=AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+            allowed_installs=AppInstallationType(guild=True, user=True),
+        )
+
+    ids = Commands.ids
+    zones = Commands.zones
 
     async def durations(self, interaction: Interaction, current: str) -> list[Choice[str]]:
         typed = str(current or "").strip()[:MAX_CHOICE]
@@ -252,38 +271,3 @@ class FollowupGroup(app_commands.Group):
     @app_commands.command(name="forget-me", description=about("forget-me"))
     async def forget_me(self, interaction: Interaction) -> None:
         await self.responder.run(interaction, c.ForgetMe)
-
-    @app_commands.command(name="channel", description=about("channel"))
-    @app_commands.describe(state="on: turn group mode on here; off: turn it off. Leave out to see the settings")
-    async def channel(self, interaction: Interaction, state: Literal["on", "off"] | None = None) -> None:
-        await self.responder.run(interaction, lambda: c.ChannelMode(None if state is None else state == "on"))
-
-    @app_commands.command(name="digest", description=about("digest"))
-    @app_commands.describe(
-        weekday="The day to post it", time="Local time, e.g. 09:00",
-        tz="Timezone (yours unless given; start typing a city)",
-    )
-    @app_commands.choices(weekday=DAYS)
-    @app_commands.autocomplete(tz=zones)
-    async def digest(
-        self, interaction: Interaction, weekday: str, time: Range[str, 1, 10], tz: Range[str, 1, 64] | None = None
-    ) -> None:
-        await self.responder.run(interaction, lambda: o.digest(weekday, time, tz))
-
-    @app_commands.command(name="digest-off", description="Stop this channel's weekly digest.")
-    async def digest_off(self, interaction: Interaction) -> None:
-        await self.responder.run(interaction, c.StopDigest)
-
-    @app_commands.command(name="share", description=about("share"))
-    @app_commands.describe(id=ID_HELP)
-    @app_commands.autocomplete(id=ids)
-    async def share(self, interaction: Interaction, id: Id) -> None:
-        await self.responder.run(interaction, lambda: c.Share(id))
-
-    @app_commands.command(name="share-off", description="Stop being named in this channel (your work still counts in totals).")
-    async def share_off(self, interaction: Interaction) -> None:
-        await self.responder.run(interaction, c.StopSharing)
-
-    @app_commands.command(name="board", description=about("board"))
-    async def board(self, interaction: Interaction) -> None:
-        await self.responder.run(interaction, c.Board)

@@ -51,7 +51,7 @@ def cannot_post(missing: list[str]) -> Message:
         body=(
             f"Group mode posts an intro, shared milestones, the board and weekly digests here, and I'm missing {names} "
             "in this channel. Someone who manages the server can grant them to Followup (Edit Channel → Permissions → "
-            "add Followup, or its role), then run `/followup channel state:on` again. Nothing changed."
+            "add Followup, or its role), then run `/followup-group channel state:on` again. Nothing changed."
         ),
         tone=Tone.ERROR,
     )

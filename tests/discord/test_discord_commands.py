@@ -1,6 +1,6 @@
-"""Every `/followup` subcommand through real discord.py: the core command it builds (the same
-one the text parser builds), the reply (ephemeral in a server, normal in DMs) and the stored
-state; autocomplete; mention injection; the export file."""
+"""Every `/followup` and `/followup-group` subcommand through real discord.py: the core command
+it builds (the same one the text parser builds), the reply (ephemeral in a server, normal in
+DMs) and the stored state; autocomplete; mention injection; the export file."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
+from adapters.discord.channels import GroupChannelCommands
 from adapters.discord.group import FollowupGroup
 from bot import commands as c
 from bot.domain import EventKind, Status
@@ -52,7 +53,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("forget-me", {}, "forget-me"),
 ]
 
-# The group-channel commands, typed in a server channel.
+# The group-channel commands (`/followup-group`), typed in a server channel.
 GROUP_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("channel", {}, "channel"),
     ("channel", {"state": "on"}, "channel on"),
@@ -86,9 +87,11 @@ async def _add(fake: FakeDiscord, make: Interactions, **options: Any) -> None:
 
 
 def test_every_subcommand_is_covered() -> None:
-    subcommands = {command.name for command in FollowupGroup.__discord_app_commands_group_children__}
+    personal = {command.name for command in FollowupGroup.__discord_app_commands_group_children__}
+    group = {command.name for command in GroupChannelCommands.__discord_app_commands_group_children__}
     attachments_only = {"import"}  # takes a file: tests/discord/test_discord_import.py
-    assert {name for name, _, _ in CASES + GROUP_CASES} | attachments_only == subcommands
+    assert {name for name, _, _ in CASES} | attachments_only == personal
+    assert {name for name, _, _ in GROUP_CASES} == group
 
 
 @pytest.mark.parametrize(("sub", "options", "text"), GROUP_CASES, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(GROUP_CASES)])
@@ -97,7 +100,7 @@ async def test_group_subcommand_builds_the_parsers_command(
 ) -> None:
     await _add(fake, make)
     seen.clear()
-    sent = await fake.interact(make.slash(sub, options, user=ALICE))
+    sent = await fake.interact(make.slash(sub, options, user=ALICE, command="followup-group"))
     assert seen == [Followup.parse(text)]
     assert sent.type == 4 and sent.ephemeral  # allowed or refused, the answer is the asker's alone
     assert sent.data["allowed_mentions"] == {"parse": []}

@@ -42,15 +42,21 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert identify["intents"] == 1 | 1 << 12  # guilds and DM messages (attached invitations): nothing privileged
 
     [sync] = fake.calls_to("PUT", GLOBAL_SYNC)
-    [group] = sync.json
+    [group, channels] = sync.json
     assert group["name"] == "followup" and group["type"] == 1
-    assert group["contexts"] == [0, 1] and group["integration_types"] == [0]
+    # the personal commands: installable to a server and to a person; usable in servers, the
+    # bot's DM and other DMs and group DMs
+    assert group["contexts"] == [0, 1, 2] and group["integration_types"] == [0, 1]
+    # the group channel commands post in a server's channels: a server's install, in servers only
+    assert channels["name"] == "followup-group" and channels["contexts"] == [0] and channels["integration_types"] == [0]
     subs = _options(group)
     # Every catalogue command has its subcommand; `digest off` and `share off` have their own.
-    assert set(subs) == {spec.name for spec in COMMANDS + GROUP_COMMANDS} | {"digest-off", "share-off"}
-    assert len(subs) <= 25  # Discord's limit of subcommands in one group
-    assert _characters(group) <= 8000  # Discord's limit per command, subcommands included (~3950 now)
-    assert all(sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100 for sub in subs.values())
+    assert set(subs) == {spec.name for spec in COMMANDS}
+    assert set(_options(channels)) == {spec.name for spec in GROUP_COMMANDS} | {"digest-off", "share-off"}
+    for command in (group, channels):
+        assert len(_options(command)) <= 25  # Discord's limit of subcommands in one group
+        assert _characters(command) <= 8000  # Discord's limit per command, subcommands included
+        assert all(sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100 for sub in _options(command).values())
 
     add = _options(subs["add"])
     assert {name: opt["type"] for name, opt in add.items()} == {
@@ -70,6 +76,7 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert _options(subs["settings"])["weekends"]["type"] == BOOLEAN
     assert [c["value"] for c in _options(subs["export"])["format"]["choices"]] == ["csv", "ics"]
     assert _options(subs["snooze"])["until"]["autocomplete"] is True
+    subs = _options(channels)
     assert [c["value"] for c in _options(subs["channel"])["state"]["choices"]] == ["on", "off"]
     assert not _options(subs["channel"])["state"].get("required")
     digest = _options(subs["digest"])

@@ -41,6 +41,7 @@ ADMINISTRATOR = 1 << 3
 CAROL = FakeUser(410000000000000003, "carol", "Carol")
 REF = ChannelRef("discord", "discord", str(CHANNEL_ID))
 CHANNEL_POSTS = rf"/channels/{CHANNEL_ID}/messages"
+GROUP_SUBCOMMANDS = frozenset({"channel", "digest", "digest-off", "share", "share-off", "board"})  # /followup-group
 INTRO = "Group mode is on in this channel"
 
 
@@ -67,6 +68,7 @@ class Guild:
         payload = self.make.slash(
             sub,
             options,
+            command="followup-group" if sub in GROUP_SUBCOMMANDS else "followup",
             user=user,
             guild_id=None if dm else self.fake.guilds[0],
             permissions=MANAGE_CHANNELS if manager else 0,
@@ -185,7 +187,7 @@ async def test_without_manage_channels_group_mode_is_refused(
     assert channel is not None and channel.enabled and channel.schedule is None
 
     # Another member with Manage Channels (here through Administrator) may change it.
-    admin = guild.make.slash("channel", {"state": "off"}, user=CAROL, permissions=ADMINISTRATOR)
+    admin = guild.make.slash("channel", {"state": "off"}, user=CAROL, permissions=ADMINISTRATOR, command="followup-group")
     off = await fake.interact(admin)
     assert off.embed["title"] == "Group mode is off in this channel"
 
@@ -215,7 +217,7 @@ async def test_group_mode_is_refused_while_the_bot_cannot_post_and_nothing_is_st
 async def test_in_a_thread_the_bot_needs_send_messages_in_threads(
     adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime
 ) -> None:
-    payload = guild.make.slash("channel", {"state": "on"}, user=ALICE, permissions=MANAGE_CHANNELS)
+    payload = guild.make.slash("channel", {"state": "on"}, user=ALICE, permissions=MANAGE_CHANNELS, command="followup-group")
     payload["channel"] |= {
         "type": 11, "parent_id": str(CHANNEL_ID + 1), "owner_id": str(ALICE.id), "member_count": 1, "message_count": 0,
         "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": "2025-03-12T12:00:00+00:00", "locked": False},
@@ -227,7 +229,7 @@ async def test_in_a_thread_the_bot_needs_send_messages_in_threads(
 
 async def test_bot_permissions_are_not_asked_for_in_a_dm(adapter: DiscordAdapter, guild: Guild, runtime: Runtime) -> None:
     sent = await guild.say("channel", {"state": "on"}, dm=True, app_permissions=0)
-    assert "works in a group channel, not in a direct message" in sent.embed["title"]
+    assert sent.ephemeral and sent.embed["title"] == "Group channel commands work in a server that added Followup."
 
 
 # ---- share and the board -------------------------------------------------------------------------

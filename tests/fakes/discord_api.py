@@ -13,6 +13,10 @@ GUILD_CREATE when the GUILDS intent is asked for, RESUME → RESUMED, and `dispa
 event, INTERACTION_CREATE above all; builders make interaction payloads discord.py accepts,
 with the member's and the bot's resolved permissions in the channel (`permissions`,
 `app_permissions`: by default a member with none and a bot that may post, `BOT_CAN_POST`).
+Interactions come in the shapes of both installs: a server's (`authorizing_integration_owners`
+{"0": guild id}, context 0) and a person's own (`user_install=True`: {"1": user id}, with a
+server that never added the bot, `FOREIGN_GUILD_ID`, and the narrower `USER_APP_PERMISSIONS`;
+`private=True`: a group DM, context 2, no guild; no guild at all: the bot's DM, context 1).
 
 Messages are created as Discord does with a `nonce` and `enforce_nonce`: a second create with
 the same nonce within `nonce_window` seconds returns the message made the first time and
@@ -54,6 +58,15 @@ SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES  # the bot's default in a channel
+USE_EXTERNAL_EMOJIS = 1 << 18
+# What an app used through a person's own (user) install may do where the bot isn't a member:
+# answer the interaction, with embeds and files.
+USER_APP_PERMISSIONS = EMBED_LINKS | ATTACH_FILES | USE_EXTERNAL_EMOJIS
+FOREIGN_GUILD_ID = 920000000000000099  # a server that never added the bot
+PRIVATE_CHANNEL_ID = 940000000000000001  # a group DM between people, the bot not among them
+# Interaction contexts (https://discord.com/developers/docs/interactions/receiving-and-responding)
+GUILD_CONTEXT, BOT_DM_CONTEXT, PRIVATE_CHANNEL_CONTEXT = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = "0", "1"
 
 
 @dataclass
@@ -639,9 +652,19 @@ class Interactions:
         data: dict[str, Any],
         *,
         permissions: int = 0,
-        app_permissions: int = BOT_CAN_POST,
+        app_permissions: int | None = None,
+        user_install: bool = False,
+        private: bool = False,
     ) -> dict[str, Any]:
         interaction_id = self.fake.snowflake()
+        if app_permissions is None:
+            app_permissions = USER_APP_PERMISSIONS if user_install or private else BOT_CAN_POST
+        if guild_id is not None and user_install:
+            owners = {USER_INSTALL: str(user.id)}
+        elif guild_id is not None:
+            owners = {GUILD_INSTALL: str(guild_id)}
+        else:
+            owners = {USER_INSTALL: str(user.id)}
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(APP_ID),
@@ -652,22 +675,31 @@ class Interactions:
             "locale": user.locale,
             "app_permissions": str(app_permissions),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild_id)} if guild_id else {"1": str(user.id)},
+            "authorizing_integration_owners": owners,
             "attachment_size_limit": 8 * 1024 * 1024,
         }
         if guild_id is not None:
             payload |= {
                 "guild_id": str(guild_id),
                 "guild_locale": "en-US",
-                "context": 0,
+                "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+                "context": GUILD_CONTEXT,
                 "channel_id": str(CHANNEL_ID),
                 "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
                 "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": str(permissions), "nick": None},
             }
+        elif private:
+            friend = FakeUser(user.id + 17, "friend")
+            payload |= {
+                "context": PRIVATE_CHANNEL_CONTEXT,
+                "channel_id": str(PRIVATE_CHANNEL_ID),
+                "channel": {"id": str(PRIVATE_CHANNEL_ID), "type": 3, "recipients": [user.payload(), friend.payload()], "name": None, "icon": None, "owner_id": str(user.id)},
+                "user": user.payload(),
+            }
         else:
             channel = dm_channel_id(user.id)
             payload |= {
-                "context": 1,
+                "context": BOT_DM_CONTEXT,
                 "channel_id": str(channel),
                 "channel": {"id": str(channel), "type": 1, "recipients": [user.payload()]},
                 "user": user.payload(),
@@ -684,11 +716,15 @@ class Interactions:
         focused: str | None = None,
         focused_type: int = 3,
         permissions: int = 0,
-        app_permissions: int = BOT_CAN_POST,
+        app_permissions: int | None = None,
+        command: str = "followup",
+        user_install: bool = False,
+        private: bool = False,
     ) -> dict[str, Any]:
-        """`/followup <sub> name:value …`; with `focused`, the autocomplete request for that
+        """`/<command> <sub> name:value …`; with `focused`, the autocomplete request for that
         option (Discord sends the partial text as a string, with the option's declared type).
-        `permissions` / `app_permissions`: the member's and the bot's in the channel."""
+        `permissions` / `app_permissions`: the member's and the bot's in the channel;
+        `user_install` / `private`: through the person's own install (see the module)."""
         kinds = {bool: 5, int: 4, float: 10, str: 3}
         opts = []
         for name, value in (options or {}).items():
@@ -698,13 +734,14 @@ class Interactions:
             opts.append(option)
         data = {
             "id": str(self.command_id),
-            "name": "followup",
+            "name": command,
             "type": 1,
             "options": [{"name": sub, "type": 1, "options": opts}],
         }
-        if guild_id is not None:
+        if guild_id is not None and not user_install:  # a server's command; a user install's are global
             data["guild_id"] = str(guild_id)
-        return self._base(4 if focused else 2, user, guild_id, data, permissions=permissions, app_permissions=app_permissions)
+        shape = {"permissions": permissions, "app_permissions": app_permissions, "user_install": user_install, "private": private}
+        return self._base(4 if focused else 2, user, guild_id, data, **shape)
 
     def slash_file(
         self, sub: str, option: str, filename: str, content: bytes, *, user: FakeUser, guild_id: int | None = None,
@@ -722,9 +759,11 @@ class Interactions:
         }}}
         return payload
 
-    def press(self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None) -> dict[str, Any]:
+    def press(
+        self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None, user_install: bool = False, private: bool = False
+    ) -> dict[str, Any]:
         """A button press on `message` (as stored by the fake)."""
-        payload = self._base(3, user, guild_id, {"custom_id": custom_id, "component_type": 2})
+        payload = self._base(3, user, guild_id, {"custom_id": custom_id, "component_type": 2}, user_install=user_install, private=private)
         payload["message"] = message
         return payload
 
