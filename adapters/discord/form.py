@@ -1,6 +1,7 @@
 """The forms: `/followup add` with no options opens the add form; `/followup review id:<n>`
 without text opens the review form, one paragraph field (up to Discord's 4,000 characters)
-for a whole email with its line breaks.
+for a whole email with its line breaks; an imported invitation for a further round of an
+application opens the round form (when, kind, interviewers) filled in from it.
 
 A bad field (an unreadable date, a name that is too long) can't be answered with the form
 again — Discord doesn't allow a modal in reply to a modal — so the reply is a private error
@@ -18,6 +19,8 @@ import discord
 
 from adapters.discord.options import MAX_DRAFT
 from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT, MAX_WHEN
+
+MAX_KIND = 40  # "hiring manager", "phone screen", as people type a kind
 
 
 @dataclass(frozen=True)
@@ -72,17 +75,63 @@ class AddForm(discord.ui.Modal, title="Log an interview"):
         await self._submit(interaction, values)
 
 
-class RetryAdd(discord.ui.View):
+@dataclass(frozen=True)
+class RoundValues:
+    """What the round form holds: a further round of application `number`."""
+
+    number: int
+    when: str = ""
+    kind: str = ""
+    interviewers: str = ""
+
+    def summary(self) -> str:
+        rows = [("When", self.when), ("Kind", self.kind), ("Interviewers", self.interviewers)]
+        return "\n".join(f"{label}: {value or '—'}" for label, value in rows)
+
+
+RoundSubmit = Callable[[discord.Interaction, RoundValues], Awaitable[None]]
+KINDS_HINT = "phone, interview, hiring-manager, panel or final"
+
+
+class RoundForm(discord.ui.Modal, title="Log a round"):
+    def __init__(self, submit: RoundSubmit, values: RoundValues) -> None:
+        super().__init__(timeout=900, title=f"Log a round for #{values.number}"[:45])
+        self._submit = submit
+        self._number = values.number
+        self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="when", label="When is (or was) the round?", placeholder="next tuesday 14:00-15:30",
+            default=values.when or None, max_length=MAX_WHEN,
+        )
+        self.kind: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="kind", label="Kind of round", placeholder=KINDS_HINT, default=values.kind or None,
+            required=False, max_length=MAX_KIND,
+        )
+        self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="interviewers", label="Interviewers (optional)", placeholder="Sam Lee, Head of Data; Kim",
+            default=values.interviewers or None, required=False, max_length=MAX_PEOPLE_TEXT, style=discord.TextStyle.paragraph,
+        )
+        for item in (self.when, self.kind, self.interviewers):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        values = RoundValues(self._number, self.when.value, self.kind.value or "", self.interviewers.value or "")
+        await self._submit(interaction, values)
+
+
+class RetryForm(discord.ui.View):
     """The button under a rejected form: reopens it with what the user typed."""
 
-    def __init__(self, submit: Submit, values: AddValues) -> None:
+    def __init__(self, reopen: Callable[[], discord.ui.Modal]) -> None:
         super().__init__(timeout=900)
-        self._submit = submit
-        self._values = values
+        self._reopen = reopen
 
     @discord.ui.button(label="Edit and try again", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await interaction.response.send_modal(AddForm(self._submit, self._values))
+        await interaction.response.send_modal(self._reopen())
+
+
+def retry_add(submit: Submit, values: AddValues) -> RetryForm:
+    return RetryForm(lambda: AddForm(submit, values))
 
 
 ReviewSubmit = Callable[[discord.Interaction, int, str], Awaitable[None]]

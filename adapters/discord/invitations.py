@@ -3,8 +3,9 @@
 The attachment is checked against the size the core accepts before it is fetched (Discord
 says its size), then read through discord.py (`Attachment.read`). The core's answer is a
 proposal; it is shown with buttons held by this process, as the add form's "Edit and try
-again" is: "Yes, log it" runs the proposed command, "Edit first" (a new application) opens
-the add form filled in from the invitation, "Cancel" logs nothing. When the company or role
+again" is: "Yes, log it" runs the proposed command, "Edit first" opens the form filled in
+from the invitation — the add form for a new application, the round form for a further round
+of one already logged (same company) — and "Cancel" logs nothing. When the company or role
 couldn't be found, only the pre-filled form is offered. Nothing is stored before a press.
 """
 
@@ -16,13 +17,14 @@ from typing import Any
 
 import discord
 
-from adapters.discord.form import AddForm, AddValues
+from adapters.discord.form import AddValues, RoundValues
 from bot import commands as c
 from bot.invitation import MAX_BYTES
 from bot.messages import Message, Proposal, Tone
 
 Run = Callable[[discord.Interaction, c.Command], Awaitable[None]]
-Edit = Callable[[discord.Interaction, AddValues, c.Add], Awaitable[None]]
+Edit = Callable[[discord.Interaction, c.Add | c.LogRound], Awaitable[None]]
+EDITABLE = (c.Add, c.LogRound)
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 
 
@@ -40,10 +42,16 @@ def refusal(file: discord.Attachment) -> Message | None:
     return None
 
 
+def _people(command: c.Add | c.LogRound) -> str:
+    return "; ".join(f"{p.name}, {p.title}" if p.title else p.name for p in command.interviewers)
+
+
 def add_values(command: c.Add) -> AddValues:
-    people = "; ".join(f"{p.name}, {p.title}" if p.title else p.name for p in command.interviewers)
-    when = command.when if command.kind.value == "interview" else f"{command.when}"
-    return AddValues(command.company, command.role, when, people)
+    return AddValues(command.company, command.role, command.when, _people(command))
+
+
+def round_values(command: c.LogRound) -> RoundValues:
+    return RoundValues(command.number, command.when, command.kind.value, _people(command))
 
 
 def shown(message: Message) -> Message:
@@ -59,7 +67,7 @@ class ProposalView(discord.ui.View):
         self._edit = edit
         if not proposal.complete:
             self.remove_item(self.confirm)
-        if not isinstance(proposal.command, c.Add):
+        if not isinstance(proposal.command, EDITABLE):
             self.remove_item(self.edit)
 
     @discord.ui.button(label="Yes, log it", style=discord.ButtonStyle.primary)
@@ -70,14 +78,11 @@ class ProposalView(discord.ui.View):
     @discord.ui.button(label="Edit first", style=discord.ButtonStyle.secondary)
     async def edit(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         command = self._proposal.command
-        assert isinstance(command, c.Add)
-        await self._edit(interaction, add_values(command), command)
+        assert isinstance(command, EDITABLE)
+        await self._edit(interaction, command)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Nothing was logged.", embed=None, view=None)
 
-
-def prefilled_form(submit: Callable[[discord.Interaction, AddValues], Awaitable[None]], values: AddValues) -> AddForm:
-    return AddForm(submit, values)

@@ -31,7 +31,15 @@ from discord import app_commands
 from discord.utils import MISSING
 
 from adapters.discord.buttons import confirm_view
-from adapters.discord.form import AddForm, AddValues, RetryAdd, ReviewForm
+from adapters.discord.form import (
+    AddForm,
+    AddValues,
+    RetryForm,
+    ReviewForm,
+    RoundForm,
+    RoundValues,
+    retry_add,
+)
 from adapters.discord.identity import (
     PLATFORM,
     WORKSPACE,
@@ -40,9 +48,17 @@ from adapters.discord.identity import (
     place_of,
     private_reply,
 )
-from adapters.discord.invitations import ProposalView, is_calendar, refusal, shown
+from adapters.discord.invitations import (
+    ProposalView,
+    add_values,
+    is_calendar,
+    refusal,
+    round_values,
+    shown,
+)
 from adapters.discord.options import add as add_command
 from adapters.discord.options import draft as draft_command
+from adapters.discord.options import log_round as round_command
 from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
 from bot import commands as c
@@ -145,7 +161,7 @@ class Responder:
             message = await self._in_time(interaction, work)
         if message.is_error:
             shown = replace(message, fields=(*message.fields, Field("What you entered", values.summary())))
-            await self.reply(interaction, shown, extra=RetryAdd(self.submit_add, values), private=True)
+            await self.reply(interaction, shown, extra=retry_add(self.submit_add, values), private=True)
             return
         await self._answer(interaction, message)
 
@@ -201,7 +217,13 @@ class Responder:
             log.exception("confirming an import failed")
             await self.fail(interaction)
 
-    async def edit_proposal(self, interaction: discord.Interaction, values: AddValues, proposed: c.Add) -> None:
+    async def edit_proposal(self, interaction: discord.Interaction, proposed: c.Add | c.LogRound) -> None:
+        """"Edit first": the add form (a new application) or the round form (a further round)
+        filled in from the invitation, which the submitted command still carries."""
+        if isinstance(proposed, c.LogRound):
+            await interaction.response.send_modal(RoundForm(self._round_submitter(proposed), round_values(proposed)))
+            return
+
         async def submit(inner: discord.Interaction, typed: AddValues) -> None:
             try:
                 built = add_command(typed.company, typed.role, typed.when, others=typed.interviewers)
@@ -211,7 +233,28 @@ class Responder:
             assert isinstance(built, c.Add)
             await self.run(inner, lambda: replace(built, kind=proposed.kind, invitation=proposed.invitation))
 
-        await interaction.response.send_modal(AddForm(submit, values))
+        await interaction.response.send_modal(AddForm(submit, add_values(proposed)))
+
+    def _round_submitter(self, proposed: c.LogRound) -> Callable[[discord.Interaction, RoundValues], Awaitable[None]]:
+        """The round form's submit: a bad field (or a date the core can't read) answers
+        privately with what was entered and "Edit and try again", as the add form does."""
+
+        async def submit(inner: discord.Interaction, typed: RoundValues) -> None:
+            try:
+                built = round_command(typed.number, typed.when, kind=typed.kind or None, others=typed.interviewers)
+            except BadInput as problem:
+                message = views.error(problem)
+            else:
+                command = replace(built, invitation=proposed.invitation)
+                work = self._followup.handle_command(identity_of(inner.user, inner.locale), command, place_of(inner))
+                message = await self._in_time(inner, work)
+            if message.is_error:
+                shown = replace(message, fields=(*message.fields, Field("What you entered", typed.summary())))
+                await self.reply(inner, shown, extra=RetryForm(lambda: RoundForm(submit, typed)), private=True)
+                return
+            await self._answer(inner, message)
+
+        return submit
 
     async def submit_review(self, interaction: discord.Interaction, number: int, text: str) -> None:
         try:

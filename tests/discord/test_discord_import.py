@@ -1,6 +1,7 @@
 """`/followup import file:<.ics>` through real discord.py against the fake: the attachment is
 fetched from the (fake) CDN, the proposal comes with buttons, nothing is stored before "Yes",
-"Edit first" opens the add form filled in from the invitation, and bad files are refused."""
+"Edit first" opens the add form (a new application) or the round form (a further round)
+filled in from the invitation, and bad files are refused."""
 
 from __future__ import annotations
 
@@ -107,3 +108,41 @@ async def test_an_invitation_attached_in_the_dm_is_proposed(
     logged = await fake.interact(make.press(labels["Yes, log it"], message, user=ALICE))
     assert logged.embed["title"] == "#1 Globex — Machine Learning Engineer"
     assert len(await applications(runtime, ALICE)) == 1
+
+
+async def test_a_further_round_opens_the_round_form_filled_in(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
+    _late_november(runtime)
+    first = await fake.interact(make.slash("add", {"company": "Northwind Inc", "role": "Senior Data Engineer", "when": "yesterday 10:00"}, user=ALICE))
+    assert first.embed["color"] != ERROR_COLOUR, first.embed
+    sent = await fake.interact(make.slash_file("import", "file", "invite.ics", fixture("google_request.ics"), user=ALICE))
+    assert "further round of #1 Northwind Inc" in sent.embed["description"]
+    assert list(_buttons(sent)) == ["Yes, log it", "Edit first", "Cancel"]
+    assert sent.message is not None
+    opened = await fake.interact(make.press(_buttons(sent)["Edit first"], sent.message, user=ALICE))
+    assert opened.type == 9 and opened.data["title"] == "Log a round for #1"
+    filled = _inputs(opened.data)
+    assert set(filled) == {"when", "kind", "interviewers"}
+    assert filled["kind"] == "hiring-manager" and filled["when"]
+    assert filled["interviewers"] is not None and "Priya Raman" in filled["interviewers"]
+    [app] = await applications(runtime, ALICE)
+    assert len(app.rounds) == 1  # nothing before the submit
+
+    bad = await fake.interact(make.submit(opened.data["custom_id"], {**{k: v or "" for k, v in filled.items()}, "when": "whenever"}, user=ALICE))
+    assert bad.embed["color"] == ERROR_COLOUR and bad.ephemeral
+    assert _buttons(bad) and "Edit and try again" in _buttons(bad)
+    [app] = await applications(runtime, ALICE)
+    assert len(app.rounds) == 1  # a bad field stores nothing
+
+    assert bad.message is not None
+    reopened = await fake.interact(make.press(_buttons(bad)["Edit and try again"], bad.message, user=ALICE))
+    assert reopened.type == 9 and _inputs(reopened.data)["when"] == "whenever"  # what was typed, to correct
+    values = {**{k: v or "" for k, v in filled.items()}, "kind": "final"}
+    done = await fake.interact(make.submit(reopened.data["custom_id"], values, user=ALICE))
+    assert done.embed["color"] != ERROR_COLOUR, done.embed
+    assert "round 2 logged" in done.embed["title"]
+    [app] = await applications(runtime, ALICE)
+    assert [r.kind.value for r in sorted(app.rounds, key=lambda r: r.seq)] == ["interview", "final"]
+    again = await fake.interact(make.slash_file("import", "file", "invite.ics", fixture("google_request.ics"), user=ALICE))
+    assert "round 1 change 2" in again.embed["description"]  # the form kept the invitation: it is known as round 2
