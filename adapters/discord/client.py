@@ -91,6 +91,10 @@ class FollowupClient(discord.Client):
         self._sync_state = sync_state
         self._guild = discord.Object(id=guild_id) if guild_id else None
         self._identify_interval = identify_interval
+        # Not a public API, on purpose: discord.py offers no hook around event parsing (`on_error`
+        # covers event handlers, not parsers; `on_socket_raw_receive` sees an event but can't stop
+        # it), and `DiscordWebSocket.received_message` calls `ConnectionState.parsers[event]`
+        # unguarded, so wrapping that dict (which the websocket reads) is the only place to catch it.
         _drop_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:

@@ -37,5 +37,9 @@ class Endpoints:
         return cls(api, gateway)
 
     def install(self) -> None:
+        # Not a public API, because discord.py has none: `Client` takes no base URL (`proxy=` tunnels
+        # to discord.com, it doesn't replace it), `Route.__init__` builds every URL from
+        # `Route.BASE`, and `DiscordWebSocket.from_client` falls back to `DEFAULT_GATEWAY`. Both are
+        # class attributes, hence process-wide: `DiscordAdapter.stop` restores the previous ones.
         Route.BASE = self.api
         DiscordWebSocket.DEFAULT_GATEWAY = self.gateway
