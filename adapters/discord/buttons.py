@@ -24,8 +24,7 @@ from bot.messages import Confirm
 TEMPLATE = re.compile(ACTION_PATTERN)
 YES, NO = "fuy:", "fun:"
 _ACTION = ACTION_PATTERN.removeprefix("fu:")
-YES_TEMPLATE = re.compile(f"{YES}{_ACTION}")
-NO_TEMPLATE = re.compile(f"{NO}{_ACTION}")
+ANSWER_TEMPLATE = re.compile(f"fu[yn]:{_ACTION}")
 
 STYLES = {
     "primary": discord.ButtonStyle.primary,
@@ -73,42 +72,33 @@ def answer_ids(action_id: str) -> tuple[str, str]:
     return f"{YES}{rest}", f"{NO}{rest}"
 
 
-class ConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=YES_TEMPLATE):
-    """"Yes" to a destructive button's question: presses the action it carries."""
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSWER_TEMPLATE):
+    """An answer to a destructive button's question: "yes" (`fuy:`) presses the action it
+    carries, "no" (`fun:`) leaves it unpressed."""
 
     def __init__(self, custom_id: str, label: str = "Yes") -> None:
-        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.danger, custom_id=custom_id))
+        style = discord.ButtonStyle.danger if custom_id.startswith(YES) else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label[:80], style=style, custom_id=custom_id))
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ConfirmButton:
-        return cls(match.string, getattr(item, "label", None) or "Yes")
+    ) -> AnswerButton:
+        return cls(match.string, getattr(item, "label", None) or "…")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await handler_of(interaction.client).press(interaction, "fu:" + self.custom_id.removeprefix(YES), confirmed=True)
-
-
-class DenyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NO_TEMPLATE):
-    """"No" to a destructive button's question: nothing is pressed."""
-
-    def __init__(self, custom_id: str, label: str = "No") -> None:
-        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary, custom_id=custom_id))
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DenyButton:
-        return cls(match.string, getattr(item, "label", None) or "No")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await handler_of(interaction.client).decline(interaction, "fu:" + self.custom_id.removeprefix(NO))
+        handler = handler_of(interaction.client)
+        action_id = "fu:" + self.custom_id[len(YES):]
+        if self.custom_id.startswith(YES):
+            await handler.press(interaction, action_id, confirmed=True)
+        else:
+            await handler.decline(interaction, action_id)
 
 
 def confirm_view(action_id: str, confirm: Confirm) -> discord.ui.View:
     """The private yes-or-no asked before `action_id` is pressed."""
     yes, no = answer_ids(action_id)
     view = discord.ui.View(timeout=None)
-    view.add_item(ConfirmButton(yes, confirm.confirm))
-    view.add_item(DenyButton(no, confirm.deny))
+    view.add_item(AnswerButton(yes, confirm.confirm))
+    view.add_item(AnswerButton(no, confirm.deny))
     return view

@@ -13,7 +13,7 @@ from typing import Literal
 
 import discord
 from discord import Interaction, app_commands
-from discord.app_commands import AppCommandContext, AppInstallationType, Range
+from discord.app_commands import Range
 
 from adapters.discord import options as o
 from adapters.discord.group import DAYS, ID_HELP, Commands, Id, about
@@ -32,13 +32,8 @@ ONLY_IN_SERVERS = Message(
 
 class GroupChannelCommands(Commands):
     def __init__(self, responder: Responder) -> None:
-        super().__init__(
-            responder,
-            name="followup-group",
-            description="Group job-search channels: group mode, shares, the board and a weekly digest.",
-            allowed_contexts=AppCommandContext(guild=True, dm_channel=False, private_channel=False),
-            allowed_installs=AppInstallationType(guild=True, user=False),
-        )
+        description = "Group job-search channels: group mode, shares, the board and a weekly digest."
+        super().__init__(responder, name="followup-group", description=description, personal=False)
 
     ids = Commands.ids
     zones = Commands.zones

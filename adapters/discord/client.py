@@ -20,7 +20,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.buttons import ActionButton, ConfirmButton, DenyButton
+from adapters.discord.buttons import ActionButton, AnswerButton
 from adapters.discord.channels import GroupChannelCommands
 from adapters.discord.group import FollowupGroup
 from adapters.discord.respond import Responder
@@ -98,7 +98,7 @@ class FollowupClient(discord.Client):
         _drop_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ActionButton, ConfirmButton, DenyButton)
+        self.add_dynamic_items(ActionButton, AnswerButton)
         self.tree.add_command(FollowupGroup(self.responder), guild=self._guild)
         self.tree.add_command(GroupChannelCommands(self.responder), guild=self._guild)
         self.synced = await self.sync_commands()

@@ -18,7 +18,7 @@ person's account; the group channel commands (`adapters.discord.channels`,
 a command may be installed and used per top-level command, hence two groups.
 """
 
-from typing import Any, Literal
+from typing import Literal
 
 import discord
 from discord import Interaction, app_commands
@@ -61,10 +61,16 @@ PEOPLE_HELP = "More interviewers: Name, Title; Name, Title"
 
 
 class Commands(app_commands.Group):
-    """A command group answered by the `Responder`, with the autocompletes both groups use."""
+    """A command group answered by the `Responder`, with the autocompletes both groups use.
+    `personal`: installable to people as well as servers, and usable in DMs and group DMs."""
 
-    def __init__(self, responder: Responder, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, responder: Responder, *, name: str, description: str, personal: bool) -> None:
+        super().__init__(
+            name=name,
+            description=description,
+            allowed_contexts=AppCommandContext(guild=True, dm_channel=personal, private_channel=personal),
+            allowed_installs=AppInstallationType(guild=True, user=personal),
+        )
         self.responder = responder
 
     async def ids(self, interaction: Interaction, current: str) -> list[Choice[int]]:
@@ -80,13 +86,8 @@ class FollowupGroup(Commands):
     and group DMs; the replies are private wherever the conversation has others in it."""
 
     def __init__(self, responder: Responder) -> None:
-        super().__init__(
-            responder,
-            name="followup",
-            description="Your interview follow-up coach: log interviews, get nudges, drafts and checklists.",
-            allowed_contexts=AppCommandContext(guild=True, dm_channel=True, private_channel=True),
-            allowed_installs=AppInstallationType(guild=True, user=True),
-        )
+        description = "Your interview follow-up coach: log interviews, get nudges, drafts and checklists."
+        super().__init__(responder, name="followup", description=description, personal=True)
 
     ids = Commands.ids
     zones = Commands.zones
