@@ -50,6 +50,18 @@ ZONES = {
     "cet": "Europe/Berlin", "cest": "Europe/Berlin", "eet": "Europe/Helsinki",
     "utc": "UTC", "ist": "Asia/Kolkata", "aest": "Australia/Sydney", "jst": "Asia/Tokyo",
 }  # fmt: skip
+# Zones written out, as calendar tools do ("Central European Time", "Pacific Standard Time").
+ZONE_NAMES = {
+    "central european": "Europe/Berlin", "eastern european": "Europe/Helsinki", "western european": "Europe/Lisbon",
+    "british": "Europe/London", "greenwich mean": "Europe/London", "eastern": "America/New_York",
+    "central": "America/Chicago", "mountain": "America/Denver", "pacific": "America/Los_Angeles",
+    "india": "Asia/Kolkata", "japan": "Asia/Tokyo",
+}  # fmt: skip
+_ZONE_ON_LINE = re.compile(
+    r"\b(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)"
+    rf"|\b(?P<name>{'|'.join(ZONE_NAMES)})\s+(?:standard\s+|daylight\s+|summer\s+)?time\b",
+    re.IGNORECASE,
+)
 _MONTH = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -61,12 +73,12 @@ _DAY = re.compile(
     rf"|(?:{_MONTH})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?(?:,?\s+\d{{4}}\b)?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b\.?(?:,?\s+\d{{4}}\b)?"
     rf"|\b(?:{_MONTH})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
-    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:today|tomorrow)\b",
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b(?:today|tomorrow)\b",
     re.IGNORECASE,
 )
 _TIMES = re.compile(
     rf"(?P<a>{_CLOCK})(?:\s*(?:-|–|—|to|until|till)\s*(?P<b>{_CLOCK}))?"
-    rf"(?:\s*\(?(?P<zone>{'|'.join(ZONES)})\b\)?)?",
+    rf"(?:\s*\(?(?P<zone>{'|'.join(ZONES)})\b(?![+-])\)?)?",
     re.IGNORECASE,
 )
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
@@ -82,11 +94,24 @@ _ONE_NAME = re.compile(_NAME)
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@(?P<domain>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,4})\b", re.IGNORECASE)
 _ORG_WORD = r"[A-Z][\w&'’-]*(?:\.\w[\w&'’-]*)*"  # "Booking.com", never a sentence's full stop
 _ORG = rf"{_ORG_WORD}(?:[ \t]+(?:&[ \t]+)?{_ORG_WORD}){{0,3}}"
-_COMPANY_SAID = re.compile(
-    rf"\b(?:interview(?:s|ing)?|role|position|opening|opportunity|job|career|team|applying|applied|application|interest|"
-    rf"offer|process|onsite|on-site|visit|office|offices|round|screen|call|chat|meeting)\s+(?:at|with|to|for|in)\s+(?P<org>{_ORG})"
-    rf"|\b(?:here at|join(?:ing)?|from|on behalf of|behalf of)\s+(?P<org2>{_ORG})"
-    rf"|\b(?P<org3>{_ORG})(?:'s|’s)\s+(?:hiring|recruiting|talent|engineering|interview|people)\b"
+_COMPANY_SAID = re.compile(  # the words before a company in any case; the company capitalised
+    rf"\b(?i:interview(?:s|ing)?|role|position|opening|opportunity|job|career|team|applying|applied|application|interest|"
+    rf"offer|process|onsite|on-site|visit|office|offices|round|screen|call|chat|meeting)\s+(?i:at|with|to|for|in)\s+(?P<org>{_ORG})"
+    rf"|\b(?i:here at|join(?:ing)?|from|on behalf of|behalf of)\s+(?P<org2>{_ORG})"
+    rf"|\b(?P<org3>{_ORG})(?:'s|’s)\s+(?i:hiring|recruiting|talent|engineering|interview|people)\b"
+    rf"|\b(?i:recruiter|recruiting|talent acquisition|talent partner|hr|sourcer|coordinator)\s+(?i:at|@)\s+(?P<org4>{_ORG})"
+)
+# The last word of a company's name, never of a person's ("Tailspin Toys", "Contoso Labs").
+ORG_WORDS = frozenset(
+    {
+        "labs", "lab", "inc", "corp", "corporation", "group", "systems", "technologies", "technology", "tech",
+        "toys", "bank", "solutions", "software", "partners", "health", "analytics", "capital", "consulting",
+        "games", "studios", "media", "industries", "traders", "airlines", "motors", "ventures", "holdings",
+        "gmbh", "ltd", "llc", "ag", "plc", "co", "company", "insurance", "energy", "foods", "pharma", "robotics",
+    }
+)  # fmt: skip
+_TITLED = re.compile(
+    rf"\b(?:with|meet)\s+(?:our|the|their)\s+(?P<title>[A-Za-z][\w&/ -]{{2,60}}?),\s+(?P<name>{_NAME})\b"
 )
 _ROLE_SAID = re.compile(
     r"\b(?:the|our|your|an?)\s+(?P<role>(?:[A-Z][\w/&+-]*\s+){0,5}[A-Z][\w/&+-]*)\s+(?:role|position|opening|opportunity|job)\b"
@@ -196,7 +221,8 @@ def _when(text: str, tz: ZoneInfo, now: datetime, order: DateOrder | None) -> tu
                 return day_only, ()
             tries += 1
             clock = _time_near(line, match)
-            zone = ZoneInfo(ZONES[clock["zone"].lower()]) if clock is not None and clock["zone"] else tz
+            zone, named = _zone_of(line, clock) if clock is not None else (None, "")
+            zone = zone or tz
             phrase = match.group(0).replace(",", " ")
             if clock is not None:
                 phrase += " " + _clock_text(clock)
@@ -206,7 +232,7 @@ def _when(text: str, tz: ZoneInfo, now: datetime, order: DateOrder | None) -> tu
             if reading is None:
                 continue
             if reading.has_time:
-                return _in_zone(reading, tz, zone, clock)
+                return _in_zone(reading, tz, named)
             day_only = day_only or reading
     return day_only, ()
 
@@ -220,6 +246,25 @@ def _time_near(line: str, day: re.Match[str]) -> re.Match[str] | None:
     for found in _TIMES.finditer(line, max(0, day.start() - 40), day.start()):
         before = found
     return before
+
+
+def _zone_of(line: str, clock: re.Match[str]) -> tuple[ZoneInfo | None, str]:
+    """The zone a time is given in, and how the message names it: an abbreviation right after
+    it ("2pm PT"), else an offset or a zone written out anywhere on its line ("(UTC+01:00)",
+    "Central European Time")."""
+    if clock["zone"]:
+        return ZoneInfo(ZONES[clock["zone"].lower()]), clock["zone"]
+    found = _ZONE_ON_LINE.search(line)
+    if found is None:
+        return None, ""
+    named = " ".join(found.group(0).split())
+    if found["name"]:
+        return ZoneInfo(ZONE_NAMES[" ".join(found["name"].lower().split())]), named
+    hours = int(found["h"])
+    if (found["m"] or "00") != "00" or hours > 12:
+        return None, ""  # a half-hour zone by its offset alone: read in the person's own
+    # The Etc zones count the other way round: UTC+01:00 is Etc/GMT-1.
+    return (ZoneInfo("UTC") if hours == 0 else ZoneInfo(f"Etc/GMT{'-' if found['sign'] == '+' else '+'}{hours}")), named
 
 
 def _clock_text(clock: re.Match[str]) -> str:
@@ -237,12 +282,13 @@ def _read(phrase: str, zone: ZoneInfo, now: datetime, order: DateOrder | None) -
         return None
 
 
-def _in_zone(reading: Reading, tz: ZoneInfo, zone: ZoneInfo, clock: re.Match[str] | None) -> tuple[Reading, tuple[str, ...]]:
-    if zone is tz or clock is None:
-        return reading, reading.notes
+def _in_zone(reading: Reading, tz: ZoneInfo, named: str) -> tuple[Reading, tuple[str, ...]]:
+    """The reading in the person's zone, saying so when the message's zone was another."""
     start = reading.start.astimezone(tz)
     end = reading.end.astimezone(tz) if reading.end else None
-    note = f"the message says {clock.group(0).strip()}: {start:%H:%M} your time"
+    if start.utcoffset() == reading.start.utcoffset():
+        return Reading(start=start, end=end, has_time=True, notes=reading.notes), reading.notes
+    note = f"the message gives {reading.start:%H:%M} {named}, {start:%H:%M} your time"
     return Reading(start=start, end=end, has_time=True, notes=(*reading.notes, note)), (*reading.notes, note)
 
 
@@ -256,15 +302,18 @@ def _interviewers(text: str, excluded: set[str]) -> tuple[Interviewer, ...]:
     names.extend(m["name"] for m in _BULLET.finditer(text))
     for match in _MEETING.finditer(text):
         names.extend(m.group(0) for m in _ONE_NAME.finditer(re.sub(r"\([^()]*\)", " ", match["names"])))
+    titled = {m["name"]: m["title"] for m in _TITLED.finditer(text) if ROLE_WORDS.search(m["title"])}
+    names.extend(titled)
     found: dict[str, Interviewer] = {}
     for name in names:
         name = _fit(name, MAX_PERSON)
         key = name.casefold()
-        if key in found or key in excluded or key.split()[0] in _NOT_A_COMPANY or len(found) >= MAX_PEOPLE:
+        words = key.split()
+        if key in found or key in excluded or words[0] in _NOT_A_COMPANY or words[-1] in ORG_WORDS or len(found) >= MAX_PEOPLE:
             continue
         if ROLE_WORDS.search(name):  # "Engineering Manager" is a title, not a person
             continue
-        found[key] = Interviewer(name, _fit(title_near(name, text), MAX_PERSON))
+        found[key] = Interviewer(name, _fit(title_near(name, text) or titled.get(name, ""), MAX_PERSON))
     return tuple(found.values())
 
 
@@ -287,7 +336,7 @@ def _company(text: str, people: set[str]) -> str:
 
 
 def _org(match: re.Match[str]) -> str:
-    raw = match["org"] or match["org2"] or match["org3"] or ""
+    raw = match["org"] or match["org2"] or match["org3"] or match["org4"] or ""
     words = raw.split()
     while words and words[-1].casefold().strip(".") in _NOT_A_COMPANY | {"inc", "and"}:
         words.pop()

@@ -215,9 +215,12 @@ class Listeners:
 
     @answering
     async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """The Home tab's "Log an interview" button, and the global shortcut of that name."""
         await ack()
-        who = await self._people.identity(client, team_of(context, body), (body.get("user") or {}).get("id", ""))
-        await self._open_form(client, body.get("trigger_id"), Origin(None, True), who.timezone)
+        team, user = team_of(context, body), (body.get("user") or {}).get("id", "")
+        who = await self._people.identity(client, team, user)
+        if not await self._open_form(client, body.get("trigger_id"), Origin(None, True), who.timezone):
+            await self._replies.answer(client, team, user, form_not_opened(), response_url=None, direct=True)
 
     @answering
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import commands as c
@@ -18,6 +18,9 @@ from bot.domain import DateOrder, Interviewer, InvitationRef, RoundKind
 from bot.extract import Draft, extract, of_proposal
 from bot.forms import FormErrors
 from bot.limits import MAX_NAME, MAX_PEOPLE, MAX_PERSON
+from tests.harness import World, person
+
+ALICE = person("alice")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -57,6 +60,24 @@ Interviewers:
 LABELLED = """*Company:* Initech
 *Role:* Backend Developer
 *When:* tomorrow 11:00"""
+
+OUTLOOK_NOTICE = """Interview: Fabrikam - Platform Engineer
+When: Wednesday, November 11, 2026 3:00 PM-4:00 PM (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna
+Where: Microsoft Teams Meeting
+Organizer: Olivia Brandt <olivia.brandt@fabrikam.com>"""
+
+CALENDLY = """A new event has been scheduled.
+Event Type: 30 Minute Interview with Tailspin Toys
+Invitee: Alex Morgan
+Event Date/Time: 09:30am - 10:00am, Thursday, November 12, 2026 (Eastern Time - US & Canada)
+Description: Chat with Ravi Patel about the Site Reliability Engineer opening."""
+
+CHAT_NOTE = (
+    "Hi Alex — great speaking with you! Next step is a 45 min call with our VP of Engineering, Maria Lopez, "
+    "next Tuesday at 4pm. I'll send the invite from lever. — Jordan, Recruiter at Wingtip"
+)
+
+DOTTED = "Termin bestätigt: Vorstellungsgespräch am 12.11.2026 um 14:00 Uhr mit Anna Schmidt."
 
 US_NUMERIC = "Final round with Initech on 11/10 at 3pm ET. Ask for Bill Lumbergh at reception."
 
@@ -99,6 +120,33 @@ def test_labelled_fields_in_chat_markup_are_read_as_written() -> None:
     assert (draft.day, draft.start) == (date(2026, 11, 3), time(11, 0))
 
 
+def test_an_outlook_notice_with_an_offset_zone_is_read_in_that_zone() -> None:
+    draft = read(OUTLOOK_NOTICE)
+    assert draft.company == "Fabrikam"  # the summary's and the organizer's domain
+    assert (draft.day, draft.start, draft.end) == (date(2026, 11, 11), time(15, 0), time(16, 0))
+    assert draft.notes == ()  # UTC+01:00 is Berlin's own time that day: nothing to say
+
+
+def test_a_scheduling_tools_confirmation_names_the_company_not_a_person() -> None:
+    draft = read(CALENDLY)
+    assert (draft.company, draft.role) == ("Tailspin Toys", "Site Reliability Engineer")
+    assert [p.name for p in draft.interviewers] == ["Ravi Patel"]  # not "Tailspin Toys", nor the invitee
+    # 09:30 in New York, written out as "Eastern Time", is 15:30 in Berlin.
+    assert (draft.day, draft.start, draft.end) == (date(2026, 11, 12), time(15, 30), time(16, 0))
+    assert "15:30 your time" in " ".join(draft.notes)
+
+
+def test_a_chat_note_gives_the_title_before_the_name_and_the_recruiters_company() -> None:
+    draft = read(CHAT_NOTE)
+    assert draft.company == "Wingtip" and draft.interviewers == (Interviewer("Maria Lopez", "VP of Engineering"),)
+    assert (draft.day, draft.start) == (date(2026, 11, 10), time(16, 0))  # Tuesday of next week, as typed dates are read
+
+
+def test_a_dotted_date_is_read_in_any_language() -> None:
+    draft = read(DOTTED)
+    assert (draft.day, draft.start) == (date(2026, 11, 12), time(14, 0))
+
+
 @pytest.mark.parametrize(("order", "day"), [(DateOrder.MDY, date(2026, 11, 10)), (DateOrder.DMY, date(2026, 10, 11))])
 def test_numeric_dates_follow_the_persons_date_order(order: DateOrder, day: date) -> None:
     draft = read(US_NUMERIC, order)
@@ -130,7 +178,8 @@ def test_a_proposal_opens_as_the_forms_values() -> None:
 # ---------------------------------------------------------------- properties
 
 PIECES = [
-    RECRUITER, GOOGLE_NOTICE, GREENHOUSE, ONSITE, LABELLED, US_NUMERIC, "with ", "Interviewers: ", "\n- ", " at ",
+    RECRUITER, GOOGLE_NOTICE, GREENHOUSE, ONSITE, LABELLED, US_NUMERIC, OUTLOOK_NOTICE, CALENDLY, CHAT_NOTE, DOTTED,
+    "(UTC+05:30)", "(UTC-13:00)", "GMT+14", "Pacific Standard Time", "with ", "Interviewers: ", "\n- ", " at ",
     "Jane Doe", "(Head of Data)", ", Engineering Manager", "Acme Corp", "@acme.com", "role", "position of ",
     "Tuesday", "Nov 31", "31 February 2026", "25:99", "2pm-1pm PT", "9999-99-99", "13/13", "tomorrow", "*", "_", "`",
     "<@U123>", "<!channel>", "&amp;", "\u202e", "\x00", "😀",
@@ -156,3 +205,16 @@ def test_any_text_gives_a_draft_within_the_forms_limits(text: str, order: DateOr
     people = "\n".join(f"{p.name}, {p.title}" if p.title else p.name for p in draft.interviewers)
     built = forms.read_add(draft.company or "Acme", draft.role or "Engineer", when, kind=draft.kind.value, interviewers=people)
     assert isinstance(built, c.Add | FormErrors)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts)
+async def test_reading_a_message_for_the_form_stores_nothing(world: World, text: str) -> None:
+    """The core's entry point (`Followup.draft_from`), for someone known and someone new:
+    a draft comes back and not one row changes, not even a first-contact user."""
+    await world.say(ALICE, "add Acme; Data Engineer; yesterday 10:00")
+    before = await world.row_counts()
+    for who in (ALICE, person("newcomer")):
+        draft = await world.runtime.followup.draft_from(who, text)
+        assert isinstance(draft, Draft)
+    assert await world.row_counts() == before

@@ -76,6 +76,13 @@ async def test_the_global_shortcut_opens_the_add_form(slack: SlackDriver, fake_s
     assert await _stored(runtime) == (False, [])
 
 
+async def test_a_global_shortcut_whose_form_slack_wont_open_is_answered_by_dm(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    fake_slack.fail("views.open", error="expired_trigger_id")
+    await slack.interact(slack.shortcut_payload(LOG_INTERVIEW))
+    told = await fake_slack.wait_for_call("chat.postMessage")
+    assert told.params["channel"] == "DU1" and "couldn't open the form" in told.params["text"]
+
+
 async def test_the_message_shortcut_fills_the_form_from_a_recruiters_email(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, clock: SimulatedClock
 ) -> None:
