@@ -1,20 +1,46 @@
-"""The composition root: the one place that builds real dependencies from configuration.
+"""The composition root: the one place that builds the whole graph, from the configuration and
+the chosen platforms.
 
-Tests build the same graph with a simulated clock and a temporary database by calling
-`build_runtime` with those; adapters receive the `Runtime` and register their notifier (direct
-messages) and their poster (group channel posts: milestones, the board, weekly digests).
+`bootstrap` migrates the database, then builds, in this order:
+
+1. each chosen platform's outlet (`adapters.outlets.Outlet`): its notifier (direct messages) and
+   its channel poster (group channel posts), which send through a link the platform's adapter
+   opens when it starts and closes when it stops;
+2. the core: the `Followup` facade (given the posters), the nudge dispatcher (the notifiers),
+   the digest dispatcher (the posters), their scheduler, and the events wired after commit
+   (a schedule change wakes the dispatcher, a digest change rebuilds the digest jobs);
+3. the HTTP routes (`/healthz`, calendar subscriptions when there is a public address) and the
+   health check;
+4. each platform's adapter, handed exactly what it uses (the facade, the settings, its link,
+   its stores).
+
+Nothing is registered afterwards. The core sees a platform's notifier and poster only while
+its adapter is started (`outlets.Available`), so nothing is claimed for a platform that is down.
+
+Tests build the same graph through the same function: with a simulated clock, the real
+adapters against the fake Slack and Discord (`platforms=[SlackPlatform(...)]`), or `outlets`
+standing for a platform (a recording notifier and poster under the name "console").
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
+from aiohttp import web
+
+from adapters.calendar_feed import CalendarFeed
 from adapters.config import Config
 from adapters.digests import DigestJobs
+from adapters.health import HealthCheck
+from adapters.outlets import Available, Outlet
 from adapters.scheduler import DispatchScheduler
 from bot.clock import Clock, SystemClock
 from bot.dates import warm_up
@@ -27,8 +53,51 @@ from storage.database import Database
 from storage.migrate import upgrade_database
 
 
+class PlatformAdapter(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SlackPlatform:
+    """Run Slack, connected as the settings say. `host` is where its HTTP server listens;
+    `sleep` is how its Web API retries pause (tests record the pauses instead)."""
+
+    host: str = "0.0.0.0"
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    name: str = "slack"
+
+
+@dataclass(frozen=True)
+class DiscordPlatform:
+    """Run Discord. `sharded` runs discord.py's auto-sharded client; the two timings are
+    discord.py's (how long guilds are awaited before READY counts, the pause between
+    IDENTIFYs; None: the adapter's own) and only tests change them."""
+
+    sharded: bool = False
+    guild_ready_timeout: float | None = None
+    identify_interval: float | None = None
+    name: str = "discord"
+
+
+Platform = SlackPlatform | DiscordPlatform
+
+
+def platforms_from(config: Config) -> list[Platform]:
+    """The platforms the settings turn on (`followup run`)."""
+    chosen: list[Platform] = []
+    if config.slack_enabled:
+        chosen.append(SlackPlatform(host=config.http_host))
+    if config.discord_enabled:
+        chosen.append(DiscordPlatform(sharded=config.discord_sharded))
+    return chosen
+
+
 @dataclass
 class Runtime:
+    """The graph `bootstrap` built; `close()` releases it."""
+
     config: Config
     clock: Clock
     database: Database
@@ -37,15 +106,14 @@ class Runtime:
     scheduler: DispatchScheduler
     digests: DigestDispatcher
     digest_jobs: DigestJobs
-    notifiers: dict[str, Notifier] = field(default_factory=dict)
-    posters: dict[str, ChannelPoster] = field(default_factory=dict)
-
-    def register_notifier(self, platform: str, notifier: Notifier) -> None:
-        self.notifiers[platform] = notifier
-
-    def register_poster(self, platform: str, poster: ChannelPoster) -> None:
-        """Posts for group channels on `platform`: shared milestones, the board, digests."""
-        self.posters[platform] = poster
+    health: HealthCheck
+    # Served besides the platforms' own endpoints: /healthz, and calendar subscriptions.
+    routes: list[web.RouteDef]
+    # By platform name, in the order they start.
+    adapters: dict[str, PlatformAdapter] = field(default_factory=dict)
+    # What the core sees now: the notifiers and posters of the platforms that are up.
+    notifiers: Mapping[str, Notifier] = field(default_factory=dict)
+    posters: Mapping[str, ChannelPoster] = field(default_factory=dict)
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -57,30 +125,49 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-async def build_runtime(
+async def bootstrap(
     config: Config,
     *,
+    platforms: Sequence[Platform] = (),
+    outlets: Mapping[str, Outlet] | None = None,
     clock: Clock | None = None,
     migrate: bool = True,
     worker_id: str | None = None,
+    audience: Callable[[], Collection[str]] | None = None,
+    local_files: Callable[[str], bytes] | None = None,
 ) -> Runtime:
+    """The whole bot. `outlets`: platforms without an adapter here (the console's output,
+    tests' recording fakes). `audience`: whose nudges this process delivers (external ids;
+    None: everyone). `local_files`: how `import <path>` reads a file on this machine (the
+    console only)."""
     if migrate:
         await upgrade_database(config.database_url)
     warm_up()
     clock = clock or SystemClock()
     database = Database.from_url(config.database_url)
-    notifiers: dict[str, Notifier] = {}
-    posters: dict[str, ChannelPoster] = {}
+    wiring = {platform.name: _wiring(platform, config, database) for platform in platforms}
+    every = {**(outlets or {}), **{name: w.outlet for name, w in wiring.items()}}
+    notifiers = Available({name: o.notifier for name, o in every.items()}, every)
+    posters = Available({name: o.poster for name, o in every.items()}, every)
+
     worker = worker_id or default_worker_id()
     lease = timedelta(seconds=config.delivery_lease)
-    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease)
+    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease, audience=audience)
     digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker, lease=lease)
     scheduler = DispatchScheduler(dispatcher, config.dispatch_interval, clock)
     digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
-    followup = Followup(database.unit_of_work, clock, posters, public_url=config.public_url)
+    followup = Followup(database.unit_of_work, clock, posters, public_url=config.public_url, local_files=local_files)
     followup.events.subscribe(ScheduleChanged.NUDGES, scheduler.wake)
     followup.events.subscribe(ScheduleChanged.DIGESTS, digest_jobs.request_rebuild)
     digest_jobs.start_with_scheduler()
+
+    stale_after = timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval))
+    health = HealthCheck(database, scheduler, stale_after=stale_after)
+    routes = health.routes() + (CalendarFeed(followup).routes() if config.public_url else [])
+    adapters = {name: w.adapter(followup, clock, routes) for name, w in wiring.items()}
+    # The check reports on the adapters, and one of them (Slack over HTTP) serves it: it is
+    # handed them here, before anything starts.
+    health.platforms = list(adapters.values())
     return Runtime(
         config=config,
         clock=clock,
@@ -90,6 +177,71 @@ async def build_runtime(
         scheduler=scheduler,
         digests=digests,
         digest_jobs=digest_jobs,
+        health=health,
+        routes=routes,
+        adapters=adapters,
         notifiers=notifiers,
         posters=posters,
     )
+
+
+AdapterMaker = Callable[[Followup, Clock, list[web.RouteDef]], PlatformAdapter]
+
+
+@dataclass(frozen=True)
+class _Wiring:
+    """A platform's outlet (built before the core) and how to make its adapter (after)."""
+
+    outlet: Outlet
+    adapter: AdapterMaker
+
+
+def _wiring(platform: Platform, config: Config, database: Database) -> _Wiring:
+    if isinstance(platform, SlackPlatform):
+        return _slack(platform, config, database)
+    return _discord(platform, config, database)
+
+
+def _slack(platform: SlackPlatform, config: Config, database: Database) -> _Wiring:
+    from adapters.slack.adapter import SlackAdapter
+    from adapters.slack.app import REPLAY_WINDOW
+    from adapters.slack.directory import DirectChannels
+    from adapters.slack.groups import SlackChannelPoster
+    from adapters.slack.notifier import SlackNotifier
+    from adapters.slack.oauth import oauth_settings
+    from adapters.slack.workspaces import SlackLink
+    from storage.receipts import Receipts
+
+    link, channels = SlackLink(), DirectChannels()
+    outlet = Outlet(SlackNotifier(link, channels, timeout=config.send_timeout), SlackChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
+    oauth = functools.partial(
+        oauth_settings, config.slack_client_id or "", config.slack_client_secret or "", database.engine, config.slack_api_url
+    )
+
+    def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:
+        return SlackAdapter(
+            followup, config, clock, link=link, channels=channels, receipts=Receipts(database, REPLAY_WINDOW),
+            oauth=oauth, host=platform.host, sleep=platform.sleep, http_routes=routes,
+        )
+
+    return _Wiring(outlet, adapter)
+
+
+def _discord(platform: DiscordPlatform, config: Config, database: Database) -> _Wiring:
+    from adapters.discord.adapter import DiscordAdapter
+    from adapters.discord.link import DiscordLink
+    from adapters.discord.notifier import DiscordNotifier
+    from adapters.discord.poster import DiscordChannelPoster
+    from adapters.discord.sync_state import CommandSyncState
+
+    link = DiscordLink()
+    outlet = Outlet(DiscordNotifier(link, timeout=config.send_timeout), DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
+
+    timings = {"guild_ready_timeout": platform.guild_ready_timeout, "identify_interval": platform.identify_interval}
+    chosen = {name: value for name, value in timings.items() if value is not None}
+
+    def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:
+        sync_state = CommandSyncState(database.engine)
+        return DiscordAdapter(followup, config, link=link, sync_state=sync_state, sharded=platform.sharded, **chosen)
+
+    return _Wiring(outlet, adapter)

@@ -1,7 +1,8 @@
 """`followup run` with platform tokens: start Slack and/or Discord in one process, with the
 dispatcher's scheduler and `/healthz`, until SIGINT or SIGTERM.
 
-`Bot` is that process's lifecycle, usable from tests: `start()` connects the platforms,
+`Bot` is that process's lifecycle over the graph `adapters.bootstrap` built, usable from
+tests: `start()` connects the platforms,
 serves `/healthz` (on Slack's own aiohttp app and port in Slack HTTP mode, else on a small
 app of its own on `FOLLOWUP_HTTP_PORT`), starts the scheduler and logs "followup is ready";
 `stop()` undoes it in reverse order.
@@ -18,13 +19,10 @@ import contextlib
 import logging
 import signal
 import time
-from datetime import timedelta
-from typing import Protocol
 
-from adapters.bootstrap import Runtime, build_runtime
-from adapters.calendar_feed import CalendarFeed
+from adapters.bootstrap import Runtime, bootstrap, platforms_from
 from adapters.config import Config
-from adapters.health import HealthCheck, HealthServer, platform_name
+from adapters.health import HealthServer, platform_name
 from adapters.logs import configure_logging
 from adapters.startup import (
     StartupError,
@@ -51,12 +49,6 @@ class PlatformStartError(Exception):
         self.cause = cause
 
 
-class PlatformAdapter(Protocol):
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
 def install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,31 +61,12 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
 class Bot:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        config = runtime.config
-        self.health = HealthCheck(
-            runtime.database,
-            runtime.scheduler,
-            stale_after=timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval)),
-        )
-        # The HTTP routes besides the platforms' own: /healthz, and calendar subscriptions
-        # when the bot has a public address.
-        self.routes = self.health.routes()
-        if config.public_url:
-            self.routes += CalendarFeed(runtime.followup).routes()
-        self.adapters: list[PlatformAdapter] = []
+        self.health = runtime.health
+        self.routes = runtime.routes
+        self.adapters = list(runtime.adapters.values())
         self.health_server: HealthServer | None = None
-        self._slack_serves_http = False
-        if config.slack_enabled:
-            from adapters.slack import SlackAdapter
-
-            slack = SlackAdapter(runtime, host=config.http_host, http_routes=self.routes)
-            self._slack_serves_http = slack.serves_http
-            self.adapters.append(slack)
-        if config.discord_enabled:
-            from adapters.discord import DiscordAdapter
-
-            self.adapters.append(DiscordAdapter(runtime, sharded=config.discord_sharded))
-        self.health.platforms = list(self.adapters)
+        # Slack over HTTP serves the routes on its own port; otherwise a small server does.
+        self._slack_serves_http = any(getattr(adapter, "serves_http", False) for adapter in self.adapters)
 
     @property
     def http_port(self) -> int | None:
@@ -166,7 +139,7 @@ async def _start(bot: Bot) -> None:
 
 async def _runtime(config: Config) -> Runtime:
     try:
-        return await build_runtime(config)
+        return await bootstrap(config, platforms=platforms_from(config))
     except Exception as problem:  # migrations on a database that went away, or refuse
         log.debug("migrations failed", exc_info=True)
         failure = database_failure(problem, config.database_url)

@@ -17,7 +17,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from adapters.bootstrap import build_runtime
+from adapters.bootstrap import DiscordPlatform, bootstrap
 from adapters.config import Config
 from adapters.discord import DiscordAdapter
 from tests.fakes.discord_api import FakeDiscord, FakeUser, Interactions, Sent
@@ -54,8 +54,9 @@ async def run() -> dict[str, object]:
             DISCORD_API_URL=fake.api_url,
             DISCORD_GATEWAY_URL=fake.gateway_url,
         )
-        runtime = await build_runtime(config, worker_id="bench-discord")
-        adapter = DiscordAdapter(runtime, guild_ready_timeout=0.05)
+        runtime = await bootstrap(config, worker_id="bench-discord", platforms=[DiscordPlatform(guild_ready_timeout=0.05)])
+        adapter = runtime.adapters["discord"]
+        assert isinstance(adapter, DiscordAdapter)
         await adapter.start()
         try:
             await asyncio.wait_for(adapter.wait_until_ready(), 30)

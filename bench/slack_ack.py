@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.bootstrap import build_runtime
+from adapters.bootstrap import SlackPlatform, bootstrap
 from adapters.config import Config
 from adapters.slack import SlackAdapter
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -65,8 +65,9 @@ async def run() -> dict[str, object]:
             "SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
         }
         config = Config(**values)
-        runtime = await build_runtime(config, worker_id="bench-slack")
-        adapter = SlackAdapter(runtime, host="127.0.0.1")
+        runtime = await bootstrap(config, worker_id="bench-slack", platforms=[SlackPlatform(host="127.0.0.1")])
+        adapter = runtime.adapters["slack"]
+        assert isinstance(adapter, SlackAdapter)
         await adapter.start()
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:

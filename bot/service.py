@@ -6,7 +6,7 @@ nothing, not even a first-contact user row.
 
 The reply is always for the person who typed the command. Posts meant for a whole group
 channel (a shared milestone, the board, the group-mode intro) are delivered after the commit
-through the `ChannelPoster` registered for the platform; if one can't be posted, the reply
+through the platform's `ChannelPoster`; if one can't be posted, the reply
 says why. A command in a group channel also records the speaker as a member of that group.
 
 This is also the core's error boundary. Every text that enters (a typed line, a form's or an
@@ -158,15 +158,18 @@ class Followup:
         clock: Clock,
         posters: Mapping[str, ChannelPoster] | None = None,
         public_url: str | None = None,
+        local_files: Callable[[str], bytes] | None = None,
     ) -> None:
+        """`posters`: the channel poster of each platform that is up. `local_files`: how
+        `import <path>` reads a file on this machine; only the console, whose person is at the
+        machine, is given one."""
         self._uow_factory = uow_factory
         self._clock = clock
         self._posters: Mapping[str, ChannelPoster] = posters if posters is not None else {}
         # Told, after the commit, what a command changed in the schedule (wake-ups subscribe).
         self.events = Events()
         self.public_url = public_url.rstrip("/") if public_url else None
-        # Set by the console only: reads `import <path>` files from this machine.
-        self.local_files: Callable[[str], bytes] | None = None
+        self._local_files = local_files
 
     @staticmethod
     def parse(text: str) -> c.Command | Message:
@@ -365,7 +368,7 @@ class Followup:
                 async with self._uow_factory() as uow:
                     user = await uow.users.get_or_create(who, now)
                     user_id = user.id
-                    ctx = Context(uow=uow, user=user, now=now, where=where, public_url=self.public_url, local_files=self.local_files)
+                    ctx = Context(uow=uow, user=user, now=now, where=where, public_url=self.public_url, local_files=self._local_files)
                     await self._note_member(ctx)
                     message = await work(ctx)
                     if not message.is_error:

@@ -1,5 +1,6 @@
-"""A whole bot wired as in production, with a simulated clock, a recording notifier (direct
-messages) and a recording poster (group channel posts)."""
+"""A whole bot wired as in production (`adapters.bootstrap`), with a simulated clock and one
+fake platform, "console" unless told: a `Plug` that sends through a recording notifier (direct
+messages) and a recording poster (group channel posts), or through the fakes a test plugs in."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, bootstrap
 from adapters.config import Config
-from bot.clock import SimulatedClock
+from adapters.outlets import Outlet
+from bot.clock import Clock, SimulatedClock
+from bot.dispatcher import max_in_flight
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
 from bot.messages import Message
-from bot.ports import Delivery, DeliveryError
+from bot.ports import ChannelPoster, Delivery, DeliveryError, Notifier
 from storage.models import Base
 
 START = datetime.fromisoformat("2026-11-25T09:00:00+00:00")  # a Wednesday
@@ -48,7 +51,7 @@ class RecordingPoster:
     """Records every channel post with the (simulated) time it was made; raises the scripted
     errors first, in order."""
 
-    clock: SimulatedClock
+    clock: Clock
     posts: list[tuple[ChannelRef, Message, datetime]] = field(default_factory=list)
     script: deque[DeliveryError] = field(default_factory=deque)
     attempts: int = 0
@@ -69,11 +72,32 @@ class RecordingPoster:
 
 
 @dataclass
+class Plug:
+    """The test world's platform, built into the graph by `bootstrap`: it sends through
+    `notifier` and `poster`, the recording ones unless a test plugs in fakes of its own (one
+    that holds its sends, one that counts them)."""
+
+    notifier: Notifier
+    poster: ChannelPoster
+
+    @property
+    def max_in_flight(self) -> int:
+        return max_in_flight(self.notifier)
+
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        await self.notifier.send_direct(user, message, delivery)
+
+    async def post(self, channel: ChannelRef, message: Message) -> None:
+        await self.poster.post(channel, message)
+
+
+@dataclass
 class World:
     runtime: Runtime
     clock: SimulatedClock
     notifier: RecordingNotifier
     poster: RecordingPoster
+    plug: Plug
 
     async def say(self, who: Identity, line: str, where: Place | None = None) -> Message:
         return await self.runtime.followup.handle_text(who, line, where or Place())
@@ -111,11 +135,14 @@ class World:
         return "\n".join(lines)
 
 
-async def make_world(url: str, start: datetime = START, worker_id: str = "test-worker") -> World:
+async def make_world(
+    url: str, start: datetime = START, worker_id: str = "test-worker", platform: str = "console"
+) -> World:
+    """`platform`: the name the fake platform is known by (a Slack-only process: "slack")."""
     clock = SimulatedClock(start)
-    runtime = await build_runtime(Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id)
-    notifier = RecordingNotifier()
-    runtime.register_notifier("console", notifier)
-    poster = RecordingPoster(clock)
-    runtime.register_poster("console", poster)
-    return World(runtime, clock, notifier, poster)
+    notifier, poster = RecordingNotifier(), RecordingPoster(clock)
+    plug = Plug(notifier, poster)
+    runtime = await bootstrap(
+        Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id, outlets={platform: Outlet(plug, plug)}
+    )
+    return World(runtime, clock, notifier, poster, plug)

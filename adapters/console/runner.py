@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.bootstrap import build_runtime
+from adapters.bootstrap import bootstrap
 from adapters.config import Config
 from adapters.console import files
 from adapters.console.output import Output, colour_wanted
 from adapters.console.session import PLATFORM, ConsoleNotifier, ConsolePoster, ConsoleSession
-from bot.clock import Clock, SimulatedClock
+from adapters.outlets import Outlet
+from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.dates import zone
 from bot.errors import BadInput
 from storage.engine import normalize_url
@@ -121,11 +122,17 @@ async def _converse(
     export_dir: Path,
 ) -> int:
     terminal = _is_tty(stdin) and _is_tty(stdout) and not json_lines
-    runtime = await build_runtime(config, clock=clock)
     output = Output(stdout, json_lines, display_zone, colour=terminal and colour_wanted(stdout, json_lines))
-    runtime.register_notifier(PLATFORM, ConsoleNotifier(output, runtime.clock))
-    runtime.register_poster(PLATFORM, ConsolePoster(output, runtime.clock))
-    runtime.followup.local_files = files.read_local_file  # the person is at this machine: `import <path>`
+    ticking = clock or SystemClock()
+    # Only the nudges of the people who spoke here are delivered here (the session adds them).
+    people: set[str] = set()
+    runtime = await bootstrap(
+        config,
+        clock=ticking,
+        outlets={PLATFORM: Outlet(ConsoleNotifier(output, ticking), ConsolePoster(output, ticking))},
+        audience=lambda: people,
+        local_files=files.read_local_file,  # the person is at this machine: `import <path>`
+    )
     session = ConsoleSession(
         runtime.followup,
         runtime.dispatcher,
@@ -135,8 +142,8 @@ async def _converse(
         timezone=tz.key if tz else None,
         export_dir=export_dir,
         digests=runtime.digests,
+        people=people,
     )
-    runtime.dispatcher.audience = lambda: session.people
     zone_note = tz.key if tz else "UTC (set yours: settings tz Europe/Berlin)"
     if banner:
         output.say(banner, "bold")

@@ -127,7 +127,10 @@ class ConsoleSession:
         timezone: str | None = None,
         export_dir: Path | None = None,
         digests: DigestDispatcher | None = None,
+        people: set[str] | None = None,
     ) -> None:
+        """`people`: the set to keep everyone who spoke here in (the runner delivers only
+        their nudges here)."""
         self._followup = followup
         self._dispatcher = dispatcher
         self._digests = digests
@@ -139,7 +142,8 @@ class ConsoleSession:
         self.channel: str | None = None
         self.finished = False
         # Everyone who has spoken in this console: only their nudges are delivered here.
-        self.people: set[str] = {self.user}
+        self.people: set[str] = people if people is not None else set()
+        self.people.add(self.user)
         self._draft: _Draft | None = None
         # For completion: the speaker's own (number, label) applications, refreshed after each line.
         self.choices: list[tuple[int, str]] = []

@@ -1,10 +1,12 @@
 """`DiscordAdapter`: the Discord bot's lifecycle inside `followup run`.
 
-`start()` points discord.py at the configured endpoints, logs in (which runs `setup_hook`:
-persistent buttons, the command group, a sync if the commands changed), registers the DM
-notifier and the group-channel poster with the runtime and connects to the gateway as a
-background task; `stop()` undoes all of it. Slack and the dispatcher run beside it on the
-same event loop.
+Built by `adapters.bootstrap` with what it uses: the core's facade, the settings, the
+`DiscordLink` its notifier and channel poster send through, and where the command sync is
+remembered. `start()` points discord.py at the configured endpoints, logs in (which runs
+`setup_hook`: persistent buttons, the command group, a sync if the commands changed), opens the
+link with the new client and connects to the gateway as a background task; `stop()` undoes all
+of it, and a later `start()` logs in again. Slack and the dispatcher run beside it on the same
+event loop.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import asyncio
 import contextlib
 import logging
 
-from adapters.bootstrap import Runtime
+from adapters.config import Config
 from adapters.discord.client import IDENTIFY_INTERVAL, FollowupClient, ShardedFollowupClient
 from adapters.discord.endpoints import Endpoints
-from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.poster import DiscordChannelPoster
+from adapters.discord.link import DiscordLink
 from adapters.discord.respond import Responder
 from adapters.discord.sync_state import CommandSyncState
+from bot.service import Followup
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -28,8 +30,11 @@ PLATFORM = "discord"
 class DiscordAdapter:
     def __init__(
         self,
-        runtime: Runtime,
+        followup: Followup,
+        config: Config,
         *,
+        link: DiscordLink,
+        sync_state: CommandSyncState,
         sharded: bool = False,
         guild_ready_timeout: float = 2.0,
         identify_interval: float = IDENTIFY_INTERVAL,
@@ -37,27 +42,28 @@ class DiscordAdapter:
         """`sharded` runs `discord.AutoShardedClient` (Discord picks the shard count); the two
         timings are discord.py's (how long to wait for guilds before READY counts as ready, and
         the pause between IDENTIFYs of several shards) and only tests change them."""
-        self._runtime = runtime
+        self._followup = followup
+        self._config = config
+        self._link = link
+        self._sync_state = sync_state
         self._sharded = sharded
         self._guild_ready_timeout = guild_ready_timeout
         self._identify_interval = identify_interval
         self.client: FollowupClient | None = None
         self._gateway: asyncio.Task[None] | None = None
-        self._notifier: DiscordNotifier | None = None
-        self._poster: DiscordChannelPoster | None = None
         self._previous: Endpoints | None = None
 
     async def start(self) -> None:
-        config = self._runtime.config
+        config = self._config
         if not config.discord_token:
             raise RuntimeError("DISCORD_TOKEN is not set: Discord can't start")
         self._previous = Endpoints.current()
         Endpoints.configured(config, self._previous).install()
-        responder = Responder(self._runtime.followup)
+        responder = Responder(self._followup)
         kind = ShardedFollowupClient if self._sharded else FollowupClient
         client = kind(
             responder,
-            CommandSyncState(self._runtime.database.engine),
+            self._sync_state,
             guild_id=config.discord_guild_id,
             guild_ready_timeout=self._guild_ready_timeout,
             identify_interval=self._identify_interval,
@@ -68,10 +74,7 @@ class DiscordAdapter:
         except BaseException:
             await self.stop()
             raise
-        self._notifier = DiscordNotifier(client, timeout=config.send_timeout)
-        self._runtime.register_notifier(PLATFORM, self._notifier)
-        self._poster = DiscordChannelPoster(client, timeout=config.send_timeout)
-        self._runtime.register_poster(PLATFORM, self._poster)
+        self._link.open(client)
         self._gateway = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)
 
@@ -82,12 +85,7 @@ class DiscordAdapter:
         await self.client.ready_event.wait()
 
     async def stop(self) -> None:
-        if self._notifier is not None and self._runtime.notifiers.get(PLATFORM) is self._notifier:
-            del self._runtime.notifiers[PLATFORM]
-        self._notifier = None
-        if self._poster is not None and self._runtime.posters.get(PLATFORM) is self._poster:
-            del self._runtime.posters[PLATFORM]
-        self._poster = None
+        self._link.close()
         if self.client is not None:
             await self.client.close()
             await asyncio.sleep(0)  # let discord.py's close events run before the loop moves on

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.link import DiscordLink
 from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
 from bot.domain import User
@@ -63,16 +64,15 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
 class DiscordNotifier:
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, client: discord.Client, timeout: float = 15.0) -> None:
-        self._client = client
+    def __init__(self, link: DiscordLink, timeout: float = 15.0) -> None:
+        self._link = link
         self._timeout = timeout
 
     async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
-        if self._client.is_closed() or self._client.user is None:
-            raise TransientDeliveryError("Discord is not connected")
+        client = self._link.client()
         shown = render(message)
         try:
-            channel = await asyncio.wait_for(self._client.create_dm(discord.Object(id=int(user.external_id))), self._timeout)
+            channel = await asyncio.wait_for(client.create_dm(discord.Object(id=int(user.external_id))), self._timeout)
         except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
             raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error

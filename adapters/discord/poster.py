@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.link import DiscordLink
 from adapters.discord.notifier import MAX_IN_FLIGHT
 from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
@@ -66,19 +67,18 @@ def classify(error: Exception, queued: bool = False) -> Exception:
 
 
 class DiscordChannelPoster:
-    """The `ChannelPoster` for Discord; register with `runtime.register_poster("discord", …)`."""
+    """The `ChannelPoster` for Discord: posts through the adapter's client while it runs."""
 
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, client: discord.Client, timeout: float = 15.0) -> None:
-        self._client = client
+    def __init__(self, link: DiscordLink, timeout: float = 15.0) -> None:
+        self._link = link
         self._timeout = timeout
 
     async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
-        if self._client.is_closed() or self._client.user is None:
-            raise TransientDeliveryError("Discord is not connected")
+        client = self._link.client()
         shown = render(message)
-        target = self._client.get_partial_messageable(int(channel.channel_id))
+        target = client.get_partial_messageable(int(channel.channel_id))
         options: dict[str, Any] = {"embed": shown.embed, "allowed_mentions": discord.AllowedMentions.none()}
         if delivery is not None:
             options["nonce"] = delivery.key

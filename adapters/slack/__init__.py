@@ -1,5 +1,5 @@
 """The Slack adapter: `/followup`, DM nudges with buttons, the add form, App Home and OAuth,
-on slack-bolt's `AsyncApp`. `SlackAdapter(runtime)` is the one entry point."""
+on slack-bolt's `AsyncApp`. `SlackAdapter` is the entry point, built by `adapters.bootstrap`."""
 
 from adapters.slack.adapter import SlackAdapter, SlackConfigError
 

@@ -7,9 +7,12 @@
   (`/slack/install`, `/slack/oauth_redirect`, served over HTTP in either mode); otherwise the
   single workspace of `SLACK_BOT_TOKEN`.
 
-`start` also registers the Slack notifier on the runtime, so the dispatcher can send nudges,
-and the channel poster (`groups.SlackChannelPoster`) for group channels' posts and digests;
-it subscribes the group-mode intro to `member_joined_channel`.
+Built by `adapters.bootstrap` with what it uses: the core's facade, the settings and the clock,
+the `SlackLink` and DM channel cache its notifier and channel poster (built there too) send
+through, the receipts store that drops replayed requests, and, for OAuth, how to open the
+installation store. `start` opens the link, so the dispatcher can send nudges and the core can
+post in group channels; `stop` closes it. `start` also subscribes the group-mode intro to
+`member_joined_channel`.
 Routes passed as `http_routes` (the health check) are served by the same aiohttp app and port
 as `/slack/events` whenever Slack serves HTTP (`serves_http`).
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -28,19 +31,18 @@ from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.bootstrap import Runtime
 from adapters.config import Config
-from adapters.slack.app import REPLAY_WINDOW, build_app, request_gate
+from adapters.slack.app import build_app, request_gate
 from adapters.slack.clients import Sleep, web_client
-from adapters.slack.directory import PLATFORM, DirectChannels, People
-from adapters.slack.groups import SlackChannelPoster
+from adapters.slack.directory import DirectChannels, People
 from adapters.slack.home import HomeTab
 from adapters.slack.listeners import Listeners
-from adapters.slack.notifier import SlackNotifier
-from adapters.slack.oauth import oauth_settings
 from adapters.slack.replies import Replies
-from adapters.slack.workspaces import Workspaces
+from adapters.slack.workspaces import SlackLink, Workspaces
+from bot.clock import Clock
+from bot.service import Followup
 from storage.receipts import Receipts
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,12 @@ HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # delivering 200 slash commands at once) overflows it, and the dropped SYNs are retried by the
 # client's TCP stack only after a second — a second lost from Slack's 3-second budget.
 LISTEN_BACKLOG = 1024
+
+
+# Opens the OAuth installation and state stores (in the bot's database), given a Web API client
+# without a token (for token refreshes); called at start when the settings ask for
+# multi-workspace installs.
+OAuthOpener = Callable[[AsyncWebClient], Awaitable[AsyncOAuthSettings]]
 
 
 class SlackConfigError(RuntimeError):
@@ -79,13 +87,25 @@ def settings_problem(config: Config) -> str | None:
 class SlackAdapter:
     def __init__(
         self,
-        runtime: Runtime,
+        followup: Followup,
+        config: Config,
+        clock: Clock,
         *,
+        link: SlackLink,
+        channels: DirectChannels,
+        receipts: Receipts,
+        oauth: OAuthOpener,
         host: str = "0.0.0.0",
         sleep: Sleep = asyncio.sleep,
         http_routes: Sequence[web.RouteDef] = (),
     ) -> None:
-        self._runtime = runtime
+        self._followup = followup
+        self._config = config
+        self._clock = clock
+        self._link = link
+        self._channels = channels
+        self._receipts = receipts
+        self._oauth = oauth
         self._host = host
         self._sleep = sleep
         self._http_routes = list(http_routes)
@@ -97,12 +117,12 @@ class SlackAdapter:
 
     @property
     def mode(self) -> str:
-        return "socket" if self._runtime.config.slack_app_token else "http"
+        return "socket" if self._config.slack_app_token else "http"
 
     @property
     def serves_http(self) -> bool:
         """Whether Slack listens on FOLLOWUP_HTTP_PORT (HTTP mode, or OAuth install pages)."""
-        config = self._runtime.config
+        config = self._config
         return self.mode == "http" or bool(config.slack_client_id and config.slack_client_secret)
 
     @property
@@ -115,7 +135,7 @@ class SlackAdapter:
         return self._runner is not None and self.http_port is not None
 
     async def start(self) -> None:
-        config = self._runtime.config
+        config = self._config
         multi = bool(config.slack_client_id and config.slack_client_secret)
         problem = settings_problem(config)
         if problem is not None:
@@ -127,28 +147,21 @@ class SlackAdapter:
             raise
 
     async def _connect(self, multi: bool) -> None:
-        config = self._runtime.config
+        config = self._config
         self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
-        oauth = None
-        if multi:
-            tokenless = web_client(config.slack_api_url, None, self._session, self._sleep)
-            oauth = await oauth_settings(
-                config.slack_client_id or "", config.slack_client_secret or "", self._runtime.database.engine, config.slack_api_url, tokenless
-            )
+        oauth = await self._oauth(web_client(config.slack_api_url, None, self._session, self._sleep)) if multi else None
         token = None if multi else config.slack_bot_token
         client = web_client(config.slack_api_url, token, self._session, self._sleep)
         if token is not None:
             await _check_token(client.auth_test(), "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
-        channels = DirectChannels()
+        channels = self._channels
         installations = oauth.installation_store if oauth else None
         workspaces = Workspaces(config.slack_api_url, self._session, token=token, authorize=oauth.authorize if oauth else None, sleep=self._sleep)
-        home = HomeTab(self._runtime.followup)
-        listeners = Listeners(self._runtime.followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations, self._session)
-        receipts = Receipts(self._runtime.database, REPLAY_WINDOW)
-        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=receipts, clock=self._runtime.clock)
+        home = HomeTab(self._followup)
+        listeners = Listeners(self._followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations, self._session)
+        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=self._receipts, clock=self._clock)
         self.app.event("member_joined_channel")(listeners.on_member_joined)
-        self._runtime.register_notifier(PLATFORM, SlackNotifier(workspaces, channels, timeout=self._runtime.config.send_timeout))
-        self._runtime.register_poster(PLATFORM, SlackChannelPoster(workspaces, timeout=self._runtime.config.send_timeout))
+        self._link.open(workspaces)
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)
             await _check_token(
@@ -164,7 +177,7 @@ class SlackAdapter:
     async def _serve(self, app: AsyncApp, port: int, oauth: AsyncOAuthSettings | None) -> None:
         server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=self._host)
         server.web_app.router.add_routes(self._http_routes)
-        server.web_app.middlewares.append(request_gate(self._runtime.config.slack_signing_secret, EVENTS_PATH))
+        server.web_app.middlewares.append(request_gate(self._config.slack_signing_secret, EVENTS_PATH))
         self._runner = web.AppRunner(server.web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, port, backlog=LISTEN_BACKLOG).start()
@@ -176,8 +189,7 @@ class SlackAdapter:
         log.info("Slack: HTTP on %s:%s (%s)", self._host, self.http_port, ", ".join(paths))
 
     async def stop(self) -> None:
-        self._runtime.notifiers.pop(PLATFORM, None)
-        self._runtime.posters.pop(PLATFORM, None)
+        self._link.close()
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

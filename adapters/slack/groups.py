@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import payload
 from adapters.slack.delivery import already_there, post_once
 from adapters.slack.notifier import MAX_IN_FLIGHT, classify
-from adapters.slack.workspaces import NotInstalled, Workspaces
+from adapters.slack.workspaces import NotInstalled, WorkspaceClients
 from bot.groups import ChannelRef
 from bot.messages import Message
 from bot.ports import (
@@ -124,7 +124,7 @@ class SlackChannelPoster:
 
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, workspaces: Workspaces, timeout: float = SEND_TIMEOUT) -> None:
+    def __init__(self, workspaces: WorkspaceClients, timeout: float = SEND_TIMEOUT) -> None:
         self._workspaces = workspaces
         self._timeout = timeout
 

@@ -25,7 +25,7 @@ from adapters.slack.blocks import payload
 from adapters.slack.clients import retry_after
 from adapters.slack.delivery import already_there, post_once
 from adapters.slack.directory import DirectChannels
-from adapters.slack.workspaces import NotInstalled, Workspaces
+from adapters.slack.workspaces import NotInstalled, WorkspaceClients
 from bot.domain import User
 from bot.messages import Message
 from bot.ports import (
@@ -63,7 +63,7 @@ def classify(problem: SlackApiError) -> DeliveryError:
 class SlackNotifier:
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, workspaces: Workspaces, channels: DirectChannels, timeout: float = 15.0) -> None:
+    def __init__(self, workspaces: WorkspaceClients, channels: DirectChannels, timeout: float = 15.0) -> None:
         self._workspaces = workspaces
         self._channels = channels
         self._timeout = timeout

@@ -7,13 +7,15 @@ read the way bolt reads it for an incoming request: through the app's own
 when the app has token rotation on, refreshes a bot token that expires soon (`oauth.v2.access`
 with the stored refresh token) and saves the new one before it is used. So a nudge sent hours
 after the last request still goes out with a valid token. Every client shares one HTTP session
-and points at `SLACK_API_URL`.
+and points at `SLACK_API_URL`. `SlackLink` lends the running adapter's `Workspaces` to the
+notifier and the channel poster, which are built once, before the adapter starts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 import aiohttp
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
@@ -28,6 +30,12 @@ log = logging.getLogger(__name__)
 
 class NotInstalled(LookupError):
     """No bot token for this workspace: the app was never installed there, or was removed."""
+
+
+class WorkspaceClients(Protocol):
+    """Where the notifier and the channel poster get a team's Web API client."""
+
+    async def client(self, team_id: str) -> AsyncWebClient: ...
 
 
 class TokenUnavailable(TransientDeliveryError):
@@ -72,3 +80,27 @@ class Workspaces:
             return False
         bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
         return bot is not None and bool(bot.bot_token)
+
+
+class SlackLink:
+    """The workspace clients of the running Slack adapter, lent to the notifier and the channel
+    poster: they exist for the whole process, while the adapter opens the link when it starts and
+    closes it when it stops. `live` says whether Slack can be sent to now."""
+
+    def __init__(self) -> None:
+        self._workspaces: Workspaces | None = None
+
+    @property
+    def live(self) -> bool:
+        return self._workspaces is not None
+
+    def open(self, workspaces: Workspaces) -> None:
+        self._workspaces = workspaces
+
+    def close(self) -> None:
+        self._workspaces = None
+
+    async def client(self, team_id: str) -> AsyncWebClient:
+        if self._workspaces is None:
+            raise TransientDeliveryError("Slack is not connected")
+        return await self._workspaces.client(team_id)

@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 from multidict import CIMultiDict
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, bootstrap, platforms_from
 from adapters.config import Config
 from adapters.platforms import Bot
 from bot import commands as c
@@ -57,7 +57,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'feed.db'}", FOLLOWUP_HTTP_PORT=0, FOLLOWUP_HTTP_HOST="127.0.0.1",
         FOLLOWUP_PUBLIC_URL=PUBLIC,
     )
-    runtime = await build_runtime(config, clock=clock, worker_id="feed")
+    runtime = await bootstrap(config, clock=clock, worker_id="feed", platforms=platforms_from(config))
     bot = Bot(runtime)
     await bot.start()
     try:
@@ -158,7 +158,7 @@ async def test_an_imported_round_reaches_the_subscribed_calendar(running: Runnin
 
 
 async def test_without_a_public_address_there_is_no_subscription(tmp_path: Path) -> None:
-    runtime = await build_runtime(Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), clock=SimulatedClock(START))
+    runtime = await bootstrap(Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), clock=SimulatedClock(START))
     try:
         reply = await runtime.followup.handle_text(ALICE, "export ics")
         assert reply.attachment is not None and "calendar/" not in reply.body

@@ -342,15 +342,18 @@ async def test_a_pasted_block_is_read_line_by_line(tmp_path: Path) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from adapters.bootstrap import build_runtime
+    from adapters.bootstrap import bootstrap
     from adapters.console.output import Output
-    from adapters.console.session import ConsoleNotifier, ConsoleSession
+    from adapters.console.session import ConsoleNotifier, ConsolePoster, ConsoleSession
+    from adapters.outlets import Outlet
     from bot.clock import SimulatedClock
 
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'paste.db'}")
-    runtime = await build_runtime(config, clock=SimulatedClock(datetime(2026, 11, 25, 7, tzinfo=UTC)))
+    clock = SimulatedClock(datetime(2026, 11, 25, 7, tzinfo=UTC))
     output = Output(io.StringIO(), json_lines=True, zone=ZoneInfo("UTC"))
-    runtime.register_notifier("console", ConsoleNotifier(output, runtime.clock))
+    runtime = await bootstrap(
+        config, clock=clock, outlets={"console": Outlet(ConsoleNotifier(output, clock), ConsolePoster(output, clock))}
+    )
     session = ConsoleSession(runtime.followup, runtime.dispatcher, runtime.clock, output, user="alice", export_dir=tmp_path)
     draft = "Hi Jane,\n\nThank you for your time today. When may I follow up?"
     try:

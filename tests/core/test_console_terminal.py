@@ -18,7 +18,7 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from adapters.bootstrap import build_runtime  # noqa: E402
+from adapters.bootstrap import bootstrap  # noqa: E402
 from adapters.config import Config  # noqa: E402
 from bot.clock import SimulatedClock  # noqa: E402
 from bot.domain import Identity  # noqa: E402
@@ -61,7 +61,7 @@ def _spawn(tmp_path: Path, *args: str, colour: bool = False) -> pexpect.spawn:
 async def _log_interview_elsewhere(tmp_path: Path, tz: str) -> None:
     """Log alice's interview through a second connection, the way another process would."""
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'terminal.db'}")
-    runtime = await build_runtime(config, clock=SimulatedClock(datetime.now(UTC)), migrate=False)
+    runtime = await bootstrap(config, clock=SimulatedClock(datetime.now(UTC)), migrate=False)
     alice = Identity("console", "local", "alice", display_name="alice", timezone=tz)
     try:
         await runtime.followup.handle_text(alice, "settings weekends on")

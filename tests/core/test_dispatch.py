@@ -154,10 +154,8 @@ async def test_no_stale_nudge_is_ever_delivered(world: World) -> None:
 async def test_a_process_claims_only_nudges_for_platforms_it_has(sqlite_url: str) -> None:
     """A Slack-only process next to the console one never takes (and delays) their nudges."""
     console = await make_world(sqlite_url, worker_id="console-process")
-    other = await make_world(sqlite_url, worker_id="slack-only-process")
-    other.runtime.notifiers.clear()
+    other = await make_world(sqlite_url, worker_id="slack-only-process", platform="slack")
     slack_notifier = other.notifier
-    other.runtime.register_notifier("slack", slack_notifier)
     try:
         await console.say(ALICE, "add Acme; Engineer; yesterday 10:00; Jane")
         assert await other.runtime.dispatcher.next_due_at() is None

@@ -392,7 +392,7 @@ async def test_starting_the_scheduler_posts_an_overdue_digest(world: World) -> N
             await world.poster.post(channel, message, delivery)
             posted.set()
 
-    world.runtime.register_poster("console", Watch())
+    world.plug.poster = Watch()
     world.runtime.scheduler.start()
     try:
         await asyncio.wait_for(posted.wait(), timeout=10)

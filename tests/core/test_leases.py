@@ -83,7 +83,7 @@ async def _claimed(world: World) -> dict[str, int]:
 async def test_only_what_can_be_sent_at_once_is_claimed(world: World) -> None:
     await _add(world, 10)
     platform = HeldPlatform(max_in_flight=3)
-    world.runtime.register_notifier("console", platform)
+    world.plug.notifier = platform
     run = asyncio.create_task(world.runtime.dispatcher.run_once())
     await platform.until_started(3)
     assert await _claimed(world) == {"test-worker": 3}  # not all ten
@@ -97,7 +97,7 @@ async def test_a_live_sender_keeps_its_claim_and_a_dead_ones_comes_back_after_a_
     await _add(world, 1)
     lease = world.runtime.dispatcher.lease
     slow = HeldPlatform(max_in_flight=1)
-    world.runtime.register_notifier("console", slow)
+    world.plug.notifier = slow
     run = asyncio.create_task(world.runtime.dispatcher.run_once())
     await slow.until_started(1)
 
@@ -113,7 +113,7 @@ async def test_a_live_sender_keeps_its_claim_and_a_dead_ones_comes_back_after_a_
         clock.advance(lease)
     survivor = HeldPlatform(max_in_flight=1)
     survivor.release.set()
-    second.runtime.register_notifier("console", survivor)
+    second.plug.notifier = survivor
     taken = await second.runtime.dispatcher.run_once()
     assert taken.delivered == 1
     [(who, delivery)] = survivor.started
@@ -130,7 +130,7 @@ async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(world:
     platform = HeldPlatform(max_in_flight=1)
     platform.fail_with = UnknownDeliveryOutcome("no answer")
     platform.release.set()
-    world.runtime.register_notifier("console", platform)
+    world.plug.notifier = platform
     first = await world.runtime.dispatcher.run_once()
     assert first.unknown == 1 and first.retried == 0
     assert (await world.runtime.dispatcher.run_once()).claimed == 0  # not at once
@@ -156,8 +156,8 @@ async def test_claims_never_overlap_and_every_nudge_is_sent_once(world: World, s
         await session.commit()
     await _add(world, 6)
     platforms = (Instant(flights[0]), Instant(flights[1]))
-    world.runtime.register_notifier("console", platforms[0])
-    second.runtime.register_notifier("console", platforms[1])
+    world.plug.notifier = platforms[0]
+    second.plug.notifier = platforms[1]
     lease = world.runtime.dispatcher.lease
     for step in [*steps, "first", "second"]:
         if step == "first":

@@ -20,15 +20,16 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, bootstrap
 from adapters.config import Config
+from adapters.outlets import Outlet
 from bot.clock import SystemClock
 from bot.domain import User
 from bot.events import ScheduleChanged
 from bot.messages import Message
 from bot.ports import Delivery
 from storage.models import NudgeRow
-from tests.harness import World, person
+from tests.harness import RecordingPoster, World, person
 
 GAP = timedelta(milliseconds=20)
 NUDGES = 30
@@ -61,9 +62,18 @@ class SlowPlatform:
 
 
 @pytest.fixture
-async def live(sqlite_url: str) -> AsyncIterator[Runtime]:
-    runtime = await build_runtime(
-        Config(FOLLOWUP_DATABASE_URL=sqlite_url, FOLLOWUP_DISPATCH_INTERVAL=30), clock=SystemClock(), worker_id="live"
+def slow_platform() -> SlowPlatform:
+    return SlowPlatform(pause=0.017)
+
+
+@pytest.fixture
+async def live(sqlite_url: str, slow_platform: SlowPlatform) -> AsyncIterator[Runtime]:
+    clock = SystemClock()
+    runtime = await bootstrap(
+        Config(FOLLOWUP_DATABASE_URL=sqlite_url, FOLLOWUP_DISPATCH_INTERVAL=30),
+        clock=clock,
+        worker_id="live",
+        outlets={"console": Outlet(slow_platform, RecordingPoster(clock))},
     )
     try:
         yield runtime
@@ -90,10 +100,9 @@ async def _spread(runtime: Runtime, ids: list[int], start: object, gap: timedelt
         await session.commit()
 
 
-async def test_nudges_falling_due_20ms_apart_during_slow_sweeps_all_go_out(live: Runtime) -> None:
+async def test_nudges_falling_due_20ms_apart_during_slow_sweeps_all_go_out(live: Runtime, slow_platform: SlowPlatform) -> None:
     ids = await _thank_yous(live, NUDGES)
-    platform = SlowPlatform(pause=0.017)
-    live.register_notifier("console", platform)
+    platform = slow_platform
     await _spread(live, ids, live.clock.now() + timedelta(milliseconds=300), GAP)
     live.scheduler.start()
     try:
@@ -117,7 +126,7 @@ async def test_a_sweep_looks_again_for_what_falls_due_while_it_runs(world: World
             clock.advance(GAP)
             delivered_at[user.external_id] = clock.now()
 
-    world.runtime.register_notifier("console", Stepping())
+    world.plug.notifier = Stepping()
     report = await world.runtime.scheduler.sweep()
     assert report is not None and report.delivered == 10 and len(delivered_at) == 10
 
@@ -135,7 +144,7 @@ async def test_a_wake_up_during_a_sweep_makes_it_look_again(world: World) -> Non
             if user.external_id == "first":
                 await world.say(person("second"), "add Co2; Role; yesterday 10:00; P2")
 
-    world.runtime.register_notifier("console", CommandMeanwhile())
+    world.plug.notifier = CommandMeanwhile()
     scheduler.scheduler.start(paused=True)  # running (so wake-ups count) but firing no jobs
     try:
         report = await scheduler.sweep()

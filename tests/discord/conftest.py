@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import DiscordPlatform, Runtime, bootstrap
 from adapters.config import Config
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
@@ -68,9 +69,24 @@ def discord_config(fake: FakeDiscord, database_url: str, **extra: object) -> Con
     )
 
 
+async def discord_runtime(
+    config: Config, clock: SimulatedClock, worker_id: str = "test-worker", *, migrate: bool = True, **options: Any
+) -> Runtime:
+    """The whole bot with the real Discord adapter, unhurried timings (`options`: the
+    platform's, e.g. `sharded`)."""
+    platform = DiscordPlatform(**{"guild_ready_timeout": 0.01, "identify_interval": 0, **options})
+    return await bootstrap(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate)
+
+
+def discord_adapter(runtime: Runtime) -> DiscordAdapter:
+    adapter = runtime.adapters["discord"]
+    assert isinstance(adapter, DiscordAdapter)
+    return adapter
+
+
 @pytest.fixture
 async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    built = await build_runtime(discord_config(fake, sqlite_url), clock=clock, worker_id="test-worker")
+    built = await discord_runtime(discord_config(fake, sqlite_url), clock)
     try:
         yield built
     finally:
@@ -79,10 +95,11 @@ async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> 
 
 @pytest.fixture
 async def start_adapter(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[StartAdapter]:
+    """Starts the runtime's Discord adapter (again, after a stop: a restart)."""
     started: list[DiscordAdapter] = []
 
-    async def start(**options: object) -> DiscordAdapter:
-        adapter = DiscordAdapter(runtime, guild_ready_timeout=0.01, identify_interval=0, **options)  # type: ignore[arg-type]
+    async def start() -> DiscordAdapter:
+        adapter = discord_adapter(runtime)
         await adapter.start()
         started.append(adapter)
         return adapter

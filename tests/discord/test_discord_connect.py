@@ -10,14 +10,21 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime
 from adapters.config import Config
 from adapters.discord import DiscordAdapter
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.sync_state import command_sync
 from bot.catalogue import COMMANDS, GROUP_COMMANDS
 from bot.clock import SimulatedClock
-from tests.discord.conftest import ALICE, START, StartAdapter, discord_config
+from tests.discord.conftest import (
+    ALICE,
+    START,
+    StartAdapter,
+    discord_adapter,
+    discord_config,
+    discord_runtime,
+)
 from tests.fakes.discord_api import APP_ID, GUILD_ID, FakeDiscord, Interactions
 
 GLOBAL_SYNC = rf"/applications/{APP_ID}/commands"
@@ -107,7 +114,7 @@ async def test_commands_sync_only_when_they_changed(
 @pytest.fixture
 async def guild_runtime(fake: FakeDiscord, sqlite_url: str) -> AsyncIterator[Runtime]:
     config = discord_config(fake, sqlite_url, DISCORD_GUILD_ID=GUILD_ID)
-    built = await build_runtime(config, clock=SimulatedClock(START), worker_id="guild-worker")
+    built = await discord_runtime(config, SimulatedClock(START), "guild-worker")
     try:
         yield built
     finally:
@@ -117,7 +124,7 @@ async def guild_runtime(fake: FakeDiscord, sqlite_url: str) -> AsyncIterator[Run
 async def test_a_development_guild_gets_the_commands_instantly(
     guild_runtime: Runtime, fake: FakeDiscord, make: Interactions
 ) -> None:
-    adapter = DiscordAdapter(guild_runtime, guild_ready_timeout=0.01, identify_interval=0)
+    adapter = discord_adapter(guild_runtime)
     await adapter.start()
     try:
         await asyncio.wait_for(adapter.wait_until_ready(), 5)
@@ -130,11 +137,11 @@ async def test_a_development_guild_gets_the_commands_instantly(
         await adapter.stop()
 
 
-async def test_the_sharded_client_works_the_same(runtime: Runtime, sqlite_url: str) -> None:
+async def test_the_sharded_client_works_the_same(sqlite_url: str, clock: SimulatedClock) -> None:
     fake = FakeDiscord(shards=2, guilds=(GUILD_ID, GUILD_ID + (1 << 22)))
     await fake.start()
-    runtime.config = discord_config(fake, sqlite_url)
-    adapter = DiscordAdapter(runtime, sharded=True, guild_ready_timeout=0.01, identify_interval=0)
+    runtime = await discord_runtime(discord_config(fake, sqlite_url), clock, sharded=True)
+    adapter = discord_adapter(runtime)
     try:
         await adapter.start()
         await asyncio.wait_for(adapter.wait_until_ready(), 5)
@@ -146,6 +153,7 @@ async def test_the_sharded_client_works_the_same(runtime: Runtime, sqlite_url: s
         assert fake.calls_to("GET", r"/gateway/bot")
     finally:
         await adapter.stop()
+        await runtime.close()
         await fake.close()
 
 
@@ -158,7 +166,10 @@ def test_an_api_url_without_a_path_gets_the_versioned_base() -> None:
     assert Endpoints.configured(Config(DISCORD_TOKEN="t"), fallback) == fallback
 
 
-async def test_start_without_a_token_refuses(runtime: Runtime) -> None:
-    runtime.config = runtime.config.model_copy(update={"discord_token": None})
-    with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
-        await DiscordAdapter(runtime).start()
+async def test_start_without_a_token_refuses(runtime: Runtime, clock: SimulatedClock) -> None:
+    tokenless = await discord_runtime(runtime.config.model_copy(update={"discord_token": None}), clock)
+    try:
+        with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
+            await discord_adapter(tokenless).start()
+    finally:
+        await tokenless.close()

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
 from bot.groups import ChannelRef, GroupChannel
 from bot.messages import Message
-from tests.discord.conftest import ALICE, BOB, discord_config
+from tests.discord.conftest import ALICE, BOB, discord_adapter, discord_config, discord_runtime
 from tests.discord.helpers import ERROR_COLOUR
 from tests.fakes.discord_api import (
     APP_ID,
@@ -297,7 +297,7 @@ async def test_a_long_post_goes_out_without_its_file_when_files_are_not_allowed(
     assert second.json["embeds"][0]["description"].endswith("…")
 
 
-async def test_the_poster_is_unregistered_when_the_adapter_stops(adapter: DiscordAdapter, runtime: Runtime) -> None:
+async def test_the_core_sees_the_poster_only_while_the_adapter_runs(adapter: DiscordAdapter, runtime: Runtime) -> None:
     assert "discord" in runtime.posters
     await adapter.stop()
     assert "discord" not in runtime.posters
@@ -332,8 +332,8 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(
     await adapter.stop()  # the process goes down…
 
     later = SimulatedClock(datetime(2025, 4, 2, 10, 0, tzinfo=UTC))  # …for three Mondays
-    restarted = await build_runtime(discord_config(fake, sqlite_url), clock=later, worker_id="after-restart")
-    second = DiscordAdapter(restarted, guild_ready_timeout=0.01, identify_interval=0)
+    restarted = await discord_runtime(discord_config(fake, sqlite_url), later, "after-restart")
+    second = discord_adapter(restarted)
     try:
         await second.start()
         await asyncio.wait_for(second.wait_until_ready(), 5)

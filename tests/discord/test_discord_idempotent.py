@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
 from bot.dispatcher import delivery_key
 from bot.domain import NudgeState
-from tests.discord.conftest import ALICE
+from tests.discord.conftest import ALICE, discord_runtime
 from tests.discord.conftest import discord_config as make_config
 from tests.discord.helpers import nudges
 from tests.fakes.discord_api import FakeDiscord, Interactions, dm_channel_id
@@ -26,7 +26,7 @@ SEND_TIMEOUT = 0.3  # real seconds the notifier waits for Discord's answer
 
 @pytest.fixture
 async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    built = await build_runtime(make_config(fake, sqlite_url, FOLLOWUP_SEND_TIMEOUT=SEND_TIMEOUT), clock=clock, worker_id="test-worker")
+    built = await discord_runtime(make_config(fake, sqlite_url, FOLLOWUP_SEND_TIMEOUT=SEND_TIMEOUT), clock)
     try:
         yield built
     finally:

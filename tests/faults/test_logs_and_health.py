@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.bootstrap import build_runtime
+from adapters.bootstrap import bootstrap, platforms_from
 from adapters.config import Config
 from adapters.health import HealthCheck
 from adapters.logs import REDACTED, SLACK_TOKEN, RedactingFilter, Redactor, configure_logging
@@ -193,7 +193,7 @@ async def test_healthz_turns_503_when_a_platform_drops_or_the_database_goes(sqli
         FOLLOWUP_DATABASE_URL=sqlite_url, FOLLOWUP_HTTP_PORT=0, FOLLOWUP_HTTP_HOST="127.0.0.1",
         DISCORD_TOKEN=DISCORD_TOKEN, DISCORD_API_URL=fake_discord.api_url, DISCORD_GATEWAY_URL=fake_discord.gateway_url,
     )
-    runtime = await build_runtime(config, worker_id="health")
+    runtime = await bootstrap(config, worker_id="health", platforms=platforms_from(config))
     bot = Bot(runtime)
     await bot.start()
     try:

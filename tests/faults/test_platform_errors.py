@@ -23,7 +23,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, bootstrap
 from adapters.config import Config
 from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
@@ -92,7 +92,7 @@ async def flaky() -> AsyncIterator[FlakySlack]:
 
 @pytest.fixture
 async def runtime_on(sqlite_url: str) -> AsyncIterator[Runtime]:
-    runtime = await build_runtime(Config(FOLLOWUP_DATABASE_URL=sqlite_url), clock=SimulatedClock(START), worker_id="flaky")
+    runtime = await bootstrap(Config(FOLLOWUP_DATABASE_URL=sqlite_url), clock=SimulatedClock(START), worker_id="flaky")
     try:
         yield runtime
     finally:

@@ -28,7 +28,7 @@ async def test_a_cancelled_sweep_still_records_what_it_sent(world: World) -> Non
     for i in range(3):
         await world.say(person(f"user{i}"), f"add Company {i}; Engineer; yesterday 10:00; Jane Doe")
     platform = SlowPlatform()
-    world.runtime.notifiers["console"] = platform
+    world.plug.notifier = platform
     sweep = asyncio.create_task(world.runtime.dispatcher.run_once())
     await asyncio.wait_for(platform.started.wait(), 5)
     sweep.cancel()  # what the scheduler's shutdown does to a running job

@@ -16,13 +16,12 @@ from slack_bolt.middleware.request_verification.async_request_verification impor
     AsyncRequestVerification,
 )
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime
 from adapters.config import Config
-from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
 from bot.domain import Identity
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import Pauses, slack_config
+from tests.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
 from tests.slack.driver import SlackDriver, application_id, sign, text_of
 
 FORM = "application/x-www-form-urlencoded"
@@ -94,8 +93,8 @@ async def test_an_event_retry_is_answered_without_running_again(slack: SlackDriv
 @pytest.fixture
 async def second_process(config: Config, clock: SimulatedClock, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
     """Another bot process on the same database, its own HTTP port."""
-    runtime = await build_runtime(config, clock=clock, worker_id="second", migrate=False)
-    adapter = SlackAdapter(runtime, host="127.0.0.1", sleep=Pauses())
+    runtime = await slack_runtime(config, clock, "second", migrate=False, sleep=Pauses())
+    adapter = slack_adapter(runtime)
     await adapter.start()
     try:
         async with aiohttp.ClientSession() as session:

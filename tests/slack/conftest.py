@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, SlackPlatform, bootstrap
 from adapters.config import Config
 from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
@@ -75,9 +75,22 @@ def config(sqlite_url: str, fake_slack: FakeSlack) -> Config:
     return slack_config(sqlite_url, fake_slack)
 
 
+def slack_adapter(runtime: Runtime) -> SlackAdapter:
+    adapter = runtime.adapters["slack"]
+    assert isinstance(adapter, SlackAdapter)
+    return adapter
+
+
+async def slack_runtime(config: Config, clock: SimulatedClock, worker_id: str, *, migrate: bool = True, **options: Any) -> Runtime:
+    """The whole bot with the real Slack adapter, listening on loopback (`options`: the
+    platform's, e.g. `sleep`)."""
+    platform = SlackPlatform(**{"host": "127.0.0.1", **options})
+    return await bootstrap(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate)
+
+
 @pytest.fixture
-async def runtime(config: Config, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    built = await build_runtime(config, clock=clock, worker_id="slack-test")
+async def runtime(config: Config, clock: SimulatedClock, pauses: Pauses) -> AsyncIterator[Runtime]:
+    built = await slack_runtime(config, clock, "slack-test", sleep=pauses)
     try:
         yield built
     finally:
@@ -85,8 +98,8 @@ async def runtime(config: Config, clock: SimulatedClock) -> AsyncIterator[Runtim
 
 
 @pytest.fixture
-async def slack(runtime: Runtime, fake_slack: FakeSlack, pauses: Pauses) -> AsyncIterator[SlackDriver]:
-    adapter = SlackAdapter(runtime, host="127.0.0.1", sleep=pauses)
+async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
+    adapter = slack_adapter(runtime)
     await adapter.start()
     try:
         async with aiohttp.ClientSession() as session:

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime
 from adapters.config import Config
-from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
 from bot.groups import ChannelRef
 from tests.fakes.slack_api import BOT_USER, Call, FakeSlack
-from tests.slack.conftest import Pauses
+from tests.slack.conftest import Pauses, slack_adapter, slack_runtime
 from tests.slack.driver import SlackDriver, text_of
 
 CHANNEL = "C1"
@@ -215,8 +214,8 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(slack: 
     await slack.adapter.stop()  # the bot goes down
 
     later = datetime(2025, 4, 2, 10, 0, tzinfo=UTC)  # three Mondays missed
-    restarted = await build_runtime(config, clock=SimulatedClock(later), worker_id="after-restart")
-    adapter = SlackAdapter(restarted, host="127.0.0.1", sleep=pauses)
+    restarted = await slack_runtime(config, SimulatedClock(later), "after-restart", sleep=pauses)
+    adapter = slack_adapter(restarted)
     try:
         await adapter.start()
         report = await restarted.digests.run_once()

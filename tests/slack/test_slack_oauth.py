@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-from adapters.bootstrap import Runtime, build_runtime
-from adapters.slack import SlackAdapter, SlackConfigError
+from adapters.bootstrap import Runtime
+from adapters.slack import SlackConfigError
 from bot.clock import SimulatedClock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import Pauses, slack_config
+from tests.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
 from tests.slack.driver import SlackDriver, text_of
 
 CLIENT_ID = "111.222"
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:Deprecat
 @pytest.fixture
 async def oauth_runtime(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[Runtime]:
     config = slack_config(sqlite_url, fake_slack, SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID=CLIENT_ID, SLACK_CLIENT_SECRET="client-secret")
-    runtime = await build_runtime(config, clock=clock, worker_id="oauth-test")
+    runtime = await slack_runtime(config, clock, "oauth-test", sleep=Pauses())
     try:
         yield runtime
     finally:
@@ -35,7 +35,7 @@ async def oauth_runtime(sqlite_url: str, fake_slack: FakeSlack, clock: Simulated
 
 @pytest.fixture
 async def oauth_slack(oauth_runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
-    adapter = SlackAdapter(oauth_runtime, host="127.0.0.1", sleep=Pauses())
+    adapter = slack_adapter(oauth_runtime)
     await adapter.start()
     try:
         async with aiohttp.ClientSession() as session:
@@ -101,10 +101,10 @@ async def test_a_team_that_never_installed_gets_no_data(oauth_slack: SlackDriver
 
 
 async def test_http_mode_without_a_signing_secret_refuses_to_start(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> None:
-    runtime = await build_runtime(slack_config(sqlite_url, fake_slack, SLACK_SIGNING_SECRET=None), clock=clock)
+    runtime = await slack_runtime(slack_config(sqlite_url, fake_slack, SLACK_SIGNING_SECRET=None), clock, "no-secret")
     try:
         with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
-            await SlackAdapter(runtime).start()
+            await slack_adapter(runtime).start()
         assert "slack" not in runtime.notifiers
     finally:
         await runtime.close()

@@ -9,19 +9,17 @@ from urllib.parse import parse_qsl
 import aiohttp
 import pytest
 
-from adapters.bootstrap import build_runtime
-from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import Pauses, slack_config
+from tests.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
 from tests.slack.driver import SlackDriver, text_of
 
 
 @pytest.fixture
 async def socket_slack(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[SlackDriver]:
     config = slack_config(sqlite_url, fake_slack, SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET=None)
-    runtime = await build_runtime(config, clock=clock, worker_id="socket-test")
-    adapter = SlackAdapter(runtime, host="127.0.0.1", sleep=Pauses())
+    runtime = await slack_runtime(config, clock, "socket-test", sleep=Pauses())
+    adapter = slack_adapter(runtime)
     try:
         await adapter.start()
         await fake_slack.wait_for_socket()
