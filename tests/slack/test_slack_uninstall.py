@@ -14,7 +14,7 @@ import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy import func, select
 
-from adapters.bootstrap import Runtime, build_runtime
+from adapters.bootstrap import Runtime, bootstrap, platforms_from
 from adapters.platforms import Bot
 from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
@@ -107,7 +107,7 @@ async def whole_bot(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedCloc
     """The whole bot as `followup run` starts it, Slack in HTTP mode: /slack/events and the
     calendar feed on one port."""
     config = slack_config(sqlite_url, fake_slack, FOLLOWUP_PUBLIC_URL=PUBLIC, FOLLOWUP_HTTP_HOST="127.0.0.1")
-    runtime = await build_runtime(config, clock=clock, worker_id="uninstall-feed")
+    runtime = await bootstrap(config, clock=clock, worker_id="uninstall-feed", platforms=platforms_from(config))
     bot = Bot(runtime)
     await bot.start()
     try:
