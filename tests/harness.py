@@ -73,22 +73,39 @@ class RecordingPoster:
 
 @dataclass
 class Plug:
-    """The test world's platform, built into the graph by `bootstrap`: it sends through
-    `notifier` and `poster`, the recording ones unless a test plugs in fakes of its own (one
-    that holds its sends, one that counts them)."""
+    """The test world's platform, built into the graph by `bootstrap` (`outlet()`): it sends
+    through `notifier` and posts through `poster`, the recording ones unless a test plugs in
+    fakes of its own (one that holds its sends, one that counts them)."""
 
     notifier: Notifier
     poster: ChannelPoster
 
+    def outlet(self) -> Outlet:
+        return Outlet(_PluggedNotifier(self), _PluggedPoster(self))
+
+
+@dataclass
+class _PluggedNotifier:
+    plug: Plug
+
     @property
     def max_in_flight(self) -> int:
-        return max_in_flight(self.notifier)
+        return max_in_flight(self.plug.notifier)
 
     async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
-        await self.notifier.send_direct(user, message, delivery)
+        await self.plug.notifier.send_direct(user, message, delivery)
 
-    async def post(self, channel: ChannelRef, message: Message) -> None:
-        await self.poster.post(channel, message)
+
+@dataclass
+class _PluggedPoster:
+    plug: Plug
+
+    @property
+    def max_in_flight(self) -> int:
+        return max_in_flight(self.plug.poster)
+
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+        await self.plug.poster.post(channel, message, delivery)
 
 
 @dataclass
@@ -143,6 +160,6 @@ async def make_world(
     notifier, poster = RecordingNotifier(), RecordingPoster(clock)
     plug = Plug(notifier, poster)
     runtime = await bootstrap(
-        Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id, outlets={platform: Outlet(plug, plug)}
+        Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id, outlets={platform: plug.outlet()}
     )
     return World(runtime, clock, notifier, poster, plug)

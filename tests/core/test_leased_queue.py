@@ -76,9 +76,9 @@ class Side:
 
     def connect(self, world: World, platform: Held) -> None:
         if self.kind == "nudge":
-            world.runtime.register_notifier("console", platform)
+            world.plug.notifier = platform
         else:
-            world.runtime.register_poster("console", platform)
+            world.plug.poster = platform
 
     async def fall_due(self, world: World, count: int) -> None:
         """`count` items due now: a thank-you each, or a channel's digest each."""
