@@ -13,6 +13,12 @@ end time picker in the user's Slack timezone) rather than free text, so nothing 
 guessed; the picked values reach the core as an ISO date with a time or range
 ("2026-11-06 14:00-15:30"), which it reads as written. A form opened before the pickers
 existed still submits its free-text "when".
+
+The add and round forms can open filled in (`Draft`, from `bot.extract`): from a message
+through the message shortcut, or from an imported invitation through "Edit first". The values
+become the inputs' initial values, a context line above says where they came from, and the
+form's `Origin` carries the invitation it was filled from, so the round logged from it stays
+linked to that invitation.
 """
 
 from __future__ import annotations
