@@ -95,3 +95,21 @@ async def test_a_refused_refresh_retries_the_nudge_later_rather_than_dropping_it
     fake_slack.refresh_tokens.update(spent)  # and takes it later
     clock.advance(timedelta(hours=1))
     assert (await oauth_runtime.dispatcher.run_once()).delivered == 1
+
+
+async def test_a_weekly_digest_after_expiry_is_posted_with_the_rotated_token(
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    """A channel post no request is behind: the digest, a week after anyone last wrote."""
+    fake_slack.rotating = True
+    await install(oauth_slack, "T2")
+    fake_slack.users["U1"] = {"is_admin": True}
+    await oauth_slack.command("channel on", channel="C1", team="T2")
+    assert "Weekly digest" in text_of((await oauth_slack.command("digest monday 09:00", channel="C1", team="T2")).body)
+    old = await _expire(oauth_runtime, fake_slack, "T2")
+
+    clock.advance(timedelta(days=7, minutes=1))
+    assert (await oauth_runtime.digests.run_once()).delivered == 1
+    posted = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("channel") == "C1"]
+    assert posted and posted[-1].token not in (None, old) and posted[-1].token == await _stored_token(oauth_runtime, "T2")
+    assert len(_refreshes(fake_slack)) == 1
