@@ -35,6 +35,7 @@ class Verb(StrEnum):
     DRAFT = "draft"
     SKIP = "skip"
     HEARD = "heard"
+    SHOW = "show"
     FORGET = "forget"
     FORGET_CANCEL = "forget-cancel"
     IMPORT = "import"
@@ -51,6 +52,7 @@ LABELS = {
     Verb.DRAFT: "Draft",
     Verb.SKIP: "Skip",
     Verb.HEARD: "They replied",
+    Verb.SHOW: "Show",
     Verb.FORGET: "Yes, delete everything",
     Verb.FORGET_CANCEL: "Cancel",
     Verb.IMPORT: "Yes, log it",

@@ -25,9 +25,10 @@ from dataclasses import replace
 from typing import Any
 
 from bot import commands as c
-from bot import paging, review_reply, views
+from bot import dashboard, paging, review_reply, views
 from bot.actions import CONFIRMS, ActionRef, Verb, decode
 from bot.clock import Clock
+from bot.dashboard import Dashboard
 from bot.date_order import effective_order
 from bot.dates import Intent, preview, timezone_choices, valid_zone_name
 from bot.domain import DateOrder, DeliverySettings, Identity, Place, TimezoneSource
@@ -41,7 +42,7 @@ from bot.handlers.context import Context
 from bot.handlers.rounds import ASSUMED_START
 from bot.hygiene import clean, clean_fields
 from bot.messages import Message, Tone
-from bot.paging import Section, View
+from bot.paging import View
 from bot.parser import parse
 from bot.ports import ChannelPoster, DeliveryError, TransientDeliveryError, UnitOfWorkFactory
 from bot.tracing import request_scope
@@ -99,6 +100,7 @@ _BUTTON_COMMANDS: dict[Verb, Callable[[int, str | None], c.Command]] = {
     Verb.SKIP: lambda n, task: c.Skip(n, task=task),
     Verb.HEARD: lambda n, task: c.Heard(n),
     Verb.DELETE: lambda n, task: c.Delete(n),
+    Verb.SHOW: lambda n, task: c.Show(n),
 }
 
 NOT_YOURS = Message(
@@ -107,22 +109,6 @@ NOT_YOURS = Message(
     tone=Tone.ERROR,
 )
 UNKNOWN_BUTTON = Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
-
-
-async def _pipeline(ctx: Context, page: int) -> Message:
-    """Home: today's sections, then the listing, with the settings and the due buttons."""
-    # The listing first: it reads every application, and the others reuse what it read.
-    listed, lines = await applications.listing(ctx)
-    title, sections = await overview.agenda(ctx)
-    settings = await account.settings(c.Settings(), ctx)
-    buttons = await overview.due_actions(ctx)
-    if lines:
-        sections.append(Section(listed, lines, ""))
-    else:
-        empty = applications.no_applications()
-        sections.append(Section(empty.title, tuple(empty.body.splitlines()), ""))
-    message = Message(title=title, fields=settings.fields, actions=buttons)
-    return paging.paged(message, sections, View.HOME, ctx.user.id, page, paging.HOME)
 
 
 async def _page(ref: ActionRef, ctx: Context) -> Message:
@@ -142,7 +128,7 @@ async def _page(ref: ActionRef, ctx: Context) -> Message:
         return await applications.list_applications(c.ListApplications(page=number), ctx)
     if view is View.TODAY:
         return await overview.today(c.Today(page=number), ctx)
-    return await _pipeline(ctx, number)
+    return dashboard.as_message(await dashboard.build(ctx, number))
 
 
 async def _confirmable_forget(cmd: c.ForgetMe, ctx: Context) -> Message:
@@ -257,21 +243,30 @@ class Followup:
                     await uow.commit()
                 return document
 
-    async def home(self, who: Identity, page: int = 1) -> Message:
-        """The user's pipeline at a glance (Slack's App Home, a dashboard): what is due, with
-        buttons, the active applications and the settings; page `page` of it when it is long
-        (`bot.paging.HOME`). Someone the bot doesn't know yet gets a welcome, and nothing is
-        stored about them."""
+    async def home(self, who: Identity, page: int = 1) -> Dashboard:
+        """The user's pipeline at a glance (Slack's App Home): a card per application with its
+        step, next nudge and buttons, and the settings (`bot.dashboard`); page `page` of the
+        cards when there are many (`bot.paging.HOME`). Someone the bot doesn't know yet gets a
+        welcome, and nothing is stored about them."""
         with request_scope() as request_id:
             try:
                 async with self._uow_factory() as uow:
                     known = await uow.users.find(clean_fields(who)) is not None
             except Exception:
                 log.exception("command failed", extra={"command": "home", "platform": who.platform})
-                return views.unexpected(request_id)
+                return Dashboard(views.unexpected(request_id))
         if not known:
-            return account.welcome()
-        return await self._run(who, DIRECT, lambda ctx: _pipeline(ctx, page), "home")
+            return Dashboard(account.welcome())
+        built: list[Dashboard] = []
+
+        async def pipeline(ctx: Context) -> Message:
+            built.append(await dashboard.build(ctx, page))
+            return built[0].summary
+
+        summary = await self._run(who, DIRECT, pipeline, "home")  # the summary gains the notices
+        if summary.is_error or not built:
+            return Dashboard(summary)
+        return replace(built[0], summary=summary)
 
     async def erase_workspace(self, platform: str, workspace: str) -> int:
         """The app was removed from a workspace: delete every person of it (the same erase as

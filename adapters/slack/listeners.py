@@ -45,7 +45,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
-from adapters.slack.home import HomeTab
+from adapters.slack.home import HomeTab, is_home, page_of
+from adapters.slack.home_listeners import HomeListeners
 from adapters.slack.invitations import FileTooBig, download, edit_form, no_form, share_failed
 from adapters.slack.invitations import decode as decode_proposal
 from adapters.slack.modal import (
@@ -135,6 +136,7 @@ class Listeners:
         self._channels = channels
         self._replies = replies
         self._home = home
+        self.home_screen = HomeListeners(followup, people, home)  # Home's own controls
         self._revocations = AsyncTokenRevocationListeners(installations) if installations is not None else None
 
     async def _tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
@@ -150,6 +152,8 @@ class Listeners:
                 await ack()
             user = body.get("user_id") or (body.get("user") or {}).get("id")
             client, context = kwargs.get("client"), kwargs.get("context")
+            if user and client is not None and is_home(body) and await self._home.publish_failure(client, user, reply):
+                return
             if not user or client is None or context is None or kwargs.get("event") is not None:
                 return
             await self._replies.answer(client, team_of(context, body), user, reply, response_url=body.get("response_url"), direct=True)
@@ -194,6 +198,10 @@ class Listeners:
             reply = await self._followup.handle_command(who, proposed, place)
         else:
             reply = await self._followup.handle_action(who, action["action_id"], place)
+        if is_home(body):  # answered on Home itself, in place; by DM only if Home can't be published
+            if not await self._home.answer(client, who, reply, page_of(body)):
+                await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
+            return
         confirmation = ref is not None and ref.verb in CONFIRMATIONS
         turned = ref is not None and ref.verb is Verb.PAGE and reply.page is not None  # the next page replaces this one
         in_place = not reply.is_error and (reply.changed or confirmation or turned)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from bot import commands as c
 from bot import formatting, paging, views
-from bot.actions import Verb, action
 from bot.domain import NudgeKind, NudgeState
 from bot.handlers.context import Context
-from bot.messages import Action, Message
+from bot.messages import Message
 from bot.paging import Section, View
 
 WEEK = timedelta(days=7)
-MOST_DUE_BUTTONS = 5
-DUE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.DRAFT)
 
 
 async def today(cmd: c.Today, ctx: Context) -> Message:
@@ -51,20 +47,3 @@ async def agenda(ctx: Context) -> tuple[str, list[Section]]:
     if failures:
         sections.append(Section("Couldn't deliver", tuple(views.failure_line(n, ctx.settings) for n in failures)))
     return f"Today, {formatting.absolute(ctx.now, ctx.settings)}", sections
-
-
-async def due_actions(ctx: Context) -> tuple[Action, ...]:
-    """Sent / Snooze / Draft for each email that is due, labelled with its application's id
-    so that several can stand side by side (a dashboard's buttons), each bound to its step."""
-    buttons: list[Action] = []
-    apps = await ctx.applications(due_by=ctx.now)
-    for app in apps:
-        for task in ctx.plan(app).tasks:
-            if task.due_at > ctx.now:
-                continue
-            for verb in DUE_VERBS:
-                button = action(verb, app.id, task.key)
-                buttons.append(replace(button, label=f"#{app.number} {button.label}"))
-            if len(buttons) >= MOST_DUE_BUTTONS * len(DUE_VERBS):
-                return tuple(buttons)
-    return tuple(buttons)

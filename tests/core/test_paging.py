@@ -10,7 +10,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import paging
+from bot import dashboard, paging
 from bot.actions import Verb, decode
 from bot.domain import Application, Identity, Interviewer, Round, RoundKind, Status
 from bot.handlers.applications import show_sections, summary_lines
@@ -174,7 +174,14 @@ async def test_today_show_and_home_page_end_to_end(world: World) -> None:
     again = await world.press(ALICE, next(a.id for a in today.actions if a.label == "Next ›"))
     assert again.page is not None and again.page.view == "today" and again.page.number == 2
     home = await world.runtime.followup.home(ALICE)
-    assert paging.size(home) <= paging.HOME.chars
+    assert home.page is not None and home.page.count == 3 and len(home.cards) <= paging.HOME.lines
+    assert sum(dashboard.weight(card) for card in home.cards) <= paging.HOME.chars
+    [nxt] = home.pager
+    turned = await world.press(ALICE, nxt.id)
+    assert turned.page is not None and (turned.page.view, turned.page.number) == ("home", 2)
+    second = await world.runtime.followup.home(ALICE, turned.page.number)
+    assert not {c.number for c in second.cards} & {c.number for c in home.cards}
+    assert (await world.press(BOB, nxt.id)).is_error
     people = "; ".join(f"Interviewer Number {i} With A Long Name, Head of Something Important {i}" for i in range(10))
     for seq in range(4):
         assert not (await world.say(ALICE, f"round 1; in {seq + 2} days 10:00; panel; {people}")).is_error

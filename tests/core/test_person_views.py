@@ -83,8 +83,8 @@ async def test_home_reads_the_applications_once(world: World) -> None:
     with applications_reads(world) as reads:
         home = await world.runtime.followup.home(ALICE)
     assert len(reads) == 1, reads
-    assert "#1 Acme Corp" in home.body and "#2 Globex" in home.body
-    assert any(a.label == "#1 Sent" for a in home.actions)
+    assert [card.company for card in home.cards] == ["Acme Corp", "Globex"]
+    assert any(a.label == "Sent" for a in home.cards[0].actions)
 
 
 _START = datetime(2026, 3, 2, 9, tzinfo=UTC)

@@ -9,6 +9,7 @@ from bot.messages import Tone
 from tests.harness import World, person
 
 ALICE = person("alice")
+BOB = person("bob")
 ADD = "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe, Engineering Manager"
 
 
@@ -189,15 +190,24 @@ async def test_forget_me_asks_then_deletes_everything(world: World) -> None:
 async def test_home_welcomes_strangers_without_storing_them(world: World) -> None:
     stranger = person("stranger")
     home = await world.runtime.followup.home(stranger)
-    assert home.title == "Welcome to Followup"
+    assert home.summary.title == "Welcome to Followup" and home.cards == ()
     assert (await world.row_counts())["users"] == 0
 
 
-async def test_home_has_buttons_for_what_is_due(world: World) -> None:
-    await world.say(ALICE, ADD)
+async def test_home_has_a_card_per_application_with_its_own_buttons_soonest_due_first(world: World) -> None:
     await world.say(ALICE, "add Beta; PM; 2026-12-01 10:00")
+    await world.say(ALICE, ADD)
     await world.advance(timedelta(days=1, hours=3))  # Acme's thank-you is due, Beta's is not
     home = await world.runtime.followup.home(ALICE)
-    assert [a.label for a in home.actions] == ["#1 Sent", "#1 Snooze 1 day", "#1 Draft"]
-    assert "Acme Corp" in home.body and "Beta" in home.body
-    assert {f.label for f in home.fields} >= {"Timezone", "Nudge hour"}
+    acme, beta = home.cards
+    assert (acme.number, acme.company, acme.role, beta.company) == (2, "Acme Corp", "Data Engineer", "Beta")
+    assert acme.step == "thank-you to Jane Doe" and acme.due.startswith("due now")
+    assert not beta.due.startswith("due now") and beta.next_nudge
+    assert [a.label for a in acme.actions] == ["Sent", "Snooze 1 day", "Draft", "Checklist", "Show", "Skip", "Delete"]
+    assert [a.label for a in acme.actions if a.confirm is not None] == ["Skip", "Delete"]
+    assert {a.id.split(":")[2] for a in acme.actions}.isdisjoint({a.id.split(":")[2] for a in beta.actions})
+    assert home.summary.title == "Your applications (2 active)" and "1 email due now" in home.summary.body
+    assert {f.label for f in home.settings} >= {"Timezone", "Nudge hour"}
+    shown = await world.press(ALICE, next(a.id for a in acme.actions if a.label == "Show"))
+    assert shown.title == "#2 Acme Corp — Data Engineer"
+    assert (await world.press(BOB, acme.actions[0].id)).title == "That button isn't yours."

@@ -6,7 +6,8 @@ uses like Slack does (shape, not every field), and fails on demand: `fail("chat.
 status=429, retry_after=30)`, `fail(..., status=500)`, `fail(..., error="account_inactive")`.
 Tests wait on conditions (`wait_for`, `wait_for_call`, `wait_for_hook`), never on the clock.
 
-Posted messages are kept per channel (`posted`) with their `metadata`, and
+Each person's Home tab is kept as last published (`home`), and open modals by view id
+(`modals`, replaced by `views.update`). Posted messages are kept per channel (`posted`) with their `metadata`, and
 `conversations.history` serves them as Slack does: newest first, after `oldest`, paged with
 `cursor`, and with `metadata` only when `include_all_metadata` is true. A post can be slow: with
 `post_delay` (seconds, or a callable giving them) the message is stored when the request
@@ -34,6 +35,7 @@ JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 DEFAULT_TOKEN = "xoxb-test"
 DEFAULT_TEAM = "T1"
 BOT_USER = "UBOT"
+SURFACE_BLOCKS = 100  # the most blocks a Home tab or a modal may have
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class FakeSlack:
     block_text_limit: int = 12000
     hook_text_limit: int | None = None
     refused_hooks: list[Hook] = field(default_factory=list)
+    home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → their Home tab as last published
+    modals: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → an open modal, as last updated
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -244,7 +248,7 @@ class FakeSlack:
         if method in ("chat.postEphemeral", "chat.update"):
             return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
         if method in ("views.open", "views.publish", "views.update"):
-            return {"ok": True, "view": {"id": f"V{n}", **(params.get("view") or {})}}
+            return self._view(method, params, n)
         if method == "files.info":
             found = self.shared.get(str(params.get("file")))
             return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
@@ -254,6 +258,32 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in params.get("files") or []]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _view(self, method: str, params: dict[str, Any], n: int) -> dict[str, Any]:
+        """Home tabs (the latest per user, in `home`) and modals (by view id, in `modals`) as
+        Slack keeps them; a view over Slack's 100 blocks is refused as Slack does."""
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > SURFACE_BLOCKS:
+            return {"ok": False, "error": "invalid_blocks"}
+        if method == "views.publish":
+            user = str(params.get("user_id") or "")
+            if not user:
+                return {"ok": False, "error": "invalid_arguments"}
+            stored = {**view, "id": self.home.get(user, {}).get("id", f"VH{n}")}
+            self.home[user] = stored
+            return {"ok": True, "view": stored}
+        if method == "views.update":
+            view_id = str(params.get("view_id") or "")
+            if view_id not in self.modals:
+                return {"ok": False, "error": "not_found"}
+            self.modals[view_id] = {**view, "id": view_id}
+            return {"ok": True, "view": self.modals[view_id]}
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        self.modals[f"V{n}"] = {**view, "id": f"V{n}"}
+        return {"ok": True, "view": self.modals[f"V{n}"]}
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel") or "")

@@ -38,6 +38,15 @@ async def application_id(runtime: Runtime, user: str = "U1", number: int = 1) ->
         return app.id
 
 
+def home_element(view: dict[str, Any], action_id: str) -> dict[str, Any] | None:
+    """The block id, type and value a press on `action_id` in `view` carries."""
+    for block in view.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id:
+                return {"block_id": block["block_id"], "type": element["type"], "value": element.get("value", "")}
+    return None
+
+
 def text_of(body: dict[str, Any]) -> str:
     """The plain-text fallback of a message body (what a notification shows)."""
     return str(body.get("text", ""))
@@ -102,7 +111,17 @@ class SlackDriver:
         return await self.fake.wait_for_hook(hook)
 
     async def press_on_home(self, action_id: str, *, user: str = "U1") -> int:
+        """Press a button on the person's Home tab as Slack sends it: with the view as it was
+        last published (its id and `private_metadata`), and the button's block and value
+        when the view has it (a forged id is sent as is)."""
         payload = self.action_payload(action_id, user=user, view=True)
+        published = self.fake.home.get(user)
+        if published is not None:
+            payload["view"] = {**published, "type": "home"}
+            payload["container"]["view_id"] = published["id"]
+            found = home_element(published, action_id)
+            if found is not None:
+                payload["actions"][0].update(found)
         response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
         return response.status
 

@@ -84,17 +84,6 @@ async def test_an_unknown_button_is_refused_politely(slack: SlackDriver) -> None
     assert hook.body["replace_original"] is False
 
 
-async def test_a_press_on_the_home_tab_answers_by_dm_and_refreshes_home(slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack) -> None:
-    await slack.command(ADD)
-    published = len(fake_slack.calls_to("views.publish"))
-    posted = len(fake_slack.calls_to("chat.postMessage"))
-    assert await slack.press_on_home(f"fu:sent:{await application_id(runtime)}") == 200
-    dm = await fake_slack.wait_for_call("chat.postMessage", count=posted + 1)
-    assert dm.params["channel"] == "DU1"
-    assert "marked sent" in dm.params["text"]
-    await fake_slack.wait_for_call("views.publish", count=published + 1)
-
-
 async def test_the_home_tab_button_opens_the_form(slack: SlackDriver, fake_slack: FakeSlack) -> None:
     assert await slack.press_on_home("followup:add-form") == 200
     call = await fake_slack.wait_for_call("views.open")

@@ -1,8 +1,8 @@
-"""User text reaches Slack literally on every surface: the reply, the nudge DM, App Home, the
-export block, and the group channel's milestone, board and digest. Slack's mrkdwn has no way
-to escape `*`, `_`, `~` or backticks, so every text object that can carry user text is sent as
-`plain_text` (only emoji are rendered there); `&`, `<` and `>` are escaped so nothing can
-mention anyone; links aren't unfurled; invisible and bidirectional characters never arrive."""
+"""User text reaches Slack literally on every surface: the reply, the nudge DM, App Home (also
+after a press on it), the export block, and the group channel's milestone, board and digest.
+Slack's mrkdwn has no way to escape `*`, `_`, `~` or backticks, so every text object that can
+carry user text is sent as `plain_text` (only emoji are rendered there); `&`, `<` and `>` are
+escaped so nothing can mention anyone; links aren't unfurled; invisible and bidirectional characters never arrive."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from adapters.bootstrap import Runtime
 from bot.clock import SimulatedClock
 from tests.fakes.slack_api import FakeSlack
 from tests.hostile import COMPANY, FENCE, INVISIBLE_CHARS, MARKERS
-from tests.slack.driver import SlackDriver
+from tests.slack.driver import SlackDriver, application_id
 
 CHANNEL = "C1"
 
@@ -49,6 +49,9 @@ async def test_hostile_text_arrives_literal_on_every_slack_surface(slack: SlackD
     assert reply.body.get("unfurl_links") is False
     home = await fake_slack.wait_for_call("views.publish")
     assert_literal(home.params["view"], "App Home")
+    assert await slack.press_on_home(f"fu:show:{await application_id(runtime)}") == 200  # answered on Home
+    await fake_slack.wait_for(lambda: "fu-result" in json.dumps(fake_slack.home.get("U1")))
+    assert_literal(fake_slack.home["U1"], "App Home after a press")
 
     exported = await slack.command("export csv")
     assert_literal(exported.body, "export")

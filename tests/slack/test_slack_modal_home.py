@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.slack.home import home_view
 from adapters.slack.modal import Origin
-from bot.actions import nudge_actions
-from bot.messages import Field, Message
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.driver import SlackDriver, text_of
 
@@ -47,34 +44,6 @@ async def test_missing_and_oversized_fields_come_back_inline(slack: SlackDriver)
     assert status == 200
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"company", "role", "interviewers"}
-
-
-async def test_opening_the_home_tab_publishes_the_pipeline(slack: SlackDriver, fake_slack: FakeSlack) -> None:
-    await slack.command("add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe")
-    before = len(fake_slack.calls_to("views.publish"))
-    assert await slack.event({"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home", "event_ts": "1.0"}) == 200
-    call = await fake_slack.wait_for_call("views.publish", count=before + 1)
-    view = call.params["view"]
-    assert call.params["user_id"] == "U1"
-    assert view["type"] == "home"
-    shown = str(view)
-    assert "Your applications (1 active)" in shown
-    assert "Timezone" in shown and "Europe/Berlin" in shown
-    action_ids = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert action_ids[0] == "followup:add-form"
-    assert "Due now" in shown and "#1 Acme Corp: thank-you" in shown
-
-
-def test_the_home_view_carries_the_pipelines_buttons_and_fits_a_surface() -> None:
-    pipeline = Message(
-        title="Today", body="\n".join(f"line {i}" for i in range(4000)),
-        actions=nudge_actions(1) + nudge_actions(2), fields=(Field("Timezone", "Europe/Berlin"),),
-    )
-    view = home_view(pipeline).to_dict()  # validates Slack's limits for a home view
-    assert len(view["blocks"]) <= 100
-    ids = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert ids[0] == "followup:add-form"
-    assert "fu:sent:1" in ids and "fu:skip:2" in ids
 
 
 async def test_the_messages_tab_does_not_publish_home(slack: SlackDriver, fake_slack: FakeSlack) -> None:
