@@ -44,6 +44,7 @@ from adapters.discord.identity import (
     PLATFORM,
     WORKSPACE,
     identity_of,
+    in_bot_dm,
     in_guild,
     place_of,
     private_reply,
@@ -125,9 +126,27 @@ class Responder:
             resolves = message.changed or message.page is not None or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
             # the "yes" replaces its question with the answer, whatever it is
             await self._answer(interaction, message, edit=confirmed or (resolves and not message.is_error))
+            if confirmed and resolves and not message.is_error:
+                await self._refresh_origin(interaction, message)
         except Exception:
             log.exception("button %s failed", action_id)
             await self.fail(interaction)
+
+    async def _refresh_origin(self, interaction: discord.Interaction, message: Message) -> None:
+        """After a confirmed press in the bot's DM, the message whose button asked (a nudge, the
+        forget-me question) shows the new state too, as an unconfirmed press's does. Discord
+        names it in the question's `interaction_metadata`; elsewhere it is someone's private
+        (ephemeral) message, which the bot can't edit, and it stays as it was."""
+        asked = interaction.message.interaction_metadata if interaction.message is not None else None
+        origin = asked.interacted_message_id if asked is not None else None
+        channel = interaction.channel
+        if origin is None or not in_bot_dm(interaction) or not isinstance(channel, discord.DMChannel | discord.PartialMessageable):
+            return
+        shown = render(message)
+        try:
+            await channel.get_partial_message(origin).edit(embed=shown.embed, view=shown.view)
+        except discord.HTTPException:
+            log.info("could not refresh the message a confirmed button was on")
 
     async def decline(self, interaction: discord.Interaction, action_id: str) -> None:
         """ "No" to a destructive button's question: the question goes, nothing is pressed."""

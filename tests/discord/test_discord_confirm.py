@@ -51,6 +51,9 @@ async def test_skip_asks_first_no_keeps_it_and_yes_skips(
     await asyncio.wait_for(restarted.wait_until_ready(), 5)
     done = await fake.interact(make.press(again.custom_ids[0], again.message, user=ALICE))
     assert done.type == 7 and "skipped" in done.embed["title"]  # the answer replaces the question
+    await fake.wait_for_call(lambda call: call.method == "PATCH" and call.path == f"/channels/{dm['channel_id']}/messages/{dm['id']}")
+    nudge = fake.messages[int(dm["id"])]  # and the nudge in the DM shows it too, its buttons gone
+    assert "skipped" in nudge["embeds"][0]["title"] and nudge["components"] == []
     [app] = await applications(runtime, ALICE)
     assert [e.kind for e in app.events] == [EventKind.SKIPPED]
 

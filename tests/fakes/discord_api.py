@@ -190,6 +190,7 @@ class FakeDiscord:
         self._identify_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._sent_at: dict[int, float] = {}
         self._pressed_on: dict[int, int] = {}
+        self._pressed_by: dict[int, dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.nonce_window = 300.0
@@ -312,6 +313,7 @@ class FakeDiscord:
         interaction_id = int(payload["id"])
         if payload.get("message"):
             self._pressed_on[interaction_id] = int(payload["message"]["id"])
+            self._pressed_by[interaction_id] = payload.get("user") or payload["member"]["user"]
         shard = (int(payload["guild_id"]) >> 22) % self.shards if payload.get("guild_id") else 0
         self._sent_at[interaction_id] = asyncio.get_running_loop().time()
         waiting = asyncio.ensure_future(
@@ -509,6 +511,12 @@ class FakeDiscord:
         if kind in (4, 7):
             edited = self._edited_message_id(call) if kind == 7 else None
             message = self._store(CHANNEL_ID, data, edited)
+            pressed_on = self._pressed_on.get(int(interaction_id))
+            if kind == 4 and pressed_on is not None:  # a new message answering a button names the message it was on
+                message["interaction_metadata"] = {
+                    "id": interaction_id, "type": 3, "user": self._pressed_by[int(interaction_id)],
+                    "authorizing_integration_owners": {}, "interacted_message_id": str(pressed_on),
+                }
             self.responses[int(interaction_id)] = message
             answer["interaction"]["response_message_id"] = message["id"]
             answer["resource"] = {"type": kind, "message": message}
@@ -570,6 +578,8 @@ class FakeDiscord:
             components=body.get("components", previous.get("components", [])) or [],
             flags=int(body.get("flags", 0) or 0),
         )
+        if "interaction_metadata" in previous:  # an edit keeps what the message was made in answer to
+            message["interaction_metadata"] = previous["interaction_metadata"]
         self.messages[mid] = message
         return message
 
