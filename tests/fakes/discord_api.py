@@ -313,7 +313,9 @@ class FakeDiscord:
         interaction_id = int(payload["id"])
         if payload.get("message"):
             self._pressed_on[interaction_id] = int(payload["message"]["id"])
-            self._pressed_by[interaction_id] = payload.get("user") or payload["member"]["user"]
+            presser = payload.get("user") or (payload.get("member") or {}).get("user")
+            if presser:  # (a malformed press may name nobody)
+                self._pressed_by[interaction_id] = presser
         shard = (int(payload["guild_id"]) >> 22) % self.shards if payload.get("guild_id") else 0
         self._sent_at[interaction_id] = asyncio.get_running_loop().time()
         waiting = asyncio.ensure_future(
@@ -512,9 +514,10 @@ class FakeDiscord:
             edited = self._edited_message_id(call) if kind == 7 else None
             message = self._store(CHANNEL_ID, data, edited)
             pressed_on = self._pressed_on.get(int(interaction_id))
-            if kind == 4 and pressed_on is not None:  # a new message answering a button names the message it was on
+            presser = self._pressed_by.get(int(interaction_id))
+            if kind == 4 and pressed_on is not None and presser:  # a new message answering a button names the message it was on
                 message["interaction_metadata"] = {
-                    "id": interaction_id, "type": 3, "user": self._pressed_by[int(interaction_id)],
+                    "id": interaction_id, "type": 3, "user": presser,
                     "authorizing_integration_owners": {}, "interacted_message_id": str(pressed_on),
                 }
             self.responses[int(interaction_id)] = message
