@@ -95,6 +95,8 @@ class Message:
     # Set when the command changed stored data, so adapters can refresh dashboards (App Home).
     changed: bool = False
     proposal: Proposal | None = None
+    # For a refusal: which of the command's values it is about, so a form shows it under that field.
+    about: str | None = None
     # Set on a message that is one page of a longer one (its Next/Previous are in `actions`).
     page: Page | None = None
 

@@ -184,9 +184,7 @@ def _settings(rest: str) -> c.Command:
         if flag not in {"on", "off"}:
             raise bad("settings", "weekends is on or off.")
         weekends = flag == "on"
-    dates = values.get("dates", "").lower() or None
-    if dates is not None and dates not in {"dmy", "mdy", "auto"}:
-        raise bad("settings", "dates is dmy (3/12 is 3 December), mdy (3/12 is 12 March) or auto.")
+    dates = values.get("dates")  # checked with the other values, by the settings handler
     return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends, dates=dates)
 
 

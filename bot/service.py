@@ -345,6 +345,13 @@ class Followup:
         locale = who.locale or (user.locale if user else None)  # the platform's latest word
         return settings, effective_order(settings.date_order, locale, settings.timezone)
 
+    async def delivery_settings(self, who: Identity) -> DeliverySettings:
+        """The person's delivery settings as stored, for a form to start from; for someone the
+        bot doesn't know yet, the defaults in the platform's timezone. Nothing is stored."""
+        async with self._uow_factory() as uow:
+            user = await uow.users.find(clean_fields(who))
+        return user.settings if user else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+
     @staticmethod
     def timezone_choices(typed: str, limit: int = 25) -> list[str]:
         return timezone_choices(typed, limit)

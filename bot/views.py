@@ -46,7 +46,7 @@ def error(problem: BadInput) -> Message:
         lines.append(f"Form: {problem.usage}")
     if problem.example:
         lines.append(f"Example: {problem.example}")
-    return Message(title=problem.problem, body="\n".join(lines), tone=Tone.ERROR)
+    return Message(title=problem.problem, body="\n".join(lines), tone=Tone.ERROR, about=problem.field)
 
 
 def unexpected(request_id: str) -> Message:

@@ -37,10 +37,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.home import OPEN_ADD_FORM
+from adapters.slack.home import OPEN_ADD_FORM, OPEN_SETTINGS
 from adapters.slack.invitations import EDIT_PROPOSAL
 from adapters.slack.listeners import Listeners
 from adapters.slack.modal import ADD_FORM, REVIEW_FORM, ROUND_FORM
+from adapters.slack.settings_modal import SETTINGS_FORM, TIMEZONE_ACTION
 from adapters.slack.shortcuts import LOG_FROM_MESSAGE, LOG_INTERVIEW
 from bot.clock import Clock
 from bot.tracing import bind_request_id
@@ -78,6 +79,9 @@ def build_app(
     app.command(COMMAND)(listeners.on_command)
     app.action(CORE_ACTIONS)(listeners.on_action)
     app.action(OPEN_ADD_FORM)(listeners.on_open_form)
+    app.action(OPEN_SETTINGS)(listeners.home_screen.on_open_settings)
+    app.options(TIMEZONE_ACTION)(listeners.home_screen.on_timezone_options)
+    app.view(SETTINGS_FORM)(listeners.home_screen.on_settings_submit)
     app.action(EDIT_PROPOSAL)(listeners.on_edit_proposal)
     app.global_shortcut(LOG_INTERVIEW)(listeners.on_open_form)
     app.message_shortcut(LOG_FROM_MESSAGE)(listeners.on_message_shortcut)

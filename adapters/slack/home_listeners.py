@@ -1,9 +1,9 @@
-"""The bolt listeners of the Home tab's own controls: the page buttons (and, with the settings
-modal, its button, its submission and its timezone suggestions).
+"""The bolt listeners of the Home tab's settings: the "Settings" button (it opens the settings
+modal), the timezone select's options (`block_suggestion`) and the modal's submission.
 
-Each acks first and answers on Home. It is also an error boundary: whatever fails is logged
-once, with the request id, and the person's Home shows the core's neutral "nothing was
-changed, try again" answer.
+Each answers on Home. Each is also an error boundary: whatever fails is logged once, with the
+request id, and the person gets the core's neutral "nothing was changed, try again" answer —
+in the modal for a submission (under its first field), on Home otherwise.
 """
 
 from __future__ import annotations
@@ -14,9 +14,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import People
-from adapters.slack.home import HomeTab
+from adapters.slack.home import HomeTab, page_of
+from adapters.slack.settings_modal import (
+    OPTIONS_LIMIT,
+    read_settings,
+    settings_errors,
+    settings_form,
+    timezone_options,
+)
+from bot.messages import Message, Tone
 from bot.service import Followup
 from bot.tracing import request_scope
 from bot.views import unexpected
@@ -24,18 +34,33 @@ from bot.views import unexpected
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 
+NOT_OPENED = Message(
+    title="I couldn't open the settings.",
+    body="Slack didn't let the form open (it waits only a few seconds). Press Settings again, "
+    "or type `settings` in our DM.",
+    tone=Tone.ERROR,
+)
+
 
 def answering_on_home(listener: F) -> F:
-    """Run the listener; if it fails, log it once and say so on the person's Home."""
+    """Run the listener; if it fails, log it once and tell the person (see the module doc)."""
 
     @functools.wraps(listener)
     async def guarded(self: HomeListeners, *args: Any, **kwargs: Any) -> None:
+        acked: list[bool] = []
+        ack = kwargs.get("ack")
+        if ack is not None:
+            async def once(*a: Any, **k: Any) -> None:
+                acked.append(True)
+                await ack(*a, **k)
+
+            kwargs["ack"] = once
         try:
             await listener(self, *args, **kwargs)
         except Exception:
             with request_scope() as request_id:
                 log.exception("slack request failed", extra={"listener": listener.__name__})
-                await self.tell_failure(kwargs, request_id)
+                await self.tell_failure(kwargs, unexpected(request_id), None if acked else ack)
 
     return guarded  # type: ignore[return-value]
 
@@ -55,10 +80,51 @@ class HomeListeners:
         self._people = people
         self._home = home
 
-    async def tell_failure(self, kwargs: dict[str, Any], request_id: str) -> None:
+    async def tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
         body, client = kwargs.get("body") or {}, kwargs.get("client")
         try:
+            if ack is not None and kwargs.get("view") is not None:  # a submission: in the modal
+                await ack(response_action="errors", errors=settings_errors(reply))
+                return
+            if ack is not None:
+                await ack()
             if client is not None and user_of(body):
-                await self._home.publish_failure(client, user_of(body), unexpected(request_id))
+                await self._home.publish_failure(client, user_of(body), reply)
         except Exception as problem:  # Slack can't be reached either: the log line is all there is
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
+
+    @answering_on_home
+    async def on_open_settings(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        """Home's "Settings" button: the settings modal, filled with the person's settings."""
+        await ack()
+        who = await self._people.identity(client, team_of(context, body), user_of(body))
+        form = settings_form(await self._followup.delivery_settings(who))
+        try:
+            await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=form)
+        except SlackApiError as refusal:
+            log.warning("views.open refused: %s", refusal.response.get("error"))
+            await self._home.publish(client, who, result=NOT_OPENED, page=page_of(body))
+
+    async def on_timezone_options(self, ack: Any, body: dict[str, Any]) -> None:
+        """Slack asks for the timezone select's options as the person types."""
+        try:
+            names = self._followup.timezone_choices(str(body.get("value") or ""), OPTIONS_LIMIT)
+        except Exception:  # no suggestions rather than a select that never loads
+            log.exception("timezone suggestions failed")
+            names = []
+        await ack(options=timezone_options(names))
+
+    @answering_on_home
+    async def on_settings_submit(
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        """Saved through the core's `settings` command: a refusal goes under its field and
+        nothing changes; once saved, the modal closes and Home shows the new settings."""
+        command = read_settings((view.get("state") or {}).get("values") or {}, view.get("private_metadata"))
+        who = await self._people.identity(client, team_of(context, body), user_of(body))
+        reply = await self._followup.handle_command(who, command)
+        if reply.is_error:
+            await ack(response_action="errors", errors=settings_errors(reply))
+            return
+        await ack()
+        await self._home.publish(client, who, result=reply)

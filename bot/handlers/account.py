@@ -74,21 +74,56 @@ def command_reference() -> str:
 NO_QUIET = (time(0, 0), time(0, 0))  # an empty range: nudges may come at any hour
 
 
+QUIET_EXAMPLE = "settings quiet 21:00-07:30"
+DATE_ORDERS = ("dmy", "mdy", "auto")
+
+
 def _quiet(text: str) -> tuple[time, time]:
     if text.strip().lower() == "off":
         return NO_QUIET
     start, sep, end = text.partition("-")
     if not sep:
-        raise BadInput(f"“{text[:20]}” is not a range of hours.", BY_NAME["settings"].usage, "settings quiet 21:00-07:30")
-    first, last = read_clock(start), read_clock(end)
+        raise BadInput(f"“{text[:20]}” is not a range of hours.", BY_NAME["settings"].usage, QUIET_EXAMPLE, "quiet")
+    if not (start.strip() and end.strip()):
+        raise BadInput(
+            "Quiet hours need a start and an end, like 21:00-07:30 (or `quiet off` for none).",
+            BY_NAME["settings"].usage, QUIET_EXAMPLE, "quiet",
+        )
+    first, last = _clock(start, "quiet"), _clock(end, "quiet")
     if first == last:
         raise BadInput(
             f"Quiet hours from {first:%H:%M} to {last:%H:%M} is no range: give two different times, "
             "or `quiet off` to allow nudges at any hour.",
             BY_NAME["settings"].usage,
-            "settings quiet 21:00-07:30",
+            QUIET_EXAMPLE,
+            "quiet",
         )
     return first, last
+
+
+def _clock(text: str, field: str) -> time:
+    try:
+        return read_clock(text)
+    except BadInput as problem:
+        raise problem.about(field) from None
+
+
+def _zone_name(text: str) -> str:
+    try:
+        return zone(text).key
+    except BadInput as problem:
+        raise problem.about("timezone") from None
+
+
+def _date_order(text: str) -> DateOrder | None:
+    """`dmy`, `mdy`, or `auto` (None: from the locale and timezone again)."""
+    value = text.strip().lower()
+    if value not in DATE_ORDERS:
+        raise BadInput(
+            "dates is dmy (3/12 is 3 December), mdy (3/12 is 12 March) or auto.",
+            BY_NAME["settings"].usage, BY_NAME["settings"].example, "dates",
+        )
+    return None if value == "auto" else DateOrder(value)
 
 
 def _check_nudge_hour(new: DeliverySettings) -> None:
@@ -99,6 +134,7 @@ def _check_nudge_hour(new: DeliverySettings) -> None:
             f"({new.quiet_start:%H:%M}–{new.quiet_end:%H:%M}), when I send nothing: pick an hour outside them.",
             BY_NAME["settings"].usage,
             "settings hour 08:30 quiet 21:00-07:30",
+            "hour",
         )
 
 
@@ -130,16 +166,16 @@ async def settings(cmd: c.Settings, ctx: Context) -> Message:
     new = ctx.settings
     source = ctx.user.timezone_source
     if cmd.timezone is not None:
-        new, source = replace(new, timezone=zone(cmd.timezone).key), TimezoneSource.USER
+        new, source = replace(new, timezone=_zone_name(cmd.timezone)), TimezoneSource.USER
     if cmd.hour is not None:
-        new = replace(new, nudge_hour=read_clock(cmd.hour))
+        new = replace(new, nudge_hour=_clock(cmd.hour, "hour"))
     if cmd.quiet is not None:
         start, end = _quiet(cmd.quiet)
         new = replace(new, quiet_start=start, quiet_end=end)
     if cmd.weekends is not None:
         new = replace(new, weekends=cmd.weekends)
     if cmd.dates is not None:
-        new = replace(new, date_order=None if cmd.dates == "auto" else DateOrder(cmd.dates))
+        new = replace(new, date_order=_date_order(cmd.dates))
     _check_nudge_hour(new)
     ctx.user = await ctx.uow.users.update_settings(ctx.user.id, new, source)
     for app in await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False):

@@ -125,6 +125,24 @@ class SlackDriver:
         response = await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
         return response.status
 
+    def options_payload(self, action_id: str, value: str, *, user: str = "U1", block_id: str = "") -> dict[str, Any]:
+        """What Slack sends when someone types in an `external_select` of a modal."""
+        return {
+            "type": "block_suggestion", "user": {"id": user, "team_id": self.team}, "team": {"id": self.team, "domain": "acme"},
+            "api_app_id": "A1", "token": "legacy", "action_id": action_id, "block_id": block_id, "value": value,
+            "container": {"type": "view", "view_id": "VMODAL"}, "is_enterprise_install": False,
+            "view": {"id": "VMODAL", "type": "modal", "callback_id": "followup-settings", "private_metadata": "", "state": {"values": {}}},
+        }
+
+    async def options(self, action_id: str, value: str, *, user: str = "U1", block_id: str = "") -> tuple[int, dict[str, Any]]:
+        """Ask for a select's options as Slack does (signed, like every request); returns the
+        HTTP status and the JSON answer."""
+        body = urlencode({"payload": json.dumps(self.options_payload(action_id, value, user=user, block_id=block_id))})
+        sent = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+            raw = await response.text()
+            return response.status, (json.loads(raw) if raw else {})
+
     async def submit(
         self, values: dict[str, Any], *, user: str = "U1", metadata: str = "", callback_id: str = "followup-add"
     ) -> tuple[int, dict[str, Any]]:

@@ -29,7 +29,8 @@ def manifest() -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "manifest.yml").read_text()))
 
 
-def test_the_manifest_matches_slacks_schema(manifest: dict[str, Any]) -> None:
+def schema_errors(manifest: dict[str, Any]) -> list[str]:
+    """What Slack's manifest schema says is wrong with `manifest`."""
     if not SCHEMAS.is_dir():
         pytest.skip(f"Slack's manifest schema is not vendored at {SCHEMAS}")
     resources = {
@@ -38,8 +39,27 @@ def test_the_manifest_matches_slacks_schema(manifest: dict[str, Any]) -> None:
     }
     schema = json.loads((SCHEMAS / "manifest.schema.json").read_text())
     validator = Draft7Validator(schema, registry=Registry().with_resources(resources.items()))
-    errors = sorted(str(e.message) for e in validator.iter_errors(manifest))
-    assert errors == []
+    return sorted(str(e.message) for e in validator.iter_errors(manifest))
+
+
+def test_the_manifest_matches_slacks_schema(manifest: dict[str, Any]) -> None:
+    assert schema_errors(manifest) == []
+
+
+def test_the_http_mode_variant_the_docs_describe_matches_slacks_schema(manifest: dict[str, Any]) -> None:
+    """Socket Mode off, every request to /slack/events: slash command, interactivity, the
+    settings form's options load URL (its timezone select) and events."""
+    url = "https://followup.example.org/slack/events"
+    http = json.loads(json.dumps(manifest))
+    http["settings"]["socket_mode_enabled"] = False
+    http["settings"]["interactivity"].update(request_url=url, message_menu_options_url=url)
+    http["settings"]["event_subscriptions"]["request_url"] = url
+    for command in http["features"]["slash_commands"]:
+        command["url"] = url
+    assert schema_errors(http) == []
+    broken = json.loads(json.dumps(http))
+    broken["settings"]["interactivity"]["message_menu_options_url"] = 42
+    assert schema_errors(broken) != []
 
 
 def test_the_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> None:
