@@ -35,6 +35,7 @@ HISTORY_PAGE = 100
 HISTORY_PAGES = 5  # the bot's DM with a person, or a channel since the doubtful attempt: 500 reach far back
 CLOCK_SKEW = timedelta(minutes=2)  # our clock against Slack's message timestamps
 HISTORY_SCOPES = "im:history, channels:history and groups:history"
+UNREADABLE = frozenset({"channel_not_found", "not_in_channel"})  # a history the bot can't see
 
 
 def metadata(delivery: Delivery) -> dict[str, Any]:
@@ -65,7 +66,8 @@ async def post_once(client: AsyncWebClient, post: dict[str, Any], delivery: Deli
 async def already_there(client: AsyncWebClient, channel: str, delivery: Delivery, within: float) -> bool:
     """Whether the conversation holds a message with this delivery's metadata, posted since
     the doubtful attempt began. Without the history scope (an install from before it was asked
-    for) the history can't be read: the post is made, and the reinstall is logged."""
+    for) the history can't be read: the post is made, and the reinstall is logged; a
+    conversation the bot can't see holds nothing of its own, and the post will say why."""
     assert delivery.unknown_since is not None
     oldest = f"{(delivery.unknown_since - CLOCK_SKEW).timestamp():.6f}"
     cursor: str | None = None
@@ -78,12 +80,15 @@ async def already_there(client: AsyncWebClient, channel: str, delivery: Delivery
                 within,
             )
         except SlackApiError as refusal:
-            if (refusal.response or {}).get("error") == "missing_scope":
+            error = (refusal.response or {}).get("error")
+            if error == "missing_scope":
                 log.warning(
                     "can't read the conversation's history to check for an earlier post (missing %s): reinstall the app",
                     HISTORY_SCOPES,
                 )
                 return False
+            if error in UNREADABLE:
+                return False  # nothing to find there; the post itself says what is wrong
             raise
         if any(carries(m, delivery) for m in page.get("messages") or []):
             return True

@@ -18,17 +18,18 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, insert, select
 
 from bench.seed import fresh_database, seed
 from storage.database import Database
-from storage.models import NudgeRow
+from storage.models import ChannelDigestRow, GroupChannelRow, NudgeRow
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import DEFAULT_TEAM, DEFAULT_TOKEN, FakeSlack
 
@@ -39,6 +40,7 @@ INTERVAL = 1.0
 SIGNING_SECRET = "fleet-signing-secret"
 DISCORD_TOKEN = "fleet.discord.token"
 DISCORD_IDS = 600_000_000_000_000_000  # Discord users are snowflakes: DISCORD_IDS + user id
+DISCORD_CHANNELS = 700_000_000_000_000_000  # and so are channels: DISCORD_CHANNELS + channel row id
 READY_WITHIN = 60.0  # seconds a process may take to start on a busy machine
 
 
@@ -156,6 +158,44 @@ class Fleet:
         await seed(self.database, users=discord_users, apps_per_user=1, now=now, due_in=due_in, platform="discord",
                    first_user_id=first_user_id + slack_users, workspace="dm", external_id=lambda u: str(DISCORD_IDS + u))
 
+    async def seed_digests(self, slack_channels: int, discord_channels: int) -> None:
+        """Group channels (Slack first, then Discord) whose weekly digest fell due a minute ago."""
+        assert self.database is not None
+        now = datetime.now(UTC)
+        due = now - timedelta(minutes=1)
+        channels, digests = [], []
+        for n in range(1, slack_channels + discord_channels + 1):
+            on_slack = n <= slack_channels
+            channels.append({
+                "id": n, "platform": "slack" if on_slack else "discord", "workspace": DEFAULT_TEAM if on_slack else "discord",
+                "channel_id": f"C{n}" if on_slack else str(DISCORD_CHANNELS + n), "enabled": True,
+                "enabled_at": now, "created_at": now, "updated_at": now,
+            })
+            digests.append({
+                "channel_id": n, "weekday": due.weekday(), "at": due.time().replace(second=0, microsecond=0),
+                "timezone": "UTC", "due_at": due, "state": "pending", "attempts": 0,
+            })
+        async with self.database.sessions() as session:
+            await session.execute(insert(GroupChannelRow), channels)
+            await session.execute(insert(ChannelDigestRow), digests)
+            await session.commit()
+
+    async def recorded_digests(self) -> int:
+        """Digests recorded as posted in the database."""
+        assert self.database is not None
+        d = ChannelDigestRow
+        async with self.database.sessions() as session:
+            found = select(func.count()).where(d.last_posted_at.is_not(None), d.state == "pending", d.last_error.is_(None))
+            return int((await session.execute(found)).scalar_one())
+
+    async def busiest_poster(self) -> Member:
+        """The live process holding the most digest claims right now."""
+        assert self.database is not None
+        d = ChannelDigestRow
+        async with self.database.sessions() as session:
+            rows = (await session.execute(select(d.claimed_by, func.count()).where(d.state == "claimed").group_by(d.claimed_by))).all()
+        return self._most(rows)
+
     async def recorded(self) -> int:
         """Nudges recorded as sent in the database."""
         assert self.database is not None
@@ -169,6 +209,9 @@ class Fleet:
             rows = (await session.execute(
                 select(NudgeRow.claimed_by, func.count()).where(NudgeRow.claimed_by.is_not(None)).group_by(NudgeRow.claimed_by)
             )).all()
+        return self._most(rows)
+
+    def _most(self, rows: Sequence[Row[Any]]) -> Member:
         by_pid: Counter[int] = Counter()
         for worker, count in rows:
             by_pid[int(str(worker).split(":")[1])] += count
@@ -186,10 +229,20 @@ class Fleet:
         )
 
     def discord_arrived(self) -> Counter[str]:
-        return Counter(str(m["nonce"]) for m in self.discord.created if m.get("nonce"))
+        return Counter(str(m["nonce"]) for m in self.discord.created if str(m.get("nonce") or "").startswith("n"))
 
     def arrived(self) -> int:
         return len(self.slack_arrived()) + len(self.discord_arrived())
+
+    def digests_arrived(self) -> tuple[Counter[str], Counter[str]]:
+        """Digest keys of the channel posts Slack and Discord have, counted."""
+        slack = Counter(
+            str(m["metadata"]["event_payload"]["digest"])
+            for m in self.slack.messages()
+            if (m.get("metadata") or {}).get("event_type") == "followup_digest"
+        )
+        discord = Counter(str(m["nonce"]) for m in self.discord.created if str(m.get("nonce") or "").startswith("d"))
+        return slack, discord
 
     async def until(self, condition: Callable[[], bool], within: float, what: str) -> None:
         deadline = time.monotonic() + within
