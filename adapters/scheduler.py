@@ -26,8 +26,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
-from bot.dispatcher import Dispatcher, DispatchReport
-from bot.leased_queue import LeasedQueue
+from bot.dispatcher import Dispatcher
+from bot.leased_queue import DeliveryReport, LeasedQueue
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class DispatchScheduler:
         self._planned: datetime | None = None  # the earliest future wake-up already scheduled
         self._failures = 0
         self.last_sweep_ok: datetime | None = None
-        self.on_report: Callable[[DispatchReport], Awaitable[None]] | None = None
+        self.on_report: Callable[[DeliveryReport], Awaitable[None]] | None = None
 
     @property
     def scheduler(self) -> AsyncIOScheduler:
@@ -115,7 +115,7 @@ class DispatchScheduler:
             self._planned = None
         await self.sweep()
 
-    async def sweep(self) -> DispatchReport | None:
+    async def sweep(self) -> DeliveryReport | None:
         """Deliver everything due, again and again while more falls due or a wake-up comes
         in, then plan the next wake-up. None when a sweep was already running (it was asked
         to look again) or the sweep failed."""
@@ -123,7 +123,7 @@ class DispatchScheduler:
             self._again = True
             return None
         async with self._lock:
-            report = DispatchReport()
+            report = DeliveryReport()
             try:
                 while True:
                     self._again = False

@@ -15,20 +15,16 @@ digest refused for good or given up on skips to the next week (the reason is kep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from bot import group_views
-from bot.clock import Clock
 from bot.groups import ActivityCount, ClaimedDigest, Member, next_digest_at
-from bot.leased_queue import DEFAULT_LEASE, LeasedQueue, Parcel, RetryPolicy, delivery_key, is_late
+from bot.leased_queue import Kind, LeasedQueue, Parcel, delivery_key, is_late
 from bot.messages import Message
-from bot.ports import ChannelPoster, Delivery, DigestRepository, UnitOfWork, UnitOfWorkFactory
+from bot.ports import ChannelPoster, Delivery, DigestRepository, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +49,13 @@ def render(digest: ClaimedDigest, members: list[Member], activity: list[Activity
 class DigestDeliveries:
     """Digests in the leased queue: channel posts, one row of `channel_digests` per channel."""
 
-    kind = "digest"
-    log = log
+    about = Kind("digest", "digest for channel", "channel_id", log)
 
     def repository(self, uow: UnitOfWork) -> DigestRepository:
         return uow.digests
 
     def key(self, item: ClaimedDigest) -> str:
         return digest_key(item)
-
-    def label(self, item: ClaimedDigest) -> str:
-        return f"digest for channel {item.channel.id}"
-
-    def extra(self, item: ClaimedDigest) -> dict[str, Any]:
-        return {"channel_id": item.channel.id}
-
-    def scope(self, item: ClaimedDigest) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()
 
     async def load(self, uow: UnitOfWork, claimed: Sequence[ClaimedDigest], now: datetime) -> dict[int, Parcel | str]:
         parcels: dict[int, Parcel | str] = {}
@@ -78,8 +64,7 @@ class DigestDeliveries:
             if not channel.enabled or channel.schedule is None:
                 parcels[digest.id] = GROUP_MODE_OFF
                 continue
-            members = await uow.groups.members(channel.id)
-            activity = await uow.groups.activity(channel.id, digest.due_at - WEEK, digest.due_at)
+            members, activity = await _week(uow, digest)
             parcels[digest.id] = Parcel(channel.ref.platform, partial(_post, digest, members, activity, now))
         return parcels
 
@@ -97,6 +82,12 @@ class DigestDeliveries:
         return await uow.digests.mark_skipped(item.id, item.claim_token, error, following)
 
 
+async def _week(uow: UnitOfWork, digest: ClaimedDigest) -> tuple[list[Member], list[ActivityCount]]:
+    """The channel's members, and what they did in the week that ends at the digest's due time."""
+    channel_id = digest.channel.id
+    return await uow.groups.members(channel_id), await uow.groups.activity(channel_id, digest.due_at - WEEK, digest.due_at)
+
+
 async def _post(
     digest: ClaimedDigest, members: list[Member], activity: list[ActivityCount], now: datetime,
     poster: ChannelPoster, delivery: Delivery,
@@ -107,25 +98,12 @@ async def _post(
 
 
 class DigestDispatcher(LeasedQueue[ClaimedDigest]):
-    """The digest queue: posts due digests through the platforms' channel posters."""
+    """The digest queue: posts due digests through the platforms' channel posters (its senders)."""
 
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        posters: Mapping[str, ChannelPoster],
-        *,
-        worker_id: str,
-        lease: timedelta = DEFAULT_LEASE,
-        retry: RetryPolicy | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(DigestDeliveries(), uow_factory, clock, posters, worker_id=worker_id, lease=lease, retry=retry, rng=rng)
-        self._render_uow = uow_factory
+    deliveries = DigestDeliveries()
 
     async def render(self, digest: ClaimedDigest, now: datetime) -> Message:
         """The digest as it would be posted now (the benchmark renders it on its own)."""
-        async with self._render_uow() as uow:
-            members = await uow.groups.members(digest.channel.id)
-            activity = await uow.groups.activity(digest.channel.id, digest.due_at - WEEK, digest.due_at)
+        async with self._uow_factory() as uow:
+            members, activity = await _week(uow, digest)
         return await asyncio.to_thread(render, digest, members, activity, now)

@@ -10,38 +10,21 @@ log line written while a nudge is being delivered carries its id (`bot.tracing`)
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import random
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
-from typing import Any
 
-from bot.clock import Clock
 from bot.domain import Application, Nudge, User
-from bot.leased_queue import (
-    DEFAULT_IN_FLIGHT,
-    DEFAULT_LEASE,
-    DeliveryReport,
-    LeasedQueue,
-    Parcel,
-    RetryPolicy,
-    max_in_flight,
-)
+from bot.leased_queue import Kind, LeasedQueue, Parcel
 from bot.leased_queue import delivery_key as _key
 from bot.messages import Message
 from bot.method import plan
 from bot.nudges import nudge_message
-from bot.ports import Delivery, Notifier, NudgeRepository, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Delivery, Notifier, NudgeRepository, UnitOfWork
 from bot.tracing import nudge_scope
 
-__all__ = ["DEFAULT_IN_FLIGHT", "DEFAULT_LEASE", "DispatchReport", "Dispatcher", "RetryPolicy", "delivery_key", "max_in_flight"]
-
 log = logging.getLogger(__name__)
-
-DispatchReport = DeliveryReport
-
 
 def delivery_key(nudge: Nudge) -> str:
     """The nudge's delivery key: the same on every attempt, 21 characters."""
@@ -51,23 +34,13 @@ def delivery_key(nudge: Nudge) -> str:
 class NudgeDeliveries:
     """Nudges in the leased queue: direct messages, one per row of `nudges`."""
 
-    kind = "nudge"
-    log = log
+    about = Kind("nudge", "nudge", "nudge_id", log, nudge_scope)
 
     def repository(self, uow: UnitOfWork) -> NudgeRepository:
         return uow.nudges
 
     def key(self, item: Nudge) -> str:
         return delivery_key(item)
-
-    def label(self, item: Nudge) -> str:
-        return f"nudge {item.id}"
-
-    def extra(self, item: Nudge) -> dict[str, Any]:
-        return {"nudge_id": item.id}
-
-    def scope(self, item: Nudge) -> contextlib.AbstractContextManager[None]:
-        return nudge_scope(item.id)
 
     async def load(self, uow: UnitOfWork, claimed: Sequence[Nudge], now: datetime) -> dict[int, Parcel | str]:
         apps = await uow.applications.get_many({n.application_id for n in claimed})
@@ -93,24 +66,9 @@ async def _send(nudge: Nudge, app: Application, user: User, now: datetime, notif
 
 
 class Dispatcher(LeasedQueue[Nudge]):
-    """The nudge queue: delivers due nudges through the platforms' notifiers."""
+    """The nudge queue: delivers due nudges through the platforms' notifiers (its senders)."""
 
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        notifiers: Mapping[str, Notifier],
-        *,
-        worker_id: str,
-        lease: timedelta = DEFAULT_LEASE,
-        retry: RetryPolicy | None = None,
-        rng: random.Random | None = None,
-        audience: Callable[[], Collection[str]] | None = None,
-    ) -> None:
-        super().__init__(
-            NudgeDeliveries(), uow_factory, clock, notifiers,
-            worker_id=worker_id, lease=lease, retry=retry, rng=rng, audience=audience,
-        )
+    deliveries = NudgeDeliveries()
 
     @staticmethod
     def render(nudge: Nudge, app: Application, user: User, now: datetime) -> Message:

@@ -130,28 +130,26 @@ class Parcel:
     send: Callable[[Any, Delivery], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of queued item is called."""
+
+    name: str  # "nudge", "digest": in the delivery (so the platform's metadata) and the logs
+    noun: str  # how a log line names one, before its id ("nudge", "digest for channel")
+    id_field: str  # its id's name in structured logs ("nudge_id")
+    log: logging.Logger
+    scope: Callable[[int], contextlib.AbstractContextManager[None]] | None = None  # what log lines carry while it is sent
+
+
 class Deliveries(Protocol[T]):
     """What one kind of queued item needs from the mechanism's side: its repository, how it is
     loaded and sent, and what its final outcomes do to the row."""
 
-    kind: str  # "nudge", "digest": in the delivery key, the logs and the platform's metadata
-    log: logging.Logger
+    about: Kind
 
     def repository(self, uow: UnitOfWork) -> LeasedRepository[T]: ...
 
     def key(self, item: T) -> str: ...
-
-    def label(self, item: T) -> str:
-        """How log lines name the item ("nudge 12")."""
-        ...
-
-    def extra(self, item: T) -> dict[str, Any]:
-        """The item's id for structured logs ({"nudge_id": 12})."""
-        ...
-
-    def scope(self, item: T) -> contextlib.AbstractContextManager[None]:
-        """What log lines written while the item is being sent carry (`bot.tracing`)."""
-        ...
 
     async def load(self, uow: UnitOfWork, claimed: Sequence[T], now: datetime) -> dict[int, Parcel | str]:
         """For each claimed item (by id) its parcel, or why there is nothing to send."""
@@ -175,9 +173,12 @@ class _Outcome(Generic[T]):
 
 
 class LeasedQueue(Generic[T]):
+    """A queue of one kind of item: a subclass names its `deliveries`."""
+
+    deliveries: Deliveries[T]
+
     def __init__(
         self,
-        deliveries: Deliveries[T],
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         senders: Mapping[str, Any],
@@ -188,7 +189,8 @@ class LeasedQueue(Generic[T]):
         rng: random.Random | None = None,
         audience: Callable[[], Collection[str]] | None = None,
     ) -> None:
-        self._deliveries = deliveries
+        self._deliveries = self.deliveries
+        self._about = self.deliveries.about
         self._uow_factory = uow_factory
         self._clock = clock
         self._senders = senders
@@ -219,7 +221,7 @@ class LeasedQueue(Generic[T]):
             if self._held.get(token):
                 # Either its last items are being recorded right now, or the lease ran out
                 # (this process stalled) and another process took it over.
-                self._deliveries.log.info(
+                self._about.log.info(
                     "claim %s not renewed: being recorded, or taken over", token[:8], extra={"worker": self.worker_id}
                 )
         return len(held)
@@ -302,7 +304,8 @@ class LeasedQueue(Generic[T]):
             del self._held[token]
 
     async def _deliver(self, item: T, parcel: Parcel | str, now: datetime) -> _Outcome[T]:
-        with self._deliveries.scope(item):
+        scope = self._about.scope
+        with scope(item.id) if scope is not None else contextlib.nullcontext():
             return await self._deliver_one(item, parcel, now)
 
     async def _deliver_one(self, item: T, parcel: Parcel | str, now: datetime) -> _Outcome[T]:
@@ -312,7 +315,7 @@ class LeasedQueue(Generic[T]):
         if sender is None:
             return _Outcome(item, retry_at=now + self._retry.delay(item.attempts + 1, None, self._rng), error=f"{parcel.platform} is not connected")
         try:
-            await parcel.send(sender, Delivery(self._deliveries.key(item), item.unknown_since, self._deliveries.kind))
+            await parcel.send(sender, Delivery(self._deliveries.key(item), item.unknown_since, self._about.name))
         except PermanentDeliveryError as refusal:
             return _Outcome(item, error=refusal.reason)
         except TransientDeliveryError as hiccup:
@@ -320,11 +323,15 @@ class LeasedQueue(Generic[T]):
         except UnknownDeliveryOutcome as silence:
             return _Outcome(item, unknown=True, retry_at=self._clock.now() + self.lease, error=silence.reason)
         except Exception as unexpected:  # a sender bug must not lose the item
-            self._deliveries.log.exception(
-                "%s: unexpected delivery error", self._deliveries.label(item), extra=self._deliveries.extra(item)
-            )
+            self._about.log.exception("%s: unexpected delivery error", self._label(item), extra=self._extra(item))
             return self._retry_or_give_up(item, now, f"unexpected error: {type(unexpected).__name__}", None)
         return _Outcome(item, delivered=True, late=is_late(item.due_at, now))
+
+    def _label(self, item: T) -> str:
+        return f"{self._about.noun} {item.id}"
+
+    def _extra(self, item: T) -> dict[str, Any]:
+        return {self._about.id_field: item.id, "worker": self.worker_id}
 
     def _retry_or_give_up(self, item: T, now: datetime, reason: str, retry_after: float | None) -> _Outcome[T]:
         attempts = item.attempts + 1
@@ -342,7 +349,7 @@ class LeasedQueue(Generic[T]):
     async def _write(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
         report = DeliveryReport()
         now = self._clock.now()
-        kinds, log = self._deliveries, self._deliveries.log
+        kinds, log = self._deliveries, self._about.log
         delivered = [o for o in outcomes if o.delivered]
         async with self._uow_factory() as uow:
             kept_ids = await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now) if delivered else set()
@@ -352,16 +359,11 @@ class LeasedQueue(Generic[T]):
                     report.delivered += 1
                     report.late += outcome.late
                     report.delivered_ids.append(item.id)
-                    log.info(
-                        "%s delivered%s", kinds.label(item), " late" if outcome.late else "",
-                        extra={**kinds.extra(item), "worker": self.worker_id, "late": outcome.late},
-                    )
+                    late = " late" if outcome.late else ""
+                    log.info("%s delivered%s", self._label(item), late, extra={**self._extra(item), "late": outcome.late})
                 else:
                     report.lost += 1
-                    log.warning(
-                        "%s: claim lost before its delivery was recorded", kinds.label(item),
-                        extra={**kinds.extra(item), "worker": self.worker_id},
-                    )
+                    log.warning("%s: claim lost before its delivery was recorded", self._label(item), extra=self._extra(item))
             for outcome in outcomes:
                 if not outcome.delivered:
                     report.add(await self._write_undelivered(uow, outcome, now))
@@ -370,24 +372,24 @@ class LeasedQueue(Generic[T]):
 
     async def _write_undelivered(self, uow: UnitOfWork, outcome: _Outcome[T], now: datetime) -> DeliveryReport:
         report = DeliveryReport()
-        kinds, log = self._deliveries, self._deliveries.log
+        kinds, log = self._deliveries, self._about.log
         item, token = outcome.item, outcome.item.claim_token or ""
-        about = {**kinds.extra(item), "worker": self.worker_id, "attempt": item.attempts + 1}
+        about = {**self._extra(item), "attempt": item.attempts + 1}
         if outcome.unknown and outcome.retry_at is not None:
             kept = await kinds.repository(uow).mark_unknown(item.id, token, outcome.retry_at, outcome.error or "")
             report.unknown += kept
             log.warning(
-                "%s: no answer from the platform (%s); will check before sending again", kinds.label(item), outcome.error,
+                "%s: no answer from the platform (%s); will check before sending again", self._label(item), outcome.error,
                 extra={**about, "verify_at": outcome.retry_at},
             )
         elif outcome.retry_at is not None:
             kept = await kinds.repository(uow).mark_retry(item.id, token, outcome.retry_at, outcome.error or "")
             report.retried += kept
-            log.warning("%s will be retried: %s", kinds.label(item), outcome.error, extra={**about, "retry_at": outcome.retry_at})
+            log.warning("%s will be retried: %s", self._label(item), outcome.error, extra={**about, "retry_at": outcome.retry_at})
         else:
             kept = await kinds.mark_failed(uow, item, now, outcome.error or "unknown error")
             report.failed += kept
-            log.warning("%s failed: %s", kinds.label(item), outcome.error, extra=about)
+            log.warning("%s failed: %s", self._label(item), outcome.error, extra=about)
         report.lost += not kept
         return report
 

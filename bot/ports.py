@@ -356,7 +356,7 @@ class Notifier(Protocol):
 
     A notifier may say how many sends its platform's rate limits make worth running at once
     (an int attribute `max_in_flight`); the dispatcher claims no more nudges than that for the
-    platform at a time (`bot.dispatcher.DEFAULT_IN_FLIGHT` otherwise)."""
+    platform at a time (`bot.leased_queue.DEFAULT_IN_FLIGHT` otherwise)."""
 
     async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         """Deliver, or raise TransientDeliveryError / PermanentDeliveryError /

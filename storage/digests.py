@@ -10,11 +10,11 @@ claimed once, late.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import Row, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.groups import ClaimedDigest, DigestSchedule, GroupChannel
@@ -28,7 +28,7 @@ LEASES = LeasedTable(DIGESTS, "channel_id")
 FRESH: dict[str, Any] = {"state": PENDING, "retry_at": None, "attempts": 0, "unknown_since": None, **RELEASED}
 
 
-class SqlDigestRepository(LeasedRows):
+class SqlDigestRepository(LeasedRows[ClaimedDigest]):
     leases = LEASES
 
     def __init__(self, session: AsyncSession) -> None:
@@ -61,24 +61,10 @@ class SqlDigestRepository(LeasedRows):
         )
         return [channel_from_row(row) for row in (await self._session.execute(stmt)).all()]
 
-    async def next_due_at(
-        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
-    ) -> datetime | None:
-        return await self.leases.next_due_at(self._session, _of_platforms(platforms))
+    def _mine(self, platforms: Collection[str] | None, people: Collection[str] | None) -> Any:
+        return _of_platforms(platforms)  # a digest is a channel's: `people` narrows nothing
 
-    async def claim_due(
-        self,
-        now: datetime,
-        worker: str,
-        lease: timedelta,
-        limit: int,
-        platforms: Collection[str] | None = None,
-        people: Collection[str] | None = None,
-    ) -> list[ClaimedDigest]:
-        """Claim due digests with a lease (only channels on `platforms` when given)."""
-        claimed = await self.leases.claim(self._session, now, worker, lease, limit, _of_platforms(platforms))
-        if not claimed:
-            return []
+    async def _claimed(self, claimed: Sequence[Row[Any]]) -> list[ClaimedDigest]:
         c, d = CHANNELS, DIGESTS
         rows = (
             await self._session.execute(

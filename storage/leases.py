@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     Column,
@@ -42,6 +42,7 @@ from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, ready_at
 PENDING = "pending"
 CLAIMED = "claimed"
 RELEASED: dict[str, Any] = {"claim_token": None, "claimed_by": None, "lease_until": None}
+T = TypeVar("T")
 
 
 class LeasedTable:
@@ -143,11 +144,44 @@ class LeasedTable:
         return result.rowcount == 1
 
 
-class LeasedRows:
-    """What every leased repository does the same way; a subclass names its `leases`."""
+class LeasedRows(Generic[T]):
+    """What every leased repository does the same way (the `LeasedRepository` port). A
+    subclass names its `leases`, which of its rows a process may take (`_mine`), and what a
+    claimed row becomes (`_claimed`)."""
 
     leases: ClassVar[LeasedTable]
     _session: AsyncSession
+
+    def _mine(self, platforms: Collection[str] | None, people: Collection[str] | None) -> Any:
+        """The rows for these platforms and people (every row for None)."""
+        raise NotImplementedError
+
+    async def _claimed(self, rows: Sequence[Row[Any]]) -> list[T]:
+        """The claimed rows as the core's items, earliest first."""
+        raise NotImplementedError
+
+    async def next_due_at(
+        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
+    ) -> datetime | None:
+        """The earliest time at which a row can be claimed: a waiting one's due (or retry)
+        time, or a claimed one's lease end; only rows for `platforms` and `people` when given."""
+        return await self.leases.next_due_at(self._session, self._mine(platforms, people))
+
+    async def claim_due(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        platforms: Collection[str] | None = None,
+        people: Collection[str] | None = None,
+    ) -> list[T]:
+        """Atomically claim up to `limit` due rows (earliest first): waiting ones whose due and
+        retry times have come, and claimed ones whose lease ran out; only rows for `platforms`
+        when given, so a process never takes what it cannot deliver, and among them only the
+        `people`'s. Each claim gets a new token, carried by the returned items."""
+        rows = await self.leases.claim(self._session, now, worker, lease, limit, self._mine(platforms, people))
+        return await self._claimed(rows) if rows else []
 
     async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
         return await self.leases.renew(self._session, claim_tokens, lease_until)

@@ -13,7 +13,7 @@ is never served stale from the session.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -46,7 +46,7 @@ _FAILED = NudgeState.FAILED.value
 LEASES = LeasedTable(NUDGES, "id")
 
 
-class SqlNudgeRepository(LeasedRows):
+class SqlNudgeRepository(LeasedRows[Nudge]):
     leases = LEASES
 
     def __init__(self, session: AsyncSession) -> None:
@@ -130,29 +130,10 @@ class SqlNudgeRepository(LeasedRows):
         found = await self._select(NUDGES.c.id == nudge_id)
         return found[0] if found else None
 
-    async def next_due_at(
-        self, platforms: Collection[str] | None = None, people: Collection[str] | None = None
-    ) -> datetime | None:
-        """The earliest time at which a nudge can be claimed: a pending one's due (or retry)
-        time, or a claimed one's lease end; only for users of `platforms` (and among them the
-        `people`, by external id) when given."""
-        return await self.leases.next_due_at(self._session, _of_platforms(platforms, people))
+    def _mine(self, platforms: Collection[str] | None, people: Collection[str] | None) -> Any:
+        return _of_platforms(platforms, people)
 
-    async def claim_due(
-        self,
-        now: datetime,
-        worker: str,
-        lease: timedelta,
-        limit: int,
-        platforms: Collection[str] | None = None,
-        people: Collection[str] | None = None,
-    ) -> list[Nudge]:
-        """Atomically claim up to `limit` due nudges (earliest first): pending ones whose due
-        and retry times have come, and claimed ones whose lease ran out; only nudges for users
-        of `platforms` when given, so a process never takes what it cannot deliver, and among
-        them only the `people` (external ids) when given. Each claim gets a new token, carried
-        by the returned nudges."""
-        rows = await self.leases.claim(self._session, now, worker, lease, limit, _of_platforms(platforms, people))
+    async def _claimed(self, rows: Sequence[Row[Any]]) -> list[Nudge]:
         return sorted((nudge_from_row(row) for row in rows), key=lambda n: (n.due_at, n.id))
 
     async def mark_delivered_many(

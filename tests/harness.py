@@ -4,7 +4,10 @@ messages) and a recording poster (group channel posts), or through the fakes a t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -69,6 +72,48 @@ class RecordingPoster:
 
     def texts(self) -> list[str]:
         return [m.as_text() for _, m, _ in self.posts]
+
+
+class HeldPlatform:
+    """Sends — direct messages and channel posts alike — wait until the test lets them
+    finish; records what each send was given (who or which channel, and its delivery)."""
+
+    def __init__(self, max_in_flight: int = 32) -> None:
+        self.max_in_flight = max_in_flight
+        self.started: list[tuple[str, Delivery | None]] = []
+        self.delivered: list[str] = []
+        self.release = asyncio.Event()
+        self.fail_with: Exception | None = None
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._moved = asyncio.Event()
+
+    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        await self._send(user.external_id, delivery)
+
+    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+        await self._send(channel.channel_id, delivery)
+
+    async def _send(self, to: str, delivery: Delivery | None) -> None:
+        self.started.append((to, delivery))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self._moved.set()
+        try:
+            await self.release.wait()
+            if self.fail_with is not None:
+                raise self.fail_with
+            self.delivered.append(to)
+        finally:
+            self.in_flight -= 1
+
+    async def until_started(self, count: int) -> None:
+        async def enough() -> None:
+            while len(self.started) < count:
+                self._moved.clear()
+                await self._moved.wait()
+
+        await asyncio.wait_for(enough(), 5)
 
 
 @dataclass
@@ -163,3 +208,14 @@ async def make_world(
         Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id, outlets={platform: plug.outlet()}
     )
     return World(runtime, clock, notifier, poster, plug)
+
+
+@contextlib.asynccontextmanager
+async def processes(url: str, count: int) -> AsyncIterator[list[World]]:
+    """`count` bots sharing one database, as separate processes would (workers `worker-<i>`)."""
+    worlds = [await make_world(url, worker_id=f"worker-{i}") for i in range(count)]
+    try:
+        yield worlds
+    finally:
+        for w in worlds:
+            await w.runtime.close()

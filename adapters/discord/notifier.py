@@ -17,14 +17,11 @@ are transient (retried with backoff).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import aiohttp
 import discord
 
-from adapters.discord.link import DiscordLink
-from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
+from adapters.discord.sending import SEND_FAILURES, DiscordSender, unanswered
 from bot.domain import User
 from bot.messages import Message
 from bot.ports import (
@@ -61,25 +58,19 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
     return unanswered(error)
 
 
-class DiscordNotifier:
+class DiscordNotifier(DiscordSender):
     max_in_flight = MAX_IN_FLIGHT
-
-    def __init__(self, link: DiscordLink, timeout: float = 15.0) -> None:
-        self._link = link
-        self._timeout = timeout
 
     async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
         client = self._link.client()
         shown = render(message)
         try:
             channel = await asyncio.wait_for(client.create_dm(discord.Object(id=int(user.external_id))), self._timeout)
-        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+        except SEND_FAILURES as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
             raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error
-        options: dict[str, Any] = {"embed": shown.embed, "view": shown.view or discord.utils.MISSING, "files": shown.files or discord.utils.MISSING}
-        if delivery is not None:
-            options["nonce"] = delivery.key
+        options = {"embed": shown.embed, "view": shown.view or discord.utils.MISSING, "files": shown.files or discord.utils.MISSING}
         try:
-            await asyncio.wait_for(channel.send(**options), self._timeout)
-        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+            await asyncio.wait_for(channel.send(**self._keyed(options, delivery)), self._timeout)
+        except SEND_FAILURES as error:
             raise classify(error) from error

@@ -9,7 +9,7 @@ bot may not attach files there (50013), the post goes out once more without the 
 A queued post (a weekly digest, given a `Delivery`) is created with a `nonce` derived from it
 and `enforce_nonce`, like a nudge: Discord itself returns the message made the first time
 instead of a second one, so a post that got no answer is an unknown outcome whose verification
-is the same post again (`outcome.unanswered`).
+is the same post again (`sending`).
 
 discord.py waits out ordinary 429s itself; what still fails is classified for the core. A
 permanent error's reason is shown to the person who asked (or kept as the digest's "last
@@ -21,15 +21,12 @@ server errors and network trouble are transient.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import aiohttp
 import discord
 
-from adapters.discord.link import DiscordLink
 from adapters.discord.notifier import MAX_IN_FLIGHT
-from adapters.discord.outcome import unanswered
 from adapters.discord.render import render
+from adapters.discord.sending import SEND_FAILURES, DiscordSender, unanswered
 from bot.groups import ChannelRef
 from bot.messages import Message
 from bot.ports import Delivery, PermanentDeliveryError, TransientDeliveryError
@@ -66,22 +63,16 @@ def classify(error: Exception, queued: bool = False) -> Exception:
     return TransientDeliveryError(f"network problem talking to Discord: {type(error).__name__}")
 
 
-class DiscordChannelPoster:
+class DiscordChannelPoster(DiscordSender):
     """The `ChannelPoster` for Discord: posts through the adapter's client while it runs."""
 
     max_in_flight = MAX_IN_FLIGHT
-
-    def __init__(self, link: DiscordLink, timeout: float = 15.0) -> None:
-        self._link = link
-        self._timeout = timeout
 
     async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
         client = self._link.client()
         shown = render(message)
         target = client.get_partial_messageable(int(channel.channel_id))
-        options: dict[str, Any] = {"embed": shown.embed, "allowed_mentions": discord.AllowedMentions.none()}
-        if delivery is not None:
-            options["nonce"] = delivery.key
+        options = self._keyed({"embed": shown.embed, "allowed_mentions": discord.AllowedMentions.none()}, delivery)
         try:
             try:
                 await asyncio.wait_for(target.send(files=shown.files or discord.utils.MISSING, **options), self._timeout)
@@ -90,5 +81,5 @@ class DiscordChannelPoster:
                     raise
                 # No Attach Files: the (shortened) embed alone; refused, the first made nothing.
                 await asyncio.wait_for(target.send(**options), self._timeout)
-        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+        except SEND_FAILURES as error:
             raise classify(error, queued=delivery is not None) from error

@@ -17,3 +17,14 @@ async def world(sqlite_url: str) -> AsyncIterator[World]:
         yield w
     finally:
         await w.runtime.close()
+
+
+@pytest.fixture
+async def second(sqlite_url: str, world: World) -> AsyncIterator[World]:
+    """A second bot (another process) on the same SQLite file, its clock where `world`'s is."""
+    other = await make_world(sqlite_url, worker_id="second-process")
+    other.clock.set(world.clock.now())
+    try:
+        yield other
+    finally:
+        await other.runtime.close()

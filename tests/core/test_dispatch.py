@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.domain import NudgeState
 from bot.ports import PermanentDeliveryError, TransientDeliveryError
-from tests.harness import START, World, make_world, person
+from tests.harness import START, World, make_world, person, processes
 
 ALICE = person("alice")
 ADD = "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe"
@@ -95,17 +95,13 @@ async def test_gives_up_after_the_retry_budget(world: World) -> None:
 
 
 async def _race(url: str, apps: int) -> None:
-    worlds = [await make_world(url, worker_id=f"worker-{i}") for i in range(2)]
-    try:
+    async with processes(url, 2) as worlds:
         for i in range(apps):
             await worlds[0].say(person(f"user{i}"), f"add Co{i}; Role; yesterday 10:00; P{i}")
         reports = await asyncio.gather(*(w.runtime.dispatcher.run_once() for w in worlds))
         delivered = [u.external_id for w in worlds for u, _ in w.notifier.delivered]
         assert sorted(delivered) == sorted(f"user{i}" for i in range(apps))  # each exactly once
         assert sum(r.delivered for r in reports) == apps
-    finally:
-        for w in worlds:
-            await w.runtime.close()
 
 
 async def test_two_dispatchers_on_sqlite_deliver_each_nudge_exactly_once(sqlite_url: str) -> None:

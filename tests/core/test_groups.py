@@ -29,7 +29,7 @@ from bot.groups import (
 )
 from bot.messages import Message
 from bot.ports import Delivery, PermanentDeliveryError, TransientDeliveryError
-from tests.harness import World, make_world, person
+from tests.harness import World, make_world, person, processes
 
 ALICE, BOB, CAROL, DAVE = person("alice"), person("bob"), person("carol"), person("dave")
 JOBS = Place("#jobs", is_direct=False, has_admins=False)  # the console: no administrators
@@ -321,9 +321,10 @@ async def test_digest_retries_a_transient_failure_and_skips_a_week_on_a_permanen
     assert len(world.poster.to("#jobs")) == 3  # the week after, it goes out again
 
 
-async def _two_dispatchers(url: str, channels: int) -> None:
-    worlds = [await make_world(url, worker_id=f"worker-{i}") for i in range(2)]
-    try:
+async def test_two_dispatchers_post_each_digest_once(database_url: str) -> None:
+    """Two processes on one database (SQLite, and PostgreSQL when configured), 25 digests due."""
+    channels = 25
+    async with processes(database_url, 2) as worlds:
         for i in range(channels):
             where = Place(f"#group{i}", is_direct=False, has_admins=False)
             await worlds[0].say(ALICE, "channel on", where)
@@ -335,17 +336,6 @@ async def _two_dispatchers(url: str, channels: int) -> None:
         posted = sorted(ref.channel_id for w in worlds for ref, _, _ in w.poster.posts)
         assert posted == sorted(f"#group{i}" for i in range(channels))  # each exactly once
         assert sum(r.delivered for r in reports) == channels
-    finally:
-        for w in worlds:
-            await w.runtime.close()
-
-
-async def test_two_dispatchers_on_sqlite_post_each_digest_once(sqlite_url: str) -> None:
-    await _two_dispatchers(sqlite_url, channels=25)
-
-
-async def test_two_dispatchers_on_postgres_post_each_digest_once(postgres_url: str) -> None:
-    await _two_dispatchers(postgres_url, channels=25)
 
 
 # ---- forget-me ----------------------------------------------------------------------------------

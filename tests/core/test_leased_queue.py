@@ -11,7 +11,6 @@ Two bots share one SQLite file; time is simulated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,50 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain import Place, User
-from bot.groups import ChannelRef
+from bot.domain import Place
 from bot.leased_queue import LATE_AFTER, LeasedQueue, RetryPolicy
-from bot.messages import Message
-from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
+from bot.ports import TransientDeliveryError, UnknownDeliveryOutcome
 from storage.models import ChannelDigestRow, NudgeRow
-from tests.harness import World, make_world, person
+from tests.harness import HeldPlatform, World, person
 
 ALICE = person("alice")
-
-
-class Held:
-    """A platform whose sends (direct messages and channel posts alike) wait until the test
-    lets them finish; records what each was given."""
-
-    def __init__(self, max_in_flight: int = 32) -> None:
-        self.max_in_flight = max_in_flight
-        self.started: list[Delivery | None] = []
-        self.done: list[str] = []
-        self.release = asyncio.Event()
-        self.fail_with: Exception | None = None
-        self._moved = asyncio.Event()
-
-    async def _send(self, to: str, delivery: Delivery | None) -> None:
-        self.started.append(delivery)
-        self._moved.set()
-        await self.release.wait()
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.done.append(to)
-
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
-        await self._send(user.external_id, delivery)
-
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
-        await self._send(channel.channel_id, delivery)
-
-    async def until_started(self, count: int) -> None:
-        async def enough() -> None:
-            while len(self.started) < count:
-                self._moved.clear()
-                await self._moved.wait()
-
-        await asyncio.wait_for(enough(), 5)
 
 
 @dataclass
@@ -74,7 +36,7 @@ class Side:
     def queue(self, world: World) -> LeasedQueue[Any]:
         return world.runtime.dispatcher if self.kind == "nudge" else world.runtime.digests
 
-    def connect(self, world: World, platform: Held) -> None:
+    def connect(self, world: World, platform: HeldPlatform) -> None:
         if self.kind == "nudge":
             world.plug.notifier = platform
         else:
@@ -103,16 +65,6 @@ def side(request: pytest.FixtureRequest) -> Side:
     return Side(request.param)
 
 
-@pytest.fixture
-async def second(sqlite_url: str, world: World) -> AsyncIterator[World]:
-    other = await make_world(sqlite_url, worker_id="second-process")
-    other.clock.set(world.clock.now())
-    try:
-        yield other
-    finally:
-        await other.runtime.close()
-
-
 def _advance(span: timedelta, *worlds: World) -> None:
     for world in worlds:
         world.clock.advance(span)
@@ -121,7 +73,7 @@ def _advance(span: timedelta, *worlds: World) -> None:
 async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: Side, world: World, second: World) -> None:
     await side.fall_due(world, 4)
     second.clock.set(world.clock.now())
-    slow = Held(max_in_flight=2)
+    slow = HeldPlatform(max_in_flight=2)
     side.connect(world, slow)
     queue = side.queue(world)
     run = asyncio.create_task(queue.run_once())
@@ -131,7 +83,7 @@ async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: 
     for _ in range(3):  # well past the first lease, renewed every 0.6 of one
         _advance(queue.lease * 0.6, world, second)
         assert await queue.heartbeat() == 1
-    other = Held()
+    other = HeldPlatform()
     other.release.set()
     side.connect(second, other)
     assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 2  # only the two never claimed
@@ -144,19 +96,19 @@ async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: 
 async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(side: Side, world: World, second: World) -> None:
     await side.fall_due(world, 1)
     second.clock.set(world.clock.now())
-    dying = Held()
+    dying = HeldPlatform()
     side.connect(world, dying)
     run = asyncio.create_task(side.queue(world).run_once())
     await dying.until_started(1)
     lease = side.queue(world).lease
     _advance(lease * 0.9, world, second)
-    survivor = Held()
+    survivor = HeldPlatform()
     survivor.release.set()
     side.connect(second, survivor)
     assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).claimed == 0  # the lease still holds
     _advance(lease * 0.2, world, second)  # no heartbeat came: the lease ran out
     assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 1
-    [first], [taken] = dying.started, survivor.started
+    [(_, first)], [(_, taken)] = dying.started, survivor.started
     assert first is not None and taken is not None and taken.key == first.key and taken.kind == side.kind
     assert first.unknown_since is None and taken.unknown_since is not None  # so the platform is checked first
     run.cancel()
@@ -168,7 +120,7 @@ async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(si
 
 async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: Side, world: World) -> None:
     await side.fall_due(world, 1)
-    platform = Held()
+    platform = HeldPlatform()
     platform.fail_with = UnknownDeliveryOutcome("no answer")
     platform.release.set()
     side.connect(world, platform)
@@ -179,14 +131,14 @@ async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: 
     world.clock.advance(queue.lease)
     platform.fail_with = None
     assert (await queue.run_once()).delivered == 1
-    first_try, second_try = platform.started
+    (_, first_try), (_, second_try) = platform.started
     assert first_try is not None and second_try is not None and first_try.key == second_try.key
     assert first_try.unknown_since is None and second_try.unknown_since is not None
 
 
 async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(side: Side, world: World) -> None:
     await side.fall_due(world, 1)
-    platform = Held()
+    platform = HeldPlatform()
     platform.fail_with = TransientDeliveryError("rate limited", retry_after=3600)
     platform.release.set()
     side.connect(world, platform)
@@ -208,7 +160,7 @@ async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(
             break
         assert report.retried == 1 and attempts < RetryPolicy().max_attempts
     assert attempts == RetryPolicy().max_attempts
-    assert len(platform.done) == 0
+    assert platform.delivered == []
 
 
 @pytest.mark.parametrize(("after", "late"), [(LATE_AFTER - timedelta(seconds=1), 0), (LATE_AFTER + timedelta(seconds=1), 1)])

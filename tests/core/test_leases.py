@@ -8,9 +8,7 @@ Two dispatchers share one SQLite file; time is simulated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -19,52 +17,7 @@ from bot.domain import NudgeState, User
 from bot.messages import Message
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 from storage.models import NudgeRow
-from tests.harness import World, make_world, person
-
-
-class HeldPlatform:
-    """Sends wait until the test lets them finish; records what each send was given."""
-
-    def __init__(self, max_in_flight: int) -> None:
-        self.max_in_flight = max_in_flight
-        self.started: list[tuple[str, Delivery | None]] = []
-        self.delivered: list[str] = []
-        self.release = asyncio.Event()
-        self.fail_with: Exception | None = None
-        self.in_flight = 0
-        self.most_in_flight = 0
-        self._moved = asyncio.Event()
-
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
-        self.started.append((user.external_id, delivery))
-        self.in_flight += 1
-        self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        self._moved.set()
-        try:
-            await self.release.wait()
-            if self.fail_with is not None:
-                raise self.fail_with
-            self.delivered.append(user.external_id)
-        finally:
-            self.in_flight -= 1
-
-    async def until_started(self, count: int) -> None:
-        async def enough() -> None:
-            while len(self.started) < count:
-                self._moved.clear()
-                await self._moved.wait()
-
-        await asyncio.wait_for(enough(), 5)
-
-
-@pytest.fixture
-async def second(sqlite_url: str, world: World) -> AsyncIterator[World]:
-    other = await make_world(sqlite_url, worker_id="second-process")
-    other.clock.set(world.clock.now())
-    try:
-        yield other
-    finally:
-        await other.runtime.close()
+from tests.harness import HeldPlatform, World, person
 
 
 async def _add(world: World, count: int) -> None:

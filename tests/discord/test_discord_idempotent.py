@@ -20,7 +20,13 @@ from bot.groups import ClaimedDigest
 from tests.discord.conftest import ALICE, discord_runtime
 from tests.discord.conftest import discord_config as make_config
 from tests.discord.helpers import nudges
-from tests.fakes.discord_api import CHANNEL_ID, MANAGE_CHANNELS, FakeDiscord, Interactions, dm_channel_id
+from tests.fakes.discord_api import (
+    CHANNEL_ID,
+    MANAGE_CHANNELS,
+    FakeDiscord,
+    Interactions,
+    dm_channel_id,
+)
 
 DM_SEND = r"/channels/\d+/messages"
 CHANNEL_POSTS = rf"/channels/{CHANNEL_ID}/messages"

@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -254,12 +254,27 @@ class Fleet:
                 raise AssertionError(f"{what}: not within {within} s (arrived {self.arrived()})")
             await asyncio.sleep(0.05)
 
-    async def until_recorded(self, count: int, within: float) -> None:
+    async def until_recorded(self, count: int, within: float, recorded: Callable[[], Awaitable[int]] | None = None) -> None:
+        """Until `count` are recorded (nudges sent, or what `recorded` counts)."""
+        counted = recorded or self.recorded
         deadline = time.monotonic() + within
-        while await self.recorded() < count:
+        while await counted() < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"only {await self.recorded()} of {count} recorded as sent:\n{await self.report()}")
+                raise AssertionError(f"only {await counted()} of {count} recorded:\n{await self.report()}")
             await asyncio.sleep(0.1)
+
+    async def kill_mid_burst(
+        self, arrived: Callable[[], int], total: int, *, kill_after: int, busiest: Callable[[], Awaitable[Member]],
+        restart: bool, within: float,
+    ) -> None:
+        """Once `kill_after` of `total` messages arrived, `kill -9` the busiest process (and, with
+        `restart`, start another, as a supervisor would); then until all arrived, `within` s."""
+        await self.until(lambda: arrived() >= kill_after, 60, "the burst never got going")
+        await self.kill(await busiest())
+        assert arrived() < total, "everything arrived before the kill: nothing was in flight"
+        if restart:
+            await self.ready(await self.spawn())
+        await self.until(lambda: arrived() >= total, within, "not everything arrived after the kill")
 
     async def report(self) -> str:
         """The unsent rows and the end of every process's log, to see why."""
@@ -279,3 +294,9 @@ def slow_answers(seed: int = 17, low: float = 0.1, high: float = 0.5) -> Callabl
     """A platform that takes 0.1-0.5 s to answer each message."""
     rng = random.Random(seed)
     return lambda: rng.uniform(low, high)
+
+
+def assert_exactly_once(slack: Counter[str], discord: Counter[str], expected: tuple[int, int]) -> None:
+    """Every message arrived (so many on Slack, so many on Discord), none twice."""
+    assert (len(slack), len(discord)) == expected  # none lost
+    assert [k for k, n in slack.items() if n > 1] == [] and [k for k, n in discord.items() if n > 1] == []  # none twice

@@ -13,12 +13,7 @@ process's claims come back quickly.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.faults.fleet import LEASE, SEND_TIMEOUT, Fleet, slow_answers
+from tests.faults.fleet import LEASE, SEND_TIMEOUT, Fleet, assert_exactly_once, slow_answers
 
 SLACK_USERS = 110
 DISCORD_USERS = 110
@@ -28,46 +23,16 @@ RECOVERY = 90.0  # seconds from the kill to the last nudge
 RECORDING = 60.0  # seconds for the records to catch up once everything arrived
 
 
-@pytest.fixture
-async def sqlite_fleet(tmp_path: Path) -> AsyncIterator[Fleet]:
-    fleet = Fleet(f"sqlite:///{tmp_path / 'fleet.db'}", tmp_path)
-    try:
-        yield fleet
-    finally:
-        await fleet.close()
-
-
-@pytest.fixture
-async def postgres_fleet(postgres_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    fleet = Fleet(postgres_url, tmp_path)
-    try:
-        yield fleet
-    finally:
-        await fleet.close()
-
-
 async def _burst_then_kill(fleet: Fleet, processes: int, restart: bool) -> None:
     await fleet.start(answer=slow_answers())
     members = [await fleet.spawn() for _ in range(processes)]
     for member in members:
         await fleet.ready(member)
     await fleet.seed(SLACK_USERS, DISCORD_USERS)
-    await fleet.until(lambda: fleet.arrived() >= KILL_AFTER, 60, "the burst never got going")
-    victim = await fleet.busiest()
-    await fleet.kill(victim)
-    assert fleet.arrived() < TOTAL, "everything arrived before the kill: nothing was in flight"
-    if restart:
-        await fleet.ready(await fleet.spawn())
-    await fleet.until(lambda: fleet.arrived() >= TOTAL, RECOVERY, "not every nudge arrived after the kill")
+    await fleet.kill_mid_burst(fleet.arrived, TOTAL, kill_after=KILL_AFTER, busiest=fleet.busiest, restart=restart, within=RECOVERY)
     await fleet.until_recorded(TOTAL, RECORDING)
     await fleet.stop()
-    _exactly_once(fleet)
-
-
-def _exactly_once(fleet: Fleet) -> None:
-    slack, discord = fleet.slack_arrived(), fleet.discord_arrived()
-    assert (len(slack), len(discord)) == (SLACK_USERS, DISCORD_USERS)  # none lost
-    assert [k for k, n in slack.items() if n > 1] == [] and [k for k, n in discord.items() if n > 1] == []  # none twice
+    assert_exactly_once(fleet.slack_arrived(), fleet.discord_arrived(), (SLACK_USERS, DISCORD_USERS))
 
 
 async def test_kill_9_mid_burst_on_sqlite_then_restart(sqlite_fleet: Fleet) -> None:

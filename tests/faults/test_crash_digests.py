@@ -12,14 +12,7 @@ are slow, so a dead process's claims come back quickly and a live one keeps its 
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.faults.fleet import Fleet, slow_answers
+from tests.faults.fleet import Fleet, assert_exactly_once, slow_answers
 
 SLACK_CHANNELS = 110
 DISCORD_CHANNELS = 110
@@ -29,57 +22,22 @@ RECOVERY = 90.0  # seconds from the kill to the last digest
 RECORDING = 60.0  # seconds for the records to catch up once everything arrived
 
 
-@pytest.fixture
-async def sqlite_fleet(tmp_path: Path) -> AsyncIterator[Fleet]:
-    fleet = Fleet(f"sqlite:///{tmp_path / 'fleet.db'}", tmp_path)
-    try:
-        yield fleet
-    finally:
-        await fleet.close()
-
-
-@pytest.fixture
-async def postgres_fleet(postgres_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    fleet = Fleet(postgres_url, tmp_path)
-    try:
-        yield fleet
-    finally:
-        await fleet.close()
-
-
 def _arrived(fleet: Fleet) -> int:
     slack, discord = fleet.digests_arrived()
     return len(slack) + len(discord)
 
 
-async def _until_recorded(fleet: Fleet) -> None:
-    deadline = time.monotonic() + RECORDING
-    while await fleet.recorded_digests() < TOTAL:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"only {await fleet.recorded_digests()} of {TOTAL} digests recorded:\n{await fleet.report()}")
-        await asyncio.sleep(0.1)
-
-
 async def _burst_then_kill(fleet: Fleet, processes: int, restart: bool) -> None:
     await fleet.start(answer=slow_answers(low=0.5, high=1.5))
     await fleet.seed_digests(SLACK_CHANNELS, DISCORD_CHANNELS)  # due before anyone starts
-    members = [await fleet.spawn() for _ in range(processes)]
-    await fleet.until(lambda: _arrived(fleet) >= KILL_AFTER, 60, "the digest burst never got going")
-    victim = await fleet.busiest_poster()
-    await fleet.kill(victim)
-    assert _arrived(fleet) < TOTAL, "every digest arrived before the kill: nothing was in flight"
-    if restart:
-        await fleet.ready(await fleet.spawn())
-    else:
-        for member in members:
-            if member is not victim:
-                await fleet.ready(member)
-    await fleet.until(lambda: _arrived(fleet) >= TOTAL, RECOVERY, "not every digest arrived after the kill")
-    await _until_recorded(fleet)
+    for _ in range(processes):
+        await fleet.spawn()
+    await fleet.kill_mid_burst(
+        lambda: _arrived(fleet), TOTAL, kill_after=KILL_AFTER, busiest=fleet.busiest_poster, restart=restart, within=RECOVERY
+    )
+    await fleet.until_recorded(TOTAL, RECORDING, fleet.recorded_digests)
     await fleet.stop()
-    slack, discord = fleet.digests_arrived()
-    assert (len(slack), len(discord)) == (SLACK_CHANNELS, DISCORD_CHANNELS)  # none lost
-    assert [k for k, n in slack.items() if n > 1] == [] and [k for k, n in discord.items() if n > 1] == []  # none twice
+    assert_exactly_once(*fleet.digests_arrived(), (SLACK_CHANNELS, DISCORD_CHANNELS))
 
 
 async def test_kill_9_mid_digest_burst_on_sqlite_then_restart(sqlite_fleet: Fleet) -> None:

@@ -29,8 +29,9 @@ from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.workspaces import Workspaces
 from bot.clock import SimulatedClock
-from bot.dispatcher import Dispatcher, RetryPolicy
+from bot.dispatcher import Dispatcher
 from bot.domain import Identity
+from bot.leased_queue import RetryPolicy
 from storage.models import NudgeRow
 from tests.fakes.slack_api import DEFAULT_TOKEN
 from tests.faults.flaky_slack import FlakySlack
