@@ -91,7 +91,7 @@ async def test_a_digest_answered_after_the_timeout_is_not_a_second_post(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
 ) -> None:
     for sub, options in (("channel", {"state": "on"}), ("digest", {"weekday": "wednesday", "time": "13:00", "tz": "UTC"})):
-        await fake.interact(make.slash(sub, options, user=ALICE, permissions=MANAGE_CHANNELS))
+        await fake.interact(make.slash(sub, options, user=ALICE, permissions=MANAGE_CHANNELS, command="followup-group"))
     due = await runtime.digests.next_due_at()
     assert due is not None
     clock.set(due)
