@@ -17,9 +17,9 @@ from adapters.bootstrap import Runtime, bootstrap
 from adapters.config import Config
 from adapters.outlets import Outlet
 from bot.clock import Clock, SimulatedClock
-from bot.dispatcher import max_in_flight
 from bot.domain import Identity, Place, User
 from bot.groups import ChannelRef
+from bot.leased_queue import max_in_flight
 from bot.messages import Message
 from bot.ports import ChannelPoster, Delivery, DeliveryError, Notifier
 from storage.models import Base
