@@ -1,6 +1,6 @@
 """Weekly digests are never posted twice and never lost, with real `followup run` processes
 (`fleet.py`) posting to the fake Slack and the fake Discord at once, each answering every post
-in 0.5-1.5 s: 200+ group channels whose digest fell due, `kill -9` mid-burst — on SQLite the
+in 0.2-0.8 s: 200+ group channels whose digest fell due, `kill -9` mid-burst — on SQLite the
 one process dies with posts in flight and is started again; on PostgreSQL three processes share
 the work and the one holding the most claims is killed.
 
@@ -28,7 +28,7 @@ def _arrived(fleet: Fleet) -> int:
 
 
 async def _burst_then_kill(fleet: Fleet, processes: int, restart: bool) -> None:
-    await fleet.start(answer=slow_answers(low=0.5, high=1.5))
+    await fleet.start(answer=slow_answers(low=0.2, high=0.8))
     await fleet.seed_digests(SLACK_CHANNELS, DISCORD_CHANNELS)  # due before anyone starts
     for _ in range(processes):
         await fleet.spawn()
