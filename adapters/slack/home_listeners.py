@@ -8,16 +8,15 @@ in the modal for a submission (under its first field), on Home otherwise.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import People
+from adapters.slack.guard import answering
 from adapters.slack.home import HomeTab, page_of
 from adapters.slack.settings_modal import (
     OPTIONS_LIMIT,
@@ -28,11 +27,8 @@ from adapters.slack.settings_modal import (
 )
 from bot.messages import Message, Tone
 from bot.service import Followup
-from bot.tracing import request_scope
-from bot.views import unexpected
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 
 NOT_OPENED = Message(
     title="I couldn't open the settings.",
@@ -40,29 +36,6 @@ NOT_OPENED = Message(
     "or type `settings` in our DM.",
     tone=Tone.ERROR,
 )
-
-
-def answering_on_home(listener: F) -> F:
-    """Run the listener; if it fails, log it once and tell the person (see the module doc)."""
-
-    @functools.wraps(listener)
-    async def guarded(self: HomeListeners, *args: Any, **kwargs: Any) -> None:
-        acked: list[bool] = []
-        ack = kwargs.get("ack")
-        if ack is not None:
-            async def once(*a: Any, **k: Any) -> None:
-                acked.append(True)
-                await ack(*a, **k)
-
-            kwargs["ack"] = once
-        try:
-            await listener(self, *args, **kwargs)
-        except Exception:
-            with request_scope() as request_id:
-                log.exception("slack request failed", extra={"listener": listener.__name__})
-                await self.tell_failure(kwargs, unexpected(request_id), None if acked else ack)
-
-    return guarded  # type: ignore[return-value]
 
 
 def user_of(body: dict[str, Any]) -> str:
@@ -93,7 +66,7 @@ class HomeListeners:
         except Exception as problem:  # Slack can't be reached either: the log line is all there is
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
 
-    @answering_on_home
+    @answering
     async def on_open_settings(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """Home's "Settings" button: the settings modal, filled with the person's settings."""
         await ack()
@@ -114,7 +87,7 @@ class HomeListeners:
             names = []
         await ack(options=timezone_options(names))
 
-    @answering_on_home
+    @answering
     async def on_settings_submit(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:

@@ -8,6 +8,10 @@ A command typed in a channel carries a `Place` whose `can_manage` says whether t
 workspace admin or owner (`People.can_manage`); the core decides what that allows. When the
 bot itself joins a channel (`member_joined_channel`), it posts its group-mode intro there.
 
+A press on the Home tab (a card's button, a page button) and a form opened from there are
+answered on Home itself (`HomeTab`: published again with the answer on top), by DM only when
+Slack refuses to publish it. Home's settings have their own listeners (`home_listeners`).
+
 A message typed in the bot's DM (`message.im`) is a command line, like `/followup` without
 the slash: it runs and is answered in the message's thread. Messages from bots (this one
 included), edits, deletions and other subtypes are ignored.
@@ -28,11 +32,9 @@ answer when Slack still lets us reach them — in the form itself for a form sub
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -45,6 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.directory import PLATFORM, DirectChannels, People
 from adapters.slack.escape import typed
 from adapters.slack.groups import joined_intro, post_to_channel
+from adapters.slack.guard import answering
 from adapters.slack.home import HomeTab, is_home, page_of
 from adapters.slack.home_listeners import HomeListeners
 from adapters.slack.invitations import FileTooBig, download, edit_form, no_form, share_failed
@@ -69,35 +72,9 @@ from bot.domain import Identity, Place
 from bot.messages import Message
 from bot.ports import DeliveryError
 from bot.service import Followup
-from bot.tracing import request_scope
-from bot.views import unexpected
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL, Verb.IMPORT, Verb.IMPORT_CANCEL)
-F = TypeVar("F", bound=Callable[..., Awaitable[None]])
-
-
-def answering(listener: F) -> F:
-    """Run the listener; if it fails, log it once and tell the person (see the module doc)."""
-
-    @functools.wraps(listener)
-    async def guarded(self: Listeners, *args: Any, **kwargs: Any) -> None:
-        acked: list[bool] = []
-        ack = kwargs.get("ack")
-        if ack is not None:
-            async def once(*a: Any, **k: Any) -> None:
-                acked.append(True)
-                await ack(*a, **k)
-
-            kwargs["ack"] = once
-        try:
-            await listener(self, *args, **kwargs)
-        except Exception:
-            with request_scope() as request_id:
-                log.exception("slack request failed", extra={"listener": listener.__name__})
-                await self._tell_failure(kwargs, unexpected(request_id), ack if not acked else None)
-
-    return guarded  # type: ignore[return-value]
 
 
 COMMAND_PREFIX = "/followup"
@@ -139,7 +116,7 @@ class Listeners:
         self.home_screen = HomeListeners(followup, people, home)  # Home's own controls
         self._revocations = AsyncTokenRevocationListeners(installations) if installations is not None else None
 
-    async def _tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
+    async def tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
         body = kwargs.get("command") or kwargs.get("body") or {}
         try:
             view = kwargs.get("view")
@@ -227,7 +204,10 @@ class Listeners:
         await ack()
         team, user = team_of(context, body), (body.get("user") or {}).get("id", "")
         who = await self._people.identity(client, team, user)
-        if not await self._open_form(client, body.get("trigger_id"), Origin(None, True), who.timezone):
+        home = is_home(body)
+        if await self._open_form(client, body.get("trigger_id"), Origin(None, True, home=home), who.timezone):
+            return
+        if not (home and await self._home.publish(client, who, result=form_not_opened(), page=page_of(body))):
             await self._replies.answer(client, team, user, form_not_opened(), response_url=None, direct=True)
 
     @answering
@@ -245,6 +225,8 @@ class Listeners:
             await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
+        if origin.home and await self._home.publish(client, who, result=reply):  # opened from Home: answered there
+            return
         await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct, replace_original=origin.replace)
         await self._home.after(client, who, reply)
 

@@ -62,13 +62,15 @@ class Origin:
     """Where the form was opened, carried in `private_metadata` to answer in the same place:
     `replace` answers in place of the message the form came from (an invitation's proposal);
     `invitation` is the (key, SEQUENCE) of the invitation the form was filled in from, so the
-    round it logs is found again when that invitation is updated or cancelled."""
+    round it logs is found again when that invitation is updated or cancelled; `home`: opened
+    from the Home tab, which then shows the answer."""
 
     response_url: str | None = None
     direct: bool = True
     number: int | None = None  # the application a review or round form is for
     invitation: InvitationRef | None = None
     replace: bool = False
+    home: bool = False
 
     def dump(self) -> str:
         data: dict[str, Any] = {"response_url": self.response_url, "direct": self.direct, "number": self.number}
@@ -76,6 +78,8 @@ class Origin:
             data["invitation"] = [self.invitation.key, self.invitation.sequence]
         if self.replace:
             data["replace"] = True
+        if self.home:
+            data["home"] = True
         return json.dumps(data)
 
     @staticmethod
@@ -89,6 +93,7 @@ class Origin:
                 number if isinstance(number, int) and not isinstance(number, bool) else None,
                 _invitation(data.get("invitation")),
                 data.get("replace") is True,
+                data.get("home") is True,
             )
         except (ValueError, AttributeError):
             return Origin()

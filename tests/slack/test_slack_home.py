@@ -252,3 +252,26 @@ def test_a_long_result_and_a_full_page_fit_one_home_view() -> None:
     cards_shown = [b for b in view["blocks"] if b.get("block_id", "").startswith("fu-card-") and b["type"] == "section"]
     assert len(cards_shown) == paging.HOME.lines
     assert [b.get("block_id") for b in view["blocks"][-3:]] == ["fu-home-pages", "fu-home-page", "fu-home-settings"]
+
+
+async def test_the_form_opened_from_home_answers_on_home(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    await open_home(slack, fake_slack)  # a stranger's welcome: the button is there too
+    assert await slack.press_on_home("followup:add-form") == 200
+    form = (await fake_slack.wait_for_call("views.open")).params["view"]
+    before = len(published(fake_slack, "U1"))
+    values = {"company": "Acme Corp", "role": "Data Engineer", "when": "tomorrow 10:00", "interviewers": "Jane Doe"}
+    status, answer = await slack.submit(values, metadata=form["private_metadata"])
+    assert (status, answer) == (200, {})
+    await fake_slack.wait_for(lambda: any(has_result(v) for v in published(fake_slack, "U1")[before:]))
+    shown = texts(next(v for v in published(fake_slack, "U1")[before:] if has_result(v)))
+    assert shown[1] == "✅ #1 Acme Corp — Data Engineer"
+    assert any(t.startswith("#1 Acme Corp — Data Engineer\nStep: thank-you to Jane Doe") for t in shown)
+    assert not fake_slack.calls_to("chat.postMessage")  # no DM
+
+
+async def test_when_the_form_cannot_open_home_says_so(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    await slack.command(ADD)
+    await open_home(slack, fake_slack, changes=1)
+    fake_slack.fail("views.open", error="expired_trigger_id")
+    shown = texts(await press(slack, fake_slack, "followup:add-form"))
+    assert shown[1].startswith("⚠️") and not fake_slack.calls_to("chat.postMessage")

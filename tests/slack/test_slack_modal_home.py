@@ -20,7 +20,7 @@ async def test_a_valid_form_logs_the_interview_and_answers_where_it_was_opened(s
     await fake_slack.wait_for_call("views.publish")
 
 
-async def test_a_form_opened_from_home_answers_by_dm(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_a_form_with_nowhere_to_answer_answers_by_dm(slack: SlackDriver, fake_slack: FakeSlack) -> None:
     status, _ = await slack.submit(VALID, metadata=Origin().dump())
     assert status == 200
     call = await fake_slack.wait_for_call("chat.postMessage")
