@@ -6,12 +6,19 @@ under its field with nothing saved, or saved and answered on Home."""
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any
 from urllib.parse import urlencode
 
 from adapters.bootstrap import Runtime
-from adapters.slack.settings_modal import SETTINGS_FORM, TIMEZONE_ACTION
-from bot.domain import DateOrder, TimezoneSource
+from adapters.slack.settings_modal import (
+    SETTINGS_FORM,
+    TIMEZONE_ACTION,
+    read_settings,
+    settings_form,
+)
+from bot import commands as c
+from bot.domain import DateOrder, DeliverySettings, TimezoneSource
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.driver import SlackDriver, sign, text_of
 from tests.slack.test_slack_home import has_result, open_home, press, stored_user, texts
@@ -167,3 +174,39 @@ async def test_an_options_request_without_slacks_signature_is_refused(slack: Sla
     body = urlencode({"payload": json.dumps(slack.options_payload(TIMEZONE_ACTION, "berl", block_id="timezone"))})
     response = await slack.post(body, "application/x-www-form-urlencoded", headers=sign(body, secret="not-the-secret"))
     assert response.status == 401
+
+
+def test_the_modal_of_someone_without_quiet_hours_has_the_box_ticked_and_no_times() -> None:
+    current = DeliverySettings(timezone="America/New_York", nudge_hour=time(7, 15), quiet_start=time(0, 0), quiet_end=time(0, 0), weekends=True)
+    view = settings_form(current).to_dict()  # slack_sdk checks the modal's limits
+    assert [o["value"] for o in element(view, "quiet_off")["initial_options"]] == ["off"]
+    assert "initial_time" not in element(view, "quiet_start") and "initial_time" not in element(view, "quiet_end")
+    assert element(view, "hour")["initial_time"] == "07:15"
+    assert element(view, "timezone")["initial_option"]["value"] == "America/New_York"
+    assert element(view, "dates")["initial_option"]["value"] == "auto"
+    assert read_settings(view_state(view), view["private_metadata"]) == c.Settings(
+        timezone=None, hour="07:15", quiet="off", weekends=True, dates="auto"
+    )
+
+
+def view_state(view: dict[str, Any]) -> dict[str, Any]:
+    """The state Slack submits for a modal nobody touched: each input's initial value."""
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        control = block["element"]
+        value: dict[str, Any] = {"type": control["type"]}
+        if "initial_option" in control:
+            value["selected_option"] = control["initial_option"]
+        if control["type"] == "timepicker":
+            value["selected_time"] = control.get("initial_time")
+        if control["type"] == "checkboxes":
+            value["selected_options"] = control.get("initial_options", [])
+        state[block["block_id"]] = {control["action_id"]: value}
+    return state
+
+
+async def test_a_stranger_has_no_settings_button(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    view = await open_home(slack, fake_slack)
+    toolbar = next(b for b in view["blocks"] if b.get("block_id") == "fu-home-toolbar")
+    assert [e["action_id"] for e in toolbar["elements"]] == ["followup:add-form"]
+    assert "Welcome to Followup" in " ".join(texts(view))
