@@ -3,6 +3,10 @@
 Slack turns it into Block Kit, Discord into an embed with buttons, the console into text or
 JSON. `as_text` is the one plain-text rendering, used by the console and as every platform's
 fallback text.
+
+The core also says what kind of reply a message is (`reply`): a new message, an edit of the
+message whose button was pressed, or a form to open (`form`). Adapters follow it; they never
+decide it from the command's text or the button's id.
 """
 
 from __future__ import annotations
@@ -20,6 +24,29 @@ class Tone(StrEnum):
     SUCCESS = "success"
     WARNING = "warning"
     ERROR = "error"
+
+
+class Reply(StrEnum):
+    """How the adapter delivers the message."""
+
+    NEW = "new"  # a message of its own (the answer to a command or a press)
+    EDIT = "edit"  # replaces the message whose button was pressed (its new state, the next page)
+    FORM = "form"  # opens `form` where the platform has forms; elsewhere the message is shown
+
+
+class FormKind(StrEnum):
+    ADD = "add"  # log an interview
+    ROUND = "round"  # log a further round of application `number`
+    REVIEW = "review"  # paste a draft for application `number`
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to open instead of answering in text; the message's text is the answer where no
+    form can open (the console, a form the platform refused to open)."""
+
+    kind: FormKind
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,13 @@ class Message:
     about: str | None = None
     # Set on a message that is one page of a longer one (its Next/Previous are in `actions`).
     page: Page | None = None
+    # What kind of reply it is (see the module doc); `form` is set exactly when it is FORM.
+    reply: Reply = Reply.NEW
+    form: Form | None = None
+
+    def __post_init__(self) -> None:
+        if (self.reply is Reply.FORM) != (self.form is not None):
+            raise ValueError("a message opens a form exactly when its reply is FORM")
 
     @property
     def is_error(self) -> bool:

@@ -4,10 +4,16 @@ Every adapter talks to the bot through `Followup` and nothing else. Each call ru
 of work that is committed only when the command succeeded, so a rejected command stores
 nothing, not even a first-contact user row.
 
-The reply is always for the person who typed the command. Posts meant for a whole group
-channel (a shared milestone, the board, the group-mode intro) are delivered after the commit
-through the platform's `ChannelPoster`; if one can't be posted, the reply
-says why. A command in a group channel also records the speaker as a member of that group.
+The reply is always for the person who typed the command, and says what kind of reply it is
+(`Message.reply`): `add`, `round <id>` and `review <id>` alone open a form (the first and the
+last need no data, so no unit of work either); a button press whose answer should replace the
+message it was on (it changed something, turned a page, answered a question) is an edit;
+anything else is a new message. Adapters follow that, never the command text or the button id.
+
+Posts meant for a whole group channel (a shared milestone, the board, the group-mode intro) are
+delivered after the commit through the platform's `ChannelPoster`; if one can't be posted, the
+reply says why. A command in a group channel also records the speaker as a member of that
+group.
 
 This is also the core's error boundary. Every text that enters (a typed line, a form's or an
 option's fields, the platform's display name) is cleaned of invisible characters first
@@ -41,7 +47,7 @@ from bot.handlers import account, applications, groups, imports, overview, steps
 from bot.handlers.context import Context
 from bot.handlers.rounds import ASSUMED_START
 from bot.hygiene import clean, clean_fields
-from bot.messages import Message, Tone
+from bot.messages import Form, FormKind, Message, Reply, Tone
 from bot.paging import View
 from bot.parser import parse
 from bot.ports import ChannelPoster, DeliveryError, TransientDeliveryError, UnitOfWorkFactory
@@ -59,7 +65,6 @@ async def _sync(fn: Callable[[Any, Context], Message], cmd: Any, ctx: Context) -
 
 HANDLERS: dict[type, Handler] = {
     c.Add: applications.add,
-    c.AddForm: lambda cmd, ctx: _sync(applications.add_form, cmd, ctx),
     c.LogRound: applications.log_round,
     c.RoundForm: applications.round_form,
     c.ChangeRound: applications.change_round,
@@ -76,7 +81,6 @@ HANDLERS: dict[type, Handler] = {
     c.Checklist: steps.checklist,
     c.Draft: steps.draft,
     c.Review: steps.review,
-    c.ReviewForm: lambda cmd, ctx: _sync(review_reply.review_form, cmd, ctx),
     c.Settings: account.settings,
     c.Export: account.export,
     c.ImportInvitation: imports.import_invitation,
@@ -89,6 +93,29 @@ HANDLERS: dict[type, Handler] = {
     c.StopSharing: groups.stop_sharing,
     c.Board: groups.board,
 }
+
+# Commands answered by a form to open (the message is the answer where none can open): they
+# need no data, so they are answered at once, without a unit of work.
+FORMS: dict[type, Callable[[Any], Message]] = {
+    c.AddForm: lambda cmd: replace(applications.add_form(cmd), reply=Reply.FORM, form=Form(FormKind.ADD)),
+    c.ReviewForm: lambda cmd: replace(
+        review_reply.review_form(cmd), reply=Reply.FORM, form=Form(FormKind.REVIEW, cmd.number)
+    ),
+}
+
+# Presses whose answer replaces the question they were pressed on (a yes or a cancel), changed
+# data or not; any other press replaces its message only when it changed something (a nudge
+# marked sent shows its new state), or turned a page.
+ANSWERS_IN_PLACE = frozenset({Verb.FORGET, Verb.FORGET_CANCEL, Verb.IMPORT, Verb.IMPORT_CANCEL})
+
+
+def _in_place(verb: Verb, message: Message) -> Message:
+    """The press's answer, as an edit of the pressed message when it should replace it."""
+    turned = verb is Verb.PAGE and message.page is not None
+    if message.is_error or not (message.changed or turned or verb in ANSWERS_IN_PLACE):
+        return message
+    return replace(message, reply=Reply.EDIT)
+
 
 # A button acts on the step its message was about (`task`), never on whatever is current now.
 _BUTTON_COMMANDS: dict[Verb, Callable[[int, str | None], c.Command]] = {
@@ -159,8 +186,8 @@ class Followup:
 
     @staticmethod
     def parse(text: str) -> c.Command | Message:
-        """The command in `text`, or the error message to show (adapters use this to open
-        forms for `add` with no arguments)."""
+        """The command in `text`, or the error message to show: what `handle_text` runs (a
+        platform's typed options build the same command)."""
         try:
             return parse(clean(text))
         except BadInput as problem:
@@ -177,20 +204,31 @@ class Followup:
         return await self.handle_command(who, parsed, where)
 
     async def handle_command(self, who: Identity, command: c.Command, where: Place = DIRECT) -> Message:
+        form = FORMS.get(type(command))
+        if form is not None:
+            return form(command)
         handler = HANDLERS[type(command)]
         command = clean_fields(command)
         return await self._run(who, where, lambda ctx: handler(command, ctx), type(command).__name__)
 
-    async def handle_action(self, who: Identity, action_id: str, where: Place = DIRECT) -> Message:
+    async def handle_action(
+        self, who: Identity, action_id: str, where: Place = DIRECT, proposal: c.Command | None = None
+    ) -> Message:
+        """A button press. `proposal`: the command a "Yes, log it" button under an imported
+        invitation carried back (platforms that keep it in the button), run as the press. The
+        answer says whether it replaces the pressed message (`Reply.EDIT`)."""
         ref = decode(action_id)
         if ref is None:
             log.info("unknown action refused", extra={"platform": who.platform, "action": action_id[:100]})
             return UNKNOWN_BUTTON
+        carried = clean_fields(proposal) if proposal is not None and ref.verb is Verb.IMPORT else None
 
         async def press(ctx: Context) -> Message:
+            if carried is not None:
+                return await HANDLERS[type(carried)](carried, ctx)
             if ref.verb in (Verb.IMPORT, Verb.IMPORT_CANCEL):
-                # The adapter runs a confirmed proposal itself; a press that reaches the core
-                # has lost it (an old message), and nothing is logged.
+                # A "Yes" without the proposal it confirms has lost it (an old message), and
+                # nothing is logged.
                 if ref.verb is Verb.IMPORT_CANCEL:
                     return Message(title="Nothing was logged.", tone=Tone.SUCCESS)
                 return Message(title="That question has expired.", body="Nothing was logged: import the invitation again.", tone=Tone.ERROR)
@@ -208,7 +246,8 @@ class Followup:
             command = _BUTTON_COMMANDS[ref.verb](app.number, ref.task)
             return await HANDLERS[type(command)](command, ctx)
 
-        return await self._run(who, where, press, f"button:{ref.verb.value}")
+        kind = type(carried).__name__ if carried is not None else f"button:{ref.verb.value}"
+        return _in_place(ref.verb, await self._run(who, where, press, kind))
 
     async def refusal(self, who: Identity, action_id: str) -> Message | None:
         """Why `who` may not press `action_id` (someone else's button, or one unknown), or None.

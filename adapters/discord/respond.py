@@ -8,10 +8,12 @@ editing the original response, so the deadline holds whatever the load.
 
 Every reply is private (ephemeral) except in the person's own DM with the bot: in a server,
 and — through a user install — in other DMs and group DMs, where a normal message would be
-seen by everyone in the conversation. A button press
-that changed something (sent, skipped, snoozed, forgotten), and a Next or Previous page
-button, edits the message it was on to show the new state or page; Checklist and Draft answer with a new message and leave the nudge as it
-was; a press that is refused (someone else's button) answers only the presser, privately.
+seen by everyone in the conversation. The core says what kind of answer it gives
+(`Message.reply`) and this follows it: a form opens as a modal (`add`, `review <id>` with no
+draft), and a press whose answer replaces the pressed message (a nudge marked sent, skipped,
+snoozed; the next page; the answer to a question) edits it; Checklist and Draft answer with a
+new message and leave the nudge as it was; a press that is refused (someone else's button)
+answers only the presser, privately.
 
 Before group mode is turned on in a channel, the bot's own permissions there are checked
 (`permissions.missing_to_post`): without them the core is not called and nothing changes.
@@ -64,10 +66,10 @@ from adapters.discord.permissions import cannot_post, missing_to_post
 from adapters.discord.render import render
 from bot import commands as c
 from bot import views
-from bot.actions import Verb, confirmation, decode
+from bot.actions import confirmation, decode
 from bot.dates import Intent
 from bot.errors import BadInput
-from bot.messages import Field, Message, Tone
+from bot.messages import Field, Form, FormKind, Message, Reply, Tone
 from bot.service import Followup
 
 log = logging.getLogger(__name__)
@@ -93,19 +95,25 @@ class Responder:
         except BadInput as problem:
             await self.reply(interaction, views.error(problem))
             return
-        if isinstance(command, c.AddForm):
-            await interaction.response.send_modal(AddForm(self.submit_add))
-            return
-        if isinstance(command, c.ReviewForm):
-            await interaction.response.send_modal(ReviewForm(self.submit_review, command.number))
-            return
         if isinstance(command, c.ChannelMode) and command.on and in_guild(interaction):
             missing = missing_to_post(interaction)
             if missing:
                 await self.reply(interaction, cannot_post(missing))
                 return
         work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
-        await self._answer(interaction, await self._in_time(interaction, work))
+        message = await self._in_time(interaction, work)
+        if message.form is not None and not interaction.response.is_done():  # a deferred answer can't open one
+            await interaction.response.send_modal(self._modal(message.form))
+            return
+        await self._answer(interaction, message)
+
+    def _modal(self, form: Form) -> discord.ui.Modal:
+        """The modal for the form the core asked for."""
+        if form.kind is FormKind.REVIEW and form.number is not None:
+            return ReviewForm(self.submit_review, form.number)
+        if form.kind is FormKind.ROUND and form.number is not None:
+            return RoundForm(self._round_submitter(None), RoundValues(form.number, "", "", ""))
+        return AddForm(self.submit_add)
 
     async def press(self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False) -> None:
         """A button: asked about first when it destroys something, unless this is the "yes"."""
@@ -123,10 +131,10 @@ class Responder:
                 return
             work = self._followup.handle_action(who, action_id, place_of(interaction))
             message = await self._in_time(interaction, work, silently=True)
-            resolves = message.changed or message.page is not None or (ref is not None and ref.verb is Verb.FORGET_CANCEL)
             # the "yes" replaces its question with the answer, whatever it is
-            await self._answer(interaction, message, edit=confirmed or (resolves and not message.is_error))
-            if confirmed and resolves and not message.is_error:
+            edit = message.reply is Reply.EDIT
+            await self._answer(interaction, message, edit=confirmed or edit)
+            if confirmed and edit:
                 await self._refresh_origin(interaction, message)
         except Exception:
             log.exception("button %s failed", action_id)
@@ -254,9 +262,10 @@ class Responder:
 
         await interaction.response.send_modal(AddForm(submit, add_values(proposed)))
 
-    def _round_submitter(self, proposed: c.LogRound) -> Callable[[discord.Interaction, RoundValues], Awaitable[None]]:
+    def _round_submitter(self, proposed: c.LogRound | None) -> Callable[[discord.Interaction, RoundValues], Awaitable[None]]:
         """The round form's submit: a bad field (or a date the core can't read) answers
-        privately with what was entered and "Edit and try again", as the add form does."""
+        privately with what was entered and "Edit and try again", as the add form does.
+        `proposed`: the imported invitation's round the form was filled in from."""
 
         async def submit(inner: discord.Interaction, typed: RoundValues) -> None:
             try:
@@ -264,7 +273,7 @@ class Responder:
             except BadInput as problem:
                 message = views.error(problem)
             else:
-                command = replace(built, invitation=proposed.invitation)
+                command = replace(built, invitation=proposed.invitation if proposed is not None else None)
                 work = self._followup.handle_command(identity_of(inner.user, inner.locale), command, place_of(inner))
                 message = await self._in_time(inner, work)
             if message.is_error:

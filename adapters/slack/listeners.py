@@ -16,9 +16,12 @@ A message typed in the bot's DM (`message.im`) is a command line, like `/followu
 the slash: it runs and is answered in the message's thread. Messages from bots (this one
 included), edits, deletions and other subtypes are ignored.
 
-A press on "Next ›" or "‹ Previous" (a long `list`, `today` or `show` comes in pages) answers
-in place of the message pressed; "Log an interview" and "Log as an interview" (shortcuts.py)
-and an imported invitation's "Edit first" open forms.
+The core says what kind of answer it gives (`Message.reply`), and the listeners follow it: a
+form to open (`add`, `round <id>`, `review <id>` alone; the message is the answer when Slack
+won't open it), an edit of the message whose button was pressed (its new state, the next page
+of a long `list`, `today` or `show`, the answer to a question), or a new message. "Log an
+interview" and "Log as an interview" (shortcuts.py) and an imported invitation's "Edit first"
+open forms of their own.
 
 When the app is removed from a workspace (`app_uninstalled`, or `tokens_revoked` for its bot
 token), the installation goes from bolt's store (bolt's own revocation listeners do it) and
@@ -33,7 +36,6 @@ answer when Slack still lets us reach them — in the form itself for a form sub
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -67,14 +69,12 @@ from adapters.slack.modal import (
 from adapters.slack.replies import Replies
 from adapters.slack.shortcuts import calendar_files, form_not_opened, message_text
 from bot import commands as c
-from bot.actions import Verb, decode
 from bot.domain import Identity, Place
-from bot.messages import Message
+from bot.messages import Form, FormKind, Message, Reply
 from bot.ports import DeliveryError
 from bot.service import Followup
 
 log = logging.getLogger(__name__)
-CONFIRMATIONS = (Verb.FORGET, Verb.FORGET_CANCEL, Verb.IMPORT, Verb.IMPORT_CANCEL)
 
 
 COMMAND_PREFIX = "/followup"
@@ -143,24 +143,9 @@ class Listeners:
         team, user, channel = team_of(context, command), command["user_id"], command.get("channel_id", "")
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel)
-        parsed = self._followup.parse(command.get("text") or "")
-        origin = Origin(command.get("response_url"), direct)
-        if isinstance(parsed, c.AddForm) and await self._open_form(client, command.get("trigger_id"), origin, who.timezone):
+        reply = await self._followup.handle_text(who, command.get("text") or "", await self._place(client, team, user, channel, direct))
+        if reply.form is not None and await self._open_view(client, command.get("trigger_id"), self._view(reply.form, command, direct, who)):
             return
-        if isinstance(parsed, c.RoundForm):
-            # Only for the person's own application: the core answers first (an error, or the text form).
-            reply = await self._followup.handle_command(who, parsed, await self._place(client, team, user, channel, direct))
-            if not reply.is_error and await self._open_view(
-                client, command.get("trigger_id"), round_form(replace(origin, number=parsed.number), who.timezone)
-            ):
-                return
-            await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
-            return
-        if isinstance(parsed, c.ReviewForm) and await self._open_form(
-            client, command.get("trigger_id"), replace(origin, number=parsed.number)
-        ):
-            return
-        reply = parsed if isinstance(parsed, Message) else await self._followup.handle_command(who, parsed, await self._place(client, team, user, channel, direct))
         await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
         await self._home.after(client, who, reply)
 
@@ -169,19 +154,14 @@ class Listeners:
         await ack()
         team, user, channel, who, direct = await self._presser(client, context, body)
         place = await self._place(client, team, user, channel, direct)
-        ref = decode(action["action_id"])
-        proposed = decode_proposal(action.get("value")) if ref is not None and ref.verb is Verb.IMPORT else None
-        if proposed is not None:  # "Yes, log it" under an imported invitation: run what it proposed
-            reply = await self._followup.handle_command(who, proposed, place)
-        else:
-            reply = await self._followup.handle_action(who, action["action_id"], place)
+        # "Yes, log it" under an imported invitation carries the proposal in its value
+        proposal = decode_proposal(action.get("value"))
+        reply = await self._followup.handle_action(who, action["action_id"], place, proposal)
         if is_home(body):  # answered on Home itself, in place; by DM only if Home can't be published
             if not await self._home.answer(client, who, reply, page_of(body)):
                 await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
             return
-        confirmation = ref is not None and ref.verb in CONFIRMATIONS
-        turned = ref is not None and ref.verb is Verb.PAGE and reply.page is not None  # the next page replaces this one
-        in_place = not reply.is_error and (reply.changed or confirmation or turned)
+        in_place = reply.reply is Reply.EDIT
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
         await self._home.after(client, who, reply)
 
@@ -205,7 +185,7 @@ class Listeners:
         team, user = team_of(context, body), (body.get("user") or {}).get("id", "")
         who = await self._people.identity(client, team, user)
         home = is_home(body)
-        if await self._open_form(client, body.get("trigger_id"), Origin(None, True, home=home), who.timezone):
+        if await self._open_view(client, body.get("trigger_id"), add_form(Origin(None, True, home=home), who.timezone)):
             return
         if not (home and await self._home.publish(client, who, result=form_not_opened(), page=page_of(body))):
             await self._replies.answer(client, team, user, form_not_opened(), response_url=None, direct=True)
@@ -371,11 +351,14 @@ class Listeners:
             return Place(channel or None, direct)
         return Place(channel, False, can_manage=await self._people.can_manage(client, team, user))
 
-    async def _open_form(self, client: AsyncWebClient, trigger_id: str | None, origin: Origin, timezone: str | None = None) -> bool:
-        """Open the add form, its time pickers in the user's Slack timezone (or, for an origin
-        with an application number, the review form); False when Slack refused (say, the
-        trigger expired)."""
-        return await self._open_view(client, trigger_id, add_form(origin, timezone) if origin.number is None else review_form(origin))
+    @staticmethod
+    def _view(form: Form, command: dict[str, Any], direct: bool, who: Identity) -> View:
+        """The modal for the form the core asked for, answering where the command was typed;
+        its time pickers in the user's Slack timezone."""
+        origin = Origin(command.get("response_url"), direct, number=form.number)
+        if form.kind is FormKind.ROUND:
+            return round_form(origin, who.timezone)
+        return review_form(origin) if form.kind is FormKind.REVIEW else add_form(origin, who.timezone)
 
     async def _open_view(self, client: AsyncWebClient, trigger_id: str | None, view: View) -> bool:
         """Open a modal; False when Slack refused (say, the trigger expired)."""

@@ -14,7 +14,7 @@ from bot.errors import BadInput
 from bot.handlers.context import Context
 from bot.handlers.imports import remember
 from bot.handlers.rounds import DEFAULT_LENGTH, read_round
-from bot.messages import Field, Message, Tone
+from bot.messages import Field, Form, FormKind, Message, Reply, Tone
 from bot.method import current_cycle, next_rejection_cycle
 from bot.paging import Section, View
 
@@ -54,7 +54,8 @@ async def add(cmd: c.Add, ctx: Context) -> Message:
     )
 
 
-def add_form(_: c.AddForm, ctx: Context) -> Message:
+def add_form(_: c.AddForm) -> Message:
+    """`add` alone: the add form opens where there is one; this text is the answer elsewhere."""
     spec = BY_NAME["add"]
     return Message(
         title="Log an interview",
@@ -63,13 +64,16 @@ def add_form(_: c.AddForm, ctx: Context) -> Message:
 
 
 async def round_form(cmd: c.RoundForm, ctx: Context) -> Message:
-    """`round <id>` alone, where there is no form to open: the text form, for this application."""
+    """`round <id>` alone, for the person's own application: the round form opens where there
+    is one; this text is the answer elsewhere."""
     app = await ctx.application(cmd.number, "round")
     spec = BY_NAME["round"]
     return Message(
         title=f"Log a round for {app.label}",
         body=f"Give me when after “;”, then optionally the kind and the interviewers.\nForm: {spec.usage}\n"
         f"Example: round {app.number}; tomorrow 14:00-15:00; hiring-manager; Sam Lee, Head of Data",
+        reply=Reply.FORM,
+        form=Form(FormKind.ROUND, app.number),
     )
 
 
