@@ -301,12 +301,26 @@ def _person(address: object) -> Person | None:
     raw = str(address).strip()
     email = raw.split(":", 1)[1] if raw.lower().startswith("mailto:") else raw
     email = str(params.get("EMAIL", "") or email).strip().strip('"').lower()[:MAX_TEXT]
-    name = " ".join(str(params.get("CN", "")).strip().strip('"').split())[:100]
+    name, title = name_and_title(" ".join(str(params.get("CN", "")).strip().strip('"').split()))
     if not name or "@" in name:
-        name = _name_from_email(email)
+        name, title = _name_from_email(email), ""
     if not name:
         return None
-    return Person(name=name, email=email)
+    return Person(name=name[:100], email=email, title=title[:100])
+
+
+_TITLED = re.compile(r"^(?P<name>[^(),]+?)\s*(?:\((?P<bracketed>[^()]+)\)|(?:,|\s[-–—|]|\s?:)\s*(?P<after>.+))$")
+
+
+def name_and_title(cn: str) -> tuple[str, str]:
+    """A display name that carries the title too ("Jane Doe (Engineering Manager)", "Jane
+    Doe, Engineering Manager", "Jane Doe - Engineering Manager") split in two; a tail that
+    doesn't read as a job title ("Weber, Jonas") stays part of the name."""
+    match = _TITLED.match(cn)
+    if match is None:
+        return cn, ""
+    title = (match["bracketed"] or match["after"] or "").strip()
+    return (match["name"].strip(), title) if ROLE_WORDS.search(title) else (cn, "")
 
 
 def _people(value: object) -> tuple[Person, ...]:
@@ -410,7 +424,7 @@ def _interviewers(
     ]
     seen: dict[str, Interviewer] = {}
     for person in chosen:
-        seen.setdefault(person.name.casefold(), Interviewer(person.name, title_near(person.name, description)))
+        seen.setdefault(person.name.casefold(), Interviewer(person.name, person.title or title_near(person.name, description)))
     return tuple(seen.values())[:10]
 
 
