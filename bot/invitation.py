@@ -126,7 +126,7 @@ def invitation_key(uid: str) -> str:
 def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
     """The invitation in `data`, or BadInvitation. Floating times are read in `person_zone`."""
     if len(data) > MAX_BYTES:
-        raise BadInvitation(f"That file is {len(data) // 1024} KB; an invitation is far smaller (at most {MAX_BYTES // 1024} KB).")
+        raise oversized(len(data))
     if not data.strip():
         raise BadInvitation("That file is empty.")
     # Cheap count before parsing: a file of thousands of people is refused without the work.
@@ -176,6 +176,11 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
         kind=kind_in(summary + "\n" + description),
         interviewers=interviewers,
     )
+
+
+def oversized(size: int) -> BadInvitation:
+    """The refusal of a file over MAX_BYTES (the platforms say a file's size before it is fetched)."""
+    return BadInvitation(f"That file is {-(-size // 1024)} KB; an invitation is far smaller (at most {MAX_BYTES // 1024} KB).")
 
 
 def _too_many() -> BadInvitation:

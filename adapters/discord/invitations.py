@@ -18,9 +18,12 @@ from typing import Any
 import discord
 
 from adapters.discord.form import AddValues, RoundValues
+from adapters.discord.render import render
 from bot import commands as c
-from bot.invitation import MAX_BYTES
+from bot.invitation import MAX_BYTES, oversized
 from bot.messages import Message, Proposal, Tone
+from bot.service import NOT_YOURS
+from bot.views import error
 
 Run = Callable[[discord.Interaction, c.Command], Awaitable[None]]
 Edit = Callable[[discord.Interaction, c.Add | c.LogRound], Awaitable[None]]
@@ -38,7 +41,7 @@ def refusal(file: discord.Attachment) -> Message | None:
     if not is_calendar(file):
         return Message(title="That isn't a calendar file.", body="Attach the invitation's .ics file (your calendar's “Download” or “Export”).", tone=Tone.ERROR)
     if file.size > MAX_BYTES:
-        return Message(title="I can't read that file.", body=f"An invitation is far smaller than that (at most {MAX_BYTES // 1024} KB). Nothing was logged.", tone=Tone.ERROR)
+        return error(oversized(file.size))
     return None
 
 
@@ -60,15 +63,25 @@ def shown(message: Message) -> Message:
 
 
 class ProposalView(discord.ui.View):
-    def __init__(self, proposal: Proposal, run: Run, edit: Edit) -> None:
+    """The proposal's buttons, for the person whose invitation it is: anyone else's press is
+    refused privately and runs nothing (it would log their invitation as the presser's)."""
+
+    def __init__(self, proposal: Proposal, run: Run, edit: Edit, owner: int) -> None:
         super().__init__(timeout=1800)
         self._proposal = proposal
+        self._owner = owner
         self._run = run
         self._edit = edit
         if not proposal.complete:
             self.remove_item(self.confirm)
         if not isinstance(proposal.command, EDITABLE):
             self.remove_item(self.edit)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self._owner:
+            return True
+        await interaction.response.send_message(embed=render(NOT_YOURS).embed, ephemeral=True)
+        return False
 
     @discord.ui.button(label="Yes, log it", style=discord.ButtonStyle.primary)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:

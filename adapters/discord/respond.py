@@ -210,7 +210,7 @@ class Responder:
         if message.proposal is None:
             await self.reply(interaction, message)
             return
-        view = ProposalView(message.proposal, self.run_proposal, self.edit_proposal)
+        view = ProposalView(message.proposal, self.run_proposal, self.edit_proposal, owner=interaction.user.id)
         await self.reply(interaction, shown(message), extra=view)
 
     async def import_attachment(self, message: discord.Message) -> None:
@@ -233,7 +233,7 @@ class Responder:
             shown_reply = render(reply)
             await message.channel.send(embed=shown_reply.embed, view=shown_reply.view or MISSING)
             return
-        view = ProposalView(reply.proposal, self.run_proposal, self.edit_proposal)
+        view = ProposalView(reply.proposal, self.run_proposal, self.edit_proposal, owner=message.author.id)
         await message.channel.send(embed=render(shown(reply)).embed, view=view)
 
     async def run_proposal(self, interaction: discord.Interaction, command: c.Command) -> None:

@@ -32,8 +32,9 @@ from adapters.slack.modal import Origin, add_form, round_form
 from bot import commands as c
 from bot.domain import Interviewer, InvitationRef, RoundKind
 from bot.extract import of_proposal
-from bot.invitation import MAX_BYTES
+from bot.invitation import MAX_BYTES, oversized
 from bot.messages import Message, Tone
+from bot.views import error
 
 log = logging.getLogger(__name__)
 MAX_VALUE = 2000
@@ -70,11 +71,7 @@ async def download(client: AsyncWebClient, session: aiohttp.ClientSession, file_
 
 
 def too_big(size: int) -> Message:
-    return Message(
-        title="I can't read that file.",
-        body=f"An invitation is far smaller than that (at most {MAX_BYTES // 1024} KB). Nothing was logged.",
-        tone=Tone.ERROR,
-    )
+    return error(oversized(size))
 
 
 def unreadable() -> Message:

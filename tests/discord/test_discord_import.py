@@ -74,7 +74,7 @@ async def test_bad_attachments_are_refused_and_nothing_is_stored(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
     big = await fake.interact(make.slash_file("import", "file", "huge.ics", b"BEGIN:VCALENDAR", user=ALICE, size=MAX_BYTES + 1))
-    assert big.embed["color"] == ERROR_COLOUR and "KB" in big.embed["description"]
+    assert big.embed["color"] == ERROR_COLOUR and "KB" in big.embed["title"] and "import" in big.embed["description"]
     photo = await fake.interact(make.slash_file("import", "file", "cat.png", b"\x89PNG", user=ALICE, content_type="image/png"))
     assert photo.embed["color"] == ERROR_COLOUR and "calendar" in photo.embed["title"]
     recurring = await fake.interact(make.slash_file("import", "file", "sync.ics", fixture("hostile_recurring.ics"), user=ALICE))

@@ -72,7 +72,7 @@ async def test_a_forged_or_stale_button_logs_nothing(slack: SlackDriver, fake_sl
 async def test_bad_files_are_refused_and_other_files_ignored(slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime) -> None:
     await slack.event(_share(fake_slack, "huge.ics", b"BEGIN:VCALENDAR", size=MAX_BYTES + 1))
     refused = await fake_slack.wait_for_call("chat.postMessage")
-    assert "can't read that file" in refused.params["text"]
+    assert "KB" in refused.params["text"] and "Form: import" in refused.params["text"]
     await slack.event(_share(fake_slack, "series.ics", fixture("hostile_recurring.ics")))
     await fake_slack.wait_for_call("chat.postMessage", count=2)
     assert "recurring" in fake_slack.calls_to("chat.postMessage")[-1].params["text"]
