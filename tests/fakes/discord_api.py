@@ -668,6 +668,7 @@ class Interactions:
         app_permissions: int | None = None,
         user_install: bool = False,
         private: bool = False,
+        channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
         interaction_id = self.fake.snowflake()
         if app_permissions is None:
@@ -697,8 +698,8 @@ class Interactions:
                 "guild_locale": "en-US",
                 "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
                 "context": GUILD_CONTEXT,
-                "channel_id": str(CHANNEL_ID),
-                "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+                "channel_id": str(channel_id),
+                "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
                 "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": str(permissions), "nick": None},
             }
         elif private:
@@ -733,8 +734,9 @@ class Interactions:
         command: str = "followup",
         user_install: bool = False,
         private: bool = False,
+        channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
-        """`/<command> <sub> name:value …`; with `focused`, the autocomplete request for that
+        """`/<command> <sub> name:value …` (in `channel_id` of the server); with `focused`, the autocomplete request for that
         option (Discord sends the partial text as a string, with the option's declared type).
         `permissions` / `app_permissions`: the member's and the bot's in the channel;
         `user_install` / `private`: through the person's own install (see the module)."""
@@ -754,7 +756,7 @@ class Interactions:
         if guild_id is not None and not user_install:  # a server's command; a user install's are global
             data["guild_id"] = str(guild_id)
         shape = {"permissions": permissions, "app_permissions": app_permissions, "user_install": user_install, "private": private}
-        return self._base(4 if focused else 2, user, guild_id, data, **shape)
+        return self._base(4 if focused else 2, user, guild_id, data, channel_id=channel_id, **shape)
 
     def slash_file(
         self, sub: str, option: str, filename: str, content: bytes, *, user: FakeUser, guild_id: int | None = None,
