@@ -93,15 +93,17 @@ class Person:
 
 @dataclass(frozen=True)
 class Invitation:
-    """One interview event as the invitation describes it. Times are aware (UTC);
-    `zone_name` is the zone the sender wrote it in ("UTC", an IANA name, the sender's own
-    VTIMEZONE name), or None when the times were floating and read in the person's zone."""
+    """One interview event as the invitation describes it. Times are aware (UTC), and None
+    only in a cancellation that gives none (RFC 5546 lets a CANCEL name its event by UID and
+    SEQUENCE alone); `zone_name` is the zone the sender wrote it in ("UTC", an IANA name, the
+    sender's own VTIMEZONE name), or None when the times were floating and read in the
+    person's zone."""
 
     uid: str
     sequence: int
     cancelled: bool
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: datetime | None
+    ends_at: datetime | None
     zone_name: str | None
     summary: str
     description: str
@@ -153,11 +155,14 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
     attendees = _people(event.get("attendee"))
     if len(attendees) > MAX_ATTENDEES:
         raise _too_many()
-    starts_at, ends_at, zone_name = _times(event, person_zone)
+    cancelled = method == "CANCEL" or str(event.get("status", "")).strip().upper() == "CANCELLED"
+    if cancelled and event.get("dtstart") is None:
+        starts_at, ends_at, zone_name = None, None, None  # a cancellation names its event by UID alone
+    else:
+        starts_at, ends_at, zone_name = _times(event, person_zone)
     summary = _text(event.get("summary"))
     description = _text(event.get("description"), limit=4000)
     organizer = _person(event.get("organizer"))
-    cancelled = method == "CANCEL" or str(event.get("status", "")).strip().upper() == "CANCELLED"
     company, role = _company_and_role(summary, description, organizer, attendees)
     interviewers = _interviewers(organizer, attendees, company, description)
     return Invitation(

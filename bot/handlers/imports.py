@@ -155,9 +155,15 @@ def _local(instant: datetime, ctx: Context) -> datetime:
     return instant.astimezone(ctx.settings.zone)
 
 
+def _span(inv: Invitation, ctx: Context) -> tuple[datetime, datetime]:
+    """The round's start and end in the person's zone (only a cancellation may lack them)."""
+    assert inv.starts_at is not None and inv.ends_at is not None, "an invitation to log has its times"
+    return _local(inv.starts_at, ctx), _local(inv.ends_at, ctx)
+
+
 def _when(inv: Invitation, ctx: Context) -> str:
     """The round's time as the person would type it, in their own zone."""
-    start, end = _local(inv.starts_at, ctx), _local(inv.ends_at, ctx)
+    start, end = _span(inv, ctx)
     if start.date() == end.date():
         return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
     return f"{start:%Y-%m-%d %H:%M}"
@@ -186,9 +192,11 @@ def _round_line(number: int, inv: Invitation, ctx: Context) -> str:
 
 
 def _understood(inv: Invitation, ctx: Context) -> str:
-    start, end = _local(inv.starts_at, ctx), _local(inv.ends_at, ctx)
-    minutes = int((inv.ends_at - inv.starts_at).total_seconds() // 60)
     label = "Interview" if inv.kind is RoundKind.INTERVIEW else f"{inv.kind.value.capitalize()} round"
+    if inv.starts_at is None:
+        return f"A cancellation of {inv.summary or 'an invitation'} (it gives no time, only which invitation it cancels)."
+    start, end = _span(inv, ctx)
+    minutes = int((end - start).total_seconds() // 60)
     text = f"{label} {start:%a} {start.day} {start:%b} {start:%H:%M}–{end:%H:%M} your time ({ctx.settings.timezone}), {minutes} minutes"
     if inv.zone_name is None:
         text += "; the invitation gave no timezone, so I read it in yours"

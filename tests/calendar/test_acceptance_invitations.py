@@ -103,3 +103,37 @@ async def test_a_further_round_is_recognised_however_the_company_is_spelt(world:
     assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), reply.as_text()
     assert reply.proposal.line.startswith("round 1;")
     assert (await world.row_counts())["rounds"] == 1  # still nothing stored before the yes
+
+
+RFC5546_CANCEL = (
+    # RFC 5546 §4.2.9: a CANCEL names the event by UID and SEQUENCE; DTSTART is optional.
+    b"BEGIN:VCALENDAR\r\nPRODID:-//Example/ExampleCalendarClient//EN\r\nMETHOD:CANCEL\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
+    b"ORGANIZER:mailto:jane.doe@fabrikam.com\r\nATTENDEE;CUTYPE=INDIVIDUAL:mailto:alex@gmail.com\r\n"
+    b"UID:accept-1@mail.example.net\r\nCOMMENT:The interviewer is ill. Let us find another day.\r\nSEQUENCE:1\r\n"
+    b"STATUS:CANCELLED\r\nDTSTAMP:20261127T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+async def test_a_cancellation_without_times_removes_the_round_after_a_yes(world: World) -> None:
+    await world.say(ALICE, "add Fabrikam; Backend Developer; yesterday 10:00; Sam Lee")
+    people = "ATTENDEE;CN=Jane Doe:mailto:jane.doe@fabrikam.com\r\n"
+    request = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=invitation("Fabrikam interview - Backend Developer", people=people)))
+    assert request.proposal is not None and isinstance(request.proposal.command, c.LogRound)
+    await world.runtime.followup.handle_command(ALICE, request.proposal.command)
+    assert (await world.row_counts())["rounds"] == 2
+
+    cancel = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=RFC5546_CANCEL))
+    assert not cancel.is_error, cancel.as_text()
+    assert cancel.proposal is not None and cancel.proposal.line == "round 1 remove 2"
+    assert (await world.row_counts())["rounds"] == 2  # nothing before the yes
+    await world.runtime.followup.handle_command(ALICE, cancel.proposal.command)
+    assert (await world.row_counts())["rounds"] == 1
+
+
+async def test_a_cancellation_without_times_of_an_unknown_invitation_changes_nothing(world: World) -> None:
+    before = await world.row_counts()
+    reply = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=RFC5546_CANCEL))
+    assert reply.proposal is None and "nothing to remove" in reply.body
+    after = await world.row_counts()
+    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
