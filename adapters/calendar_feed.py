@@ -40,7 +40,8 @@ class CalendarFeed:
             "Last-Modified": format_datetime(document.last_modified, usegmt=True),
             "Cache-Control": CACHE,
         }
-        wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+        # weak comparison (RFC 9110): a proxy that compressed the feed hands out W/"…"
+        wanted = [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]
         if document.etag in wanted or "*" in wanted:
             return web.Response(status=304, headers=headers)
         return web.Response(
