@@ -375,6 +375,28 @@ def normalise_company(name: str) -> str:
     return re.sub(r"[^\w]+", "", folded)
 
 
+_SHORT_SUFFIXES = (("corporation", "corp"), ("incorporated", "inc"), ("limited", "ltd"), ("company", "co"))
+
+
+def company_keys(name: str) -> frozenset[str]:
+    """The forms a company name is recognised by: without its legal suffix ("acme"), and run
+    together with it, long or short ("acmecorporation", "acmecorp"), as a mail domain writes
+    it (acmecorp.com)."""
+    compact = re.sub(r"[^\w]+", "", name.strip().casefold())
+    keys = {normalise_company(name), compact}
+    for long, short in _SHORT_SUFFIXES:
+        if compact.endswith(long):
+            keys.add(compact.removesuffix(long) + short)
+    keys.discard("")
+    return frozenset(keys)
+
+
+def same_company(a: str, b: str) -> bool:
+    """Whether two spellings name the same company ("Acme Corp", "ACME", "Acme Corporation",
+    the "Acmecorp" of acmecorp.com)."""
+    return bool(company_keys(a) & company_keys(b))
+
+
 def kind_in(text: str) -> RoundKind:
     for pattern, kind in _KINDS:
         if pattern.search(text):
@@ -403,8 +425,7 @@ def _company_and_role(
     segments = [s for s in segments if s and s.casefold() not in names]
     company = labelled.get("company")
     if company is None and from_domain is not None:
-        wanted = normalise_company(from_domain)
-        company = next((s for s in segments if normalise_company(s) == wanted), from_domain)
+        company = next((s for s in segments if same_company(s, from_domain)), from_domain)
     if company is None:
         # No employer address: the segment that doesn't read as a role.
         company = next((s for s in segments if not ROLE_WORDS.search(s)), None)
@@ -412,7 +433,7 @@ def _company_and_role(
     if role is None and (said := ROLE_IN_TEXT.search(description)) is not None:
         role = said["role"]
     if role is None:
-        others = [s for s in segments if company is None or normalise_company(s) != normalise_company(company)]
+        others = [s for s in segments if company is None or not same_company(s, company)]
         role = next((s for s in others if ROLE_WORDS.search(s)), None)
     return (company[:MAX_TEXT] if company else None), (role[:MAX_TEXT] if role else None)
 
@@ -426,8 +447,7 @@ def _interviewers(
     everyone = list(attendees) or ([organizer] if organizer else [])
     employer = {d for d in (employer_domain(p.email) for p in everyone + ([organizer] if organizer else [])) if d}
     if company:
-        wanted = normalise_company(company)
-        matching = {d for d in employer if normalise_company(company_from_domain(d)) == wanted}
+        matching = {d for d in employer if same_company(company_from_domain(d), company)}
         employer = matching or employer
     chosen = [p for p in everyone if employer_domain(p.email) in employer] if employer else [
         p for p in everyone if domain(p.email) not in PERSONAL_DOMAINS

@@ -32,8 +32,8 @@ from bot.invitation import (
     Invitation,
     company_from_domain,
     domain,
-    normalise_company,
     read_invitation,
+    same_company,
 )
 from bot.messages import Message, Proposal
 
@@ -139,15 +139,14 @@ async def _linked(link: InvitationLink | None, ctx: Context) -> Application | No
 async def _same_company(inv: Invitation, ctx: Context) -> Application | None:
     """The person's newest active application with the invitation's company (compared
     loosely), or whose company the employer's mail domain names."""
-    wanted = {normalise_company(inv.company)} if inv.company else set()
+    wanted = [inv.company] if inv.company else []
     for person in (inv.organizer, *inv.attendees):
         if person is not None and domain(person.email):
-            wanted.add(normalise_company(company_from_domain(domain(person.email))))
-    wanted.discard("")
+            wanted.append(company_from_domain(domain(person.email)))
     if not wanted:
         return None
     apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=True)
-    matches = [a for a in apps if a.status is Status.ACTIVE and normalise_company(a.company) in wanted]
+    matches = [a for a in apps if a.status is Status.ACTIVE and any(same_company(a.company, name) for name in wanted)]
     return max(matches, key=lambda a: a.number) if matches else None
 
 

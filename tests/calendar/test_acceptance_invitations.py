@@ -137,3 +137,19 @@ async def test_a_cancellation_without_times_of_an_unknown_invitation_changes_not
     assert reply.proposal is None and "nothing to remove" in reply.body
     after = await world.row_counts()
     assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+
+
+def test_the_summarys_spelling_wins_over_a_run_together_mail_domain() -> None:
+    people = "ORGANIZER;CN=Jane Doe:mailto:jane@acmecorp.com\r\nATTENDEE;CN=Jane Doe:mailto:jane@acmecorp.com\r\n"
+    inv = read_invitation(invitation("Acme Corporation interview - Data Engineer", people=people), BERLIN)
+    assert (inv.company, inv.role) == ("Acme Corporation", "Data Engineer")
+    assert [p.name for p in inv.interviewers] == ["Jane Doe"]
+
+
+@pytest.mark.parametrize("address", ["jane@acmecorp.com", "jane@acme.com", "jane@acme-corp.co.uk"])
+async def test_a_further_round_is_recognised_by_the_employers_mail_domain(world: World, address: str) -> None:
+    await world.say(ALICE, "add Acme Corp; Data Engineer; yesterday 10:00; Lee Chen")
+    people = f"ORGANIZER;CN=Jane Doe:mailto:{address}\r\nATTENDEE;CN=Jane Doe:mailto:{address}\r\n"
+    reply = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=invitation("Second interview - Data Engineer", people=people)))
+    assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), reply.as_text()
