@@ -24,6 +24,7 @@ from sqlalchemy import event, insert, select
 from bench.pg import available, scratch_database
 from bench.seed import fresh_database, percentile, seed, temporary_sqlite_url
 from bot.clock import SimulatedClock
+from bot.dashboard import as_message
 from bot.domain import Identity
 from bot.messages import Message
 from bot.method import plan
@@ -58,7 +59,7 @@ async def _measure(url: str, applications: int) -> dict[str, float]:
         views: dict[str, Callable[[], Awaitable[Message]]] = {
             "list": lambda: followup.handle_text(who, "list"),
             "today": lambda: followup.handle_text(who, "today"),
-            "home": lambda: followup.home(who),
+            "home": lambda: _home(followup, who),
         }
         for name, view in views.items():
             (await view()).as_text()  # warm-up
@@ -98,6 +99,11 @@ async def _most_wait_weeks(database: Database) -> None:
             await uow.nudges.sync(app, planned.nudges, NOW)
             await uow.applications.set_plan_due(app.id, min((n.due_at for n in planned.nudges), default=None))
         await uow.commit()
+
+
+async def _home(followup: Followup, who: Identity) -> Message:
+    """Home's dashboard, its page of cards as one message (as a page button answers)."""
+    return as_message(await followup.home(who))
 
 
 async def _p50(view: Callable[[], Awaitable[Message]]) -> float:

@@ -137,4 +137,8 @@ def as_message(board: Dashboard) -> Message:
     lines = [f"{item.label} · {item.step}" + (f" · {item.due}" if item.due else "") for item in board.cards]
     footer = "\n".join(part for part in (board.summary.footer, board.page_note) if part)
     page = board.page or Page(View.HOME.value, 1, 1)
-    return Message(title=board.summary.title, body="\n".join(lines), fields=board.settings, footer=footer, actions=board.pager, page=page)
+    summary = board.summary
+    return Message(
+        title=summary.title, body="\n".join(lines) or summary.body, fields=board.settings, footer=footer,
+        actions=board.pager, tone=summary.tone, page=page,
+    )

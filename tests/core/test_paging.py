@@ -193,3 +193,12 @@ async def test_today_show_and_home_page_end_to_end(world: World) -> None:
     assert later.page is not None and later.page.view == "show" and later.page.number == 2
     assert any(a.label == "Delete" and a.confirm is not None for a in later.actions)
 
+
+
+async def test_home_as_one_message_keeps_the_summarys_tone_and_text(world: World) -> None:
+    stranger = await world.runtime.followup.home(person("nobody"))
+    assert dashboard.as_message(stranger).title == "Welcome to Followup"
+    assert dashboard.as_message(stranger).body == stranger.summary.body
+    await _many(world, ALICE, 3)
+    one = dashboard.as_message(await world.runtime.followup.home(ALICE))
+    assert not one.is_error and one.page is not None and one.page.count == 1 and len(one.body.splitlines()) == 3
