@@ -78,6 +78,8 @@ class DiscordPlatform:
     sharded: bool = False
     guild_ready_timeout: float | None = None
     identify_interval: float | None = None
+    # How long the core may take before an interaction is deferred (None: the adapter's own).
+    defer_after: float | None = None
     name: str = "discord"
 
 
@@ -135,11 +137,13 @@ async def bootstrap(
     worker_id: str | None = None,
     audience: Callable[[], Collection[str]] | None = None,
     local_files: Callable[[str], bytes] | None = None,
+    facade: Callable[[Followup], Followup] | None = None,
 ) -> Runtime:
     """The whole bot. `outlets`: platforms without an adapter here (the console's output,
     tests' recording fakes). `audience`: whose nudges this process delivers (external ids;
     None: everyone). `local_files`: how `import <path>` reads a file on this machine (the
-    console only)."""
+    console only). `facade`: what the platform adapters are handed in place of the facade,
+    given it (tests: one that records, holds back or fails the calls)."""
     if migrate:
         await upgrade_database(config.database_url)
     warm_up()
@@ -164,7 +168,8 @@ async def bootstrap(
     stale_after = timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval))
     health = HealthCheck(database, scheduler, stale_after=stale_after)
     routes = health.routes() + (CalendarFeed(followup).routes() if config.public_url else [])
-    adapters = {name: w.adapter(followup, clock, routes) for name, w in wiring.items()}
+    front = facade(followup) if facade is not None else followup
+    adapters = {name: w.adapter(front, clock, routes) for name, w in wiring.items()}
     # The check reports on the adapters, and one of them (Slack over HTTP) serves it: it is
     # handed them here, before anything starts.
     health.platforms = list(adapters.values())
@@ -237,7 +242,11 @@ def _discord(platform: DiscordPlatform, config: Config, database: Database) -> _
     link = DiscordLink()
     outlet = Outlet(DiscordNotifier(link, timeout=config.send_timeout), DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
 
-    timings = {"guild_ready_timeout": platform.guild_ready_timeout, "identify_interval": platform.identify_interval}
+    timings = {
+        "guild_ready_timeout": platform.guild_ready_timeout,
+        "identify_interval": platform.identify_interval,
+        "defer_after": platform.defer_after,
+    }
     chosen = {name: value for name, value in timings.items() if value is not None}
 
     def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 
@@ -22,6 +23,7 @@ from bot.groups import ChannelRef
 from bot.leased_queue import max_in_flight
 from bot.messages import Message
 from bot.ports import ChannelPoster, Delivery, DeliveryError, Notifier
+from bot.service import DIRECT, Followup
 from storage.models import Base
 
 START = datetime.fromisoformat("2026-11-25T09:00:00+00:00")  # a Wednesday
@@ -219,3 +221,41 @@ async def processes(url: str, count: int) -> AsyncIterator[list[World]]:
     finally:
         for w in worlds:
             await w.runtime.close()
+
+
+class FacadeProbe:
+    """What the platform adapters are handed in place of the facade (`bootstrap(facade=…)`):
+    it records every command and press an adapter hands the core, then hands it on to the real
+    facade — after `gate` opens, when a test holds the core back (a slow database), or not at
+    all when `fail` is set (a bug on our side)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []  # ("command", command) and ("action", id), in order
+        self.commands: list[Any] = []
+        self.gate: asyncio.Event | None = None
+        self.fail: Exception | None = None
+        self._followup: Followup | None = None
+
+    def wrap(self, followup: Followup) -> FacadeProbe:
+        self._followup = followup
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._followup, name)
+
+    async def _through(self) -> Followup:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail is not None:
+            raise self.fail
+        assert self._followup is not None
+        return self._followup
+
+    async def handle_command(self, who: Identity, command: Any, where: Place = DIRECT) -> Message:
+        self.seen.append(("command", command))
+        self.commands.append(command)
+        return await (await self._through()).handle_command(who, command, where)
+
+    async def handle_action(self, who: Identity, action_id: str, where: Place = DIRECT, proposal: Any = None) -> Message:
+        self.seen.append(("action", action_id))
+        return await (await self._through()).handle_action(who, action_id, where, proposal)

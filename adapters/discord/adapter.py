@@ -19,7 +19,7 @@ from adapters.config import Config
 from adapters.discord.client import IDENTIFY_INTERVAL, FollowupClient, ShardedFollowupClient
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.link import DiscordLink
-from adapters.discord.respond import Responder
+from adapters.discord.respond import DEFER_AFTER, Responder
 from adapters.discord.sync_state import CommandSyncState
 from bot.service import Followup
 
@@ -38,10 +38,12 @@ class DiscordAdapter:
         sharded: bool = False,
         guild_ready_timeout: float = 2.0,
         identify_interval: float = IDENTIFY_INTERVAL,
+        defer_after: float = DEFER_AFTER,
     ) -> None:
         """`sharded` runs `discord.AutoShardedClient` (Discord picks the shard count); the two
         timings are discord.py's (how long to wait for guilds before READY counts as ready, and
-        the pause between IDENTIFYs of several shards) and only tests change them."""
+        the pause between IDENTIFYs of several shards) and only tests change them, like
+        `defer_after` (how long the core may take before an interaction is deferred)."""
         self._followup = followup
         self._config = config
         self._link = link
@@ -49,6 +51,7 @@ class DiscordAdapter:
         self._sharded = sharded
         self._guild_ready_timeout = guild_ready_timeout
         self._identify_interval = identify_interval
+        self._defer_after = defer_after
         self.client: FollowupClient | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._previous: Endpoints | None = None
@@ -59,7 +62,7 @@ class DiscordAdapter:
             raise RuntimeError("DISCORD_TOKEN is not set: Discord can't start")
         self._previous = Endpoints.current()
         Endpoints.configured(config, self._previous).install()
-        responder = Responder(self._followup)
+        responder = Responder(self._followup, defer_after=self._defer_after)
         kind = ShardedFollowupClient if self._sharded else FollowupClient
         client = kind(
             responder,

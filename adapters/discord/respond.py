@@ -85,8 +85,9 @@ SOMETHING_WRONG = Message(
 
 
 class Responder:
-    def __init__(self, followup: Followup) -> None:
+    def __init__(self, followup: Followup, *, defer_after: float = DEFER_AFTER) -> None:
         self._followup = followup
+        self._defer_after = defer_after
 
     async def run(self, interaction: discord.Interaction, build: Build) -> None:
         """Build the core command from the options and answer with what the core says."""
@@ -318,7 +319,7 @@ class Responder:
         without a "thinking…" message, for buttons that may edit their own message)."""
         task = asyncio.ensure_future(work)
         try:
-            return await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
+            return await asyncio.wait_for(asyncio.shield(task), self._defer_after)
         except TimeoutError:
             if silently:
                 await interaction.response.defer()

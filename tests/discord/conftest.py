@@ -19,6 +19,7 @@ from adapters.config import Config
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
 from tests.fakes.discord_api import FakeDiscord, FakeUser, Interactions
+from tests.harness import FacadeProbe
 
 START = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)  # a Wednesday
 ALICE = FakeUser(410000000000000001, "alice", "Alice")
@@ -34,13 +35,6 @@ def restore_endpoints() -> object:
     after = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = before
     assert after == before, "the adapter left discord.py's endpoints patched"
-
-
-@pytest.fixture(autouse=True)
-def unhurried_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A loaded CI machine can take over 150 ms for a command; tests that expect an immediate
-    answer must not see a deferral because of that. The deferral tests set their own value."""
-    monkeypatch.setattr("adapters.discord.respond.DEFER_AFTER", 2.0)
 
 
 @pytest.fixture
@@ -70,12 +64,22 @@ def discord_config(fake: FakeDiscord, database_url: str, **extra: object) -> Con
 
 
 async def discord_runtime(
-    config: Config, clock: SimulatedClock, worker_id: str = "test-worker", *, migrate: bool = True, **options: Any
+    config: Config,
+    clock: SimulatedClock,
+    worker_id: str = "test-worker",
+    *,
+    migrate: bool = True,
+    probe: FacadeProbe | None = None,
+    **options: Any,
 ) -> Runtime:
-    """The whole bot with the real Discord adapter, unhurried timings (`options`: the
-    platform's, e.g. `sharded`)."""
-    platform = DiscordPlatform(**{"guild_ready_timeout": 0.01, "identify_interval": 0, **options})
-    return await bootstrap(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate)
+    """The whole bot with the real Discord adapter (`options`: the platform's, e.g.
+    `sharded`), handed `probe` in place of the facade. No waiting for guilds or between
+    IDENTIFYs; and a loaded CI machine can take over 150 ms for a command, so tests that expect
+    an immediate answer must not see a deferral because of that (the deferral tests set theirs)."""
+    defaults = {"guild_ready_timeout": 0.01, "identify_interval": 0, "defer_after": 2.0}
+    platform = DiscordPlatform(**{**defaults, **options})
+    facade = probe.wrap if probe is not None else None
+    return await bootstrap(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate, facade=facade)
 
 
 def discord_adapter(runtime: Runtime) -> DiscordAdapter:
@@ -85,8 +89,22 @@ def discord_adapter(runtime: Runtime) -> DiscordAdapter:
 
 
 @pytest.fixture
-async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    built = await discord_runtime(discord_config(fake, sqlite_url), clock)
+def probe() -> FacadeProbe:
+    """Every command and press the adapter hands the core (tests/harness.py)."""
+    return FacadeProbe()
+
+
+@pytest.fixture
+def discord_options() -> dict[str, Any]:
+    """The Discord platform's options for the `runtime` fixture; a module overrides it."""
+    return {}
+
+
+@pytest.fixture
+async def runtime(
+    fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock, probe: FacadeProbe, discord_options: dict[str, Any]
+) -> AsyncIterator[Runtime]:
+    built = await discord_runtime(discord_config(fake, sqlite_url), clock, probe=probe, **discord_options)
     try:
         yield built
     finally:

@@ -18,6 +18,7 @@ from bot.service import Followup
 from tests.discord.conftest import ALICE, BOB
 from tests.discord.helpers import ERROR_COLOUR, applications, stored_user
 from tests.fakes.discord_api import FakeDiscord, Interactions, dm_channel_id, message_payload
+from tests.harness import FacadeProbe
 
 ADD = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe", "title": "Engineering Manager"}
 
@@ -68,17 +69,9 @@ GROUP_CASES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.fixture
-def seen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[c.Command]:
-    """Every command the adapter hands the core."""
-    commands: list[c.Command] = []
-    original = runtime.followup.handle_command
-
-    async def spy(who: Any, command: c.Command, where: Any = None) -> Any:
-        commands.append(command)
-        return await original(who, command, where)
-
-    monkeypatch.setattr(runtime.followup, "handle_command", spy)
-    return commands
+def seen(probe: FacadeProbe) -> list[c.Command]:
+    """Every command the adapter hands the core (the real core still answers them)."""
+    return probe.commands
 
 
 async def _add(fake: FakeDiscord, make: Interactions, **options: Any) -> None:
@@ -222,13 +215,9 @@ async def test_export_is_sent_as_a_file(adapter: DiscordAdapter, fake: FakeDisco
 
 
 async def test_a_failure_on_our_side_is_told_not_swallowed(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, probe: FacadeProbe
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(runtime.followup, "handle_command", broken)
-    monkeypatch.setattr(runtime.followup, "handle_action", broken)
+    probe.fail = RuntimeError("database on fire")
     sent = await fake.interact(make.slash("list", user=ALICE))
     assert sent.embed["title"] == "Something went wrong on my side." and sent.ephemeral
     button = {"type": 2, "style": 1, "label": "Sent", "custom_id": "fu:sent:1"}

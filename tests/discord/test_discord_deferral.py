@@ -14,22 +14,21 @@ from adapters.discord import DiscordAdapter
 from tests.discord.conftest import ALICE
 from tests.discord.helpers import ERROR_COLOUR, applications
 from tests.fakes.discord_api import FakeDiscord, Interactions, dm_channel_id, message_payload
+from tests.harness import FacadeProbe
 
 
 @pytest.fixture
-async def slow_core(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[asyncio.Event]:
-    """The core waits for the event before answering; the adapter defers after 10 ms."""
-    monkeypatch.setattr("adapters.discord.respond.DEFER_AFTER", 0.01)
+def discord_options() -> dict[str, Any]:
+    """The adapter defers after 10 ms."""
+    return {"defer_after": 0.01}
+
+
+@pytest.fixture
+async def slow_core(probe: FacadeProbe) -> AsyncIterator[asyncio.Event]:
+    """The core waits for the event before answering (as behind a burst queueing for the
+    database)."""
     gate = asyncio.Event()
-    followup = runtime.followup
-    for name in ("handle_command", "handle_action"):
-        original = getattr(followup, name)
-
-        async def held(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            await gate.wait()
-            return await _original(*args, **kwargs)
-
-        monkeypatch.setattr(followup, name, held)
+    probe.gate = gate
     yield gate
     gate.set()
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot import commands as c
 from tests.discord.conftest import ALICE
 from tests.fakes.discord_api import FakeDiscord, Interactions
+from tests.harness import FacadeProbe
 
 ADD = {"company": "Acme Corp", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
 
@@ -34,17 +34,9 @@ PUSHY = EMAIL.replace("I will keep my notes short.", "Other companies are intere
 
 
 @pytest.fixture
-def seen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[c.Command]:
+def seen(probe: FacadeProbe) -> list[c.Command]:
     """The commands the adapter handed the core (the real core still answers them)."""
-    commands: list[c.Command] = []
-    handle = runtime.followup.handle_command
-
-    async def recording(who: Any, cmd: c.Command, where: Any = None) -> Any:
-        commands.append(cmd)
-        return await handle(who, cmd, where)
-
-    monkeypatch.setattr(runtime.followup, "handle_command", recording)
-    return commands
+    return probe.commands
 
 
 def _inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -33,10 +33,11 @@ from tests.fakes.discord_api import (
     dm_channel_id,
     message_payload,
 )
+from tests.harness import FacadeProbe
 
 # The Discord adapter tests' fixtures, bound here so that they take precedence over the Slack
 # ones this directory's conftest shares (both define `runtime` and `clock`).
-restore_endpoints, unhurried_deferral = discord_fixtures.restore_endpoints, discord_fixtures.unhurried_deferral
+restore_endpoints, probe, discord_options = discord_fixtures.restore_endpoints, discord_fixtures.probe, discord_fixtures.discord_options
 fake, clock, runtime = discord_fixtures.fake, discord_fixtures.clock, discord_fixtures.runtime
 start_adapter, adapter, make = discord_fixtures.start_adapter, discord_fixtures.adapter, discord_fixtures.make
 
@@ -70,29 +71,10 @@ async def before(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions,
     return await snapshot(runtime)
 
 
-@dataclass
-class CoreCalls:
-    """Everything the adapter handed the core."""
-
-    seen: list[tuple[str, Any]]
-
-
 @pytest.fixture
-def core(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> CoreCalls:
-    calls = CoreCalls([])
-    command, action = runtime.followup.handle_command, runtime.followup.handle_action
-
-    async def handle_command(who: Any, cmd: c.Command, where: Any = None) -> Any:
-        calls.seen.append(("command", cmd))
-        return await command(who, cmd, where)
-
-    async def handle_action(who: Any, action_id: str, where: Any = None) -> Any:
-        calls.seen.append(("action", action_id))
-        return await action(who, action_id, where)
-
-    monkeypatch.setattr(runtime.followup, "handle_command", handle_command)
-    monkeypatch.setattr(runtime.followup, "handle_action", handle_action)
-    return calls
+def core(probe: FacadeProbe) -> FacadeProbe:
+    """Everything the adapter handed the core (`seen`)."""
+    return probe
 
 
 async def still_works(fake: FakeDiscord, make: Interactions, adapter: DiscordAdapter) -> None:
@@ -117,7 +99,7 @@ def refused(sent: Sent, title: str | None = None) -> None:
         assert sent.embed["title"] == title
 
 
-async def dropped(fake: FakeDiscord, make: Interactions, core: CoreCalls, payload: dict[str, Any]) -> None:
+async def dropped(fake: FakeDiscord, make: Interactions, core: FacadeProbe, payload: dict[str, Any]) -> None:
     """`payload` is sent and never answered, and the core never hears of it. discord.py handles
     events in order and schedules their handlers in order, so once a later valid command is
     answered, anything the malformed one set off has already reached the core."""
@@ -183,7 +165,7 @@ async def test_buttons_with_unknown_actions_are_refused(
     ids=["no-ref", "garbage-100", "long-ref-100", "ref-13-digits", "negative-ref", "upper-case", "trailing-newline"],
 )
 async def test_buttons_with_malformed_ids_are_ignored(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls, custom_id: str
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, custom_id: str
 ) -> None:
     await dropped(fake, make, core, make.press(custom_id, with_button(fake, custom_id), user=ALICE))
     await unchanged(runtime, before)
@@ -216,7 +198,7 @@ def _no_component_type(payload: dict[str, Any]) -> None:
     ids=["no-data", "data-is-text", "custom-id-number", "custom-id-null", "no-component-type"],
 )
 async def test_button_presses_with_wrong_shapes_are_dropped_and_the_gateway_lives_on(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls, spoil: Any
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
 ) -> None:
     payload = make.press("fu:sent:1", with_button(fake, "fu:sent:1"), user=ALICE)
     spoil(payload)
@@ -276,7 +258,7 @@ SLASH_CASES: dict[str, tuple[str, Any]] = {
 
 @pytest.mark.parametrize(("sub", "options"), list(SLASH_CASES.values()), ids=list(SLASH_CASES))
 async def test_slash_commands_with_missing_or_wrong_options_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls,
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe,
     sub: str, options: Any,
 ) -> None:
     sent = await fake.interact(slash(make, sub, options))
@@ -309,7 +291,7 @@ def _subcommand_as_option(data: dict[str, Any]) -> None:
     ids=["unknown-command", "no-subcommand", "two-subcommands", "subcommand-as-option"],
 )
 async def test_commands_that_are_not_ours_or_have_no_subcommand_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls, spoil: Any
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
 ) -> None:
     payload = make.slash("list", user=ALICE)
     spoil(payload["data"])
@@ -381,7 +363,7 @@ def _without(*keys: str) -> Any:
     ids=["guild-without-member", "dm-without-user", "guild-without-anyone", "without-data"],
 )
 async def test_commands_without_a_user_or_data_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls,
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe,
     guild: bool, spoil: Any,
 ) -> None:
     payload = make.slash("delete", {"id": 1}, user=ALICE, guild_id=GUILD_ID if guild else None)
@@ -436,7 +418,7 @@ def _unknown_type(payload: dict[str, Any]) -> None:
     ids=["no-token", "no-type", "no-version", "no-application-id", "no-size-limit", "member-is-text", "user-without-id", "id-not-a-number", "unknown-type"],
 )
 async def test_interactions_discord_py_cannot_read_are_dropped_and_the_gateway_lives_on(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls, spoil: Any
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
 ) -> None:
     payload = make.slash("delete", {"id": 1}, user=ALICE)
     spoil(payload)
@@ -446,7 +428,7 @@ async def test_interactions_discord_py_cannot_read_are_dropped_and_the_gateway_l
 
 
 async def test_a_burst_of_malformed_interactions_leaves_one_healthy_connection(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: CoreCalls
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe
 ) -> None:
     """All of the above at once, each kind several times, then valid commands that store."""
     template = make.slash("delete", {"id": 1}, user=ALICE)
