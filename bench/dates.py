@@ -1,4 +1,4 @@
-"""What reading a date costs: every phrase of the date table (tests/core/test_dates_table.py)
+"""What reading a date costs: every phrase of the date table (tests/bot/test_dates_table.py)
 in its three timezones, and 1,000 lines of gibberish, each read once after a warm-up.
 
 The core reads dates on the event loop every user shares, so the worst case matters as much
@@ -21,7 +21,7 @@ from bench.seed import percentile
 from bot.date_order import effective_order
 from bot.dates import MAX_WHEN_LENGTH, Intent, read, warm_up
 from bot.errors import BadInput
-from tests.core.test_dates_table import DEFAULTS, INTENTS, ROWS, ZONES
+from tests.bot.test_dates_table import DEFAULTS, INTENTS, ROWS, ZONES
 
 GIBBERISH_LINES = 1000
 

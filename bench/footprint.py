@@ -23,8 +23,8 @@ from pathlib import Path
 import aiohttp
 
 from bench.seed import fresh_database, percentile, seed, temporary_sqlite_url
+from tests.adapters.slack.driver import SECRET, sign
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.driver import SECRET, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 APPLICATIONS = 100_000

@@ -19,8 +19,8 @@ import aiohttp
 from adapters.bootstrap import SlackPlatform, bootstrap
 from adapters.config import Config
 from adapters.slack import SlackAdapter
+from tests.adapters.slack.driver import SECRET, SlackDriver, sign
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.slack.driver import SECRET, SlackDriver, sign
 
 CONCURRENT = 200
 SLACK_DEADLINE_MS = 3000.0

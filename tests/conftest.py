@@ -6,6 +6,10 @@
   the session). Unset → the test is skipped; set but unreachable → the test fails.
 - `database_url`: parametrized over both (`[sqlite]`, `[postgres]`).
 - `database`: a migrated `storage.database.Database` on `database_url`.
+- `world`: the whole bot on a fresh SQLite file with a simulated clock and a recording fake
+  platform (`tests/harness.py`); `runtime_factory`: whole bots built through
+  `adapters.bootstrap` with the arguments given (a second process, a restart, real adapters),
+  each closed at the end of the test.
 - Every test gets its own console data directory (`FOLLOWUP_DATA_DIR` in `tmp_path`), so no
   test reads or writes a developer's real console data, history or exports.
 
@@ -18,18 +22,23 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from adapters.bootstrap import Runtime, bootstrap
+from adapters.config import Config
 from storage.database import Database
 from storage.engine import normalize_url
 from storage.migrate import upgrade_database
+from tests.harness import World, make_world
 
 POSTGRES_ENV = "FOLLOWUP_TEST_POSTGRES_URL"
+RuntimeFactory = Callable[..., Awaitable[Runtime]]
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +163,30 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def world(sqlite_url: str) -> AsyncIterator[World]:
+    """The whole bot on a fresh SQLite file, with a simulated clock at Wed 2026-11-25 09:00 UTC."""
+    w = await make_world(sqlite_url)
+    try:
+        yield w
+    finally:
+        await w.runtime.close()
+
+
+@pytest.fixture
+async def runtime_factory() -> AsyncIterator[RuntimeFactory]:
+    """`await runtime_factory(config, **bootstrap_arguments)`: a whole bot, closed after the test."""
+    built: list[Runtime] = []
+
+    async def build(config: Config, **options: Any) -> Runtime:
+        runtime = await bootstrap(config, **options)
+        built.append(runtime)
+        return runtime
+
+    try:
+        yield build
+    finally:
+        for runtime in reversed(built):
+            await runtime.close()

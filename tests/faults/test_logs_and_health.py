@@ -17,14 +17,11 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from adapters.bootstrap import bootstrap, platforms_from
 from adapters.config import Config
@@ -33,12 +30,12 @@ from adapters.logs import REDACTED, SLACK_TOKEN, RedactingFilter, Redactor, conf
 from adapters.platforms import Bot
 from bot.tracing import nudge_scope, request_scope
 from storage.database import Database
+from tests.adapters.slack.driver import sign
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.driver import sign
+from tests.faults.conftest import BOT_TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-BOT_TOKEN = "xoxb-1111-2222-KnownBotTokenValue"
 APP_TOKEN = "xapp-1-A1-3333-KnownAppTokenValue"
 SIGNING_SECRET = "known-signing-secret-5f2a9c"
 CLIENT_SECRET = "known-client-secret-77e1d0"
@@ -47,23 +44,6 @@ SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, CLIENT_SECRET, DISCORD_TOKEN)
 POLL_ROUNDS = 300  # × 0.1 s: how long the child may take to become ready
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord]]:
-    slack, discord = FakeSlack(), FakeDiscord()
-    slack.tokens[BOT_TOKEN] = "T1"
-    await slack.start()
-    await discord.start()
-    try:
-        yield slack, discord
-    finally:
-        await discord.close()
-        await slack.close()
 
 
 def tail(path: Path) -> str:

@@ -5,7 +5,7 @@ discord.py can't even tell what it is, is dropped without an answer; nothing in 
 changes, and the gateway connection lives on: no reconnect, and a valid command afterwards is
 answered.
 
-The fixtures are the Discord adapter tests' (`tests/discord/conftest.py`).
+The fixtures are the Discord adapter tests' (`tests/adapters/discord/conftest.py`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot import commands as c
 from storage.models import Base
-from tests.discord import conftest as discord_fixtures
-from tests.discord.conftest import ALICE, BOB
-from tests.discord.helpers import ERROR_COLOUR, applications
+from tests.adapters.discord import conftest as discord_fixtures
+from tests.adapters.discord.conftest import ALICE, BOB
+from tests.adapters.discord.helpers import ERROR_COLOUR, applications
 from tests.fakes.discord_api import (
     GUILD_ID,
     FakeDiscord,

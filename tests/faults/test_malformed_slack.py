@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from adapters.bootstrap import Runtime
 from storage.models import Base
+from tests.adapters.slack.driver import SlackDriver, sign
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.driver import SlackDriver, sign
 
 FORM = "application/x-www-form-urlencoded"
 

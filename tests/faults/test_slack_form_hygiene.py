@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from adapters.config import Config
+from tests.adapters.slack.conftest import slack_config
+from tests.adapters.slack.driver import SlackDriver, text_of
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import slack_config
-from tests.slack.driver import SlackDriver, text_of
 
 
 @pytest.fixture

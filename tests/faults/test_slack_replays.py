@@ -20,9 +20,9 @@ from adapters.bootstrap import Runtime
 from adapters.config import Config
 from bot.clock import SimulatedClock
 from bot.domain import Identity
+from tests.adapters.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
+from tests.adapters.slack.driver import SlackDriver, application_id, sign, text_of
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
-from tests.slack.driver import SlackDriver, application_id, sign, text_of
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -9,38 +9,17 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
+from tests.faults.conftest import BOT_TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-BOT_TOKEN = "xoxb-startup-test"
 EXIT_WITHIN = 5.0  # seconds: a bound on a child process, not a timing of the bot
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord]]:
-    slack, discord = FakeSlack(), FakeDiscord()
-    slack.tokens[BOT_TOKEN] = "T1"
-    await slack.start()
-    await discord.start()
-    try:
-        yield slack, discord
-    finally:
-        await discord.close()
-        await slack.close()
 
 
 async def start(env: dict[str, str], tmp_path: Path) -> asyncio.subprocess.Process:
@@ -100,7 +79,7 @@ async def test_a_sqlite_file_in_a_missing_directory_names_the_path(tmp_path: Pat
 
 
 async def test_postgresql_on_a_closed_port_is_retried_then_named(tmp_path: Path) -> None:
-    url = f"postgresql://followup:secret-pw@127.0.0.1:{closed_port()}/followup"
+    url = f"postgresql://followup:secret-pw@127.0.0.1:{free_port()}/followup"
     rc, output = await finish(await start({"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": url}, tmp_path))
     line = the_line(output)
     assert rc == 3, output
@@ -161,14 +140,14 @@ async def assert_sigterm_ends_it(child: asyncio.subprocess.Process) -> None:
 
 
 async def test_sigterm_ends_it_while_the_database_is_retried(tmp_path: Path) -> None:
-    url = f"postgresql://followup@127.0.0.1:{closed_port()}/followup"
+    url = f"postgresql://followup@127.0.0.1:{free_port()}/followup"
     child = await start({"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": url}, tmp_path)
     await wait_for_line(child, "trying again")
     await assert_sigterm_ends_it(child)
 
 
 async def test_sigterm_ends_socket_mode_while_slack_cannot_be_reached(tmp_path: Path) -> None:
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-x", "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/"}
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-x", "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"}
     child = await start(env, tmp_path)
     await wait_for_line(child, "trying again")
     await assert_sigterm_ends_it(child)

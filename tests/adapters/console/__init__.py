@@ -1,0 +1,1 @@
+"""Tests of the console adapter: sessions, completion, the real terminal."""

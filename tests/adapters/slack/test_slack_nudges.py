@@ -1,0 +1,137 @@
+"""Nudges through the core's dispatcher (simulated clock): a DM with blocks and buttons,
+the Sent button recorded, rate limits and server errors retried, permanent errors recorded
+and shown in `today`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.bootstrap import Runtime
+from adapters.slack.directory import DirectChannels
+from bot.clock import SimulatedClock
+from bot.domain import EventKind, NudgeState
+from tests.adapters.slack.conftest import Pauses
+from tests.adapters.slack.driver import SlackDriver, application_id, text_of
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
+
+# Monday 09:00 in Berlin; the interview ends at 11:00, so the thank-you falls due at 12:00.
+ADD = "add Acme Corp; Data Engineer; today 10:00; Jane Doe, Engineering Manager"
+UNTIL_DUE = timedelta(hours=3, minutes=1)
+
+
+async def due_nudge(slack: SlackDriver, clock: SimulatedClock) -> None:
+    await slack.command(ADD)
+    clock.advance(UNTIL_DUE)
+
+
+async def test_a_due_nudge_is_a_dm_with_buttons_and_sent_is_recorded(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+    await due_nudge(slack, clock)
+    report = await runtime.dispatcher.run_once()
+    assert report.delivered == 1
+    dm = fake_slack.calls_to("chat.postMessage")[-1]
+    assert dm.params["channel"] == "DU1"
+    assert dm.token == "xoxb-test"
+    assert "Time for your thank-you email — Acme Corp" in dm.params["text"]
+    blocks = dm.params["blocks"]
+    assert blocks[0]["type"] == "header"
+    labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Sent", "Snooze 1 day", "Checklist", "Draft", "Skip"]
+    app_id = await application_id(runtime)
+    hook = await slack.press(f"fu:sent:{app_id}")
+    assert hook.body["replace_original"] is True
+    assert "marked sent" in text_of(hook.body)
+    async with runtime.database.unit_of_work() as uow:
+        app = await uow.applications.get(app_id)
+        nudges = await uow.nudges.for_application(app_id)
+    assert app is not None and [e.kind for e in app.events] == [EventKind.SENT]
+    assert [n.state for n in nudges if n.delivered_at] == [NudgeState.SENT]
+    assert (await runtime.dispatcher.run_once()).delivered == 0  # nothing stale follows
+
+
+async def test_a_short_rate_limit_is_waited_out_and_delivered_once(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    report = await runtime.dispatcher.run_once()
+    assert report.delivered == 1
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200]
+    assert pauses.taken == [1.0]
+    assert (await runtime.dispatcher.run_once()).delivered == 0
+
+
+async def test_a_long_rate_limit_is_rescheduled_in_the_database(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=120)
+    report = await runtime.dispatcher.run_once()
+    assert (report.delivered, report.retried) == (0, 1)
+    assert pauses.taken == []  # not slept through in a task
+    clock.advance(timedelta(seconds=60))
+    assert (await runtime.dispatcher.run_once()).delivered == 0  # Retry-After is honoured
+    clock.advance(timedelta(minutes=5))
+    assert (await runtime.dispatcher.run_once()).delivered == 1
+    assert len(fake_slack.calls_to("chat.postMessage", ok_only=True)) == 1
+
+
+async def test_server_errors_are_retried(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", status=503, error="service_unavailable")
+    assert (await runtime.dispatcher.run_once()).delivered == 1
+    assert pauses.taken == [0.5]
+    assert len(fake_slack.calls_to("chat.postMessage", ok_only=True)) == 1
+
+
+async def test_a_lasting_outage_is_handed_back_to_the_dispatcher(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", status=500, times=3)
+    report = await runtime.dispatcher.run_once()
+    assert (report.delivered, report.retried) == (0, 1)
+    clock.advance(timedelta(minutes=31))
+    assert (await runtime.dispatcher.run_once()).delivered == 1
+
+
+async def test_a_permanent_error_is_recorded_and_shown_in_today(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", error="account_inactive")
+    report = await runtime.dispatcher.run_once()
+    assert report.failed == 1
+    async with runtime.database.unit_of_work() as uow:
+        nudges = await uow.nudges.for_application(await application_id(runtime))
+    failed = [n for n in nudges if n.state is NudgeState.FAILED]
+    assert [n.last_error for n in failed] == ["account_inactive"]
+    hook = await slack.command("today")
+    text = text_of(hook.body)
+    assert "Couldn't deliver" in text and "account_inactive" in text
+    assert "I couldn't deliver 1 nudge" in text
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # not retried
+
+
+async def test_a_dm_that_cant_be_opened_fails_with_slacks_reason(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+    await slack.command(ADD, channel="CJOBS")  # no DM opened yet
+    clock.advance(UNTIL_DUE)
+    fake_slack.fail("conversations.open", error="user_not_found")
+    assert (await runtime.dispatcher.run_once()).failed == 1
+
+
+@pytest.mark.parametrize("error", ["account_inactive", "user_not_found", "channel_not_found", "not_in_channel", "is_archived", "invalid_auth"])
+async def test_permanent_errors_fail_the_nudge_at_once(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, error: str) -> None:
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", error=error)
+    report = await runtime.dispatcher.run_once()
+    assert (report.failed, report.retried) == (1, 0)
+    async with runtime.database.unit_of_work() as uow:
+        nudges = await uow.nudges.for_application(await application_id(runtime))
+    assert [n.last_error for n in nudges if n.state is NudgeState.FAILED] == [error]
+
+
+async def test_sends_to_one_person_at_once_share_one_conversations_open(fake_slack: FakeSlack) -> None:
+    """A person with several nudges in a batch is sent them concurrently: they used to open
+    the DM once each (2,000 opens for 1,000 people with two nudges); now they share one."""
+    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=fake_slack.api_url)
+    channels = DirectChannels()
+    opened = await asyncio.gather(*(channels.open(client, "T1", "U9") for _ in range(3)), channels.open(client, "T1", "U8"))
+    assert opened == ["DU9", "DU9", "DU9", "DU8"]
+    assert await channels.open(client, "T1", "U9") == "DU9"
+    assert sorted(c.params["users"] for c in fake_slack.calls_to("conversations.open")) == ["U8", "U9"]

@@ -1,0 +1,1 @@
+"""Tests of the core (`bot/`), on a real database and a simulated clock where they need one."""
