@@ -19,6 +19,9 @@ from adapters.slack.settings_modal import (
 )
 from bot import commands as c
 from bot.domain import DateOrder, DeliverySettings, TimezoneSource
+from tests.adapters.slack.driver import SlackDriver, sign, text_of
+from tests.adapters.slack.test_slack_home import has_result, open_home, press, stored_user, texts
+from tests.adapters.slack.test_slack_socket_mode import socket_slack  # noqa: F401 (a fixture)
 from tests.fakes.slack_api import FakeSlack
 
 ADD = "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe"
