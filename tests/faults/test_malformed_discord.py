@@ -72,8 +72,10 @@ async def before(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions,
 
 
 @pytest.fixture
-def core(probe: FacadeProbe) -> FacadeProbe:
-    """Everything the adapter handed the core (`seen`)."""
+def core(probe: FacadeProbe, before: Snapshot) -> FacadeProbe:
+    """Everything the adapter handed the core (`seen`) once the scene was set (`before`)."""
+    probe.seen.clear()
+    probe.commands.clear()
     return probe
 
 
