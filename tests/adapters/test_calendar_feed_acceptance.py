@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.bot.calendar.test_feed_http import ALICE, Running, events, running
+from tests.adapters.test_calendar_feed import ALICE, Running, events, running
 
 __all__ = ["running"]
 
