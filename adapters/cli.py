@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
@@ -134,6 +135,9 @@ def _without_stragglers(code: int) -> int:
     if any(thread.is_alive() for thread in stragglers):
         log.warning("stopped; exiting without waiting for %d idle worker thread(s)", sum(t.is_alive() for t in stragglers))
         logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):  # os._exit skips the flush at exit
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
         os._exit(code)
     return code
 
@@ -158,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging(config, quiet=True)
         options = args if command == "console" else argparse.Namespace(user=None, tz=None, now=None, json=False)
         try:
-            return asyncio.run(
+            return _without_stragglers(asyncio.run(
                 run_console(
                     config,
                     user=options.user or _login_name(),
@@ -167,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     json_lines=options.json,
                     banner=None if command == "console" else CONSOLE_BANNER,
                 )
-            )
+            ))
         except ConsoleUsageError as problem:
             print(f"followup console: {problem}", file=sys.stderr)
             return 2

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Awaitable
 
 from adapters.bootstrap import Runtime, bootstrap, platforms_from
 from adapters.config import Config
@@ -38,6 +39,16 @@ log = logging.getLogger(__name__)
 # How long a stop may wait for work in progress (a nudge being sent) before leaving anyway:
 # SIGTERM must end the process within a few seconds; a claim left behind expires and is retried.
 SHUTDOWN_GRACE = 2.0
+
+
+async def close_within(closing: Awaitable[None], grace: float = SHUTDOWN_GRACE) -> None:
+    """Wait for `closing` (stopping the adapters, closing the runtime) at most `grace` seconds:
+    a sweep stuck on the database must not keep the process up."""
+    try:
+        async with asyncio.timeout(grace):
+            await closing
+    except TimeoutError:
+        log.warning("stopping took over %.0f s; leaving what is left to the claims' leases", grace)
 
 
 class PlatformStartError(Exception):
@@ -166,10 +177,10 @@ async def run_platforms(config: Config) -> int:
     except Stopped:
         log.info("followup is stopping")
     finally:
-        try:
-            async with asyncio.timeout(SHUTDOWN_GRACE):
-                await bot.stop()
-                await runtime.close()
-        except TimeoutError:  # a sweep stuck on the database must not keep the process up
-            log.warning("stopping took over %.0f s; leaving what is left to the claims' leases", SHUTDOWN_GRACE)
+        await close_within(_stop_all(bot, runtime))
     return 0
+
+
+async def _stop_all(bot: Bot, runtime: Runtime) -> None:
+    await bot.stop()
+    await runtime.close()

@@ -13,10 +13,12 @@ spoke in this console (the starting user and everyone named with `:as`) are deli
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import tempfile
 import threading
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +30,7 @@ from adapters.console import files
 from adapters.console.output import Output, colour_wanted
 from adapters.console.session import PLATFORM, ConsoleNotifier, ConsolePoster, ConsoleSession
 from adapters.outlets import Outlet
+from adapters.platforms import close_within
 from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.dates import zone
 from bot.errors import BadInput
@@ -166,15 +169,18 @@ async def _converse(
         if session.cancel_draft():
             output.say("(the draft was not reviewed: it needs a line holding only “.” at its end)")
     finally:
-        await runtime.close()
+        await close_within(runtime.close())
     return 0
 
 
 async def _piped_loop(session: ConsoleSession, stdin: TextIO) -> None:
     """Lines in the order they come. They are read by a daemon thread, so Ctrl-C (or the end of
-    the process) never waits for a line that hasn't been typed yet."""
+    the process) never waits for a line that hasn't been typed yet. Ctrl-C leaves once the line
+    being answered is done, so a command is never cut off halfway (its database work, or a
+    nudge it is sending); a second Ctrl-C leaves at once."""
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str] = asyncio.Queue()
+    interrupted = asyncio.Event()
 
     def hand_over(line: str) -> bool:
         try:
@@ -192,12 +198,34 @@ async def _piped_loop(session: ConsoleSession, stdin: TextIO) -> None:
             pass
         hand_over("")
 
+    def on_interrupt() -> None:
+        if interrupted.is_set():
+            raise KeyboardInterrupt  # pressed again: don't wait for the line in progress
+        interrupted.set()
+        lines.put_nowait("")
+
     threading.Thread(target=read, name="console-input", daemon=True).start()
-    while not session.finished:
-        line = await lines.get()
-        if not line:
-            break
-        await session.handle_line(line)
+    with _handling_interrupts(loop, on_interrupt):
+        while not session.finished and not interrupted.is_set():
+            line = await lines.get()
+            if not line:
+                break
+            await session.handle_line(line)
+
+
+@contextmanager
+def _handling_interrupts(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C calls `handler` instead of cancelling whatever is running. Where the loop has
+    no Unix signals (Windows), Ctrl-C keeps its default behaviour."""
+    try:
+        loop.add_signal_handler(signal.SIGINT, handler)
+    except (NotImplementedError, RuntimeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 def _is_tty(stream: TextIO) -> bool:
