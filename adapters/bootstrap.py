@@ -3,16 +3,17 @@ the chosen platforms.
 
 `bootstrap` migrates the database, then builds, in this order:
 
-1. each chosen platform's outlet (`adapters.outlets.Outlet`): its notifier (direct messages) and
-   its channel poster (group channel posts), which send through a link the platform's adapter
-   opens when it starts and closes when it stops;
-2. the core: the `Followup` facade (given the posters), the nudge dispatcher (the notifiers),
-   the digest dispatcher (the posters), their scheduler, and the events wired after commit
-   (a schedule change wakes the dispatcher, a digest change rebuilds the digest jobs);
-3. the HTTP routes (`/healthz`, calendar subscriptions when there is a public address) and the
-   health check;
-4. each platform's adapter, handed exactly what it uses (the facade, the settings, its link,
-   its stores).
+1. each chosen platform's outlet (`adapters.outlets.Outlet`, `_wire_platform`): its notifier
+   (direct messages) and its channel poster (group channel posts), which send through a link
+   the platform's adapter opens when it starts and closes when it stops; `_wire_outlets` puts
+   them in front of the core;
+2. the core (`_wire_core`): the `Followup` facade (given the posters), the nudge dispatcher
+   (the notifiers), the digest dispatcher (the posters), their scheduler, and the events wired
+   after commit (a schedule change wakes the dispatcher, a digest change rebuilds the digest
+   jobs); then the HTTP routes (`/healthz`, calendar subscriptions when there is a public
+   address) and the health check;
+3. each platform's adapter (`_wire_adapters`), handed exactly what it uses (the facade, the
+   settings, its link, its stores).
 
 Nothing is registered afterwards. The core sees a platform's notifier and poster only while
 its adapter is started (`outlets.Available`), so nothing is claimed for a platform that is down.
@@ -25,6 +26,7 @@ standing for a platform (a recording notifier and poster under the name "console
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import os
 import socket
@@ -149,11 +151,42 @@ async def bootstrap(
     warm_up()
     clock = clock or SystemClock()
     database = Database.from_url(config.database_url)
-    wiring = {platform.name: _wiring(platform, config, database) for platform in platforms}
-    every = {**(outlets or {}), **{name: w.outlet for name, w in wiring.items()}}
+    wiring = {platform.name: _wire_platform(platform, config, database) for platform in platforms}
+    notifiers, posters = _wire_outlets(wiring, outlets or {})
+    core = _wire_core(
+        config, clock, database, notifiers, posters,
+        worker_id=worker_id, audience=audience, local_files=local_files,
+    )
+    front = facade(core.followup) if facade is not None else core.followup
+    return dataclasses.replace(core, adapters=_wire_adapters(wiring, front, clock, core))
+
+
+def _wire_outlets(
+    wiring: Mapping[str, _Wiring], outlets: Mapping[str, Outlet]
+) -> tuple[Available[Notifier], Available[ChannelPoster]]:
+    """What the core sees of the platforms: the notifiers and posters of every outlet (the
+    platforms' and those given without an adapter), each only while its platform is up."""
+    every = {**outlets, **{name: w.outlet for name, w in wiring.items()}}
     notifiers = Available({name: o.notifier for name, o in every.items()}, every)
     posters = Available({name: o.poster for name, o in every.items()}, every)
+    return notifiers, posters
 
+
+def _wire_core(
+    config: Config,
+    clock: Clock,
+    database: Database,
+    notifiers: Mapping[str, Notifier],
+    posters: Mapping[str, ChannelPoster],
+    *,
+    worker_id: str | None,
+    audience: Callable[[], Collection[str]] | None,
+    local_files: Callable[[str], bytes] | None,
+) -> Runtime:
+    """The core over the platforms' outlets, with no adapter yet: the facade, the nudge and
+    digest dispatchers and their scheduler, the events wired after commit (a schedule change
+    wakes the dispatcher, a digest change rebuilds the digest jobs), the health check and the
+    HTTP routes."""
     worker = worker_id or default_worker_id()
     lease = timedelta(seconds=config.delivery_lease)
     dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease, audience=audience)
@@ -168,11 +201,6 @@ async def bootstrap(
     stale_after = timedelta(seconds=max(config.health_stale_after, 3 * config.dispatch_interval))
     health = HealthCheck(database, scheduler, stale_after=stale_after)
     routes = health.routes() + (CalendarFeed(followup).routes() if config.public_url else [])
-    front = facade(followup) if facade is not None else followup
-    adapters = {name: w.adapter(front, clock, routes) for name, w in wiring.items()}
-    # The check reports on the adapters, and one of them (Slack over HTTP) serves it: it is
-    # handed them here, before anything starts.
-    health.platforms = list(adapters.values())
     return Runtime(
         config=config,
         clock=clock,
@@ -184,10 +212,20 @@ async def bootstrap(
         digest_jobs=digest_jobs,
         health=health,
         routes=routes,
-        adapters=adapters,
         notifiers=notifiers,
         posters=posters,
     )
+
+
+def _wire_adapters(
+    wiring: Mapping[str, _Wiring], front: Followup, clock: Clock, core: Runtime
+) -> dict[str, PlatformAdapter]:
+    """Each platform's adapter over the facade (or what stands for it) and the core's routes."""
+    adapters = {name: w.adapter(front, clock, core.routes) for name, w in wiring.items()}
+    # The check reports on the adapters, and one of them (Slack over HTTP) serves it: it is
+    # handed them here, before anything starts.
+    core.health.platforms = list(adapters.values())
+    return adapters
 
 
 AdapterMaker = Callable[[Followup, Clock, list[web.RouteDef]], PlatformAdapter]
@@ -201,13 +239,14 @@ class _Wiring:
     adapter: AdapterMaker
 
 
-def _wiring(platform: Platform, config: Config, database: Database) -> _Wiring:
+def _wire_platform(platform: Platform, config: Config, database: Database) -> _Wiring:
+    """One platform's outlet, and how to make its adapter once the core exists."""
     if isinstance(platform, SlackPlatform):
-        return _slack(platform, config, database)
-    return _discord(platform, config, database)
+        return _wire_slack(platform, config, database)
+    return _wire_discord(platform, config, database)
 
 
-def _slack(platform: SlackPlatform, config: Config, database: Database) -> _Wiring:
+def _wire_slack(platform: SlackPlatform, config: Config, database: Database) -> _Wiring:
     from adapters.slack.adapter import SlackAdapter
     from adapters.slack.app import REPLAY_WINDOW
     from adapters.slack.directory import DirectChannels
@@ -232,7 +271,7 @@ def _slack(platform: SlackPlatform, config: Config, database: Database) -> _Wiri
     return _Wiring(outlet, adapter)
 
 
-def _discord(platform: DiscordPlatform, config: Config, database: Database) -> _Wiring:
+def _wire_discord(platform: DiscordPlatform, config: Config, database: Database) -> _Wiring:
     from adapters.discord.adapter import DiscordAdapter
     from adapters.discord.link import DiscordLink
     from adapters.discord.notifier import DiscordNotifier
