@@ -17,6 +17,7 @@ unanswered attempt.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -144,21 +145,21 @@ class LeasedTable:
         return result.rowcount == 1
 
 
-class LeasedRows(Generic[T]):
+class LeasedRows(ABC, Generic[T]):
     """What every leased repository does the same way (the `LeasedRepository` port). A
     subclass names its `leases`, which of its rows a process may take (`_mine`), and what a
-    claimed row becomes (`_claimed`)."""
+    claimed row becomes (`_claimed`); it cannot be built without the last two."""
 
     leases: ClassVar[LeasedTable]
     _session: AsyncSession
 
+    @abstractmethod
     def _mine(self, platforms: Collection[str] | None, people: Collection[str] | None) -> Any:
         """The rows for these platforms and people (every row for None)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _claimed(self, rows: Sequence[Row[Any]]) -> list[T]:
         """The claimed rows as the core's items, earliest first."""
-        raise NotImplementedError
 
     async def next_due_at(
         self, platforms: Collection[str] | None = None, people: Collection[str] | None = None

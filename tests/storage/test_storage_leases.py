@@ -11,6 +11,7 @@ looks there, as the Slack notifier and poster do."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from bot.domain import NudgeKind, PlannedNudge, Step
 from bot.groups import ChannelRef, DigestSchedule
 from bot.ports import LeasedRepository, UnitOfWork
 from storage.database import Database
+from storage.leases import LeasedRows
 from storage.models import NudgeRow
 from tests.storage.helpers import NOW, identity, make_application, make_user
 
@@ -253,3 +255,20 @@ async def test_a_claim_is_marked_the_same_way_in_both_tables(database: Database)
 def _select(table: str, key: str, value: int, columns: list[str]) -> Any:
     t = sql_table(table, *(column(c) for c in [key, *columns]))
     return select(*(t.c[c] for c in columns)).where(t.c[key] == value)
+
+
+def test_a_leased_repository_must_say_which_rows_are_its_own_and_what_a_claim_becomes() -> None:
+    """`LeasedRows` is abstract: a repository that leaves out `_mine` or `_claimed` cannot be
+    built, instead of failing at its first claim."""
+
+    class WithoutClaimed(LeasedRows[Any]):
+        def _mine(self, platforms: Collection[str] | None, people: Collection[str] | None) -> Any:
+            return None
+
+    class WithoutMine(LeasedRows[Any]):
+        async def _claimed(self, rows: Sequence[Any]) -> list[Any]:
+            return []
+
+    for incomplete in (WithoutClaimed, WithoutMine):
+        with pytest.raises(TypeError, match="abstract"):
+            incomplete()
