@@ -6,14 +6,12 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.content import (
     GAP_CLOSE,
     GAP_OPEN,
-    EmailDraft,
     StepGuide,
     draft_email,
     first_name,
@@ -23,49 +21,17 @@ from bot.content import (
     word_target,
 )
 from bot.domain import Interviewer, Step
+from tests.bot.drafts import IDS, JANE, VARIANTS, fill, make_draft
 
 # The source article sits beside the repository (`../shared/seed`); CI must have it.
 SEED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 
-# Every (step, flags) combination the content distinguishes.
-VARIANTS: list[tuple[Step, dict[str, bool]]] = [
-    (Step.THANK_YOU, {}),
-    (Step.VALUE_ADD, {}),
-    (Step.VALUE_ADD, {"no_agreed_date": True}),
-    (Step.INSIGHT, {}),
-    (Step.INSIGHT, {"hiring_manager": True}),
-    (Step.CLOSE_LOOP, {"after_rejection": True}),
-    (Step.CLOSE_LOOP, {}),
-    (Step.CHECK_BACK, {}),
-]
-IDS = [f"{step.value}-{'-'.join(sorted(flags)) or 'plain'}" for step, flags in VARIANTS]
-
-JANE = Interviewer("Jane Doe", "Engineering Manager")
 GAP_RE = re.compile(f"{GAP_OPEN}([^{GAP_OPEN}{GAP_CLOSE}]*){GAP_CLOSE}")
-
-
-def make_draft(step: Step, flags: dict[str, bool], **overrides: Any) -> EmailDraft:
-    kwargs: dict[str, Any] = {
-        "company": "Acme Corp",
-        "role": "Data Engineer",
-        "interviewer": JANE,
-        "sender_name": "Sam Lee",
-    }
-    kwargs.update(flags)
-    kwargs.update(overrides)
-    return draft_email(step, **kwargs)
 
 
 def guide_for(step: Step, flags: dict[str, bool]) -> StepGuide:
     return guide(step, **flags)
-
-
-def fill(draft: EmailDraft, filler: str = "a 12% rise in repeat orders") -> str:
-    text = draft.as_text()
-    for item in draft.gaps:
-        text = text.replace(gap(item), filler)
-    return text
 
 
 def all_user_facing_strings() -> list[str]:

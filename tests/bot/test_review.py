@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.content import draft_email, gap, word_limits
+from bot.content import draft_email, word_limits
 from bot.domain import Interviewer, Step
 from bot.review import MAX_SCAN_CHARS, ReviewFinding, ReviewResult, count_words, review_draft
+from tests.bot.drafts import VARIANTS, fill, make_draft
 
 GOOD_THANK_YOU = """Subject: Thank you — Data Engineer interview at Acme Corp
 
@@ -160,34 +161,12 @@ def test_good_draft_passes(step: Step, rejected: bool, text: str) -> None:
     assert all(f.ok and f.detail for f in result.findings)
 
 
-VARIANTS: list[tuple[Step, dict[str, bool]]] = [
-    (Step.THANK_YOU, {}),
-    (Step.VALUE_ADD, {}),
-    (Step.VALUE_ADD, {"no_agreed_date": True}),
-    (Step.INSIGHT, {}),
-    (Step.INSIGHT, {"hiring_manager": True}),
-    (Step.CLOSE_LOOP, {"after_rejection": True}),
-    (Step.CLOSE_LOOP, {}),
-    (Step.CHECK_BACK, {}),
-]
-
-
 @pytest.mark.parametrize(("step", "flags"), VARIANTS)
 @pytest.mark.parametrize("filler", ["a 12% rise in repeat orders", "€40,000 saved in 2023"])
 def test_generated_drafts_pass_their_own_review(
     step: Step, flags: dict[str, bool], filler: str
 ) -> None:
-    draft = draft_email(
-        step,
-        company="Acme Corp",
-        role="Data Engineer",
-        interviewer=Interviewer("Jane Doe"),
-        sender_name="Sam Lee",
-        **flags,
-    )
-    text = draft.as_text()
-    for item in draft.gaps:
-        text = text.replace(gap(item), filler)
+    text = fill(make_draft(step, flags, interviewer=Interviewer("Jane Doe")), filler)
     result = review_draft(
         step,
         text,

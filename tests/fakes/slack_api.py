@@ -27,7 +27,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
@@ -62,7 +62,8 @@ class Failure:
 
 @dataclass
 class FakeSlack:
-    """Start with `await fake.start()`; point clients at `fake.api_url`."""
+    """Start with `async with FakeSlack() as fake:` (or `start()` and `close()`); point clients
+    at `fake.api_url`."""
 
     default_tz: str = "Europe/Berlin"
     calls: list[Call] = field(default_factory=list)
@@ -116,6 +117,13 @@ class FakeSlack:
         return web.Response(body=found[1])
 
     # --- lifecycle -----------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)

@@ -31,15 +31,10 @@ def free_port() -> int:
 
 @pytest.fixture
 async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord]]:
-    fake_slack_api, fake_discord_api = FakeSlack(), FakeDiscord()
+    fake_slack_api = FakeSlack()
     fake_slack_api.tokens[BOT_TOKEN] = "T1"
-    await fake_slack_api.start()
-    await fake_discord_api.start()
-    try:
+    async with fake_slack_api, FakeDiscord() as fake_discord_api:
         yield fake_slack_api, fake_discord_api
-    finally:
-        await fake_discord_api.close()
-        await fake_slack_api.close()
 
 
 @pytest.fixture(autouse=True)

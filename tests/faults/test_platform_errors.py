@@ -33,6 +33,7 @@ from bot.dispatcher import Dispatcher
 from bot.domain import Identity
 from bot.leased_queue import RetryPolicy
 from storage.models import NudgeRow
+from tests.adapters.slack.conftest import Pauses
 from tests.fakes.slack_api import DEFAULT_TOKEN
 from tests.faults.flaky_slack import FlakySlack
 from tests.harness import START
@@ -45,14 +46,6 @@ TIMEOUTS = 3
 CLIENT_TIMEOUT = 0.3  # real seconds a hung request is waited for
 POLICY = RetryPolicy()
 HORIZON = timedelta(hours=1)  # every retry of the due thank-yous falls well within it
-
-
-class Pauses:
-    def __init__(self) -> None:
-        self.taken: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.taken.append(seconds)
 
 
 @dataclass
@@ -83,12 +76,8 @@ class RetryLog(logging.Handler):
 
 @pytest.fixture
 async def flaky() -> AsyncIterator[FlakySlack]:
-    fake = FlakySlack()
-    await fake.start()
-    try:
+    async with FlakySlack() as fake:
         yield fake
-    finally:
-        await fake.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from slack_bolt.middleware.request_verification.async_request_verification import (
     AsyncRequestVerification,
@@ -20,7 +19,7 @@ from adapters.bootstrap import Runtime
 from adapters.config import Config
 from bot.clock import SimulatedClock
 from bot.domain import Identity
-from tests.adapters.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
+from tests.adapters.slack.conftest import Pauses, slack_config, slack_runtime, started
 from tests.adapters.slack.driver import SlackDriver, application_id, sign, text_of
 from tests.fakes.slack_api import FakeSlack
 
@@ -94,13 +93,10 @@ async def test_an_event_retry_is_answered_without_running_again(slack: SlackDriv
 async def second_process(config: Config, clock: SimulatedClock, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
     """Another bot process on the same database, its own HTTP port."""
     runtime = await slack_runtime(config, clock, "second", migrate=False, sleep=Pauses())
-    adapter = slack_adapter(runtime)
-    await adapter.start()
     try:
-        async with aiohttp.ClientSession() as session:
-            yield SlackDriver(adapter, fake_slack, session)
+        async with started(runtime, fake_slack) as driver:
+            yield driver
     finally:
-        await adapter.stop()
         await runtime.close()
 
 

@@ -40,12 +40,8 @@ def restore_endpoints() -> object:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    try:
+    async with FakeDiscord() as server:
         yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from bot import commands as c
 from bot.domain import DateOrder, DeliverySettings, TimezoneSource
 from tests.adapters.slack.driver import SlackDriver, sign, text_of
 from tests.adapters.slack.test_slack_home import has_result, open_home, press, stored_user, texts
-from tests.adapters.slack.test_slack_socket_mode import socket_slack  # noqa: F401 (a fixture)
 from tests.fakes.slack_api import FakeSlack
 
 ADD = "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe"
@@ -95,7 +94,7 @@ async def test_the_timezone_options_are_the_zone_names_matching_what_is_typed(sl
     assert none["options"] == []
 
 
-async def test_the_timezone_options_load_over_socket_mode_too(socket_slack: SlackDriver, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_the_timezone_options_load_over_socket_mode_too(socket_slack: SlackDriver, fake_slack: FakeSlack) -> None:
     envelope = await fake_slack.send_envelope("interactive", socket_slack.options_payload(TIMEZONE_ACTION, "berl", block_id="timezone"))
     ack = await fake_slack.wait_for_ack(envelope)
     assert [o["value"] for o in ack["payload"]["options"]] == ["Europe/Berlin"]

@@ -4,62 +4,25 @@ for that team then use its token, and each workspace has its own data."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import aiohttp
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
 from adapters.bootstrap import Runtime
 from adapters.slack import SlackConfigError
 from bot.clock import SimulatedClock
-from tests.adapters.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
+from tests.adapters.slack.conftest import (
+    CLIENT_ID,
+    install,
+    slack_adapter,
+    slack_config,
+    slack_runtime,
+)
 from tests.adapters.slack.driver import SlackDriver, text_of
 from tests.fakes.slack_api import FakeSlack
 
-CLIENT_ID = "111.222"
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
-
-
-@pytest.fixture
-async def oauth_runtime(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    config = slack_config(sqlite_url, fake_slack, SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID=CLIENT_ID, SLACK_CLIENT_SECRET="client-secret")
-    runtime = await slack_runtime(config, clock, "oauth-test", sleep=Pauses())
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
-
-
-@pytest.fixture
-async def oauth_slack(oauth_runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
-    adapter = slack_adapter(oauth_runtime)
-    await adapter.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield SlackDriver(adapter, fake_slack, session)
-    finally:
-        await adapter.stop()
-
-
-async def install(driver: SlackDriver, team: str) -> str:
-    """Run the browser side of the OAuth flow for `team`; returns the success page."""
-    driver.fake.installs[f"code-{team}"] = team
-    base = f"http://127.0.0.1:{driver.adapter.http_port}"
-    async with driver.session.get(f"{base}/slack/install", allow_redirects=False) as page:
-        html = await page.text()
-        assert page.status == 200
-        cookie = page.headers["Set-Cookie"].split(";")[0]
-    consent = re.search(r"href=\"(http[^\"]+)\"", html)
-    assert consent is not None and consent.group(1).startswith(f"{driver.fake.base}/oauth/v2/authorize?")
-    state = re.search(r"state=([^&\"]+)", html)
-    assert state is not None
-    callback = f"{base}/slack/oauth_redirect?code=code-{team}&state={state.group(1)}"
-    async with driver.session.get(callback, headers={"Cookie": cookie}, allow_redirects=False) as done:
-        assert done.status == 200, await done.text()
-        return await done.text()
 
 
 async def test_install_stores_the_installation_in_the_bots_database(oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack) -> None:

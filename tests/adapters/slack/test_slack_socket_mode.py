@@ -3,31 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
-import aiohttp
-import pytest
-
-from bot.clock import SimulatedClock
-from tests.adapters.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
 from tests.adapters.slack.driver import SlackDriver, text_of
 from tests.fakes.slack_api import FakeSlack
-
-
-@pytest.fixture
-async def socket_slack(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[SlackDriver]:
-    config = slack_config(sqlite_url, fake_slack, SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET=None)
-    runtime = await slack_runtime(config, clock, "socket-test", sleep=Pauses())
-    adapter = slack_adapter(runtime)
-    try:
-        await adapter.start()
-        await fake_slack.wait_for_socket()
-        async with aiohttp.ClientSession() as session:
-            yield SlackDriver(adapter, fake_slack, session)
-    finally:
-        await adapter.stop()
-        await runtime.close()
 
 
 async def test_socket_mode_connects_with_the_app_token_and_serves_no_http(socket_slack: SlackDriver, fake_slack: FakeSlack) -> None:

@@ -13,8 +13,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 
 from adapters.bootstrap import Runtime
 from bot.clock import SimulatedClock
+from tests.adapters.slack.conftest import CLIENT_ID, install
 from tests.adapters.slack.driver import SlackDriver, text_of
-from tests.adapters.slack.test_slack_oauth import CLIENT_ID, install, oauth_runtime, oauth_slack  # noqa: F401
 from tests.fakes.slack_api import FakeSlack
 
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
@@ -45,7 +45,7 @@ def _refreshes(fake: FakeSlack) -> list[dict[str, object]]:
 
 
 async def test_a_nudge_after_expiry_goes_out_with_the_rotated_token(
-    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,  # noqa: F811
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,
 ) -> None:
     fake_slack.rotating = True
     await install(oauth_slack, "T2")
@@ -68,7 +68,7 @@ async def test_a_nudge_after_expiry_goes_out_with_the_rotated_token(
 
 
 async def test_a_command_after_expiry_is_answered_with_the_rotated_token(
-    oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack,  # noqa: F811
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack,
 ) -> None:
     fake_slack.rotating = True
     await install(oauth_slack, "T2")
@@ -80,7 +80,7 @@ async def test_a_command_after_expiry_is_answered_with_the_rotated_token(
 
 
 async def test_a_refused_refresh_retries_the_nudge_later_rather_than_dropping_it(
-    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,  # noqa: F811
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,
 ) -> None:
     fake_slack.rotating = True
     await install(oauth_slack, "T2")
@@ -98,7 +98,7 @@ async def test_a_refused_refresh_retries_the_nudge_later_rather_than_dropping_it
 
 
 async def test_a_weekly_digest_after_expiry_is_posted_with_the_rotated_token(
-    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,  # noqa: F811
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack,
 ) -> None:
     """A channel post no request is behind: the digest, a week after anyone last wrote."""
     fake_slack.rotating = True

@@ -20,9 +20,8 @@ from adapters.slack import SlackAdapter
 from bot.clock import SimulatedClock
 from bot.domain import Identity
 from storage.models import GroupChannelRow, NudgeRow, UserRow
-from tests.adapters.slack.conftest import slack_config
+from tests.adapters.slack.conftest import CLIENT_ID, install, slack_config
 from tests.adapters.slack.driver import SlackDriver, text_of
-from tests.adapters.slack.test_slack_oauth import CLIENT_ID, install, oauth_runtime, oauth_slack  # noqa: F401
 from tests.fakes.slack_api import FakeSlack
 
 ADD = "add Zeta Labs; Data Engineer; tomorrow 10:00; Jane Doe"
@@ -72,7 +71,7 @@ async def test_revoked_user_tokens_alone_erase_nothing(slack: SlackDriver, runti
     assert await count(runtime, UserRow, workspace="T1") == 0
 
 
-async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack) -> None:
     await install(oauth_slack, "T2")
     await install(oauth_slack, "T3")
     for team in ("T2", "T3"):
@@ -89,7 +88,7 @@ async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: Sl
     assert "Zeta Labs" in text_of(still.body)
 
 
-async def test_a_reinstalled_workspace_starts_fresh(oauth_slack: SlackDriver, oauth_runtime: Runtime) -> None:  # noqa: F811
+async def test_a_reinstalled_workspace_starts_fresh(oauth_slack: SlackDriver, oauth_runtime: Runtime) -> None:
     await install(oauth_slack, "T2")
     await oauth_slack.command(ADD, team="T2")
     await oauth_slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, team="T2")
