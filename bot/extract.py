@@ -31,10 +31,11 @@ from bot.invitation import (
     ROLE_WORDS,
     company_from_domain,
     employer_domain,
-    kind_in,
     normalise_company,
+    same_company,
     title_near,
 )
+from bot.kinds import kind_mentioned
 from bot.limits import MAX_NAME, MAX_PEOPLE, MAX_PERSON
 
 MAX_TEXT = 6000  # characters of a message read; a recruiter's email fits many times over
@@ -164,7 +165,7 @@ def extract(text: str, *, tz: ZoneInfo, now: datetime, order: DateOrder | None) 
         day=when.start.date() if when else None,
         start=when.start.time().replace(second=0, microsecond=0) if when and when.has_time else None,
         end=_end(when),
-        kind=kind_in(text),
+        kind=kind_mentioned(text),
         interviewers=interviewers,
         notes=notes,
     )
@@ -329,9 +330,11 @@ def _company(text: str, people: set[str]) -> str:
     domains = [d for d in (employer_domain(m.group(0)) for m in _EMAIL.finditer(text)) if d]
     if domains:
         from_domain = company_from_domain(domains[0])
+        # The text's own spelling over the domain's: the same company ("Acme Corporation" of
+        # acmecorp.com), or its name with more words ("Northwind Traders" of northwind.com).
         wanted = normalise_company(from_domain)
-        # The text's own spelling ("Acme Corp") over the domain's ("acme-corp.com").
-        return next((s for s in said if normalise_company(s).startswith(wanted)), from_domain)
+        named = (s for s in said if same_company(s, from_domain) or normalise_company(s).startswith(wanted))
+        return next(named, from_domain)
     return said[0] if said else ""
 
 
@@ -354,7 +357,7 @@ def _role(text: str, company: str) -> str:
         return said["role"]
     for match in _ROLE_SAID.finditer(text):
         role = match["role"] or match["role2"] or match["role3"] or ""
-        if company and normalise_company(role) == normalise_company(company):
+        if company and same_company(role, company):
             continue
         if ROLE_WORDS.search(role):
             return role

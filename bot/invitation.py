@@ -25,6 +25,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bot.domain import Interviewer, RoundKind
 from bot.errors import BadInput
+from bot.kinds import kind_mentioned
 
 MAX_BYTES = 256 * 1024
 MAX_ATTENDEES = 100
@@ -52,12 +53,6 @@ TOOL_DOMAINS = frozenset(
     }
 )
 _COMPANY_SUFFIXES = re.compile(r"[\s,]+(inc|corp|corporation|co|ltd|llc|gmbh|ag|plc|sa|bv|limited|group)\.?$", re.IGNORECASE)
-_KINDS = (
-    (re.compile(r"hiring[\s-]*manager|\bHM\b", re.IGNORECASE), RoundKind.HIRING_MANAGER),
-    (re.compile(r"\bfinal\b", re.IGNORECASE), RoundKind.FINAL),
-    (re.compile(r"\bpanel\b|\bon-?site\b|\bsuper ?day\b|\bloop\b", re.IGNORECASE), RoundKind.PANEL),
-    (re.compile(r"\bphone\b|\bscreen(ing)?\b|\brecruiter call\b", re.IGNORECASE), RoundKind.PHONE),
-)
 _NOISE = re.compile(
     r"\b(?:(?:updated|new time proposed|invitation|canceled|cancelled|accepted|declined)\s*:|"
     r"interviews?|phone|screen(?:ing)?|on-?site|panel|final|round|technical|hiring[\s-]*manager|"
@@ -178,7 +173,7 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
         attendees=attendees,
         company=company,
         role=role,
-        kind=kind_in(summary + "\n" + description),
+        kind=kind_mentioned(summary + "\n" + description),
         interviewers=interviewers,
     )
 
@@ -395,13 +390,6 @@ def same_company(a: str, b: str) -> bool:
     """Whether two spellings name the same company ("Acme Corp", "ACME", "Acme Corporation",
     the "Acmecorp" of acmecorp.com)."""
     return bool(company_keys(a) & company_keys(b))
-
-
-def kind_in(text: str) -> RoundKind:
-    for pattern, kind in _KINDS:
-        if pattern.search(text):
-            return kind
-    return RoundKind.INTERVIEW
 
 
 def _clean_segment(segment: str) -> str:

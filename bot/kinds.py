@@ -1,7 +1,11 @@
-"""Round kinds as people type them: "hiring manager", "HM", "phone screen", "on-site".
+"""Round kinds as people type them ("hiring manager", "HM", "phone screen", "on-site") and as
+free text mentions them (an invitation's title and description, a recruiter's message).
 
-A word that is close to a kind but not one of its spellings ("hiring manger") is reported as
-such, so the parser can ask about it instead of taking it for an interviewer's name.
+Typed, the whole input is one of `SPELLINGS` (`kind_of`). A word that is close to a kind but
+not one of its spellings ("hiring manger") is reported as such, so the parser can ask about it
+instead of taking it for an interviewer's name. In free text, a kind is one of its `MENTIONS`
+found anywhere, the first kind in `PRECEDENCE` winning ("final onsite" is a final round), and
+an interview when none is mentioned (`kind_mentioned`).
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ SPELLINGS: dict[str, RoundKind] = {
     "screen": RoundKind.PHONE,
     "screening": RoundKind.PHONE,
     "recruiter screen": RoundKind.PHONE,
+    "recruiter call": RoundKind.PHONE,
     "call": RoundKind.PHONE,
     "interview": RoundKind.INTERVIEW,
     "technical": RoundKind.INTERVIEW,
     "technical interview": RoundKind.INTERVIEW,
     "tech": RoundKind.INTERVIEW,
-    "onsite": RoundKind.INTERVIEW,
     "video": RoundKind.INTERVIEW,
     "video call": RoundKind.INTERVIEW,
     "hiring manager": RoundKind.HIRING_MANAGER,
@@ -34,6 +38,9 @@ SPELLINGS: dict[str, RoundKind] = {
     "manager": RoundKind.HIRING_MANAGER,
     "panel": RoundKind.PANEL,
     "panel interview": RoundKind.PANEL,
+    "onsite": RoundKind.PANEL,
+    "super day": RoundKind.PANEL,
+    "loop": RoundKind.PANEL,
     "final": RoundKind.FINAL,
     "final round": RoundKind.FINAL,
     "final interview": RoundKind.FINAL,
@@ -42,6 +49,35 @@ _UNSPACED = {spelling.replace(" ", ""): kind for spelling, kind in SPELLINGS.ite
 KIND_WORDS = frozenset({"interview", "round", "screen", "manager", "hiring", "panel", "phone", "final"})
 _SEPARATORS = re.compile(r"[\s_\-]+")
 CLOSE_ENOUGH = 0.8
+
+# The spellings that name a kind inside free text: only those that can't mean anything else
+# there ("call" or "manager" alone name no kind in "video call", "Engineering Manager").
+# Each is also a typed spelling of the same kind.
+MENTIONS: dict[RoundKind, tuple[str, ...]] = {
+    RoundKind.HIRING_MANAGER: ("hiring manager", "hm"),
+    RoundKind.FINAL: ("final",),
+    RoundKind.PANEL: ("panel", "onsite", "on site", "super day", "loop"),
+    RoundKind.PHONE: ("phone", "screen", "screening", "recruiter call"),
+}
+# Which kind a text mentioning several is: the first of these it mentions.
+PRECEDENCE: tuple[RoundKind, ...] = (
+    RoundKind.HIRING_MANAGER,
+    RoundKind.FINAL,
+    RoundKind.PANEL,
+    RoundKind.PHONE,
+)
+
+
+def _mention(spelling: str) -> str:
+    """A whole-word pattern for `spelling`, its words run together or apart ("on-site",
+    "on site", "onsite")."""
+    return r"\b" + r"[\s-]*".join(re.escape(word) for word in spelling.split()) + r"\b"
+
+
+_MENTIONED = tuple(
+    (re.compile("|".join(_mention(s) for s in MENTIONS[kind]), re.IGNORECASE), kind)
+    for kind in PRECEDENCE
+)
 
 
 def _normal(text: str) -> str:
@@ -65,6 +101,11 @@ def near_kind(text: str) -> RoundKind | None:
     if set(folded.split()) & KIND_WORDS:
         return RoundKind.INTERVIEW
     return None
+
+
+def kind_mentioned(text: str) -> RoundKind:
+    """The kind free text mentions (the first in `PRECEDENCE`), or an interview."""
+    return next((kind for pattern, kind in _MENTIONED if pattern.search(text)), RoundKind.INTERVIEW)
 
 
 def spellings() -> str:
