@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SUITES = ("dispatch", "crash_recovery", "lateness", "slack_dispatch", "platform_limits", "command_latency", "review", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint", "dates")
+SUITES = ("dispatch", "crash_recovery", "lateness", "slack_dispatch", "discord_dispatch", "platform_limits", "command_latency", "review", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint", "dates")
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
 REPORT = HERE / "RESULTS.md"

@@ -1,5 +1,11 @@
 """Direct messages for the core's dispatcher: a nudge goes to the user's DM channel.
 
+The DM channel is opened once per person (`POST /users/@me/channels`) and its id kept
+(`DirectChannels`): concurrent nudges to one person share one open, and the id is kept with the
+person in the database, so it is opened once, not once per process or restart. A kept id that
+Discord refuses (10003 Unknown Channel) is forgotten, the DM opened again and the nudge posted
+to the new one — once: a refused create made nothing.
+
 Each nudge is sent with a `nonce` derived from it (the delivery key) and `enforce_nonce`
 (discord.py sets it with every nonce): Discord itself returns the message already created
 instead of creating a second one when the same nonce comes again within a few minutes. So a
@@ -17,10 +23,13 @@ are transient (retried with backoff).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
-from adapters.discord.render import render
+from adapters.discord.link import DiscordLink
+from adapters.discord.render import outgoing
 from adapters.discord.sending import SEND_FAILURES, DiscordSender, unanswered
 from bot.domain import User
 from bot.messages import Message
@@ -36,6 +45,7 @@ from bot.ports import (
 MAX_IN_FLIGHT = 25
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
+UNKNOWN_CHANNEL = 10003
 DMS_CLOSED = (
     "Discord won't let me message you directly (error 50007: your direct messages are closed to me) — "
     "to get nudges, allow direct messages from this server's members "
@@ -58,19 +68,84 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
     return unanswered(error)
 
 
+class DirectChannels:
+    """Each person's DM channel id: the one loaded with them (`User.direct_channel`), else
+    the one opened in this process, else opened now — one open at a time per person. An id
+    opened or refused is handed to `keep` (the person's row in the database; None forgets it)."""
+
+    def __init__(self, keep: Callable[[User, int | None], None] | None = None, size: int = 100_000) -> None:
+        self._keep = keep or (lambda user, channel: None)
+        self._opened: dict[str, int] = {}  # external id → channel id, opened (or found) here
+        self._refused: set[int] = set()  # ids Discord no longer knows: not to be used again
+        self._opening: dict[str, asyncio.Future[None]] = {}
+        self._size = size
+
+    async def open(self, user: User, start: Callable[[int], Awaitable[Any]]) -> int:
+        """The user's DM channel id; `start` opens it (discord.py's `start_private_message`)."""
+        person = user.external_id
+        stored = _channel_id(user)
+        while True:
+            known = self._opened.get(person)
+            if known is not None:
+                return known
+            if stored is not None and stored not in self._refused:
+                return stored
+            opening = self._opening.get(person)
+            if opening is None:
+                break
+            await asyncio.wait([opening])  # another nudge to them is opening it: then look again
+        self._opening[person] = asyncio.get_running_loop().create_future()
+        try:
+            channel = int((await start(int(person)))["id"])
+            if len(self._opened) >= self._size:
+                self._opened.clear()
+            self._opened[person] = channel
+        finally:
+            self._opening.pop(person).set_result(None)
+        if channel != stored:
+            self._keep(user, channel)
+        return channel
+
+    def refused(self, user: User, channel: int) -> None:
+        """Discord doesn't know `channel` any more: the next `open` opens the DM again."""
+        self._refused.add(channel)
+        if self._opened.get(user.external_id) == channel:
+            del self._opened[user.external_id]
+        self._keep(user, None)
+
+
+def _channel_id(user: User) -> int | None:
+    stored = getattr(user, "direct_channel", None)
+    return int(stored) if isinstance(stored, str) and stored.isdigit() else None
+
+
 class DiscordNotifier(DiscordSender):
     max_in_flight = MAX_IN_FLIGHT
 
+    def __init__(self, link: DiscordLink, timeout: float = 15.0, channels: DirectChannels | None = None) -> None:
+        super().__init__(link, timeout)
+        self.channels = channels or DirectChannels()
+
     async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
-        client = self._link.client()
-        shown = render(message)
+        http = self._link.client().http
+        shown = outgoing(message)
+        channel = await self._open(http, user)
         try:
-            channel = await asyncio.wait_for(client.create_dm(discord.Object(id=int(user.external_id))), self._timeout)
+            try:
+                await self._create(http, channel, shown, delivery)
+            except discord.NotFound as gone:
+                if gone.code != UNKNOWN_CHANNEL:
+                    raise
+                # The kept id is stale: nothing was created; open the DM again, post there.
+                self.channels.refused(user, channel)
+                channel = await self._open(http, user)
+                await self._create(http, channel, shown, delivery)
+        except SEND_FAILURES as error:
+            raise classify(error) from error
+
+    async def _open(self, http: discord.http.HTTPClient, user: User) -> int:
+        try:
+            return await asyncio.wait_for(self.channels.open(user, http.start_private_message), self._timeout)
         except SEND_FAILURES as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
             raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error
-        options = {"embed": shown.embed, "view": shown.view or discord.utils.MISSING, "files": shown.files or discord.utils.MISSING}
-        try:
-            await asyncio.wait_for(channel.send(**self._keyed(options, delivery)), self._timeout)
-        except SEND_FAILURES as error:
-            raise classify(error) from error

@@ -1,7 +1,7 @@
 """Posts for a whole group channel: the group-mode intro, shared milestones, the
 board and weekly digests, as `POST /channels/{id}/messages` with the message's embed.
 
-Mentions are never parsed (`allowed_mentions` none, on top of the client's default), and a
+Mentions are never parsed (`allowed_mentions` none), and a
 channel post carries no buttons: they act on one person's application, and a channel is
 everyone's. A post too long for an embed brings its full text as a file, like a DM; if the
 bot may not attach files there (50013), the post goes out once more without the file.
@@ -20,12 +20,10 @@ server errors and network trouble are transient.
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 
 from adapters.discord.notifier import MAX_IN_FLIGHT
-from adapters.discord.render import render
+from adapters.discord.render import Outgoing, outgoing
 from adapters.discord.sending import SEND_FAILURES, DiscordSender, unanswered
 from bot.groups import ChannelRef
 from bot.messages import Message
@@ -69,17 +67,16 @@ class DiscordChannelPoster(DiscordSender):
     max_in_flight = MAX_IN_FLIGHT
 
     async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
-        client = self._link.client()
-        shown = render(message)
-        target = client.get_partial_messageable(int(channel.channel_id))
-        options = self._keyed({"embed": shown.embed, "allowed_mentions": discord.AllowedMentions.none()}, delivery)
+        http = self._link.client().http
+        shown = outgoing(message, buttons=False)
+        target = int(channel.channel_id)
         try:
             try:
-                await asyncio.wait_for(target.send(files=shown.files or discord.utils.MISSING, **options), self._timeout)
+                await self._create(http, target, shown, delivery)
             except discord.Forbidden as refused:
                 if refused.code != MISSING_PERMISSIONS or not shown.files:
                     raise
                 # No Attach Files: the (shortened) embed alone; refused, the first made nothing.
-                await asyncio.wait_for(target.send(**options), self._timeout)
+                await self._create(http, target, Outgoing(shown.body), delivery)
         except SEND_FAILURES as error:
             raise classify(error, queued=delivery is not None) from error

@@ -1,6 +1,11 @@
 """What direct messages (`notifier`) and channel posts (`poster`) share on Discord: the link to
-the running client and the send timeout, the nonce of a queued send, and what a send that
-failed without an answer means.
+the running client and the send timeout, the nonce of a queued send, the message create
+itself, and what a send that failed without an answer means.
+
+A message is created straight through discord.py's HTTP client (`HTTPClient.send_message`,
+which keeps its rate-limit buckets, 429 waits and retries) with the body built as plain JSON
+(`render.outgoing`): no discord.py channel, embed, view or message objects are made for it, and
+the message Discord answers with is not parsed into one.
 
 A queued send (a nudge, a weekly digest) is created with a `nonce` derived from it and
 `enforce_nonce` (set by discord.py with every nonce), so Discord itself returns the message
@@ -12,12 +17,16 @@ connection cut once the request was out — may have created the message:
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import aiohttp
 import discord
+from discord.http import MultipartParameters
 
 from adapters.discord.link import DiscordLink
+from adapters.discord.render import Outgoing
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 # What a send through discord.py may raise once the client has given up on it.
@@ -38,7 +47,22 @@ class DiscordSender:
         self._link = link
         self._timeout = timeout
 
-    @staticmethod
-    def _keyed(options: dict[str, Any], delivery: Delivery | None) -> dict[str, Any]:
-        """The send's options, with the delivery's key as its nonce when it is a queued send."""
-        return options if delivery is None else {**options, "nonce": delivery.key}
+    async def _create(self, http: discord.http.HTTPClient, channel_id: int, message: Outgoing, delivery: Delivery | None) -> None:
+        """`POST /channels/{channel_id}/messages` within the send timeout, keyed by the delivery."""
+        await asyncio.wait_for(http.send_message(channel_id, params=parameters(message, delivery)), self._timeout)
+
+
+def parameters(message: Outgoing, delivery: Delivery | None) -> MultipartParameters:
+    """The create's body as discord.py sends it: JSON alone, or with files a multipart form of
+    the JSON (`payload_json`, naming each file under `attachments`) and the files. A queued send
+    carries the delivery's key as its `nonce` with `enforce_nonce`."""
+    body = message.body if delivery is None else {**message.body, "nonce": delivery.key, "enforce_nonce": True}
+    if not message.files:
+        return MultipartParameters(payload=body, multipart=None, files=None)
+    body = {**body, "attachments": [f.to_dict(index) for index, f in enumerate(message.files)]}
+    form: list[dict[str, Any]] = [{"name": "payload_json", "value": json.dumps(body, separators=(",", ":"), ensure_ascii=True)}]
+    form += [
+        {"name": f"files[{index}]", "value": f.fp, "filename": f.filename, "content_type": "application/octet-stream"}
+        for index, f in enumerate(message.files)
+    ]
+    return MultipartParameters(payload=None, multipart=form, files=message.files)

@@ -1,13 +1,19 @@
-"""The neutral message within Discord's limits: embed sizes, button rows, files."""
+"""The neutral message within Discord's limits: embed sizes, button rows, files; the plain JSON
+of a queued send, as discord.py would make it."""
 
 from __future__ import annotations
 
+import json
+
+import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord.render import FULL_TEXT, render
+from adapters.discord.render import FULL_TEXT, outgoing, render, view_for
+from adapters.discord.sending import parameters
 from bot.actions import Verb, action, nudge_actions
 from bot.messages import Action, Attachment, Field, Message, Tone
+from bot.ports import Delivery
 
 
 def _size(embed: dict[str, object]) -> int:
@@ -83,3 +89,47 @@ def test_any_message_fits_discords_limits_and_nothing_is_lost(
         [file] = shown.files
         assert file.filename == FULL_TEXT
         assert file.fp.read().decode() == message.as_text()
+
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=_texts,
+    body=st.text(max_size=5000),
+    fields=st.lists(st.tuples(_texts, _texts), max_size=30),
+    footer=_texts,
+    tone=st.sampled_from(list(Tone)),
+    verbs=st.lists(st.sampled_from(["sent", "snooze", "skip", "draft", "checklist"]), max_size=12),
+    styles=st.lists(st.sampled_from([None, "primary", "danger", "unknown"]), min_size=12, max_size=12),
+)
+def test_a_queued_sends_json_is_what_discord_py_makes_of_the_same_message(
+    title: str, body: str, fields: list[tuple[str, str]], footer: str, tone: Tone, verbs: list[str], styles: list[str | None]
+) -> None:
+    """The plain JSON a nudge or digest is posted as reads back through discord.py's own
+    models unchanged, and its buttons are exactly the persistent view an answer would carry."""
+    actions = tuple(Action(f"fu:{verb}:{n}:r1:ty", verb.title(), styles[n]) for n, verb in enumerate(verbs))
+    message = Message(title=title, body=body, fields=tuple(Field(a, b) for a, b in fields), footer=footer, tone=tone, actions=actions)
+    sent = outgoing(message)
+    [embed] = sent.body["embeds"]
+    parsed = discord.Embed.from_dict(embed).to_dict()
+    parsed.pop("flags", None)  # a field Discord sends, never one a bot sets
+    assert parsed == embed
+    view = view_for(message)
+    assert sent.body.get("components", []) == (view.to_components() if view is not None else [])
+    assert sent.body["allowed_mentions"] == discord.AllowedMentions.none().to_dict()
+    assert outgoing(message, buttons=False).body.get("components") is None
+    assert [f.filename for f in sent.files] == [f.filename for f in render(message).files]
+
+
+def test_a_send_with_files_is_a_form_of_its_json_and_files_with_the_nonce() -> None:
+    message = Message(title="Export", attachment=Attachment("followup.csv", "text/csv", "a,b\n1,2\n"))
+    form = parameters(outgoing(message), Delivery("n0123456789abcdef0123"))
+    assert form.payload is None and form.files is not None and form.multipart is not None
+    payload = json.loads(form.multipart[0]["value"])
+    assert payload["nonce"] == "n0123456789abcdef0123" and payload["enforce_nonce"] is True
+    assert payload["attachments"] == [{"id": 0, "filename": "followup.csv"}]
+    assert [part["name"] for part in form.multipart] == ["payload_json", "files[0]"]
+    plain = parameters(outgoing(Message(title="Hi")), None)
+    assert plain.files is None and plain.payload is not None and "nonce" not in plain.payload

@@ -1,0 +1,156 @@
+"""Dispatch through the real Discord notifier: 4,000 due nudges (2,000 people, two each) on a
+SQLite file, delivered by the real dispatcher and `DiscordNotifier` (the bot as `followup run`
+builds it, discord.py's HTTP client: the DM channel, then the message with its nonce) to a fake
+Discord running in another process with no latency of its own — so the figure is the bot's own
+cost per nudge.
+
+Two rounds: first contact (nobody's DM channel known yet), then — after a restart (the bot
+built and started again on the same database) — 4,000 more nudges to the same people, whose
+DM channels are known.
+Counted from the fake, per round: messages created (must equal the nudges), repeats (must be
+0), creates without `nonce` + `enforce_nonce` (must be 0), and DM channels opened per person
+(at most one on first contact, none once known).
+Target: at least 2,000 nudges/s in one process, in both rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from adapters.bootstrap import DiscordPlatform, Runtime, bootstrap
+from adapters.config import Config
+from adapters.discord import DiscordAdapter
+from bench.seed import fresh_database, seed, temporary_sqlite_url
+from bot.clock import SimulatedClock
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+PEOPLE = 2_000
+PER_PERSON = 2
+TARGET = 2_000.0
+FIRST_SNOWFLAKE = 410_000_000_000_000_000
+ROOT = Path(__file__).resolve().parents[1]
+_AGAIN = """
+INSERT INTO nudges (application_id, user_id, platform, key, step, kind, cycle, due_at, send_by, no_agreed_date, state, attempts, late)
+SELECT application_id, user_id, platform, key || :again, step, kind, cycle, due_at, send_by, no_agreed_date, 'pending', 0, 0
+FROM nudges
+"""
+
+
+class _Fake:
+    """The fake Discord's process: its URLs, and what it counted since it was last asked."""
+
+    def __init__(self, process: asyncio.subprocess.Process, api: str, gateway: str) -> None:
+        self.process, self.api, self.gateway = process, api, gateway
+
+    async def counts(self) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(b"counts\n")
+        await self.process.stdin.drain()
+        counted: dict[str, Any] = json.loads((await self.process.stdout.readline()).decode())
+        return counted
+
+
+async def _dispatch(runtime: Runtime) -> tuple[int, int, float]:
+    """Every due nudge delivered: (delivered, failed, seconds)."""
+    delivered = failed = 0
+    started = time.perf_counter()
+    for _ in range(1000):
+        report = await runtime.dispatcher.run_once()
+        delivered += report.delivered
+        failed += report.failed
+        if not (report.delivered or report.retried or report.lost):
+            break
+    return delivered, failed, time.perf_counter() - started
+
+
+async def _round(config: Config, fake: _Fake) -> dict[str, Any]:
+    """The bot started as `followup run` starts it, every due nudge delivered, the bot stopped."""
+    platform = DiscordPlatform(guild_ready_timeout=0.05, identify_interval=0)
+    runtime = await bootstrap(config, clock=SimulatedClock(NOW), worker_id="bench", platforms=[platform], migrate=False)
+    adapter = runtime.adapters["discord"]
+    assert isinstance(adapter, DiscordAdapter)
+    try:
+        await adapter.start()
+        await asyncio.wait_for(adapter.wait_until_ready(), 30)
+        await fake.counts()  # what the log-in and the gateway cost is not counted
+        cpu = time.process_time()
+        delivered, failed, seconds = await _dispatch(runtime)
+        cpu = time.process_time() - cpu
+    finally:
+        await adapter.stop()
+        await runtime.close()
+    return {"delivered": delivered, "failed": failed, "seconds": seconds, "cpu": cpu, **await fake.counts()}
+
+
+def _figures(name: str, found: dict[str, Any], nudges: int) -> dict[str, object]:
+    rate = found["delivered"] / found["seconds"] if found["seconds"] else 0.0
+    return {
+        f"{name}: nudges/s": rate,
+        # The bot's own CPU per nudge (both its threads): what a process could do on a core of
+        # its own, whatever else the machine was doing.
+        f"{name}: CPU ms per nudge": 1000 * found["cpu"] / found["delivered"] if found["delivered"] else 0.0,
+        f"{name}: fake Discord CPU ms per nudge": 1000 * found["fake CPU seconds"] / found["delivered"] if found["delivered"] else 0.0,
+        f"{name}: delivered": found["delivered"],
+        f"{name}: failed": found["failed"],
+        f"{name}: messages created (fake)": found["posted"],
+        f"{name}: repeated messages (must be 0)": found["repeated"],
+        f"{name}: creates without nonce (must be 0)": found["without nonce"],
+        f"{name}: DM channels opened per person": found["dm opened"] / PEOPLE,
+    }
+
+
+def _met(found: dict[str, Any], nudges: int, most_opens: int) -> bool:
+    rate = found["delivered"] / found["seconds"] if found["seconds"] else 0.0
+    return (
+        rate >= TARGET and found["posted"] == nudges and found["repeated"] == 0
+        and found["without nonce"] == 0 and found["dm opened for one person (most)"] <= most_opens
+    )
+
+
+async def run() -> dict[str, object]:
+    url, folder = temporary_sqlite_url("discord-dispatch")
+    database = await fresh_database(url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.fake_discord_process", cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    try:
+        api, gateway = (await process.stdout.readline()).decode().split()
+        fake = _Fake(process, api, gateway)
+        await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
+                   platform="discord", workspace="discord", external_id=lambda u: str(FIRST_SNOWFLAKE + u))
+        config = Config(FOLLOWUP_DATABASE_URL=url, DISCORD_TOKEN="bench-token", DISCORD_API_URL=api,
+                        DISCORD_GATEWAY_URL=gateway, SLACK_BOT_TOKEN=None)
+        first = await _round(config, fake)
+        async with database.sessions() as session:  # the same people, more nudges, after a restart
+            await session.execute(text(_AGAIN), {"again": ":again"})
+            await session.commit()
+        known = await _round(config, fake)
+        process.stdin.close()
+        await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await database.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+    nudges = PEOPLE * PER_PERSON
+    return {
+        "suite": "discord_dispatch",
+        "due nudges per round": nudges,
+        **_figures("first contact", first, nudges),
+        **_figures("DMs known (after a restart)", known, nudges),
+        f"target ≥ {TARGET:,.0f} nudges/s in both rounds, every nudge created once with its nonce, "
+        "≤ 1 DM opened per person, none once known": (
+            "met" if _met(first, nudges, 1) and _met(known, nudges, 0) else "missed"
+        ),
+    }

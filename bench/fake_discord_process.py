@@ -1,0 +1,57 @@
+"""A fake Discord REST API in a process of its own, for benchmarks that must not share a CPU
+core's event loop with what they measure: `python -m bench.fake_discord_process`. Prints the
+API URL and the gateway URL (one line, space-separated) and serves until stdin closes. Each
+line read from stdin is answered with one JSON line of what happened since the previous one:
+messages created, messages created twice in one channel with the same embed title (repeats),
+message creates answered from an earlier nonce (sent again, created once), creates that came
+without `nonce` + `enforce_nonce`, DM channels opened in all and for the most-opened person,
+the fake's own CPU time, and calls per route."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from tests.fakes.discord_api import FakeDiscord
+
+_ID = re.compile(r"\d{5,}")
+
+
+def counts(fake: FakeDiscord, since: int, created_since: int, cpu: float) -> dict[str, Any]:
+    calls = fake.calls[since:]
+    created = fake.created[created_since:]
+    titles = Counter((m["channel_id"], (m.get("embeds") or [{}])[0].get("title")) for m in created)
+    creates = [c for c in calls if c.method == "POST" and c.path.startswith("/channels/") and c.path.endswith("/messages")]
+    opened = Counter(int((c.json or {}).get("recipient_id", 0)) for c in calls if c.method == "POST" and c.path == "/users/@me/channels")
+    return {
+        "posted": len(created),
+        "repeated": sum(n - 1 for n in titles.values()),
+        "answered from nonce": len(creates) - len(created),
+        "without nonce": sum(1 for c in creates if not ((c.json or {}).get("nonce") and (c.json or {}).get("enforce_nonce"))),
+        "dm opened": sum(opened.values()),
+        "dm opened for one person (most)": max(opened.values(), default=0),
+        "fake CPU seconds": cpu,
+        "calls": Counter(f"{c.method} {_ID.sub('{id}', c.path)}" for c in calls),
+    }
+
+
+async def main() -> None:
+    fake = FakeDiscord()
+    await fake.start()
+    print(fake.api_url, fake.gateway_url, flush=True)
+    loop = asyncio.get_running_loop()
+    since = created_since = 0
+    cpu = time.process_time()
+    while await loop.run_in_executor(None, sys.stdin.readline):
+        print(json.dumps(counts(fake, since, created_since, time.process_time() - cpu)), flush=True)
+        since, created_since, cpu = len(fake.calls), len(fake.created), time.process_time()
+    await fake.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,60 @@
+"""The DM channel a nudge goes to, against the fake Discord through real discord.py: opened
+once per person (two nudges due together share one open), a kept id Discord refuses is opened
+again and the nudge posted once, and every nudge is created with its nonce."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.bootstrap import Runtime
+from adapters.discord import DiscordAdapter
+from bot.clock import SimulatedClock
+from tests.adapters.discord.conftest import ALICE
+from tests.fakes.discord_api import FakeDiscord, Interactions, dm_channel_id
+
+OPEN_DM = r"/users/@me/channels"
+DM_SEND = r"/channels/\d+/messages"
+
+
+async def _two_interviews_this_morning(fake: FakeDiscord, make: Interactions) -> None:
+    for company in ("Acme", "Globex"):
+        options = {"company": company, "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+        await fake.interact(make.slash("add", options, user=ALICE))
+
+
+def _created_in(fake: FakeDiscord, user_id: int) -> list[str]:
+    return [m["embeds"][0]["title"] for m in fake.created if m["channel_id"] == str(dm_channel_id(user_id))]
+
+
+async def test_two_nudges_due_together_open_the_dm_once_and_carry_their_nonces(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
+    await _two_interviews_this_morning(fake, make)
+    report = await runtime.dispatcher.run_once()
+    assert report.delivered == 2
+    assert len(fake.calls_to("POST", OPEN_DM)) == 1
+    assert sorted(_created_in(fake, ALICE.id)) == ["Time for your thank-you email — Acme", "Time for your thank-you email — Globex"]
+    sends = fake.calls_to("POST", DM_SEND)
+    assert len(sends) == 2 and all(s.json["enforce_nonce"] is True and len(s.json["nonce"]) == 21 for s in sends)
+    assert len({s.json["nonce"] for s in sends}) == 2
+
+
+async def test_a_dm_channel_discord_no_longer_knows_is_opened_again_and_the_nudge_posted_once(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
+) -> None:
+    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    await fake.interact(make.slash("add", options, user=ALICE))
+    assert (await runtime.dispatcher.run_once()).delivered == 1
+    assert len(fake.calls_to("POST", OPEN_DM)) == 1
+
+    await fake.interact(make.slash("add", {**options, "company": "Globex"}, user=ALICE))
+    fake.fail_next("POST", DM_SEND, status=404, code=10003, message="Unknown Channel")
+    report = await runtime.dispatcher.run_once()
+    assert (report.delivered, report.retried, report.failed) == (1, 0, 0)
+    assert len(fake.calls_to("POST", OPEN_DM)) == 2  # the refused id was replaced
+    assert _created_in(fake, ALICE.id).count("Time for your thank-you email — Globex") == 1
+    refused, posted = fake.calls_to("POST", DM_SEND)[-2:]
+    assert refused.json["nonce"] == posted.json["nonce"] and posted.json["enforce_nonce"] is True
+
+    clock.advance(timedelta(minutes=5))
+    assert (await runtime.dispatcher.run_once()).delivered == 0  # exactly once
