@@ -22,8 +22,10 @@ connected") is retried with backoff.
 
 A claimed item is always finished and recorded, even when the run is cancelled (APScheduler
 cancels running jobs on shutdown): no new claims are taken, the sends in flight finish, and
-their outcomes are written. Outcomes are recorded as the sends finish (whatever finished while
-the previous record was being written goes in one transaction).
+their outcomes are written. Outcomes are recorded in batches, one transaction each: once at
+least as many sends have finished as are still in flight, and when the last one finishes — so
+a fast platform's sends cost a transaction per half a window, not one per send, and a slow
+one's are recorded as they finish.
 """
 
 from __future__ import annotations
@@ -248,6 +250,7 @@ class LeasedQueue(Generic[T]):
         report = DeliveryReport()
         sending: dict[asyncio.Future[_Outcome[T]], str] = {}  # send → its platform
         exhausted: set[str] = set()  # platforms with nothing left to claim in this run
+        finished: list[_Outcome[T]] = []  # sends that ended, not recorded yet
         try:
             while True:
                 if not stop.is_set():
@@ -265,13 +268,18 @@ class LeasedQueue(Generic[T]):
                         sending.update({task: platform for task in await self._start(claimed)})
                 if not sending:
                     break
-                finished, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
+                ended, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                for task in ended:
                     del sending[task]
-                report.add(await self._record([task.result() for task in finished]))
+                finished += [task.result() for task in ended]
+                if len(finished) >= len(sending):
+                    outcomes, finished = finished, []
+                    report.add(await self._record(outcomes))
         finally:
             for task in sending:  # recording failed (the database went away): stop sending
                 task.cancel()
+            for outcome in finished:  # never recorded: their claims simply run out
+                self._release(outcome.item)
         return report
 
     async def _claim(self, platform: str, limit: int) -> list[T]:

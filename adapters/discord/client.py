@@ -30,6 +30,7 @@ from adapters.discord.validate import problem_with, refusal
 log = logging.getLogger(__name__)
 MAX_RATELIMIT_WAIT = 30.0  # longer 429s surface as errors (a nudge is retried later instead)
 IDENTIFY_INTERVAL = 5.0  # Discord allows one IDENTIFY per 5 s (max_concurrency 1)
+BUCKETS_SWEPT_FROM = 256  # discord.py's own threshold for dropping idle rate-limit buckets
 
 
 def intents() -> discord.Intents:
@@ -96,6 +97,7 @@ class FollowupClient(discord.Client):
         # it), and `DiscordWebSocket.received_message` calls `ConnectionState.parsers[event]`
         # unguarded, so wrapping that dict (which the websocket reads) is the only place to catch it.
         _drop_malformed_events(self._connection.parsers)
+        _sweep_buckets_when_doubled(self.http)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton, AnswerButton)
@@ -155,6 +157,28 @@ def _drop_malformed_events(parsers: dict[str, Callable[[Any], None]]) -> None:
 
     for event, parse in list(parsers.items()):
         parsers[event] = tolerant(event, parse)
+
+
+def _sweep_buckets_when_doubled(http: discord.http.HTTPClient) -> None:
+    """discord.py keeps a rate-limit bucket per route and channel, so one per person's DM, and
+    each time it makes a new one while it holds 256 or more it looks at every bucket for idle
+    ones to drop (`HTTPClient._try_clear_expired_ratelimits`): nudging 10,000 people for the
+    first time costs a look at all of them per person, about a millisecond each — more than
+    the rest of the nudge. The same look is made only once the buckets have doubled since the
+    last one: idle buckets are still dropped, at a constant cost per bucket.
+
+    Not a public API, on purpose: discord.py has no setting for it, and the method is the one
+    place it happens (called from `get_ratelimit` alone)."""
+    sweep = http._try_clear_expired_ratelimits
+    due_at = BUCKETS_SWEPT_FROM
+
+    def sweep_when_doubled() -> None:
+        nonlocal due_at
+        if len(http._buckets) >= due_at:
+            sweep()
+            due_at = max(BUCKETS_SWEPT_FROM, 2 * len(http._buckets))
+
+    setattr(http, "_try_clear_expired_ratelimits", sweep_when_doubled)  # noqa: B010 (a method, replaced)
 
 
 class ShardedFollowupClient(FollowupClient, discord.AutoShardedClient):

@@ -40,9 +40,12 @@ from bot.ports import (
     UnknownDeliveryOutcome,
 )
 
-# Discord allows a bot about 50 requests a second in all; a nudge takes one (two when its DM
-# channel isn't known yet), and discord.py waits out per-route limits itself.
-MAX_IN_FLIGHT = 25
+# Discord allows a bot 50 requests a second in all (its global limit); a nudge takes one (two
+# the first time a person's DM is opened), each to a different channel's bucket, and discord.py
+# waits out any 429 itself (a global one holds every request). As many in flight as that global
+# limit: never more than one second's worth outstanding, and the dispatcher claims and records
+# them in batches of that size.
+MAX_IN_FLIGHT = 50
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 UNKNOWN_CHANNEL = 10003

@@ -11,6 +11,8 @@ Two bots share one SQLite file; time is simulated."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -172,3 +174,55 @@ async def test_late_means_the_same_for_nudges_and_digests(side: Side, world: Wor
     world.clock.set(due + after)
     report = await queue.run_once()
     assert (report.delivered, report.late) == (1, late)
+
+
+
+class Staggered:
+    """Sends that finish one by one, each a few turns of the event loop after the one before —
+    turns counted only while the queue has no transaction open, so however long the database
+    takes, every send ends while the queue is waiting for sends."""
+
+    def __init__(self, max_in_flight: int) -> None:
+        self.max_in_flight = max_in_flight
+        self.transactions = 0  # open right now
+        self._turn = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self, world: World) -> AsyncIterator[Any]:
+        self.transactions += 1
+        try:
+            async with world.runtime.database.unit_of_work() as uow:
+                yield uow
+        finally:
+            self.transactions -= 1
+
+    async def send_direct(self, user: object, message: object, delivery: object = None) -> None:
+        await self._send()
+
+    async def post(self, channel: object, message: object, delivery: object = None) -> None:
+        await self._send()
+
+    async def _send(self) -> None:
+        async with self._turn:  # one finishes at a time
+            turns = 0
+            while turns < 3:
+                await asyncio.sleep(0)
+                turns += self.transactions == 0
+
+
+async def test_sends_that_finish_one_by_one_are_recorded_in_batches(side: Side, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    await side.fall_due(world, 16)
+    platform = Staggered(max_in_flight=8)
+    kind = type(side.queue(world))
+    queue = kind(lambda: platform.unit_of_work(world), world.clock, {"console": platform}, worker_id="batches")
+    recorded: list[int] = []
+    mark_delivered = queue.deliveries.mark_delivered
+
+    async def counted(uow: Any, delivered: Any, at: Any) -> set[int]:
+        recorded.append(len(delivered))
+        return await mark_delivered(uow, delivered, at)
+
+    monkeypatch.setattr(queue.deliveries, "mark_delivered", counted)
+    report = await queue.run_once()
+    assert (report.delivered, report.lost) == (16, 0) and sum(recorded) == 16
+    assert len(recorded) <= 16 // 2  # not a transaction per send

@@ -1,10 +1,15 @@
 """The DM channel a nudge goes to, against the fake Discord through real discord.py: opened
 once per person (two nudges due together share one open), a kept id Discord refuses is opened
-again and the nudge posted once, and every nudge is created with its nonce."""
+again and the nudge posted once, and every nudge is created with its nonce; discord.py's
+rate-limit buckets, one per DM channel, cost a constant amount each."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+import pytest
+from discord.http import Ratelimit
 
 from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
@@ -58,3 +63,31 @@ async def test_a_dm_channel_discord_no_longer_knows_is_opened_again_and_the_nudg
 
     clock.advance(timedelta(minutes=5))
     assert (await runtime.dispatcher.run_once()).delivered == 0  # exactly once
+
+
+async def test_first_nudges_to_thousands_of_people_look_for_idle_rate_limit_buckets_a_few_times(
+    adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """discord.py makes a rate-limit bucket per DM channel and, left alone, looks at every
+    bucket each time it makes one (millions of looks for a few thousand people); idle buckets
+    are still dropped."""
+    assert adapter.client is not None
+    http = adapter.client.http
+    looks = 0
+    is_inactive = Ratelimit.is_inactive
+
+    def counted(bucket: Ratelimit) -> bool:
+        nonlocal looks
+        looks += 1
+        return is_inactive(bucket)
+
+    monkeypatch.setattr(Ratelimit, "is_inactive", counted)
+    idle = [http.get_ratelimit(f"POST /channels/{n}/messages") for n in range(1000)]
+    long_ago = asyncio.get_running_loop().time() - 3600
+    for bucket in idle:
+        bucket._last_request = long_ago
+    for n in range(1000, 5000):
+        http.get_ratelimit(f"POST /channels/{n}/messages")
+    assert looks < 3 * 5000  # every new bucket looking at all: about 11 million
+    assert not any(f"POST /channels/{n}/messages" in http._buckets for n in range(1000))
+    assert "POST /channels/4999/messages" in http._buckets
