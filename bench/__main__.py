@@ -8,10 +8,13 @@ earlier ones while the other suites' are kept. Every run writes:
 - `bench/results.json`: the figures, with when, on which commit and on what machine each suite
   was measured;
 - `bench/RESULTS.md`: the same as Markdown tables;
-- `docs/benchmarks.md`, between its two `bench results` markers.
+- `docs/benchmarks.md`, between its two `bench results` markers;
+- the scoreboard (`bench/scoreboard.py`: each figure the performance issues name, before →
+  after, against its target) at the end of the run, in `docs/benchmarks.md` and in the README,
+  between their two `bench scoreboard` markers.
 
-`python -m bench --markdown` prints the latest results without running anything, and
-`python -m bench --list` names the suites.
+`python -m bench --markdown` prints the latest results and `python -m bench --scoreboard` the
+scoreboard, without running anything; `python -m bench --list` names the suites.
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ SUITES = ("dispatch", "crash_recovery", "lateness", "slack_dispatch", "discord_d
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
 REPORT = HERE / "RESULTS.md"
-README = HERE.parent / "docs" / "benchmarks.md"
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+README = HERE.parent / "README.md"
 BEGIN = "<!-- bench results: written by `make bench` from bench/results.json; edits here are overwritten -->"
 END = "<!-- end of bench results -->"
+SCORE_BEGIN = "<!-- bench scoreboard: written by `make bench` from bench/results.json; edits here are overwritten -->"
+SCORE_END = "<!-- end of bench scoreboard -->"
 HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
 
 
@@ -94,7 +100,8 @@ def run_facts() -> dict[str, Any]:
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     # Changes to the files this command writes don't change what is measured.
     if _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
-            ":(top,exclude)docs/benchmarks.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md"):
+            ":(top,exclude)docs/benchmarks.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md",
+            ":(top,exclude)README.md"):
         commit += " (with uncommitted changes)"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -139,27 +146,38 @@ def markdown(data: dict[str, Any], *, note_missing: bool = False) -> str:
 
 
 def report(data: dict[str, Any]) -> str:
+    from bench import scoreboard
+
     return (
         "# Benchmark results\n\n"
         f"Written by {HOW} from `bench/results.json`; do not edit by hand. What each suite measures, "
-        "and its target, is in the suite's module docstring and in docs/benchmarks.md.\n\n" + markdown(data) + "\n"
+        "and its target, is in the suite's module docstring and in docs/benchmarks.md.\n\n"
+        "## Scoreboard\n\n" + scoreboard.markdown(data) + "\n\n## Every figure\n\n" + markdown(data) + "\n"
     )
 
 
+def _between(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        return text
+    return text[: start + len(begin)] + "\n" + body + "\n" + text[stop:]
+
+
 def with_results(readme: str, data: dict[str, Any]) -> str:
-    """`readme` with the text between the markers replaced by the latest results (unchanged
-    when the markers are missing)."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        return readme
-    return readme[: start + len(BEGIN)] + "\n" + markdown(data) + "\n" + readme[end:]
+    """`readme` with the text between each pair of markers replaced by the latest results or
+    the scoreboard (unchanged where the markers are missing)."""
+    from bench import scoreboard
+
+    readme = _between(readme, BEGIN, END, markdown(data))
+    return _between(readme, SCORE_BEGIN, SCORE_END, scoreboard.markdown(data))
 
 
 def save(data: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(data, indent=2, default=str) + "\n")
     REPORT.write_text(report(data))
-    with contextlib.suppress(OSError):  # a copy of bench/ without docs/ still gets the rest
-        README.write_text(with_results(README.read_text(), data))
+    for page in (DOCS, README):
+        with contextlib.suppress(OSError):  # a copy of bench/ without docs/ still gets the rest
+            page.write_text(with_results(page.read_text(), data))
 
 
 def merge(previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -177,12 +195,14 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Run Followup's benchmarks and keep the latest figures in bench/results.json, "
-        "bench/RESULTS.md and docs/benchmarks.md. Without suite names, every suite runs (as `make bench` does).",
+        "bench/RESULTS.md, docs/benchmarks.md and the README's scoreboard. Without suite names, every suite runs (as `make bench` does).",
         epilog=f"Suites: {', '.join(available())}. PostgreSQL figures use FOLLOWUP_BENCH_POSTGRES_URL "
         "(else FOLLOWUP_TEST_POSTGRES_URL) and are reported as skipped when no server answers.",
     )
     parser.add_argument("suites", nargs="*", metavar="SUITE", help="run only these suites")
     parser.add_argument("--markdown", action="store_true", help="print the latest results as Markdown, run nothing")
+    parser.add_argument("--scoreboard", action="store_true",
+                        help="print the scoreboard (before → after, against each target) of the latest results, run nothing")
     parser.add_argument("--list", action="store_true", help="name every suite and what it measures, run nothing")
     args = parser.parse_args(argv)
     unknown = [s for s in args.suites if s not in available()]
@@ -205,6 +225,8 @@ def _summary(name: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bench import scoreboard
+
     args = _arguments(argv)
     if args.list:
         for name in available():
@@ -214,13 +236,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = _load()
         print(markdown(data, note_missing=True))
         return 0 if data.get("results") else 1
+    if args.scoreboard:
+        print(scoreboard.text(_load()))
+        return 0
     logging.basicConfig(level=logging.ERROR)
     names = args.suites or available()
     fresh, facts = asyncio.run(_run(names))
-    save(merge(_load(), fresh, facts))
+    data = merge(_load(), fresh, facts)
+    save(data)
     first = facts[names[0]]
     print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
-          f"written to {RESULTS.name}, {REPORT.name} and docs/benchmarks.md")
+          f"written to {RESULTS.name}, {REPORT.name}, docs/benchmarks.md and README.md")
+    print("\n== scoreboard (before → after, against each target) ==\n" + scoreboard.text(data))
     return 0 if not any("suite failed" in f for f in fresh) else 1
 
 
