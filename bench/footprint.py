@@ -5,16 +5,21 @@ one for comparison.
 Cold start is the time from spawning the process until `/healthz` first answers 200 (the
 database migrated and reachable, the HTTP server listening, the first dispatch sweep done).
 Resident memory (VmRSS) is read at that moment and again after 200 slash commands from
-users spread over the data; VmHWM is the peak.
+users spread over the data; VmHWM is the peak. The commands come from the seeded people (their
+workspace and user ids), which the figures prove: no user is created by them, and every `list`
+answers with the person's own applications.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -74,8 +79,9 @@ async def _start(url: str, fake: FakeSlack, port: int) -> tuple[asyncio.subproce
     raise RuntimeError("followup run never became healthy")
 
 
-async def _commands(fake: FakeSlack, port: int, users: int) -> list[float]:
-    samples = []
+async def _commands(fake: FakeSlack, port: int, users: int) -> tuple[list[float], int]:
+    """Each answer's time, and how many `list` answers showed seeded applications."""
+    samples, listed = [], 0
     async with aiohttp.ClientSession() as session:
         for i in range(COMMANDS):
             user = f"user{1 + (i * 7919) % max(1, users)}"
@@ -86,12 +92,19 @@ async def _commands(fake: FakeSlack, port: int, users: int) -> list[float]:
             async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
                                     headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)}) as response:
                 await response.read()
-            await fake.wait_for_hook(f"fp{i}", within=30)
+            hook = await fake.wait_for_hook(f"fp{i}", within=30)
             samples.append((time.perf_counter() - t0) * 1000)
-    return samples
+            listed += text == "list" and "Company " in json.dumps(hook.body)
+    return samples, listed
+
+
+def _users(folder: Path) -> int:
+    with contextlib.closing(sqlite3.connect(folder / "bench.db")) as connection:
+        return int(connection.execute("SELECT count(*) FROM users").fetchone()[0])
 
 
 async def _measure(applications: int) -> dict[str, float]:
+    """The figures of one run; `users created` counts the users the commands added."""
     url, folder = temporary_sqlite_url(f"footprint{applications}")
     fake = FakeSlack()
     fake.tokens[TOKEN] = TEAM
@@ -109,13 +122,14 @@ async def _measure(applications: int) -> dict[str, float]:
         child, cold = await _start(url, fake, port)
         try:
             ready = _memory_kib(child.pid)
-            answers = await _commands(fake, port, users)
+            answers, listed = await _commands(fake, port, users)
             after = _memory_kib(child.pid)
         finally:
             child.send_signal(signal.SIGTERM)
             await asyncio.wait_for(child.wait(), 30)
         return {"cold": cold, "rss_ready": ready["VmRSS"] / 1024, "rss_after": after["VmRSS"] / 1024,
-                "peak": after["VmHWM"] / 1024, "answer_p50": percentile(answers, 0.5)}
+                "peak": after["VmHWM"] / 1024, "answer_p50": percentile(answers, 0.5),
+                "users created": float(_users(folder) - users), "listed": float(listed)}
     finally:
         await fake.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -133,4 +147,9 @@ async def run() -> dict[str, object]:
         "RSS MiB after 200 commands (100k apps)": loaded["rss_after"],
         "peak RSS MiB (100k apps)": loaded["peak"],
         "command answer p50 ms, sequential (100k apps)": loaded["answer_p50"],
+        "users the commands created (must be 0: they come from seeded people)": loaded["users created"],
+        f"list answers showing the person's applications (must be {COMMANDS // 4})": loaded["listed"],
+        "target: commands from the seeded workspace and people": (
+            "met" if loaded["users created"] == 0 and loaded["listed"] == COMMANDS // 4 else "missed"
+        ),
     }

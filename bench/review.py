@@ -1,7 +1,7 @@
 """Draft review speed: `review_draft` on 4,000-character emails (the longest a Discord form
 or a typed command carries), for every step variant, on a realistic multi-paragraph email
 and on hostile text built from the pieces the patterns look for.
-Target: p99 under 20 ms per review. Both wall-clock and CPU time (this thread's) are shown:
+Target: a CPU p99 under 20 ms per review. Both wall-clock and CPU time (this thread's) are shown:
 on a shared machine the wall-clock tail is mostly waiting for a core, CPU time is the cost.
 """
 
@@ -14,6 +14,7 @@ from bot.domain import Step
 from bot.review import review_draft
 
 LENGTH = 4000
+TARGET_P99_MS = 20.0
 ROUNDS = 300
 VARIANTS = (
     (Step.THANK_YOU, False, False),
@@ -59,6 +60,7 @@ def _measure(text: str) -> tuple[list[float], list[float]]:
 
 async def run() -> dict[str, object]:
     figures: dict[str, object] = {"suite": "review"}
+    worst = 0.0
     review_draft(Step.THANK_YOU, "warm-up: load and compile the rule table")
     for name, text in (("email", _email()), ("hostile", _hostile())):
         assert len(text) == LENGTH
@@ -69,4 +71,7 @@ async def run() -> dict[str, object]:
         figures[f"{name} 4000 chars CPU p50 ms"] = percentile(cpu, 0.5)
         figures[f"{name} 4000 chars CPU p99 ms"] = percentile(cpu, 0.99)
         figures[f"{name} reviews"] = len(wall)
+        worst = max(worst, percentile(cpu, 0.99))
+    # The cost is the CPU time: on a shared machine the wall-clock tail is waiting for a core.
+    figures[f"target: CPU p99 < {TARGET_P99_MS:g} ms per review, email and hostile"] = "met" if worst < TARGET_P99_MS else "missed"
     return figures
