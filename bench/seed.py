@@ -9,8 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -36,11 +39,62 @@ async def fresh_database(url: str) -> Database:
     return Database.from_url(url)
 
 
-async def _insert(database: Database, row_type: type, rows: list[dict]) -> None:
+def _driver_rows(
+    table: Table, rows: list[dict[str, Any]], dialect: Dialect
+) -> tuple[str, list[tuple[Any, ...]], list[str]] | None:
+    """The INSERT for the driver itself, its rows and their columns, each value converted by
+    its column's own bind processor (as SQLAlchemy would; a datetime once per distinct value) —
+    or None when a column left out has a default that isn't a plain value, or the paramstyle
+    is unusual."""
+    given = list(rows[0])
+    defaults = {}
+    for column in table.columns:
+        if column.name not in given and column.default is not None:
+            if not isinstance(column.default, ScalarElementColumnDefault):
+                return None
+            defaults[column.name] = column.default.arg
+    names = given + list(defaults)
+    marks = {"qmark": ["?"] * len(names), "numeric_dollar": [f"${i}" for i in range(1, len(names) + 1)],
+             "format": ["%s"] * len(names)}.get(dialect.paramstyle)
+    if marks is None:
+        return None
+    quote = dialect.identifier_preparer.quote
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(marks)})"
+    columns = [[row[n] for row in rows] for n in given] + [[defaults[n]] * len(rows) for n in names[len(given):]]
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            columns[i] = _converted(columns[i], process)
+    return sql, list(zip(*columns, strict=True)), names
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """Each value through `process`, once per distinct value where values can be told apart."""
+    done: dict[Any, Any] = {}
+    try:
+        return [v if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+    except TypeError:  # values that can't be keys
+        return [v if v is None else process(v) for v in values]
+
+
+async def _insert(database: Database, row_type: type, rows: list[dict[str, Any]]) -> None:
+    """Rows in chunks straight to the driver (an INSERT executemany on SQLite, COPY on
+    PostgreSQL): a million rows in well under a minute instead of minutes; the values are
+    converted exactly as SQLAlchemy converts them."""
+    if not rows:
+        return
+    table: Table = row_type.__table__  # type: ignore[attr-defined]
+    dialect = database.engine.dialect
+    driver = _driver_rows(table, rows, dialect)
     for start in range(0, len(rows), CHUNK):
-        async with database.sessions() as session:
-            await session.execute(insert(row_type), rows[start : start + CHUNK])
-            await session.commit()
+        async with database.engine.begin() as connection:
+            if driver is None:
+                await connection.execute(insert(table), rows[start : start + CHUNK])
+            elif database.backend == "postgresql":  # COPY: asyncpg's own bulk path, same codecs
+                raw = (await connection.get_raw_connection()).driver_connection
+                await raw.copy_records_to_table(table.name, records=driver[1][start : start + CHUNK], columns=driver[2])
+            else:
+                await connection.exec_driver_sql(driver[0], driver[1][start : start + CHUNK])
 
 
 async def seed(
