@@ -265,7 +265,9 @@ def _measured(data: dict[str, Any], suites: Iterable[str]) -> str:
     loads = sorted(float(f["load"]) for f in facts if isinstance(f.get("load"), int | float))
     load = f"; load average when each suite started {shown(loads[0], 1)}–{shown(loads[-1], 1)}" if loads else ""
     span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-    return f"Measured {span}, commit {commits}, on {machines}{load}."
+    walls = [number(r.get("suite wall time s")) for r in data.get("results", [])]
+    took = f" Every suite's latest run, together: {sum(w for w in walls if w) / 60:.0f} min." if any(walls) else ""
+    return f"Measured {span}, commit {commits}, on {machines}{load}.{took}"
 
 
 def tally(found: Sequence[Line]) -> str:

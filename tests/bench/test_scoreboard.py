@@ -101,8 +101,10 @@ def test_combined_figures_need_every_part() -> None:
 
 
 def test_the_table_names_when_where_and_which_commit() -> None:
-    data = _results({"suite": "slack_ack", "ack_p99_ms": 120.0})
+    data = _results({"suite": "slack_ack", "ack_p99_ms": 120.0, "suite wall time s": 90.0},
+                    {"suite": "dispatch", "suite wall time s": 150.0})
     table = scoreboard.markdown(data)
+    assert "together: 4 min" in table
     assert "2026-12-01 17:05 UTC" in table and "abc1234" in table and "2 cores" in table and "load average" in table
     assert f"| {ACK} | slack_ack | 254–295 ms (474 once) | 120 ms | < 300 ms | met |" in table
     assert len([line for line in table.splitlines() if line.startswith("| ")]) == len(scoreboard.ROWS) + 1
