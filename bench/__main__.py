@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,15 @@ SCORE_END = "<!-- end of bench scoreboard -->"
 HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
 
 
-async def _run(names: list[str]) -> tuple[list[dict[str, object]], dict[str, dict[str, Any]]]:
-    """Every suite's figures, and the facts of when and where each one ran. A suite that fails
-    is reported as failed (its traceback on stderr); the others still run and are kept."""
-    results, facts = [], {}
+Kept = Callable[[list[dict[str, object]], dict[str, dict[str, Any]]], None]
+
+
+async def _run(names: list[str], keep: Kept | None = None) -> tuple[list[dict[str, object]], dict[str, dict[str, Any]]]:
+    """Every suite's figures, and the facts of when and where each one ran, handed to `keep`
+    after each suite (so a run cut short keeps what it measured). A suite that fails is
+    reported as failed (its traceback on stderr); the others still run and are kept."""
+    results: list[dict[str, object]] = []
+    facts: dict[str, dict[str, Any]] = {}
     for name in names:
         print(f"… running {name}", file=sys.stderr, flush=True)
         facts[name] = run_facts()
@@ -65,6 +70,8 @@ async def _run(names: list[str]) -> tuple[list[dict[str, object]], dict[str, dic
         figures["suite wall time s"] = round(time.perf_counter() - started, 1)
         results.append(figures)
         _print(figures)
+        if keep is not None:
+            keep(results, facts)
     return results, facts
 
 
@@ -241,9 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     logging.basicConfig(level=logging.ERROR)
     names = args.suites or available()
-    fresh, facts = asyncio.run(_run(names))
-    data = merge(_load(), fresh, facts)
-    save(data)
+    previous = _load()
+    fresh, facts = asyncio.run(_run(names, lambda done, facts: save(merge(previous, done, facts))))
+    data = merge(previous, fresh, facts)
     first = facts[names[0]]
     print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
           f"written to {RESULTS.name}, {REPORT.name}, docs/benchmarks.md and README.md")

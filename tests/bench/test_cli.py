@@ -86,3 +86,20 @@ def test_only_the_printed_table_names_the_suites_not_measured_yet() -> None:
     data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 1.0}], {"dispatch": bench.run_facts()})
     assert "Not measured yet" in bench.markdown(data, note_missing=True)
     assert "Not measured yet" not in bench.report(data)  # committed files don't go stale when a suite is added
+
+
+async def test_each_suite_is_kept_as_soon_as_it_ran(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    async def fine() -> dict[str, object]:
+        return {"suite": "dispatch", "nudges/s": 1.0}
+
+    async def interrupted() -> dict[str, object]:
+        raise KeyboardInterrupt  # the run is cut short: what ran before is already kept
+
+    modules = {"bench.dispatch": types.SimpleNamespace(run=fine), "bench.slack_ack": types.SimpleNamespace(run=interrupted)}
+    monkeypatch.setattr(bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__))
+    kept: list[list[str]] = []
+    with pytest.raises(KeyboardInterrupt):
+        await bench._run(["dispatch", "slack_ack"], lambda done, facts: kept.append([str(r["suite"]) for r in done]))
+    assert kept == [["dispatch"]]
