@@ -52,6 +52,7 @@ from bot.events import ScheduleChanged
 from bot.ports import ChannelPoster, Notifier
 from bot.service import Followup
 from storage.database import Database
+from storage.direct_channels import DirectChannelStore
 from storage.migrate import upgrade_database
 
 
@@ -113,6 +114,8 @@ class Runtime:
     health: HealthCheck
     # Served besides the platforms' own endpoints: /healthz, and calendar subscriptions.
     routes: list[web.RouteDef]
+    # Every platform's DM channel ids, kept per person (writes gathered; `flush` waits for them).
+    direct_channels: DirectChannelStore
     # By platform name, in the order they start.
     adapters: dict[str, PlatformAdapter] = field(default_factory=dict)
     # What the core sees now: the notifiers and posters of the platforms that are up.
@@ -122,6 +125,7 @@ class Runtime:
     async def close(self) -> None:
         await self.scheduler.stop()
         await self.digest_jobs.stop()
+        await self.direct_channels.flush()
         await self.database.dispose()
 
 
@@ -151,10 +155,11 @@ async def bootstrap(
     warm_up()
     clock = clock or SystemClock()
     database = Database.from_url(config.database_url)
-    wiring = {platform.name: _wire_platform(platform, config, database) for platform in platforms}
+    direct_channels = DirectChannelStore(database)
+    wiring = {platform.name: _wire_platform(platform, config, database, direct_channels) for platform in platforms}
     notifiers, posters = _wire_outlets(wiring, outlets or {})
     core = _wire_core(
-        config, clock, database, notifiers, posters,
+        config, clock, database, direct_channels, notifiers, posters,
         worker_id=worker_id, audience=audience, local_files=local_files,
     )
     front = facade(core.followup) if facade is not None else core.followup
@@ -176,6 +181,7 @@ def _wire_core(
     config: Config,
     clock: Clock,
     database: Database,
+    direct_channels: DirectChannelStore,
     notifiers: Mapping[str, Notifier],
     posters: Mapping[str, ChannelPoster],
     *,
@@ -212,6 +218,7 @@ def _wire_core(
         digest_jobs=digest_jobs,
         health=health,
         routes=routes,
+        direct_channels=direct_channels,
         notifiers=notifiers,
         posters=posters,
     )
@@ -239,14 +246,14 @@ class _Wiring:
     adapter: AdapterMaker
 
 
-def _wire_platform(platform: Platform, config: Config, database: Database) -> _Wiring:
+def _wire_platform(platform: Platform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
     """One platform's outlet, and how to make its adapter once the core exists."""
     if isinstance(platform, SlackPlatform):
-        return _wire_slack(platform, config, database)
+        return _wire_slack(platform, config, database, direct_channels)
     return _wire_discord(platform, config, database)
 
 
-def _wire_slack(platform: SlackPlatform, config: Config, database: Database) -> _Wiring:
+def _wire_slack(platform: SlackPlatform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
     from adapters.slack.adapter import SlackAdapter
     from adapters.slack.app import REPLAY_WINDOW
     from adapters.slack.directory import DirectChannels
@@ -256,7 +263,7 @@ def _wire_slack(platform: SlackPlatform, config: Config, database: Database) -> 
     from adapters.slack.workspaces import SlackLink
     from storage.receipts import Receipts
 
-    link, channels = SlackLink(), DirectChannels()
+    link, channels = SlackLink(), DirectChannels(direct_channels)
     outlet = Outlet(SlackNotifier(link, channels, timeout=config.send_timeout), SlackChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
     oauth = functools.partial(
         oauth_settings, config.slack_client_id or "", config.slack_client_secret or "", database.engine, config.slack_api_url

@@ -169,6 +169,9 @@ class User:
     timezone_source: TimezoneSource = TimezoneSource.DEFAULT
     has_unreported_failures: bool = False
     locale: str | None = None  # as the platform reports it ("en-GB"), if it does
+    # The platform's id of the bot's direct conversation with the person, as last known (None:
+    # never written to yet); adapters keep it, the core only carries it along.
+    direct_channel: str | None = None
 
 
 @dataclass(frozen=True)

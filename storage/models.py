@@ -64,6 +64,8 @@ class UserRow(Base):
     weekends: Mapped[bool] = mapped_column(Boolean, default=False)
     date_order: Mapped[str | None] = mapped_column(String(3))  # "dmy" | "mdy" as the person chose
     locale: Mapped[str | None] = mapped_column(String(35))  # as the platform reports it
+    # The bot's direct-message channel with the person, as the platform last gave it.
+    direct_channel: Mapped[str | None] = mapped_column(String(128))
     next_number: Mapped[int] = mapped_column(Integer, default=1)
     failures_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -160,6 +160,7 @@ def user_from_row(row: UserRow) -> User:
             date_order=DateOrder(row.date_order) if row.date_order in {"dmy", "mdy"} else None,
         ),
         locale=row.locale,
+        direct_channel=row.direct_channel,
         timezone_source=TimezoneSource(row.timezone_source),
         # Read from the loaded row only: a row just inserted has no failures, and touching an
         # unloaded attribute would mean lazy I/O, which async sessions forbid.

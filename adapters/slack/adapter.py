@@ -190,6 +190,7 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         self._link.close()
+        await self._channels.flush()  # the DM ids found while running, stored before we go
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

@@ -3,8 +3,12 @@
 - `People.identity`: the core's `Identity` for a (team, user), with the user's timezone and
   locale from `users.info` (`tz`, and `locale`, which Slack sends only when asked). Looked up on first contact and again after an hour; the core keeps a
   timezone the user set themselves, so the hint never overrides their choice.
-- `DirectChannels.open`: the id of the bot's DM with a user (`conversations.open`), to post
-  nudges and files there and to tell that DM apart from other conversations.
+- `DirectChannels.open`: the id of the bot's DM with a user, to post nudges and files there and
+  to tell that DM apart from other conversations. Kept per person in the database
+  (`storage.direct_channels`), so `conversations.open` is called once per person, not once per
+  process: an id comes with the user (`User.direct_channel`, as nudges are sent), from memory,
+  from the store, and only then from Slack. An id Slack refuses (`STALE`) is opened again once
+  (`reopen`) and the fresh one kept.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Identity
+from storage.direct_channels import DirectChannelStore
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -44,6 +49,9 @@ class _Cache(Generic[V]):
     def drop_team(self, team_id: str) -> None:
         for key in [k for k in self._items if k[0] == team_id]:
             del self._items[key]
+
+    def drop(self, key: tuple[str, str]) -> None:
+        self._items.pop(key, None)
 
     def put(self, key: tuple[str, str], value: V) -> None:
         self._items[key] = (time.monotonic(), value)
@@ -97,36 +105,72 @@ class People:
         return found
 
 
+# What `chat.postMessage` answers for a DM id that no longer takes posts: worth one fresh open.
+STALE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+
+
 class DirectChannels:
-    def __init__(self) -> None:
+    def __init__(self, store: DirectChannelStore | None = None) -> None:
         self._cache: _Cache[str] = _Cache()
+        self._store = store
         # Opens in flight: a person with several nudges in one batch is sent them at once,
         # and every send waits for the same `conversations.open` instead of making its own.
-        self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
+        self._opening: dict[tuple[str, str], asyncio.Future[tuple[str, bool]]] = {}
 
     def forget_team(self, team_id: str) -> None:
         self._cache.drop_team(team_id)
 
+    async def flush(self) -> None:
+        """Wait until every id found so far is stored."""
+        if self._store is not None:
+            await self._store.flush()
+
     async def open(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
         """The DM channel id; raises SlackApiError when Slack refuses."""
+        return (await self.find(client, team_id, user_id))[0]
+
+    async def find(self, client: AsyncWebClient, team_id: str, user_id: str, known: str | None = None) -> tuple[str, bool]:
+        """The DM channel id, and whether Slack gave it just now (`conversations.open`). `known`:
+        the id the caller read with the user, if any."""
         key = (team_id, user_id)
-        known = self._cache.get(key)
-        if known is not None:
-            return known
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached, False
+        if known:
+            self._cache.put(key, known)
+            return known, False
+        return await self._shared(client, key, stored=True)
+
+    async def reopen(self, client: AsyncWebClient, team_id: str, user_id: str, refused: str) -> str:
+        """A fresh id from Slack in place of `refused`, kept instead of it."""
+        key = (team_id, user_id)
+        if self._cache.get(key) == refused:
+            self._cache.drop(key)
+        return (await self._shared(client, key, stored=False))[0]
+
+    async def _shared(self, client: AsyncWebClient, key: tuple[str, str], stored: bool) -> tuple[str, bool]:
         opening = self._opening.get(key)
         if opening is None:
-            opening = self._opening[key] = asyncio.ensure_future(self._open(client, key, user_id))
+            opening = self._opening[key] = asyncio.ensure_future(self._open(client, key, stored))
             opening.add_done_callback(lambda _: self._opening.pop(key, None))
         # Shielded: one waiter giving up (a timeout, a shutdown) doesn't cancel it for the others.
         return await asyncio.shield(opening)
 
-    async def _open(self, client: AsyncWebClient, key: tuple[str, str], user_id: str) -> str:
+    async def _open(self, client: AsyncWebClient, key: tuple[str, str], stored: bool) -> tuple[str, bool]:
+        team_id, user_id = key
+        if stored and self._store is not None:
+            found = await self._store.lookup(PLATFORM, team_id, user_id)
+            if found:
+                self._cache.put(key, found)
+                return found, False
         response = await client.conversations_open(users=user_id)
         channel = str((response.get("channel") or {}).get("id") or "")
         if not channel:
             raise SlackClientError(f"conversations.open gave no channel for {user_id}")
         self._cache.put(key, channel)
-        return channel
+        if self._store is not None:
+            self._store.remember(PLATFORM, team_id, user_id, channel)
+        return channel, True
 
     async def is_direct(self, client: AsyncWebClient, team_id: str, user_id: str, channel_id: str) -> bool:
         """Whether `channel_id` is the bot's own DM with the user (not a DM between people)."""

@@ -89,6 +89,11 @@ class FakeSlack:
     refused_hooks: list[Hook] = field(default_factory=list)
     home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → their Home tab as last published
     modals: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → an open modal, as last updated
+    # The DM `conversations.open` gives for a user (by default "D" + their id), and channels
+    # that no longer take posts (`chat.postMessage` answers `channel_not_found`), as an id
+    # kept from long ago may be.
+    dms: dict[str, str] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -248,7 +253,8 @@ class FakeSlack:
                 user["locale"] = self.users.get(str(params.get("user")), {}).get("locale", "en-US")
             return {"ok": True, "user": user}
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
+            user = str(params.get("users"))
+            return {"ok": True, "channel": {"id": self.dms.get(user, f"D{user}")}}
         if method == "chat.postMessage":
             return self._post(params)
         if method == "conversations.history":
@@ -295,7 +301,7 @@ class FakeSlack:
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel") or "")
-        if not channel:
+        if not channel or channel in self.gone:
             return {"ok": False, "error": "channel_not_found"}
         if block_text(params.get("blocks")) > self.block_text_limit:
             return {"ok": False, "error": "msg_blocks_too_long"}

@@ -54,6 +54,7 @@ class Snapshot:
 
 async def snapshot(runtime: Runtime) -> Snapshot:
     """Row counts of every table (as `tests/harness.py` `World.row_counts`) and every row."""
+    await runtime.direct_channels.flush()  # DM ids found so far written, not landing in between
     counts, rows = {}, []
     async with runtime.database.sessions() as session:
         for table in Base.metadata.sorted_tables:

@@ -22,6 +22,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 async def dump(runtime: Runtime) -> list[str]:
+    await runtime.direct_channels.flush()  # DM ids found so far written, not landing in between
     rows = []
     async with runtime.database.sessions() as session:
         for table in Base.metadata.sorted_tables:
