@@ -1,5 +1,9 @@
-"""The neutral `Message` as Block Kit, built with `slack_sdk.models.blocks` so Slack's limits
-are checked before anything is sent.
+"""The neutral `Message` as Block Kit: plain dicts, the JSON Slack takes, built to fit Slack's
+limits (every text clipped to its field's length, at most ten fields or checklist items to a
+section, 25 buttons to an actions block, 50 blocks to a message). They are built straight as
+JSON because slack_sdk's model objects cost more than posting the message; a table and a
+hypothesis test parse every layout back through slack_sdk's models (which check each limit) to
+the same JSON.
 
 Layout: a header (the title, with an emoji for the tone), the body in sections of at most
 3000 characters, the checklist in sections of at most ten items, the fields side by side,
@@ -22,19 +26,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
 from adapters.slack.escape import clip, escape, safe
 from adapters.slack.invitations import EDIT_LABEL, EDIT_PROPOSAL, editable, encode
 from bot.actions import Verb
@@ -42,6 +33,12 @@ from bot.actions import decode as decode_action
 from bot.messages import Action, Confirm, Message, Tone
 
 log = logging.getLogger(__name__)
+Block = dict[str, Any]  # one Block Kit block (or element, or text object) as JSON
+
+
+class Unfit(ValueError):
+    """Something no clipping can make fit Block Kit (an action id or button value too long)."""
+
 MESSAGE_BLOCKS = 50  # Slack's limit for a message; surfaces (home, modal) allow 100
 SECTION_TEXT = 3000
 FIELD_TEXT = 2000
@@ -49,6 +46,7 @@ HEADER_TEXT = 150
 BUTTON_TEXT = 75
 CONFIRM_TITLE, CONFIRM_TEXT, CONFIRM_LABEL = 100, 300, 30
 FALLBACK_TEXT = 3900
+ACTION_ID, BUTTON_VALUE = 255, 2000
 CHECKLIST_ITEMS = 10
 TONE_EMOJI = {Tone.SUCCESS: "✅ ", Tone.WARNING: "⏰ ", Tone.ERROR: "⚠️ ", Tone.INFO: ""}
 
@@ -75,39 +73,51 @@ def chunks(lines: Iterable[str], limit: int, max_lines: int | None = None) -> It
         yield "\n".join(piece)
 
 
-def plain(text: str) -> PlainTextObject:
+def plain(text: str) -> Block:
     """Literal text: no formatting, no links, no mentions; emoji shown."""
-    return PlainTextObject(text=text, emoji=True)
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(block_id: str, text: str) -> Block:
+    """A section of literal text (already escaped and clipped)."""
+    return {"type": "section", "block_id": block_id, "text": plain(text)}
+
+
+def context(block_id: str, text: str) -> Block:
+    """A context line of literal text (already escaped and clipped)."""
+    return {"type": "context", "block_id": block_id, "elements": [plain(text)]}
 
 
 def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Block]:
     lines = [escape(line) for line in text.splitlines()]
     return [
-        SectionBlock(block_id=f"{prefix}-{i}", text=plain(piece))
+        section(f"{prefix}-{i}", piece)
         for i, piece in enumerate(chunks(lines, SECTION_TEXT, max_lines))
         if piece.strip()
     ]
 
 
-def confirm_dialog(question: Confirm) -> ConfirmObject:
+def confirm_dialog(question: Confirm) -> Block:
     """The core's question before a destructive press, as Slack's own dialog (red button)."""
-    return ConfirmObject(
-        title=plain(safe(question.title, CONFIRM_TITLE)),
-        text=plain(safe(question.text, CONFIRM_TEXT)),
-        confirm=plain(safe(question.confirm, CONFIRM_LABEL)),
-        deny=plain(safe(question.deny, CONFIRM_LABEL)),
-        style="danger",
-    )
+    return {
+        "title": plain(safe(question.title, CONFIRM_TITLE)),
+        "text": plain(safe(question.text, CONFIRM_TEXT)),
+        "confirm": plain(safe(question.confirm, CONFIRM_LABEL)),
+        "deny": plain(safe(question.deny, CONFIRM_LABEL)),
+        "style": "danger",
+    }
 
 
-def button(action: Action, value: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=safe(action.label, BUTTON_TEXT), emoji=True),
-        action_id=action.id,
-        value=value or action.id,
-        style=action.style if action.style in ("primary", "danger") else None,
-        confirm=confirm_dialog(action.confirm) if action.confirm is not None else None,
-    )
+def button(action: Action, value: str | None = None) -> Block:
+    value = value or action.id
+    if len(action.id) > ACTION_ID or len(value) > BUTTON_VALUE:
+        raise Unfit(f"a button's action id ({len(action.id)}) or value ({len(value)}) is longer than Slack takes")
+    element: Block = {"type": "button", "text": plain(safe(action.label, BUTTON_TEXT)), "action_id": action.id, "value": value}
+    if action.style in ("primary", "danger"):
+        element["style"] = action.style
+    if action.confirm is not None:
+        element["confirm"] = confirm_dialog(action.confirm)
+    return element
 
 
 def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions", values: dict[str, str] | None = None) -> list[Block]:
@@ -116,7 +126,7 @@ def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions", values:
     unique = list({a.id: a for a in actions}.values())  # Slack rejects repeated action ids
     values = values or {}
     return [
-        ActionsBlock(block_id=f"{prefix}-{i // 25}", elements=[button(a, values.get(a.id)) for a in unique[i : i + 25]])
+        {"type": "actions", "block_id": f"{prefix}-{i // 25}", "elements": [button(a, values.get(a.id)) for a in unique[i : i + 25]]}
         for i in range(0, len(unique), 25)
     ]
 
@@ -150,7 +160,7 @@ def content_blocks(message: Message) -> list[Block]:
     blocks: list[Block] = []
     if message.title:
         title = TONE_EMOJI.get(message.tone, "") + message.title
-        blocks.append(HeaderBlock(block_id="fu-title", text=PlainTextObject(text=safe(title, HEADER_TEXT), emoji=True)))
+        blocks.append({"type": "header", "block_id": "fu-title", "text": plain(safe(title, HEADER_TEXT))})
     if message.body:
         blocks.extend(_sections(message.body, "fu-body"))
     if message.checklist:
@@ -158,9 +168,9 @@ def content_blocks(message: Message) -> list[Block]:
         blocks.extend(_sections(items, "fu-check", CHECKLIST_ITEMS))
     for i in range(0, len(message.fields), 10):
         fields = [plain(safe(f"{f.label}\n{f.value}", FIELD_TEXT)) for f in message.fields[i : i + 10]]
-        blocks.append(SectionBlock(block_id=f"fu-fields-{i // 10}", fields=fields))
+        blocks.append({"type": "section", "block_id": f"fu-fields-{i // 10}", "fields": fields})
     if message.footer:
-        blocks.append(ContextBlock(block_id="fu-footer", elements=[plain(safe(message.footer, SECTION_TEXT))]))
+        blocks.append(context("fu-footer", safe(message.footer, SECTION_TEXT)))
     return blocks
 
 
@@ -171,11 +181,12 @@ def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = M
     buttons = action_blocks(proposal_actions(message, values), values=values)
     room = max_blocks - len(buttons)
     if len(content) > room:
-        note = ContextBlock(block_id="fu-cut", elements=[MarkdownTextObject(text="…shortened to fit Slack; the command shows the rest.")])
+        note = {"type": "context", "block_id": "fu-cut", "elements": [{"type": "mrkdwn", "text": CUT_NOTE}]}
         content = content[: room - 1] + [note]
     return content + buttons
 
 
+CUT_NOTE = "…shortened to fit Slack; the command shows the rest."
 SHORT_BODY = 1500
 TOO_LONG_NOTE = "That was too long for one Slack message: type export to get all of it in one file."
 
@@ -191,12 +202,12 @@ def shortened(message: Message) -> Message:
 
 
 def payload(message: Message, *, extra: Iterable[Block] = ()) -> dict[str, Any]:
-    """`text` and `blocks` for chat.postMessage and response_url; validated. Should a block
-    still break one of Slack's rules, the plain text goes alone rather than nothing at all."""
+    """`text` and `blocks` for chat.postMessage and response_url. Should a button still break
+    one of Slack's rules, the plain text goes alone rather than nothing at all."""
     text = fallback_text(message)
     literal = {"unfurl_links": False, "unfurl_media": False}
     try:
-        return {"text": text, "blocks": [b.to_dict() for b in render(message, extra=extra)], **literal}
-    except SlackObjectFormationError:
+        return {"text": text, "blocks": render(message, extra=extra), **literal}
+    except Unfit:
         log.exception("message didn't fit Block Kit; sending plain text")
         return {"text": text, **literal}

@@ -22,15 +22,6 @@ import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackObjectFormationError
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    SectionBlock,
-)
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -38,10 +29,13 @@ from adapters.slack.blocks import (
     HEADER_TEXT,
     SECTION_TEXT,
     TONE_EMOJI,
+    Block,
     action_blocks,
     button,
     content_blocks,
+    context,
     plain,
+    section,
 )
 from adapters.slack.escape import safe
 from bot.dashboard import Card, Dashboard
@@ -57,25 +51,26 @@ HOME_CALLBACK = "followup-home"
 HOME_VIEW = "home"  # the core's name for Home's pages (`bot.paging.View.HOME`)
 SURFACE_BLOCKS = 100  # Slack's limit for a Home view
 RESULT_BLOCKS = 24  # the most a press's result may take at the top
+DIVIDER: Block = {"type": "divider"}
 
 
 def _toolbar(known: bool) -> list[Block]:
-    add = ButtonElement(text=plain("Log an interview"), action_id=OPEN_ADD_FORM, value="add", style="primary")
+    add = {"type": "button", "text": plain("Log an interview"), "action_id": OPEN_ADD_FORM, "value": "add", "style": "primary"}
     elements = [add]
     if known:
-        elements.append(ButtonElement(text=plain("Settings"), action_id=OPEN_SETTINGS, value="settings"))
-    return [ActionsBlock(block_id="fu-home-toolbar", elements=elements)]
+        elements.append({"type": "button", "text": plain("Settings"), "action_id": OPEN_SETTINGS, "value": "settings"})
+    return [{"type": "actions", "block_id": "fu-home-toolbar", "elements": elements}]
 
 
 def _result(message: Message, shown: set[str]) -> list[Block]:
     """The answer to the last press: its title always, its text for a read, and any of its
     buttons the page doesn't already carry (say, "Yes, I sent it")."""
     title = safe(TONE_EMOJI.get(message.tone, "") + message.title, SECTION_TEXT)
-    blocks: list[Block] = [SectionBlock(block_id="fu-result", text=plain(title))]
-    blocks += [b for b in content_blocks(message) if b.block_id != "fu-title"]
+    blocks: list[Block] = [section("fu-result", title)]
+    blocks += [b for b in content_blocks(message) if b["block_id"] != "fu-title"]
     buttons = action_blocks([a for a in message.actions if a.id not in shown], prefix="fu-result-actions")
     blocks = blocks[: RESULT_BLOCKS - len(buttons)] + buttons
-    return blocks + [DividerBlock()]
+    return blocks + [DIVIDER]
 
 
 def card_text(card: Card) -> str:
@@ -85,9 +80,9 @@ def card_text(card: Card) -> str:
 
 
 def _card(card: Card) -> list[Block]:
-    text = SectionBlock(block_id=f"fu-card-{card.number}", text=plain(safe(card_text(card), SECTION_TEXT)))
-    buttons = ActionsBlock(block_id=f"fu-card-{card.number}-actions", elements=[button(a) for a in card.actions])
-    return [text, buttons, DividerBlock()]
+    text = section(f"fu-card-{card.number}", safe(card_text(card), SECTION_TEXT))
+    buttons = {"type": "actions", "block_id": f"fu-card-{card.number}-actions", "elements": [button(a) for a in card.actions]}
+    return [text, buttons, DIVIDER]
 
 
 def _pager(board: Dashboard) -> list[Block]:
@@ -95,8 +90,8 @@ def _pager(board: Dashboard) -> list[Block]:
     if not board.pager:
         return []
     return [
-        ActionsBlock(block_id="fu-home-pages", elements=[button(a) for a in board.pager]),
-        ContextBlock(block_id="fu-home-page", elements=[plain(safe(board.page_note, SECTION_TEXT))]),
+        {"type": "actions", "block_id": "fu-home-pages", "elements": [button(a) for a in board.pager]},
+        context("fu-home-page", safe(board.page_note, SECTION_TEXT)),
     ]
 
 
@@ -104,7 +99,7 @@ def _settings(fields: tuple[Field, ...]) -> list[Block]:
     if not fields:
         return []
     lines = "\n".join(f"{f.label}: {f.value}" for f in fields)
-    return [SectionBlock(block_id="fu-home-settings", text=plain(safe(f"Your settings\n{lines}", SECTION_TEXT)))]
+    return [section("fu-home-settings", safe(f"Your settings\n{lines}", SECTION_TEXT))]
 
 
 def home_view(board: Dashboard, *, result: Message | None = None) -> View:
@@ -114,15 +109,15 @@ def home_view(board: Dashboard, *, result: Message | None = None) -> View:
     shown = {a.id for card in board.cards for a in card.actions}
     blocks: list[Block] = []
     if known:
-        blocks.append(HeaderBlock(block_id="fu-title", text=plain(safe(summary.title, HEADER_TEXT))))
+        blocks.append({"type": "header", "block_id": "fu-title", "text": plain(safe(summary.title, HEADER_TEXT))})
     blocks += _toolbar(known)
     if result is not None:
         blocks += _result(result, shown)
     if known:
         overview = "\n".join(part for part in (summary.body, summary.footer) if part)
         if overview:
-            blocks.append(ContextBlock(block_id="fu-home-summary", elements=[plain(safe(overview, SECTION_TEXT))]))
-        blocks.append(DividerBlock())
+            blocks.append(context("fu-home-summary", safe(overview, SECTION_TEXT)))
+        blocks.append(DIVIDER)
     else:  # the welcome, or why the dashboard can't be shown
         blocks += content_blocks(summary)
     for item in board.cards:

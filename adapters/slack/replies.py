@@ -17,11 +17,10 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.blocks import SECTION_TEXT, payload, plain, shortened
+from adapters.slack.blocks import SECTION_TEXT, Block, payload, section, shortened
 from adapters.slack.clients import Sleep, retry_handlers
 from adapters.slack.directory import DirectChannels
 from adapters.slack.escape import escape
@@ -115,7 +114,7 @@ class Replies:
         shown = escape(file.content)
         if len(shown) <= INLINE_FILE:
             text = f"{escape(file.filename)}\n{shown}"
-            return message, [SectionBlock(block_id="fu-file", text=plain(text))]
+            return message, [section("fu-file", text)]
         note = await self._upload(client, team_id, user_id, file)
         footer = "\n".join(part for part in (message.footer, note) if part)
         return replace(message, footer=footer), []
