@@ -129,15 +129,25 @@ async def seed(
             round_rows.append(dict(id=app_id, application_id=app_id, seq=1, kind="interview",
                                    starts_at=start, ends_at=start + timedelta(hours=1)))
             person_rows.append(dict(id=app_id, round_id=app_id, position=0, name=f"Person {app_id}", title="Manager"))
-            nudge_rows.append(dict(application_id=app_id, user_id=u, platform=platform, key="r1:thank-you:due", step="thank-you",
-                                   kind="due", cycle="r1", due_at=now + due_in, send_by=now + due_in,
-                                   no_agreed_date=False, state="pending", attempts=0, late=False))
+            nudge_rows.append(nudge_row(app_id, u, platform, now + due_in))
     for row_type, rows in ((UserRow, user_rows), (ApplicationRow, app_rows), (RoundRow, round_rows),
                            (InterviewerRow, person_rows), (NudgeRow, nudge_rows)):
         await _insert(database, row_type, rows)
     if database.backend == "postgresql":
         await after_bulk_load(database)
     return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
+
+
+def nudge_row(application_id: int, user_id: int, platform: str, due_at: datetime, step: str = "thank-you") -> dict:
+    """A pending nudge of the application's first round, due at `due_at`."""
+    return dict(application_id=application_id, user_id=user_id, platform=platform, key=f"r1:{step}:due", step=step,
+                kind="due", cycle="r1", due_at=due_at, send_by=due_at, no_agreed_date=False, state="pending", attempts=0, late=False)
+
+
+async def more_nudges(database: Database, seeded: Seeded, apps_per_user: int, platform: str, due_at: datetime, step: str) -> None:
+    """One more pending nudge (of `step`) for every application `seed` made (from user 1)."""
+    rows = [nudge_row(a, (a - 1) // apps_per_user + 1, platform, due_at, step) for a in range(1, seeded.applications + 1)]
+    await _insert(database, NudgeRow, rows)
 
 
 async def after_bulk_load(database: Database) -> None:

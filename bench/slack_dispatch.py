@@ -1,10 +1,15 @@
 """Dispatch through the real Slack notifier: 4,000 due nudges (2,000 people, two each) on a
-SQLite file, delivered by the real dispatcher and `SlackNotifier` (slack_sdk's client,
-`conversations.open`, Block Kit, `chat.postMessage`) to a fake Slack running in another
+SQLite file, delivered by the real dispatcher and `SlackNotifier` (slack_sdk's client, the DM
+ids kept in the database, Block Kit, `chat.postMessage`) to a fake Slack running in another
 process with no latency of its own — so the figure is the bot's own cost per nudge.
+
+Two rounds, each by a notifier made afresh as a new process would: first contact (nobody's DM
+id known yet: one `conversations.open` per person), then with the DMs known (another 4,000
+nudges for the same people, their ids read with them from the database: no opens at all).
 Counted from the fake: messages posted (must equal the nudges), repeats (must be 0), and
-`conversations.open` calls per person (once each is the most it should take).
-Target: at least 2,000 nudges/s in one process.
+`conversations.open` calls per person. Also the bot process's CPU time per nudge, which a
+machine busy with other work changes less than the rate.
+Target: at least 2,000 nudges/s in one process, in both rounds.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ import aiohttp
 from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.workspaces import Workspaces
-from bench.seed import fresh_database, seed, temporary_sqlite_url
+from bench.seed import fresh_database, more_nudges, seed, temporary_sqlite_url
 from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
+from storage.database import Database
+from storage.direct_channels import DirectChannelStore
 from tests.fakes.slack_api import DEFAULT_TEAM, DEFAULT_TOKEN
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -32,6 +39,35 @@ PEOPLE = 2_000
 PER_PERSON = 2
 TARGET = 2_000.0
 ROOT = Path(__file__).resolve().parents[1]
+
+
+async def _calls(fake: asyncio.subprocess.Process, method: str) -> int:
+    """How many calls to `method` the fake Slack has had so far."""
+    assert fake.stdin is not None and fake.stdout is not None
+    fake.stdin.write(b"counts\n")
+    await fake.stdin.drain()
+    return int(json.loads((await fake.stdout.readline()).decode())["calls"].get(method, 0))
+
+
+async def _deliver(database: Database, api_url: str) -> tuple[int, int, float, float]:
+    """Every due nudge, by a dispatcher and notifier made afresh: delivered, failed, seconds,
+    CPU seconds."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        workspaces = Workspaces(api_url, session, token=DEFAULT_TOKEN)
+        channels = DirectChannels(DirectChannelStore(database))
+        notifier = SlackNotifier(workspaces, channels)
+        dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="bench")
+        await workspaces.client(DEFAULT_TEAM)  # the client (and auth) made before the clock starts
+        started, cpu = time.perf_counter(), time.process_time()
+        delivered = failed = 0
+        for _ in range(1000):
+            report = await dispatcher.run_once()
+            delivered += report.delivered
+            failed += report.failed
+            if not (report.delivered or report.retried or report.lost):
+                break
+        await channels.flush()
+        return delivered, failed, time.perf_counter() - started, time.process_time() - cpu
 
 
 async def run() -> dict[str, object]:
@@ -42,24 +78,17 @@ async def run() -> dict[str, object]:
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )
     assert fake.stdout is not None and fake.stdin is not None
+    rounds: dict[str, tuple[int, int, float, float, int]] = {}
     try:
         api_url = (await fake.stdout.readline()).decode().strip()
-        await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
-                   platform="slack", workspace=DEFAULT_TEAM)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-            workspaces = Workspaces(api_url, session, token=DEFAULT_TOKEN)
-            notifier = SlackNotifier(workspaces, DirectChannels())
-            dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="bench")
-            await workspaces.client(DEFAULT_TEAM)  # the client (and auth) made before the clock starts
-            started = time.perf_counter()
-            delivered = failed = 0
-            for _ in range(1000):
-                report = await dispatcher.run_once()
-                delivered += report.delivered
-                failed += report.failed
-                if not (report.delivered or report.retried or report.lost):
-                    break
-            elapsed = time.perf_counter() - started
+        seeded = await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
+                            platform="slack", workspace=DEFAULT_TEAM)
+        for name in ("first contact", "DMs known"):
+            if name == "DMs known":
+                await more_nudges(database, seeded, PER_PERSON, "slack", NOW, "check-back")
+            before = await _calls(fake, "conversations.open")
+            delivered, failed, seconds, cpu = await _deliver(database, api_url)
+            rounds[name] = (delivered, failed, seconds, cpu, await _calls(fake, "conversations.open") - before)
         fake.stdin.close()
         counts = json.loads((await fake.stdout.readline()).decode())
         await fake.wait()
@@ -69,19 +98,19 @@ async def run() -> dict[str, object]:
         await database.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     nudges = PEOPLE * PER_PERSON
-    rate = delivered / elapsed if elapsed else 0.0
-    opens = counts["calls"].get("conversations.open", 0)
-    return {
-        "suite": "slack_dispatch",
-        "due nudges": nudges,
-        "delivered": delivered,
-        "failed": failed,
-        "seconds": elapsed,
-        "nudges/s (real Slack notifier, fake Slack in another process)": rate,
-        "messages posted (fake)": counts["posted"],
-        "repeated messages (must be 0)": counts["repeated"],
-        "conversations.open per person": opens / PEOPLE,
-        f"target ≥ {TARGET:,.0f} nudges/s, every nudge posted once": (
-            "met" if rate >= TARGET and counts["posted"] == nudges and counts["repeated"] == 0 else "missed"
-        ),
-    }
+    figures: dict[str, object] = {"suite": "slack_dispatch", "due nudges per round": nudges}
+    rates = {}
+    for name, (delivered, failed, seconds, cpu, opens) in rounds.items():
+        rates[name] = delivered / seconds if seconds else 0.0
+        figures[f"{name}: delivered"] = delivered
+        figures[f"{name}: failed"] = failed
+        figures[f"{name}: nudges/s (real Slack notifier, fake Slack in another process)"] = rates[name]
+        figures[f"{name}: bot CPU ms per nudge"] = 1000 * cpu / delivered if delivered else 0.0
+        figures[f"{name}: conversations.open per person"] = opens / PEOPLE
+    figures["messages posted (fake)"] = counts["posted"]
+    figures["repeated messages (must be 0)"] = counts["repeated"]
+    every_once = counts["posted"] == 2 * nudges and counts["repeated"] == 0
+    figures[f"target ≥ {TARGET:,.0f} nudges/s in both rounds, every nudge posted once, DMs known opened 0 times"] = (
+        "met" if min(rates.values()) >= TARGET and every_once and rounds["DMs known"][4] == 0 else "missed"
+    )
+    return figures

@@ -10,11 +10,13 @@ times by slack-sdk's own handlers, subclassed for what they lack: the gateway er
 injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
 through here: the error goes up, and the dispatcher reschedules the nudge durably in the
 database instead of holding a task open. `retry_after` is the one reader of that header.
+slack-sdk's per-request debug formatting is off unless debug logging is (`sdk_logger`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -162,6 +164,23 @@ def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     return [ConnectionErrorRetry(), RateLimitRetry(sleep), ServerErrorRetry(sleep)]
 
 
+SDK_LOGGER = "slack_sdk.web.async_base_client"
+
+
+def sdk_logger() -> logging.Logger:
+    """The logger a Web API client writes to. slack-sdk builds its debug lines (every request's
+    parameters and every answer, Block Kit included) whenever its logger's own level is unset —
+    it tests `logger.level <= DEBUG`, not whether debug lines are written — which cost more than
+    the post itself. Unless debug logging is on for slack-sdk, clients get a child of its logger
+    with a level of its own (INFO): the same handlers, none of that formatting."""
+    logger = logging.getLogger(SDK_LOGGER)
+    if logger.isEnabledFor(logging.DEBUG):
+        return logger
+    quiet = logging.getLogger(f"{SDK_LOGGER}.quiet")
+    quiet.setLevel(logging.INFO)
+    return quiet
+
+
 def web_client(
     base_url: str | None,
     token: str | None,
@@ -174,4 +193,5 @@ def web_client(
         session=session,
         retry_handlers=retry_handlers(sleep),
         timeout=15,
+        logger=sdk_logger(),
     )

@@ -129,9 +129,10 @@ class DirectChannels:
         """The DM channel id; raises SlackApiError when Slack refuses."""
         return (await self.find(client, team_id, user_id))[0]
 
-    async def find(self, client: AsyncWebClient, team_id: str, user_id: str, known: str | None = None) -> tuple[str, bool]:
-        """The DM channel id, and whether Slack gave it just now (`conversations.open`). `known`:
-        the id the caller read with the user, if any."""
+    async def find(self, client: AsyncWebClient, team_id: str, user_id: str, *, read: bool = False, known: str | None = None) -> tuple[str, bool]:
+        """The DM channel id, and whether Slack gave it just now (`conversations.open`). `read`:
+        the caller has read the stored id with the user (`known`, None when there is none), so
+        the store isn't asked again."""
         key = (team_id, user_id)
         cached = self._cache.get(key)
         if cached is not None:
@@ -139,7 +140,7 @@ class DirectChannels:
         if known:
             self._cache.put(key, known)
             return known, False
-        return await self._shared(client, key, stored=True)
+        return await self._shared(client, key, stored=not read)
 
     async def reopen(self, client: AsyncWebClient, team_id: str, user_id: str, refused: str) -> str:
         """A fresh id from Slack in place of `refused`, kept instead of it."""

@@ -3,16 +3,22 @@ retries every client makes (slack-sdk's handlers, extended), against the fake Sl
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import aiohttp
 import pytest
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 
-from adapters.slack.clients import MAX_INLINE_WAIT, api_base, retry_after, web_client
+from adapters.slack.clients import MAX_INLINE_WAIT, SDK_LOGGER, api_base, retry_after, web_client
 from adapters.slack.oauth import authorization_url
+from adapters.slack.workspaces import Workspaces
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
 
 
@@ -101,3 +107,36 @@ async def test_a_rate_limit_beyond_the_cap_is_not_waited_out(recorded: Recorded)
             await web_client(recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause).auth_test()
     assert refused.value.response.status_code == 429 and recorded.pauses == []
     assert retry_after(refused.value.response.headers) == MAX_INLINE_WAIT + 1
+
+
+async def test_a_workspaces_client_is_made_once_per_bot_token() -> None:
+    """Each send asks for its workspace's client: the same one comes back (its connections
+    reused) until the workspace's token changes (rotated), then a new one for the new token."""
+    tokens = {"T1": "xoxb-one", "T2": "xoxb-two"}
+
+    class Authorize(AsyncAuthorize):
+        async def __call__(self, **kwargs: Any) -> AuthorizeResult:
+            team = kwargs["team_id"]
+            return AuthorizeResult(enterprise_id=None, team_id=team, bot_token=tokens[team])
+
+    async with aiohttp.ClientSession() as session:
+        workspaces = Workspaces("http://127.0.0.1:9/api/", session, authorize=Authorize())
+        first = await workspaces.client("T1")
+        assert await workspaces.client("T1") is first and first.session is session
+        assert (await workspaces.client("T2")).token == "xoxb-two"
+        tokens["T1"] = "xoxb-rotated"
+        rotated = await workspaces.client("T1")
+        assert rotated is not first and rotated.token == "xoxb-rotated"
+
+
+def test_slack_sdk_is_not_asked_to_format_debug_lines_unless_debugging() -> None:
+    """slack-sdk formats every request and answer for a debug line whenever its client's logger
+    has no level of its own (it tests `logger.level <= DEBUG`); clients get one that has."""
+    sdk = logging.getLogger(SDK_LOGGER)
+    assert not web_client(None, "xoxb-1").logger.level <= logging.DEBUG
+    before = sdk.level
+    sdk.setLevel(logging.DEBUG)
+    try:
+        assert web_client(None, "xoxb-1").logger.isEnabledFor(logging.DEBUG)  # debugging: every line, as slack-sdk writes it
+    finally:
+        sdk.setLevel(before)

@@ -10,21 +10,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 
 from adapters.bootstrap import Runtime
 from adapters.config import Config
 from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.workspaces import Workspaces
-from bench.seed import seed
+from bench.seed import more_nudges, seed
 from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.domain import NudgeState
 from storage.database import Database
 from storage.direct_channels import DirectChannelStore
 from storage.migrate import upgrade_database
-from storage.models import NudgeRow, UserRow
+from storage.models import UserRow
 from tests.adapters.slack.conftest import slack_adapter, slack_runtime
 from tests.adapters.slack.driver import SlackDriver, application_id
 from tests.conftest import RuntimeFactory
@@ -130,7 +130,7 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
     await upgrade_database(sqlite_url)
     database = Database.from_url(sqlite_url)
     people = 60
-    await seed(database, users=people, apps_per_user=2, now=NOW, due_in=timedelta(minutes=-1), platform="slack",
+    seeded = await seed(database, users=people, apps_per_user=2, now=NOW, due_in=timedelta(minutes=-1), platform="slack",
                workspace=DEFAULT_TEAM, external_id=lambda u: f"U{u}")
 
     async def deliver(store: DirectChannelStore) -> int:
@@ -152,13 +152,7 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
             kept = dict((await session.execute(select(UserRow.external_id, UserRow.direct_channel))).all())
         assert kept == {f"U{u}": f"DU{u}" for u in range(1, people + 1)}
 
-        async with database.sessions() as session:  # another follow-up each, sent by a new process
-            await session.execute(insert(NudgeRow), [
-                dict(application_id=a, user_id=(a + 1) // 2, platform="slack", key="r1:check-back:due", step="check-back",
-                     kind="due", cycle="r1", due_at=NOW, send_by=NOW, no_agreed_date=False, state="pending", attempts=0, late=False)
-                for a in range(1, 2 * people + 1)
-            ])
-            await session.commit()
+        await more_nudges(database, seeded, 2, "slack", NOW, "check-back")  # another each, sent by a new process
         assert await deliver(DirectChannelStore(database)) == 2 * people
         assert len(fake_slack.calls_to("conversations.open")) == people
     finally:
