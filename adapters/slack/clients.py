@@ -9,7 +9,8 @@ honouring `Retry-After`) and server errors (500/502/503/504) are retried a bound
 times by slack-sdk's own handlers, subclassed for what they lack: the gateway errors, the
 injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
 through here: the error goes up, and the dispatcher reschedules the nudge durably in the
-database instead of holding a task open. `retry_after` is the one reader of that header.
+database instead of holding a task open. While a call waits out a rate limit, the notifier's
+other posts to that workspace wait with it (`Pause`, `rate_limit_passed`). `retry_after` is the one reader of that header.
 slack-sdk's per-request debug formatting is off unless debug logging is (`sdk_logger`).
 """
 
@@ -72,16 +73,43 @@ class NoJitter(Jitter):
 BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=NoJitter())
 
 
+class Pause:
+    """A client's rate-limit pause: while one of its calls waits out a 429's `Retry-After`, the
+    posts that would follow it wait too (`passed`) instead of each earning a 429 of its own."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+        self._open.set()
+        self._holding = 0
+
+    async def passed(self) -> None:
+        """Return once no call of this client is waiting out a rate limit."""
+        await self._open.wait()
+
+    async def hold(self, wait: Awaitable[None]) -> None:
+        """Hold the pause while `wait` runs."""
+        self._holding += 1
+        self._open.clear()
+        try:
+            await wait
+        finally:
+            self._holding -= 1
+            if not self._holding:
+                self._open.set()
+
+
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
-    """slack-sdk's 429 retry, with two changes: a wait longer than `max_wait` is not slept
-    through (the error goes up and the dispatcher reschedules durably), and the pause is the
+    """slack-sdk's 429 retry, with three changes: a wait longer than `max_wait` is not slept
+    through (the error goes up and the dispatcher reschedules durably), the pause is the
     injected `sleep` of exactly `Retry-After` seconds (slack-sdk adds up to a second of jitter
-    and sleeps with asyncio directly)."""
+    and sleeps with asyncio directly), and while it lasts the client's `Pause` is held, so the
+    notifier's next posts to the workspace wait for it too."""
 
     def __init__(self, sleep: Sleep, max_retry_count: int = 2, max_wait: float = MAX_INLINE_WAIT) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
         self._sleep = sleep
         self._max_wait = max_wait
+        self.pause = Pause()
 
     async def _can_retry_async(
         self,
@@ -106,7 +134,7 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     ) -> None:
         state.next_attempt_requested = True
         wait = retry_after(response.headers) if response is not None else None
-        await self._sleep(1.0 if wait is None else wait)
+        await self.pause.hold(self._sleep(1.0 if wait is None else wait))
         state.increment_current_attempt()
 
 
@@ -158,6 +186,13 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         if request.url.rstrip("/").endswith("/chat.postMessage") and not isinstance(error, aiohttp.ClientConnectorError):
             return False
         return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+async def rate_limit_passed(client: AsyncWebClient) -> None:
+    """Wait while another call of the client waits out a rate limit (see `Pause`)."""
+    for handler in client.retry_handlers:
+        if isinstance(handler, RateLimitRetry):
+            await handler.pause.passed()
 
 
 def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:

@@ -26,6 +26,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.clients import rate_limit_passed
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ async def post_once(client: AsyncWebClient, post: dict[str, Any], delivery: Deli
     refusal), TransientDeliveryError (never connected) or UnknownDeliveryOutcome (no answer)."""
     if delivery is not None:
         post = {**post, "metadata": metadata(delivery)}
+    await rate_limit_passed(client)  # nothing is sent while the workspace waits out a rate limit
     try:
         await asyncio.wait_for(client.chat_postMessage(**post), within)
     except SlackApiError:

@@ -87,6 +87,7 @@ async def test_a_reopened_dm_refused_again_fails_with_slacks_reason(
 ) -> None:
     await slack.command(ADD, channel="CJOBS")
     runtime.direct_channels.remember("slack", DEFAULT_TEAM, "U1", "DOLD")
+    await runtime.direct_channels.flush()
     fake_slack.gone.update({"DOLD", "DU1"})
     clock.advance(UNTIL_DUE)
     assert (await runtime.dispatcher.run_once()).failed == 1

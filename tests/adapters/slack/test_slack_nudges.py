@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Runtime
 from adapters.slack.directory import STALE, DirectChannels
+from adapters.slack.notifier import SlackNotifier
+from adapters.slack.workspaces import Workspaces
 from bot.clock import SimulatedClock
-from bot.domain import EventKind, NudgeState
+from bot.domain import DeliverySettings, EventKind, NudgeState, User
+from bot.messages import Message
 from tests.adapters.slack.conftest import Pauses
 from tests.adapters.slack.driver import SlackDriver, application_id, text_of
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -138,3 +142,33 @@ async def test_sends_to_one_person_at_once_share_one_conversations_open(fake_sla
     assert opened == ["DU9", "DU9", "DU9", "DU8"]
     assert await channels.open(client, "T1", "U9") == "DU9"
     assert sorted(c.params["users"] for c in fake_slack.calls_to("conversations.open")) == ["U8", "U9"]
+
+
+async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(fake_slack: FakeSlack) -> None:
+    """A 429 on one post pauses the workspace: a post that comes along meanwhile is sent only
+    once the first post's Retry-After is over, not into the same rate limit."""
+    waiting, released = asyncio.Event(), asyncio.Event()
+    asked: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the Retry-After wait, held until the test lets it end
+        asked.append(seconds)
+        waiting.set()
+        await released.wait()
+
+    def person(external_id: str) -> User:
+        return User(id=1, platform="slack", workspace="T1", external_id=external_id, display_name="", settings=DeliverySettings())
+
+    async with aiohttp.ClientSession() as session:
+        notifier = SlackNotifier(Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=sleep), DirectChannels())
+        fake_slack.fail("chat.postMessage", status=429, retry_after=3)
+        first = asyncio.ensure_future(notifier.send_direct(person("U1"), Message(title="one")))
+        await asyncio.wait_for(waiting.wait(), 5)
+        assert asked == [3.0]
+        second = asyncio.ensure_future(notifier.send_direct(person("U2"), Message(title="two")))
+        await fake_slack.wait_for_call("conversations.open", 2)
+        for _ in range(20):
+            await asyncio.sleep(0)  # the loop runs on; the second post stays behind the pause
+        assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
+        released.set()
+        await asyncio.gather(first, second)
+    assert sorted(c.params["channel"] for c in fake_slack.calls_to("chat.postMessage", ok_only=True)) == ["DU1", "DU2"]
