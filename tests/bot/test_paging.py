@@ -114,6 +114,15 @@ def test_any_sections_page_within_the_budget(raw: list[tuple[str, list[str]]], b
     assert pages == _pages(message, sections, View.TODAY, budget)  # deterministic
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a Zé—\n\\*_~|`[]()#-!:&<>."), max_size=80) | st.text(max_size=80))
+def test_a_texts_weight_is_what_each_character_may_grow_to(text: str) -> None:
+    """`&` may become `&amp;` (5), `<` and `>` `&lt;` and `&gt;` (4), a markdown character gains
+    a backslash (2), anything else stays one character."""
+    grown = {"&": 5, "<": 4, ">": 4, **{ch: 2 for ch in "\\*_~|`[]()#-!:"}}
+    assert paging.weight(text) == sum(grown.get(ch, 1) for ch in text)
+
+
 def test_a_message_that_fits_is_left_alone() -> None:
     message = paging.paged(Message(title="t"), [Section("Due now", ("one", "two"))], View.TODAY, 1, 3)
     assert message.page is None and message.body == "Due now\n  one\n  two" and not message.actions and not message.footer
