@@ -25,9 +25,11 @@ passes.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from bot.domain import (
     Application,
@@ -95,11 +97,12 @@ def current_cycle(app: Application, now: datetime) -> str | None:
     return rnd.cycle if rnd else None
 
 
-def thank_you_variant(app: Application, rnd: Round) -> Variant:
-    """The first round with the hiring manager (in time order) earns a thank-you + insight."""
+def thank_you_variant(rounds: tuple[Round, ...], rnd: Round) -> Variant:
+    """The first round with the hiring manager (in time order, as `rounds` are) earns a
+    thank-you + insight."""
     if rnd.kind is not RoundKind.HIRING_MANAGER:
         return Variant.THANK_YOU
-    first = next(r for r in app.rounds_in_time_order if r.kind is RoundKind.HIRING_MANAGER)
+    first = next(r for r in rounds if r.kind is RoundKind.HIRING_MANAGER)
     return Variant.THANK_YOU_INSIGHT if first.seq == rnd.seq else Variant.THANK_YOU
 
 
@@ -181,9 +184,9 @@ def _name_key(name: str) -> str:
 
 
 def _plan_thank_you(
-    app: Application, rnd: Round, events: list[tuple[int, Event]], used: set[int], settings: DeliverySettings
+    rounds: tuple[Round, ...], rnd: Round, events: list[tuple[int, Event]], used: set[int], settings: DeliverySettings
 ) -> _ThankYou:
-    variant = thank_you_variant(app, rnd)
+    variant = thank_you_variant(rounds, rnd)
     key = f"{rnd.cycle}:ty"
     everyone = rnd.interviewers
     owed = {_name_key(p.name) for p in everyone} or {""}
@@ -438,7 +441,7 @@ def _keep_latest_past(nudges: Iterable[PlannedNudge], now: datetime) -> list[Pla
     return sorted(kept, key=lambda n: (n.due_at, n.key))
 
 
-def _closed_reason(thread: _Thread | None) -> str:
+def _closed_reason(thread: _RoundReplay | None) -> str:
     if thread is not None and thread.closed:
         if thread.closed_kind is EventKind.SENT:
             return "You closed the loop; the next move is theirs."
@@ -449,38 +452,122 @@ def _closed_reason(thread: _Thread | None) -> str:
     )
 
 
-def _plan_active(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
-    rounds = app.rounds_in_time_order
-    if not rounds:
-        return Plan(current_step=None, nudges=(), budget_left=FOLLOW_UP_BUDGET, closed_reason=NO_ROUND_REASON)
-    events = list(enumerate(app.events))
-    used: set[int] = set()
-    thank_yous = [_plan_thank_you(app, rnd, events, used, settings) for rnd in rounds]
-    heard = [e for e in app.events if e.kind is EventKind.HEARD]
+@dataclass(frozen=True)
+class _RoundReplay:
+    """One round's history replayed: its thank-you, and the thread of follow-ups after it
+    planned as if it were the latest round. Nothing here depends on the time it is now."""
 
-    nudges: list[PlannedNudge] = []
-    tasks: list[Task] = []
-    done: list[tuple[Step, EventKind, datetime]] = []
-    # Before any round has happened, the first round's follow-ups are the ones ahead.
-    active = active_round(app, now) or rounds[0]
-    current_thread: _Thread | None = None
-    current_plan: _ThreadPlan | None = None
+    rnd: Round
+    following: datetime | None  # when the next round (in time order) starts
+    thank_you: _ThankYou
+    planned: _ThreadPlan
+    done: tuple[tuple[Step, EventKind, datetime], ...]  # the thread's emails sent or skipped
+    unanswered: int
+    agreed: date | None
+    closed: bool
+    closed_kind: EventKind | None
+
+
+def _replay(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings) -> tuple[_RoundReplay, ...]:
+    """Every round of an active application replayed from its events, in time order.
+
+    This is the costly part of planning and it depends only on the rounds, the events and
+    the settings, never on the time it is now, so `_histories` keeps the latest replays, keyed
+    by all three: any change to a round, an event or a setting is a different key, and is
+    replayed afresh."""
+    indexed = list(enumerate(events))
+    used: set[int] = set()
+    thank_yous = [_plan_thank_you(rounds, rnd, indexed, used, settings) for rnd in rounds]
+    heard = [e for e in events if e.kind is EventKind.HEARD]
+    replayed: list[_RoundReplay] = []
     for position, (rnd, thank_you) in enumerate(zip(rounds, thank_yous, strict=True)):
-        nudges.extend(thank_you.nudges)
-        done.extend(thank_you.done)
-        if thank_you.done_at is None and now < thank_you.lapse_at:
-            tasks.append(thank_you.task)
         following = rounds[position + 1].starts_at if position + 1 < len(rounds) else None
         in_thread = [e for e in heard if e.at >= rnd.starts_at or position == 0]
         if following is not None:
             in_thread = [e for e in in_thread if e.at < following]
-        thread = _replay_thread(rnd, thank_you, events, used, in_thread)
-        planned = _plan_thread(thread, settings)
+        thread = _replay_thread(rnd, thank_you, indexed, used, in_thread)
+        replayed.append(
+            _RoundReplay(
+                rnd=rnd,
+                following=following,
+                thank_you=thank_you,
+                planned=_plan_thread(thread, settings),
+                done=tuple(thread.done),
+                unanswered=thread.unanswered,
+                agreed=thread.agreed,
+                closed=thread.closed,
+                closed_kind=thread.closed_kind,
+            )
+        )
+    return tuple(replayed)
+
+
+@dataclass(frozen=True)
+class _History:
+    """An active application's rounds replayed, and the instants its plan can change at.
+
+    Once replayed, the time it is now enters the plan only through comparisons with instants
+    the replay fixed: when each round starts, when each nudge is due, when each pending email
+    lapses. Between two such instants the plan stays the same, so it is worked out once per
+    stretch (`plans`: stretch number → plan) and found again by bisecting `instants`."""
+
+    rounds: tuple[_RoundReplay, ...]
+    instants: tuple[datetime, ...]
+    plans: dict[int, Plan] = field(default_factory=dict, compare=False)
+
+
+def _history(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings) -> _History:
+    replayed = _replay(rounds, events, settings)
+    instants: set[datetime] = set()
+    for replay in replayed:
+        planned = replay.planned
+        instants.add(replay.rnd.starts_at)
+        instants.add(replay.thank_you.lapse_at)
+        instants.update(n.due_at for n in (*replay.thank_you.nudges, *planned.nudges))
+        instants.update(at for at in (planned.follow_up_lapse, planned.close_lapse) if at is not None)
+    return _History(replayed, tuple(sorted(instants)))
+
+
+REPLAY_CACHE_SIZE = 8192
+"""How many applications' replays are kept (least recently used go first): a few MB, enough
+for every application of the people active at once, even someone with thousands."""
+_histories = lru_cache(maxsize=REPLAY_CACHE_SIZE)(_history)
+
+
+def _plan_active(app: Application, settings: DeliverySettings, now: datetime, cached: bool) -> Plan:
+    rounds = app.rounds_in_time_order
+    if not rounds:
+        return Plan(current_step=None, nudges=(), budget_left=FOLLOW_UP_BUDGET, closed_reason=NO_ROUND_REASON)
+    if not cached:
+        return _assemble(_replay(rounds, app.events, settings), now)
+    history = _histories(rounds, app.events, settings)
+    stretch = bisect_right(history.instants, now)
+    known = history.plans.get(stretch)
+    if known is None:
+        known = history.plans[stretch] = _assemble(history.rounds, now)
+    return known
+
+
+def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime) -> Plan:
+    """The plan at `now` from an application's replayed rounds (in time order, at least one)."""
+    nudges: list[PlannedNudge] = []
+    tasks: list[Task] = []
+    done: list[tuple[Step, EventKind, datetime]] = []
+    # The follow-ups run from the latest round that has started; before any has, the first's.
+    started = [replay for replay in replayed if replay.rnd.starts_at <= now]
+    active = (started[-1] if started else replayed[0]).rnd
+    current: _RoundReplay | None = None
+    for replay in replayed:
+        thank_you, planned, following = replay.thank_you, replay.planned, replay.following
+        nudges.extend(thank_you.nudges)
+        done.extend(thank_you.done)
+        if thank_you.done_at is None and now < thank_you.lapse_at:
+            tasks.append(thank_you.task)
         if following is None or following > now:
             nudges.extend(n for n in planned.nudges if following is None or n.due_at < following)
-        done.extend(thread.done)
-        if rnd.seq == active.seq:
-            current_thread, current_plan = thread, planned
+        done.extend(replay.done)
+        if replay.rnd.seq == active.seq:
+            current = replay
             if thank_you.done_at is not None or now >= thank_you.lapse_at:
                 if planned.follow_up and planned.follow_up_lapse and now < planned.follow_up_lapse:
                     tasks.append(planned.follow_up)
@@ -489,12 +576,12 @@ def _plan_active(app: Application, settings: DeliverySettings, now: datetime) ->
     tasks.sort(key=lambda t: (t.due_at, not t.variant.is_thank_you))
     reason = None
     if not tasks:
-        reason = _closed_reason(current_thread) if current_thread is not None else None
-        if current_thread is None and not any(n.due_at > now for n in nudges):
+        reason = _closed_reason(current) if current is not None else None
+        if current is None and not any(n.due_at > now for n in nudges):
             reason = NO_ROUND_REASON
-    budget = FOLLOW_UP_BUDGET - current_thread.unanswered if current_thread else FOLLOW_UP_BUDGET
-    cycle = current_thread.cycle if current_thread else rounds[0].cycle
-    agreed = current_thread.agreed if current_thread and current_plan and current_plan.follow_up else None
+    budget = FOLLOW_UP_BUDGET - current.unanswered if current else FOLLOW_UP_BUDGET
+    cycle = current.rnd.cycle if current else replayed[0].rnd.cycle
+    agreed = current.agreed if current and current.planned.follow_up else None
     return Plan(
         current_step=tasks[0].step if tasks else None,
         nudges=tuple(_keep_latest_past(nudges, now)),
@@ -559,8 +646,10 @@ def _plan_rejection(app: Application, settings: DeliverySettings, now: datetime)
     )
 
 
-def plan(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
-    """Everything the method says about `app` at `now`."""
+def plan(app: Application, settings: DeliverySettings, now: datetime, *, cached: bool = True) -> Plan:
+    """Everything the method says about `app` at `now`. `cached=False` replays the history
+    from nothing instead of reusing a replay of the same rounds, events and settings (the
+    result is the same; the property tests check that it is)."""
     now = now.astimezone(UTC)
     if app.status is Status.OFFER:
         return Plan(current_step=None, nudges=(), budget_left=0, closed_reason=OFFER_REASON)
@@ -568,7 +657,7 @@ def plan(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
         return Plan(current_step=None, nudges=(), budget_left=0, closed_reason=WITHDRAWN_REASON)
     if app.status is Status.REJECTED:
         return _plan_rejection(app, settings, now)
-    return _plan_active(app, settings, now)
+    return _plan_active(app, settings, now, cached)
 
 
 def people_named(task: Task, name: str) -> tuple[Interviewer, ...]:

@@ -15,7 +15,10 @@ nothing logged, these hold:
 - every round is thanked: a round whose thank-you hasn't been sent, skipped or lapsed has it
   pending, however many rounds are logged after it;
 - the schedule is consistent in time: what is planned now for later is exactly what will be
-  planned then, so the stored nudges need no re-planning as time passes; keys are unique.
+  planned then, so the stored nudges need no re-planning as time passes; keys are unique;
+- the replay cache is invisible: through any history, with rounds moved or removed, events
+  edited or dropped and settings changed along the way, every plan equals the plan replayed
+  from nothing, at every moment.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import method
 from bot.domain import (
     Application,
     DeliverySettings,
@@ -178,3 +182,110 @@ def test_the_property_sees_an_ignored_value_add() -> None:
     _check(app, s, now, set())
     arrived = [n for n in plan(app, s, START).nudges if n.due_at <= now]
     assert {n.kind.value for n in arrived} >= {"due", "silence-check"}
+
+
+edits = st.one_of(
+    st.tuples(st.just("move round"), st.integers(0, 5), st.integers(-48, 48)),
+    st.tuples(st.just("drop round"), st.integers(0, 5)),
+    st.tuples(st.just("edit event"), st.integers(0, 20), st.integers(-30, 30)),
+    st.tuples(st.just("drop event"), st.integers(0, 20)),
+    st.tuples(st.just("settings"), delivery),
+)
+
+
+def _edit(app: Application, edit: tuple, s: DeliverySettings) -> tuple[Application, DeliverySettings]:  # type: ignore[type-arg]
+    """A change to what is already logged (a round moved or removed, an event's date or
+    deadline changed in place, an event gone) or to the person's settings. The last round
+    and status changes stay (an application keeps a round, a status its event)."""
+    kind = edit[0]
+    if kind == "settings":
+        return app, edit[1]
+    if kind in ("move round", "drop round"):
+        index = edit[1] % len(app.rounds)
+        rounds = list(app.rounds)
+        if kind == "drop round":
+            if len(rounds) == 1:
+                return app, s  # an application keeps its first round
+            del rounds[index]
+        else:
+            moved = timedelta(hours=edit[2])
+            rounds[index] = replace(rounds[index], starts_at=rounds[index].starts_at + moved, ends_at=rounds[index].ends_at + moved)
+        return replace(app, rounds=tuple(rounds)), s
+    events = list(app.events)
+    editable = [i for i, e in enumerate(events) if e.kind is not EventKind.STATUS]  # a status is the status
+    if not editable:
+        return app, s
+    index = editable[edit[1] % len(editable)]
+    if kind == "drop event":
+        del events[index]
+    else:
+        shift = timedelta(days=edit[2])
+        old = events[index]
+        events[index] = replace(
+            old,
+            agreed_date=(old.agreed_date or local(old.at, s).date()) + shift,
+            until=old.until + shift if old.until is not None else None,
+        )
+    return replace(app, events=tuple(events)), s
+
+
+def _same_as_from_nothing(app: Application, s: DeliverySettings, now: datetime) -> None:
+    """At `now`, later, and on either side of every instant the plan could change at (a
+    round's start, a nudge's due time, a task's lapse)."""
+    edges = {r.starts_at for r in app.rounds}
+    for p in (plan(app, s, now, cached=False), plan(app, s, now + LONG_AFTER, cached=False)):
+        edges |= {n.due_at for n in p.nudges} | {t.lapse_at for t in p.tasks if t.lapse_at is not None}
+    tick = timedelta(microseconds=1)
+    for at in (now, *(now + offset for offset in LATER), *edges, *(edge - tick for edge in edges)):
+        assert plan(app, s, at) == plan(app, s, at, cached=False), at
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    s=delivery,
+    first_offset=st.integers(-48, 72),
+    first_people=people,
+    steps=st.lists(st.one_of(actions, edits), max_size=16),
+)
+def test_every_cached_plan_equals_the_plan_replayed_from_nothing(
+    s: DeliverySettings, first_offset: int, first_people: list[str], steps: list[tuple]  # type: ignore[type-arg]
+) -> None:
+    now = START
+    first = _round(1, now.replace(minute=0) + timedelta(hours=first_offset), RoundKind.INTERVIEW, first_people)
+    app = Application(1, 1, 1, "Acme", "Engineer", Status.ACTIVE, now, rounds=(first,))
+    _same_as_from_nothing(app, s, now)
+    for step in steps:
+        if step[0] in ("move round", "drop round", "edit event", "drop event", "settings"):
+            app, s = _edit(app, step, s)
+        else:
+            app, now = _apply(app, step, s, now)
+        _same_as_from_nothing(app, s, now)
+
+
+def test_an_event_changed_in_place_is_replayed_again() -> None:
+    """Same number of events, one of them with another agreed date: a new replay, not the
+    one kept for the old history."""
+    s = DeliverySettings("Europe/Berlin")
+    rnd = _round(1, START - timedelta(hours=3), RoundKind.INTERVIEW, ["Jane"])
+    app = Application(1, 1, 1, "Acme", "Engineer", Status.ACTIVE, START, rounds=(rnd,))
+    app, now = _apply(app, ("sent", False, 10), s, START)
+    before = plan(app, s, now)
+    sent = app.events[0]
+    edited = replace(app, events=(replace(sent, agreed_date=sent.agreed_date + timedelta(days=5)),))
+    after = plan(edited, s, now)
+    assert after == plan(edited, s, now, cached=False)
+    assert [n.due_at for n in after.nudges] != [n.due_at for n in before.nudges]
+
+
+def test_an_application_read_again_reuses_its_replay() -> None:
+    """Read from the database afresh, equal but not the same objects: the kept replay serves."""
+    s = DeliverySettings("Europe/Berlin")
+    rnd = _round(1, START - timedelta(hours=3), RoundKind.PANEL, ["Jane", "Sam"])
+    app = Application(7, 1, 1, "Acme", "Engineer", Status.ACTIVE, START, rounds=(rnd,))
+    app, now = _apply(app, ("sent", True, None), s, START)
+    plan(app, s, now)
+    hits = method._histories.cache_info().hits
+    again = replace(app, rounds=tuple(replace(r) for r in app.rounds), events=tuple(replace(e) for e in app.events))
+    assert again.rounds[0] is not app.rounds[0]
+    assert plan(again, s, now + timedelta(days=2)) == plan(again, s, now + timedelta(days=2), cached=False)
+    assert method._histories.cache_info().hits == hits + 1
