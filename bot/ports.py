@@ -51,6 +51,10 @@ class UserRepository(Protocol):
 
     async def find(self, identity: Identity) -> User | None: ...
 
+    async def known(self, identity: Identity) -> User | None:
+        """`find`, taking the platform's latest hints as `get_or_create` does; never creates."""
+        ...
+
     async def update_settings(
         self, user_id: int, settings: DeliverySettings, source: TimezoneSource
     ) -> User: ...

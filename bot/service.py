@@ -287,23 +287,17 @@ class Followup:
         step, next nudge and buttons, and the settings (`bot.dashboard`); page `page` of the
         cards when there are many (`bot.paging.HOME`). Someone the bot doesn't know yet gets a
         welcome, and nothing is stored about them."""
-        with request_scope() as request_id:
-            try:
-                async with self._uow_factory() as uow:
-                    known = await uow.users.find(clean_fields(who)) is not None
-            except Exception:
-                log.exception("command failed", extra={"command": "home", "platform": who.platform})
-                return Dashboard(views.unexpected(request_id))
-        if not known:
-            return Dashboard(account.welcome())
         built: list[Dashboard] = []
 
         async def pipeline(ctx: Context) -> Message:
             built.append(await dashboard.build(ctx, page))
             return built[0].summary
 
-        summary = await self._run(who, DIRECT, pipeline, "home")  # the summary gains the notices
-        if summary.is_error or not built:
+        welcome = account.welcome()
+        # One unit of work: a stranger gets the welcome and nothing is stored about them; the
+        # summary of someone known gains the notices.
+        summary = await self._run(who, DIRECT, pipeline, "home", stranger=welcome)
+        if summary is welcome or summary.is_error or not built:
             return Dashboard(summary)
         return replace(built[0], summary=summary)
 
@@ -396,10 +390,16 @@ class Followup:
         return timezone_choices(typed, limit)
 
     async def _run(
-        self, who: Identity, where: Place, work: Callable[[Context], Awaitable[Message]], kind: str = "command"
+        self,
+        who: Identity,
+        where: Place,
+        work: Callable[[Context], Awaitable[Message]],
+        kind: str = "command",
+        stranger: Message | None = None,
     ) -> Message:
         """Run `work` in one unit of work under a request id (the adapter's, or a new one),
-        and log one structured line for it: never the user's text, only what was asked."""
+        and log one structured line for it: never the user's text, only what was asked. With
+        `stranger`, someone the bot doesn't know yet is answered that, and nothing is stored."""
         with request_scope() as request_id:
             started = time.perf_counter()
             now = self._clock.now()
@@ -407,7 +407,13 @@ class Followup:
             who = clean_fields(who)
             try:
                 async with self._uow_factory() as uow:
-                    user = await uow.users.get_or_create(who, now)
+                    if stranger is None:
+                        user = await uow.users.get_or_create(who, now)
+                    else:
+                        found = await uow.users.known(who)
+                        if found is None:
+                            return stranger
+                        user = found
                     user_id = user.id
                     ctx = Context(uow=uow, user=user, now=now, where=where, public_url=self.public_url, local_files=self._local_files)
                     await self._note_member(ctx)

@@ -49,6 +49,19 @@ class SqlUserRepository:
             row = await self._find_row(identity)
             if row is None:
                 raise RuntimeError(f"user {identity} vanished right after it was created")
+        return await self._refresh(row, identity)
+
+    async def known(self, identity: Identity) -> User | None:
+        """The user for this identity with the platform's latest hints taken, as
+        `get_or_create` takes them; None for someone unknown (nothing is stored about them)."""
+        row = await self._find_row(identity)
+        return await self._refresh(row, identity) if row else None
+
+    async def _refresh(self, row: UserRow, identity: Identity) -> User:
+        """Take the platform's timezone hint (while the user hasn't chosen one), locale and
+        display name when they changed."""
+        hint = valid_timezone(identity.timezone)
+        locale = valid_locale(identity.locale)
         if hint and row.timezone_source != TimezoneSource.USER and row.timezone != hint:
             row.timezone = hint
             row.timezone_source = TimezoneSource.PLATFORM.value

@@ -1,12 +1,13 @@
 """Per-person views stay bounded: `today` reads only the applications with something due
-within its week (safely: a plan only ever drops nudges as time passes), and Home reads the
-person's applications once however many ways it shows them."""
+within its week (safely: a plan only ever drops nudges as time passes), Home reads the
+person's applications once however many ways it shows them, and each view sends a few
+statements in all, however many applications there are."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -26,12 +27,13 @@ NOW_ADD = "add Acme Corp; Data Engineer; today 10:00; Jane Doe"
 
 
 @contextmanager
-def applications_reads(world: World) -> Iterator[list[str]]:
-    """Every statement that reads the `applications` table itself (not a join from another)."""
+def statements(world: World, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
+    """Every statement the bot sends to the database (BEGIN included), in order; with `keep`,
+    only those it keeps."""
     seen: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if re.search(r"\bFROM applications\b", statement) and statement.lstrip().upper().startswith("SELECT"):
+        if keep(statement):
             seen.append(statement)
 
     engine = world.runtime.database.engine.sync_engine
@@ -40,6 +42,52 @@ def applications_reads(world: World) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def applications_reads(world: World) -> AbstractContextManager[list[str]]:
+    """Every statement that reads the `applications` table itself (not a join from another)."""
+    return statements(
+        world, lambda sql: bool(re.search(r"\bFROM applications\b", sql)) and sql.lstrip().upper().startswith("SELECT")
+    )
+
+
+# On SQLite, the most statements each view may send: BEGIN, the person, the applications
+# and their rounds, their events (and for `today`, the nudges that failed to arrive).
+MOST_STATEMENTS = {"today": 5, "list": 4, "home": 4}
+
+
+async def _statements_per_view(world: World) -> dict[str, int]:
+    counts = {}
+    for view in ("today", "list", "home"):
+        with statements(world) as sent:
+            if view == "home":
+                board = await world.runtime.followup.home(ALICE)
+                assert board.cards, board
+            else:
+                assert not (await world.say(ALICE, view)).is_error
+        counts[view] = len(sent)
+    return counts
+
+
+async def test_each_view_sends_a_few_statements_however_many_applications(world: World) -> None:
+    await world.say(ALICE, NOW_ADD)
+    await world.say(ALICE, LATER)
+    few = await _statements_per_view(world)
+    for n in range(12):
+        await world.say(ALICE, f"add Initech {n}; Analyst; today 0{n % 8}:00; Pat Lee {n}")
+        await world.say(ALICE, f"sent {n + 3}" if n % 2 else f"add Hooli {n}; Engineer; 2026-12-0{n % 9 + 1} 10:00; Kim {n}")
+    many = await _statements_per_view(world)
+    assert many == few, (few, many)
+    assert all(many[view] <= most for view, most in MOST_STATEMENTS.items()), many
+
+
+async def test_a_strangers_home_is_one_look_up_and_stores_nothing(world: World) -> None:
+    before = await world.row_counts()
+    with statements(world) as sent:
+        board = await world.runtime.followup.home(person("stranger"))
+    assert board.summary.title == "Welcome to Followup" and not board.cards
+    assert len(sent) <= 2, sent  # BEGIN and the look-up
+    assert await world.row_counts() == before
 
 
 async def test_today_leaves_out_what_is_not_due_this_week_and_shows_it_when_it_comes(world: World) -> None:
