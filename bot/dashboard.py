@@ -15,12 +15,13 @@ that the presser owns the application.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot import commands as c
 from bot import formatting, paging, views
-from bot.actions import Verb, action
+from bot.actions import LABELS, Verb, action
 from bot.domain import Application, Plan, Status
 from bot.handlers import account
 from bot.handlers.context import Context
@@ -78,52 +79,78 @@ def _next_nudge(plan: Plan, now: datetime, ctx: Context) -> str:
     return formatting.when(min(coming), ctx.settings, now) if coming else ""
 
 
-def card(app: Application, plan: Plan, ctx: Context) -> Card:
-    current = plan.current
-    if current is None:
-        buttons: tuple[Action, ...] = tuple(action(verb, app.id) for verb in UNBOUND)
-        due = ""
-    else:
-        buttons = tuple(action(verb, app.id, None if verb in UNBOUND else current.key) for verb in CARD_VERBS)
-        due = views.due_phrase(current, ctx.settings, ctx.now)
-    return Card(app.number, app.company, app.role, _step(app, plan), due, _next_nudge(plan, ctx.now, ctx), buttons)
+@dataclass(frozen=True)
+class _Face:
+    """A card before its buttons are made: what it says, and so what it weighs. Every card is
+    weighed to cut the pages, but only the cards of the page shown get their buttons."""
+
+    app: Application
+    plan: Plan
+    step: str
+    due: str
+    next_nudge: str
+
+    @property
+    def verbs(self) -> tuple[Verb, ...]:
+        return UNBOUND if self.plan.current is None else CARD_VERBS
+
+    def weight(self) -> int:
+        return _weigh(f"{self.app.label}{self.step}{self.due}{self.next_nudge}", _BUTTONS_WEIGHT[self.verbs])
+
+    def card(self) -> Card:
+        app, current = self.app, self.plan.current
+        buttons = tuple(action(verb, app.id, None if current is None or verb in UNBOUND else current.key) for verb in self.verbs)
+        return Card(app.number, app.company, app.role, self.step, self.due, self.next_nudge, buttons)
 
 
-def _order(entry: tuple[Application, Plan]) -> tuple[int, float, int]:
-    app, plan = entry
-    current = plan.current
-    return (0, current.due_at.timestamp(), app.number) if current is not None else (1, 0.0, app.number)
+def _face(app: Application, plan: Plan, ctx: Context) -> _Face:
+    due = views.due_phrase(plan.current, ctx.settings, ctx.now) if plan.current is not None else ""
+    return _Face(app, plan, _step(app, plan), due, _next_nudge(plan, ctx.now, ctx))
+
+
+def _order(face: _Face) -> tuple[int, float, int]:
+    current = face.plan.current
+    return (0, current.due_at.timestamp(), face.app.number) if current is not None else (1, 0.0, face.app.number)
 
 
 CARD_FRAME = 40  # what a card's layout adds to its text, weighed like text
 
 
+def _buttons_weight(labels: Iterable[str]) -> int:
+    return sum(paging.weight(label) for label in labels)
+
+
+_BUTTONS_WEIGHT: dict[tuple[Verb, ...], int] = {verbs: _buttons_weight(LABELS[verb] for verb in verbs) for verbs in (CARD_VERBS, UNBOUND)}
+
+
+def _weigh(text: str, buttons: int) -> int:
+    return paging.weight(text) + buttons + CARD_FRAME
+
+
 def weight(item: Card) -> int:
     """What a card may weigh once a platform has escaped it (`bot.paging.weight`)."""
-    text = paging.weight(f"{item.label}{item.step}{item.due}{item.next_nudge}")
-    return text + sum(paging.weight(a.label) for a in item.actions) + CARD_FRAME
+    return _weigh(f"{item.label}{item.step}{item.due}{item.next_nudge}", _buttons_weight(a.label for a in item.actions))
 
 
 async def build(ctx: Context, page: int = 1) -> Dashboard:
     """The dashboard with page `page` of the cards (clamped to the pages there are)."""
-    planned = [(app, ctx.plan(app)) for app in await ctx.applications()]
-    shown = sorted(((a, p) for a, p in planned if a.status is Status.ACTIVE or p.tasks), key=_order)
-    cards = tuple(card(app, plan, ctx) for app, plan in shown)
-    due = sum(1 for _, plan in shown if plan.current is not None and plan.current.due_at <= ctx.now)
+    shown = [(app, ctx.plan(app)) for app in await ctx.applications()]
+    faces = sorted((_face(app, plan, ctx) for app, plan in shown if app.status is Status.ACTIVE or plan.tasks), key=_order)
+    due = sum(1 for face in faces if face.plan.current is not None and face.plan.current.due_at <= ctx.now)
     settings = (await account.settings(c.Settings(), ctx)).fields
-    if not cards:
+    if not faces:
         summary = Message(title="No applications in play", body="Log an interview and its follow-ups appear here.")
         return Dashboard(summary=summary, settings=settings)
     waiting = f"{due} email{'s' if due != 1 else ''} due now" if due else "nothing due now"
-    summary = Message(title=f"Your applications ({len(cards)} active)", body=f"{waiting} · {formatting.absolute(ctx.now, ctx.settings)}")
-    pages = paging.paginate(cards, weight, paging.HOME)
+    summary = Message(title=f"Your applications ({len(faces)} active)", body=f"{waiting} · {formatting.absolute(ctx.now, ctx.settings)}")
+    pages = paging.paginate(faces, _Face.weight, paging.HOME)
     if len(pages) == 1:
-        return Dashboard(summary=summary, cards=cards, settings=settings)
+        return Dashboard(summary=summary, cards=tuple(face.card() for face in faces), settings=settings)
     count = min(len(pages), paging.MOST_PAGES)
     number = paging.clamp(page, count)
     return Dashboard(
         summary=summary,
-        cards=pages[number - 1],
+        cards=tuple(face.card() for face in pages[number - 1]),
         settings=settings,
         page=Page(View.HOME.value, number, count),
         pager=paging.page_actions(View.HOME, ctx.user.id, number, count),

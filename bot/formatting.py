@@ -49,9 +49,14 @@ def spelled(instant: datetime, settings: DeliverySettings, now: datetime) -> str
     return full(instant, settings, now)
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def on_day(day: date, today: date | None = None) -> str:
-    """"Thu 26 Nov", with the year when `today` is given and in another year."""
-    label = f"{day:%a} {day.day} {day:%b}"
+    """"Thu 26 Nov", with the year when `today` is given and in another year (English names
+    whatever the machine's locale, like the rest of the copy)."""
+    label = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
     return label if today is None or day.year == today.year else f"{label} {day.year}"
 
 

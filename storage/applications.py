@@ -37,6 +37,11 @@ NOTHING_PLANNED = datetime(9999, 12, 31, tzinfo=UTC)
 ROUNDS = cast(Table, RoundRow.__table__)
 INTERVIEWERS = cast(Table, InterviewerRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
+# Stored values → enum members, for reading many rows.
+ROUND_KINDS = {kind.value: kind for kind in RoundKind}
+EVENT_KINDS = {kind.value: kind for kind in EventKind}
+STEPS = {step.value: step for step in Step}
+STATUSES = {status.value: status for status in Status}
 
 
 class SqlApplicationRepository:
@@ -111,8 +116,9 @@ class SqlApplicationRepository:
         """Whole applications (ordered by number) for a condition on `applications`, read with
         Core in two statements — the applications with their rounds and interviewers, then their
         events — and built straight into domain objects: for someone with hundreds of
-        applications the ORM's bookkeeping cost several times the queries themselves. The
-        rows read are not kept in the session; writes load their row with `_load_for_update`."""
+        applications the ORM's bookkeeping cost several times the queries themselves (and
+        calling an enum by its value several times a dictionary look-up). The rows read are
+        not kept in the session; writes load their row with `_load_for_update`."""
         a, r, i, e = APPS, ROUNDS, INTERVIEWERS, EVENTS
         rows = await self._session.execute(
             select(
@@ -143,7 +149,7 @@ class SqlApplicationRepository:
         rounds: dict[int, list[Round]] = {}
         for application_id, seq, kind, starts_at, ends_at, met in shapes.values():
             rounds.setdefault(application_id, []).append(
-                Round(seq=seq, kind=RoundKind(kind), starts_at=starts_at, ends_at=ends_at, interviewers=tuple(met))
+                Round(seq=seq, kind=ROUND_KINDS[kind], starts_at=starts_at, ends_at=ends_at, interviewers=tuple(met))
             )
         events: dict[int, list[Event]] = {}
         event_rows = await self._session.execute(
@@ -158,13 +164,13 @@ class SqlApplicationRepository:
         for application_id, kind, at, cycle, step, agreed_date, until, status, note, who, task in event_rows:
             events.setdefault(application_id, []).append(
                 Event(
-                    kind=EventKind(kind),
+                    kind=EVENT_KINDS[kind],
                     at=at,
                     cycle=cycle,
-                    step=Step(step) if step else None,
+                    step=STEPS[step] if step else None,
                     agreed_date=agreed_date,
                     until=until,
-                    status=Status(status) if status else None,
+                    status=STATUSES[status] if status else None,
                     note=note,
                     person=who,
                     task=task,
@@ -177,7 +183,7 @@ class SqlApplicationRepository:
                 number=number,
                 company=company,
                 role=role,
-                status=Status(status),
+                status=STATUSES[status],
                 created_at=created_at,
                 rounds=tuple(rounds.get(app_id, ())),
                 events=tuple(events.get(app_id, ())),

@@ -204,6 +204,22 @@ async def test_today_show_and_home_page_end_to_end(world: World) -> None:
 
 
 
+async def test_home_pages_are_cut_as_their_cards_weigh(world: World) -> None:
+    """Home weighs every card to cut its pages but makes buttons only for the page shown: the
+    pages are the ones its whole cards, buttons and all, would be cut into."""
+    for n in range(30):  # cards heavy enough that their weight, not their number, cuts the pages
+        company = f"Initech [{n}] " + "&" * (100 + 9 * (n % 10))
+        assert not (await world.say(ALICE, f"add {company}; R&D <{n}>; yesterday 10:00; Kim Lee")).is_error
+    for number in (2, 5, 25):
+        assert not (await world.say(ALICE, f"status {number} rejected")).is_error
+    first = await world.runtime.followup.home(ALICE)
+    assert first.page is not None
+    pages = [first.cards] + [(await world.runtime.followup.home(ALICE, n)).cards for n in range(2, first.page.count + 1)]
+    every = [card for page in pages for card in page]
+    assert sorted(card.number for card in every) == list(range(1, 31))
+    assert paging.paginate(every, dashboard.weight, paging.HOME) == pages
+
+
 async def test_home_as_one_message_keeps_the_summarys_tone_and_text(world: World) -> None:
     stranger = await world.runtime.followup.home(person("nobody"))
     assert dashboard.as_message(stranger).title == "Welcome to Followup"
