@@ -41,10 +41,15 @@ async def upgrade_database(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
+            # Take the lock before Alembic starts: its context is global to the process, so
+            # two upgrades must not even interleave here. SQLite's write lock comes with the
+            # transaction's first statement (`storage.sqlite_driver` sends BEGIN with it).
             if connection.dialect.name == "postgresql":
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                 )
+            else:
+                await connection.execute(text("SELECT 1"))
             await connection.run_sync(_upgrade, config)
     finally:
         await engine.dispose()

@@ -9,8 +9,14 @@ a busy 2-core machine those trips cost more than the statements themselves.
 `OneTripConnection` is an aiosqlite connection whose cursors do all of a statement's steps in
 one trip: execute, read every row (SQLAlchemy reads them all at once anyway, except when
 streaming, where our partitions are small enough to hold), note the description, row count
-and last row id, and close. Fetching then answers from memory. Commit and rollback stay one
-trip each, so a unit of work costs one trip per statement plus two.
+and last row id, and close. Fetching then answers from memory.
+
+A transaction's `BEGIN` makes no trip of its own either: it is kept and sent in the same trip
+as the next statement (so a failure to begin, such as a lock not granted within the busy
+timeout, is that statement's error), and a transaction that sent nothing is neither begun nor
+ended. A commit or rollback with no transaction open (the pool's rollback when a connection
+comes back after a commit) makes no trip. So a unit of work costs one trip per statement, plus
+one for its commit.
 """
 
 from __future__ import annotations
@@ -22,12 +28,36 @@ from typing import Any, cast
 
 import aiosqlite
 
+_BEGINS = frozenset({"BEGIN", "BEGIN DEFERRED", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"})
+
 
 class OneTripConnection(aiosqlite.Connection):
-    """An `aiosqlite.Connection` whose cursors make one trip per statement."""
+    """An `aiosqlite.Connection` whose cursors make one trip per statement, BEGIN included in
+    the trip of the statement after it."""
+
+    _begin: str | None = None  # a BEGIN not sent yet: it goes with the next statement
 
     def cursor(self) -> _NewCursor:  # type: ignore[override]  # aiosqlite's is an awaitable context too
         return _NewCursor(OneTripCursor(self))
+
+    def defer(self, sql: str) -> bool:
+        """Keep `sql` for the next statement's trip if it is a BEGIN (and none is open)."""
+        if self._begin is not None or sql.strip().upper() not in _BEGINS or self._conn.in_transaction:
+            return False
+        self._begin = sql
+        return True
+
+    def take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        return begin
+
+    async def commit(self) -> None:
+        if self.take_begin() is None and self._conn.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self.take_begin() is None and self._conn.in_transaction:
+            await super().rollback()
 
 
 class _NewCursor:
@@ -63,15 +93,22 @@ class OneTripCursor:
         self.lastrowid: int | None = None
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> OneTripCursor:
+        if not parameters and self._connection.defer(sql):
+            self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, deque()
+            return self
         return await self._trip(lambda cursor: cursor.execute(sql, tuple(parameters or ())))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         return await self._trip(lambda cursor: cursor.executemany(sql, [tuple(p) for p in parameters]))
 
     async def _trip(self, run: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
+        begin = self._connection.take_begin()
+
         def statement() -> tuple[Any, int, int | None, list[Any]]:
             cursor = self._connection._conn.cursor()
             try:
+                if begin is not None:
+                    cursor.execute(begin)
                 run(cursor)
                 rows = cursor.fetchall() if cursor.description else []
                 return cursor.description, cursor.rowcount, cursor.lastrowid, rows

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, normalize_url
 from storage.sqlite_driver import OneTripConnection
@@ -57,32 +59,70 @@ async def test_postgres_engine_connects_with_plain_url(postgres_url: str) -> Non
         await engine.dispose()
 
 
+class _Trips:
+    """Counts the trips a `OneTripConnection` makes to SQLite's thread."""
+
+    def __init__(self, driver: Any) -> None:
+        assert isinstance(driver, OneTripConnection)
+        self.count = 0
+        real = driver._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await real(fn, *args, **kwargs)
+
+        driver._execute = counted  # type: ignore[method-assign]
+
+
 async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url: str) -> None:
     """aiosqlite's own cursors cost a trip between the event loop and SQLite's thread for each
     step of a statement (make the cursor, execute, fetch, close): four or five per statement.
-    Ours make one: a unit of work of N statements costs N trips plus its BEGIN and its end."""
+    Ours make one, and BEGIN goes with the first: a unit of work of N statements costs N trips
+    and its COMMIT; the pool's rollback of a connection already committed costs none."""
     engine = create_engine(sqlite_url)
     try:
         async with engine.connect() as conn:
             await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
             await conn.commit()
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert isinstance(driver, OneTripConnection)
-            trips = 0
-            real = driver._execute
-
-            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-                nonlocal trips
-                trips += 1
-                return await real(fn, *args, **kwargs)
-
-            driver._execute = counted  # type: ignore[method-assign]
+            trips = _Trips((await conn.get_raw_connection()).driver_connection)
             await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
             rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
             changed = await conn.execute(text("UPDATE t SET v = 'c' WHERE v = 'a'"))
             streamed = [row async for row in await conn.stream(text("SELECT v FROM t ORDER BY id"))]
             await conn.commit()
-            assert trips == 1 + 4 + 1  # BEGIN IMMEDIATE, four statements, COMMIT
+            assert trips.count == 4 + 1  # four statements (the first with BEGIN IMMEDIATE), COMMIT
+            async with conn.begin():
+                pass  # a transaction that sent nothing is neither begun nor ended
+            assert trips.count == 5
+        assert trips.count == 5  # back to the pool: nothing to roll back
         assert rows == ["a", "b"] and changed.rowcount == 1 and [r.v for r in streamed] == ["c", "b"]
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2  # it was committed
+    finally:
+        await engine.dispose()
+
+
+async def test_a_begin_that_cannot_lock_is_the_error_of_the_statement_it_went_with(sqlite_url: str) -> None:
+    """Another process holds the write lock: the BEGIN IMMEDIATE sent with our first statement
+    fails there, nothing of ours ran, and once the lock is free the connection works again."""
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            await conn.execute(text("PRAGMA busy_timeout = 0"))  # fail at once rather than wait
+            await conn.commit()
+            other = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                with pytest.raises(OperationalError, match="locked"):
+                    await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+                await conn.rollback()
+                other.execute("INSERT INTO t (v) VALUES ('theirs')")
+                other.execute("COMMIT")
+            finally:
+                other.close()
+            await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+            await conn.commit()
+            assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["theirs", "ours"]
     finally:
         await engine.dispose()
