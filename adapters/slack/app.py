@@ -12,12 +12,14 @@ Three checks stand in front of the listeners:
 - `Tracer`, a bolt middleware (so it also sees Socket Mode payloads), binds a request id
   (`bot.tracing`) that every log line of the request carries, logs what arrived (kind, team,
   user; never the text), and applies the same shape check;
-- and then drops a repeat: a request whose trigger id (slash commands, button presses, form
-  submissions) or event id (events) was already taken within the replay window is
-  acknowledged and not run again. Slack retries an event it thinks went unanswered
+- and then starts the repeat check: a request whose trigger id (slash commands, button
+  presses, form submissions) or event id (events) was already taken within the replay window
+  is acknowledged and not run again. Slack retries an event it thinks went unanswered
   (`X-Slack-Retry-Num`), Socket Mode may redeliver an envelope, and a captured signed request
   stays valid for five minutes: none of these may log an interview twice. The receipts are in
-  the database (`storage.receipts`), so this holds across processes sharing it.
+  the database (`storage.receipts`), so this holds across processes sharing it. The check is
+  only started here and awaited by the listener after the ack (`repeats`): the ack never
+  waits for the database.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
@@ -41,6 +44,8 @@ from adapters.slack.home import OPEN_ADD_FORM, OPEN_SETTINGS
 from adapters.slack.invitations import EDIT_PROPOSAL
 from adapters.slack.listeners import Listeners
 from adapters.slack.modal import ADD_FORM, REVIEW_FORM, ROUND_FORM
+from adapters.slack.repeats import CONTEXT_KEY as REPEAT_CHECK
+from adapters.slack.repeats import Receipts, RepeatCheck
 from adapters.slack.settings_modal import SETTINGS_FORM, TIMEZONE_ACTION
 from adapters.slack.shortcuts import LOG_FROM_MESSAGE, LOG_INTERVIEW
 from bot.clock import Clock
@@ -52,10 +57,6 @@ COMMAND = "/followup"
 CORE_ACTIONS = re.compile(r"^fu:")
 # Slack refuses a signature older than five minutes; receipts are kept twice that.
 REPLAY_WINDOW = timedelta(minutes=10)
-
-
-class Receipts(Protocol):
-    async def first_time(self, key: str, now: datetime) -> bool: ...
 
 
 def build_app(
@@ -142,13 +143,16 @@ def identity_key(body: dict[str, Any]) -> str | None:
 
 
 class Tracer:
-    """The bolt middleware described above: request id, log line, shape check, repeats dropped."""
+    """The bolt middleware described above: request id, log line, shape check, repeat check
+    started."""
 
     def __init__(self, receipts: Receipts | None = None, clock: Clock | None = None) -> None:
         self._receipts = receipts
         self._clock = clock
 
-    async def __call__(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    async def __call__(
+        self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
         request_id = bind_request_id()
         if not isinstance(body, dict):
             log.warning("slack request refused: not an object")
@@ -159,23 +163,11 @@ class Tracer:
             log.warning("slack request refused: %s", problem, extra={"kind": kind})
             return BoltResponse(status=400, body=f"Malformed request ({problem}); request id {request_id}.")
         log.info("slack request", extra={"kind": kind, "team": _id(body, "team_id", "team"), "user": _id(body, "user_id", "user")})
-        if await self._seen(body, kind):
-            return BoltResponse(status=200, body="")
+        key = identity_key(body)
+        if key is not None and self._receipts is not None and self._clock is not None:
+            context[REPEAT_CHECK] = RepeatCheck.start(self._receipts, key, self._clock.now(), kind)
         await next()
         return None
-
-    async def _seen(self, body: dict[str, Any], kind: str) -> bool:
-        key = identity_key(body)
-        if key is None or self._receipts is None or self._clock is None:
-            return False
-        try:
-            first = await self._receipts.first_time(key, self._clock.now())
-        except Exception as problem:  # no receipts (database away): run it; the core answers
-            log.warning("slack request receipt not recorded: %s", type(problem).__name__)
-            return False
-        if not first:
-            log.info("slack request repeated: acknowledged, not run again", extra={"kind": kind})
-        return not first
 
 
 def parse_payload(body: str, content_type: str) -> Any:

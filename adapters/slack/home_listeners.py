@@ -67,9 +67,8 @@ class HomeListeners:
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
 
     @answering
-    async def on_open_settings(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_open_settings(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """Home's "Settings" button: the settings modal, filled with the person's settings."""
-        await ack()
         who = await self._people.identity(client, team_of(context, body), user_of(body))
         form = settings_form(await self._followup.delivery_settings(who))
         try:

@@ -1,8 +1,10 @@
 """The bolt listeners: translate a Slack payload into a core call, then answer.
 
-Each listener acks first (Slack wants an answer within 3 seconds; the core's reply goes out
-afterwards through `respond`/`response_url`), except the form submission, which must know
-whether the core accepted the form before it can close it or show inline errors.
+Each listener is acked first (Slack wants an answer within 3 seconds; the core's reply goes out
+afterwards through `respond`/`response_url`), by the guard (`guard.answering`), which then
+drops a repeated request before anything runs; except the form submission, which must know
+whether the core accepted the form before it can close it or show inline errors, and so takes
+`ack` and gives it itself.
 
 A command typed in a channel carries a `Place` whose `can_manage` says whether the person is a
 workspace admin or owner (`People.can_manage`); the core decides what that allows. When the
@@ -138,8 +140,7 @@ class Listeners:
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
 
     @answering
-    async def on_command(self, ack: Any, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        await ack()
+    async def on_command(self, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         team, user, channel = team_of(context, command), command["user_id"], command.get("channel_id", "")
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel)
@@ -150,8 +151,7 @@ class Listeners:
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        await ack()
+    async def on_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         team, user, channel, who, direct = await self._presser(client, context, body)
         place = await self._place(client, team, user, channel, direct)
         # "Yes, log it" under an imported invitation carries the proposal in its value
@@ -179,9 +179,8 @@ class Listeners:
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_open_form(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_open_form(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """The Home tab's "Log an interview" button, and the global shortcut of that name."""
-        await ack()
         team, user = team_of(context, body), (body.get("user") or {}).get("id", "")
         who = await self._people.identity(client, team, user)
         home = is_home(body)
@@ -258,10 +257,9 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
 
     @answering
-    async def on_message_shortcut(self, ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_message_shortcut(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """"Log as an interview" on a message: its invitation proposed, or the add form
         filled in from its text (see shortcuts.py)."""
-        await ack()
         team, user, _, who, direct = await self._presser(client, context, body)
         message = body.get("message") or {}
         files = calendar_files(message)
@@ -276,9 +274,8 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
 
     @answering
-    async def on_edit_proposal(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_edit_proposal(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         """"Edit first" under an imported invitation: the add or round form, filled in."""
-        await ack()
         team, user, _, who, direct = await self._presser(client, context, body)
         form = edit_form(decode_proposal(action.get("value")), Origin(body.get("response_url"), direct), who.timezone)
         if form is not None and await self._open_view(client, body.get("trigger_id"), form):
@@ -323,11 +320,13 @@ class Listeners:
         except DeliveryError as problem:
             log.warning("couldn't post the group intro in %s: %s", channel, problem)
 
+    @answering
     async def on_app_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         if self._revocations is not None:
             await self._revocations.handle_app_uninstalled_events(context)
         await self._erase(team_of(context, body))
 
+    @answering
     async def on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         """Revoked user tokens alone change nothing for us (we hold none); a revoked bot token
         means the app can no longer act in the workspace: the same as an uninstall."""

@@ -4,6 +4,7 @@ from the fake Slack's recorded hooks and Web API calls."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -20,6 +21,7 @@ from bot.domain import Identity
 from tests.fakes.slack_api import FakeSlack, Hook
 
 SECRET = "test-signing-secret"
+LISTENER_TASK = "run_ack_function_asynchronously"  # bolt runs each listener as a task so named
 
 
 def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
@@ -167,6 +169,13 @@ class SlackDriver:
         })
         response = await self.post(body, "application/json")
         return response.status
+
+    async def settled(self, within: float = 5.0) -> None:
+        """Until every listener the requests so far started has finished: bolt acks an event
+        (and the guard a command or a press) before its listener has run."""
+        async with asyncio.timeout(within):
+            while running := [t for t in asyncio.all_tasks() if not t.done() and LISTENER_TASK in getattr(t.get_coro(), "__qualname__", "")]:
+                await asyncio.wait(running)
 
     async def interact(self, payload: dict[str, Any]) -> int:
         """Send an interactive payload (a shortcut, a press) as Slack does; returns the status."""

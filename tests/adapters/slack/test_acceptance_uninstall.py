@@ -79,6 +79,7 @@ async def test_removing_the_app_erases_every_row_of_that_workspace_and_nothing_e
     assert all(grown[name] > before[name] for name in before), {n: (before[n], grown[n]) for n in before if grown[n] <= before[n]}
 
     assert await slack.event(event, team="T1") == 200
+    await slack.settled()
 
     assert await rows(runtime) == before
     listing = await slack.command("list", team="T2")

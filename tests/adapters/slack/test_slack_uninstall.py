@@ -50,6 +50,7 @@ async def test_app_uninstalled_erases_only_that_workspace(slack: SlackDriver, ru
     assert await count(runtime, GroupChannelRow, workspace="T1") == 1
 
     assert await slack.event({"type": "app_uninstalled"}, team="T1") == 200
+    await slack.settled()
 
     assert await count(runtime, UserRow, workspace="T1") == 0
     assert await count(runtime, GroupChannelRow, workspace="T1") == 0
@@ -66,8 +67,10 @@ async def test_app_uninstalled_erases_only_that_workspace(slack: SlackDriver, ru
 async def test_revoked_user_tokens_alone_erase_nothing(slack: SlackDriver, runtime: Runtime) -> None:
     await slack.command(ADD)
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U7"], "bot": []}})
+    await slack.settled()
     assert await count(runtime, UserRow, workspace="T1") == 1
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}})
+    await slack.settled()
     assert await count(runtime, UserRow, workspace="T1") == 0
 
 
@@ -78,6 +81,7 @@ async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: Sl
         await oauth_slack.command(ADD, team=team)
 
     assert await oauth_slack.event({"type": "app_uninstalled"}, team="T2") == 200
+    await oauth_slack.settled()
 
     store = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=oauth_runtime.database.engine)
     assert await store.async_find_bot(enterprise_id=None, team_id="T2") is None
@@ -92,6 +96,7 @@ async def test_a_reinstalled_workspace_starts_fresh(oauth_slack: SlackDriver, oa
     await install(oauth_slack, "T2")
     await oauth_slack.command(ADD, team="T2")
     await oauth_slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, team="T2")
+    await oauth_slack.settled()
     await install(oauth_slack, "T2")
     listing = await oauth_slack.command("list", team="T2")
     assert "Zeta Labs" not in text_of(listing.body)
@@ -134,4 +139,5 @@ async def test_uninstall_revokes_the_calendar_feed(whole_bot: tuple[Bot, SlackDr
 
     assert [await status(s) for s in secrets] == [200, 200]
     assert await driver.event({"type": "app_uninstalled"}, team="T1") == 200
+    await driver.settled()
     assert [await status(s) for s in secrets] == [404, 200]  # only the removed workspace's feed goes
