@@ -10,6 +10,8 @@ app of its own on `FOLLOWUP_HTTP_PORT`), starts the scheduler and logs "followup
 `run_platforms` is `followup run` itself: signal handlers first, then each start-up stage of
 `adapters.startup` (settings, database, migrations, platforms) under them, so SIGINT or
 SIGTERM ends the process at any stage; a failure ends it with one line (`StartupError`).
+Once the platforms are connected, start-up's heap is settled (`adapters.settle`) for as long
+as the bot runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from adapters.bootstrap import Runtime, bootstrap, platforms_from
 from adapters.config import Config
 from adapters.health import HealthServer, platform_name
 from adapters.logs import configure_logging
+from adapters.settle import settled
 from adapters.startup import (
     StartupError,
     Stopped,
@@ -172,7 +175,8 @@ async def run_platforms(config: Config) -> int:
     bot = Bot(runtime)
     try:
         await with_backoff("start-up", lambda: _start(bot), stop)
-        await stop.wait()
+        with settled():
+            await stop.wait()
         log.info("followup is stopping")
     except Stopped:
         log.info("followup is stopping")

@@ -31,6 +31,7 @@ from adapters.console.output import Output, colour_wanted
 from adapters.console.session import PLATFORM, ConsoleNotifier, ConsolePoster, ConsoleSession
 from adapters.outlets import Outlet
 from adapters.platforms import close_within
+from adapters.settle import settled
 from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.dates import zone
 from bot.errors import BadInput
@@ -160,12 +161,13 @@ async def _converse(
         else:
             await session.deliver_due()
         await session.refresh_choices()
-        if terminal:
-            from adapters.console.terminal import interactive_loop
+        with settled():
+            if terminal:
+                from adapters.console.terminal import interactive_loop
 
-            await interactive_loop(session, output, files.history_file(default_data_dir(config), session.user))
-        else:
-            await _piped_loop(session, stdin)
+                await interactive_loop(session, output, files.history_file(default_data_dir(config), session.user))
+            else:
+                await _piped_loop(session, stdin)
         if session.cancel_draft():
             output.say("(the draft was not reviewed: it needs a line holding only “.” at its end)")
     finally:
