@@ -8,6 +8,8 @@ are named). Measured, 5 runs each, the median and the best:
 - the longest the event loop went without running a 1 ms ticker during either of them
   (how long every other user of the process waited), the median over the runs: on a shared
   2-core machine a single run's worst includes the times the process itself was descheduled;
+- the CPU time the process spent during each (all its threads; the median): on a machine
+  whose cores are shared, the wall-clock figures are this stretched by everyone else's work;
 - the longest full garbage collection (generation 2, timed with `gc.callbacks`) during the
   runs, which holds the loop for as long as it takes.
 The process is settled after seeding as `followup run` settles after start-up
@@ -93,8 +95,9 @@ class FullCollections:
         gc.callbacks.remove(self)
 
 
-async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
-    """(milliseconds the work took, longest loop stall in milliseconds while it ran)."""
+async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float, float]:
+    """(milliseconds the work took, longest loop stall in milliseconds while it ran, CPU
+    milliseconds the process spent meanwhile, all threads)."""
     longest = 0.0
     done = False
 
@@ -109,12 +112,12 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
 
     ticking = asyncio.create_task(ticker())
     await asyncio.sleep(0)
-    started = clock.perf_counter()
+    started, cpu = clock.perf_counter(), clock.process_time()
     await work()
-    took = clock.perf_counter() - started
+    took, cpu = clock.perf_counter() - started, clock.process_time() - cpu
     done = True
     await ticking
-    return took * 1000, longest * 1000
+    return took * 1000, longest * 1000, cpu * 1000
 
 
 async def _measure(url: str, members: int) -> dict[str, float]:
@@ -147,9 +150,10 @@ async def _measure(url: str, members: int) -> dict[str, float]:
                 await work()  # warm-up
                 with FullCollections() as collections:
                     runs = [await _timed(work) for _ in range(RUNS)]
-                figures[f"{name} ms"] = statistics.median(t for t, _ in runs)
-                figures[f"{name} best ms"] = min(t for t, _ in runs)
-                figures[f"{name} loop stall ms"] = statistics.median(s for _, s in runs)
+                figures[f"{name} ms"] = statistics.median(t for t, _, _ in runs)
+                figures[f"{name} best ms"] = min(t for t, _, _ in runs)
+                figures[f"{name} cpu ms"] = statistics.median(c for _, _, c in runs)
+                figures[f"{name} loop stall ms"] = statistics.median(s for _, s, _ in runs)
                 figures[f"{name} longest full gc ms"] = collections.longest
         return figures
     finally:
