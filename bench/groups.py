@@ -185,9 +185,10 @@ async def run() -> dict[str, object]:
         measured.append(await _backend("postgres", figures))
     else:
         figures["postgres"] = f"skipped: {reason}"
-    largest = [r[max(SIZES)] for r in measured]
-    digest_ok = all(r["digest ms"] < 1000 for r in largest)
-    stall_ok = all(r[f"{k} loop stall ms"] <= 50 for r in largest for k in ("board", "digest"))
-    figures["target: 10,000-member digest < 1 s"] = "met" if digest_ok else "missed"
-    figures["target: loop never stalls > 50 ms"] = "met" if stall_ok else "missed"
+    largest = max(SIZES)
+    kinds = ("board", "digest")
+    fast = all(r[largest][f"{k} ms"] < 1000 for r in measured for k in kinds)
+    smooth = all(r[size][f"{k} loop stall ms"] <= 50 for r in measured for size in SIZES for k in kinds)
+    figures[f"target: {largest:,}-member board and digest < 1 s"] = "met" if fast else "missed"
+    figures["target: loop never stalls > 50 ms, at every size"] = "met" if smooth else "missed"
     return figures

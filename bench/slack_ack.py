@@ -92,15 +92,16 @@ async def run() -> dict[str, object]:
             await fake.close()
     acks = [a for a, _ in results]
     answers = [b for _, b in results]
+    late = sum(a > SLACK_DEADLINE_MS for a in acks)
     return {
         "suite": "slack_ack",
         "requests": CONCURRENT,
         "ack_p50_ms": percentile(acks, 50),
         "ack_p99_ms": percentile(acks, 99),
         "ack_max_ms": max(acks),
-        "acks past 3 s (must be 0)": sum(a > SLACK_DEADLINE_MS for a in acks),
+        "acks past 3 s (must be 0)": late,
         "answer_p50_ms": percentile(answers, 50),
         "answer_p99_ms": percentile(answers, 99),
         "target_ack_p99_ms": TARGET_P99_MS,
-        "ack_p99_within_target": percentile(acks, 99) < TARGET_P99_MS,
+        f"target: ack p99 < {TARGET_P99_MS:.0f} ms, none past 3 s": "met" if percentile(acks, 99) < TARGET_P99_MS and late == 0 else "missed",
     }
