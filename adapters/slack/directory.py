@@ -132,10 +132,13 @@ class DirectChannels:
     async def find(self, client: AsyncWebClient, team_id: str, user_id: str, *, read: bool = False, known: str | None = None) -> tuple[str, bool]:
         """The DM channel id, and whether Slack gave it just now (`conversations.open`). `read`:
         the caller has read the stored id with the user (`known`, None when there is none), so
-        the store isn't asked again."""
+        the store isn't asked again — and an id known here that the row lacks (found before the
+        person had a row: a DM before their first command) is stored now."""
         key = (team_id, user_id)
         cached = self._cache.get(key)
         if cached is not None:
+            if read and cached != known and self._store is not None:
+                self._store.remember(PLATFORM, team_id, user_id, cached)
             return cached, False
         if known:
             self._cache.put(key, known)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from adapters.bootstrap import Runtime
 from adapters.config import Config
@@ -158,3 +158,25 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
         assert len(fake_slack.calls_to("conversations.open")) == people
     finally:
         await database.dispose()
+
+
+async def test_a_dm_found_before_the_person_had_a_row_is_kept_with_their_first_nudge(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, config: Config, runtime_factory: RuntimeFactory
+) -> None:
+    await slack.command(ADD)  # said in the DM: its id found as the command came in
+    await runtime.direct_channels.flush()
+    async with runtime.database.sessions() as session, session.begin():  # as when it was written before the row existed
+        await session.execute(update(UserRow).values(direct_channel=None))
+    clock.advance(UNTIL_DUE)
+    assert (await runtime.dispatcher.run_once()).delivered == 1  # from memory, and now kept
+    await slack_adapter(runtime).stop()
+    assert await stored(runtime.database) == "DU1"
+
+    again = await slack_runtime(config, clock, "after-restart", migrate=False, build=runtime_factory)
+    await slack_adapter(again).start()
+    try:
+        clock.advance(timedelta(days=30))
+        assert (await again.dispatcher.run_once()).delivered >= 1
+    finally:
+        await slack_adapter(again).stop()
+    assert len(fake_slack.calls_to("conversations.open")) == 1
