@@ -40,12 +40,9 @@ from bot.ports import (
     UnknownDeliveryOutcome,
 )
 
-# Discord allows a bot 50 requests a second in all (its global limit); a nudge takes one (two
-# the first time a person's DM is opened), each to a different channel's bucket, and discord.py
-# waits out any 429 itself (a global one holds every request). As many in flight as that global
-# limit: never more than one second's worth outstanding, and the dispatcher claims and records
-# them in batches of that size.
-MAX_IN_FLIGHT = 50
+# Discord allows a bot about 50 requests a second in all; a nudge takes one (two the first time
+# a person's DM is opened), and discord.py waits out per-route limits itself.
+MAX_IN_FLIGHT = 25
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 UNKNOWN_CHANNEL = 10003
@@ -88,11 +85,9 @@ class DirectChannels:
         person = user.external_id
         stored = _channel_id(user)
         while True:
-            known = self._opened.get(person)
+            known = self.known(user)
             if known is not None:
                 return known
-            if stored is not None and stored not in self._refused:
-                return stored
             opening = self._opening.get(person)
             if opening is None:
                 break
@@ -108,6 +103,14 @@ class DirectChannels:
         if channel != stored:
             self._keep(user, channel)
         return channel
+
+    def known(self, user: User) -> int | None:
+        """The user's DM channel id when it needs no open: opened here, or kept with them."""
+        opened = self._opened.get(user.external_id)
+        if opened is not None:
+            return opened
+        stored = _channel_id(user)
+        return stored if stored is not None and stored not in self._refused else None
 
     def refused(self, user: User, channel: int) -> None:
         """Discord doesn't know `channel` any more: the next `open` opens the DM again."""
@@ -147,8 +150,12 @@ class DiscordNotifier(DiscordSender):
             raise classify(error) from error
 
     async def _open(self, http: discord.http.HTTPClient, user: User) -> int:
+        known = self.channels.known(user)
+        if known is not None:
+            return known
         try:
-            return await asyncio.wait_for(self.channels.open(user, http.start_private_message), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                return await self.channels.open(user, http.start_private_message)
         except SEND_FAILURES as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
             raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error

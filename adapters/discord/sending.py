@@ -49,7 +49,8 @@ class DiscordSender:
 
     async def _create(self, http: discord.http.HTTPClient, channel_id: int, message: Outgoing, delivery: Delivery | None) -> None:
         """`POST /channels/{channel_id}/messages` within the send timeout, keyed by the delivery."""
-        await asyncio.wait_for(http.send_message(channel_id, params=parameters(message, delivery)), self._timeout)
+        async with asyncio.timeout(self._timeout):
+            await http.send_message(channel_id, params=parameters(message, delivery))
 
 
 def parameters(message: Outgoing, delivery: Delivery | None) -> MultipartParameters:

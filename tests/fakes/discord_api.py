@@ -199,6 +199,7 @@ class FakeDiscord:
         self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
         self._late: deque[float] = deque()
         self.files: dict[str, bytes] = {}  # attachment id → content, served as Discord's CDN would
+        self._route_table = self._routes()  # built once: the fake answers thousands a second in benchmarks
 
     def host_file(self, content: bytes) -> tuple[str, str]:
         """(attachment id, CDN URL) of a file someone attached."""
@@ -397,7 +398,7 @@ class FakeDiscord:
         failure = self._failure_for(call)
         if failure is not None:
             return failure
-        for method, pattern, handler in self._routes():
+        for method, pattern, handler in self._route_table:
             match = pattern.fullmatch(call.path)
             if method == call.method and match:
                 answer = handler(call, *match.groups())
