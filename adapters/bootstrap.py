@@ -250,7 +250,7 @@ def _wire_platform(platform: Platform, config: Config, database: Database, direc
     """One platform's outlet, and how to make its adapter once the core exists."""
     if isinstance(platform, SlackPlatform):
         return _wire_slack(platform, config, database, direct_channels)
-    return _wire_discord(platform, config, database)
+    return _wire_discord(platform, config, database, direct_channels)
 
 
 def _wire_slack(platform: SlackPlatform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
@@ -278,15 +278,16 @@ def _wire_slack(platform: SlackPlatform, config: Config, database: Database, dir
     return _Wiring(outlet, adapter)
 
 
-def _wire_discord(platform: DiscordPlatform, config: Config, database: Database) -> _Wiring:
+def _wire_discord(platform: DiscordPlatform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
     from adapters.discord.adapter import DiscordAdapter
     from adapters.discord.link import DiscordLink
-    from adapters.discord.notifier import DiscordNotifier
+    from adapters.discord.notifier import DirectChannels, DiscordNotifier
     from adapters.discord.poster import DiscordChannelPoster
     from adapters.discord.sync_state import CommandSyncState
 
-    link = DiscordLink()
-    outlet = Outlet(DiscordNotifier(link, timeout=config.send_timeout), DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
+    link, channels = DiscordLink(), DirectChannels(direct_channels)
+    notifier = DiscordNotifier(link, timeout=config.send_timeout, channels=channels)
+    outlet = Outlet(notifier, DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
 
     timings = {
         "guild_ready_timeout": platform.guild_ready_timeout,
@@ -297,6 +298,8 @@ def _wire_discord(platform: DiscordPlatform, config: Config, database: Database)
 
     def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:
         sync_state = CommandSyncState(database.engine)
-        return DiscordAdapter(followup, config, link=link, sync_state=sync_state, sharded=platform.sharded, **chosen)
+        return DiscordAdapter(
+            followup, config, link=link, channels=channels, sync_state=sync_state, sharded=platform.sharded, **chosen
+        )
 
     return _Wiring(outlet, adapter)

@@ -1,8 +1,8 @@
 """`DiscordAdapter`: the Discord bot's lifecycle inside `followup run`.
 
 Built by `adapters.bootstrap` with what it uses: the core's facade, the settings, the
-`DiscordLink` its notifier and channel poster send through, and where the command sync is
-remembered. `start()` points discord.py at the configured endpoints, logs in (which runs
+`DiscordLink` its notifier and channel poster send through, the notifier's DM channels (their
+ids stored when it stops), and where the command sync is remembered. `start()` points discord.py at the configured endpoints, logs in (which runs
 `setup_hook`: persistent buttons, the command group, a sync if the commands changed), opens the
 link with the new client and connects to the gateway as a background task; `stop()` undoes all
 of it, and a later `start()` logs in again. Slack and the dispatcher run beside it on the same
@@ -19,6 +19,7 @@ from adapters.config import Config
 from adapters.discord.client import IDENTIFY_INTERVAL, FollowupClient, ShardedFollowupClient
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.link import DiscordLink
+from adapters.discord.notifier import DirectChannels
 from adapters.discord.respond import DEFER_AFTER, Responder
 from adapters.discord.sync_state import CommandSyncState
 from bot.service import Followup
@@ -35,6 +36,7 @@ class DiscordAdapter:
         *,
         link: DiscordLink,
         sync_state: CommandSyncState,
+        channels: DirectChannels | None = None,
         sharded: bool = False,
         guild_ready_timeout: float = 2.0,
         identify_interval: float = IDENTIFY_INTERVAL,
@@ -47,6 +49,7 @@ class DiscordAdapter:
         self._followup = followup
         self._config = config
         self._link = link
+        self._channels = channels
         self._sync_state = sync_state
         self._sharded = sharded
         self._guild_ready_timeout = guild_ready_timeout
@@ -89,6 +92,8 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         self._link.close()
+        if self._channels is not None:
+            await self._channels.flush()  # the DM ids found while running, stored before we go
         if self.client is not None:
             await self.client.close()
             await asyncio.sleep(0)  # let discord.py's close events run before the loop moves on

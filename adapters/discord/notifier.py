@@ -39,6 +39,7 @@ from bot.ports import (
     TransientDeliveryError,
     UnknownDeliveryOutcome,
 )
+from storage.direct_channels import DirectChannelStore
 
 # Discord allows a bot about 50 requests a second in all; a nudge takes one (two the first time
 # a person's DM is opened), and discord.py waits out per-route limits itself.
@@ -69,12 +70,13 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
 
 
 class DirectChannels:
-    """Each person's DM channel id: the one loaded with them (`User.direct_channel`), else
-    the one opened in this process, else opened now — one open at a time per person. An id
-    opened or refused is handed to `keep` (the person's row in the database; None forgets it)."""
+    """Each person's DM channel id: the one kept with them (`User.direct_channel`, loaded with
+    every batch of nudges), else the one opened in this process, else opened now — one open at a
+    time per person. An id opened, or refused, is kept in the database through the
+    `DirectChannelStore` (written in batches; `flush` waits for them)."""
 
-    def __init__(self, keep: Callable[[User, int | None], None] | None = None, size: int = 100_000) -> None:
-        self._keep = keep or (lambda user, channel: None)
+    def __init__(self, store: DirectChannelStore | None = None, size: int = 100_000) -> None:
+        self._store = store
         self._opened: dict[str, int] = {}  # external id → channel id, opened (or found) here
         self._refused: set[int] = set()  # ids Discord no longer knows: not to be used again
         self._opening: dict[str, asyncio.Future[None]] = {}
@@ -119,10 +121,19 @@ class DirectChannels:
             del self._opened[user.external_id]
         self._keep(user, None)
 
+    async def flush(self) -> None:
+        """Wait until every id found so far is stored."""
+        if self._store is not None:
+            await self._store.flush()
+
+    def _keep(self, user: User, channel: int | None) -> None:
+        if self._store is not None:
+            self._store.remember(user.platform, user.workspace, user.external_id, None if channel is None else str(channel))
+
 
 def _channel_id(user: User) -> int | None:
-    stored = getattr(user, "direct_channel", None)
-    return int(stored) if isinstance(stored, str) and stored.isdigit() else None
+    stored = user.direct_channel
+    return int(stored) if stored is not None and stored.isdigit() else None
 
 
 class DiscordNotifier(DiscordSender):

@@ -1,6 +1,6 @@
 """The DM channel a nudge goes to, against the fake Discord through real discord.py: opened
-once per person (two nudges due together share one open), a kept id Discord refuses is opened
-again and the nudge posted once, and every nudge is created with its nonce; discord.py's
+once per person (two nudges due together share one open; its id kept in the database, so not
+again after a restart), a kept id Discord refuses is opened again and the nudge posted once, and every nudge is created with its nonce; discord.py's
 rate-limit buckets, one per DM channel, cost a constant amount each."""
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from datetime import timedelta
 
 import pytest
 from discord.http import Ratelimit
+from sqlalchemy import update
 
 from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from bot.clock import SimulatedClock
-from tests.adapters.discord.conftest import ALICE
+from storage.models import UserRow
+from tests.adapters.discord.conftest import ALICE, discord_adapter, discord_config, discord_runtime
+from tests.adapters.discord.helpers import stored_user
 from tests.fakes.discord_api import FakeDiscord, Interactions, dm_channel_id
 
 OPEN_DM = r"/users/@me/channels"
@@ -91,3 +94,50 @@ async def test_first_nudges_to_thousands_of_people_look_for_idle_rate_limit_buck
     assert looks < 3 * 5000  # every new bucket looking at all: about 11 million
     assert not any(f"POST /channels/{n}/messages" in http._buckets for n in range(1000))
     assert "POST /channels/4999/messages" in http._buckets
+
+
+async def _kept_channel(runtime: Runtime) -> str | None:
+    await runtime.direct_channels.flush()
+    user = await stored_user(runtime, ALICE)
+    assert user is not None
+    return user.direct_channel
+
+
+async def test_the_dm_is_opened_once_per_person_across_restarts(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock, sqlite_url: str
+) -> None:
+    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    await fake.interact(make.slash("add", options, user=ALICE))
+    assert (await runtime.dispatcher.run_once()).delivered == 1
+    await adapter.stop()  # the id found is stored as the adapter stops
+    assert await _kept_channel(runtime) == str(dm_channel_id(ALICE.id))
+
+    restarted = await discord_runtime(discord_config(fake, sqlite_url), clock, worker_id="restarted")  # a new process
+    again = discord_adapter(restarted)
+    await again.start()
+    try:
+        await asyncio.wait_for(again.wait_until_ready(), 5)
+        await fake.interact(make.slash("add", {**options, "company": "Globex"}, user=ALICE))
+        assert (await restarted.dispatcher.run_once()).delivered == 1
+    finally:
+        await again.stop()
+        await restarted.close()
+    assert len(fake.calls_to("POST", OPEN_DM)) == 1
+    assert _created_in(fake, ALICE.id).count("Time for your thank-you email — Globex") == 1
+
+
+async def test_a_stored_dm_channel_discord_refuses_is_replaced_and_the_nudge_posted_once(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
+    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    await fake.interact(make.slash("add", options, user=ALICE))
+    async with runtime.database.sessions() as session:  # a DM channel Discord has since forgotten
+        await session.execute(update(UserRow).where(UserRow.external_id == str(ALICE.id)).values(direct_channel="1234567"))
+        await session.commit()
+    fake.fail_next("POST", r"/channels/1234567/messages", status=404, code=10003, message="Unknown Channel")
+    report = await runtime.dispatcher.run_once()
+    assert (report.delivered, report.retried, report.failed) == (1, 0, 0)
+    assert [c.path for c in fake.calls_to("POST", DM_SEND)] == ["/channels/1234567/messages", f"/channels/{dm_channel_id(ALICE.id)}/messages"]
+    assert len(fake.calls_to("POST", OPEN_DM)) == 1
+    assert _created_in(fake, ALICE.id) == ["Time for your thank-you email — Acme"]
+    assert await _kept_channel(runtime) == str(dm_channel_id(ALICE.id))
