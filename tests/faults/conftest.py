@@ -1,9 +1,9 @@
 """Fixtures for the fault-injection suite: a clean environment (no real tokens leak in), the
 fake Slack (knowing `BOT_TOKEN`, workspace T1) and fake Discord that `followup run` child
 processes are pointed at (`fakes`), a free loopback port (`free_port`), the Slack adapter
-fixtures (fake Slack, runtime on SQLite with a simulated clock, the real adapter in HTTP mode)
-shared with `tests/adapters/slack`, and fleets of real `followup run` processes on SQLite and
-PostgreSQL (`fleet.py`)."""
+fixtures (fake Slack, runtime on SQLite with a simulated clock, the real adapter in HTTP mode
+or in Socket Mode) shared with `tests/adapters/slack`, and fleets of real `followup run`
+processes on SQLite and PostgreSQL (`fleet.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.slack.conftest import clock, config, fake_slack, pauses, runtime, slack  # noqa: F401
+from tests.adapters.slack.conftest import (  # noqa: F401
+    clock,
+    config,
+    fake_slack,
+    pauses,
+    runtime,
+    slack,
+    socket_slack,
+)
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
 from tests.faults.fleet import Fleet

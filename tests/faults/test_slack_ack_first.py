@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-import aiohttp
 import pytest
 from sqlalchemy import func, select
 
 from adapters.bootstrap import Runtime
 from adapters.config import Config
-from bot.clock import SimulatedClock
 from bot.domain import Identity
 from storage.models import RequestReceiptRow
-from tests.adapters.slack.conftest import Pauses, slack_adapter, slack_config, slack_runtime
+from tests.adapters.slack.conftest import slack_config
 from tests.adapters.slack.driver import SlackDriver, application_id, sign, text_of
 from tests.fakes.slack_api import FakeSlack
 
@@ -124,25 +122,10 @@ async def test_a_button_press_is_acked_while_the_write_lock_is_held_and_runs_onc
         assert app is not None and len(app.events) == 1
 
 
-@pytest.fixture
-async def socket_slack(config: Config, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[tuple[SlackDriver, Runtime]]:
-    socket_config = slack_config(config.database_url, fake_slack, SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET=None)
-    runtime = await slack_runtime(socket_config, clock, "socket-ack", sleep=Pauses())
-    adapter = slack_adapter(runtime)
-    try:
-        await adapter.start()
-        await fake_slack.wait_for_socket()
-        async with aiohttp.ClientSession() as session:
-            yield SlackDriver(adapter, fake_slack, session), runtime
-    finally:
-        await adapter.stop()
-        await runtime.close()
-
-
 async def test_a_socket_mode_envelope_is_acked_while_the_write_lock_is_held(
-    socket_slack: tuple[SlackDriver, Runtime], fake_slack: FakeSlack, database_file: Path
+    socket_slack: SlackDriver, fake_slack: FakeSlack, database_file: Path
 ) -> None:
-    driver, runtime = socket_slack
+    driver = socket_slack  # on the same file (the Slack conftest's `sqlite_url`)
     lock = WriteLock(database_file)
     try:
         payload = dict(parse_qsl(driver.command_body(ADD, hook="sock-locked")))
@@ -159,4 +142,3 @@ async def test_a_socket_mode_envelope_is_acked_while_the_write_lock_is_held(
     await fake_slack.send_envelope("slash_commands", listing)
     assert text_of((await fake_slack.wait_for_hook("sock-list")).body).count("Acme") == 1
     assert len([h for h in fake_slack.hooks if h.name == "sock-locked"]) == 1
-    assert await _applications(runtime) == 1
