@@ -30,6 +30,13 @@ def copy_text(language: str = LANGUAGE) -> dict[str, Any]:
         return tomllib.load(file)
 
 
+def word(section: str, key: str, **fields: object) -> str:
+    """One piece of user-facing text from the copy file's `[section]` (a label, a hint, a
+    button), with its `{fields}` filled in; an adapter places it, the copy file words it."""
+    text: str = copy_text()[section][key]
+    return text.format(**fields) if fields else text
+
+
 def variant_of(step: Step, *, after_rejection: bool = False, hiring_manager: bool = False) -> Variant:
     """The variant a step with these flags stands for."""
     step = Step(step)

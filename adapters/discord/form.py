@@ -18,6 +18,7 @@ from typing import Any
 import discord
 
 from adapters.discord.options import MAX_DRAFT
+from bot.content import word
 from bot.limits import MAX_NAME, MAX_PEOPLE_TEXT, MAX_WHEN
 
 MAX_KIND = 40  # "hiring manager", "phone screen", as people type a kind
@@ -38,30 +39,30 @@ class AddValues:
 Submit = Callable[[discord.Interaction, AddValues], Awaitable[None]]
 
 
-class AddForm(discord.ui.Modal, title="Log an interview"):
+class AddForm(discord.ui.Modal, title=word("interview_form", "title")):
     def __init__(self, submit: Submit, values: AddValues | None = None) -> None:
         super().__init__(timeout=900)
         self._submit = submit
         given = values or AddValues()
         self.company: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="company",
-            label="Company", placeholder="Acme Corp", default=given.company or None, max_length=MAX_NAME
+            label=word("interview_form", "company"), placeholder=word("interview_form", "company-placeholder"), default=given.company or None, max_length=MAX_NAME
         )
         self.role: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="role",
-            label="Role", placeholder="Data Engineer", default=given.role or None, max_length=MAX_NAME
+            label=word("interview_form", "role"), placeholder=word("interview_form", "role-placeholder"), default=given.role or None, max_length=MAX_NAME
         )
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
-            label="When was (or is) the interview?",
-            placeholder="tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
+            label=word("interview_form", "when"),
+            placeholder=word("interview_form", "when-placeholder"),
             default=given.when or None,
             max_length=MAX_WHEN,
         )
         self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="interviewers",
-            label="Interviewers (optional)",
-            placeholder="Jane Doe, Engineering Manager; Sam Lee",
+            label=word("interview_form", "interviewers-optional"),
+            placeholder=word("interview_form", "interviewers-optional-placeholder"),
             default=given.interviewers or None,
             required=False,
             max_length=MAX_PEOPLE_TEXT,
@@ -90,24 +91,24 @@ class RoundValues:
 
 
 RoundSubmit = Callable[[discord.Interaction, RoundValues], Awaitable[None]]
-KINDS_HINT = "phone, interview, hiring-manager, panel or final"
+KINDS_HINT = word("interview_form", "kind-placeholder")
 
 
-class RoundForm(discord.ui.Modal, title="Log a round"):
+class RoundForm(discord.ui.Modal, title=word("interview_form", "round-title-short")):
     def __init__(self, submit: RoundSubmit, values: RoundValues) -> None:
-        super().__init__(timeout=900, title=f"Log a round for #{values.number}"[:45])
+        super().__init__(timeout=900, title=word("interview_form", "round-title-long", number=values.number)[:45])
         self._submit = submit
         self._number = values.number
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="when", label="When is (or was) the round?", placeholder="next tuesday 14:00-15:30",
+            custom_id="when", label=word("interview_form", "round-when"), placeholder=word("interview_form", "round-when-placeholder"),
             default=values.when or None, max_length=MAX_WHEN,
         )
         self.kind: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="kind", label="Kind of round", placeholder=KINDS_HINT, default=values.kind or None,
+            custom_id="kind", label=word("interview_form", "kind"), placeholder=KINDS_HINT, default=values.kind or None,
             required=False, max_length=MAX_KIND,
         )
         self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="interviewers", label="Interviewers (optional)", placeholder="Sam Lee, Head of Data; Kim",
+            custom_id="interviewers", label=word("interview_form", "interviewers-optional"), placeholder=word("interview_form", "round-interviewers-optional-placeholder"),
             default=values.interviewers or None, required=False, max_length=MAX_PEOPLE_TEXT, style=discord.TextStyle.paragraph,
         )
         for item in (self.when, self.kind, self.interviewers):
@@ -125,7 +126,7 @@ class RetryForm(discord.ui.View):
         super().__init__(timeout=900)
         self._reopen = reopen
 
-    @discord.ui.button(label="Edit and try again", style=discord.ButtonStyle.primary)
+    @discord.ui.button(label=word("interview_form", "retry"), style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await interaction.response.send_modal(self._reopen())
 
@@ -137,15 +138,15 @@ def retry_add(submit: Submit, values: AddValues) -> RetryForm:
 ReviewSubmit = Callable[[discord.Interaction, int, str], Awaitable[None]]
 
 
-class ReviewForm(discord.ui.Modal, title="Review your draft"):
+class ReviewForm(discord.ui.Modal, title=word("review_form", "title")):
     def __init__(self, submit: ReviewSubmit, number: int) -> None:
         super().__init__(timeout=1800)
         self._submit = submit
         self._number = number
         self.draft: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="draft",
-            label=f"Your email for #{number}, paragraphs and all"[:45],
-            placeholder="Hi Jane,\n\nThank you for …",
+            label=word("review_form", "draft-for", number=number)[:45],
+            placeholder=word("review_form", "draft-placeholder"),
             style=discord.TextStyle.paragraph,
             max_length=MAX_DRAFT,
         )

@@ -38,6 +38,7 @@ from adapters.slack.blocks import (
     section,
 )
 from adapters.slack.escape import safe
+from bot.content import word
 from bot.dashboard import Card, Dashboard
 from bot.domain import Identity
 from bot.messages import Field, Message
@@ -55,10 +56,10 @@ DIVIDER: Block = {"type": "divider"}
 
 
 def _toolbar(known: bool) -> list[Block]:
-    add = {"type": "button", "text": plain("Log an interview"), "action_id": OPEN_ADD_FORM, "value": "add", "style": "primary"}
+    add = {"type": "button", "text": plain(word("home", "log-interview")), "action_id": OPEN_ADD_FORM, "value": "add", "style": "primary"}
     elements = [add]
     if known:
-        elements.append({"type": "button", "text": plain("Settings"), "action_id": OPEN_SETTINGS, "value": "settings"})
+        elements.append({"type": "button", "text": plain(word("home", "settings")), "action_id": OPEN_SETTINGS, "value": "settings"})
     return [{"type": "actions", "block_id": "fu-home-toolbar", "elements": elements}]
 
 
@@ -74,8 +75,9 @@ def _result(message: Message, shown: set[str]) -> list[Block]:
 
 
 def card_text(card: Card) -> str:
-    lines = [card.label, f"Step: {card.step}" + (f" · {card.due}" if card.due else "")]
-    lines.append(f"Next nudge: {card.next_nudge}" if card.next_nudge else "No nudge planned")
+    step = word("home", "step-due", step=card.step, due=card.due) if card.due else word("home", "step", step=card.step)
+    lines = [card.label, step]
+    lines.append(word("home", "next-nudge", when=card.next_nudge) if card.next_nudge else word("home", "no-nudge"))
     return "\n".join(lines)
 
 
@@ -99,7 +101,7 @@ def _settings(fields: tuple[Field, ...]) -> list[Block]:
     if not fields:
         return []
     lines = "\n".join(f"{f.label}: {f.value}" for f in fields)
-    return [section("fu-home-settings", safe(f"Your settings\n{lines}", SECTION_TEXT))]
+    return [section("fu-home-settings", safe(word("home", "your-settings", settings=lines), SECTION_TEXT))]
 
 
 def home_view(board: Dashboard, *, result: Message | None = None) -> View:

@@ -43,6 +43,7 @@ from slack_sdk.models.views import View
 from adapters.slack.escape import safe
 from bot import commands as c
 from bot import forms
+from bot.content import word
 from bot.domain import InvitationRef, RoundKind
 from bot.extract import Draft
 from bot.forms import FormErrors
@@ -136,9 +137,9 @@ def _when_pickers(timezone: str | None, draft: Draft) -> list[InputBlock]:
     start = f"{draft.start:%H:%M}" if draft.start else "10:00"
     end = f"{draft.end:%H:%M}" if draft.end else None
     return [
-        _picker("day", "Day of the interview (past or coming)", DatePickerElement(action_id=VALUE, placeholder="Pick the day", initial_date=day)),
-        _picker("start", "Starts at", TimePickerElement(action_id=VALUE, initial_time=start, timezone=timezone)),
-        _picker("end", "Ends at (an hour later if left empty)", TimePickerElement(action_id=VALUE, initial_time=end, timezone=timezone), optional=True),
+        _picker("day", word("interview_form", "day"), DatePickerElement(action_id=VALUE, placeholder=word("interview_form", "day-placeholder"), initial_date=day)),
+        _picker("start", word("interview_form", "start"), TimePickerElement(action_id=VALUE, initial_time=start, timezone=timezone)),
+        _picker("end", word("interview_form", "end"), TimePickerElement(action_id=VALUE, initial_time=end, timezone=timezone), optional=True),
     ]
 
 
@@ -146,7 +147,7 @@ def _kind_picker(kind: RoundKind = RoundKind.INTERVIEW) -> InputBlock:
     """The round's kind, "interview" until another is picked (or the draft's)."""
     kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
     default = next(o for o in kinds if o.value == kind.value)
-    return _picker("kind", "Kind of round", StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default))
+    return _picker("kind", word("interview_form", "kind"), StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default))
 
 
 def _people(draft: Draft) -> str:
@@ -158,9 +159,9 @@ def _filled_note(draft: Draft, source: str) -> list[Block]:
     """Above a form filled in by the bot: where the values came from, and to check them."""
     if not source:
         return []
-    text = f"Filled in from {source}: check each field, nothing is logged until you submit."
+    text = word("interview_form", "filled", source=source)
     if not draft.found_anything and not draft.day:
-        text = f"I found no interview details in {source}: fill in the form (nothing is logged until you submit)."
+        text = word("interview_form", "found-nothing", source=source)
     if draft.notes:
         text += " (" + "; ".join(draft.notes) + ")"
     return [ContextBlock(block_id="fu-filled", elements=[PlainTextObject(text=safe(text, 1900), emoji=True)])]
@@ -173,15 +174,15 @@ def round_form(origin: Origin, timezone: str | None = None, draft: Draft | None 
     return View(
         type="modal",
         callback_id=ROUND_FORM,
-        title=PlainTextObject(text=f"Round for #{origin.number}"[:24]),
-        submit=PlainTextObject(text="Log it"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=word("interview_form", "round-title", number=origin.number)[:24]),
+        submit=PlainTextObject(text=word("interview_form", "round-submit")),
+        close=PlainTextObject(text=word("interview_form", "cancel")),
         private_metadata=origin.dump(),
         blocks=[
             *_filled_note(draft, source),
             *_when_pickers(timezone, draft),
             _kind_picker(draft.kind),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Sam Lee, Head of Data", MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
+            _input("interviewers", word("interview_form", "interviewers"), word("interview_form", "round-interviewers-placeholder"), MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
         ],
     )
 
@@ -193,17 +194,17 @@ def add_form(origin: Origin, timezone: str | None = None, draft: Draft | None = 
     return View(
         type="modal",
         callback_id=ADD_FORM,
-        title=PlainTextObject(text="Log an interview"),
-        submit=PlainTextObject(text="Plan follow-ups"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=word("interview_form", "title")),
+        submit=PlainTextObject(text=word("interview_form", "submit")),
+        close=PlainTextObject(text=word("interview_form", "cancel")),
         private_metadata=origin.dump(),
         blocks=[
             *_filled_note(draft, source),
-            _input("company", "Company", "Acme Corp", MAX_NAME, initial=draft.company),
-            _input("role", "Role", "Data Engineer", MAX_NAME, initial=draft.role),
+            _input("company", word("interview_form", "company"), word("interview_form", "company-placeholder"), MAX_NAME, initial=draft.company),
+            _input("role", word("interview_form", "role"), word("interview_form", "role-placeholder"), MAX_NAME, initial=draft.role),
             *_when_pickers(timezone, draft),
             _kind_picker(draft.kind),
-            _input("interviewers", "Interviewers (one per line: name, title)", "Jane Doe, Engineering Manager", MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
+            _input("interviewers", word("interview_form", "interviewers"), word("interview_form", "interviewers-placeholder"), MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
         ],
     )
 
@@ -212,12 +213,12 @@ def review_form(origin: Origin) -> View:
     return View(
         type="modal",
         callback_id=REVIEW_FORM,
-        title=PlainTextObject(text=f"Review draft #{origin.number}"[:24]),
-        submit=PlainTextObject(text="Check it"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=word("review_form", "title-for", number=origin.number)[:24]),
+        submit=PlainTextObject(text=word("review_form", "submit")),
+        close=PlainTextObject(text=word("review_form", "cancel")),
         private_metadata=origin.dump(),
         blocks=[
-            _input(DRAFT, "Paste your email, paragraphs and signature included", "Hi Jane,\n\nThank you for …", MAX_DRAFT, multiline=True),
+            _input(DRAFT, word("review_form", "draft"), word("review_form", "draft-placeholder"), MAX_DRAFT, multiline=True),
         ],
     )
 

@@ -33,6 +33,7 @@ from slack_sdk.models.views import View
 
 from adapters.slack.escape import safe
 from bot import commands as c
+from bot.content import word
 from bot.domain import DeliverySettings
 from bot.messages import Message
 
@@ -45,9 +46,9 @@ VALUE = "value"
 OPTIONS_LIMIT = 100  # the most options Slack takes in one answer
 OPTION_TEXT = 75
 ORDERS = {
-    "auto": "From my locale and timezone",
-    "dmy": "Day first: 3/12 is 3 December",
-    "mdy": "Month first: 3/12 is 12 March",
+    "auto": word("settings_form", "dates-auto"),
+    "dmy": word("settings_form", "dates-dmy"),
+    "mdy": word("settings_form", "dates-mdy"),
 }
 # Which block shows a refusal about which of the core's settings.
 FIELD_BLOCKS = {"timezone": TIMEZONE, "hour": HOUR, "quiet": QUIET_START, "weekends": WEEKENDS, "dates": DATES}
@@ -79,32 +80,32 @@ def settings_form(current: DeliverySettings) -> View:
     order = current.date_order.value if current.date_order else "auto"
     blocks = [
         _input(
-            TIMEZONE, "Timezone",
+            TIMEZONE, word("settings_form", "timezone"),
             ExternalDataSelectElement(
-                action_id=TIMEZONE_ACTION, placeholder=PlainTextObject(text="Type a city: Berlin, New York…"),
+                action_id=TIMEZONE_ACTION, placeholder=PlainTextObject(text=word("settings_form", "timezone-placeholder")),
                 initial_option=_option(current.timezone, current.timezone), min_query_length=2,
             ),
-            "Every time I show you, and every nudge, is in this zone.",
+            word("settings_form", "timezone-hint"),
         ),
-        _input(HOUR, "Nudge hour", TimePickerElement(action_id=VALUE, initial_time=f"{current.nudge_hour:%H:%M}"),
-               "When a day's nudges come."),
-        _input(QUIET_START, "Quiet hours from", TimePickerElement(action_id=VALUE, initial_time=quiet.get("start")), optional=True),
-        _input(QUIET_END, "Quiet hours until", TimePickerElement(action_id=VALUE, initial_time=quiet.get("end")),
-               "I send nothing in between.", optional=True),
-        _input(QUIET_OFF, "No quiet hours", _checkbox("off", "Nudges may come at any hour", quiet_off), optional=True),
-        _input(WEEKENDS, "Weekends", _checkbox("on", "Nudge me on Saturdays and Sundays too", current.weekends),
-               "Otherwise weekend nudges wait for Monday.", optional=True),
+        _input(HOUR, word("settings_form", "hour"), TimePickerElement(action_id=VALUE, initial_time=f"{current.nudge_hour:%H:%M}"),
+               word("settings_form", "hour-hint")),
+        _input(QUIET_START, word("settings_form", "quiet-start"), TimePickerElement(action_id=VALUE, initial_time=quiet.get("start")), optional=True),
+        _input(QUIET_END, word("settings_form", "quiet-end"), TimePickerElement(action_id=VALUE, initial_time=quiet.get("end")),
+               word("settings_form", "quiet-hint"), optional=True),
+        _input(QUIET_OFF, word("settings_form", "quiet-off"), _checkbox("off", word("settings_form", "quiet-off-choice"), quiet_off), optional=True),
+        _input(WEEKENDS, word("settings_form", "weekends"), _checkbox("on", word("settings_form", "weekends-choice"), current.weekends),
+               word("settings_form", "weekends-hint"), optional=True),
         _input(
-            DATES, "Date order",
+            DATES, word("settings_form", "dates"),
             StaticSelectElement(
                 action_id=VALUE, options=[_option(v, t) for v, t in ORDERS.items()], initial_option=_option(order, ORDERS[order]),
             ),
-            "How I read a date like 3/12 that you type.",
+            word("settings_form", "dates-hint"),
         ),
     ]
     return View(
-        type="modal", callback_id=SETTINGS_FORM, title=PlainTextObject(text="Settings"), submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"), blocks=blocks, private_metadata=json.dumps({"timezone": current.timezone}),
+        type="modal", callback_id=SETTINGS_FORM, title=PlainTextObject(text=word("settings_form", "title")), submit=PlainTextObject(text=word("settings_form", "save")),
+        close=PlainTextObject(text=word("settings_form", "cancel")), blocks=blocks, private_metadata=json.dumps({"timezone": current.timezone}),
     )
 
 

@@ -5,6 +5,7 @@ adding a language) can change the words without reading Python."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,3 +92,47 @@ def test_destructive_buttons_ask_first_within_every_platforms_limits() -> None:
         confirm = action(verb, 1).confirm
         assert (confirm is not None) == (verb in (Verb.DELETE, Verb.SKIP, Verb.FORGET)), verb
     assert set(copy_text()["pages"]) == {"next", "previous", "footer", "whole"}
+
+
+ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
+WORD_CALL = re.compile(r"\bword\(")
+WORD_KEY = re.compile(r'\bword\(\s*"([a-z_]+)",\s*"([a-z-]+)"')
+ADAPTER_SECTIONS = {"home", "settings_form", "interview_form", "review_form"}  # words only adapters place
+
+
+def _adapter_words() -> set[tuple[str, str]]:
+    used: set[tuple[str, str]] = set()
+    for source in sorted(ADAPTERS.rglob("*.py")):
+        text = source.read_text(encoding="utf-8")
+        keys = WORD_KEY.findall(text)
+        assert len(keys) == len(WORD_CALL.findall(text)), f"{source.name}: name the copy's section and key as plain strings"
+        used |= set(keys)
+    return used
+
+
+def test_every_word_an_adapter_places_is_in_the_copy_and_every_one_is_placed() -> None:
+    text = copy_text()
+    used = _adapter_words()
+    missing = {(section, key) for section, key in used if key not in text.get(section, {})}
+    assert not missing, missing
+    assert {section for section, _ in used} <= ADAPTER_SECTIONS | set(text)
+    unused = {(s, k) for s in ADAPTER_SECTIONS for k in text[s]} - used
+    assert not unused, unused
+
+
+def test_form_words_fit_every_platform_that_shows_them() -> None:
+    text = copy_text()
+    for section in ("interview_form", "review_form", "settings_form"):
+        for key, value in text[section].items():
+            assert isinstance(value, str) and value.strip(), (section, key)
+            assert "<" not in value and "*" not in value, "plain words, no markup"
+            if key.endswith("placeholder"):
+                assert len(value) <= 100, key  # Discord's placeholder (Slack's is 150)
+            elif key in ("filled", "found-nothing"):
+                assert len(value) <= 1900, key  # with its {source}, cut to Slack's context line
+            elif section == "settings_form" or (section, key) == ("review_form", "draft"):
+                assert len(value) <= 2000, key  # Slack only: a label or hint
+            else:
+                assert len(value) <= 45, key  # Discord's label and title (Slack's label is 2000)
+    for order in ("auto", "dmy", "mdy"):
+        assert len(text["settings_form"][f"dates-{order}"]) <= 75  # a Slack option's text
