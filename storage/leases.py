@@ -27,12 +27,12 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Table,
-    and_,
+    any_,
     case,
     func,
     literal_column,
-    or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.engine import CursorResult
@@ -65,19 +65,35 @@ class LeasedTable:
     async def claim(
         self, session: AsyncSession, now: datetime, worker: str, lease: timedelta, limit: int, mine: Any
     ) -> Sequence[Row[Any]]:
-        """Claim up to `limit` due rows among `mine` (earliest first), all under one new token;
-        the claimed rows come back whole."""
+        """Claim up to `limit` due rows among `mine`, all under one new token; the claimed rows
+        come back whole. Claims whose lease ran out come first (oldest lease first), then
+        waiting rows in the order they became ready.
+
+        Each of the two is read in its own index's order and stops at `limit` rows, so a claim
+        costs what it takes, not what is due: one condition with OR, or a tie-break by id,
+        would make the database gather and sort every due row at every claim (and, with
+        several processes, every process would do it at every batch)."""
         if limit <= 0:
             return []
         t = self.table
+        postgres = dialect_name(session) == "postgresql"
         ready = ready_at(t)
-        claimable = or_(and_(self.waiting, ready <= now), and_(self.claimed, t.c.lease_until < now))
-        due = select(self.key).where(claimable, mine).order_by(ready, self.key).limit(limit)
-        if dialect_name(session) == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+        lapsed = select(self.key).where(self.claimed, t.c.lease_until < now, mine).order_by(t.c.lease_until).limit(limit)
+        if postgres:
+            lapsed = lapsed.with_for_update(skip_locked=True)
+        taken_over = lapsed.cte("lapsed")
+        room = limit - select(func.count()).select_from(taken_over).scalar_subquery()
+        waiting = select(self.key).where(self.waiting, ready <= now, mine).order_by(ready).limit(room)
+        if postgres:
+            waiting = waiting.with_for_update(skip_locked=True)
+        fresh = waiting.cte("fresh")
+        chosen = union_all(select(taken_over.c[self.key.name]), select(fresh.c[self.key.name]))
+        # PostgreSQL: an array of ids is looked up by primary key; `IN (subquery)` may be
+        # planned as a join that reads the whole table.
+        which = self.key == any_(func.array(chosen.scalar_subquery())) if postgres else self.key.in_(chosen)
         stmt = (
             update(t)
-            .where(self.key.in_(due.scalar_subquery()))
+            .where(which)
             .values(
                 state=CLAIMED,
                 claim_token=uuid.uuid4().hex,
