@@ -15,10 +15,11 @@ message metadata can be looked up). An attempt may end four ways: delivered (mar
 was due more than `LATE_AFTER` ago); refused for good (failed, with the reason); refused for
 now (retried with exponential backoff and jitter, a platform's Retry-After as a floor, given up
 after `RetryPolicy.max_attempts`); or no answer at all — a timeout, a connection cut after the
-request went out — recorded as *unknown*: pending again one lease later, with `unknown_since`
-set, so the next attempt verifies before it sends. A claim taken over from a dead sender is
-marked the same way by the storage. A platform with no sender in this process ("not
-connected") is retried with backoff.
+request went out — recorded as *unknown*: pending again after the same backoff, at least one
+lease later, with `unknown_since` set, so the next attempt verifies before it sends; given up
+like any failure after `RetryPolicy.max_attempts` (saying it may have arrived all the same).
+A claim taken over from a dead sender is marked the same way by the storage. A platform with
+no sender in this process ("not connected") is retried with backoff.
 
 A claimed item is always finished and recorded, even when the run is cancelled (APScheduler
 cancels running jobs on shutdown): no new claims are taken, the sends in flight finish, and
@@ -329,7 +330,7 @@ class LeasedQueue(Generic[T]):
         except TransientDeliveryError as hiccup:
             return self._retry_or_give_up(item, now, hiccup.reason, hiccup.retry_after)
         except UnknownDeliveryOutcome as silence:
-            return _Outcome(item, unknown=True, retry_at=self._clock.now() + self.lease, error=silence.reason)
+            return self._retry_or_give_up(item, self._clock.now(), silence.reason, self.lease.total_seconds(), unknown=True)
         except Exception as unexpected:  # a sender bug must not lose the item
             self._about.log.exception("%s: unexpected delivery error", self._label(item), extra=self._extra(item))
             return self._retry_or_give_up(item, now, f"unexpected error: {type(unexpected).__name__}", None)
@@ -341,11 +342,19 @@ class LeasedQueue(Generic[T]):
     def _extra(self, item: T) -> dict[str, Any]:
         return {self._about.id_field: item.id, "worker": self.worker_id}
 
-    def _retry_or_give_up(self, item: T, now: datetime, reason: str, retry_after: float | None) -> _Outcome[T]:
+    def _retry_or_give_up(
+        self, item: T, at: datetime, reason: str, floor: float | None, *, unknown: bool = False
+    ) -> _Outcome[T]:
+        """Another attempt after a backoff (never sooner than `floor` seconds: a platform's
+        Retry-After, or for an unanswered send the lease, so a late answer has that long to
+        arrive), or — after `RetryPolicy.max_attempts`, answered or not — given up. An
+        unanswered send is tried again as unknown (verified first), and its give-up says the
+        message may have arrived all the same."""
         attempts = item.attempts + 1
         if attempts >= self._retry.max_attempts:
-            return _Outcome(item, error=f"gave up after {attempts} attempts: {reason}")
-        return _Outcome(item, retry_at=now + self._retry.delay(attempts, retry_after, self._rng), error=reason)
+            maybe = "; it may have arrived all the same" if unknown else ""
+            return _Outcome(item, error=f"gave up after {attempts} attempts: {reason}{maybe}")
+        return _Outcome(item, unknown=unknown, retry_at=at + self._retry.delay(attempts, floor, self._rng), error=reason)
 
     async def _record(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
         try:

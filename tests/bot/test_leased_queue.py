@@ -4,7 +4,8 @@ every test runs once with nudges (direct messages) and once with digests (channe
 Only what can be sent at once is claimed; the claims are renewed while the sends are slow
 (heartbeat) and come back one lease after their sender stops; a send with no answer is
 recorded as unknown and verified one lease later with the same key; a transient refusal waits
-at least the platform's Retry-After and the queue gives up after the policy's attempts.
+at least the platform's Retry-After; and the queue gives up after the policy's attempts, on
+unanswered sends too — yet nothing ever arrives twice.
 
 Two bots share one SQLite file; time is simulated."""
 
@@ -12,19 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.domain import Place
 from bot.leased_queue import LATE_AFTER, LeasedQueue, RetryPolicy
-from bot.ports import TransientDeliveryError, UnknownDeliveryOutcome
+from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 from storage.models import ChannelDigestRow, NudgeRow
-from tests.harness import HeldPlatform, World, person
+from tests.harness import HeldPlatform, World, make_world, person
 
 ALICE = person("alice")
 
@@ -226,3 +232,108 @@ async def test_sends_that_finish_one_by_one_are_recorded_in_batches(side: Side, 
     report = await queue.run_once()
     assert (report.delivered, report.lost) == (16, 0) and sum(recorded) == 16
     assert len(recorded) <= 16 // 2  # not a transaction per send
+
+
+async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any_failure(side: Side, world: World) -> None:
+    """A send that never gets an answer is not verified every lease forever: the waits grow
+    (never shorter than a lease) and after the policy's attempts the item is failed, saying
+    why — shown in `today` for a nudge, kept on the channel's digest for a digest."""
+    await side.fall_due(world, 1)
+    platform = HeldPlatform()
+    platform.fail_with = UnknownDeliveryOutcome("no answer from the platform: TimeoutError")
+    platform.release.set()
+    side.connect(world, platform)
+    queue = side.queue(world)
+    waits, failed = [], 0
+    for _ in range(RetryPolicy().max_attempts * 3):  # a bound: before, it never gave up
+        report = await queue.run_once()
+        failed += report.failed
+        if failed:
+            break
+        assert report.unknown == 1
+        upcoming = await queue.next_due_at()
+        assert upcoming is not None
+        waits.append(upcoming - world.clock.now())
+        world.clock.set(upcoming)
+    assert failed == 1
+    assert len(platform.started) == RetryPolicy().max_attempts and platform.delivered == []
+    assert all(wait >= queue.lease for wait in waits) and waits[-1] > waits[0]
+    assert all(delivery is not None and delivery.unknown_since is not None for _, delivery in platform.started[1:])
+    reason = "gave up after 6 attempts: no answer from the platform: TimeoutError; it may have arrived all the same"
+    if side.kind == "nudge":
+        today = await world.say(person("user0"), "today")
+        assert "Couldn't deliver" in today.body and reason in today.body
+    else:
+        async with world.runtime.database.sessions() as session:
+            assert (await session.execute(select(ChannelDigestRow.last_error))).scalar_one() == reason
+
+
+class ScriptedPlatform:
+    """Each send ends as the script says — answered, unanswered but arrived, unanswered and
+    lost, or refused for now; once the script is played, as `then` says — and a send marked `unknown_since` first looks for its key
+    among what arrived, as the Slack and Discord senders do."""
+
+    max_in_flight = 32
+
+    def __init__(self, script: list[str], then: str) -> None:
+        self.script = list(script)
+        self.then = then
+        self.arrived: Counter[str] = Counter()
+        self.attempts: Counter[str] = Counter()
+
+    async def send_direct(self, user: Any, message: Any, delivery: Delivery | None = None) -> None:
+        await self._send(delivery)
+
+    async def post(self, channel: Any, message: Any, delivery: Delivery | None = None) -> None:
+        await self._send(delivery)
+
+    async def _send(self, delivery: Delivery | None) -> None:
+        assert delivery is not None
+        self.attempts[delivery.key] += 1
+        if delivery.unknown_since is not None and self.arrived[delivery.key]:
+            return  # found: recognised, not sent again
+        outcome = self.script.pop(0) if self.script else self.then
+        if outcome in ("answered", "silent-arrived"):
+            self.arrived[delivery.key] += 1
+        if outcome in ("silent-arrived", "silent-lost"):
+            raise UnknownDeliveryOutcome("no answer")
+        if outcome == "busy":
+            raise TransientDeliveryError("rate limited")
+
+
+OUTCOME = st.sampled_from(["answered", "silent-arrived", "silent-lost", "busy"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=st.lists(OUTCOME, max_size=30), then=OUTCOME)
+async def test_with_give_up_every_item_ends_once_and_never_arrives_twice(
+    side: Side, tmp_path: Path, script: list[str], then: str
+) -> None:
+    """Any sequence of answers, silences and refusals: the queue stops trying within the
+    policy's attempts, every item ends delivered or failed exactly once, one recorded
+    delivered arrived exactly once, and nothing ever arrives twice."""
+    folder = tempfile.mkdtemp(dir=tmp_path)
+    world = await make_world(f"sqlite+aiosqlite:///{folder}/followup.db")
+    try:
+        await side.fall_due(world, 3)
+        platform = ScriptedPlatform(script, then)
+        side.connect(world, platform)
+        queue = side.queue(world)
+        horizon = world.clock.now() + timedelta(minutes=30)  # every attempt's backoff fits; what a delivery plans next does not
+        delivered: list[int] = []
+        failed = 0
+        for _ in range(100):
+            report = await queue.run_once()
+            delivered += report.delivered_ids
+            failed += report.failed
+            upcoming = await queue.next_due_at()
+            if upcoming is None or upcoming > horizon:
+                break
+            world.clock.set(max(upcoming, world.clock.now()))
+        assert len(delivered) == len(set(delivered))  # recorded delivered at most once
+        assert len(delivered) + failed == 3  # and every item ended
+        assert all(n == 1 for n in platform.arrived.values())  # never twice
+        assert len(delivered) <= len(platform.arrived)  # recorded delivered ⇒ it arrived
+        assert all(n <= RetryPolicy().max_attempts for n in platform.attempts.values())
+    finally:
+        await world.runtime.close()
