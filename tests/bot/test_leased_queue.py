@@ -126,13 +126,18 @@ async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(si
         await run
 
 
-async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: Side, world: World) -> None:
+async def _one_due_failing_with(side: Side, world: World, error: Exception) -> tuple[HeldPlatform, LeasedQueue[Any]]:
+    """One item due, and a platform that answers every send at once with `error`."""
     await side.fall_due(world, 1)
     platform = HeldPlatform()
-    platform.fail_with = UnknownDeliveryOutcome("no answer")
+    platform.fail_with = error
     platform.release.set()
     side.connect(world, platform)
-    queue = side.queue(world)
+    return platform, side.queue(world)
+
+
+async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: Side, world: World) -> None:
+    platform, queue = await _one_due_failing_with(side, world, UnknownDeliveryOutcome("no answer"))
     first = await queue.run_once()
     assert (first.unknown, first.retried, first.delivered) == (1, 0, 0)
     assert (await queue.run_once()).claimed == 0  # not at once
@@ -145,12 +150,7 @@ async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: 
 
 
 async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(side: Side, world: World) -> None:
-    await side.fall_due(world, 1)
-    platform = HeldPlatform()
-    platform.fail_with = TransientDeliveryError("rate limited", retry_after=3600)
-    platform.release.set()
-    side.connect(world, platform)
-    queue = side.queue(world)
+    platform, queue = await _one_due_failing_with(side, world, TransientDeliveryError("rate limited", retry_after=3600))
     started = world.clock.now()
     assert (await queue.run_once()).retried == 1
     upcoming = await queue.next_due_at()
@@ -238,12 +238,7 @@ async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any
     """A send that never gets an answer is not verified every lease forever: the waits grow
     (never shorter than a lease) and after the policy's attempts the item is failed, saying
     why — shown in `today` for a nudge, kept on the channel's digest for a digest."""
-    await side.fall_due(world, 1)
-    platform = HeldPlatform()
-    platform.fail_with = UnknownDeliveryOutcome("no answer from the platform: TimeoutError")
-    platform.release.set()
-    side.connect(world, platform)
-    queue = side.queue(world)
+    platform, queue = await _one_due_failing_with(side, world, UnknownDeliveryOutcome("no answer from the platform: TimeoutError"))
     waits, failed = [], 0
     for _ in range(RetryPolicy().max_attempts * 3):  # a bound: before, it never gave up
         report = await queue.run_once()
