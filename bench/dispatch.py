@@ -16,12 +16,13 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.pg import available, scratch_database
-from bench.seed import cpu_count, fresh_database, seed, temporary_sqlite_url
+from bench.pg import sqlite_then_postgres
+from bench.seed import cpu_count, fresh_database, seed
 from storage.models import NudgeRow
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -95,20 +96,13 @@ def _number(value: object) -> float:
 
 async def run() -> dict[str, object]:
     figures: dict[str, object] = {"suite": "dispatch", "due nudges": NUDGES}
-    url, folder = temporary_sqlite_url("dispatch")
-    try:
-        for key, value in (await _measure(url, 1)).items():
-            figures[f"sqlite 1 proc: {key}"] = value
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    reason = await available()
-    if reason is not None:
-        figures["postgres"] = f"skipped: {reason}"
+    figures |= await sqlite_then_postgres(
+        "dispatch",
+        [("sqlite 1 proc", partial(_measure, processes=1))],
+        [(f"postgres {n} proc", partial(_measure, processes=n)) for n in (1, 4)],
+    )
+    if "postgres" in figures:  # skipped
         return figures
-    for processes in (1, 4):
-        async with scratch_database(f"dispatch{processes}") as pg_url:
-            for key, value in (await _measure(pg_url, processes)).items():
-                figures[f"postgres {processes} proc: {key}"] = value
     # Processes beyond the machine's cores share them: 4 on 2 cores are held to 2 × 2,000/s.
     runs = {"sqlite 1 proc": 1, "postgres 1 proc": 1, "postgres 4 proc": 4}
     figures["target ≥ 2000 nudges/s per process, lost = duplicated = 0"] = (

@@ -1,13 +1,17 @@
 """A scratch PostgreSQL database for one benchmark: created on the server named by
 `FOLLOWUP_BENCH_POSTGRES_URL` (else `FOLLOWUP_TEST_POSTGRES_URL`, else the local default) and
-dropped afterwards. When no server answers, suites report the PostgreSQL figures as skipped."""
+dropped afterwards. When no server answers, suites report the PostgreSQL figures as skipped.
+`sqlite_then_postgres` runs a suite's measurements on SQLite, then on PostgreSQL if available."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -55,3 +59,32 @@ async def scratch_database(label: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+Measure = Callable[[str], Awaitable[Mapping[str, object]]]
+
+
+async def sqlite_then_postgres(
+    label: str, sqlite: Sequence[tuple[str, Measure]], postgres: Sequence[tuple[str, Measure]]
+) -> dict[str, object]:
+    """Run each SQLite measurement on a fresh temporary file, then — when a PostgreSQL server
+    answers — each PostgreSQL one on a scratch database of its own. Each figure is named after
+    its run ("sqlite 1 proc: nudges/s"); two measurements may share a run's name. Without a
+    server, "postgres" says why its runs were skipped."""
+    figures: dict[str, object] = {}
+    for run, measure in sqlite:
+        folder = Path(tempfile.mkdtemp(prefix=f"followup-bench-{label}-"))
+        try:
+            for key, value in (await measure(f"sqlite:///{folder / 'bench.db'}")).items():
+                figures[f"{run}: {key}"] = value
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    reason = await available()
+    if reason is not None:
+        figures["postgres"] = f"skipped: {reason}"
+        return figures
+    for run, measure in postgres:
+        async with scratch_database(label) as url:
+            for key, value in (await measure(url)).items():
+                figures[f"{run}: {key}"] = value
+    return figures
