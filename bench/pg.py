@@ -44,7 +44,7 @@ async def available() -> str | None:
 
 @contextlib.asynccontextmanager
 async def scratch_database(label: str) -> AsyncIterator[str]:
-    """Yields a plain URL (`postgresql://…`) of a new, empty database."""
+    """Yields the URL (the server's, naming the new database) of a new, empty database."""
     name = f"followup_bench_{label}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(_dsn(server_url()), timeout=10)
     try:
