@@ -55,25 +55,27 @@ def test_what_was_not_measured_is_never_met() -> None:
     data = _results(
         {"suite": "slack_dispatch", f"first contact: nudges/s {SLACK}": "skipped: no fake", f"DMs known: nudges/s {SLACK}": True},
         {"suite": "slack_ack", "ack_p99_ms": 12.0, "suite failed": "RuntimeError: boom"},
-        {"suite": "person_views", "sqlite list p50 ms @ 1,000 apps": 3.0},  # its 10-application base is missing
+        {"suite": "command_latency", "sqlite p99 ms @ 1M": 3.0},  # its 10k base is missing
     )
     status = _status(data)
     assert status[REAL_SLACK] == status[KNOWN_SLACK] == NOT_MEASURED
     assert status[ACK] == NOT_MEASURED
-    assert status["list, 1,000 applications, SQLite (median)"] == NOT_MEASURED
+    assert status["command p99, 1M stored, SQLite"] == NOT_MEASURED
     assert status["lateness p99, Discord, 1M stored"] == NOT_MEASURED  # no lateness results at all
     assert MET not in status.values()
     assert _after(data, REAL_SLACK) == _after(data, ACK) == "—"
-    assert _after(data, "list, 1,000 applications, SQLite (median)") == "3 ms"  # measured, but nothing to compare it with
+    assert _after(data, "command p99, 1M stored, SQLite") == "3 ms"  # measured, but nothing to compare it with
 
 
 def test_relative_targets_and_targets_per_process_read_the_run() -> None:
-    views = {"suite": "person_views", "sqlite list p50 ms @ 10 apps": 4.0, "sqlite list p50 ms @ 1,000 apps": 8.01,
-             "sqlite home p50 ms @ 10 apps": 10.0, "sqlite home p50 ms @ 1,000 apps": 19.0,
+    views = {"suite": "person_views", "sqlite list p50 ms @ 10 apps": 4.0, "sqlite list p50 ms @ 1,000 apps": 100.0,
+             "sqlite home p50 ms @ 10 apps": 10.0, "sqlite home p50 ms @ 1,000 apps": 149.9,
              "sqlite today p50 ms @ 1,000 apps": 19.99}
     dispatch = {"suite": "dispatch", "sqlite 1 proc: nudges/s": 2500.0, "postgres 4 proc: nudges/s": 3999.0}
-    status = _status(_results(views, dispatch, cores=2))
-    assert status["list, 1,000 applications, SQLite (median)"] == MISSED  # 2 × 4.0 = 8.0
+    latency = {"suite": "command_latency", "sqlite p99 ms @ 10k": 40.0, "sqlite p99 ms @ 1M": 80.01}
+    status = _status(_results(views, dispatch, latency, cores=2))
+    assert status["command p99, 1M stored, SQLite"] == MISSED  # 2 × 40 = 80
+    assert status["list, 1,000 applications, SQLite (median)"] == MISSED  # < 100 ms
     assert status["App Home, 1,000 applications, SQLite (median)"] == MET
     assert status["today, 1,000 applications, SQLite (median)"] == MET
     assert status["App Home, 10 applications, SQLite (median)"] == NO_TARGET
