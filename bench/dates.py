@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bench.seed import percentile
 from bot.date_order import effective_order
-from bot.dates import MAX_WHEN_LENGTH, Intent, read, warm_up
+from bot.dates import Intent, read, warm_up
 from bot.errors import BadInput
+from bot.limits import MAX_WHEN
 from tests.bot.test_dates_table import DEFAULTS, INTENTS, ROWS, ZONES
 
 GIBBERISH_LINES = 1000
@@ -29,7 +30,7 @@ GIBBERISH_LINES = 1000
 def _gibberish(count: int) -> list[str]:
     rng = random.Random(20261104)
     alphabet = string.ascii_letters + string.digits + string.punctuation + "    äöüéß–—"
-    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, MAX_WHEN_LENGTH))) for _ in range(count)]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, MAX_WHEN))) for _ in range(count)]
 
 
 def _time_each(cases: list[tuple[str, Intent, str, clock_time | None]]) -> tuple[list[float], list[float]]:

@@ -103,3 +103,11 @@ async def test_each_suite_is_kept_as_soon_as_it_ran(monkeypatch: pytest.MonkeyPa
     with pytest.raises(KeyboardInterrupt):
         await bench._run(["dispatch", "slack_ack"], lambda done, facts: kept.append([str(r["suite"]) for r in done]))
     assert kept == [["dispatch"]]
+
+
+def test_every_suite_imports() -> None:
+    """A suite that no longer imports fails only when `make bench` reaches it: catch it here."""
+    import importlib
+
+    for name in bench.available():
+        assert callable(importlib.import_module(f"bench.{name}").run), name
