@@ -18,18 +18,15 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-from sqlalchemy import text
 
 from adapters.bootstrap import DiscordPlatform, Runtime, bootstrap
 from adapters.config import Config
 from adapters.discord import DiscordAdapter
-from bench.seed import fresh_database, seed, temporary_sqlite_url
+from bench.fake_process import start_fake
+from bench.seed import fresh_database, more_nudges, seed, temporary_sqlite_url
 from bot.clock import SimulatedClock
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -37,12 +34,6 @@ PEOPLE = 2_000
 PER_PERSON = 2
 TARGET = 2_000.0
 FIRST_SNOWFLAKE = 410_000_000_000_000_000
-ROOT = Path(__file__).resolve().parents[1]
-_AGAIN = """
-INSERT INTO nudges (application_id, user_id, platform, key, step, kind, cycle, due_at, send_by, no_agreed_date, state, attempts, late)
-SELECT application_id, user_id, platform, key || :again, step, kind, cycle, due_at, send_by, no_agreed_date, 'pending', 0, 0
-FROM nudges
-"""
 
 
 class _Fake:
@@ -119,22 +110,17 @@ def _met(found: dict[str, Any], nudges: int, most_opens: int) -> bool:
 async def run() -> dict[str, object]:
     url, folder = temporary_sqlite_url("discord-dispatch")
     database = await fresh_database(url)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_discord_process", cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None and process.stdin is not None
+    process, urls = await start_fake("bench.fake_discord_process")
+    assert process.stdin is not None
     try:
-        api, gateway = (await process.stdout.readline()).decode().split()
+        api, gateway = urls.split()
         fake = _Fake(process, api, gateway)
-        await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
-                   platform="discord", workspace="discord", external_id=lambda u: str(FIRST_SNOWFLAKE + u))
+        seeded = await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
+                            platform="discord", workspace="discord", external_id=lambda u: str(FIRST_SNOWFLAKE + u))
         config = Config(FOLLOWUP_DATABASE_URL=url, DISCORD_TOKEN="bench-token", DISCORD_API_URL=api,
                         DISCORD_GATEWAY_URL=gateway, SLACK_BOT_TOKEN=None)
         first = await _round(config, fake)
-        async with database.sessions() as session:  # the same people, more nudges, after a restart
-            await session.execute(text(_AGAIN), {"again": ":again"})
-            await session.commit()
+        await more_nudges(database, seeded, PER_PERSON, "discord", NOW, "check-back")  # the same people, after a restart
         known = await _round(config, fake)
         process.stdin.close()
         await process.wait()

@@ -17,16 +17,15 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 
 from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.workspaces import Workspaces
+from bench.fake_process import start_fake
 from bench.seed import fresh_database, more_nudges, seed, temporary_sqlite_url
 from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
@@ -38,7 +37,6 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PEOPLE = 2_000
 PER_PERSON = 2
 TARGET = 2_000.0
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def _calls(fake: asyncio.subprocess.Process, method: str) -> int:
@@ -73,14 +71,10 @@ async def _deliver(database: Database, api_url: str) -> tuple[int, int, float, f
 async def run() -> dict[str, object]:
     url, folder = temporary_sqlite_url("slack-dispatch")
     database = await fresh_database(url)
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_slack_process", cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )
+    fake, api_url = await start_fake("bench.fake_slack_process")
     assert fake.stdout is not None and fake.stdin is not None
     rounds: dict[str, tuple[int, int, float, float, int]] = {}
     try:
-        api_url = (await fake.stdout.readline()).decode().strip()
         seeded = await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
                             platform="slack", workspace=DEFAULT_TEAM)
         for name in ("first contact", "DMs known"):
