@@ -502,18 +502,19 @@ def _replay(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: Deli
     return tuple(replayed)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _History:
     """An active application's rounds replayed, and the instants its plan can change at.
 
     Once replayed, the time it is now enters the plan only through comparisons with instants
     the replay fixed: when each round starts, when each nudge is due, when each pending email
-    lapses. Between two such instants the plan stays the same, so it is worked out once per
-    stretch (`plans`: stretch number → plan) and found again by bisecting `instants`."""
+    lapses. Between two such instants the plan stays the same, so the plan of the latest
+    stretch asked for is kept (`latest`: its number, found by bisecting `instants`, and the
+    plan; one tuple, so it is replaced whole) and serves until time moves past the next one."""
 
     rounds: tuple[_RoundReplay, ...]
     instants: tuple[datetime, ...]
-    plans: dict[int, Plan] = field(default_factory=dict, compare=False)
+    latest: tuple[int, Plan] | None = None
 
 
 def _history(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings) -> _History:
@@ -528,9 +529,10 @@ def _history(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: Del
     return _History(replayed, tuple(sorted(instants)))
 
 
-REPLAY_CACHE_SIZE = 8192
-"""How many applications' replays are kept (least recently used go first): a few MB, enough
-for every application of the people active at once, even someone with thousands."""
+REPLAY_CACHE_SIZE = 4096
+"""How many applications' replays are kept (least recently used go first): about 5 KB each
+for a short history, so some 20 MB at most; enough for every application of the people
+active at once, even someone with a few thousand."""
 _histories = lru_cache(maxsize=REPLAY_CACHE_SIZE)(_history)
 
 
@@ -542,10 +544,12 @@ def _plan_active(app: Application, settings: DeliverySettings, now: datetime, ca
         return _assemble(_replay(rounds, app.events, settings), now)
     history = _histories(rounds, app.events, settings)
     stretch = bisect_right(history.instants, now)
-    known = history.plans.get(stretch)
-    if known is None:
-        known = history.plans[stretch] = _assemble(history.rounds, now)
-    return known
+    latest = history.latest
+    if latest is not None and latest[0] == stretch:
+        return latest[1]
+    fresh = _assemble(history.rounds, now)
+    history.latest = (stretch, fresh)
+    return fresh
 
 
 def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime) -> Plan:
