@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bot import commands as c
 from bot import parser
+from bot.content import word
 from bot.domain import Interviewer, RoundKind
 from bot.errors import BadInput
 from bot.kinds import kind_of, spellings
@@ -109,7 +110,7 @@ def read_round(
         interviewers=form.people(interviewers, first),
     )
     if number is None:
-        form.fail(WHEN, "This form has lost track of its application; run the command again.")
+        form.fail(WHEN, word("interview_form", "lost"))
     return FormErrors("round", form.errors) if form.errors else logged
 
 

@@ -20,6 +20,7 @@ import discord
 from adapters.discord.form import AddValues, RoundValues
 from adapters.discord.render import render
 from bot import commands as c
+from bot.content import word
 from bot.invitation import MAX_BYTES, oversized
 from bot.messages import Message, Proposal, Tone
 from bot.service import NOT_YOURS
@@ -88,7 +89,7 @@ class ProposalView(discord.ui.View):
         self.stop()
         await self._run(interaction, self._proposal.command)
 
-    @discord.ui.button(label="Edit first", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=word("interview_form", "edit-first"), style=discord.ButtonStyle.secondary)
     async def edit(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         command = self._proposal.command
         assert isinstance(command, EDITABLE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import forms, parser
+from bot.content import word
 from bot.groups import WEEKDAYS
 from bot.limits import MAX_NOTE, MAX_WHEN
 
@@ -49,7 +50,7 @@ def draft(number: int, value: str | None, *, form_if_empty: bool = True) -> c.Re
     if not cleaned and form_if_empty:
         return c.ReviewForm(number)
     if not cleaned:
-        raise bad("review", "Paste the email you want me to check.")
+        raise bad("review", word("review_form", "empty"))
     if len(cleaned) > MAX_DRAFT:
         raise bad("review", f"The draft is too long ({len(cleaned)} characters; at most {MAX_DRAFT}).")
     return c.Review(number, cleaned)

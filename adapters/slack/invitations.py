@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.modal import Origin, add_form, round_form
 from bot import commands as c
+from bot.content import word
 from bot.domain import Interviewer, InvitationRef, RoundKind
 from bot.extract import of_proposal
 from bot.invitation import MAX_BYTES, oversized
@@ -41,7 +42,7 @@ MAX_VALUE = 2000
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 PROPOSED = {cls.__name__: cls for cls in (c.Add, c.LogRound, c.ChangeRound, c.RemoveRound, c.Delete)}
 EDIT_PROPOSAL = "followup:import-edit"  # the proposal's "Edit first" button
-EDIT_LABEL = "Edit first"
+EDIT_LABEL = word("interview_form", "edit-first")
 
 
 def is_calendar(file: dict[str, Any]) -> bool:

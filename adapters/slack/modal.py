@@ -227,9 +227,9 @@ def read_review(state_values: dict[str, Any], origin: Origin) -> c.Review | dict
     """The `Review` command from the review form, or errors by block id."""
     text = _value(state_values, DRAFT).strip()
     if origin.number is None:
-        return {DRAFT: "This form has lost track of its application; run the command again."}
+        return {DRAFT: word("interview_form", "lost")}
     if not text:
-        return {DRAFT: "Paste the email you want me to check."}
+        return {DRAFT: word("review_form", "empty")}
     return c.Review(origin.number, text)
 
 
@@ -243,9 +243,9 @@ def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
         return _value(state, "when")
     day, start, end = _value(state, "day", "selected_date"), _value(state, "start", "selected_time"), _value(state, "end", "selected_time")
     if not day:
-        errors["day"] = "Pick the day of the interview."
+        errors["day"] = word("interview_form", "pick-day")
     if not start:
-        errors["start"] = "Pick the time it starts."
+        errors["start"] = word("interview_form", "pick-start")
     return f"{day} {start}-{end}" if end else f"{day} {start}"
 
 

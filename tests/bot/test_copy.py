@@ -128,6 +128,8 @@ def test_form_words_fit_every_platform_that_shows_them() -> None:
             assert "<" not in value and "*" not in value, "plain words, no markup"
             if key.endswith("placeholder"):
                 assert len(value) <= 100, key  # Discord's placeholder (Slack's is 150)
+            elif key in ("pick-day", "pick-start", "lost", "empty"):
+                assert len(value) <= 300, key  # an error under a field (Slack's inline error)
             elif key in ("filled", "found-nothing"):
                 assert len(value) <= 1900, key  # with its {source}, cut to Slack's context line
             elif section == "settings_form" or (section, key) == ("review_form", "draft"):
