@@ -175,7 +175,8 @@ def digest(
         lines.append("Shared by:")
         for member in named:
             mine = tallies.of(member.user_id)
-            lines.append(f"  {member.display_name}: {person_line(mine) if not mine.is_empty() else 'nothing logged this week'}")
+            said = person_line(mine) if not mine.is_empty() else "nothing logged this week"
+            lines.append(f"  {member.display_name}: {said}")
     others = len(members) - len(named)
     if others:
         lines.append(f"…and {_plural(others, 'more member')}, counted in the totals.")

@@ -164,7 +164,8 @@ async def heard(cmd: c.Heard, ctx: Context) -> Message:
     if app.status is not Status.ACTIVE:
         lead = "Noted."
     if agreed is not None:
-        lead += f" Your next contact is on {formatting.on_day(agreed, formatting.local(ctx.now, ctx.settings).date())}; I'll nudge you that morning."
+        today = formatting.local(ctx.now, ctx.settings).date()
+        lead += f" Your next contact is on {formatting.on_day(agreed, today)}; I'll nudge you that morning."
     return Message(title=f"{app.label}: reply recorded", body=f"{lead}\n{_next_line(app, ctx)}", tone=Tone.SUCCESS, changed=True)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Component
 from multidict import CIMultiDict
 
 from adapters.bootstrap import Runtime, bootstrap, platforms_from
@@ -68,7 +68,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         await runtime.close()
 
 
-def events(body: str) -> dict[str, object]:
+def events(body: str) -> dict[str, Component]:
     return {str(e.get("uid")): e for e in Calendar.from_ical(body).walk("VEVENT")}
 
 
@@ -83,10 +83,10 @@ async def test_the_feed_is_the_export_kept_current(running: Running) -> None:
     feed, export = events(body), events(exported.attachment.content)
     assert feed.keys() == export.keys() and len(feed) == 1
     [(uid, event)] = feed.items()
-    assert str(event.get("summary")) == str(export[uid].get("summary"))  # type: ignore[attr-defined]
-    assert str(event.get("description")) == str(export[uid].get("description"))  # type: ignore[attr-defined]
-    assert "Send by" in str(event.get("description"))  # type: ignore[attr-defined]
-    assert int(event.get("sequence")) == 0  # type: ignore[attr-defined]
+    assert str(event.get("summary")) == str(export[uid].get("summary"))
+    assert str(event.get("description")) == str(export[uid].get("description"))
+    assert "Send by" in str(event.get("description"))
+    assert int(event.get("sequence")) == 0
     etag = headers["ETag"]
 
     running.clock.advance(timedelta(hours=1))  # time alone changes nothing
@@ -97,8 +97,8 @@ async def test_the_feed_is_the_export_kept_current(running: Running) -> None:
     status, changed, body = await running.get(secret, etag)
     assert status == 200 and changed["ETag"] != etag
     moved = next(iter(events(body).values()))
-    assert int(moved.get("sequence")) == 1  # type: ignore[attr-defined]
-    assert moved.decoded("last-modified") == running.clock.now()  # type: ignore[attr-defined]
+    assert int(moved.get("sequence")) == 1
+    assert moved.decoded("last-modified") == running.clock.now()
     status, _, same = await running.get(secret)
     assert status == 200 and same == body  # byte-for-byte stable while nothing changes
 
@@ -152,9 +152,9 @@ async def test_an_imported_round_reaches_the_subscribed_calendar(running: Runnin
     secret = await running.subscribe(ALICE)
     _, _, body = await running.get(secret)
     [event] = events(body).values()
-    assert "Acme Widgets — UX Designer" in str(event.get("summary"))  # type: ignore[attr-defined]
+    assert "Acme Widgets — UX Designer" in str(event.get("summary"))
     # the thank-you falls after the round (Thu 10 Dec 14:00-16:00 in London)
-    assert event.decoded("dtstart").isoformat() >= "2026-12-10T16:00:00+00:00"  # type: ignore[attr-defined]
+    assert event.decoded("dtstart").isoformat() >= "2026-12-10T16:00:00+00:00"
 
 
 async def test_without_a_public_address_there_is_no_subscription(tmp_path: Path) -> None:

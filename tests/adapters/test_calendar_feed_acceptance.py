@@ -33,13 +33,13 @@ async def test_uids_stay_while_sequence_and_last_modified_follow_each_change(run
     await running.say(ALICE, "snooze 2 1d")
     second = events((await running.get(secret))[2])
     assert second.keys() == first.keys()
-    changed = {uid for uid in second if int(second[uid].get("sequence")) > int(first[uid].get("sequence"))}  # type: ignore[attr-defined]
+    changed = {uid for uid in second if int(second[uid].get("sequence")) > int(first[uid].get("sequence"))}
     assert len(changed) == 1
     [uid] = changed
-    assert "Globex" in str(second[uid].get("summary"))  # type: ignore[attr-defined]
-    assert second[uid].decoded("last-modified") == running.clock.now()  # type: ignore[attr-defined]
+    assert "Globex" in str(second[uid].get("summary"))
+    assert second[uid].decoded("last-modified") == running.clock.now()
     other = next(u for u in second if u != uid)
-    assert second[other].decoded("last-modified") == first[other].decoded("last-modified")  # type: ignore[attr-defined]
+    assert second[other].decoded("last-modified") == first[other].decoded("last-modified")
 
     deleted = await running.runtime.followup.handle_text(ALICE, "delete 2")
     assert not deleted.is_error, deleted.as_text()

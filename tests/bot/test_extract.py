@@ -45,10 +45,10 @@ sarah.kim@northwind.com"""
 
 GOOGLE_NOTICE = """Invitation: Phone screen - Acme Corp @ Thu 12 Nov 2026 10:00 - 10:30 (CET) (alex@gmail.com)
 Organizer: jobs@acme-corp.com
-Join with Google Meet: meet.google.com/abc-defg-hij"""
+Join with Google Meet: meet.google.com/abc-defg-hij"""  # noqa: E501 (the notice's own lines)
 
-GREENHOUSE = """Hello Alex! Your hiring manager interview for the Product Designer position is confirmed
-for 2026-11-09 from 15:00-16:00. You'll meet with Dana Whitfield.
+GREENHOUSE = """Hello Alex! Your hiring manager interview for the Product Designer position is
+confirmed for 2026-11-09 from 15:00-16:00. You'll meet with Dana Whitfield.
 This invitation was sent by Greenhouse on behalf of Globex (no-reply@greenhouse.io)."""
 
 ONSITE = """Your onsite at Contoso is confirmed for Friday 13th November, 9am–1pm.
@@ -64,7 +64,7 @@ LABELLED = """*Company:* Initech
 OUTLOOK_NOTICE = """Interview: Fabrikam - Platform Engineer
 When: Wednesday, November 11, 2026 3:00 PM-4:00 PM (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna
 Where: Microsoft Teams Meeting
-Organizer: Olivia Brandt <olivia.brandt@fabrikam.com>"""
+Organizer: Olivia Brandt <olivia.brandt@fabrikam.com>"""  # noqa: E501 (the notice's own lines)
 
 CALENDLY = """A new event has been scheduled.
 Event Type: 30 Minute Interview with Tailspin Toys

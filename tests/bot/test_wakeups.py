@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -93,10 +93,10 @@ async def _thank_yous(runtime: Runtime, count: int) -> list[int]:
     return list(first.values())
 
 
-async def _spread(runtime: Runtime, ids: list[int], start: object, gap: timedelta) -> None:
+async def _spread(runtime: Runtime, ids: list[int], start: datetime, gap: timedelta) -> None:
     async with runtime.database.sessions() as session:
         for i, nudge_id in enumerate(ids):
-            await session.execute(update(NudgeRow).where(NudgeRow.id == nudge_id).values(due_at=start + i * gap))  # type: ignore[operator]
+            await session.execute(update(NudgeRow).where(NudgeRow.id == nudge_id).values(due_at=start + i * gap))
         await session.commit()
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -73,7 +74,7 @@ def _round(seq: int, start: datetime, kind: RoundKind, names: list[str]) -> Roun
     return Round(seq, kind, start, start + timedelta(hours=1), tuple(Interviewer(n) for n in names))
 
 
-def _apply(app: Application, action: tuple, s: DeliverySettings, now: datetime) -> tuple[Application, datetime]:  # type: ignore[type-arg]
+def _apply(app: Application, action: tuple[Any, ...], s: DeliverySettings, now: datetime) -> tuple[Application, datetime]:
     """One command, made into events as its handler makes them."""
     kind = action[0]
     if kind == "advance":
@@ -160,7 +161,7 @@ def _check(app: Application, s: DeliverySettings, now: datetime, owed: set[str])
     steps=st.lists(actions, max_size=14),
 )
 def test_no_plan_goes_quiet_and_every_deadline_can_be_met(
-    s: DeliverySettings, first_offset: int, first_kind: RoundKind, first_people: list[str], steps: list[tuple]  # type: ignore[type-arg]
+    s: DeliverySettings, first_offset: int, first_kind: RoundKind, first_people: list[str], steps: list[tuple[Any, ...]]
 ) -> None:
     now = START
     first = _round(1, now.replace(minute=0) + timedelta(hours=first_offset), first_kind, first_people)

@@ -38,6 +38,10 @@ async def test_a_cancelled_sweep_still_records_what_it_sent(world: World) -> Non
     assert done and sweep.cancelled()
     assert sorted(platform.accepted) == ["user0", "user1", "user2"]
     async with world.runtime.database.unit_of_work() as uow:
-        states = [n.state for i in range(3) for n in await uow.nudges.for_user((await uow.users.find(person(f"user{i}"))).id)]  # type: ignore[union-attr]
+        states = []
+        for i in range(3):
+            user = await uow.users.find(person(f"user{i}"))
+            assert user is not None
+            states += [n.state for n in await uow.nudges.for_user(user.id)]
     assert states.count(NudgeState.SENT) == 3
     assert (await world.runtime.dispatcher.run_once()).delivered == 0  # nothing to send twice

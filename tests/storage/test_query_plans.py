@@ -20,29 +20,43 @@ SEED = [
     # 10,000 users, 5 applications each, one round, two events and one nudge per application;
     # a year of activity, and almost every nudge long delivered: the pending few are what a
     # sweep is after.
-    """INSERT INTO users (id, platform, workspace, external_id, display_name, timezone, timezone_source,
-                          nudge_hour, quiet_start, quiet_end, weekends, next_number, created_at)
-       SELECT u, CASE WHEN u % 2 = 0 THEN 'slack' ELSE 'discord' END, 'T1', 'U' || u, 'User ' || u, 'UTC', 'user',
-              '09:00', '20:00', '08:00', false, 6, CAST(:now AS timestamp) FROM generate_series(1, 10000) AS u""",
-    """INSERT INTO applications (id, user_id, number, company, role, status, created_at, updated_at)
-       SELECT a, (a - 1) / 5 + 1, (a - 1) % 5 + 1, 'Company ' || a, 'Engineer', 'active', CAST(:now AS timestamp), CAST(:now AS timestamp)
+    """INSERT INTO users (id, platform, workspace, external_id, display_name, timezone,
+                          timezone_source, nudge_hour, quiet_start, quiet_end, weekends,
+                          next_number, created_at)
+       SELECT u, CASE WHEN u % 2 = 0 THEN 'slack' ELSE 'discord' END, 'T1', 'U' || u,
+              'User ' || u, 'UTC', 'user', '09:00', '20:00', '08:00', false, 6,
+              CAST(:now AS timestamp)
+       FROM generate_series(1, 10000) AS u""",
+    """INSERT INTO applications (id, user_id, number, company, role, status, created_at,
+                                 updated_at)
+       SELECT a, (a - 1) / 5 + 1, (a - 1) % 5 + 1, 'Company ' || a, 'Engineer', 'active',
+              CAST(:now AS timestamp), CAST(:now AS timestamp)
        FROM generate_series(1, 50000) AS a""",
     """INSERT INTO rounds (id, application_id, seq, kind, starts_at, ends_at)
-       SELECT a, a, 1, 'interview', CAST(:now AS timestamp) - make_interval(hours => a % 8760), CAST(:now AS timestamp) - make_interval(hours => a % 8760 - 1)
+       SELECT a, a, 1, 'interview', CAST(:now AS timestamp) - make_interval(hours => a % 8760),
+              CAST(:now AS timestamp) - make_interval(hours => a % 8760 - 1)
        FROM generate_series(1, 50000) AS a""",
     """INSERT INTO events (application_id, seq, kind, at, cycle, step, note)
-       SELECT (e + 1) / 2, 2 - e % 2, 'sent', CAST(:now AS timestamp) - make_interval(hours => e % 8760), 'r1', 'thank-you', ''
+       SELECT (e + 1) / 2, 2 - e % 2, 'sent',
+              CAST(:now AS timestamp) - make_interval(hours => e % 8760), 'r1', 'thank-you', ''
        FROM generate_series(1, 100000) AS e""",
-    """INSERT INTO nudges (application_id, user_id, platform, key, step, kind, cycle, due_at, no_agreed_date, state, attempts, late,
-                           retry_at, lease_until, claim_token)
-       SELECT a, (a - 1) / 5 + 1, CASE WHEN ((a - 1) / 5 + 1) % 2 = 0 THEN 'slack' ELSE 'discord' END, 'r1:thank-you:due', 'thank-you', 'due', 'r1', CAST(:now AS timestamp) - make_interval(hours => a % 8760), false,
-              CASE WHEN a % 100 = 0 THEN 'pending' WHEN a % 997 = 0 THEN 'claimed' ELSE 'sent' END, 0, false,
+    """INSERT INTO nudges (application_id, user_id, platform, key, step, kind, cycle, due_at,
+                           no_agreed_date, state, attempts, late, retry_at, lease_until,
+                           claim_token)
+       SELECT a, (a - 1) / 5 + 1,
+              CASE WHEN ((a - 1) / 5 + 1) % 2 = 0 THEN 'slack' ELSE 'discord' END,
+              'r1:thank-you:due', 'thank-you', 'due', 'r1',
+              CAST(:now AS timestamp) - make_interval(hours => a % 8760), false,
+              CASE WHEN a % 100 = 0 THEN 'pending' WHEN a % 997 = 0 THEN 'claimed' ELSE 'sent' END,
+              0, false,
               CASE WHEN a % 300 = 0 THEN CAST(:now AS timestamp) + interval '1 hour' END,
               CASE WHEN a % 997 = 0 THEN CAST(:now AS timestamp) + interval '5 minutes' END,
               CASE WHEN a % 997 = 0 THEN 'token' END
        FROM generate_series(1, 50000) AS a""",
-    """INSERT INTO group_channels (id, platform, workspace, channel_id, enabled, owner_id, created_at, updated_at)
-       VALUES (1, 'slack', 'T1', 'C1', true, 2, CAST(:now AS timestamp), CAST(:now AS timestamp))""",
+    """INSERT INTO group_channels (id, platform, workspace, channel_id, enabled, owner_id,
+                                   created_at, updated_at)
+       VALUES (1, 'slack', 'T1', 'C1', true, 2, CAST(:now AS timestamp),
+               CAST(:now AS timestamp))""",
     """INSERT INTO channel_members (channel_id, user_id, opted_in, joined_at)
        SELECT 1, u, u % 4 = 0, CAST(:now AS timestamp) FROM generate_series(2, 10000, 50) AS u""",
 ]

@@ -131,7 +131,7 @@ async def test_no_quiet_hours_and_an_unchanged_timezone(slack: SlackDriver, fake
     assert user.timezone_source is TimezoneSource.PLATFORM
 
 
-async def test_a_refused_setting_comes_back_under_its_field_with_the_typed_commands_words_and_nothing_changes(
+async def test_a_refused_setting_comes_back_under_its_field_in_the_typed_words_and_changes_nothing(
     slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
 ) -> None:
     await slack.command(ADD)
