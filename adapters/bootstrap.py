@@ -156,7 +156,10 @@ async def bootstrap(
     clock = clock or SystemClock()
     database = Database.from_url(config.database_url)
     direct_channels = DirectChannelStore(database)
-    wiring = {platform.name: _wire_platform(platform, config, database, direct_channels) for platform in platforms}
+    wiring = {
+        platform.name: _wire_platform(platform, config, database, direct_channels)
+        for platform in platforms
+    }
     notifiers, posters = _wire_outlets(wiring, outlets or {})
     core = _wire_core(
         config, clock, database, direct_channels, notifiers, posters,
@@ -195,11 +198,15 @@ def _wire_core(
     HTTP routes."""
     worker = worker_id or default_worker_id()
     lease = timedelta(seconds=config.delivery_lease)
-    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease, audience=audience)
+    dispatcher = Dispatcher(
+        database.unit_of_work, clock, notifiers, worker_id=worker, lease=lease, audience=audience
+    )
     digests = DigestDispatcher(database.unit_of_work, clock, posters, worker_id=worker, lease=lease)
     scheduler = DispatchScheduler(dispatcher, config.dispatch_interval, clock)
     digest_jobs = DigestJobs(scheduler.scheduler, digests, database.unit_of_work)
-    followup = Followup(database.unit_of_work, clock, posters, public_url=config.public_url, local_files=local_files)
+    followup = Followup(
+        database.unit_of_work, clock, posters, public_url=config.public_url, local_files=local_files
+    )
     followup.events.subscribe(ScheduleChanged.NUDGES, scheduler.wake)
     followup.events.subscribe(ScheduleChanged.DIGESTS, digest_jobs.request_rebuild)
     digest_jobs.start_with_scheduler()
@@ -246,14 +253,18 @@ class _Wiring:
     adapter: AdapterMaker
 
 
-def _wire_platform(platform: Platform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
+def _wire_platform(
+    platform: Platform, config: Config, database: Database, direct_channels: DirectChannelStore
+) -> _Wiring:
     """One platform's outlet, and how to make its adapter once the core exists."""
     if isinstance(platform, SlackPlatform):
         return _wire_slack(platform, config, database, direct_channels)
     return _wire_discord(platform, config, database, direct_channels)
 
 
-def _wire_slack(platform: SlackPlatform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
+def _wire_slack(
+    platform: SlackPlatform, config: Config, database: Database, direct_channels: DirectChannelStore
+) -> _Wiring:
     from adapters.slack.adapter import SlackAdapter
     from adapters.slack.app import REPLAY_WINDOW
     from adapters.slack.directory import DirectChannels
@@ -264,21 +275,42 @@ def _wire_slack(platform: SlackPlatform, config: Config, database: Database, dir
     from storage.receipts import Receipts
 
     link, channels = SlackLink(), DirectChannels(direct_channels)
-    outlet = Outlet(SlackNotifier(link, channels, timeout=config.send_timeout), SlackChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
+    outlet = Outlet(
+        SlackNotifier(link, channels, timeout=config.send_timeout),
+        SlackChannelPoster(link, timeout=config.send_timeout),
+        live=lambda: link.live,
+    )
     oauth = functools.partial(
-        oauth_settings, config.slack_client_id or "", config.slack_client_secret or "", database.engine, config.slack_api_url
+        oauth_settings,
+        config.slack_client_id or "",
+        config.slack_client_secret or "",
+        database.engine,
+        config.slack_api_url,
     )
 
     def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:
         return SlackAdapter(
-            followup, config, clock, link=link, channels=channels, receipts=Receipts(database, REPLAY_WINDOW),
-            oauth=oauth, host=platform.host, sleep=platform.sleep, http_routes=routes,
+            followup,
+            config,
+            clock,
+            link=link,
+            channels=channels,
+            receipts=Receipts(database, REPLAY_WINDOW),
+            oauth=oauth,
+            host=platform.host,
+            sleep=platform.sleep,
+            http_routes=routes,
         )
 
     return _Wiring(outlet, adapter)
 
 
-def _wire_discord(platform: DiscordPlatform, config: Config, database: Database, direct_channels: DirectChannelStore) -> _Wiring:
+def _wire_discord(
+    platform: DiscordPlatform,
+    config: Config,
+    database: Database,
+    direct_channels: DirectChannelStore,
+) -> _Wiring:
     from adapters.discord.adapter import DiscordAdapter
     from adapters.discord.link import DiscordLink
     from adapters.discord.notifier import DirectChannels, DiscordNotifier
@@ -287,7 +319,9 @@ def _wire_discord(platform: DiscordPlatform, config: Config, database: Database,
 
     link, channels = DiscordLink(), DirectChannels(direct_channels)
     notifier = DiscordNotifier(link, timeout=config.send_timeout, channels=channels)
-    outlet = Outlet(notifier, DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live)
+    outlet = Outlet(
+        notifier, DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live
+    )
 
     timings = {
         "guild_ready_timeout": platform.guild_ready_timeout,
@@ -299,7 +333,13 @@ def _wire_discord(platform: DiscordPlatform, config: Config, database: Database,
     def adapter(followup: Followup, clock: Clock, routes: list[web.RouteDef]) -> PlatformAdapter:
         sync_state = CommandSyncState(database.engine)
         return DiscordAdapter(
-            followup, config, link=link, channels=channels, sync_state=sync_state, sharded=platform.sharded, **chosen
+            followup,
+            config,
+            link=link,
+            channels=channels,
+            sync_state=sync_state,
+            sharded=platform.sharded,
+            **chosen,
         )
 
     return _Wiring(outlet, adapter)

@@ -32,16 +32,25 @@ class CalendarFeed:
             document = await self._followup.feed(request.match_info.get("secret", ""))
         except Exception:
             log.exception("calendar feed failed")
-            return web.Response(status=503, text="Try again later.\n", headers={"Retry-After": "60", "Cache-Control": "no-store"})
+            return web.Response(
+                status=503,
+                text="Try again later.\n",
+                headers={"Retry-After": "60", "Cache-Control": "no-store"},
+            )
         if document is None:
-            return web.Response(status=404, text="No such calendar.\n", headers={"Cache-Control": "no-store"})
+            return web.Response(
+                status=404, text="No such calendar.\n", headers={"Cache-Control": "no-store"}
+            )
         headers = {
             "ETag": document.etag,
             "Last-Modified": format_datetime(document.last_modified, usegmt=True),
             "Cache-Control": CACHE,
         }
         # weak comparison (RFC 9110): a proxy that compressed the feed hands out W/"…"
-        wanted = [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]
+        wanted = [
+            tag.strip().removeprefix("W/")
+            for tag in request.headers.get("If-None-Match", "").split(",")
+        ]
         if document.etag in wanted or "*" in wanted:
             return web.Response(status=304, headers=headers)
         return web.Response(

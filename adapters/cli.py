@@ -32,45 +32,60 @@ CONSOLE_BANNER = "Followup — no Slack or Discord token set, so this is the loc
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="followup",
-        description="Followup coaches job seekers through the follow-up emails after an interview, on Slack, Discord or the console.",
-        epilog="Configuration comes from the environment (FOLLOWUP_DATABASE_URL, SLACK_*, DISCORD_*): see README.md.",
+        description="Followup coaches job seekers through the follow-up emails after an "
+        "interview, on Slack, Discord or the console.",
+        epilog="Configuration comes from the environment (FOLLOWUP_DATABASE_URL, SLACK_*, "
+        "DISCORD_*): see README.md.",
     )
     sub = parser.add_subparsers(dest="command", metavar="{run,console,db,help}")
     sub.add_parser(
         "run",
         help="start the bot: Slack and/or Discord from the environment, else the console",
-        description="Start the bot. Slack runs when SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) "
-        "is set, Discord when DISCORD_TOKEN is set, both when both are; with neither, the console chat opens "
-        "in this terminal. Migrations are applied first.",
+        description="Start the bot. Slack runs when SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET) is set, Discord when DISCORD_TOKEN is set, both when both are; with "
+        "neither, the console chat opens in this terminal. Migrations are applied first.",
     )
     console = sub.add_parser(
         "console",
         help="chat with the bot in this terminal",
-        description="Chat with the bot in this terminal, or pipe commands in. Lines are bot commands "
-        "(`help` lists them) or meta-commands (`:help` lists them). Your data lives in "
-        f"{default_data_dir()} unless FOLLOWUP_DATABASE_URL says otherwise; with --now the clock is "
-        "simulated and a temporary database is used, so your real data is never touched.",
+        description="Chat with the bot in this terminal, or pipe commands in. Lines are bot "
+        "commands (`help` lists them) or meta-commands (`:help` lists them). Your data lives in "
+        f"{default_data_dir()} unless FOLLOWUP_DATABASE_URL says otherwise; with --now the clock "
+        "is simulated and a temporary database is used, so your real data is never touched.",
     )
     console.add_argument("--user", default=None, help="who you are (default: your login name)")
     console.add_argument("--tz", default=None, help="your IANA timezone, e.g. Europe/Berlin")
     console.add_argument(
-        "--now", default=None, help="simulate the clock from this ISO-8601 instant (enables :advance; uses a temporary database)"
+        "--now",
+        default=None,
+        help="simulate the clock from this ISO-8601 instant (enables :advance; uses a temporary "
+        "database)",
     )
-    console.add_argument("--json", action="store_true", help="print every outgoing message as one JSON object per line")
+    console.add_argument(
+        "--json",
+        action="store_true",
+        help="print every outgoing message as one JSON object per line",
+    )
     db = sub.add_parser(
         "db",
         help="database maintenance",
-        description="Database maintenance. `followup db upgrade` applies every migration to FOLLOWUP_DATABASE_URL "
-        "(`run` and `console` also do it when they start).",
+        description="Database maintenance. `followup db upgrade` applies every migration to "
+        "FOLLOWUP_DATABASE_URL (`run` and `console` also do it when they start).",
     )
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
     helper = sub.add_parser(
         "help",
         help="this help, and every bot command; `followup help <command>` for one",
-        description="Without a topic: these subcommands and the bot's commands. With one: the subcommand's "
-        "options (followup help console) or the bot command's form and example (followup help add).",
+        description="Without a topic: these subcommands and the bot's commands. With one: the "
+        "subcommand's options (followup help console) or the bot command's form and example "
+        "(followup help add).",
     )
-    helper.add_argument("topic", nargs="?", default=None, help="a subcommand (run, console, db) or a bot command (add, draft, …)")
+    helper.add_argument(
+        "topic",
+        nargs="?",
+        default=None,
+        help="a subcommand (run, console, db) or a bot command (add, draft, …)",
+    )
     return parser
 
 
@@ -103,7 +118,10 @@ def _help(parser: argparse.ArgumentParser, topic: str | None) -> int:
         for name, sub in subcommands.items():
             if name != "help":
                 print(f"\n── followup {name} ──\n{sub.format_help()}", end="")
-        print("\n── the bot's commands (console, /followup in Slack and Discord) ──\n" + command_reference())
+        print(
+            "\n── the bot's commands (console, /followup in Slack and Discord) ──\n"
+            + command_reference()
+        )
         return 0
     if topic.lower() in subcommands:
         print(subcommands[topic.lower()].format_help(), end="")
@@ -113,7 +131,10 @@ def _help(parser: argparse.ArgumentParser, topic: str | None) -> int:
         assert isinstance(command, c.Help)
         print(help_message(command).as_text())
     except BadInput as problem:
-        print(f"followup help: {problem.problem} Try: followup help {problem.example or 'add'}", file=sys.stderr)
+        print(
+            f"followup help: {problem.problem} Try: followup help {problem.example or 'add'}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -128,12 +149,17 @@ def _without_stragglers(code: int) -> int:
     """Return `code` — or, when a worker thread is still open after the bot stopped (a database
     connection whose opening was cancelled by the stop keeps its thread waiting, and Python
     waits for such threads before it exits), end the process now: it must stop on SIGTERM."""
-    stragglers = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    stragglers = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
     deadline = time.monotonic() + STRAGGLER_WAIT
     for thread in stragglers:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
     if any(thread.is_alive() for thread in stragglers):
-        log.warning("stopped; exiting without waiting for %d idle worker thread(s)", sum(t.is_alive() for t in stragglers))
+        log.warning(
+            "stopped; exiting without waiting for %d idle worker thread(s)",
+            sum(t.is_alive() for t in stragglers),
+        )
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):  # os._exit skips the flush at exit
             with contextlib.suppress(OSError, ValueError):
@@ -160,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if command == "console" or not (config.slack_enabled or config.discord_enabled):
         _configure_logging(config, quiet=True)
-        options = args if command == "console" else argparse.Namespace(user=None, tz=None, now=None, json=False)
+        options = (
+            args
+            if command == "console"
+            else argparse.Namespace(user=None, tz=None, now=None, json=False)
+        )
         try:
             return _without_stragglers(asyncio.run(
                 run_console(

@@ -22,7 +22,9 @@ class Config(BaseSettings):
     # come back after this), and how long a send may wait for the platform's answer.
     delivery_lease: float = Field(15.0, alias="FOLLOWUP_DELIVERY_LEASE", ge=0.5, le=60)
     send_timeout: float = Field(15.0, alias="FOLLOWUP_SEND_TIMEOUT", gt=0, le=60)
-    log_level: str = Field("INFO", alias="FOLLOWUP_LOG_LEVEL", pattern="(?i)^(debug|info|warning|error|critical)$")
+    log_level: str = Field(
+        "INFO", alias="FOLLOWUP_LOG_LEVEL", pattern="(?i)^(debug|info|warning|error|critical)$"
+    )
     log_format: str = Field("json", alias="FOLLOWUP_LOG_FORMAT", pattern="^(json|kv)$")
     http_host: str = Field("0.0.0.0", alias="FOLLOWUP_HTTP_HOST")
     # The bot's address as the internet sees it (https://followup.example.org): turns on

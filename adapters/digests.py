@@ -55,11 +55,17 @@ class DigestJobs:
     @property
     def channel_jobs(self) -> dict[str, str]:
         """Job id → trigger description (with its timezone), for the channels' cron jobs."""
-        return {job.id: _describe(job.trigger) for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
+        return {
+            job.id: _describe(job.trigger)
+            for job in self._scheduler.get_jobs()
+            if job.id.startswith(JOB_PREFIX)
+        }
 
     def start_with_scheduler(self) -> None:
         """Run `start` as soon as the scheduler starts (whoever starts it), however late."""
-        self._scheduler.add_job(self.start, "date", id=START_JOB, replace_existing=True, misfire_grace_time=None)
+        self._scheduler.add_job(
+            self.start, "date", id=START_JOB, replace_existing=True, misfire_grace_time=None
+        )
 
     async def stop(self) -> None:
         """No more runs; wait for one in progress, so the database is never closed under it."""
@@ -85,7 +91,9 @@ class DigestJobs:
     def request_rebuild(self) -> None:
         """A command changed a schedule: rebuild the jobs soon (callable from any code path)."""
         if self._scheduler.running and not self._stopped:
-            self._scheduler.add_job(self.resync, "date", id=REBUILD_JOB, replace_existing=True, misfire_grace_time=None)
+            self._scheduler.add_job(
+                self.resync, "date", id=REBUILD_JOB, replace_existing=True, misfire_grace_time=None
+            )
 
     async def resync(self) -> None:
         """Rebuild the cron jobs from the database, then post whatever is due."""
@@ -118,7 +126,12 @@ class DigestJobs:
             if current is not None and _describe(current.trigger) == _describe(trigger):
                 continue
             self._scheduler.add_job(
-                self.post_due, trigger, id=job_id, replace_existing=True, coalesce=True, misfire_grace_time=None
+                self.post_due,
+                trigger,
+                id=job_id,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,
             )
 
     async def _cycle(self, *, rebuild: bool) -> DeliveryReport | None:

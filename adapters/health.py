@@ -103,8 +103,18 @@ class HealthCheck:
                 await self._receipts.touch(self._probe_key, self._now())
         except Exception as problem:
             log.warning("health: database can't be written: %s", type(problem).__name__)
-            return {"ok": False, "backend": self._database.backend, "writable": False, "error": type(problem).__name__}
-        return {"ok": True, "writable": True, "backend": self._database.backend, "ms": round((time.perf_counter() - started) * 1000, 2)}
+            return {
+                "ok": False,
+                "backend": self._database.backend,
+                "writable": False,
+                "error": type(problem).__name__,
+            }
+        return {
+            "ok": True,
+            "writable": True,
+            "backend": self._database.backend,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
 
     def scheduler_status(self) -> dict[str, Any]:
         last = self._scheduler.last_sweep_ok
@@ -145,7 +155,9 @@ class HealthServer:
     """A small aiohttp app serving `/healthz` (and the other `routes` the bot serves: calendar
     subscriptions), for when no platform serves HTTP (Socket Mode, Discord only)."""
 
-    def __init__(self, check: HealthCheck, host: str, port: int, routes: list[web.RouteDef] | None = None) -> None:
+    def __init__(
+        self, check: HealthCheck, host: str, port: int, routes: list[web.RouteDef] | None = None
+    ) -> None:
         self._check = check
         self._routes = routes if routes is not None else check.routes()
         self._host = host

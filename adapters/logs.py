@@ -33,7 +33,10 @@ SLACK_TOKEN = re.compile(r"\bx(?:ox[abpreo]|app)-[A-Za-z0-9][A-Za-z0-9-]*")
 SHORTEST_SECRET = 6  # shorter configured values would redact ordinary words
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {
+    "message",
+    "asctime",
+}
 
 
 class Redactor:
@@ -63,7 +66,13 @@ class Redactor:
 
 def secrets_of(config: Any) -> list[str | None]:
     """The secret values in a `Config`."""
-    names = ("slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_client_secret", "discord_token")
+    names = (
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "slack_client_secret",
+        "discord_token",
+    )
     return [getattr(config, name, None) for name in names]
 
 
@@ -110,9 +119,15 @@ class QuietLibraries(logging.Filter):
         if any(name == c or name.startswith(c + ".") for c in self.CHATTY):
             if record.levelno < logging.ERROR:
                 return False
-            if record.exc_info and record.exc_info[0] is not None and issubclass(record.exc_info[0], asyncio.CancelledError):
+            if (
+                record.exc_info
+                and record.exc_info[0] is not None
+                and issubclass(record.exc_info[0], asyncio.CancelledError)
+            ):
                 return False
-        return not any(name == logger and str(record.msg).startswith(text) for logger, text in self.NOTICES)
+        return not any(
+            name == logger and str(record.msg).startswith(text) for logger, text in self.NOTICES
+        )
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -163,26 +178,42 @@ class KeyValueFormatter(logging.Formatter):
 
 def _kv(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-    return text if text and not any(ch in text for ch in ' "=') else json.dumps(text, ensure_ascii=False)
+    return (
+        text
+        if text and not any(ch in text for ch in ' "=')
+        else json.dumps(text, ensure_ascii=False)
+    )
 
 
-def log_handler(config: Any, stream: IO[str] | None = None, fmt: str | None = None) -> logging.Handler:
+def log_handler(
+    config: Any, stream: IO[str] | None = None, fmt: str | None = None
+) -> logging.Handler:
     """A stream handler that redacts `config`'s secrets and writes JSON or key=value lines."""
     redactor = Redactor(secrets_of(config))
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(redactor))
     chosen = str(fmt or getattr(config, "log_format", None) or "json").lower()
-    handler.setFormatter(KeyValueFormatter(redactor) if chosen in ("kv", "text", "logfmt") else JsonFormatter(redactor))
+    handler.setFormatter(
+        KeyValueFormatter(redactor)
+        if chosen in ("kv", "text", "logfmt")
+        else JsonFormatter(redactor)
+    )
     return handler
 
 
-def configure_logging(config: Any, *, level: int | None = None, stream: IO[str] | None = None) -> logging.Handler:
+def configure_logging(
+    config: Any, *, level: int | None = None, stream: IO[str] | None = None
+) -> logging.Handler:
     """Replace the root logger's handlers with one redacting, structured handler."""
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     handler = log_handler(config, stream)
-    chosen = level if level is not None else getattr(logging, str(config.log_level).upper(), logging.INFO)
+    chosen = (
+        level
+        if level is not None
+        else getattr(logging, str(config.log_level).upper(), logging.INFO)
+    )
     if chosen > logging.DEBUG:
         handler.addFilter(QuietLibraries())
     root.addHandler(handler)

@@ -80,7 +80,9 @@ class Bot:
         self.adapters = list(runtime.adapters.values())
         self.health_server: HealthServer | None = None
         # Slack over HTTP serves the routes on its own port; otherwise a small server does.
-        self._slack_serves_http = any(getattr(adapter, "serves_http", False) for adapter in self.adapters)
+        self._slack_serves_http = any(
+            getattr(adapter, "serves_http", False) for adapter in self.adapters
+        )
 
     @property
     def http_port(self) -> int | None:
@@ -103,7 +105,9 @@ class Bot:
                     raise PlatformStartError(platform_name(adapter), problem) from problem
             if not self._slack_serves_http:
                 config = self.runtime.config
-                self.health_server = HealthServer(self.health, config.http_host, config.http_port, self.routes)
+                self.health_server = HealthServer(
+                    self.health, config.http_host, config.http_port, self.routes
+                )
                 await self.health_server.start()
             self.runtime.scheduler.start()
         except BaseException:

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "followup-sweep"
 WAKE_JOB = "followup-wake"
 HEARTBEAT_JOB = "followup-heartbeat"
-IDLE_PAUSE = timedelta(milliseconds=50)  # before looking again at a due row someone else is finishing
+# before looking again at a due row someone else is finishing
+IDLE_PAUSE = timedelta(milliseconds=50)
 
 
 class DispatchScheduler:

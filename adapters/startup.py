@@ -67,19 +67,32 @@ def read_config() -> Config:
     except ValidationError as problem:
         first = problem.errors()[0]
         name = _field_env_name(first.get("loc", ()))
-        reason = "it isn't one of the accepted values" if first.get("type") == "string_pattern_mismatch" else first.get("msg", "unreadable")
+        reason = (
+            "it isn't one of the accepted values"
+            if first.get("type") == "string_pattern_mismatch"
+            else first.get("msg", "unreadable")
+        )
         value = first.get("input")
-        shown = f"={value}" if isinstance(value, str | int | float) and "TOKEN" not in name and "SECRET" not in name else ""
-        raise StartupError(f"{name}{shown} is not valid: {reason}. {HINTS.get(name, 'Fix it and start again.')}") from None
+        shown = (
+            f"={value}"
+            if isinstance(value, str | int | float) and "TOKEN" not in name and "SECRET" not in name
+            else ""
+        )
+        raise StartupError(
+            f"{name}{shown} is not valid: {reason}. {HINTS.get(name, 'Fix it and start again.')}"
+        ) from None
 
 
 HINTS = {
-    "FOLLOWUP_DISPATCH_INTERVAL": "Give a number of seconds above 0 and at most 30, e.g. FOLLOWUP_DISPATCH_INTERVAL=15.",
+    "FOLLOWUP_DISPATCH_INTERVAL": "Give a number of seconds above 0 and at most 30, e.g. "
+    "FOLLOWUP_DISPATCH_INTERVAL=15.",
     "FOLLOWUP_HTTP_PORT": "Give a port number, e.g. FOLLOWUP_HTTP_PORT=3000.",
     "FOLLOWUP_LOG_LEVEL": "Use DEBUG, INFO, WARNING or ERROR, e.g. FOLLOWUP_LOG_LEVEL=INFO.",
     "FOLLOWUP_LOG_FORMAT": "Use json or kv, e.g. FOLLOWUP_LOG_FORMAT=kv.",
-    "FOLLOWUP_HEALTH_STALE_AFTER": "Give a number of seconds above 0, e.g. FOLLOWUP_HEALTH_STALE_AFTER=120.",
-    "DISCORD_GUILD_ID": "Give the server's numeric id (Developer Mode → Copy Server ID), or unset it.",
+    "FOLLOWUP_HEALTH_STALE_AFTER": "Give a number of seconds above 0, e.g. "
+    "FOLLOWUP_HEALTH_STALE_AFTER=120.",
+    "DISCORD_GUILD_ID": "Give the server's numeric id (Developer Mode → Copy Server ID), or "
+    "unset it.",
     "DISCORD_SHARDED": "Use true or false.",
 }
 
@@ -98,14 +111,19 @@ def sqlite_problem(url: str) -> str | None:
         parsed = make_url(url)
     except Exception:
         return None
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     path = Path(parsed.database)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         return (
-            f"FOLLOWUP_DATABASE_URL points to {path}, but the directory {directory.resolve()} doesn't exist: "
-            f"create it (mkdir -p {directory}) or use another path, e.g. FOLLOWUP_DATABASE_URL=sqlite:///followup.db."
+            f"FOLLOWUP_DATABASE_URL points to {path}, but the directory {directory.resolve()} "
+            f"doesn't exist: create it (mkdir -p {directory}) or use another path, e.g. "
+            "FOLLOWUP_DATABASE_URL=sqlite:///followup.db."
         )
     return None
 
@@ -152,7 +170,9 @@ def _chain(problem: BaseException) -> list[BaseException]:
     while current is not None and current not in seen:
         seen.append(current)
         orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
     return seen
 
 
@@ -169,13 +189,25 @@ def database_failure(problem: BaseException, url: str) -> StartupError | Unreach
     shown = shown_url(url)
     names = {type(p).__name__ for p in _chain(problem)}
     if names & {"InvalidPasswordError", "InvalidAuthorizationSpecificationError"}:
-        return StartupError(f"FOLLOWUP_DATABASE_URL={shown}: the database refused the user or password; fix them in the URL.")
+        return StartupError(
+            f"FOLLOWUP_DATABASE_URL={shown}: the database refused the user or password; fix them "
+            "in the URL."
+        )
     if "InvalidCatalogNameError" in names:
-        return StartupError(f"FOLLOWUP_DATABASE_URL={shown}: that database doesn't exist; create it (createdb) or fix its name in the URL.")
+        return StartupError(
+            f"FOLLOWUP_DATABASE_URL={shown}: that database doesn't exist; create it (createdb) or "
+            "fix its name in the URL."
+        )
     for cause in _chain(problem):
         if isinstance(cause, NETWORK):
-            return Unreachable(f"FOLLOWUP_DATABASE_URL={shown}: can't reach the database ({_reason(cause)}); check that it is running and the host and port are right")
-    return StartupError(f"FOLLOWUP_DATABASE_URL={shown}: can't use the database ({_reason(problem)}); check the URL, e.g. sqlite:///followup.db or postgresql://user@host/db.")
+            return Unreachable(
+                f"FOLLOWUP_DATABASE_URL={shown}: can't reach the database ({_reason(cause)}); "
+                "check that it is running and the host and port are right"
+            )
+    return StartupError(
+        f"FOLLOWUP_DATABASE_URL={shown}: can't use the database ({_reason(problem)}); check the "
+        "URL, e.g. sqlite:///followup.db or postgresql://user@host/db."
+    )
 
 
 async def reach_database(url: str) -> None:
@@ -191,8 +223,8 @@ async def reach_database(url: str) -> None:
         engine = create_engine(url)
     except Exception as unreadable:
         raise StartupError(
-            f"FOLLOWUP_DATABASE_URL={shown_url(url)} isn't a database URL I can use ({_reason(unreadable)}); "
-            "e.g. sqlite:///followup.db or postgresql://user@host/db."
+            f"FOLLOWUP_DATABASE_URL={shown_url(url)} isn't a database URL I can use "
+            f"({_reason(unreadable)}); e.g. sqlite:///followup.db or postgresql://user@host/db."
         ) from None
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT):
@@ -212,12 +244,18 @@ def _is_network(problem: BaseException) -> BaseException | None:
         if isinstance(cause, (*NETWORK, aiohttp.ClientError)):
             return cause
         status = getattr(cause, "status", None)
-        if type(cause).__module__.startswith("discord") and isinstance(status, int) and status >= 500:
+        if (
+            type(cause).__module__.startswith("discord")
+            and isinstance(status, int)
+            and status >= 500
+        ):
             return cause
     return None
 
 
-def platform_failure(platform: str, problem: BaseException, config: Config) -> StartupError | Unreachable:
+def platform_failure(
+    platform: str, problem: BaseException, config: Config
+) -> StartupError | Unreachable:
     """What to say about a platform that didn't start, and whether to try again."""
     name = {"slack": "Slack", "discord": "Discord"}.get(platform, platform)
     if type(problem).__name__ in ("SlackConfigError", "StartupError"):
@@ -232,5 +270,10 @@ def platform_failure(platform: str, problem: BaseException, config: Config) -> S
         where = config.slack_api_url if platform == "slack" else config.discord_api_url
         setting = "SLACK_API_URL" if platform == "slack" else "DISCORD_API_URL"
         target = f"{setting}={where}" if where else f"{name}'s API"
-        return Unreachable(f"{name}: can't reach {target} ({_reason(network)}); check the network or {setting}")
-    return StartupError(f"{name} couldn't start ({_reason(problem)}); run with FOLLOWUP_LOG_LEVEL=DEBUG for the details.")
+        return Unreachable(
+            f"{name}: can't reach {target} ({_reason(network)}); check the network or {setting}"
+        )
+    return StartupError(
+        f"{name} couldn't start ({_reason(problem)}); run with FOLLOWUP_LOG_LEVEL=DEBUG for the "
+        "details."
+    )

@@ -36,23 +36,49 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SUITES = ("dispatch", "crash_recovery", "lateness", "slack_dispatch", "discord_dispatch", "platform_limits", "command_latency", "review", "person_views", "groups", "slack_ack", "discord_roundtrip", "footprint", "dates")
+SUITES = (
+    "dispatch",
+    "crash_recovery",
+    "lateness",
+    "slack_dispatch",
+    "discord_dispatch",
+    "platform_limits",
+    "command_latency",
+    "review",
+    "person_views",
+    "groups",
+    "slack_ack",
+    "discord_roundtrip",
+    "footprint",
+    "dates",
+)
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
 REPORT = HERE / "RESULTS.md"
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 README = HERE.parent / "README.md"
-BEGIN = "<!-- bench results: written by `make bench` from bench/results.json; edits here are overwritten -->"
+BEGIN = (
+    "<!-- bench results: written by `make bench` from bench/results.json; edits here are "
+    "overwritten -->"
+)
 END = "<!-- end of bench results -->"
-SCORE_BEGIN = "<!-- bench scoreboard: written by `make bench` from bench/results.json; edits here are overwritten -->"
+SCORE_BEGIN = (
+    "<!-- bench scoreboard: written by `make bench` from bench/results.json; edits "
+    "here are overwritten -->"
+)
 SCORE_END = "<!-- end of bench scoreboard -->"
-HOW = "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench --list` names them)"
+HOW = (
+    "`make bench` (every suite) or `python -m bench <suite>` (one suite; `python -m bench "
+    "--list` names them)"
+)
 
 
 Kept = Callable[[list[dict[str, object]], dict[str, dict[str, Any]]], None]
 
 
-async def _run(names: list[str], keep: Kept | None = None) -> tuple[list[dict[str, object]], dict[str, dict[str, Any]]]:
+async def _run(
+    names: list[str], keep: Kept | None = None
+) -> tuple[list[dict[str, object]], dict[str, dict[str, Any]]]:
     """Every suite's figures, and the facts of when and where each one ran, handed to `keep`
     after each suite (so a run cut short keeps what it measured). A suite that fails is
     reported as failed (its traceback on stderr); the others still run and are kept."""
@@ -96,7 +122,9 @@ def _load() -> dict[str, Any]:
 
 def _git(*args: str) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True, timeout=10, check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=HERE, capture_output=True, text=True, timeout=10, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip()
@@ -106,9 +134,17 @@ def run_facts() -> dict[str, Any]:
     """When, on which commit and on what machine a suite is being measured."""
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     # Changes to the files this command writes don't change what is measured.
-    if _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
-            ":(top,exclude)docs/benchmarks.md", ":(top,exclude)bench/results.json", ":(top,exclude)bench/RESULTS.md",
-            ":(top,exclude)README.md"):
+    if _git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ":(top)",
+        ":(top,exclude)docs/benchmarks.md",
+        ":(top,exclude)bench/results.json",
+        ":(top,exclude)bench/RESULTS.md",
+        ":(top,exclude)README.md",
+    ):
         commit += " (with uncommitted changes)"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -138,8 +174,13 @@ def markdown(data: dict[str, Any], *, note_missing: bool = False) -> str:
     for figures in results:
         suite = str(figures.get("suite"))
         f = _facts(data, suite)
-        machine = f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
-        lines.append(f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} | {f.get('load', '?')} |")
+        machine = (
+            f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
+        )
+        lines.append(
+            f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} | "
+            f"{f.get('load', '?')} |"
+        )
     missing = [s for s in available() if s not in {str(r.get("suite")) for r in results}]
     if missing and note_missing:
         lines += ["", f"Not measured yet: {', '.join(missing)} (run {HOW})."]
@@ -156,10 +197,13 @@ def report(data: dict[str, Any]) -> str:
     from bench import scoreboard
 
     return (
-        "# Benchmark results\n\n"
-        f"Written by {HOW} from `bench/results.json`; do not edit by hand. What each suite measures, "
-        "and its target, is in the suite's module docstring and in docs/benchmarks.md.\n\n"
-        "## Scoreboard\n\n" + scoreboard.markdown(data) + "\n\n## Every figure\n\n" + markdown(data) + "\n"
+        f"# Benchmark results\n\nWritten by {HOW} from `bench/results.json`; do not edit by hand. "
+        "What each suite measures, and its target, is in the suite's module docstring and in "
+        "docs/benchmarks.md.\n\n## Scoreboard\n\n"
+        + scoreboard.markdown(data)
+        + "\n\n## Every figure\n\n"
+        + markdown(data)
+        + "\n"
     )
 
 
@@ -187,7 +231,9 @@ def save(data: dict[str, Any]) -> None:
             page.write_text(with_results(page.read_text(), data))
 
 
-def merge(previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def merge(
+    previous: dict[str, Any], fresh: list[dict[str, Any]], facts: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """The earlier results with `fresh` suites replacing theirs, each suite with its own facts."""
     names = {str(f.get("suite")) for f in fresh}
     kept = [r for r in previous.get("results", []) if str(r.get("suite")) not in names]
@@ -202,15 +248,25 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Run Followup's benchmarks and keep the latest figures in bench/results.json, "
-        "bench/RESULTS.md, docs/benchmarks.md and the README's scoreboard. Without suite names, every suite runs (as `make bench` does).",
-        epilog=f"Suites: {', '.join(available())}. PostgreSQL figures use FOLLOWUP_BENCH_POSTGRES_URL "
-        "(else FOLLOWUP_TEST_POSTGRES_URL) and are reported as skipped when no server answers.",
+        "bench/RESULTS.md, docs/benchmarks.md and the README's scoreboard. Without suite names, "
+        "every suite runs (as `make bench` does).",
+        epilog=f"Suites: {', '.join(available())}. PostgreSQL figures use "
+        "FOLLOWUP_BENCH_POSTGRES_URL (else FOLLOWUP_TEST_POSTGRES_URL) and are reported as "
+        "skipped when no server answers.",
     )
     parser.add_argument("suites", nargs="*", metavar="SUITE", help="run only these suites")
-    parser.add_argument("--markdown", action="store_true", help="print the latest results as Markdown, run nothing")
-    parser.add_argument("--scoreboard", action="store_true",
-                        help="print the scoreboard (before → after, against each target) of the latest results, run nothing")
-    parser.add_argument("--list", action="store_true", help="name every suite and what it measures, run nothing")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the latest results as Markdown, run nothing"
+    )
+    parser.add_argument(
+        "--scoreboard",
+        action="store_true",
+        help="print the scoreboard (before → after, against each target) of the latest results, "
+        "run nothing",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="name every suite and what it measures, run nothing"
+    )
     args = parser.parse_args(argv)
     unknown = [s for s in args.suites if s not in available()]
     if unknown:
@@ -252,8 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     fresh, facts = asyncio.run(_run(names, lambda done, facts: save(merge(previous, done, facts))))
     data = merge(previous, fresh, facts)
     first = facts[names[0]]
-    print(f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python {first['python']}: "
-          f"written to {RESULTS.name}, {REPORT.name}, docs/benchmarks.md and README.md")
+    print(
+        f"\n{first['date']}, commit {first['commit']}, {first['cores']} cores, Python "
+        f"{first['python']}: written to {RESULTS.name}, {REPORT.name}, docs/benchmarks.md and "
+        "README.md"
+    )
     print("\n== scoreboard (before → after, against each target) ==\n" + scoreboard.text(data))
     return 0 if not any("suite failed" in f for f in fresh) else 1
 

@@ -38,12 +38,26 @@ from storage.database import Database
 from storage.models import NudgeRow
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SIZES = tuple(int(s) for s in os.environ.get("FOLLOWUP_BENCH_LATENCY_SIZES", "1000,10000,100000,1000000").split(","))
+SIZES = tuple(
+    int(s)
+    for s in os.environ.get("FOLLOWUP_BENCH_LATENCY_SIZES", "1000,10000,100000,1000000").split(",")
+)
 APPS_PER_USER = 10
 SEED_USERS_PER_CHUNK = 10_000
 ROUNDS = 60
-COMMANDS = ("list", "show 3", "today", "checklist 2", "draft 4", "review 1 Thank you for your time; when may I follow up?",
-            "snooze 5 2d", "sent 6", "heard 6 they replied", "settings", "add Newco; Engineer; tomorrow 10:00; Kim Lee")
+COMMANDS = (
+    "list",
+    "show 3",
+    "today",
+    "checklist 2",
+    "draft 4",
+    "review 1 Thank you for your time; when may I follow up?",
+    "snooze 5 2d",
+    "sent 6",
+    "heard 6 they replied",
+    "settings",
+    "add Newco; Engineer; tomorrow 10:00; Kim Lee",
+)
 SWEEPS = 5
 CLAIM = 200
 TARGETS_MS = {"next-due": 10.0, "sweep": 10.0, f"claim {CLAIM}": 12.0}  # at 1M stored
@@ -55,7 +69,9 @@ class _Accepting:
 
     max_in_flight = CLAIM
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         return None
 
 
@@ -70,7 +86,9 @@ async def _median_ms(work: Callable[[], Awaitable[Any]]) -> float:
 
 async def _sweeps(database: Database) -> dict[str, float]:
     """What the dispatcher's sweeps cost on this data (see the module docstring)."""
-    dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(NOW), {"bench": _Accepting()}, worker_id="bench-sweep")
+    dispatcher = Dispatcher(
+        database.unit_of_work, SimulatedClock(NOW), {"bench": _Accepting()}, worker_id="bench-sweep"
+    )
     await dispatcher.run_once()  # warm-up, and delivers what the commands made due
 
     async def sweep() -> None:
@@ -79,17 +97,27 @@ async def _sweeps(database: Database) -> dict[str, float]:
 
     async def claim() -> None:
         async with database.unit_of_work() as uow:
-            claimed = await uow.nudges.claim_due(NOW, "bench-claim", timedelta(minutes=5), CLAIM, platforms={"bench"})
+            claimed = await uow.nudges.claim_due(
+                NOW, "bench-claim", timedelta(minutes=5), CLAIM, platforms={"bench"}
+            )
             await uow.commit()
         assert len(claimed) == CLAIM, len(claimed)
 
-    figures = {"next-due": await _median_ms(dispatcher.next_due_at), "sweep": await _median_ms(sweep)}
+    figures = {
+        "next-due": await _median_ms(dispatcher.next_due_at),
+        "sweep": await _median_ms(sweep),
+    }
     # A burst: a few thousand of the stored nudges, spread over the table, fall due.
     async with database.sessions() as session:
-        pending = (await session.execute(select(func.count()).where(NudgeRow.state == "pending"))).scalar_one()
+        pending = (
+            await session.execute(select(func.count()).where(NudgeRow.state == "pending"))
+        ).scalar_one()
         step = max(1, pending // (2 * CLAIM * SWEEPS))
-        await session.execute(update(NudgeRow).where(NudgeRow.state == "pending", NudgeRow.id % step == 0)
-                              .values(due_at=NOW - timedelta(minutes=1)))
+        await session.execute(
+            update(NudgeRow)
+            .where(NudgeRow.state == "pending", NudgeRow.id % step == 0)
+            .values(due_at=NOW - timedelta(minutes=1))
+        )
         await session.commit()
     figures[f"claim {CLAIM}"] = await _median_ms(claim)
     return figures
@@ -101,8 +129,13 @@ async def _measure(url: str, total_apps: int) -> dict[str, Any]:
         users_total = total_apps // APPS_PER_USER
         started = clock.perf_counter()
         for first in range(1, users_total + 1, SEED_USERS_PER_CHUNK):
-            await seed(database, users=min(SEED_USERS_PER_CHUNK, users_total - first + 1), apps_per_user=APPS_PER_USER,
-                       now=NOW, first_user_id=first)
+            await seed(
+                database,
+                users=min(SEED_USERS_PER_CHUNK, users_total - first + 1),
+                apps_per_user=APPS_PER_USER,
+                now=NOW,
+                first_user_id=first,
+            )
         seeding = clock.perf_counter() - started
         followup = Followup(database.unit_of_work, SimulatedClock(NOW))
         step = max(1, users_total // ROUNDS)
@@ -130,9 +163,16 @@ async def _measure(url: str, total_apps: int) -> dict[str, Any]:
         finally:
             event.remove(database.engine.sync_engine, "before_cursor_execute", count)
         per_command = {name: statistics.mean(runs) for name, runs in sent.items()}
-        return {"p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99), "n": float(len(samples)), "seed_s": seeding,
-                "most": max(per_command.values()), "fewest": min(per_command.values()),
-                "most by": max(per_command, key=per_command.__getitem__), **await _sweeps(database)}
+        return {
+            "p50": percentile(samples, 0.5),
+            "p99": percentile(samples, 0.99),
+            "n": float(len(samples)),
+            "seed_s": seeding,
+            "most": max(per_command.values()),
+            "fewest": min(per_command.values()),
+            "most by": max(per_command, key=per_command.__getitem__),
+            **await _sweeps(database),
+        }
     finally:
         await database.dispose()
 
@@ -157,7 +197,9 @@ async def _backend(name: str, figures: dict[str, object]) -> None:
         figures[f"{name} p99 ms @ {_label(size)}"] = results[size]["p99"]
         figures[f"{name} seeding s @ {_label(size)}"] = results[size]["seed_s"]
         figures[f"{name} statements per command, most @ {_label(size)}"] = results[size]["most"]
-        figures[f"{name} statements per command, most by @ {_label(size)}"] = results[size]["most by"]
+        figures[f"{name} statements per command, most by @ {_label(size)}"] = results[size][
+            "most by"
+        ]
         figures[f"{name} statements per command, fewest @ {_label(size)}"] = results[size]["fewest"]
         for what in TARGETS_MS:
             figures[f"{name} {what} ms @ {_label(size)}"] = results[size][what]
@@ -166,14 +208,23 @@ async def _backend(name: str, figures: dict[str, object]) -> None:
     for large, small, target in ((100_000, 1_000, 1.5), (1_000_000, 10_000, 2.0)):
         if large in results and small in results:
             ratio = results[large]["p99"] / results[small]["p99"]
-            figures[f"{name} p99 ratio {_label(large)} / {_label(small)} (target ≤ {target})"] = ratio
+            figures[f"{name} p99 ratio {_label(large)} / {_label(small)} (target ≤ {target})"] = (
+                ratio
+            )
             met = met and ratio <= target
     if 100_000 in results and 1_000 in results and 10_000 in results and 1_000_000 in results:
         met = met and results[100_000]["p99"] < 10
-        figures[f"{name} target: p99 < 10 ms @ 100k, ratios within their bounds"] = "met" if met else "missed"
+        figures[f"{name} target: p99 < 10 ms @ 100k, ratios within their bounds"] = (
+            "met" if met else "missed"
+        )
     if 1_000_000 in results:
-        figures[f"{name} target: next-due, idle sweep, claim {CLAIM} @ 1M within {', '.join(f'{v:g}' for v in TARGETS_MS.values())} ms"] = (
-            "met" if all(results[1_000_000][what] <= limit for what, limit in TARGETS_MS.items()) else "missed"
+        figures[
+            f"{name} target: next-due, idle sweep, claim {CLAIM} @ 1M within "
+            f"{', '.join(f'{v:g}' for v in TARGETS_MS.values())} ms"
+        ] = (
+            "met"
+            if all(results[1_000_000][what] <= limit for what, limit in TARGETS_MS.items())
+            else "missed"
         )
     figures["commands per size"] = int(results[min(SIZES)]["n"])
 

@@ -11,8 +11,8 @@ process is killed with `kill -9`. Measured twice, on the two things delivered on
 Figures: seconds from the kill to the last of the dead process's nudges (or digests) — those it
 held claimed at the moment of the kill — arriving at the fake platform (one it had already sent
 arrives at once, and is then found and recorded by another), to the last of all, and to every
-one recorded in the database; lost and duplicated (from what the fakes received); how many the dead process held. Target:
-the dead process's nudges and digests within a minute, 0 lost, 0 duplicated.
+one recorded in the database; lost and duplicated (from what the fakes received); how many the dead
+process held. Target: the dead process's nudges and digests within a minute, 0 lost, 0 duplicated.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ SLACK = 120  # users (nudges) or channels (digests) on Slack
 DISCORD = 120
 TOTAL = SLACK + DISCORD
 KILL_AFTER = 60
-DEFAULTS = {"FOLLOWUP_DELIVERY_LEASE": "15", "FOLLOWUP_SEND_TIMEOUT": "15", "FOLLOWUP_DISPATCH_INTERVAL": "15"}
+DEFAULTS = {
+    "FOLLOWUP_DELIVERY_LEASE": "15",
+    "FOLLOWUP_SEND_TIMEOUT": "15",
+    "FOLLOWUP_DISPATCH_INTERVAL": "15",
+}
 WITHIN = 60.0  # the target: the dead process's items delivered within a minute of the kill
 
 
@@ -54,8 +58,12 @@ def _pid(worker: object) -> int:
 async def _nudges_held_by(fleet: Fleet, victim: Member) -> set[str]:
     assert fleet.database is not None
     async with fleet.database.sessions() as session:
-        found = (await session.execute(select(NudgeRow.__table__).where(NudgeRow.state == "claimed"))).all()
-    return {delivery_key(nudge_from_row(row)) for row in found if _pid(row.claimed_by) == victim.pid}
+        found = (
+            await session.execute(select(NudgeRow.__table__).where(NudgeRow.state == "claimed"))
+        ).all()
+    return {
+        delivery_key(nudge_from_row(row)) for row in found if _pid(row.claimed_by) == victim.pid
+    }
 
 
 async def _digests_held_by(fleet: Fleet, victim: Member) -> set[str]:
@@ -121,7 +129,9 @@ async def _measure(url: str, items: Items, processes: int, restart: bool) -> dic
             for member in members:
                 await fleet.ready(member)
             await items.seed(fleet)
-        await fleet.until(lambda: len(items.arrived(fleet)) >= KILL_AFTER, 120, "the burst never got going")
+        await fleet.until(
+            lambda: len(items.arrived(fleet)) >= KILL_AFTER, 120, "the burst never got going"
+        )
         victim = await items.busiest(fleet)
         await fleet.kill(victim)
         killed = time.monotonic()
@@ -140,7 +150,14 @@ async def _measure(url: str, items: Items, processes: int, restart: bool) -> dic
         recorded = time.monotonic() - killed
         await fleet.stop()
         counts = items.arrived(fleet).values()
-        figures = _named(items.noun, float(len(held)), last_held, everything, float(TOTAL - len(counts)), float(sum(n - 1 for n in counts)))
+        figures = _named(
+            items.noun,
+            float(len(held)),
+            last_held,
+            everything,
+            float(TOTAL - len(counts)),
+            float(sum(n - 1 for n in counts)),
+        )
         figures[f"kill → every {items.noun} recorded s"] = recorded
         return figures
     finally:
@@ -148,13 +165,25 @@ async def _measure(url: str, items: Items, processes: int, restart: bool) -> dic
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _named(noun: str, held: float, last_held: float, everything: float, lost: float, duplicated: float) -> dict[str, float]:
+def _named(
+    noun: str, held: float, last_held: float, everything: float, lost: float, duplicated: float
+) -> dict[str, float]:
     """The figures, named as they always were for nudges (the scoreboard reads those names)."""
     if noun == "nudge":
-        return {"dead process held (claimed)": held, "kill → its last nudge delivered s": last_held,
-                "kill → last nudge of all delivered s": everything, "lost": lost, "duplicated": duplicated}
-    return {"dead process held digests (claimed)": held, "kill → its last digest delivered s": last_held,
-            "kill → last digest of all delivered s": everything, "digests lost": lost, "digests duplicated": duplicated}
+        return {
+            "dead process held (claimed)": held,
+            "kill → its last nudge delivered s": last_held,
+            "kill → last nudge of all delivered s": everything,
+            "lost": lost,
+            "duplicated": duplicated,
+        }
+    return {
+        "dead process held digests (claimed)": held,
+        "kill → its last digest delivered s": last_held,
+        "kill → last digest of all delivered s": everything,
+        "digests lost": lost,
+        "digests duplicated": duplicated,
+    }
 
 
 RUNS = {"sqlite 1 proc, restarted": (1, True), "postgres 3 procs, busiest killed": (3, False)}
@@ -166,14 +195,23 @@ def _met(figures: dict[str, object]) -> bool:
         return isinstance(value, float) and value <= WITHIN
 
     return all(
-        within(f"{run}: kill → its last nudge delivered s") and within(f"{run}: kill → its last digest delivered s")
-        and all(figures.get(f"{run}: {k}") == 0 for k in ("lost", "duplicated", "digests lost", "digests duplicated"))
+        within(f"{run}: kill → its last nudge delivered s")
+        and within(f"{run}: kill → its last digest delivered s")
+        and all(
+            figures.get(f"{run}: {k}") == 0
+            for k in ("lost", "duplicated", "digests lost", "digests duplicated")
+        )
         for run in RUNS
     )
 
 
 async def run() -> dict[str, object]:
-    figures: dict[str, object] = {"suite": "crash_recovery", "due nudges": TOTAL, "due digests": TOTAL, "lease s": 15.0}
+    figures: dict[str, object] = {
+        "suite": "crash_recovery",
+        "due nudges": TOTAL,
+        "due digests": TOTAL,
+        "lease s": 15.0,
+    }
 
     def runs(prefix: str) -> list[tuple[str, Callable[[str], Awaitable[dict[str, float]]]]]:
         return [

@@ -30,10 +30,14 @@ GIBBERISH_LINES = 1000
 def _gibberish(count: int) -> list[str]:
     rng = random.Random(20261104)
     alphabet = string.ascii_letters + string.digits + string.punctuation + "    äöüéß–—"
-    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, MAX_WHEN))) for _ in range(count)]
+    return [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, MAX_WHEN))) for _ in range(count)
+    ]
 
 
-def _time_each(cases: list[tuple[str, Intent, str, clock_time | None]]) -> tuple[list[float], list[float]]:
+def _time_each(
+    cases: list[tuple[str, Intent, str, clock_time | None]],
+) -> tuple[list[float], list[float]]:
     """CPU time (this thread's: what the phrase itself costs, whatever else the machine is
     doing) and wall time of each reading, in milliseconds."""
     cpu, wall = [], []
@@ -43,7 +47,16 @@ def _time_each(cases: list[tuple[str, Intent, str, clock_time | None]]) -> tuple
         order = effective_order(None, None, tz_name)
         started, started_cpu = time.perf_counter(), time.thread_time()
         with contextlib.suppress(BadInput):
-            read(text, intent, tz=tz, now=now, order=order, usage="", example="", default_time=default)
+            read(
+                text,
+                intent,
+                tz=tz,
+                now=now,
+                order=order,
+                usage="",
+                example="",
+                default_time=default,
+            )
         cpu.append((time.thread_time() - started_cpu) * 1000)
         wall.append((time.perf_counter() - started) * 1000)
     return cpu, wall
@@ -64,7 +77,9 @@ def _figures(name: str, costs: tuple[list[float], list[float]]) -> dict[str, obj
 async def run() -> dict[str, object]:
     warm_up()
     table = [(r.phrase, INTENTS[r.intent], tz, DEFAULTS[r.intent]) for r in ROWS for tz in ZONES]
-    gibberish: list[tuple[str, Intent, str, clock_time | None]] = [(line, Intent.INTERVIEW, "Europe/Berlin", None) for line in _gibberish(GIBBERISH_LINES)]
+    gibberish: list[tuple[str, Intent, str, clock_time | None]] = [
+        (line, Intent.INTERVIEW, "Europe/Berlin", None) for line in _gibberish(GIBBERISH_LINES)
+    ]
     figures: dict[str, object] = {"suite": "dates"}
     figures.update(_figures("table", _time_each(table)))
     figures.update(_figures("gibberish", _time_each(gibberish)))

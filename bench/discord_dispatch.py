@@ -66,7 +66,9 @@ async def _dispatch(runtime: Runtime) -> tuple[int, int, float]:
 async def _round(config: Config, fake: _Fake) -> dict[str, Any]:
     """The bot started as `followup run` starts it, every due nudge delivered, the bot stopped."""
     platform = DiscordPlatform(guild_ready_timeout=0.05, identify_interval=0)
-    runtime = await bootstrap(config, clock=SimulatedClock(NOW), worker_id="bench", platforms=[platform], migrate=False)
+    runtime = await bootstrap(
+        config, clock=SimulatedClock(NOW), worker_id="bench", platforms=[platform], migrate=False
+    )
     adapter = runtime.adapters["discord"]
     assert isinstance(adapter, DiscordAdapter)
     try:
@@ -79,7 +81,13 @@ async def _round(config: Config, fake: _Fake) -> dict[str, Any]:
     finally:
         await adapter.stop()
         await runtime.close()
-    return {"delivered": delivered, "failed": failed, "seconds": seconds, "cpu": cpu, **await fake.counts()}
+    return {
+        "delivered": delivered,
+        "failed": failed,
+        "seconds": seconds,
+        "cpu": cpu,
+        **await fake.counts(),
+    }
 
 
 def _figures(name: str, found: dict[str, Any], nudges: int) -> dict[str, object]:
@@ -88,8 +96,14 @@ def _figures(name: str, found: dict[str, Any], nudges: int) -> dict[str, object]
         f"{name}: nudges/s": rate,
         # The bot's own CPU per nudge (both its threads): what a process could do on a core of
         # its own, whatever else the machine was doing.
-        f"{name}: CPU ms per nudge": 1000 * found["cpu"] / found["delivered"] if found["delivered"] else 0.0,
-        f"{name}: fake Discord CPU ms per nudge": 1000 * found["fake CPU seconds"] / found["delivered"] if found["delivered"] else 0.0,
+        f"{name}: CPU ms per nudge": 1000 * found["cpu"] / found["delivered"]
+        if found["delivered"]
+        else 0.0,
+        f"{name}: fake Discord CPU ms per nudge": 1000
+        * found["fake CPU seconds"]
+        / found["delivered"]
+        if found["delivered"]
+        else 0.0,
         f"{name}: delivered": found["delivered"],
         f"{name}: failed": found["failed"],
         f"{name}: messages created (fake)": found["posted"],
@@ -115,12 +129,21 @@ async def run() -> dict[str, object]:
     try:
         api, gateway = urls.split()
         fake = _Fake(process, api, gateway)
-        seeded = await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
-                            platform="discord", workspace="discord", external_id=lambda u: str(FIRST_SNOWFLAKE + u))
+        seeded = await seed(
+            database,
+            users=PEOPLE,
+            apps_per_user=PER_PERSON,
+            now=NOW,
+            due_in=timedelta(minutes=-1),
+            platform="discord",
+            workspace="discord",
+            external_id=lambda u: str(FIRST_SNOWFLAKE + u),
+        )
         config = Config(FOLLOWUP_DATABASE_URL=url, DISCORD_TOKEN="bench-token", DISCORD_API_URL=api,
                         DISCORD_GATEWAY_URL=gateway, SLACK_BOT_TOKEN=None)
         first = await _round(config, fake)
-        await more_nudges(database, seeded, PER_PERSON, "discord", NOW, "check-back")  # the same people, after a restart
+        # the same people, after a restart
+        await more_nudges(database, seeded, PER_PERSON, "discord", NOW, "check-back")
         known = await _round(config, fake)
         process.stdin.close()
         await process.wait()

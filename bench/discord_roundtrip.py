@@ -54,19 +54,36 @@ async def run() -> dict[str, object]:
             DISCORD_API_URL=fake.api_url,
             DISCORD_GATEWAY_URL=fake.gateway_url,
         )
-        runtime = await bootstrap(config, worker_id="bench-discord", platforms=[DiscordPlatform(guild_ready_timeout=0.05)])
+        runtime = await bootstrap(
+            config, worker_id="bench-discord", platforms=[DiscordPlatform(guild_ready_timeout=0.05)]
+        )
         adapter = runtime.adapters["discord"]
         assert isinstance(adapter, DiscordAdapter)
         await adapter.start()
         try:
             await asyncio.wait_for(adapter.wait_until_ready(), 30)
             make = Interactions(fake)
-            users = [FakeUser(500_000_000_000_000_000 + n, f"user{n}", f"User {n}") for n in range(CONCURRENT)]
+            users = [
+                FakeUser(500_000_000_000_000_000 + n, f"user{n}", f"User {n}")
+                for n in range(CONCURRENT)
+            ]
             await _batch(fake, [make.slash("help", user=users[0])])  # warm-up: first interaction
-            add = await _batch(fake, [
-                make.slash("add", {"company": f"Company {n}", "role": "Data Engineer", "when": "yesterday 10:00", "interviewer": "Jane Doe"}, user=u)
-                for n, u in enumerate(users)
-            ])
+            add = await _batch(
+                fake,
+                [
+                    make.slash(
+                        "add",
+                        {
+                            "company": f"Company {n}",
+                            "role": "Data Engineer",
+                            "when": "yesterday 10:00",
+                            "interviewer": "Jane Doe",
+                        },
+                        user=u,
+                    )
+                    for n, u in enumerate(users)
+                ],
+            )
             show = await _batch(fake, [make.slash("show", {"id": 1}, user=u) for u in users])
         finally:
             await adapter.stop()

@@ -79,10 +79,16 @@ async def _measure(url: str, processes: int) -> dict[str, float]:
     database = await fresh_database(url)
     folder = Path(tempfile.mkdtemp(prefix="followup-bench-dispatch-"))
     try:
-        await seed(database, users=NUDGES // 2, apps_per_user=2, now=NOW, due_in=timedelta(minutes=-1))
-        figures = await asyncio.get_running_loop().run_in_executor(None, _race, url, processes, folder)
+        await seed(
+            database, users=NUDGES // 2, apps_per_user=2, now=NOW, due_in=timedelta(minutes=-1)
+        )
+        figures = await asyncio.get_running_loop().run_in_executor(
+            None, _race, url, processes, folder
+        )
         async with database.sessions() as session:
-            sent = (await session.execute(select(func.count()).where(NudgeRow.state == "sent"))).scalar_one()
+            sent = (
+                await session.execute(select(func.count()).where(NudgeRow.state == "sent"))
+            ).scalar_one()
         figures["recorded sent"] = float(sent)
         return figures
     finally:
@@ -106,8 +112,13 @@ async def run() -> dict[str, object]:
     # Processes beyond the machine's cores share them: 4 on 2 cores are held to 2 × 2,000/s.
     runs = {"sqlite 1 proc": 1, "postgres 1 proc": 1, "postgres 4 proc": 4}
     figures["target ≥ 2000 nudges/s per process, lost = duplicated = 0"] = (
-        "met" if all(figures.get(f"{k}: lost") == 0 and figures.get(f"{k}: duplicated") == 0
-                     and _number(figures.get(f"{k}: nudges/s")) >= 2000 * min(n, cpu_count()) for k, n in runs.items())
+        "met"
+        if all(
+            figures.get(f"{k}: lost") == 0
+            and figures.get(f"{k}: duplicated") == 0
+            and _number(figures.get(f"{k}: nudges/s")) >= 2000 * min(n, cpu_count())
+            for k, n in runs.items()
+        )
         else "missed"
     )
     return figures

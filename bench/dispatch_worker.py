@@ -26,7 +26,9 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.deliveries: list[str] = []
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         self.deliveries.append(message.fields[0].value)
 
 
@@ -35,7 +37,12 @@ async def main(url: str, out: str, worker: str, now: str) -> None:
     async with database.engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
     notifier = RecordingNotifier()
-    dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(datetime.fromisoformat(now)), {"bench": notifier}, worker_id=worker)
+    dispatcher = Dispatcher(
+        database.unit_of_work,
+        SimulatedClock(datetime.fromisoformat(now)),
+        {"bench": notifier},
+        worker_id=worker,
+    )
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     for _ in range(1000):  # until nothing is left to claim (a lost claim race still counts as work)

@@ -26,13 +26,25 @@ def counts(fake: FakeDiscord, since: int, created_since: int, cpu: float) -> dic
     calls = fake.calls[since:]
     created = fake.created[created_since:]
     titles = Counter((m["channel_id"], (m.get("embeds") or [{}])[0].get("title")) for m in created)
-    creates = [c for c in calls if c.method == "POST" and c.path.startswith("/channels/") and c.path.endswith("/messages")]
-    opened = Counter(int((c.json or {}).get("recipient_id", 0)) for c in calls if c.method == "POST" and c.path == "/users/@me/channels")
+    creates = [
+        c
+        for c in calls
+        if c.method == "POST" and c.path.startswith("/channels/") and c.path.endswith("/messages")
+    ]
+    opened = Counter(
+        int((c.json or {}).get("recipient_id", 0))
+        for c in calls
+        if c.method == "POST" and c.path == "/users/@me/channels"
+    )
     return {
         "posted": len(created),
         "repeated": sum(n - 1 for n in titles.values()),
         "answered from nonce": len(creates) - len(created),
-        "without nonce": sum(1 for c in creates if not ((c.json or {}).get("nonce") and (c.json or {}).get("enforce_nonce"))),
+        "without nonce": sum(
+            1
+            for c in creates
+            if not ((c.json or {}).get("nonce") and (c.json or {}).get("enforce_nonce"))
+        ),
         "dm opened": sum(opened.values()),
         "dm opened for one person (most)": max(opened.values(), default=0),
         "fake CPU seconds": cpu,

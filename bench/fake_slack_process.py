@@ -15,10 +15,14 @@ from tests.fakes.slack_api import FakeSlack
 
 
 def counts(fake: FakeSlack) -> str:
-    posted = [(channel, m.get("text")) for channel, messages in fake.posted.items() for m in messages]
+    posted = [
+        (channel, m.get("text")) for channel, messages in fake.posted.items() for m in messages
+    ]
     repeats = sum(n - 1 for n in Counter(posted).values())
     calls = Counter(call.method for call in fake.calls)
-    return json.dumps({"posted": len(posted), "channels": len(fake.posted), "repeated": repeats, "calls": calls})
+    return json.dumps(
+        {"posted": len(posted), "channels": len(fake.posted), "repeated": repeats, "calls": calls}
+    )
 
 
 async def main() -> None:

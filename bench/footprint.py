@@ -56,13 +56,30 @@ def _memory_kib(pid: int) -> dict[str, int]:
 
 
 async def _start(url: str, fake: FakeSlack, port: int) -> tuple[asyncio.subprocess.Process, float]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))}
-    env = {**base, "FOLLOWUP_DATABASE_URL": url, "FOLLOWUP_HTTP_PORT": str(port), "FOLLOWUP_HTTP_HOST": "127.0.0.1",
-           "FOLLOWUP_LOG_LEVEL": "WARNING", "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))
+    }
+    env = {
+        **base,
+        "FOLLOWUP_DATABASE_URL": url,
+        "FOLLOWUP_HTTP_PORT": str(port),
+        "FOLLOWUP_HTTP_HOST": "127.0.0.1",
+        "FOLLOWUP_LOG_LEVEL": "WARNING",
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+    }
     started = time.perf_counter()
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     async with aiohttp.ClientSession() as session:
         for _ in range(POLL_ROUNDS):
@@ -86,11 +103,24 @@ async def _commands(fake: FakeSlack, port: int, users: int) -> tuple[list[float]
         for i in range(COMMANDS):
             user = f"user{1 + (i * 7919) % max(1, users)}"
             text = ("list", "today", "show 1", "settings")[i % 4]
-            body = "&".join(f"{k}={v}" for k, v in {"team_id": TEAM, "user_id": user, "channel_id": f"D{user}", "command": "/followup",
-                                                    "text": text, "response_url": fake.response_url(f"fp{i}"), "trigger_id": f"fp-trigger-{i}"}.items())
+            body = "&".join(
+                f"{k}={v}"
+                for k, v in {
+                    "team_id": TEAM,
+                    "user_id": user,
+                    "channel_id": f"D{user}",
+                    "command": "/followup",
+                    "text": text,
+                    "response_url": fake.response_url(f"fp{i}"),
+                    "trigger_id": f"fp-trigger-{i}",
+                }.items()
+            )
             t0 = time.perf_counter()
-            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
-                                    headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)}) as response:
+            async with session.post(
+                f"http://127.0.0.1:{port}/slack/events",
+                data=body.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+            ) as response:
                 await response.read()
             hook = await fake.wait_for_hook(f"fp{i}", within=30)
             samples.append((time.perf_counter() - t0) * 1000)
@@ -115,8 +145,16 @@ async def _measure(applications: int) -> dict[str, float]:
             database = await fresh_database(url)
             now = datetime.now(UTC)
             for first in range(1, users + 1, 10_000):
-                await seed(database, users=min(10_000, users - first + 1), apps_per_user=APPS_PER_USER, now=now,
-                           due_in=timedelta(days=3), platform="slack", workspace=TEAM, first_user_id=first)
+                await seed(
+                    database,
+                    users=min(10_000, users - first + 1),
+                    apps_per_user=APPS_PER_USER,
+                    now=now,
+                    due_in=timedelta(days=3),
+                    platform="slack",
+                    workspace=TEAM,
+                    first_user_id=first,
+                )
             await database.dispose()
         port = _free_port()
         child, cold = await _start(url, fake, port)
@@ -127,9 +165,15 @@ async def _measure(applications: int) -> dict[str, float]:
         finally:
             child.send_signal(signal.SIGTERM)
             await asyncio.wait_for(child.wait(), 30)
-        return {"cold": cold, "rss_ready": ready["VmRSS"] / 1024, "rss_after": after["VmRSS"] / 1024,
-                "peak": after["VmHWM"] / 1024, "answer_p50": percentile(answers, 0.5),
-                "users created": float(_users(folder) - users), "listed": float(listed)}
+        return {
+            "cold": cold,
+            "rss_ready": ready["VmRSS"] / 1024,
+            "rss_after": after["VmRSS"] / 1024,
+            "peak": after["VmHWM"] / 1024,
+            "answer_p50": percentile(answers, 0.5),
+            "users created": float(_users(folder) - users),
+            "listed": float(listed),
+        }
     finally:
         await fake.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -147,9 +191,15 @@ async def run() -> dict[str, object]:
         "RSS MiB after 200 commands (100k apps)": loaded["rss_after"],
         "peak RSS MiB (100k apps)": loaded["peak"],
         "command answer p50 ms, sequential (100k apps)": loaded["answer_p50"],
-        "users the commands created (must be 0: they come from seeded people)": loaded["users created"],
-        f"list answers showing the person's applications (must be {COMMANDS // 4})": loaded["listed"],
+        "users the commands created (must be 0: they come from seeded people)": loaded[
+            "users created"
+        ],
+        f"list answers showing the person's applications (must be {COMMANDS // 4})": loaded[
+            "listed"
+        ],
         "target: commands from the seeded workspace and people": (
-            "met" if loaded["users created"] == 0 and loaded["listed"] == COMMANDS // 4 else "missed"
+            "met"
+            if loaded["users created"] == 0 and loaded["listed"] == COMMANDS // 4
+            else "missed"
         ),
     }

@@ -43,7 +43,9 @@ from storage.database import Database
 from storage.models import ChannelDigestRow, ChannelMemberRow, EventRow, GroupChannelRow
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday
-SIZES = tuple(int(s) for s in os.environ.get("FOLLOWUP_BENCH_GROUP_SIZES", "100,1000,10000").split(","))
+SIZES = tuple(
+    int(s) for s in os.environ.get("FOLLOWUP_BENCH_GROUP_SIZES", "100,1000,10000").split(",")
+)
 APPS_PER_MEMBER = 2
 RUNS = 5
 CHANNEL = "C1"
@@ -51,22 +53,76 @@ ZONE = "UTC"
 
 
 async def _seed(database: Database, members: int) -> None:
-    await seed(database, users=members, apps_per_user=APPS_PER_MEMBER, now=NOW - timedelta(days=1), due_in=timedelta(days=3))
+    await seed(
+        database,
+        users=members,
+        apps_per_user=APPS_PER_MEMBER,
+        now=NOW - timedelta(days=1),
+        due_in=timedelta(days=3),
+    )
     async with database.sessions() as session:
-        await session.execute(insert(GroupChannelRow), [dict(id=1, platform="bench", workspace="w", channel_id=CHANNEL, enabled=True,
-                                                           owner_id=1, enabled_at=NOW, created_at=NOW, updated_at=NOW)])
-        await session.execute(insert(ChannelDigestRow), [dict(channel_id=1, weekday=4, at=time(12), timezone=ZONE, due_at=NOW,
-                                                            attempts=0)])
-        rows = [dict(channel_id=1, user_id=u, opted_in=u % 2 == 0, joined_at=NOW - timedelta(days=30)) for u in range(1, members + 1)]
+        await session.execute(
+            insert(GroupChannelRow),
+            [
+                dict(
+                    id=1,
+                    platform="bench",
+                    workspace="w",
+                    channel_id=CHANNEL,
+                    enabled=True,
+                    owner_id=1,
+                    enabled_at=NOW,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            ],
+        )
+        await session.execute(
+            insert(ChannelDigestRow),
+            [dict(channel_id=1, weekday=4, at=time(12), timezone=ZONE, due_at=NOW, attempts=0)],
+        )
+        rows = [
+            dict(channel_id=1, user_id=u, opted_in=u % 2 == 0, joined_at=NOW - timedelta(days=30))
+            for u in range(1, members + 1)
+        ]
         for start in range(0, len(rows), 5000):
             await session.execute(insert(ChannelMemberRow), rows[start : start + 5000])
         events = []
         for app_id in range(1, members * APPS_PER_MEMBER + 1):
             at = NOW - timedelta(hours=20)
-            events.append(dict(application_id=app_id, seq=1, kind="sent", at=at, cycle="r1", step="thank-you", note=""))
-            events.append(dict(application_id=app_id, seq=2, kind="sent", at=at + timedelta(hours=2), cycle="r1", step="value-add", note=""))
+            events.append(
+                dict(
+                    application_id=app_id,
+                    seq=1,
+                    kind="sent",
+                    at=at,
+                    cycle="r1",
+                    step="thank-you",
+                    note="",
+                )
+            )
+            events.append(
+                dict(
+                    application_id=app_id,
+                    seq=2,
+                    kind="sent",
+                    at=at + timedelta(hours=2),
+                    cycle="r1",
+                    step="value-add",
+                    note="",
+                )
+            )
             if app_id % 10 == 0:
-                events.append(dict(application_id=app_id, seq=3, kind="heard", at=at + timedelta(hours=3), cycle="r1", note=""))
+                events.append(
+                    dict(
+                        application_id=app_id,
+                        seq=3,
+                        kind="heard",
+                        at=at + timedelta(hours=3),
+                        cycle="r1",
+                        note="",
+                    )
+                )
         for start in range(0, len(events), 5000):
             await session.execute(insert(EventRow), events[start : start + 5000])
         await session.commit()
@@ -188,7 +244,9 @@ async def run() -> dict[str, object]:
     largest = max(SIZES)
     kinds = ("board", "digest")
     fast = all(r[largest][f"{k} ms"] < 1000 for r in measured for k in kinds)
-    smooth = all(r[size][f"{k} loop stall ms"] <= 50 for r in measured for size in SIZES for k in kinds)
+    smooth = all(
+        r[size][f"{k} loop stall ms"] <= 50 for r in measured for size in SIZES for k in kinds
+    )
     figures[f"target: {largest:,}-member board and digest < 1 s"] = "met" if fast else "missed"
     figures["target: loop never stalls > 50 ms, at every size"] = "met" if smooth else "missed"
     return figures

@@ -37,7 +37,9 @@ from storage.database import Database
 from storage.models import ApplicationRow, EventRow
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SIZES = tuple(int(s) for s in os.environ.get("FOLLOWUP_BENCH_PERSON_SIZES", "10,100,1000").split(","))
+SIZES = tuple(
+    int(s) for s in os.environ.get("FOLLOWUP_BENCH_PERSON_SIZES", "10,100,1000").split(",")
+)
 RUNS = 30
 TARGETS_MS = {"today": 20.0, "list": 100.0, "home": 150.0}
 
@@ -52,8 +54,12 @@ async def _measure(url: str, applications: int) -> dict[str, float]:
 
     try:
         # One person with every application, and a few neighbours so the tables aren't theirs alone.
-        await seed(database, users=1, apps_per_user=applications, now=NOW, due_in=timedelta(hours=-2))
-        await seed(database, users=20, apps_per_user=10, now=NOW, first_user_id=2 + applications // 10)
+        await seed(
+            database, users=1, apps_per_user=applications, now=NOW, due_in=timedelta(hours=-2)
+        )
+        await seed(
+            database, users=20, apps_per_user=10, now=NOW, first_user_id=2 + applications // 10
+        )
         figures: dict[str, float] = {}
         event.listen(database.engine.sync_engine, "before_cursor_execute", count)
         followup = Followup(database.unit_of_work, SimulatedClock(NOW))
@@ -90,12 +96,28 @@ async def _most_wait_weeks(database: Database) -> None:
     """Nine applications in ten: the thank-you sent, a follow-up agreed three to six weeks out;
     then every plan worked out again and stored, as the bot does after each change."""
     async with database.sessions() as session:
-        apps = (await session.execute(select(ApplicationRow.id).where(ApplicationRow.user_id == 1))).scalars().all()
-        await session.execute(insert(EventRow), [
-            dict(application_id=app_id, seq=1, kind="sent", at=NOW - timedelta(hours=20), cycle="r1", step="thank-you",
-                 agreed_date=(NOW + timedelta(days=21 + 3 * (app_id % 7))).date(), note="")
-            for app_id in apps if app_id % 10
-        ])
+        apps = (
+            (await session.execute(select(ApplicationRow.id).where(ApplicationRow.user_id == 1)))
+            .scalars()
+            .all()
+        )
+        await session.execute(
+            insert(EventRow),
+            [
+                dict(
+                    application_id=app_id,
+                    seq=1,
+                    kind="sent",
+                    at=NOW - timedelta(hours=20),
+                    cycle="r1",
+                    step="thank-you",
+                    agreed_date=(NOW + timedelta(days=21 + 3 * (app_id % 7))).date(),
+                    note="",
+                )
+                for app_id in apps
+                if app_id % 10
+            ],
+        )
         await session.commit()
     async with database.unit_of_work() as uow:
         user = await uow.users.get(1)
@@ -103,7 +125,9 @@ async def _most_wait_weeks(database: Database) -> None:
         for app in await uow.applications.list_for_user(1):
             planned = plan(app, user.settings, NOW)
             await uow.nudges.sync(app, planned.nudges, NOW)
-            await uow.applications.set_plan_due(app.id, min((n.due_at for n in planned.nudges), default=None))
+            await uow.applications.set_plan_due(
+                app.id, min((n.due_at for n in planned.nudges), default=None)
+            )
         await uow.commit()
 
 
@@ -151,6 +175,12 @@ async def run() -> dict[str, object]:
     for view, target in TARGETS_MS.items():
         met = all(r[largest][f"{view} p50 ms"] < target for r in measured)
         figures[f"target: {view} < {target:.0f} ms @ {largest:,} apps"] = "met" if met else "missed"
-    flat = all(r[largest][f"{view} statements"] == r[smallest][f"{view} statements"] for r in measured for view in TARGETS_MS)
-    figures[f"target: statements per view the same @ {smallest:,} and {largest:,} apps"] = "met" if flat else "missed"
+    flat = all(
+        r[largest][f"{view} statements"] == r[smallest][f"{view} statements"]
+        for r in measured
+        for view in TARGETS_MS
+    )
+    figures[f"target: statements per view the same @ {smallest:,} and {largest:,} apps"] = (
+        "met" if flat else "missed"
+    )
     return figures

@@ -22,7 +22,11 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def server_url() -> str:
-    return os.environ.get("FOLLOWUP_BENCH_POSTGRES_URL") or os.environ.get("FOLLOWUP_TEST_POSTGRES_URL") or DEFAULT_SERVER
+    return (
+        os.environ.get("FOLLOWUP_BENCH_POSTGRES_URL")
+        or os.environ.get("FOLLOWUP_TEST_POSTGRES_URL")
+        or DEFAULT_SERVER
+    )
 
 
 def _dsn(url: str, database: str | None = None) -> str:
@@ -52,7 +56,11 @@ async def scratch_database(label: str) -> AsyncIterator[str]:
     finally:
         await admin.close()
     try:
-        yield make_url(normalize_url(server_url())).set(database=name).render_as_string(hide_password=False)
+        yield (
+            make_url(normalize_url(server_url()))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
     finally:
         admin = await asyncpg.connect(_dsn(server_url()), timeout=10)
         try:

@@ -102,7 +102,11 @@ class RateLimitedSlack(FakeSlack):
                 bucket.tokens += 1  # refused: the channel's token is given back
         if wait:
             self.refused += 1
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         self.accepted_at.setdefault(channel, self.clock.seconds())
         self.calls.append(Call("chat.postMessage", {"channel": channel}, None))
         return web.json_response({"ok": True, "channel": channel, "ts": "1.1"})
@@ -115,15 +119,25 @@ async def run() -> dict[str, object]:
     fake = RateLimitedSlack()
     await fake.start()
     try:
-        await seed(database, users=USERS, apps_per_user=1, now=START, due_in=timedelta(0), platform="slack")
-        async with database.sessions() as session:  # the seeded users are Slack users of one workspace
+        await seed(
+            database, users=USERS, apps_per_user=1, now=START, due_in=timedelta(0), platform="slack"
+        )
+        # the seeded users are Slack users of one workspace
+        async with database.sessions() as session:
             await session.execute(update(UserRow).values(workspace="T1"))
             await session.commit()
         clock = ScaledClock(START)
         fake.limit(clock)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=15)) as session:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=15)
+        ) as session:
             workspaces = Workspaces(fake.api_url, session, token=DEFAULT_TOKEN, sleep=clock.sleep)
-            dispatcher = Dispatcher(database.unit_of_work, clock, {"slack": SlackNotifier(workspaces, DirectChannels())}, worker_id="limits")
+            dispatcher = Dispatcher(
+                database.unit_of_work,
+                clock,
+                {"slack": SlackNotifier(workspaces, DirectChannels())},
+                worker_id="limits",
+            )
             failed = retried = 0
             for _ in range(10_000):  # each round: deliver what is due, then wait (scaled) for more
                 report = await dispatcher.run_once()
@@ -134,10 +148,13 @@ async def run() -> dict[str, object]:
                     break
                 await clock.sleep((upcoming - clock.now()).total_seconds())
         async with database.sessions() as s:
-            sent = (await s.execute(select(func.count()).where(NudgeRow.state == "sent"))).scalar_one()
+            sent = (
+                await s.execute(select(func.count()).where(NudgeRow.state == "sent"))
+            ).scalar_one()
         times = sorted(fake.accepted_at.values())
         span = times[-1] if times else 0.0
-        allowed = WORKSPACE_RATE * span + WORKSPACE_RATE  # the rate over the span, plus the first burst
+        # the rate over the span, plus the first burst
+        allowed = WORKSPACE_RATE * span + WORKSPACE_RATE
         share = len(times) / allowed if allowed else 0.0
         failures = failed + (USERS - len(times))
         return {
@@ -155,8 +172,11 @@ async def run() -> dict[str, object]:
             "throughput share of allowed rate (target ≥ 0.9)": share,
             "p50 lateness s": percentile(times, 0.5),
             "p99 lateness s": percentile(times, 0.99),
-            f"target: ≥ {TARGET_SHARE:g} of the allowed rate, every nudge delivered once, none failed": (
-                "met" if share >= TARGET_SHARE and failures == 0 and len(times) == USERS == sent else "missed"
+            f"target: ≥ {TARGET_SHARE:g} of the allowed rate, every nudge delivered once, none "
+            "failed": (
+                "met"
+                if share >= TARGET_SHARE and failures == 0 and len(times) == USERS == sent
+                else "missed"
             ),
         }
     finally:

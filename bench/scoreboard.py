@@ -78,7 +78,9 @@ class Row:
 
 def _row(what: str, suite: str, figure: str | tuple[str, ...], before: str, unit: str,
          target: Target | None, combine: str = "sum") -> Row:
-    return Row(what, suite, (figure,) if isinstance(figure, str) else figure, before, unit, target, combine)
+    return Row(
+        what, suite, (figure,) if isinstance(figure, str) else figure, before, unit, target, combine
+    )
 
 
 MS, S, RATE = " ms", " s", "/s"
@@ -95,23 +97,51 @@ SLACK_REAL = "(real Slack notifier, fake Slack in another process)"
 def _groups() -> list[Row]:
     before = {100: "3 ms", 1000: "~200 ms"}
     rows = [
-        _row(f"{kind}, {size:,} members, PostgreSQL", "groups", f"postgres {kind} ms @ {size:,} members",
-             before.get(size) or {"board": "14 s", "digest": "37–41 s"}[kind], MS, SECOND if size == 10_000 else None)
-        for kind in ("board", "digest") for size in (100, 1000, 10_000)
+        _row(
+            f"{kind}, {size:,} members, PostgreSQL",
+            "groups",
+            f"postgres {kind} ms @ {size:,} members",
+            before.get(size) or {"board": "14 s", "digest": "37–41 s"}[kind],
+            MS,
+            SECOND if size == 10_000 else None,
+        )
+        for kind in ("board", "digest")
+        for size in (100, 1000, 10_000)
     ]
-    rows += [_row(f"{kind}, 10,000 members, SQLite", "groups", f"sqlite {kind} ms @ 10,000 members", "—", MS, SECOND)
-             for kind in ("board", "digest")]
     rows += [
-        _row(f"longest loop stall, board or digest, 10,000 members, {name}", "groups",
-             tuple(f"{backend} {kind} loop stall ms @ 10,000 members" for kind in ("board", "digest")),
-             "14–41 s (all on the loop)" if backend == "postgres" else "—", MS, STALL, combine="max")
+        _row(
+            f"{kind}, 10,000 members, SQLite",
+            "groups",
+            f"sqlite {kind} ms @ 10,000 members",
+            "—",
+            MS,
+            SECOND,
+        )
+        for kind in ("board", "digest")
+    ]
+    rows += [
+        _row(
+            f"longest loop stall, board or digest, 10,000 members, {name}",
+            "groups",
+            tuple(
+                f"{backend} {kind} loop stall ms @ 10,000 members" for kind in ("board", "digest")
+            ),
+            "14–41 s (all on the loop)" if backend == "postgres" else "—",
+            MS,
+            STALL,
+            combine="max",
+        )
         for backend, name in (("postgres", "PostgreSQL"), ("sqlite", "SQLite"))
     ]
     return rows
 
 
 def _views() -> list[Row]:
-    before = {"list": ("4.6", "18", "160"), "today": ("5.2", "24", "141"), "home": ("17", "48", "432")}
+    before = {
+        "list": ("4.6", "18", "160"),
+        "today": ("5.2", "24", "141"),
+        "home": ("17", "48", "432"),
+    }
     rows = []
     for view, name in (("list", "list"), ("today", "today"), ("home", "App Home")):
         for size, was in zip((10, 100, 1000), before[view], strict=True):
@@ -122,65 +152,215 @@ def _views() -> list[Row]:
                 target = Target("<", {"list": 100.0, "home": 150.0}[view], MS)
             else:
                 target = None
-            rows.append(_row(f"{name}, {size:,} applications, SQLite (median)", "person_views", key, f"{was} ms", MS, target))
+            rows.append(
+                _row(
+                    f"{name}, {size:,} applications, SQLite (median)",
+                    "person_views",
+                    key,
+                    f"{was} ms",
+                    MS,
+                    target,
+                )
+            )
     return rows
 
 
 def _rows() -> tuple[Row, ...]:
     sweeps = [
-        _row("next-due query, 1M stored, SQLite", "command_latency", "sqlite next-due ms @ 1M", "330–350 ms", MS, FEW_MS),
-        _row("next-due query, 1M stored, PostgreSQL", "command_latency", "postgres next-due ms @ 1M", "160–245 ms", MS, FEW_MS),
-        _row("a sweep with nothing due, 1M stored, SQLite (holds the write lock)", "command_latency",
-             "sqlite sweep ms @ 1M", "330–350 ms", MS, FEW_MS),
-        _row("command p99, 1M stored, SQLite", "command_latency", "sqlite p99 ms @ 1M", "348 ms (worst; 101 at 100k)", MS,
-             Target("≤", 2.0, MS, of="sqlite p99 ms @ 10k", of_text="at 10k")),
-        _row("claim of 200 due, 1M stored, SQLite", "command_latency", "sqlite claim 200 ms @ 1M",
-             "31–38 ms (100k users)", MS, Target("≤", 12.0, MS)),
-        _row("claim of 200 due, 1M stored, PostgreSQL", "command_latency", "postgres claim 200 ms @ 1M",
-             "31–38 ms (100k users)", MS, Target("≤", 12.0, MS)),
+        _row(
+            "next-due query, 1M stored, SQLite",
+            "command_latency",
+            "sqlite next-due ms @ 1M",
+            "330–350 ms",
+            MS,
+            FEW_MS,
+        ),
+        _row(
+            "next-due query, 1M stored, PostgreSQL",
+            "command_latency",
+            "postgres next-due ms @ 1M",
+            "160–245 ms",
+            MS,
+            FEW_MS,
+        ),
+        _row(
+            "a sweep with nothing due, 1M stored, SQLite (holds the write lock)",
+            "command_latency",
+            "sqlite sweep ms @ 1M",
+            "330–350 ms",
+            MS,
+            FEW_MS,
+        ),
+        _row(
+            "command p99, 1M stored, SQLite",
+            "command_latency",
+            "sqlite p99 ms @ 1M",
+            "348 ms (worst; 101 at 100k)",
+            MS,
+            Target("≤", 2.0, MS, of="sqlite p99 ms @ 10k", of_text="at 10k"),
+        ),
+        _row(
+            "claim of 200 due, 1M stored, SQLite",
+            "command_latency",
+            "sqlite claim 200 ms @ 1M",
+            "31–38 ms (100k users)",
+            MS,
+            Target("≤", 12.0, MS),
+        ),
+        _row(
+            "claim of 200 due, 1M stored, PostgreSQL",
+            "command_latency",
+            "postgres claim 200 ms @ 1M",
+            "31–38 ms (100k users)",
+            MS,
+            Target("≤", 12.0, MS),
+        ),
     ]
     statements = [
-        _row("SQLite statements per command, most of 11 commands", "command_latency",
-             "sqlite statements per command, most @ 1M", "9 (2–9)", "", Target("<", 9.0)),
-        _row("SQLite statements for App Home, 1,000 applications", "person_views", "sqlite home statements @ 1,000 apps",
-             "11", "", Target("<", 11.0)),
+        _row(
+            "SQLite statements per command, most of 11 commands",
+            "command_latency",
+            "sqlite statements per command, most @ 1M",
+            "9 (2–9)",
+            "",
+            Target("<", 9.0),
+        ),
+        _row(
+            "SQLite statements for App Home, 1,000 applications",
+            "person_views",
+            "sqlite home statements @ 1,000 apps",
+            "11",
+            "",
+            Target("<", 11.0),
+        ),
     ]
     real = [
-        _row("real Slack notifier → fake Slack in another process, first contact", "slack_dispatch",
-             f"first contact: nudges/s {SLACK_REAL}", "541–628/s", RATE, PER_PROCESS),
-        _row("real Slack notifier, DM channels known", "slack_dispatch", f"DMs known: nudges/s {SLACK_REAL}", "—", RATE,
-             PER_PROCESS),
-        _row("real Discord notifier → fake Discord in another process, first contact", "discord_dispatch",
-             "first contact: nudges/s", "—", RATE, PER_PROCESS),
-        _row("real Discord notifier, DM channels known", "discord_dispatch", "DMs known (after a restart): nudges/s", "—",
-             RATE, PER_PROCESS),
+        _row(
+            "real Slack notifier → fake Slack in another process, first contact",
+            "slack_dispatch",
+            f"first contact: nudges/s {SLACK_REAL}",
+            "541–628/s",
+            RATE,
+            PER_PROCESS,
+        ),
+        _row(
+            "real Slack notifier, DM channels known",
+            "slack_dispatch",
+            f"DMs known: nudges/s {SLACK_REAL}",
+            "—",
+            RATE,
+            PER_PROCESS,
+        ),
+        _row(
+            "real Discord notifier → fake Discord in another process, first contact",
+            "discord_dispatch",
+            "first contact: nudges/s",
+            "—",
+            RATE,
+            PER_PROCESS,
+        ),
+        _row(
+            "real Discord notifier, DM channels known",
+            "discord_dispatch",
+            "DMs known (after a restart): nudges/s",
+            "—",
+            RATE,
+            PER_PROCESS,
+        ),
     ]
-    ack = [_row("Slack slash-command ack p99, 200 at once", "slack_ack", "ack_p99_ms", "254–295 ms (474 once)", MS,
-                Target("<", 300.0, MS))]
+    ack = [
+        _row(
+            "Slack slash-command ack p99, 200 at once",
+            "slack_ack",
+            "ack_p99_ms",
+            "254–295 ms (474 once)",
+            MS,
+            Target("<", 300.0, MS),
+        )
+    ]
     lateness = [
-        _row(f"lateness p99, {platform}, {label}", "lateness", f"{stored} stored: {platform.lower()} p99 s", before, S, LATE)
+        _row(
+            f"lateness p99, {platform}, {label}",
+            "lateness",
+            f"{stored} stored: {platform.lower()} p99 s",
+            before,
+            S,
+            LATE,
+        )
         for stored, label in (("0", "empty database"), ("1,000,000", "1M stored"))
-        for platform, before in (("Slack", "7.9–13.2 s" if stored == "0" else "14 s"), ("Discord", "—"))
+        for platform, before in (
+            ("Slack", "7.9–13.2 s" if stored == "0" else "14 s"),
+            ("Discord", "—"),
+        )
     ]
-    runs = (("sqlite 1 proc", "SQLite, 1 process", "~3,900/s", 1), ("postgres 1 proc", "PostgreSQL, 1 process", "—", 1),
-            ("postgres 4 proc", "PostgreSQL, 4 processes", "~5,400/s", 4))
+    runs = (
+        ("sqlite 1 proc", "SQLite, 1 process", "~3,900/s", 1),
+        ("postgres 1 proc", "PostgreSQL, 1 process", "—", 1),
+        ("postgres 4 proc", "PostgreSQL, 4 processes", "~5,400/s", 4),
+    )
     dispatch = [
-        _row(f"dispatch to the recording notifier, {name}", "dispatch", f"{key}: nudges/s", before, RATE,
-             Target("≥", 2000.0, RATE, processes=n))
+        _row(
+            f"dispatch to the recording notifier, {name}",
+            "dispatch",
+            f"{key}: nudges/s",
+            before,
+            RATE,
+            Target("≥", 2000.0, RATE, processes=n),
+        )
         for key, name, before, n in runs
     ]
-    dispatch.append(_row("dispatch: lost + duplicated, all three runs", "dispatch",
-                         tuple(f"{key}: {what}" for key, *_ in runs for what in ("lost", "duplicated")), "—", "", NONE))
+    dispatch.append(
+        _row(
+            "dispatch: lost + duplicated, all three runs",
+            "dispatch",
+            tuple(f"{key}: {what}" for key, *_ in runs for what in ("lost", "duplicated")),
+            "—",
+            "",
+            NONE,
+        )
+    )
     sqlite_crash, pg_crash = "sqlite 1 proc, restarted", "postgres 3 procs, busiest killed"
     crash = [
-        _row("kill -9 → the dead process's last nudge delivered, SQLite (restarted)", "crash_recovery",
-             f"{sqlite_crash}: kill → its last nudge delivered s", "~300 s (the whole lease)", S, Target("≤", 60.0, S)),
-        _row("kill -9 → the dead process's last nudge delivered, PostgreSQL (busiest of 3)", "crash_recovery",
-             f"{pg_crash}: kill → its last nudge delivered s", "~300 s (the whole lease)", S, Target("≤", 60.0, S)),
-        _row("duplicates after kill -9, SQLite", "crash_recovery", f"{sqlite_crash}: duplicated", "32–63", "", NONE),
-        _row("duplicates after kill -9, PostgreSQL", "crash_recovery", f"{pg_crash}: duplicated", "32", "", NONE),
-        _row("lost after kill -9, SQLite and PostgreSQL", "crash_recovery",
-             (f"{sqlite_crash}: lost", f"{pg_crash}: lost"), "—", "", NONE),
+        _row(
+            "kill -9 → the dead process's last nudge delivered, SQLite (restarted)",
+            "crash_recovery",
+            f"{sqlite_crash}: kill → its last nudge delivered s",
+            "~300 s (the whole lease)",
+            S,
+            Target("≤", 60.0, S),
+        ),
+        _row(
+            "kill -9 → the dead process's last nudge delivered, PostgreSQL (busiest of 3)",
+            "crash_recovery",
+            f"{pg_crash}: kill → its last nudge delivered s",
+            "~300 s (the whole lease)",
+            S,
+            Target("≤", 60.0, S),
+        ),
+        _row(
+            "duplicates after kill -9, SQLite",
+            "crash_recovery",
+            f"{sqlite_crash}: duplicated",
+            "32–63",
+            "",
+            NONE,
+        ),
+        _row(
+            "duplicates after kill -9, PostgreSQL",
+            "crash_recovery",
+            f"{pg_crash}: duplicated",
+            "32",
+            "",
+            NONE,
+        ),
+        _row(
+            "lost after kill -9, SQLite and PostgreSQL",
+            "crash_recovery",
+            (f"{sqlite_crash}: lost", f"{pg_crash}: lost"),
+            "—",
+            "",
+            NONE,
+        ),
     ]
     return (*sweeps, *_groups(), *_views(), *statements, *real, *ack, *lateness, *dispatch, *crash)
 
@@ -214,7 +394,11 @@ class Line:
         decimals = len(shown(self.after).partition(".")[2])
         if self.limit is not None:
             # A figure a hair either side of its limit must not read as the limit itself.
-            while decimals < 6 and self.after != self.limit and shown(self.after, decimals) == shown(self.limit, decimals):
+            while (
+                decimals < 6
+                and self.after != self.limit
+                and shown(self.after, decimals) == shown(self.limit, decimals)
+            ):
                 decimals += 1
         return shown(self.after, decimals) + self.row.unit
 
@@ -256,23 +440,42 @@ def lines(data: dict[str, Any], rows: Sequence[Row] = ROWS) -> list[Line]:
 
 def _measured(data: dict[str, Any], suites: Iterable[str]) -> str:
     """When, on which commits and on what machine the scoreboard's suites ran."""
-    facts = [f for s in dict.fromkeys(suites) if (f := data.get("runs", {}).get(s)) and s in _suites(data)]
+    facts = [
+        f
+        for s in dict.fromkeys(suites)
+        if (f := data.get("runs", {}).get(s)) and s in _suites(data)
+    ]
     if not facts:
         return "Nothing measured yet."
     dates = sorted(str(f.get("date", "?")) for f in facts)
     commits = ", ".join(dict.fromkeys(str(f.get("commit", "?")) for f in facts))
-    machines = "; ".join(dict.fromkeys(f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
-                                        for f in facts))
+    machines = "; ".join(
+        dict.fromkeys(
+            f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
+            for f in facts
+        )
+    )
     loads = sorted(float(f["load"]) for f in facts if isinstance(f.get("load"), int | float))
-    load = f"; load average when each suite started {shown(loads[0], 1)}–{shown(loads[-1], 1)}" if loads else ""
+    load = (
+        f"; load average when each suite started {shown(loads[0], 1)}–{shown(loads[-1], 1)}"
+        if loads
+        else ""
+    )
     span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
     walls = [number(r.get("suite wall time s")) for r in data.get("results", [])]
-    took = f" Every suite's latest run, together: {sum(w for w in walls if w) / 60:.0f} min." if any(walls) else ""
+    took = (
+        f" Every suite's latest run, together: {sum(w for w in walls if w) / 60:.0f} min."
+        if any(walls)
+        else ""
+    )
     return f"Measured {span}, commit {commits}, on {machines}{load}.{took}"
 
 
 def tally(found: Sequence[Line]) -> str:
-    counts = {status: sum(line.status == status for line in found) for status in (MET, MISSED, NOT_MEASURED, NO_TARGET)}
+    counts = {
+        status: sum(line.status == status for line in found)
+        for status in (MET, MISSED, NOT_MEASURED, NO_TARGET)
+    }
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
 
@@ -280,7 +483,10 @@ def markdown(data: dict[str, Any], rows: Sequence[Row] = ROWS) -> str:
     found = lines(data, rows)
     table = ["| figure | suite | before | after | target | |", "|---|---|---|---|---|---|"]
     for line in found:
-        table.append(f"| {line.row.what} | {line.row.suite} | {line.row.before} | {line.after_text()} | {line.target_text()} | {line.status} |")
+        table.append(
+            f"| {line.row.what} | {line.row.suite} | {line.row.before} | {line.after_text()} | "
+            f"{line.target_text()} | {line.status} |"
+        )
     return "\n".join([_measured(data, (r.suite for r in rows)) + f" {tally(found)}.", "", *table])
 
 

@@ -54,13 +54,21 @@ def _driver_rows(
                 return None
             defaults[column.name] = column.default.arg
     names = given + list(defaults)
-    marks = {"qmark": ["?"] * len(names), "numeric_dollar": [f"${i}" for i in range(1, len(names) + 1)],
-             "format": ["%s"] * len(names)}.get(dialect.paramstyle)
+    marks = {
+        "qmark": ["?"] * len(names),
+        "numeric_dollar": [f"${i}" for i in range(1, len(names) + 1)],
+        "format": ["%s"] * len(names),
+    }.get(dialect.paramstyle)
     if marks is None:
         return None
     quote = dialect.identifier_preparer.quote
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(marks)})"
-    columns = [[row[n] for row in rows] for n in given] + [[defaults[n]] * len(rows) for n in names[len(given):]]
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
+        f"({', '.join(marks)})"
+    )
+    columns = [[row[n] for row in rows] for n in given] + [
+        [defaults[n]] * len(rows) for n in names[len(given) :]
+    ]
     for i, name in enumerate(names):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
@@ -72,7 +80,10 @@ def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
     """Each value through `process`, once per distinct value where values can be told apart."""
     done: dict[Any, Any] = {}
     try:
-        return [v if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+        return [
+            v if v is None else done[v] if v in done else done.setdefault(v, process(v))
+            for v in values
+        ]
     except TypeError:  # values that can't be keys
         return [v if v is None else process(v) for v in values]
 
@@ -92,7 +103,9 @@ async def _insert(database: Database, row_type: type, rows: list[dict[str, Any]]
                 await connection.execute(insert(table), rows[start : start + CHUNK])
             elif database.backend == "postgresql":  # COPY: asyncpg's own bulk path, same codecs
                 raw = (await connection.get_raw_connection()).driver_connection
-                await raw.copy_records_to_table(table.name, records=driver[1][start : start + CHUNK], columns=driver[2])
+                await raw.copy_records_to_table(
+                    table.name, records=driver[1][start : start + CHUNK], columns=driver[2]
+                )
             else:
                 await connection.exec_driver_sql(driver[0], driver[1][start : start + CHUNK])
 
@@ -116,19 +129,45 @@ async def seed(
     app_id = (first_user_id - 1) * apps_per_user
     for u in range(first_user_id, first_user_id + users):
         user_rows.append(
-            dict(id=u, platform=platform, workspace=workspace, external_id=external_id(u), display_name=f"User {u}",
-                 timezone="Europe/Berlin", timezone_source="user", nudge_hour=time(9), quiet_start=time(20),
-                 quiet_end=time(8), weekends=False, next_number=apps_per_user + 1, created_at=now)
+            dict(
+                id=u,
+                platform=platform,
+                workspace=workspace,
+                external_id=external_id(u),
+                display_name=f"User {u}",
+                timezone="Europe/Berlin",
+                timezone_source="user",
+                nudge_hour=time(9),
+                quiet_start=time(20),
+                quiet_end=time(8),
+                weekends=False,
+                next_number=apps_per_user + 1,
+                created_at=now,
+            )
         )
         for n in range(1, apps_per_user + 1):
             app_id += 1
-            app_rows.append(dict(id=app_id, user_id=u, number=n, company=f"Company {app_id}", role="Engineer",
-                                 status="active", created_at=now, updated_at=now,
-                                 plan_due_at=now + due_in))
+            app_rows.append(
+                dict(
+                    id=app_id,
+                    user_id=u,
+                    number=n,
+                    company=f"Company {app_id}",
+                    role="Engineer",
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                    plan_due_at=now + due_in,
+                )
+            )
             start = now - timedelta(days=1)
             round_rows.append(dict(id=app_id, application_id=app_id, seq=1, kind="interview",
                                    starts_at=start, ends_at=start + timedelta(hours=1)))
-            person_rows.append(dict(id=app_id, round_id=app_id, position=0, name=f"Person {app_id}", title="Manager"))
+            person_rows.append(
+                dict(
+                    id=app_id, round_id=app_id, position=0, name=f"Person {app_id}", title="Manager"
+                )
+            )
             nudge_rows.append(nudge_row(app_id, u, platform, now + due_in))
     for row_type, rows in ((UserRow, user_rows), (ApplicationRow, app_rows), (RoundRow, round_rows),
                            (InterviewerRow, person_rows), (NudgeRow, nudge_rows)):
@@ -138,15 +177,40 @@ async def seed(
     return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
 
 
-def nudge_row(application_id: int, user_id: int, platform: str, due_at: datetime, step: str = "thank-you") -> dict:
+def nudge_row(
+    application_id: int, user_id: int, platform: str, due_at: datetime, step: str = "thank-you"
+) -> dict:
     """A pending nudge of the application's first round, due at `due_at`."""
-    return dict(application_id=application_id, user_id=user_id, platform=platform, key=f"r1:{step}:due", step=step,
-                kind="due", cycle="r1", due_at=due_at, send_by=due_at, no_agreed_date=False, state="pending", attempts=0, late=False)
+    return dict(
+        application_id=application_id,
+        user_id=user_id,
+        platform=platform,
+        key=f"r1:{step}:due",
+        step=step,
+        kind="due",
+        cycle="r1",
+        due_at=due_at,
+        send_by=due_at,
+        no_agreed_date=False,
+        state="pending",
+        attempts=0,
+        late=False,
+    )
 
 
-async def more_nudges(database: Database, seeded: Seeded, apps_per_user: int, platform: str, due_at: datetime, step: str) -> None:
+async def more_nudges(
+    database: Database,
+    seeded: Seeded,
+    apps_per_user: int,
+    platform: str,
+    due_at: datetime,
+    step: str,
+) -> None:
     """One more pending nudge (of `step`) for every application `seed` made (from user 1)."""
-    rows = [nudge_row(a, (a - 1) // apps_per_user + 1, platform, due_at, step) for a in range(1, seeded.applications + 1)]
+    rows = [
+        nudge_row(a, (a - 1) // apps_per_user + 1, platform, due_at, step)
+        for a in range(1, seeded.applications + 1)
+    ]
     await _insert(database, NudgeRow, rows)
 
 
@@ -158,9 +222,12 @@ async def after_bulk_load(database: Database) -> None:
         await connection.execute(text("ANALYZE"))
     async with database.sessions() as session:
         for table in ("users", "applications", "rounds", "interviewers"):
-            await session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            ))
+            await session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT "
+                    f"COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            )
         await session.commit()
 
 

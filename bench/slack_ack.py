@@ -52,7 +52,11 @@ async def _settle(before: set[asyncio.Task[object]], rounds: int = 600) -> None:
     """Wait until the listeners' work after each answer (App Home refreshes) has finished, so
     the database is not closed under it."""
     for _ in range(rounds):
-        running = [t for t in asyncio.all_tasks() - before if not t.done() and "run_ack_function" in repr(t.get_coro())]
+        running = [
+            t
+            for t in asyncio.all_tasks() - before
+            if not t.done() and "run_ack_function" in repr(t.get_coro())
+        ]
         if not running:
             return
         await asyncio.sleep(0.05)
@@ -63,9 +67,17 @@ async def _burst(adapter: SlackAdapter, fake: FakeSlack) -> list[tuple[float, fl
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         driver = SlackDriver(adapter, fake, session)
         await _one(driver, "UWARM", "help")  # auth.test and first imports out of the way
-        texts = ["list", "today", "help add", "settings", "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe"]
+        texts = [
+            "list",
+            "today",
+            "help add",
+            "settings",
+            "add Acme Corp; Data Engineer; tomorrow 10:00; Jane Doe",
+        ]
         before = asyncio.all_tasks()
-        results = await asyncio.gather(*(_one(driver, f"U{100 + i}", texts[i % len(texts)]) for i in range(CONCURRENT)))
+        results = await asyncio.gather(
+            *(_one(driver, f"U{100 + i}", texts[i % len(texts)]) for i in range(CONCURRENT))
+        )
         await _settle(before)
         return list(results)
 
@@ -75,11 +87,16 @@ async def run() -> dict[str, object]:
     await fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         values: dict[str, Any] = {
-            "FOLLOWUP_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}", "FOLLOWUP_HTTP_PORT": 0,
-            "SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
+            "FOLLOWUP_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}",
+            "FOLLOWUP_HTTP_PORT": 0,
+            "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.api_url,
         }
         config = Config(**values)
-        runtime = await bootstrap(config, worker_id="bench-slack", platforms=[SlackPlatform(host="127.0.0.1")])
+        runtime = await bootstrap(
+            config, worker_id="bench-slack", platforms=[SlackPlatform(host="127.0.0.1")]
+        )
         adapter = runtime.adapters["slack"]
         assert isinstance(adapter, SlackAdapter)
         await adapter.start()
@@ -103,5 +120,7 @@ async def run() -> dict[str, object]:
         "answer_p50_ms": percentile(answers, 50),
         "answer_p99_ms": percentile(answers, 99),
         "target_ack_p99_ms": TARGET_P99_MS,
-        f"target: ack p99 < {TARGET_P99_MS:.0f} ms, none past 3 s": "met" if percentile(acks, 99) < TARGET_P99_MS and late == 0 else "missed",
+        f"target: ack p99 < {TARGET_P99_MS:.0f} ms, none past 3 s": "met"
+        if percentile(acks, 99) < TARGET_P99_MS and late == 0
+        else "missed",
     }

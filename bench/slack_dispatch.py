@@ -54,7 +54,9 @@ async def _deliver(database: Database, api_url: str) -> tuple[int, int, float, f
         workspaces = Workspaces(api_url, session, token=DEFAULT_TOKEN)
         channels = DirectChannels(DirectChannelStore(database))
         notifier = SlackNotifier(workspaces, channels)
-        dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="bench")
+        dispatcher = Dispatcher(
+            database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="bench"
+        )
         await workspaces.client(DEFAULT_TEAM)  # the client (and auth) made before the clock starts
         started, cpu = time.perf_counter(), time.process_time()
         delivered = failed = 0
@@ -75,14 +77,27 @@ async def run() -> dict[str, object]:
     assert fake.stdout is not None and fake.stdin is not None
     rounds: dict[str, tuple[int, int, float, float, int]] = {}
     try:
-        seeded = await seed(database, users=PEOPLE, apps_per_user=PER_PERSON, now=NOW, due_in=timedelta(minutes=-1),
-                            platform="slack", workspace=DEFAULT_TEAM)
+        seeded = await seed(
+            database,
+            users=PEOPLE,
+            apps_per_user=PER_PERSON,
+            now=NOW,
+            due_in=timedelta(minutes=-1),
+            platform="slack",
+            workspace=DEFAULT_TEAM,
+        )
         for name in ("first contact", "DMs known"):
             if name == "DMs known":
                 await more_nudges(database, seeded, PER_PERSON, "slack", NOW, "check-back")
             before = await _calls(fake, "conversations.open")
             delivered, failed, seconds, cpu = await _deliver(database, api_url)
-            rounds[name] = (delivered, failed, seconds, cpu, await _calls(fake, "conversations.open") - before)
+            rounds[name] = (
+                delivered,
+                failed,
+                seconds,
+                cpu,
+                await _calls(fake, "conversations.open") - before,
+            )
         fake.stdin.close()
         counts = json.loads((await fake.stdout.readline()).decode())
         await fake.wait()
@@ -98,13 +113,20 @@ async def run() -> dict[str, object]:
         rates[name] = delivered / seconds if seconds else 0.0
         figures[f"{name}: delivered"] = delivered
         figures[f"{name}: failed"] = failed
-        figures[f"{name}: nudges/s (real Slack notifier, fake Slack in another process)"] = rates[name]
+        figures[f"{name}: nudges/s (real Slack notifier, fake Slack in another process)"] = rates[
+            name
+        ]
         figures[f"{name}: bot CPU ms per nudge"] = 1000 * cpu / delivered if delivered else 0.0
         figures[f"{name}: conversations.open per person"] = opens / PEOPLE
     figures["messages posted (fake)"] = counts["posted"]
     figures["repeated messages (must be 0)"] = counts["repeated"]
     every_once = counts["posted"] == 2 * nudges and counts["repeated"] == 0
-    figures[f"target ≥ {TARGET:,.0f} nudges/s in both rounds, every nudge posted once, DMs known opened 0 times"] = (
-        "met" if min(rates.values()) >= TARGET and every_once and rounds["DMs known"][4] == 0 else "missed"
+    figures[
+        f"target ≥ {TARGET:,.0f} nudges/s in both rounds, every nudge posted once, DMs known "
+        "opened 0 times"
+    ] = (
+        "met"
+        if min(rates.values()) >= TARGET and every_once and rounds["DMs known"][4] == 0
+        else "missed"
     )
     return figures

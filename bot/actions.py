@@ -60,7 +60,13 @@ LABELS = {
     Verb.DELETE: "Delete",
     Verb.PAGE: "Page",
 }
-STYLES = {Verb.SENT: "primary", Verb.SENT_EARLY: "primary", Verb.FORGET: "danger", Verb.IMPORT: "primary", Verb.DELETE: "danger"}
+STYLES = {
+    Verb.SENT: "primary",
+    Verb.SENT_EARLY: "primary",
+    Verb.FORGET: "danger",
+    Verb.IMPORT: "primary",
+    Verb.DELETE: "danger",
+}
 # The presses that destroy something, and the entry of `[confirm]` in the copy each asks.
 CONFIRMS = {Verb.DELETE: "delete", Verb.SKIP: "skip", Verb.FORGET: "forget"}
 NUDGE_VERBS = (Verb.SENT, Verb.SNOOZE, Verb.CHECKLIST, Verb.DRAFT, Verb.SKIP)
@@ -79,12 +85,19 @@ def confirmation(verb: Verb) -> Confirm | None:
     if key is None:
         return None
     entry = copy_text()["confirm"][key]
-    return Confirm(title=entry["title"], text=entry["text"], confirm=entry["confirm"], deny=entry["deny"])
+    return Confirm(
+        title=entry["title"], text=entry["text"], confirm=entry["confirm"], deny=entry["deny"]
+    )
 
 
 def action(verb: Verb, ref: int, task: str | None = None, label: str | None = None) -> Action:
     suffix = f":{task}" if task else ""
-    return Action(id=f"{PREFIX}:{verb}:{ref}{suffix}", label=label or LABELS[verb], style=STYLES.get(verb), confirm=confirmation(verb))
+    return Action(
+        id=f"{PREFIX}:{verb}:{ref}{suffix}",
+        label=label or LABELS[verb],
+        style=STYLES.get(verb),
+        confirm=confirmation(verb),
+    )
 
 
 def decode(action_id: str) -> ActionRef | None:
@@ -98,7 +111,9 @@ def decode(action_id: str) -> ActionRef | None:
         return None
 
 
-def task_actions(application_id: int, task: str | None, verbs: tuple[Verb, ...] = NUDGE_VERBS) -> tuple[Action, ...]:
+def task_actions(
+    application_id: int, task: str | None, verbs: tuple[Verb, ...] = NUDGE_VERBS
+) -> tuple[Action, ...]:
     return tuple(action(v, application_id, task) for v in verbs)
 
 

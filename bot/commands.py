@@ -161,7 +161,9 @@ class Settings:
 
     @property
     def changes_anything(self) -> bool:
-        return any(v is not None for v in (self.timezone, self.hour, self.quiet, self.weekends, self.dates))
+        return any(
+            v is not None for v in (self.timezone, self.hour, self.quiet, self.weekends, self.dates)
+        )
 
 
 @dataclass(frozen=True)

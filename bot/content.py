@@ -37,7 +37,9 @@ def word(section: str, key: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-def variant_of(step: Step, *, after_rejection: bool = False, hiring_manager: bool = False) -> Variant:
+def variant_of(
+    step: Step, *, after_rejection: bool = False, hiring_manager: bool = False
+) -> Variant:
     """The variant a step with these flags stands for."""
     step = Step(step)
     if step is Step.CLOSE_LOOP:
@@ -100,8 +102,12 @@ def guide_for(variant: Variant, *, no_agreed_date: bool = False) -> StepGuide:
     fills = {"length": copy_text()["length"]["item"].format(low=low, high=high)}
     if "ask" in entry:
         fills["ask"] = entry["ask"][_agreed(no_agreed_date)]
-    items = tuple(fills.get(item[1:-1], item) if item.startswith("{") else item for item in entry["checklist"])
-    return StepGuide(step=variant.step, title=entry["title"], purpose=entry["purpose"], checklist=items)
+    items = tuple(
+        fills.get(item[1:-1], item) if item.startswith("{") else item for item in entry["checklist"]
+    )
+    return StepGuide(
+        step=variant.step, title=entry["title"], purpose=entry["purpose"], checklist=items
+    )
 
 
 def guide(

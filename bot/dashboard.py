@@ -95,12 +95,19 @@ class _Face:
         return UNBOUND if self.plan.current is None else CARD_VERBS
 
     def weight(self) -> int:
-        return _weigh(f"{self.app.label}{self.step}{self.due}{self.next_nudge}", _BUTTONS_WEIGHT[self.verbs])
+        return _weigh(
+            f"{self.app.label}{self.step}{self.due}{self.next_nudge}", _BUTTONS_WEIGHT[self.verbs]
+        )
 
     def card(self) -> Card:
         app, current = self.app, self.plan.current
-        buttons = tuple(action(verb, app.id, None if current is None or verb in UNBOUND else current.key) for verb in self.verbs)
-        return Card(app.number, app.company, app.role, self.step, self.due, self.next_nudge, buttons)
+        buttons = tuple(
+            action(verb, app.id, None if current is None or verb in UNBOUND else current.key)
+            for verb in self.verbs
+        )
+        return Card(
+            app.number, app.company, app.role, self.step, self.due, self.next_nudge, buttons
+        )
 
 
 def _face(app: Application, plan: Plan, ctx: Context) -> _Face:
@@ -110,7 +117,11 @@ def _face(app: Application, plan: Plan, ctx: Context) -> _Face:
 
 def _order(face: _Face) -> tuple[int, float, int]:
     current = face.plan.current
-    return (0, current.due_at.timestamp(), face.app.number) if current is not None else (1, 0.0, face.app.number)
+    return (
+        (0, current.due_at.timestamp(), face.app.number)
+        if current is not None
+        else (1, 0.0, face.app.number)
+    )
 
 
 CARD_FRAME = 40  # what a card's layout adds to its text, weighed like text
@@ -120,7 +131,9 @@ def _buttons_weight(labels: Iterable[str]) -> int:
     return sum(paging.weight(label) for label in labels)
 
 
-_BUTTONS_WEIGHT: dict[tuple[Verb, ...], int] = {verbs: _buttons_weight(LABELS[verb] for verb in verbs) for verbs in (CARD_VERBS, UNBOUND)}
+_BUTTONS_WEIGHT: dict[tuple[Verb, ...], int] = {
+    verbs: _buttons_weight(LABELS[verb] for verb in verbs) for verbs in (CARD_VERBS, UNBOUND)
+}
 
 
 def _weigh(text: str, buttons: int) -> int:
@@ -129,23 +142,38 @@ def _weigh(text: str, buttons: int) -> int:
 
 def weight(item: Card) -> int:
     """What a card may weigh once a platform has escaped it (`bot.paging.weight`)."""
-    return _weigh(f"{item.label}{item.step}{item.due}{item.next_nudge}", _buttons_weight(a.label for a in item.actions))
+    return _weigh(
+        f"{item.label}{item.step}{item.due}{item.next_nudge}",
+        _buttons_weight(a.label for a in item.actions),
+    )
 
 
 async def build(ctx: Context, page: int = 1) -> Dashboard:
     """The dashboard with page `page` of the cards (clamped to the pages there are)."""
     shown = [(app, ctx.plan(app)) for app in await ctx.applications()]
-    faces = sorted((_face(app, plan, ctx) for app, plan in shown if app.status is Status.ACTIVE or plan.tasks), key=_order)
-    due = sum(1 for face in faces if face.plan.current is not None and face.plan.current.due_at <= ctx.now)
+    faces = sorted(
+        (_face(app, plan, ctx) for app, plan in shown if app.status is Status.ACTIVE or plan.tasks),
+        key=_order,
+    )
+    due = sum(
+        1 for face in faces if face.plan.current is not None and face.plan.current.due_at <= ctx.now
+    )
     settings = (await account.settings(c.Settings(), ctx)).fields
     if not faces:
-        summary = Message(title="No applications in play", body="Log an interview and its follow-ups appear here.")
+        summary = Message(
+            title="No applications in play", body="Log an interview and its follow-ups appear here."
+        )
         return Dashboard(summary=summary, settings=settings)
     waiting = f"{due} email{'s' if due != 1 else ''} due now" if due else "nothing due now"
-    summary = Message(title=f"Your applications ({len(faces)} active)", body=f"{waiting} · {formatting.absolute(ctx.now, ctx.settings)}")
+    summary = Message(
+        title=f"Your applications ({len(faces)} active)",
+        body=f"{waiting} · {formatting.absolute(ctx.now, ctx.settings)}",
+    )
     pages = paging.paginate(faces, _Face.weight, paging.HOME)
     if len(pages) == 1:
-        return Dashboard(summary=summary, cards=tuple(face.card() for face in faces), settings=settings)
+        return Dashboard(
+            summary=summary, cards=tuple(face.card() for face in faces), settings=settings
+        )
     count = min(len(pages), paging.MOST_PAGES)
     number = paging.clamp(page, count)
     return Dashboard(
@@ -161,11 +189,19 @@ async def build(ctx: Context, page: int = 1) -> Dashboard:
 def as_message(board: Dashboard) -> Message:
     """The dashboard's page as one message: the answer to a Home page button (the adapter
     shows that page of its own dashboard) and what a platform without one could show."""
-    lines = [f"{item.label} · {item.step}" + (f" · {item.due}" if item.due else "") for item in board.cards]
+    lines = [
+        f"{item.label} · {item.step}" + (f" · {item.due}" if item.due else "")
+        for item in board.cards
+    ]
     footer = "\n".join(part for part in (board.summary.footer, board.page_note) if part)
     page = board.page or Page(View.HOME.value, 1, 1)
     summary = board.summary
     return Message(
-        title=summary.title, body="\n".join(lines) or summary.body, fields=board.settings, footer=footer,
-        actions=board.pager, tone=summary.tone, page=page,
+        title=summary.title,
+        body="\n".join(lines) or summary.body,
+        fields=board.settings,
+        footer=footer,
+        actions=board.pager,
+        tone=summary.tone,
+        page=page,
     )

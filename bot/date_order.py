@@ -24,7 +24,9 @@ from importlib import resources
 
 from bot.domain import DateOrder
 
-_MONTH_FIRST_COUNTRIES = frozenset({"US", "CA", "PR", "VI", "GU", "AS", "MP", "UM", "FM", "MH", "PW", "PH"})
+_MONTH_FIRST_COUNTRIES = frozenset(
+    {"US", "CA", "PR", "VI", "GU", "AS", "MP", "UM", "FM", "MH", "PW", "PH"}
+)
 _MONTH_FIRST_LOCALES = frozenset({"en-us", "es-us", "en-ph", "fil-ph", "fil"})
 # Old names the tz database keeps as links; zone.tab lists only the canonical ones.
 _MONTH_FIRST_PREFIXES = ("US/", "Canada/")
@@ -33,7 +35,9 @@ _MONTH_FIRST_PREFIXES = ("US/", "Canada/")
 @cache
 def _zone_countries() -> dict[str, str]:
     try:
-        table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+        table = (
+            resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+        )
     except (OSError, ModuleNotFoundError):
         return {}
     countries = {}
@@ -66,7 +70,9 @@ def locale_order(locale: str | None) -> DateOrder | None:
     return DateOrder.MDY if cleaned in _MONTH_FIRST_LOCALES else DateOrder.DMY
 
 
-def effective_order(chosen: DateOrder | None, locale: str | None, timezone: str) -> DateOrder | None:
+def effective_order(
+    chosen: DateOrder | None, locale: str | None, timezone: str
+) -> DateOrder | None:
     """The order to read numeric dates in; None when the signals disagree (ask instead)."""
     if chosen is not None:
         return chosen

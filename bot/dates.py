@@ -171,7 +171,8 @@ def read_time_of_day(text: str, *, usage: str, example: str) -> tuple[time, tupl
 # ---------------------------------------------------------------- the grammar
 
 _ABBREVIATIONS = {
-    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrow": "tomorrow", "tomo": "tomorrow",
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrow": "tomorrow",
+    "tomo": "tomorrow",
     "tomorow": "tomorrow", "tommorow": "tomorrow", "tommorrow": "tomorrow", "2moro": "tomorrow",
     "tonite": "tonight", "tdy": "today", "yday": "yesterday", "yest": "yesterday",
     "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "weds": "wednesday",
@@ -193,7 +194,8 @@ _NUMBERS = {
 _PARTS = {
     "morning": time(9, 0), "noon": time(12, 0), "midday": time(12, 0), "lunchtime": time(12, 0),
     "lunch": time(12, 0), "afternoon": time(14, 0), "evening": time(18, 0), "tonight": time(19, 0),
-    "night": time(19, 0), "eod": time(17, 0), "end of day": time(17, 0), "end of the day": time(17, 0),
+    "night": time(19, 0), "eod": time(17, 0), "end of day": time(17, 0),
+    "end of the day": time(17, 0),
 }  # fmt: skip
 _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_WORD = "|".join(WEEKDAYS)
@@ -219,7 +221,8 @@ _COLON = re.compile(r"(?<![\d:.])(?P<h>\d{1,2})[:h](?P<m>\d{2})(?![\d:])")
 _OCLOCK = re.compile(r"(?<![\d:.])(?P<h>\d{1,2})\s*oclock(?![a-z])")
 _AT = re.compile(r"(?:^|(?<=\s))(?:at|@)\s*(?P<h>\d{1,2})(?:[.](?P<m>\d{2}))?(?![\d/:.a-z])")
 _PART = re.compile(
-    r"(?:(?P<which>this|tomorrow|in the)\s+)?(?P<part>end of the day|end of day|eod|morning|noon|midday|lunchtime|lunch|afternoon|evening|tonight|night)(?![a-z])"
+    r"(?:(?P<which>this|tomorrow|in the)\s+)?(?P<part>end of the day|end of day|eod|morning|noon|"
+    r"midday|lunchtime|lunch|afternoon|evening|tonight|night)(?![a-z])"
 )
 _FILLER = re.compile(r"(?:^|\s)(?:on|at|@|the|of|by|around|about|approx|-)(?=\s|$)")
 _LEADING = re.compile(r"^(?:until|till|til|untill|to|for|by|on|next contact|from)\s+")
@@ -228,7 +231,8 @@ _LEADING = re.compile(r"^(?:until|till|til|untill|to|for|by|on|next contact|from
 _PLAIN = re.compile(r"[a-z0-9 ,.'/:-]+")
 # dateparser is only asked about text holding at least one of these words.
 _DATE_WORDS = frozenset(_MONTHS) | frozenset(WEEKDAYS) | {
-    "day", "days", "week", "weeks", "month", "months", "year", "years", "ago", "from", "now", "next",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "ago", "from", "now",
+    "next",
     "last", "this", "today", "tomorrow", "yesterday", "fortnight", "hour", "hours", "minute",
     "minutes", "after", "before", "later", "early", "mid", "end", "beginning", "start",
 }  # fmt: skip
@@ -240,7 +244,8 @@ class _Time:
     rest: str  # the text with the time taken out
     notes: tuple[str, ...] = ()
     range_end: time | None = None
-    day_hint: int | None = None  # "tonight" and "this afternoon" name today (0), "tomorrow evening" tomorrow (1)
+    # "tonight" and "this afternoon" name today (0), "tomorrow evening" tomorrow (1)
+    day_hint: int | None = None
 
 
 @dataclass(frozen=True)
@@ -344,7 +349,12 @@ def _take_range(text: str, usage: str, example: str) -> _Time | None:
     if end <= start:
         raise _bad(f"“{match.group(0).strip()}” ends before it starts.", usage, example)
     if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) > LONGEST_RANGE_MINUTES:
-        raise _bad(f"I read “{match.group(0).strip()}” as {start:%H:%M}–{end:%H:%M}, over ten hours; check the times.", usage, example)
+        raise _bad(
+            f"I read “{match.group(0).strip()}” as {start:%H:%M}–{end:%H:%M}, over ten hours; "
+            "check the times.",
+            usage,
+            example,
+        )
     return _Time(start, _cut(text, match), tuple(notes), range_end=end)
 
 
@@ -356,13 +366,19 @@ def _take_time(text: str, usage: str, example: str) -> _Time | None:
     if found is None:
         return None
     if _take_one_time(found.rest, usage, example) is not None or _RANGE.search(found.rest):
-        raise _bad("That has two times in it; give one (or one range, like 14:00-15:00).", usage, example)
+        raise _bad(
+            "That has two times in it; give one (or one range, like 14:00-15:00).", usage, example
+        )
     return found
 
 
 def _take_one_time(text: str, usage: str, example: str) -> _Time | None:
     if "midnight" in text:
-        raise _bad("“midnight” could be the start or the end of a day: type 00:00 or 23:59 with the day.", usage, example)
+        raise _bad(
+            "“midnight” could be the start or the end of a day: type 00:00 or 23:59 with the day.",
+            usage,
+            example,
+        )
     match = _AMPM.search(text)
     if match:
         reading = _with_ampm(int(match["h"]), int(match["m"] or 0), match["ap"])
@@ -389,12 +405,16 @@ def _take_one_time(text: str, usage: str, example: str) -> _Time | None:
         part, which = match["part"], match["which"]
         hint = 1 if which == "tomorrow" else 0 if (which == "this" or part == "tonight") else None
         reading = _PARTS[part]
-        note = () if part in {"noon", "midday"} else (f"took “{match.group(0)}” as {reading:%H:%M}",)
+        note = (
+            () if part in {"noon", "midday"} else (f"took “{match.group(0)}” as {reading:%H:%M}",)
+        )
         return _Time(reading, _cut(text, match), note, day_hint=hint)
     return None
 
 
-def _bare_hour(text: str, match: re.Match[str], usage: str, example: str, *, literal: bool) -> _Time:
+def _bare_hour(
+    text: str, match: re.Match[str], usage: str, example: str, *, literal: bool
+) -> _Time:
     digits = match["h"]
     hour = int(digits)
     minute = int(match.groupdict().get("m") or 0)
@@ -457,7 +477,10 @@ def _calendar_day(year: int, month: int, day: int, frame: _Frame, typed: str) ->
     if not 1 <= month <= 12:
         raise frame.bad(f"“{typed}” has no month {month}.")
     if not 1 <= day <= monthrange(year, month)[1]:
-        raise frame.bad(f"“{typed}” is not a day of the calendar ({datetime(year, month, 1):%B} has {monthrange(year, month)[1]} days).")
+        raise frame.bad(
+            f"“{typed}” is not a day of the calendar ({datetime(year, month, 1):%B} has "
+            f"{monthrange(year, month)[1]} days)."
+        )
     return date(year, month, day)
 
 
@@ -478,8 +501,8 @@ def _occurrence(month: int, day: int, frame: _Frame, typed: str) -> _Day:
         if chosen - frame.today > NEAR:
             passed = max(d for d in candidates if d < frame.today)
             raise frame.bad(
-                f"I read “{frame.typed or typed}” as {_short(passed, frame.today)}, which has passed. "
-                f"If you mean {_short(chosen, frame.today)}, type the year too."
+                f"I read “{frame.typed or typed}” as {_short(passed, frame.today)}, which has "
+                f"passed. If you mean {_short(chosen, frame.today)}, type the year too."
             )
     else:
         chosen = min(candidates, key=lambda d: (abs((d - frame.today).days), d > frame.today))
@@ -506,8 +529,9 @@ def _numeric(match: re.Match[str], frame: _Frame) -> _Day:
     elif frame.order is None:
         raise frame.bad(
             f"Is {typed} the {a} {_month_name(b)} or the {b} {_month_name(a)}? Your locale and "
-            f"timezone disagree, so I won't guess: write the month as a word (“{a} {_month_name(b)[:3]}”), "
-            "or set your order with `settings dates dmy` or `settings dates mdy`."
+            f"timezone disagree, so I won't guess: write the month as a word (“{a} "
+            f"{_month_name(b)[:3]}”), or set your order with `settings dates dmy` or `settings "
+            "dates mdy`."
         )
     elif frame.order is DateOrder.MDY:
         day, month = b, a
@@ -531,7 +555,10 @@ def _take_date(text: str, frame: _Frame) -> tuple[_Day | None, str]:
     if match:
         year = _year(match["y"], frame)
         assert year is not None
-        return _Day(_calendar_day(year, int(match["a"]), int(match["b"]), frame, match.group(0)), year_typed=True), _cut(text, match)
+        return _Day(
+            _calendar_day(year, int(match["a"]), int(match["b"]), frame, match.group(0)),
+            year_typed=True,
+        ), _cut(text, match)
     for pattern in (_DASHED, _NUMERIC):
         match = pattern.search(text)
         if match and not _looks_like_clock(match, text):
@@ -543,7 +570,9 @@ def _take_date(text: str, frame: _Frame) -> tuple[_Day | None, str]:
             year = _year(match["y"], frame)
             if year is None:
                 return _occurrence(month, day, frame, match.group(0).strip()), _cut(text, match)
-            return _Day(_calendar_day(year, month, day, frame, match.group(0).strip()), year_typed=True), _cut(text, match)
+            return _Day(
+                _calendar_day(year, month, day, frame, match.group(0).strip()), year_typed=True
+            ), _cut(text, match)
     return None, text
 
 
@@ -553,7 +582,11 @@ def _looks_like_clock(match: re.Match[str], text: str) -> bool:
         return False
     before = text[: match.start()].rstrip()
     after = text[match.end() :]
-    return before.endswith(("at", "@", "from", "between")) or after.lstrip().startswith(("am", "pm", "-", "to ")) or int(match["b"]) > 12
+    return (
+        before.endswith(("at", "@", "from", "between"))
+        or after.lstrip().startswith(("am", "pm", "-", "to "))
+        or int(match["b"]) > 12
+    )
 
 
 def _weekday(word: str) -> int:
@@ -579,10 +612,16 @@ def _relative(text: str, frame: _Frame) -> _Day | None:
         return _Day(today - timedelta(days=1))
     if phrase in {"day before yesterday", "the day before yesterday"}:
         return _Day(today - timedelta(days=2))
-    match = re.fullmatch(rf"(?:(?P<mod>this|next|last|coming|past|previous)\s+)?(?P<wd>{_WEEKDAY_WORD})(?:\s+(?P<week>week))?", phrase)
+    match = re.fullmatch(
+        rf"(?:(?P<mod>this|next|last|coming|past|previous)\s+)?(?P<wd>{_WEEKDAY_WORD})(?:\s+(?P<week>week))?",
+        phrase,
+    )
     if match:
         return _named_weekday(match["mod"], _weekday(match["wd"]), bool(match["week"]), frame)
-    match = re.fullmatch(rf"(?:a\s+|one\s+)?week\s+(?:from|after|on)\s+(?P<base>today|tomorrow|{_WEEKDAY_WORD})|a\s+week\s+(?P<base2>today|tomorrow)", phrase)
+    match = re.fullmatch(
+        rf"(?:a\s+|one\s+)?week\s+(?:from|after|on)\s+(?P<base>today|tomorrow|{_WEEKDAY_WORD})|a\s+week\s+(?P<base2>today|tomorrow)",
+        phrase,
+    )
     if match:
         base = match["base"] or match["base2"]
         if base == "today":
@@ -594,13 +633,21 @@ def _relative(text: str, frame: _Frame) -> _Day | None:
             start = today + timedelta(days=ahead)
         day = start + timedelta(days=7)
         return _Day(day, (f"took “{phrase}” as {_short(day, today)}",))
-    match = re.fullmatch(r"(?:(?P<end>end|start|beginning)\s+)?(?P<which>this|next|last)?\s*(?P<unit>week|weekend|month)", phrase)
+    match = re.fullmatch(
+        r"(?:(?P<end>end|start|beginning)\s+)?(?P<which>this|next|last)?\s*(?P<unit>week|weekend|month)",
+        phrase,
+    )
     if match and (match["end"] or match["which"] or match["unit"] == "weekend"):
-        spoken = f"{match['end']} of {match['which'] or 'the'} {match['unit']}" if match["end"] else phrase
+        spoken = (
+            f"{match['end']} of {match['which'] or 'the'} {match['unit']}"
+            if match["end"]
+            else phrase
+        )
         return _period(match["end"], match["which"] or "this", match["unit"], spoken, frame)
     match = re.fullmatch(
         r"(?:(?P<in>in|after)\s+)?(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
-        r"(?P<unit>minute|hour|day|week|fortnight|month)s?(?:\s+(?P<tail>from now|from today|later|ago|time))?",
+        r"(?P<unit>minute|hour|day|week|fortnight|month)s?(?:\s+(?P<tail>from now|from today|"
+        r"later|ago|time))?",
         phrase,
     )
     if match and (match["in"] or match["tail"]):
@@ -629,7 +676,10 @@ def _named_weekday(mod: str | None, weekday: int, week_after: bool, frame: _Fram
         day = _week_start(today) + timedelta(days=7 + weekday)
         coming = today + timedelta(days=ahead or 7)
         if coming != day:
-            notes = (f"took “next {WEEKDAYS[weekday]}” as the {name} of next week; for {_short(coming, today)} say “{WEEKDAYS[weekday]}”",)
+            notes = (
+                f"took “next {WEEKDAYS[weekday]}” as the {name} of next week; for "
+                f"{_short(coming, today)} say “{WEEKDAYS[weekday]}”",
+            )
     elif mod == "this" and not frame.future:
         day = _week_start(today) + timedelta(days=weekday)
     elif mod in {"this", "coming"} or frame.future:
@@ -653,7 +703,10 @@ def _period(edge: str | None, which: str, unit: str, phrase: str, frame: _Frame)
         elif edge in {"start", "beginning"} or shift:
             day = date(year, month, 1)
         else:
-            raise frame.bad(f"Which day of “{phrase}”? Give a day, like “end of the month” or “{_short(today + timedelta(days=7), today)}”.")
+            raise frame.bad(
+                f"Which day of “{phrase}”? Give a day, like “end of the month” or "
+                f"“{_short(today + timedelta(days=7), today)}”."
+            )
     else:
         monday = _week_start(today) + timedelta(days=7 * shift)
         if unit == "weekend":
@@ -707,7 +760,11 @@ def _dateparser_day(text: str, frame: _Frame) -> _Day | None:
     if data is None or data.date_obj is None or data.period not in {"day", "week"}:
         return None
     day = data.date_obj.date()
-    return _Day(day, (f"read “{text}” as {_short(day, frame.today)}",), year_typed=bool(re.search(r"\d{4}", text)))
+    return _Day(
+        day,
+        (f"read “{text}” as {_short(day, frame.today)}",),
+        year_typed=bool(re.search(r"\d{4}", text)),
+    )
 
 
 def _take_day(text: str, frame: _Frame) -> tuple[_Day | None, str]:
@@ -752,13 +809,17 @@ def read(
     if not cleaned:
         raise BadInput("A date is missing.", usage, example)
     if len(cleaned) > MAX_WHEN:
-        raise BadInput(f"That date is too long to read (over {MAX_WHEN} characters).", usage, example)
+        raise BadInput(
+            f"That date is too long to read (over {MAX_WHEN} characters).", usage, example
+        )
     local_now = now.astimezone(tz)
     frame = _Frame(local_now.date(), local_now, tz, order, intent, usage, example, cleaned)
     if intent is Intent.SNOOZE:
         span = read_duration(cleaned)
         if span is not None:
-            return _checked(Reading(start=(now + span).astimezone(tz)), frame, cleaned, year_typed=False)
+            return _checked(
+                Reading(start=(now + span).astimezone(tz)), frame, cleaned, year_typed=False
+            )
     normal = _normalise(cleaned)
     clock = _take_time(normal, usage, example)
     rest = clock.rest if clock else normal
@@ -773,27 +834,41 @@ def read(
                 day, residue = head_day, ""
     if residue:
         if re.fullmatch(r"[\d\s./:-]+", residue):
-            raise frame.bad(f"I couldn't tell what “{residue}” is in “{cleaned}”: a day, a month or an hour?")
+            raise frame.bad(
+                f"I couldn't tell what “{residue}” is in “{cleaned}”: a day, a month or an hour?"
+            )
         if day is None:
             day = _dateparser_day(residue, frame)
             residue = "" if day is not None else residue
     if residue:
-        raise frame.bad(f"I couldn't read “{cleaned}” as a date (I don't understand “{residue[:30]}”).")
+        raise frame.bad(
+            f"I couldn't read “{cleaned}” as a date (I don't understand “{residue[:30]}”)."
+        )
     if day is None and clock is None:
         raise frame.bad(f"I couldn't read “{cleaned}” as a date.")
     return _combine(day, clock, frame, cleaned, default_time, default_label)
 
 
 def _combine(
-    day: _Day | None, clock: _Time | None, frame: _Frame, typed: str, default_time: time | None, default_label: str
+    day: _Day | None,
+    clock: _Time | None,
+    frame: _Frame,
+    typed: str,
+    default_time: time | None,
+    default_label: str,
 ) -> Reading:
     notes: list[str] = list(day.notes if day else ()) + list(clock.notes if clock else ())
     if day is not None and day.exact is not None:
         if clock is not None:
             raise frame.bad(f"“{typed}” gives a time twice.")
-        return _checked(Reading(start=day.exact, notes=tuple(notes)), frame, typed, year_typed=False)
+        return _checked(
+            Reading(start=day.exact, notes=tuple(notes)), frame, typed, year_typed=False
+        )
     if day is not None and day.weekday is not None and day.day.weekday() != day.weekday:
-        raise frame.bad(f"{_short(day.day, frame.today)} is a {day.day:%A}, not a {WEEKDAYS[day.weekday].title()}: which did you mean?")
+        raise frame.bad(
+            f"{_short(day.day, frame.today)} is a {day.day:%A}, not a "
+            f"{WEEKDAYS[day.weekday].title()}: which did you mean?"
+        )
     if clock is not None and clock.day_hint is not None:
         hinted = frame.today + timedelta(days=clock.day_hint)
         if day is not None and day.day != hinted:
@@ -807,19 +882,30 @@ def _combine(
             start_day += timedelta(days=1)
             notes.append(f"{clock.start:%H:%M} has passed today, so I took tomorrow")
         day = _Day(start_day)
-    elif clock is not None and day.rolls and datetime.combine(day.day, clock.start, tzinfo=frame.tz) <= frame.now:
+    elif (
+        clock is not None
+        and day.rolls
+        and datetime.combine(day.day, clock.start, tzinfo=frame.tz) <= frame.now
+    ):
         # "friday 9am" typed on a Friday afternoon: the next Friday.
         day = replace(day, day=day.day + timedelta(days=7))
         notes.append(f"that time has passed today, so I took {_short(day.day, frame.today)}")
     if clock is None:
         if default_time is None:
             start = datetime.combine(day.day, time(0, 0), tzinfo=frame.tz)
-            return _checked(Reading(start=start, has_time=False, notes=tuple(notes)), frame, typed, year_typed)
+            return _checked(
+                Reading(start=start, has_time=False, notes=tuple(notes)), frame, typed, year_typed
+            )
         if day.rolls and datetime.combine(day.day, default_time, tzinfo=frame.tz) <= frame.now:
             day = replace(day, day=day.day + timedelta(days=7))
         start = datetime.combine(day.day, default_time, tzinfo=frame.tz)
-        notes.append(f"no time given, so I took {default_time:%H:%M}" + (f" ({default_label})" if default_label else ""))
-        return _checked(Reading(start=start, has_time=False, notes=tuple(notes)), frame, typed, year_typed)
+        notes.append(
+            f"no time given, so I took {default_time:%H:%M}"
+            + (f" ({default_label})" if default_label else "")
+        )
+        return _checked(
+            Reading(start=start, has_time=False, notes=tuple(notes)), frame, typed, year_typed
+        )
     start = datetime.combine(day.day, clock.start, tzinfo=frame.tz)
     end = datetime.combine(day.day, clock.range_end, tzinfo=frame.tz) if clock.range_end else None
     return _checked(Reading(start=start, end=end, notes=tuple(notes)), frame, typed, year_typed)
@@ -832,9 +918,14 @@ def _checked(reading: Reading, frame: _Frame, typed: str, year_typed: bool) -> R
     start = reading.start
     shown = _short(start.date(), frame.today) + (f" {start:%H:%M}" if reading.has_time else "")
     if frame.intent is Intent.NEXT_CONTACT and start.date() < frame.today:
-        raise frame.bad(f"I read “{typed}” as {shown}, which is in the past; the next contact must be today or later.")
+        raise frame.bad(
+            f"I read “{typed}” as {shown}, which is in the past; the next contact must be today "
+            "or later."
+        )
     if frame.intent is Intent.SNOOZE and start <= frame.now:
-        raise frame.bad(f"I read “{typed}” as {shown}, which is not in the future; give a later moment.")
+        raise frame.bad(
+            f"I read “{typed}” as {shown}, which is not in the future; give a later moment."
+        )
     distance = abs(start - frame.now)
     limit = FARTHEST if year_typed else NEAR
     if distance > limit:
@@ -847,13 +938,28 @@ def _checked(reading: Reading, frame: _Frame, typed: str, year_typed: bool) -> R
 
 
 def preview(
-    text: str, intent: Intent, *, tz: ZoneInfo, now: datetime, order: DateOrder | None, default_time: time | None = None
+    text: str,
+    intent: Intent,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    order: DateOrder | None,
+    default_time: time | None = None,
 ) -> str:
     """How the bot reads `text` so far, for autocomplete: "Fri 6 Nov 2026 15:00" or why not."""
     if intent is Intent.SNOOZE and read_duration(text) is not None:
         default_time = None
     try:
-        reading = read(text, intent, tz=tz, now=now, order=order, usage="", example="", default_time=default_time)
+        reading = read(
+            text,
+            intent,
+            tz=tz,
+            now=now,
+            order=order,
+            usage="",
+            example="",
+            default_time=default_time,
+        )
     except BadInput as problem:
         return f"? {problem.problem}"
     start = reading.start
@@ -870,5 +976,12 @@ def preview(
 def warm_up() -> None:
     """Load dateparser's English data once, so the first user's command isn't the slow one."""
     frame_now = datetime(2026, 1, 1, tzinfo=UTC)
-    read("tomorrow 10:00", Intent.INTERVIEW, tz=ZoneInfo("UTC"), now=frame_now, usage="", example="")
-    _dateparser_day("next month", _Frame(frame_now.date(), frame_now, ZoneInfo("UTC"), DateOrder.DMY, Intent.INTERVIEW, "", ""))
+    read(
+        "tomorrow 10:00", Intent.INTERVIEW, tz=ZoneInfo("UTC"), now=frame_now, usage="", example=""
+    )
+    _dateparser_day(
+        "next month",
+        _Frame(
+            frame_now.date(), frame_now, ZoneInfo("UTC"), DateOrder.DMY, Intent.INTERVIEW, "", ""
+        ),
+    )

@@ -35,15 +35,26 @@ GROUP_MODE_OFF = "group mode is off"
 def digest_key(digest: ClaimedDigest) -> str:
     """This week's digest of this channel: the same on every attempt, new every week."""
     ref = digest.channel.ref
-    return delivery_key("d", digest.channel.id, ref.platform, ref.workspace, ref.channel_id, digest.due_at.isoformat())
+    return delivery_key(
+        "d",
+        digest.channel.id,
+        ref.platform,
+        ref.workspace,
+        ref.channel_id,
+        digest.due_at.isoformat(),
+    )
 
 
-def render(digest: ClaimedDigest, members: list[Member], activity: list[ActivityCount], now: datetime) -> Message:
+def render(
+    digest: ClaimedDigest, members: list[Member], activity: list[ActivityCount], now: datetime
+) -> Message:
     """The digest for the week that ends at its due time: totals for every member, names only
     for those who opted in."""
     schedule = digest.channel.schedule
     assert schedule is not None
-    return group_views.digest(members, activity, digest.due_at, schedule.zone, late=is_late(digest.due_at, now))
+    return group_views.digest(
+        members, activity, digest.due_at, schedule.zone, late=is_late(digest.due_at, now)
+    )
 
 
 class DigestDeliveries:
@@ -57,7 +68,9 @@ class DigestDeliveries:
     def key(self, item: ClaimedDigest) -> str:
         return digest_key(item)
 
-    async def load(self, uow: UnitOfWork, claimed: Sequence[ClaimedDigest], now: datetime) -> dict[int, Parcel | str]:
+    async def load(
+        self, uow: UnitOfWork, claimed: Sequence[ClaimedDigest], now: datetime
+    ) -> dict[int, Parcel | str]:
         parcels: dict[int, Parcel | str] = {}
         for digest in claimed:
             channel = digest.channel
@@ -65,27 +78,39 @@ class DigestDeliveries:
                 parcels[digest.id] = GROUP_MODE_OFF
                 continue
             members, activity = await _week(uow, digest)
-            parcels[digest.id] = Parcel(channel.ref.platform, partial(_post, digest, members, activity, now))
+            parcels[digest.id] = Parcel(
+                channel.ref.platform, partial(_post, digest, members, activity, now)
+            )
         return parcels
 
-    async def mark_delivered(self, uow: UnitOfWork, delivered: Sequence[tuple[ClaimedDigest, bool]], at: datetime) -> set[int]:
+    async def mark_delivered(
+        self, uow: UnitOfWork, delivered: Sequence[tuple[ClaimedDigest, bool]], at: datetime
+    ) -> set[int]:
         kept: set[int] = set()
         for digest, _late in delivered:
             assert digest.channel.schedule is not None
-            if await uow.digests.mark_posted(digest.id, digest.claim_token, at, next_digest_at(digest.channel.schedule, at)):
+            if await uow.digests.mark_posted(
+                digest.id, digest.claim_token, at, next_digest_at(digest.channel.schedule, at)
+            ):
                 kept.add(digest.id)
         return kept
 
-    async def mark_failed(self, uow: UnitOfWork, item: ClaimedDigest, at: datetime, error: str) -> bool:
+    async def mark_failed(
+        self, uow: UnitOfWork, item: ClaimedDigest, at: datetime, error: str
+    ) -> bool:
         schedule = item.channel.schedule
-        following = next_digest_at(schedule, at) if schedule is not None and item.channel.enabled else None
+        following = (
+            next_digest_at(schedule, at) if schedule is not None and item.channel.enabled else None
+        )
         return await uow.digests.mark_skipped(item.id, item.claim_token, error, following)
 
 
 async def _week(uow: UnitOfWork, digest: ClaimedDigest) -> tuple[list[Member], list[ActivityCount]]:
     """The channel's members, and what they did in the week that ends at the digest's due time."""
     channel_id = digest.channel.id
-    return await uow.groups.members(channel_id), await uow.groups.activity(channel_id, digest.due_at - WEEK, digest.due_at)
+    return await uow.groups.members(channel_id), await uow.groups.activity(
+        channel_id, digest.due_at - WEEK, digest.due_at
+    )
 
 
 async def _post(

@@ -42,7 +42,9 @@ class NudgeDeliveries:
     def key(self, item: Nudge) -> str:
         return delivery_key(item)
 
-    async def load(self, uow: UnitOfWork, claimed: Sequence[Nudge], now: datetime) -> dict[int, Parcel | str]:
+    async def load(
+        self, uow: UnitOfWork, claimed: Sequence[Nudge], now: datetime
+    ) -> dict[int, Parcel | str]:
         apps = await uow.applications.get_many({n.application_id for n in claimed})
         users = await uow.users.get_many({n.user_id for n in claimed})
         parcels: dict[int, Parcel | str] = {}
@@ -54,14 +56,25 @@ class NudgeDeliveries:
                 parcels[nudge.id] = Parcel(user.platform, partial(_send, nudge, app, user, now))
         return parcels
 
-    async def mark_delivered(self, uow: UnitOfWork, delivered: Sequence[tuple[Nudge, bool]], at: datetime) -> set[int]:
-        return await uow.nudges.mark_delivered_many([(n.id, n.claim_token or "", late) for n, late in delivered], at)
+    async def mark_delivered(
+        self, uow: UnitOfWork, delivered: Sequence[tuple[Nudge, bool]], at: datetime
+    ) -> set[int]:
+        return await uow.nudges.mark_delivered_many(
+            [(n.id, n.claim_token or "", late) for n, late in delivered], at
+        )
 
     async def mark_failed(self, uow: UnitOfWork, item: Nudge, at: datetime, error: str) -> bool:
         return await uow.nudges.mark_failed(item.id, item.claim_token or "", at, error)
 
 
-async def _send(nudge: Nudge, app: Application, user: User, now: datetime, notifier: Notifier, delivery: Delivery) -> None:
+async def _send(
+    nudge: Nudge,
+    app: Application,
+    user: User,
+    now: datetime,
+    notifier: Notifier,
+    delivery: Delivery,
+) -> None:
     await notifier.send_direct(user, Dispatcher.render(nudge, app, user, now), delivery)
 
 

@@ -2,9 +2,9 @@
 
 CSV comes from the standard library, with every text cell that a spreadsheet would read as a
 formula (beginning with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`, so
-`=HYPERLINK(…)` typed as a company name opens as text; the calendar is built with `icalendar`, a well-kept
-RFC 5545 implementation, so escaping, folding and UTC stamps are right without hand-written
-calendar code.
+`=HYPERLINK(…)` typed as a company name opens as text; the calendar is built with
+`icalendar`, a well-kept RFC 5545 implementation, so escaping, folding and UTC stamps are
+right without hand-written calendar code.
 """
 
 from __future__ import annotations
@@ -56,20 +56,31 @@ def to_csv(apps: Sequence[tuple[Application, Plan]], settings: DeliverySettings)
     tz = settings.zone
     for app, plan in apps:
         current = plan.current
-        writer.writerow(map(cell, (
-                app.number,
-                app.company,
-                app.role,
-                app.status.value,
-                len(app.rounds),
-                app.rounds_in_time_order[0].starts_at.astimezone(tz).isoformat() if app.rounds else "",
-                app.rounds_in_time_order[-1].starts_at.astimezone(tz).isoformat() if app.rounds else "",
-                "; ".join(str(p) for p in app.interviewers),
-                current.variant.value if current else "",
-                f"{current.variant.label} {current.due_at.astimezone(tz).isoformat()}" if current else "",
-                plan.budget_left,
-                " | ".join(views.history_lines(app, settings)),
-            )))
+        writer.writerow(
+            map(
+                cell,
+                (
+                    app.number,
+                    app.company,
+                    app.role,
+                    app.status.value,
+                    len(app.rounds),
+                    app.rounds_in_time_order[0].starts_at.astimezone(tz).isoformat()
+                    if app.rounds
+                    else "",
+                    app.rounds_in_time_order[-1].starts_at.astimezone(tz).isoformat()
+                    if app.rounds
+                    else "",
+                    "; ".join(str(p) for p in app.interviewers),
+                    current.variant.value if current else "",
+                    f"{current.variant.label} {current.due_at.astimezone(tz).isoformat()}"
+                    if current
+                    else "",
+                    plan.budget_left,
+                    " | ".join(views.history_lines(app, settings)),
+                ),
+            )
+        )
     return out.getvalue()
 
 
@@ -110,12 +121,21 @@ def calendar_entries(
                 send_by = nudge.send_by or task.send_by
                 if send_by is not None and nudge.kind is not NudgeKind.SILENCE_CHECK:
                     lines.append(f"Send by {formatting.absolute(send_by, settings)}.")
-                entries.append(CalendarEntry(f"{owner_ref}-{app.id}-{nudge.task}@followup", nudge.due_at, summary, "\n".join(lines)))
+                entries.append(
+                    CalendarEntry(
+                        f"{owner_ref}-{app.id}-{nudge.task}@followup",
+                        nudge.due_at,
+                        summary,
+                        "\n".join(lines),
+                    )
+                )
     return entries
 
 
 def calendar_text(
-    entries: Sequence[CalendarEntry], stamp: datetime, revisions: Mapping[str, FeedRevision] | None = None
+    entries: Sequence[CalendarEntry],
+    stamp: datetime,
+    revisions: Mapping[str, FeedRevision] | None = None,
 ) -> str:
     """The iCalendar text of `entries`. With `revisions` (a subscription feed), each event
     carries the SEQUENCE and LAST-MODIFIED subscribers were given, and DTSTAMP is that
@@ -141,6 +161,9 @@ def calendar_text(
 
 
 def to_ics(
-    apps: Sequence[tuple[Application, Plan]], stamp: datetime, owner_ref: str, settings: DeliverySettings
+    apps: Sequence[tuple[Application, Plan]],
+    stamp: datetime,
+    owner_ref: str,
+    settings: DeliverySettings,
 ) -> str:
     return calendar_text(calendar_entries(apps, owner_ref, settings), stamp)

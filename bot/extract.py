@@ -53,7 +53,8 @@ ZONES = {
 }  # fmt: skip
 # Zones written out, as calendar tools do ("Central European Time", "Pacific Standard Time").
 ZONE_NAMES = {
-    "central european": "Europe/Berlin", "eastern european": "Europe/Helsinki", "western european": "Europe/Lisbon",
+    "central european": "Europe/Berlin", "eastern european": "Europe/Helsinki",
+    "western european": "Europe/Lisbon",
     "british": "Europe/London", "greenwich mean": "Europe/London", "eastern": "America/New_York",
     "central": "America/Chicago", "mountain": "America/Denver", "pacific": "America/Los_Angeles",
     "india": "Asia/Kolkata", "japan": "Asia/Tokyo",
@@ -85,14 +86,21 @@ _TIMES = re.compile(
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]*)?{_NAME_WORD}){{1,2}}"
 _MEETING = re.compile(
-    rf"\b(?:with|meet(?:ing)?|speak(?:ing)? to|join(?:ed)? by|hosted by|led by)\s+(?:our\s+|the\s+)?(?P<names>{_NAME}"
+    r"\b(?:with|meet(?:ing)?|speak(?:ing)? to|join(?:ed)? by|hosted by|led by)\s+(?:our\s+|"
+    rf"the\s+)?(?P<names>{_NAME}"
     rf"(?:\s*(?:\([^()\n]{{2,80}}\)|,\s*[^,\n]{{2,60}}?(?=,|\s+and\s|\.|\n|$)))?"
     rf"(?:\s*(?:,|\band\b|&)\s*{_NAME}(?:\s*\([^()\n]{{2,80}}\))?)*)"
 )
-_LISTED = re.compile(r"^\s*(?:interviewers?|panel(?:ists)?|you(?:'ll| will) meet(?: with)?|attendees)\s*:\s*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+_LISTED = re.compile(
+    r"^\s*(?:interviewers?|panel(?:ists)?|you(?:'ll| will) meet(?: with)?|"
+    r"attendees)\s*:\s*(?P<rest>.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _BULLET = re.compile(rf"^\s*(?:[-*•·]|\d+[.)])\s+(?P<name>{_NAME})\b", re.MULTILINE)
 _ONE_NAME = re.compile(_NAME)
-_EMAIL = re.compile(r"\b[\w.+-]{1,64}@(?P<domain>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,4})\b", re.IGNORECASE)
+_EMAIL = re.compile(
+    r"\b[\w.+-]{1,64}@(?P<domain>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,4})\b", re.IGNORECASE
+)
 _ORG_WORD = r"[A-Z][\w&'’-]*(?:\.\w[\w&'’-]*)*"  # "Booking.com", never a sentence's full stop
 _ORG = rf"{_ORG_WORD}(?:[ \t]+(?:&[ \t]+)?{_ORG_WORD}){{0,3}}"
 _COMPANY_SAID = re.compile(  # the words before a company in any case; the company capitalised
@@ -100,32 +108,45 @@ _COMPANY_SAID = re.compile(  # the words before a company in any case; the compa
     rf"offer|process|onsite|on-site|visit|office|offices|round|screen|call|chat|meeting)\s+(?i:at|with|to|for|in)\s+(?P<org>{_ORG})"
     rf"|\b(?i:here at|join(?:ing)?|from|on behalf of|behalf of)\s+(?P<org2>{_ORG})"
     rf"|\b(?P<org3>{_ORG})(?:'s|’s)\s+(?i:hiring|recruiting|talent|engineering|interview|people)\b"
-    rf"|\b(?i:recruiter|recruiting|talent acquisition|talent partner|hr|sourcer|coordinator)\s+(?i:at|@)\s+(?P<org4>{_ORG})"
+    r"|\b(?i:recruiter|recruiting|talent acquisition|talent partner|hr|sourcer|"
+    rf"coordinator)\s+(?i:at|@)\s+(?P<org4>{_ORG})"
 )
 # The last word of a company's name, never of a person's ("Tailspin Toys", "Contoso Labs").
 ORG_WORDS = frozenset(
     {
-        "labs", "lab", "inc", "corp", "corporation", "group", "systems", "technologies", "technology", "tech",
-        "toys", "bank", "solutions", "software", "partners", "health", "analytics", "capital", "consulting",
-        "games", "studios", "media", "industries", "traders", "airlines", "motors", "ventures", "holdings",
-        "gmbh", "ltd", "llc", "ag", "plc", "co", "company", "insurance", "energy", "foods", "pharma", "robotics",
+        "labs", "lab", "inc", "corp", "corporation", "group", "systems", "technologies",
+        "technology", "tech",
+        "toys", "bank", "solutions", "software", "partners", "health", "analytics", "capital",
+        "consulting",
+        "games", "studios", "media", "industries", "traders", "airlines", "motors", "ventures",
+        "holdings",
+        "gmbh", "ltd", "llc", "ag", "plc", "co", "company", "insurance", "energy", "foods",
+        "pharma", "robotics",
     }
 )  # fmt: skip
 _TITLED = re.compile(
-    rf"\b(?:with|meet)\s+(?:our|the|their)\s+(?P<title>[A-Za-z][\w&/ -]{{2,60}}?),\s+(?P<name>{_NAME})\b"
+    r"\b(?:with|meet)\s+(?:our|the|their)\s+(?P<title>[A-Za-z][\w&/ -]{2,60}?),"
+    rf"\s+(?P<name>{_NAME})\b"
 )
 _ROLE_SAID = re.compile(
     r"\b(?:the|our|your|an?)\s+(?P<role>(?:[A-Z][\w/&+-]*\s+){0,5}[A-Z][\w/&+-]*)\s+(?:role|position|opening|opportunity|job)\b"
     r"|\b(?:position|role) of\s+(?P<role2>(?:[A-Z][\w/&+-]*\s+){0,5}[A-Z][\w/&+-]*)"
     r"|\bas (?:an?|our)\s+(?P<role3>(?:[A-Z][\w/&+-]*\s+){0,5}[A-Z][\w/&+-]*)"
 )
-_GREETING = re.compile(rf"\b(?:hi|hello|hey|dear|thanks|thank you|best|regards|cheers|sincerely),?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})?)", re.IGNORECASE)
+_GREETING = re.compile(
+    r"\b(?:hi|hello|hey|dear|thanks|thank you|best|regards|cheers|"
+    rf"sincerely),?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})?)",
+    re.IGNORECASE,
+)
 # Capitalised words that are never a company (the start of a sentence, tools, the calendar).
 _NOT_A_COMPANY = frozenset(
     {
-        "i", "we", "our", "the", "a", "an", "you", "your", "this", "that", "it", "us", "me", "my", "hi",
-        "hello", "dear", "thanks", "zoom", "google", "google meet", "meet", "microsoft teams", "teams",
-        "webex", "skype", "slack", "linkedin", "calendly", "greenhouse", "lever", "workday", "today",
+        "i", "we", "our", "the", "a", "an", "you", "your", "this", "that", "it", "us", "me", "my",
+        "hi",
+        "hello", "dear", "thanks", "zoom", "google", "google meet", "meet", "microsoft teams",
+        "teams",
+        "webex", "skype", "slack", "linkedin", "calendly", "greenhouse", "lever", "workday",
+        "today",
         "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "interview", "round", "hiring", "recruiting", "talent",
@@ -163,7 +184,9 @@ def extract(text: str, *, tz: ZoneInfo, now: datetime, order: DateOrder | None) 
         company=_fit(company, MAX_NAME),
         role=_fit(_role(text, company), MAX_NAME),
         day=when.start.date() if when else None,
-        start=when.start.time().replace(second=0, microsecond=0) if when and when.has_time else None,
+        start=when.start.time().replace(second=0, microsecond=0)
+        if when and when.has_time
+        else None,
         end=_end(when),
         kind=kind_mentioned(text),
         interviewers=interviewers,
@@ -173,12 +196,19 @@ def extract(text: str, *, tz: ZoneInfo, now: datetime, order: DateOrder | None) 
 
 def _end(when: Reading | None) -> time | None:
     """The end on the start's day (a time zone moved across midnight: none)."""
-    if when is None or when.end is None or not when.has_time or when.end.date() != when.start.date():
+    if (
+        when is None
+        or when.end is None
+        or not when.has_time
+        or when.end.date() != when.start.date()
+    ):
         return None
     return when.end.time().replace(second=0, microsecond=0)
 
 
-_PROPOSED_WHEN = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}) (?P<start>\d{2}:\d{2})(?:-(?P<end>\d{2}:\d{2}))?")
+_PROPOSED_WHEN = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2}) (?P<start>\d{2}:\d{2})(?:-(?P<end>\d{2}:\d{2}))?"
+)
 
 
 def of_proposal(command: c.Add | c.LogRound) -> Draft:
@@ -211,7 +241,9 @@ def _fit(text: str | None, limit: int) -> str:
 # ---------------------------------------------------------------- when
 
 
-def _when(text: str, tz: ZoneInfo, now: datetime, order: DateOrder | None) -> tuple[Reading | None, tuple[str, ...]]:
+def _when(
+    text: str, tz: ZoneInfo, now: datetime, order: DateOrder | None
+) -> tuple[Reading | None, tuple[str, ...]]:
     """The first day in the text that reads as an interview's date, with the time written
     next to it; a day and time found win over a day alone."""
     day_only: Reading | None = None
@@ -265,7 +297,11 @@ def _zone_of(line: str, clock: re.Match[str]) -> tuple[ZoneInfo | None, str]:
     if (found["m"] or "00") != "00" or hours > 12:
         return None, ""  # a half-hour zone by its offset alone: read in the person's own
     # The Etc zones count the other way round: UTC+01:00 is Etc/GMT-1.
-    return (ZoneInfo("UTC") if hours == 0 else ZoneInfo(f"Etc/GMT{'-' if found['sign'] == '+' else '+'}{hours}")), named
+    return (
+        ZoneInfo("UTC")
+        if hours == 0
+        else ZoneInfo(f"Etc/GMT{'-' if found['sign'] == '+' else '+'}{hours}")
+    ), named
 
 
 def _clock_text(clock: re.Match[str]) -> str:
@@ -278,7 +314,9 @@ def _clock_text(clock: re.Match[str]) -> str:
 
 def _read(phrase: str, zone: ZoneInfo, now: datetime, order: DateOrder | None) -> Reading | None:
     try:
-        return read(phrase[:100], Intent.INTERVIEW, tz=zone, now=now, order=order, usage="", example="")
+        return read(
+            phrase[:100], Intent.INTERVIEW, tz=zone, now=now, order=order, usage="", example=""
+        )
     except BadInput:
         return None
 
@@ -290,7 +328,10 @@ def _in_zone(reading: Reading, tz: ZoneInfo, named: str) -> tuple[Reading, tuple
     if start.utcoffset() == reading.start.utcoffset():
         return Reading(start=start, end=end, has_time=True, notes=reading.notes), reading.notes
     note = f"the message gives {reading.start:%H:%M} {named}, {start:%H:%M} your time"
-    return Reading(start=start, end=end, has_time=True, notes=(*reading.notes, note)), (*reading.notes, note)
+    return Reading(start=start, end=end, has_time=True, notes=(*reading.notes, note)), (
+        *reading.notes,
+        note,
+    )
 
 
 # ---------------------------------------------------------------- people
@@ -302,19 +343,31 @@ def _interviewers(text: str, excluded: set[str]) -> tuple[Interviewer, ...]:
         names.extend(m.group(0) for m in _ONE_NAME.finditer(match["rest"]))
     names.extend(m["name"] for m in _BULLET.finditer(text))
     for match in _MEETING.finditer(text):
-        names.extend(m.group(0) for m in _ONE_NAME.finditer(re.sub(r"\([^()]*\)", " ", match["names"])))
-    titled = {m["name"]: m["title"] for m in _TITLED.finditer(text) if ROLE_WORDS.search(m["title"])}
+        names.extend(
+            m.group(0) for m in _ONE_NAME.finditer(re.sub(r"\([^()]*\)", " ", match["names"]))
+        )
+    titled = {
+        m["name"]: m["title"] for m in _TITLED.finditer(text) if ROLE_WORDS.search(m["title"])
+    }
     names.extend(titled)
     found: dict[str, Interviewer] = {}
     for name in names:
         name = _fit(name, MAX_PERSON)
         key = name.casefold()
         words = key.split()
-        if key in found or key in excluded or words[0] in _NOT_A_COMPANY or words[-1] in ORG_WORDS or len(found) >= MAX_PEOPLE:
+        if (
+            key in found
+            or key in excluded
+            or words[0] in _NOT_A_COMPANY
+            or words[-1] in ORG_WORDS
+            or len(found) >= MAX_PEOPLE
+        ):
             continue
         if ROLE_WORDS.search(name):  # "Engineering Manager" is a title, not a person
             continue
-        found[key] = Interviewer(name, _fit(title_near(name, text) or titled.get(name, ""), MAX_PERSON))
+        found[key] = Interviewer(
+            name, _fit(title_near(name, text) or titled.get(name, ""), MAX_PERSON)
+        )
     return tuple(found.values())
 
 
@@ -326,14 +379,20 @@ def _company(text: str, people: set[str]) -> str:
     if labelled:
         return labelled
     said = [_org(m) for m in _COMPANY_SAID.finditer(text)]
-    said = [s for s in said if s and s.casefold() not in people and s.casefold() not in _NOT_A_COMPANY]
+    said = [
+        s for s in said if s and s.casefold() not in people and s.casefold() not in _NOT_A_COMPANY
+    ]
     domains = [d for d in (employer_domain(m.group(0)) for m in _EMAIL.finditer(text)) if d]
     if domains:
         from_domain = company_from_domain(domains[0])
         # The text's own spelling over the domain's: the same company ("Acme Corporation" of
         # acmecorp.com), or its name with more words ("Northwind Traders" of northwind.com).
         wanted = normalise_company(from_domain)
-        named = (s for s in said if same_company(s, from_domain) or normalise_company(s).startswith(wanted))
+        named = (
+            s
+            for s in said
+            if same_company(s, from_domain) or normalise_company(s).startswith(wanted)
+        )
         return next(named, from_domain)
     return said[0] if said else ""
 
@@ -367,7 +426,11 @@ def _role(text: str, company: str) -> str:
 def _labelled(text: str, want: str) -> str:
     for match in LABELLED.finditer(text):
         label = match["label"].lower()
-        key = "company" if label in {"company", "employer", "organisation", "organization"} else "role"
+        key = (
+            "company"
+            if label in {"company", "employer", "organisation", "organization"}
+            else "role"
+        )
         if key == want:
             return str(match["value"])
     return ""

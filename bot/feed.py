@@ -56,7 +56,9 @@ def feed_url(public_url: str, secret: str) -> str:
     return f"{public_url.rstrip('/')}{PATH_PREFIX}{secret}.ics"
 
 
-def _revise(entries: list[CalendarEntry], seen: dict[str, FeedRevision], now: datetime) -> tuple[dict[str, FeedRevision], list[FeedRevision]]:
+def _revise(
+    entries: list[CalendarEntry], seen: dict[str, FeedRevision], now: datetime
+) -> tuple[dict[str, FeedRevision], list[FeedRevision]]:
     """Every entry's revision, and those that are new or changed since subscribers last looked."""
     current: dict[str, FeedRevision] = {}
     changed: list[FeedRevision] = []
@@ -65,7 +67,9 @@ def _revise(entries: list[CalendarEntry], seen: dict[str, FeedRevision], now: da
         if before is not None and before.fingerprint == entry.fingerprint:
             current[entry.uid] = before
             continue
-        revision = FeedRevision(entry.uid, entry.fingerprint, before.sequence + 1 if before else 0, now)
+        revision = FeedRevision(
+            entry.uid, entry.fingerprint, before.sequence + 1 if before else 0, now
+        )
         current[entry.uid] = revision
         changed.append(revision)
     return current, changed

@@ -33,7 +33,9 @@ def absolute(instant: datetime, settings: DeliverySettings, now: datetime | None
     return f"{on_day(moment.date(), today)} {moment:%H:%M}"
 
 
-def full(instant: datetime, settings: DeliverySettings, now: datetime, end: datetime | None = None) -> str:
+def full(
+    instant: datetime, settings: DeliverySettings, now: datetime, end: datetime | None = None
+) -> str:
     """A stored moment echoed in full: "Fri 6 Nov 15:00", "Mon 4 Oct 2027 10:00–11:00"."""
     shown = absolute(instant, settings, now)
     return f"{shown}–{local(end, settings):%H:%M}" if end is not None else shown

@@ -56,7 +56,9 @@ class _Collector:
             return RoundKind.INTERVIEW
         kind = kind_of(value)
         if kind is None:
-            self.errors[KIND] = f"“{value.strip()[:40]}” is not a kind of round (kinds are {spellings()})."
+            self.errors[KIND] = (
+                f"“{value.strip()[:40]}” is not a kind of round (kinds are {spellings()})."
+            )
             return RoundKind.INTERVIEW
         return kind
 

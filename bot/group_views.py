@@ -95,59 +95,81 @@ def encouragement(t: Tally) -> str:
     adding = sum(t.sent(s) for s in ADDS_VALUE)
     if t.interviews > thanks:
         return (
-            f"{_plural(t.interviews, 'interview')} and {_plural(thanks, 'thank-you')} this week: every round earns "
-            "its own thank-you, one per interviewer, within a day."
+            f"{_plural(t.interviews, 'interview')} and {_plural(thanks, 'thank-you')} this week: "
+            "every round earns its own thank-you, one per interviewer, within a day."
         )
     if t.follow_ups and adding:
         share = round(100 * adding / t.follow_ups)
         return (
-            f"{share}% of this week's follow-ups brought something new (a value-add or an insight): that is what "
-            "gets forwarded to the person who decides."
+            f"{share}% of this week's follow-ups brought something new (a value-add or an "
+            "insight): that is what gets forwarded to the person who decides."
         )
     if t.follow_ups:
-        return "The next follow-up should add something the interview missed: a result, with numbers, easy to forward."
+        return (
+            "The next follow-up should add something the interview missed: a result, with "
+            "numbers, easy to forward."
+        )
     if t.heard:
-        return "Every reply restores a follow-up budget: answer it with something of value, not a check-in."
-    return "A quiet week. One useful email beats three check-ins: pick one application and send it something of value."
+        return (
+            "Every reply restores a follow-up budget: answer it with something of value, not "
+            "a check-in."
+        )
+    return (
+        "A quiet week. One useful email beats three check-ins: pick one application and send "
+        "it something of value."
+    )
 
 
 def intro(owner_name: str) -> Message:
     return Message(
         title="Group mode is on in this channel",
         body=(
-            f"{owner_name} turned on Followup's group mode: job seekers here can keep each other going.\n"
-            "• `share <id>` posts one milestone of yours here (say, “sent a value-add follow-up to Acme”) and "
-            "puts your name on the board and in the digest; `share off` takes it off.\n"
-            "• `board` posts this week's follow-up counts of the people who shared.\n"
-            "• `digest <weekday> <HH:MM>` sets a weekly digest: totals for everyone, names only for those who shared.\n"
-            "Nothing about you is posted unless you share it, and everything else I say to you here stays private."
+            f"{owner_name} turned on Followup's group mode: job seekers here can keep each other "
+            "going.\n• `share <id>` posts one milestone of yours here (say, “sent a value-add "
+            "follow-up to Acme”) and puts your name on the board and in the digest; `share off` "
+            "takes it off.\n• `board` posts this week's follow-up counts of the people who "
+            "shared.\n• `digest <weekday> <HH:MM>` sets a weekly digest: totals for everyone, "
+            "names only for those who shared.\nNothing about you is posted unless you share it, "
+            "and everything else I say to you here stays private."
         ),
         private=False,
     )
 
 
 def milestone_post(name: str, sentence: str, why: str) -> Message:
-    return Message(title=f"{name} {sentence}.", body=why, footer="`share <id>` to post one of yours.", private=False)
+    return Message(
+        title=f"{name} {sentence}.",
+        body=why,
+        footer="`share <id>` to post one of yours.",
+        private=False,
+    )
 
 
-def board(members: Sequence[Member], counts: Iterable[ActivityCount], since: datetime, zone: ZoneInfo) -> Message:
+def board(
+    members: Sequence[Member], counts: Iterable[ActivityCount], since: datetime, zone: ZoneInfo
+) -> Message:
     named = [m for m in members if m.opted_in]
     start = since.astimezone(zone)
     title = f"Board — this week (since {start:%a} {start.day} {start:%b})"
     if not named:
         return Message(
             title=title,
-            body="Nobody has shared here yet. `share <id>` posts one of your milestones and puts you on the board.",
+            body="Nobody has shared here yet. `share <id>` posts one of your milestones and puts "
+            "you on the board.",
             private=False,
         )
     tallies = tally(counts)
-    rows = sorted(((tallies.of(m.user_id), m) for m in named), key=lambda p: (-p[0].follow_ups, p[1].display_name.casefold()))
+    rows = sorted(
+        ((tallies.of(m.user_id), m) for m in named),
+        key=lambda p: (-p[0].follow_ups, p[1].display_name.casefold()),
+    )
     everyone = tallies.total
     lines = [f"{m.display_name}: {person_line(t)}" for t, m in rows]
     return Message(
         title=title,
         body="\n".join(lines),
-        footer=f"Everyone here together: {_plural(everyone.follow_ups, 'follow-up')}. `share <id>` to join the board.",
+        footer=f"Everyone here together: {_plural(everyone.follow_ups, 'follow-up')}. `share "
+        "<id>` to join the board.",
         private=False,
     )
 
@@ -167,9 +189,14 @@ def digest(
     steps = " · ".join(f"{STEP_NAMES[s]} {total.sent(s)}" for s in Step if total.sent(s))
     lines: list[str] = []
     if late:
-        lines.append(f"This digest was due {end:%a} {end.day} {end:%b} {end:%H:%M} — posted late because I was offline.")
+        lines.append(
+            f"This digest was due {end:%a} {end.day} {end:%b} {end:%H:%M} — posted late because I "
+            "was offline."
+        )
     lines.append(f"Follow-ups sent: {total.follow_ups}" + (f" ({steps})" if steps else ""))
-    lines.append(f"Interviews: {total.interviews} · Replies heard: {total.heard} · Offers: {total.offers}")
+    lines.append(
+        f"Interviews: {total.interviews} · Replies heard: {total.heard} · Offers: {total.offers}"
+    )
     named = [m for m in members if m.opted_in]
     if named:
         lines.append("Shared by:")

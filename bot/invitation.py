@@ -32,7 +32,10 @@ MAX_ATTENDEES = 100
 MAX_LENGTH = timedelta(hours=24)
 DEFAULT_LENGTH = timedelta(hours=1)
 MAX_TEXT = 200
-USAGE = "import <path to .ics file> (in Slack or Discord: share the .ics file with me in a direct message)"
+USAGE = (
+    "import <path to .ics file> (in Slack or Discord: share the .ics file with me in a "
+    "direct message)"
+)
 EXAMPLE = "import ~/Downloads/invite.ics"
 
 # Mail domains of people rather than employers, and of the tools that send invitations for
@@ -52,7 +55,9 @@ TOOL_DOMAINS = frozenset(
         "teams.microsoft.com", "gem.com", "modernloop.io", "prelude.co", "example.com",
     }
 )
-_COMPANY_SUFFIXES = re.compile(r"[\s,]+(inc|corp|corporation|co|ltd|llc|gmbh|ag|plc|sa|bv|limited|group)\.?$", re.IGNORECASE)
+_COMPANY_SUFFIXES = re.compile(
+    r"[\s,]+(inc|corp|corporation|co|ltd|llc|gmbh|ag|plc|sa|bv|limited|group)\.?$", re.IGNORECASE
+)
 _NOISE = re.compile(
     r"\b(?:(?:updated|new time proposed|invitation|canceled|cancelled|accepted|declined)\s*:|"
     r"interviews?|phone|screen(?:ing)?|on-?site|panel|final|round|technical|hiring[\s-]*manager|"
@@ -60,7 +65,11 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s+[-–—|/]\s+|\s*[:|]\s+|\s+@\s+|\s+at\s+|\s+with\s+|\s+for\s+|\s*\(|\)\s*")
-LABELLED = re.compile(r"^\s*(?P<label>company|employer|organi[sz]ation|role|position|job|job title|title)\s*:\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+LABELLED = re.compile(
+    r"^\s*(?P<label>company|employer|organi[sz]ation|role|position|job|job title|"
+    r"title)\s*:\s*(?P<value>.+?)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 ROLE_WORDS = re.compile(
     r"\b(engineer|developer|manager|designer|analyst|scientist|lead|director|architect|consultant|"
     r"specialist|intern|administrator|officer|associate|coordinator|writer|researcher|product|"
@@ -69,7 +78,9 @@ ROLE_WORDS = re.compile(
 )
 
 
-ROLE_IN_TEXT = re.compile(r"\b(?:for|about) the (?P<role>[A-Z][\w/&+ -]{2,60}?) (?:role|position|opening|job)\b")
+ROLE_IN_TEXT = re.compile(
+    r"\b(?:for|about) the (?P<role>[A-Z][\w/&+ -]{2,60}?) (?:role|position|opening|job)\b"
+)
 
 
 class BadInvitation(BadInput):
@@ -132,27 +143,42 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
     calendar = _parse(data)
     events = [e for e in calendar.walk("VEVENT")]
     if not events:
-        raise BadInvitation("There is no event in that file (it has no VEVENT), so there is no interview to read.")
+        raise BadInvitation(
+            "There is no event in that file (it has no VEVENT), so there is no interview to read."
+        )
     uids = {str(e.get("uid", "")).strip() for e in events}
     if any(e.get("rrule") or e.get("rdate") or e.get("recurrence-id") for e in events):
-        raise BadInvitation("That is a recurring series. An interview happens once: send me the invitation of one round.")
+        raise BadInvitation(
+            "That is a recurring series. An interview happens once: send me the invitation of one "
+            "round."
+        )
     if len(events) > 1 or len(uids) != 1:
-        raise BadInvitation(f"That file holds {len(events)} events; send me one invitation at a time.")
+        raise BadInvitation(
+            f"That file holds {len(events)} events; send me one invitation at a time."
+        )
     event = events[0]
     if event.errors or calendar.errors:
-        raise BadInvitation("Some lines of that file are broken, so I can't trust what it says. Export the invitation again from your calendar.")
+        raise BadInvitation(
+            "Some lines of that file are broken, so I can't trust what it says. Export the "
+            "invitation again from your calendar."
+        )
     uid = uids.pop()
     if not uid:
-        raise BadInvitation("That event has no UID, so I couldn't recognise it when it is updated or cancelled.")
+        raise BadInvitation(
+            "That event has no UID, so I couldn't recognise it when it is updated or cancelled."
+        )
     method = str(calendar.get("method", "")).strip().upper()
     if method in {"REPLY", "COUNTER", "DECLINECOUNTER", "REFRESH"}:
-        raise BadInvitation(f"That is a {method.lower()} to an invitation, not the invitation itself.")
+        raise BadInvitation(
+            f"That is a {method.lower()} to an invitation, not the invitation itself."
+        )
     attendees = _people(event.get("attendee"))
     if len(attendees) > MAX_ATTENDEES:
         raise _too_many()
     cancelled = method == "CANCEL" or str(event.get("status", "")).strip().upper() == "CANCELLED"
     if cancelled and event.get("dtstart") is None:
-        starts_at, ends_at, zone_name = None, None, None  # a cancellation names its event by UID alone
+        # a cancellation names its event by UID alone
+        starts_at, ends_at, zone_name = None, None, None
     else:
         starts_at, ends_at, zone_name = _times(event, person_zone)
     summary = _text(event.get("summary"))
@@ -179,19 +205,30 @@ def read_invitation(data: bytes, person_zone: ZoneInfo) -> Invitation:
 
 
 def oversized(size: int) -> BadInvitation:
-    """The refusal of a file over MAX_BYTES (the platforms say a file's size before it is fetched)."""
-    return BadInvitation(f"That file is {-(-size // 1024)} KB; an invitation is far smaller (at most {MAX_BYTES // 1024} KB).")
+    """The refusal of a file over MAX_BYTES (the platforms say a file's
+    size before it is fetched)."""
+    return BadInvitation(
+        f"That file is {-(-size // 1024)} KB; an invitation is far smaller (at most "
+        f"{MAX_BYTES // 1024} KB)."
+    )
 
 
 def _too_many() -> BadInvitation:
-    return BadInvitation(f"That event has more than {MAX_ATTENDEES} people on it: it isn't an interview I can log.")
+    return BadInvitation(
+        f"That event has more than {MAX_ATTENDEES} people on it: it isn't an interview I can log."
+    )
 
 
 def _parse(data: bytes) -> Calendar:
     try:
         calendar = Calendar.from_ical(data)
-    except Exception as problem:  # icalendar raises ValueError and its own errors; any means unreadable
-        raise BadInvitation("That isn't a calendar file I can read" + _where(problem) + ". Export the invitation again as .ics.") from None
+    # icalendar raises ValueError and its own errors; any means unreadable
+    except Exception as problem:
+        raise BadInvitation(
+            "That isn't a calendar file I can read"
+            + _where(problem)
+            + ". Export the invitation again as .ics."
+        ) from None
     if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
         raise BadInvitation("That file is not a calendar (it has no VCALENDAR).")
     return calendar
@@ -218,7 +255,10 @@ def _times(event: Component, person_zone: ZoneInfo) -> tuple[datetime, datetime,
         raise BadInvitation("The start or end time of that event is malformed.") from None
     if not isinstance(start, datetime) or (end is not None and not isinstance(end, datetime)):
         if isinstance(start, date):
-            raise BadInvitation("That is an all-day event, with no time of day. Log the interview with `add` and its time instead.")
+            raise BadInvitation(
+                "That is an all-day event, with no time of day. Log the interview with `add` and "
+                "its time instead."
+            )
         raise BadInvitation("The start or end time of that event is malformed.")
     zone_name = _zone_name(start_prop, start, person_zone)
     start = _aware(start, start_prop, person_zone)
@@ -226,7 +266,10 @@ def _times(event: Component, person_zone: ZoneInfo) -> tuple[datetime, datetime,
     if end <= start:
         raise BadInvitation("That event ends before it starts.")
     if end - start > MAX_LENGTH:
-        raise BadInvitation("That event lasts more than a day; an interview round doesn't. Log it with `add` instead.")
+        raise BadInvitation(
+            "That event lasts more than a day; an interview round doesn't. Log it with `add` "
+            "instead."
+        )
     return start.astimezone(UTC), end.astimezone(UTC), zone_name
 
 
@@ -259,7 +302,10 @@ def _zone_name(prop: object, value: datetime, person_zone: ZoneInfo) -> str | No
         if known is not None:
             return known.key
         if value.tzinfo is None:
-            raise BadInvitation(f"The event's timezone “{tzid[:60]}” is one I don't know, and the file doesn't define it.")
+            raise BadInvitation(
+                f"The event's timezone “{tzid[:60]}” is one I don't know, and the file doesn't "
+                "define it."
+            )
         return tzid[:60]
     if value.tzinfo is None:
         return None
@@ -271,7 +317,10 @@ def _aware(value: datetime, prop: object, person_zone: ZoneInfo) -> datetime:
     known = _known_zone(tzid) if tzid else None
     zone: tzinfo | None = known or value.tzinfo
     if tzid and zone is None:
-        raise BadInvitation(f"The event's timezone “{tzid[:60]}” is one I don't know, and the file doesn't define it.")
+        raise BadInvitation(
+            f"The event's timezone “{tzid[:60]}” is one I don't know, and the file doesn't define "
+            "it."
+        )
     if zone is None:
         zone = person_zone  # floating time: the person's own wall clock
     return value.replace(tzinfo=zone)
@@ -314,7 +363,9 @@ def _person(address: object) -> Person | None:
     return Person(name=name[:100], email=email, title=title[:100])
 
 
-_TITLED = re.compile(r"^(?P<name>[^(),]+?)\s*(?:\((?P<bracketed>[^()]+)\)|(?:,|\s[-–—|]|\s?:)\s*(?P<after>.+))$")
+_TITLED = re.compile(
+    r"^(?P<name>[^(),]+?)\s*(?:\((?P<bracketed>[^()]+)\)|(?:,|\s[-–—|]|\s?:)\s*(?P<after>.+))$"
+)
 
 
 def name_and_title(cn: str) -> tuple[str, str]:
@@ -350,7 +401,12 @@ def domain(email: str) -> str:
 
 def employer_domain(email: str) -> str | None:
     found = domain(email)
-    if not found or found in PERSONAL_DOMAINS or found in TOOL_DOMAINS or any(found.endswith("." + t) for t in TOOL_DOMAINS):
+    if (
+        not found
+        or found in PERSONAL_DOMAINS
+        or found in TOOL_DOMAINS
+        or any(found.endswith("." + t) for t in TOOL_DOMAINS)
+    ):
         return None
     return found
 
@@ -359,7 +415,11 @@ def company_from_domain(found: str) -> str:
     """“acme-corp.com” → “Acme Corp”; “mail.northwind.io” → “Northwind”."""
     labels = found.split(".")
     label = labels[-2] if len(labels) >= 2 else labels[0]
-    if len(labels) >= 3 and len(labels[-2]) <= 3 and labels[-2] in {"co", "com", "org", "net", "ac"}:
+    if (
+        len(labels) >= 3
+        and len(labels[-2]) <= 3
+        and labels[-2] in {"co", "com", "org", "net", "ac"}
+    ):
         label = labels[-3]  # acme.co.uk
     return " ".join(part.capitalize() for part in label.split("-") if part)
 
@@ -370,7 +430,12 @@ def normalise_company(name: str) -> str:
     return re.sub(r"[^\w]+", "", folded)
 
 
-_SHORT_SUFFIXES = (("corporation", "corp"), ("incorporated", "inc"), ("limited", "ltd"), ("company", "co"))
+_SHORT_SUFFIXES = (
+    ("corporation", "corp"),
+    ("incorporated", "inc"),
+    ("limited", "ltd"),
+    ("company", "co"),
+)
 
 
 def company_keys(name: str) -> frozenset[str]:
@@ -403,7 +468,11 @@ def _company_and_role(
     labelled: dict[str, str] = {}
     for match in LABELLED.finditer(description):
         label = match["label"].lower()
-        key = "company" if label in {"company", "employer", "organisation", "organization"} else "role"
+        key = (
+            "company"
+            if label in {"company", "employer", "organisation", "organization"}
+            else "role"
+        )
         labelled.setdefault(key, match["value"][:MAX_TEXT])
     people = [p for p in ((organizer,) if organizer else ()) + attendees]
     names = {p.name.casefold() for p in people}
@@ -433,7 +502,11 @@ def _interviewers(
     one (the candidate and the scheduling tool are not interviewers), else every attendee
     with a non-personal address, else every attendee other than the organizer."""
     everyone = list(attendees) or ([organizer] if organizer else [])
-    employer = {d for d in (employer_domain(p.email) for p in everyone + ([organizer] if organizer else [])) if d}
+    employer = {
+        d
+        for d in (employer_domain(p.email) for p in everyone + ([organizer] if organizer else []))
+        if d
+    }
     if company:
         matching = {d for d in employer if same_company(company_from_domain(d), company)}
         employer = matching or employer
@@ -442,14 +515,19 @@ def _interviewers(
     ]
     seen: dict[str, Interviewer] = {}
     for person in chosen:
-        seen.setdefault(person.name.casefold(), Interviewer(person.name, person.title or title_near(person.name, description)))
+        seen.setdefault(
+            person.name.casefold(),
+            Interviewer(person.name, person.title or title_near(person.name, description)),
+        )
     return tuple(seen.values())[:10]
 
 
 def title_near(name: str, description: str) -> str:
     """A title written next to the person's name in the description ("Jane Doe, Engineering
     Manager", "Jane Doe (Engineering Manager)", "Jane Doe – Engineering Manager")."""
-    pattern = re.compile(re.escape(name) + r"\s*(?:,|\(|–|—|-|:)\s*(?P<title>[^\n()<>,;]{2,80})", re.IGNORECASE)
+    pattern = re.compile(
+        re.escape(name) + r"\s*(?:,|\(|–|—|-|:)\s*(?P<title>[^\n()<>,;]{2,80})", re.IGNORECASE
+    )
     match = pattern.search(description)
     if not match:
         return ""

@@ -46,7 +46,9 @@ SPELLINGS: dict[str, RoundKind] = {
     "final interview": RoundKind.FINAL,
 }
 _UNSPACED = {spelling.replace(" ", ""): kind for spelling, kind in SPELLINGS.items()}
-KIND_WORDS = frozenset({"interview", "round", "screen", "manager", "hiring", "panel", "phone", "final"})
+KIND_WORDS = frozenset(
+    {"interview", "round", "screen", "manager", "hiring", "panel", "phone", "final"}
+)
 _SEPARATORS = re.compile(r"[\s_\-]+")
 CLOSE_ENOUGH = 0.8
 

@@ -97,7 +97,9 @@ class RetryPolicy:
 
     def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
         """Exponential backoff with jitter; a platform's Retry-After is honoured as a floor."""
-        exponential = min(self.cap.total_seconds(), self.base.total_seconds() * 2 ** max(0, attempts - 1))
+        exponential = min(
+            self.cap.total_seconds(), self.base.total_seconds() * 2 ** max(0, attempts - 1)
+        )
         jittered = exponential * (0.5 + rng.random() / 2)
         return timedelta(seconds=max(jittered, retry_after or 0.0))
 
@@ -141,7 +143,8 @@ class Kind:
     noun: str  # how a log line names one, before its id ("nudge", "digest for channel")
     id_field: str  # its id's name in structured logs ("nudge_id")
     log: logging.Logger
-    scope: Callable[[int], contextlib.AbstractContextManager[None]] | None = None  # what log lines carry while it is sent
+    # what log lines carry while it is sent
+    scope: Callable[[int], contextlib.AbstractContextManager[None]] | None = None
 
 
 class Deliveries(Protocol[T]):
@@ -154,11 +157,15 @@ class Deliveries(Protocol[T]):
 
     def key(self, item: T) -> str: ...
 
-    async def load(self, uow: UnitOfWork, claimed: Sequence[T], now: datetime) -> dict[int, Parcel | str]:
+    async def load(
+        self, uow: UnitOfWork, claimed: Sequence[T], now: datetime
+    ) -> dict[int, Parcel | str]:
         """For each claimed item (by id) its parcel, or why there is nothing to send."""
         ...
 
-    async def mark_delivered(self, uow: UnitOfWork, delivered: Sequence[tuple[T, bool]], at: datetime) -> set[int]:
+    async def mark_delivered(
+        self, uow: UnitOfWork, delivered: Sequence[tuple[T, bool]], at: datetime
+    ) -> set[int]:
         """Record (item, late) deliveries; the ids whose claim still held come back."""
         ...
 
@@ -207,7 +214,9 @@ class LeasedQueue(Generic[T]):
 
     async def next_due_at(self) -> datetime | None:
         async with self._uow_factory() as uow:
-            return await self._deliveries.repository(uow).next_due_at(platforms=frozenset(self._senders), people=self._people())
+            return await self._deliveries.repository(uow).next_due_at(
+                platforms=frozenset(self._senders), people=self._people()
+            )
 
     def _people(self) -> frozenset[str] | None:
         return None if self.audience is None else frozenset(self.audience())
@@ -218,14 +227,18 @@ class LeasedQueue(Generic[T]):
         if not tokens:
             return 0
         async with self._uow_factory() as uow:
-            held = await self._deliveries.repository(uow).renew(tokens, self._clock.now() + self.lease)
+            held = await self._deliveries.repository(uow).renew(
+                tokens, self._clock.now() + self.lease
+            )
             await uow.commit()
         for token in tokens - held:
             if self._held.get(token):
                 # Either its last items are being recorded right now, or the lease ran out
                 # (this process stalled) and another process took it over.
                 self._about.log.info(
-                    "claim %s not renewed: being recorded, or taken over", token[:8], extra={"worker": self.worker_id}
+                    "claim %s not renewed: being recorded, or taken over",
+                    token[:8],
+                    extra={"worker": self.worker_id},
                 )
         return len(held)
 
@@ -258,8 +271,12 @@ class LeasedQueue(Generic[T]):
                     wanted = {
                         platform: free
                         for platform, free in self._room(sending).items()
-                        if platform not in exhausted and free > 0
-                        and (free * 2 >= max_in_flight(self._senders[platform]) or platform not in sending.values())
+                        if platform not in exhausted
+                        and free > 0
+                        and (
+                            free * 2 >= max_in_flight(self._senders[platform])
+                            or platform not in sending.values()
+                        )
                     }
                     for platform, free in wanted.items():
                         claimed = await self._claim(platform, free)
@@ -286,7 +303,12 @@ class LeasedQueue(Generic[T]):
     async def _claim(self, platform: str, limit: int) -> list[T]:
         async with self._uow_factory() as uow:
             claimed = await self._deliveries.repository(uow).claim_due(
-                self._clock.now(), self.worker_id, self.lease, limit, platforms={platform}, people=self._people()
+                self._clock.now(),
+                self.worker_id,
+                self.lease,
+                limit,
+                platforms={platform},
+                people=self._people(),
             )
             await uow.commit()
         for item in claimed:
@@ -304,7 +326,10 @@ class LeasedQueue(Generic[T]):
             for item in claimed:  # never sent: the claims simply run out
                 self._release(item)
             raise
-        return [asyncio.ensure_future(self._deliver(item, parcels.get(item.id, "it was deleted"), now)) for item in claimed]
+        return [
+            asyncio.ensure_future(self._deliver(item, parcels.get(item.id, "it was deleted"), now))
+            for item in claimed
+        ]
 
     def _release(self, item: T) -> None:
         token = item.claim_token or ""
@@ -322,18 +347,30 @@ class LeasedQueue(Generic[T]):
             return _Outcome(item, error=parcel)
         sender = self._senders.get(parcel.platform)
         if sender is None:
-            return _Outcome(item, retry_at=now + self._retry.delay(item.attempts + 1, None, self._rng), error=f"{parcel.platform} is not connected")
+            return _Outcome(
+                item,
+                retry_at=now + self._retry.delay(item.attempts + 1, None, self._rng),
+                error=f"{parcel.platform} is not connected",
+            )
         try:
-            await parcel.send(sender, Delivery(self._deliveries.key(item), item.unknown_since, self._about.name))
+            await parcel.send(
+                sender, Delivery(self._deliveries.key(item), item.unknown_since, self._about.name)
+            )
         except PermanentDeliveryError as refusal:
             return _Outcome(item, error=refusal.reason)
         except TransientDeliveryError as hiccup:
             return self._retry_or_give_up(item, now, hiccup.reason, hiccup.retry_after)
         except UnknownDeliveryOutcome as silence:
-            return self._retry_or_give_up(item, self._clock.now(), silence.reason, self.lease.total_seconds(), unknown=True)
+            return self._retry_or_give_up(
+                item, self._clock.now(), silence.reason, self.lease.total_seconds(), unknown=True
+            )
         except Exception as unexpected:  # a sender bug must not lose the item
-            self._about.log.exception("%s: unexpected delivery error", self._label(item), extra=self._extra(item))
-            return self._retry_or_give_up(item, now, f"unexpected error: {type(unexpected).__name__}", None)
+            self._about.log.exception(
+                "%s: unexpected delivery error", self._label(item), extra=self._extra(item)
+            )
+            return self._retry_or_give_up(
+                item, now, f"unexpected error: {type(unexpected).__name__}", None
+            )
         return _Outcome(item, delivered=True, late=is_late(item.due_at, now))
 
     def _label(self, item: T) -> str:
@@ -354,7 +391,12 @@ class LeasedQueue(Generic[T]):
         if attempts >= self._retry.max_attempts:
             maybe = "; it may have arrived all the same" if unknown else ""
             return _Outcome(item, error=f"gave up after {attempts} attempts: {reason}{maybe}")
-        return _Outcome(item, unknown=unknown, retry_at=at + self._retry.delay(attempts, floor, self._rng), error=reason)
+        return _Outcome(
+            item,
+            unknown=unknown,
+            retry_at=at + self._retry.delay(attempts, floor, self._rng),
+            error=reason,
+        )
 
     async def _record(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
         try:
@@ -369,7 +411,11 @@ class LeasedQueue(Generic[T]):
         kinds, log = self._deliveries, self._about.log
         delivered = [o for o in outcomes if o.delivered]
         async with self._uow_factory() as uow:
-            kept_ids = await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now) if delivered else set()
+            kept_ids = (
+                await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now)
+                if delivered
+                else set()
+            )
             for outcome in delivered:
                 item = outcome.item
                 if item.id in kept_ids:
@@ -377,32 +423,54 @@ class LeasedQueue(Generic[T]):
                     report.late += outcome.late
                     report.delivered_ids.append(item.id)
                     late = " late" if outcome.late else ""
-                    log.info("%s delivered%s", self._label(item), late, extra={**self._extra(item), "late": outcome.late})
+                    log.info(
+                        "%s delivered%s",
+                        self._label(item),
+                        late,
+                        extra={**self._extra(item), "late": outcome.late},
+                    )
                 else:
                     report.lost += 1
-                    log.warning("%s: claim lost before its delivery was recorded", self._label(item), extra=self._extra(item))
+                    log.warning(
+                        "%s: claim lost before its delivery was recorded",
+                        self._label(item),
+                        extra=self._extra(item),
+                    )
             for outcome in outcomes:
                 if not outcome.delivered:
                     report.add(await self._write_undelivered(uow, outcome, now))
             await uow.commit()
         return report
 
-    async def _write_undelivered(self, uow: UnitOfWork, outcome: _Outcome[T], now: datetime) -> DeliveryReport:
+    async def _write_undelivered(
+        self, uow: UnitOfWork, outcome: _Outcome[T], now: datetime
+    ) -> DeliveryReport:
         report = DeliveryReport()
         kinds, log = self._deliveries, self._about.log
         item, token = outcome.item, outcome.item.claim_token or ""
         about = {**self._extra(item), "attempt": item.attempts + 1}
         if outcome.unknown and outcome.retry_at is not None:
-            kept = await kinds.repository(uow).mark_unknown(item.id, token, outcome.retry_at, outcome.error or "")
+            kept = await kinds.repository(uow).mark_unknown(
+                item.id, token, outcome.retry_at, outcome.error or ""
+            )
             report.unknown += kept
             log.warning(
-                "%s: no answer from the platform (%s); will check before sending again", self._label(item), outcome.error,
+                "%s: no answer from the platform (%s); will check before sending again",
+                self._label(item),
+                outcome.error,
                 extra={**about, "verify_at": outcome.retry_at},
             )
         elif outcome.retry_at is not None:
-            kept = await kinds.repository(uow).mark_retry(item.id, token, outcome.retry_at, outcome.error or "")
+            kept = await kinds.repository(uow).mark_retry(
+                item.id, token, outcome.retry_at, outcome.error or ""
+            )
             report.retried += kept
-            log.warning("%s will be retried: %s", self._label(item), outcome.error, extra={**about, "retry_at": outcome.retry_at})
+            log.warning(
+                "%s will be retried: %s",
+                self._label(item),
+                outcome.error,
+                extra={**about, "retry_at": outcome.retry_at},
+            )
         else:
             kept = await kinds.mark_failed(uow, item, now, outcome.error or "unknown error")
             report.failed += kept

@@ -74,7 +74,9 @@ def round_cycle(seq: int) -> str:
 
 def rejection_cycle(app: Application) -> str | None:
     """The cycle of the application's latest rejection, if it has one."""
-    rejections = [e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED]
+    rejections = [
+        e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED
+    ]
     return rejections[-1].cycle if rejections else None
 
 
@@ -184,7 +186,11 @@ def _name_key(name: str) -> str:
 
 
 def _plan_thank_you(
-    rounds: tuple[Round, ...], rnd: Round, events: list[tuple[int, Event]], used: set[int], settings: DeliverySettings
+    rounds: tuple[Round, ...],
+    rnd: Round,
+    events: list[tuple[int, Event]],
+    used: set[int],
+    settings: DeliverySettings,
 ) -> _ThankYou:
     variant = thank_you_variant(rounds, rnd)
     key = f"{rnd.cycle}:ty"
@@ -214,7 +220,9 @@ def _plan_thank_you(
             if thanked >= owed:
                 done_at = event.at
     due_key, announced, snoozed = snoozes.nudge(key, thank_you_due(rnd, settings))
-    send_by = send_by_after(announced, local(rnd.ends_at, settings).date() + timedelta(days=1), settings)
+    send_by = send_by_after(
+        announced, local(rnd.ends_at, settings).date() + timedelta(days=1), settings
+    )
     lapse_at = end_of_local_day(send_by, settings)
     people = tuple(p for p in everyone if _name_key(p.name) not in thanked)
     task = Task(
@@ -232,7 +240,16 @@ def _plan_thank_you(
     if done_at is None:
         step = variant.step
         nudges = (
-            PlannedNudge(due_key, step, NudgeKind.DUE, announced, rnd.cycle, send_by=send_by, task=key, variant=variant),
+            PlannedNudge(
+                due_key,
+                step,
+                NudgeKind.DUE,
+                announced,
+                rnd.cycle,
+                send_by=send_by,
+                task=key,
+                variant=variant,
+            ),
             PlannedNudge(
                 f"{key}:overdue{snoozed or ''}",
                 step,
@@ -351,7 +368,9 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
     if not thread.budget_exhausted:
         variant = follow_up_variant(thread.index)
         anchor_day = local(thread.anchor, settings).date()
-        agreed = thread.agreed if thread.agreed is not None and thread.agreed >= anchor_day else None
+        agreed = (
+            thread.agreed if thread.agreed is not None and thread.agreed >= anchor_day else None
+        )
         if agreed is not None:
             due = at_nudge_hour(agreed, settings)
             silence_from = max(silence_from, due)  # a date they gave you is not silence
@@ -361,7 +380,16 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
         nudge_key, due, _ = thread.snoozes.nudge(key, due, name=f"{key}@e{thread.epoch}")
         flagged = agreed is None
         nudges.append(
-            PlannedNudge(nudge_key, variant.step, NudgeKind.DUE, due, cycle, no_agreed_date=flagged, task=key, variant=variant)
+            PlannedNudge(
+                nudge_key,
+                variant.step,
+                NudgeKind.DUE,
+                due,
+                cycle,
+                no_agreed_date=flagged,
+                task=key,
+                variant=variant,
+            )
         )
         follow_up_lapse = lapse_after(due, settings)
         follow_up = Task(
@@ -384,9 +412,27 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
     variant = Variant.CLOSE_LOOP_SILENCE
     if check_at < close_at:
         nudges.append(
-            PlannedNudge(check_key, Step.CLOSE_LOOP, NudgeKind.SILENCE_CHECK, check_at, cycle, task=thread.check_key, variant=variant)
+            PlannedNudge(
+                check_key,
+                Step.CLOSE_LOOP,
+                NudgeKind.SILENCE_CHECK,
+                check_at,
+                cycle,
+                task=thread.check_key,
+                variant=variant,
+            )
         )
-    nudges.append(PlannedNudge(close_key, Step.CLOSE_LOOP, NudgeKind.DUE, close_at, cycle, task=thread.close_key, variant=variant))
+    nudges.append(
+        PlannedNudge(
+            close_key,
+            Step.CLOSE_LOOP,
+            NudgeKind.DUE,
+            close_at,
+            cycle,
+            task=thread.close_key,
+            variant=variant,
+        )
+    )
     close_lapse = lapse_after(close_at, settings)
     close = Task(
         thread.close_key,
@@ -468,7 +514,9 @@ class _RoundReplay:
     closed_kind: EventKind | None
 
 
-def _replay(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings) -> tuple[_RoundReplay, ...]:
+def _replay(
+    rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings
+) -> tuple[_RoundReplay, ...]:
     """Every round of an active application replayed from its events, in time order.
 
     This is the costly part of planning and it depends only on the rounds, the events and
@@ -517,7 +565,9 @@ class _History:
     latest: tuple[int, Plan] | None = None
 
 
-def _history(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings) -> _History:
+def _history(
+    rounds: tuple[Round, ...], events: tuple[Event, ...], settings: DeliverySettings
+) -> _History:
     replayed = _replay(rounds, events, settings)
     instants: set[datetime] = set()
     for replay in replayed:
@@ -525,7 +575,9 @@ def _history(rounds: tuple[Round, ...], events: tuple[Event, ...], settings: Del
         instants.add(replay.rnd.starts_at)
         instants.add(replay.thank_you.lapse_at)
         instants.update(n.due_at for n in (*replay.thank_you.nudges, *planned.nudges))
-        instants.update(at for at in (planned.follow_up_lapse, planned.close_lapse) if at is not None)
+        instants.update(
+            at for at in (planned.follow_up_lapse, planned.close_lapse) if at is not None
+        )
     return _History(replayed, tuple(sorted(instants)))
 
 
@@ -539,7 +591,12 @@ _histories = lru_cache(maxsize=REPLAY_CACHE_SIZE)(_history)
 def _plan_active(app: Application, settings: DeliverySettings, now: datetime, cached: bool) -> Plan:
     rounds = app.rounds_in_time_order
     if not rounds:
-        return Plan(current_step=None, nudges=(), budget_left=FOLLOW_UP_BUDGET, closed_reason=NO_ROUND_REASON)
+        return Plan(
+            current_step=None,
+            nudges=(),
+            budget_left=FOLLOW_UP_BUDGET,
+            closed_reason=NO_ROUND_REASON,
+        )
     if not cached:
         return _assemble(_replay(rounds, app.events, settings), now)
     history = _histories(rounds, app.events, settings)
@@ -599,7 +656,9 @@ def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime) -> Plan:
 
 
 def _plan_rejection(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
-    rejection = [e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED][-1]
+    rejection = [
+        e for e in app.events if e.kind is EventKind.STATUS and e.status is Status.REJECTED
+    ][-1]
     cycle = rejection.cycle
     variant: Variant | None = Variant.CLOSE_LOOP_REJECTED
     anchor = rejection.at
@@ -629,16 +688,27 @@ def _plan_rejection(app: Application, settings: DeliverySettings, now: datetime)
     if variant is not None:
         key = f"{cycle}:{variant.step}"
         days = 1 if variant is Variant.CLOSE_LOOP_REJECTED else CHECK_BACK_DAYS
-        nudge_key, due, _ = snoozes.nudge(key, at_nudge_hour(add_local_days(anchor, days, settings), settings))
-        nudges.append(PlannedNudge(nudge_key, variant.step, NudgeKind.DUE, due, cycle, task=key, variant=variant))
+        nudge_key, due, _ = snoozes.nudge(
+            key, at_nudge_hour(add_local_days(anchor, days, settings), settings)
+        )
+        nudges.append(
+            PlannedNudge(
+                nudge_key, variant.step, NudgeKind.DUE, due, cycle, task=key, variant=variant
+            )
+        )
         lapse_at = lapse_after(due, settings)
         if now < lapse_at:
             tasks.append(Task(key, variant, cycle, due, lapse_at=lapse_at))
             reason = None
         elif variant is Variant.CHECK_BACK:
-            reason = "You closed the loop after the rejection; the check-back went unsent, so I'll stay quiet."
+            reason = (
+                "You closed the loop after the rejection; the check-back went unsent, so "
+                "I'll stay quiet."
+            )
         else:
-            reason = "Rejected; the close-the-loop email went unsent, so I'll stay quiet about this one."
+            reason = (
+                "Rejected; the close-the-loop email went unsent, so I'll stay quiet about this one."
+            )
     return Plan(
         current_step=tasks[0].step if tasks else None,
         nudges=tuple(_keep_latest_past(nudges, now)),
@@ -650,7 +720,9 @@ def _plan_rejection(app: Application, settings: DeliverySettings, now: datetime)
     )
 
 
-def plan(app: Application, settings: DeliverySettings, now: datetime, *, cached: bool = True) -> Plan:
+def plan(
+    app: Application, settings: DeliverySettings, now: datetime, *, cached: bool = True
+) -> Plan:
     """Everything the method says about `app` at `now`. `cached=False` replays the history
     from nothing instead of reusing a replay of the same rounds, events and settings (the
     result is the same; the property tests check that it is)."""
@@ -670,7 +742,11 @@ def people_named(task: Task, name: str) -> tuple[Interviewer, ...]:
     exact = tuple(p for p in task.everyone if p.name.casefold() == wanted)
     if exact:
         return exact
-    return tuple(p for p in task.everyone if p.name.casefold().split()[0] == wanted.split()[0]) if wanted else ()
+    return (
+        tuple(p for p in task.everyone if p.name.casefold().split()[0] == wanted.split()[0])
+        if wanted
+        else ()
+    )
 
 
 def task_key_of(nudge_key: str) -> str:
@@ -681,7 +757,11 @@ def task_key_of(nudge_key: str) -> str:
 def fallback_variant(step: Step, app: Application) -> Variant:
     """The variant of a step when the plan no longer has its task (a nudge delivered late)."""
     if step is Step.CLOSE_LOOP:
-        return Variant.CLOSE_LOOP_REJECTED if app.status is Status.REJECTED else Variant.CLOSE_LOOP_SILENCE
+        return (
+            Variant.CLOSE_LOOP_REJECTED
+            if app.status is Status.REJECTED
+            else Variant.CLOSE_LOOP_SILENCE
+        )
     return {
         Step.THANK_YOU: Variant.THANK_YOU,
         Step.VALUE_ADD: Variant.VALUE_ADD,

@@ -24,11 +24,16 @@ STEP_NAMES = {
 }
 
 WHY = {
-    Step.THANK_YOU: "A thank-you within a day, asking when it's fine to follow up, sets up everything after it.",
-    Step.VALUE_ADD: "A value-add brings what the interview missed, with numbers, in a form that can be forwarded up.",
-    Step.INSIGHT: "An insight email shares industry knowledge a senior reader may not have: one concise email that sells.",
-    Step.CLOSE_LOOP: "Closing the loop graciously keeps the door open: roles reopen more often than people think.",
-    Step.CHECK_BACK: "A check-back offers help where a new hire didn't work out: it happens more often than you'd expect.",
+    Step.THANK_YOU: "A thank-you within a day, asking when it's fine to follow up, sets up "
+    "everything after it.",
+    Step.VALUE_ADD: "A value-add brings what the interview missed, with numbers, in a form that "
+    "can be forwarded up.",
+    Step.INSIGHT: "An insight email shares industry knowledge a senior reader may not have: one "
+    "concise email that sells.",
+    Step.CLOSE_LOOP: "Closing the loop graciously keeps the door open: roles reopen more often "
+    "than people think.",
+    Step.CHECK_BACK: "A check-back offers help where a new hire didn't work out: it happens more "
+    "often than you'd expect.",
 }
 
 
@@ -43,11 +48,14 @@ class Milestone:
 
 def latest_milestone(app: Application) -> Milestone | None:
     candidates: list[Milestone] = [
-        Milestone(MilestoneKind.INTERVIEW, r.starts_at, f"round:{r.seq}", round_kind=r.kind) for r in app.rounds
+        Milestone(MilestoneKind.INTERVIEW, r.starts_at, f"round:{r.seq}", round_kind=r.kind)
+        for r in app.rounds
     ]
     for index, event in enumerate(app.events):
         if event.kind is EventKind.SENT and event.step is not None:
-            candidates.append(Milestone(MilestoneKind.SENT, event.at, f"event:{index}", step=event.step))
+            candidates.append(
+                Milestone(MilestoneKind.SENT, event.at, f"event:{index}", step=event.step)
+            )
         elif event.kind is EventKind.HEARD:
             candidates.append(Milestone(MilestoneKind.HEARD, event.at, f"event:{index}"))
         elif event.kind is EventKind.STATUS and event.status is Status.OFFER:
@@ -65,7 +73,11 @@ def milestone_sentence(milestone: Milestone, company: str, now: datetime) -> str
         return f"heard back from {company}"
     if milestone.kind is MilestoneKind.OFFER:
         return f"got an offer from {company}"
-    what = "an interview" if milestone.round_kind in (None, RoundKind.INTERVIEW) else f"a {milestone.round_kind} round"
+    what = (
+        "an interview"
+        if milestone.round_kind in (None, RoundKind.INTERVIEW)
+        else f"a {milestone.round_kind} round"
+    )
     if milestone.at > now:
         return f"has {what} lined up with {company}"
     return f"had {what} with {company}"

@@ -50,7 +50,9 @@ def nudge_task(nudge: Nudge, app: Application, plan: Plan) -> Task:
     )
 
 
-def nudge_message(nudge: Nudge, app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> Message:
+def nudge_message(
+    nudge: Nudge, app: Application, plan: Plan, settings: DeliverySettings, now: datetime
+) -> Message:
     task = nudge_task(nudge, app, plan)
     g = guide_for(task.variant, no_agreed_date=nudge.no_agreed_date)
     about = {
@@ -70,7 +72,9 @@ def nudge_message(nudge: Nudge, app: Application, plan: Plan, settings: Delivery
         title = _say("silent-title", **about)
         close_in = (DARK_CLOSE_LOOP_DAYS - SILENCE_CHECK_DAYS) // 7
         lines.append(_say("silent-lead", weeks=SILENCE_CHECK_DAYS // 7, close_in=close_in, **about))
-        actions = task_actions(app.id, task.check_key or task.key, (Verb.HEARD, Verb.SNOOZE, Verb.CHECKLIST))
+        actions = task_actions(
+            app.id, task.check_key or task.key, (Verb.HEARD, Verb.SNOOZE, Verb.CHECKLIST)
+        )
         checklist = ()
     elif nudge.kind is NudgeKind.OVERDUE:
         title = _say("overdue-title", **about)

@@ -114,7 +114,9 @@ def render(sections: Iterable[Section]) -> str:
     return "\n\n".join(parts)
 
 
-def paginate(items: Sequence[T], cost: Callable[[T], int], budget: Budget, fixed: int = 0) -> list[tuple[T, ...]]:
+def paginate(
+    items: Sequence[T], cost: Callable[[T], int], budget: Budget, fixed: int = 0
+) -> list[tuple[T, ...]]:
     """`items` in order, cut into pages of at most `budget.lines` items whose costs add up to
     at most `budget.chars - fixed` (an item bigger than that has a page of its own). For
     adapters that lay out items themselves (Slack's Home: a section and buttons per item)."""
@@ -148,14 +150,19 @@ def split(sections: Sequence[Section], budget: Budget, fixed: int = 0) -> list[t
         for line in section.lines or ("",):
             line = clip(line, room - head - indent) if section.lines else ""
             need = indent + weight(line) if section.lines else 0
-            if page and (used + need + (0 if opened else head) > room or (section.lines and count >= budget.lines)):
+            if page and (
+                used + need + (0 if opened else head) > room
+                or (section.lines and count >= budget.lines)
+            ):
                 pages.append(tuple(page))
                 page, used, count, opened = [], 0, 0, False
             if opened:
                 last = page[-1]
                 page[-1] = Section(last.heading, (*last.lines, line), last.indent)
             else:
-                page.append(Section(section.heading, (line,) if section.lines else (), section.indent))
+                page.append(
+                    Section(section.heading, (line,) if section.lines else (), section.indent)
+                )
                 used += head
                 opened = True
             used += need
@@ -166,7 +173,8 @@ def split(sections: Sequence[Section], budget: Budget, fixed: int = 0) -> list[t
 
 
 def clamp(number: int, count: int) -> int:
-    """A page number within 1..count: a stale press on a page that no longer exists shows the last."""
+    """A page number within 1..count: a stale press on a page that no
+    longer exists shows the last."""
     return min(max(number, 1), max(count, 1))
 
 
@@ -201,7 +209,14 @@ def page_footer(number: int, count: int) -> str:
 _FOOTER_ROOM = 120  # the page footer and the two page buttons, at most
 
 
-def paged(message: Message, sections: Sequence[Section], view: View, ref: int, number: int = 1, budget: Budget = MESSAGE) -> Message:
+def paged(
+    message: Message,
+    sections: Sequence[Section],
+    view: View,
+    ref: int,
+    number: int = 1,
+    budget: Budget = MESSAGE,
+) -> Message:
     """`message` with the body the sections make, or with page `number` of it (clamped) when
     it would not fit in `budget`: the page's footer and Next/Previous added."""
     whole = replace(message, body=render(sections))

@@ -45,10 +45,15 @@ def clean_text(name: str, what: str, value: str | None, limit: int) -> str:
 
 
 def interviewer(name: str, person: str, title: str = "") -> Interviewer:
-    return Interviewer(clean_text(name, "interviewer's name", person, MAX_PERSON), " ".join(title.split())[:MAX_PERSON])
+    return Interviewer(
+        clean_text(name, "interviewer's name", person, MAX_PERSON),
+        " ".join(title.split())[:MAX_PERSON],
+    )
 
 
-def read_people(name: str, parts: list[str], first: tuple[Interviewer, ...] = ()) -> tuple[Interviewer, ...]:
+def read_people(
+    name: str, parts: list[str], first: tuple[Interviewer, ...] = ()
+) -> tuple[Interviewer, ...]:
     """Interviewers from "Name, Title" parts (after any already read), at most MAX_PEOPLE."""
     people = list(first)
     for part in parts:
@@ -76,13 +81,17 @@ def read_kind_and_people(name: str, parts: list[str]) -> tuple[RoundKind, tuple[
         kind, people = spelled, people[1:]
     for part in people:
         if kind_of(part) is not None:
-            raise bad(name, f"“{part.strip()[:40]}” is a kind of round: put it right after the date, once.")
+            raise bad(
+                name,
+                f"“{part.strip()[:40]}” is a kind of round: put it right after the date, once.",
+            )
         looks = near_kind(part)
         if looks is not None:
             raise bad(
                 name,
-                f"Is “{part.strip()[:40]}” the kind of round ({looks}?) or a person? Kinds are {spellings()}; "
-                "for a person, add their title after a comma (“Pat Lee, Recruiter”).",
+                f"Is “{part.strip()[:40]}” the kind of round ({looks}?) or a person? Kinds are "
+                f"{spellings()}; for a person, add their title after a comma (“Pat Lee, "
+                "Recruiter”).",
             )
     return kind, read_people(name, people)
 
@@ -103,7 +112,10 @@ def _add(rest: str) -> c.Command:
     )
 
 
-_ROUND_EDIT = re.compile(r"^#?(?P<id>\d{1,9})\s+(?P<verb>change|edit|fix|correct|remove|delete)\s+#?(?P<seq>\d{1,4})$", re.IGNORECASE)
+_ROUND_EDIT = re.compile(
+    r"^#?(?P<id>\d{1,9})\s+(?P<verb>change|edit|fix|correct|remove|delete)\s+#?(?P<seq>\d{1,4})$",
+    re.IGNORECASE,
+)
 _REMOVE_VERBS = {"remove", "delete"}
 
 
@@ -117,7 +129,10 @@ def _round(rest: str) -> c.Command:
                 raise bad("round", "`round <id> remove <n>` takes nothing after the round number.")
             return c.RemoveRound(number, seq)
         if len(parts) < 2:
-            raise bad("round", "Give the corrected round after “;”: when, then optionally kind and people.")
+            raise bad(
+                "round",
+                "Give the corrected round after “;”: when, then optionally kind and people.",
+            )
         kind, people = read_kind_and_people("round", parts[2:])
         when = clean_text("round", "round date", parts[1], MAX_WHEN)
         return c.ChangeRound(number, seq, when, kind, people)
@@ -152,7 +167,9 @@ def _sent(rest: str) -> c.Command:
     return c.MarkSent(
         number,
         next_when=clean_text("sent", "agreed date", when, MAX_WHEN) if found else None,
-        person=clean_text("sent", "interviewer's name", person, MAX_PERSON) if person.strip() else None,
+        person=clean_text("sent", "interviewer's name", person, MAX_PERSON)
+        if person.strip()
+        else None,
     )
 
 
@@ -160,7 +177,11 @@ def _status(rest: str) -> c.Command:
     number, tail = _split_id("status", rest)
     value = tail.strip().lower()
     if value not in {s.value for s in Status}:
-        raise bad("status", f"“{tail[:20] or 'nothing'}” is not a status: use active, offer, rejected or withdrawn.")
+        raise bad(
+            "status",
+            f"“{tail[:20] or 'nothing'}” is not a status: use active, offer, rejected or "
+            "withdrawn.",
+        )
     return c.SetStatus(number, Status(value))
 
 
@@ -185,12 +206,21 @@ def _settings(rest: str) -> c.Command:
             raise bad("settings", "weekends is on or off.")
         weekends = flag == "on"
     dates = values.get("dates")  # checked with the other values, by the settings handler
-    return c.Settings(timezone=values.get("tz"), hour=values.get("hour"), quiet=values.get("quiet"), weekends=weekends, dates=dates)
+    return c.Settings(
+        timezone=values.get("tz"),
+        hour=values.get("hour"),
+        quiet=values.get("quiet"),
+        weekends=weekends,
+        dates=dates,
+    )
 
 
 def _draft(rest: str) -> c.Command:
     number, person = _split_id("draft", rest)
-    return c.Draft(number, person=clean_text("draft", "interviewer's name", person, MAX_PERSON) if person else None)
+    return c.Draft(
+        number,
+        person=clean_text("draft", "interviewer's name", person, MAX_PERSON) if person else None,
+    )
 
 
 def _export(rest: str) -> c.Command:
@@ -199,7 +229,11 @@ def _export(rest: str) -> c.Command:
         return c.Export("ics", reset=True)
     fmt = " ".join(words) or "csv"
     if fmt not in {"csv", "ics"}:
-        raise bad("export", f"“{fmt[:20]}” is not a format: use csv or ics (or `export ics reset` for a new subscription address).")
+        raise bad(
+            "export",
+            f"“{fmt[:20]}” is not a format: use csv or ics (or `export ics reset` for a new "
+            "subscription address).",
+        )
     return c.Export(fmt)
 
 
@@ -265,7 +299,11 @@ def _digest(rest: str) -> c.Command:
         return c.StopDigest()
     if len(tokens) not in (2, 3):
         raise bad("digest", "I need a weekday and a time, and optionally a timezone.")
-    return c.ScheduleDigest(_weekday(tokens[0]), tokens[1][:MAX_WHEN], tokens[2][:MAX_WHEN] if len(tokens) == 3 else None)
+    return c.ScheduleDigest(
+        _weekday(tokens[0]),
+        tokens[1][:MAX_WHEN],
+        tokens[2][:MAX_WHEN] if len(tokens) == 3 else None,
+    )
 
 
 def _share(rest: str) -> c.Command:
@@ -318,7 +356,11 @@ def _split_only_id(name: str, rest: str) -> int:
 def parse(text: str) -> c.Command:
     """Parse one command line, or raise BadInput."""
     if len(text) > MAX_LINE:
-        raise BadInput(f"That message is too long ({len(text)} characters; at most {MAX_LINE}).", "help", "help")
+        raise BadInput(
+            f"That message is too long ({len(text)} characters; at most {MAX_LINE}).",
+            "help",
+            "help",
+        )
     line = _PREFIX.sub("", _CONTROL.sub(" ", text).strip(), count=1).strip()
     if not line:
         return c.Help()
@@ -329,7 +371,11 @@ def parse(text: str) -> c.Command:
         guess = suggest(word)
         if guess in BY_NAME:
             spec = BY_NAME[guess]
-            raise BadInput(f"I don't know the command “{word[:30]}”. Did you mean “{guess}”?", spec.usage, spec.example)
+            raise BadInput(
+                f"I don't know the command “{word[:30]}”. Did you mean “{guess}”?",
+                spec.usage,
+                spec.example,
+            )
         raise BadInput(
             f"I don't know the command “{word[:30]}”.",
             "help [command]",

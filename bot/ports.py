@@ -96,9 +96,13 @@ class ApplicationRepository(Protocol):
         has no nudges)."""
         ...
 
-    async def add_round(self, application_id: int, new_round: NewRound, now: datetime) -> Application: ...
+    async def add_round(
+        self, application_id: int, new_round: NewRound, now: datetime
+    ) -> Application: ...
 
-    async def replace_round(self, application_id: int, seq: int, new_round: NewRound, now: datetime) -> Application:
+    async def replace_round(
+        self, application_id: int, seq: int, new_round: NewRound, now: datetime
+    ) -> Application:
         """Correct round `seq` (its kind, times and interviewers); its number stays."""
         ...
 
@@ -148,11 +152,15 @@ class LeasedRepository(Protocol[T_co]):
         """Extend the leases still held under these claim tokens; returns the tokens that hold."""
         ...
 
-    async def mark_retry(self, item_id: int, claim_token: str, retry_at: datetime, error: str) -> bool:
+    async def mark_retry(
+        self, item_id: int, claim_token: str, retry_at: datetime, error: str
+    ) -> bool:
         """Waiting again from `retry_at`, the attempt counted; False if the claim was lost."""
         ...
 
-    async def mark_unknown(self, item_id: int, claim_token: str, verify_at: datetime, error: str) -> bool:
+    async def mark_unknown(
+        self, item_id: int, claim_token: str, verify_at: datetime, error: str
+    ) -> bool:
         """The attempt's outcome is unknown: waiting again from `verify_at`, to be verified."""
         ...
 
@@ -178,7 +186,9 @@ class NudgeRepository(LeasedRepository[Nudge], Protocol):
         """Record many (nudge id, claim token, late) deliveries; returns the ids recorded."""
         ...
 
-    async def mark_failed(self, nudge_id: int, claim_token: str, at: datetime, error: str) -> bool: ...
+    async def mark_failed(
+        self, nudge_id: int, claim_token: str, at: datetime, error: str
+    ) -> bool: ...
 
     async def unreported_failures(self, user_id: int) -> list[Nudge]:
         """Failed nudges the user has not been told about yet."""
@@ -202,7 +212,9 @@ class GroupRepository(Protocol):
         """Turn group mode off and drop the digest schedule: no digest is posted after this."""
         ...
 
-    async def drop(self, platform: str, workspace: str, channel_ids: Collection[str] | None = None) -> int:
+    async def drop(
+        self, platform: str, workspace: str, channel_ids: Collection[str] | None = None
+    ) -> int:
         """Delete the workspace's group channels (only `channel_ids` when given) with their
         members, opt-ins, shares and digest schedules; returns how many channels went."""
         ...
@@ -211,12 +223,20 @@ class GroupRepository(Protocol):
         """Record the user as a member (idempotent, safe under concurrent first use)."""
         ...
 
-    async def set_opt_in(self, channel_id: int, user_id: int, opted_in: bool, now: datetime) -> None: ...
+    async def set_opt_in(
+        self, channel_id: int, user_id: int, opted_in: bool, now: datetime
+    ) -> None: ...
 
     async def members(self, channel_id: int) -> list[Member]: ...
 
     async def record_share(
-        self, channel_id: int, user_id: int, application_id: int, kind: MilestoneKind, mark: str, now: datetime
+        self,
+        channel_id: int,
+        user_id: int,
+        application_id: int,
+        kind: MilestoneKind,
+        mark: str,
+        now: datetime,
     ) -> bool:
         """Remember a posted milestone (`mark` identifies it within the application); False if
         this very milestone was already shared in the channel."""
@@ -224,7 +244,9 @@ class GroupRepository(Protocol):
 
     async def shared_count(self, channel_id: int, user_id: int) -> int: ...
 
-    async def activity(self, channel_id: int, since: datetime, until: datetime) -> list[ActivityCount]:
+    async def activity(
+        self, channel_id: int, since: datetime, until: datetime
+    ) -> list[ActivityCount]:
         """What the channel's members did in (since, until], counted per member: interviews
         held, follow-ups sent per step, replies heard, offers. Counts only: no company, role or
         person is read."""
@@ -245,11 +267,15 @@ class DigestRepository(LeasedRepository[ClaimedDigest], Protocol):
         """Every enabled channel with a digest schedule (to rebuild wake-up jobs on start)."""
         ...
 
-    async def mark_posted(self, channel_id: int, claim_token: str, at: datetime, next_due: datetime) -> bool:
+    async def mark_posted(
+        self, channel_id: int, claim_token: str, at: datetime, next_due: datetime
+    ) -> bool:
         """Record the post and move the schedule on to `next_due`; False if the claim was lost."""
         ...
 
-    async def mark_skipped(self, channel_id: int, claim_token: str, error: str, next_due: datetime | None) -> bool:
+    async def mark_skipped(
+        self, channel_id: int, claim_token: str, error: str, next_due: datetime | None
+    ) -> bool:
         """Give up on this week's digest (recording why) and move on to `next_due` (with None,
         the digest is removed)."""
         ...
@@ -283,7 +309,9 @@ class CalendarRepository(Protocol):
 
     async def feed_revisions(self, user_id: int) -> dict[str, FeedRevision]: ...
 
-    async def save_feed_revisions(self, user_id: int, revisions: Sequence[FeedRevision], gone: Collection[str]) -> None:
+    async def save_feed_revisions(
+        self, user_id: int, revisions: Sequence[FeedRevision], gone: Collection[str]
+    ) -> None:
         """Store changed or new revisions, and drop those of events no longer in the feed."""
         ...
 
@@ -362,7 +390,9 @@ class Notifier(Protocol):
     (an int attribute `max_in_flight`); the dispatcher claims no more nudges than that for the
     platform at a time (`bot.leased_queue.DEFAULT_IN_FLIGHT` otherwise)."""
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         """Deliver, or raise TransientDeliveryError / PermanentDeliveryError /
         UnknownDeliveryOutcome. With `delivery`, the send carries its key where the platform
         can recognise it, and when `delivery.unknown_since` is set the notifier first looks
@@ -374,7 +404,9 @@ class ChannelPoster(Protocol):
     """Posts a message for everyone in a channel on one platform (a shared milestone, the
     board, a weekly digest). The message is public: `message.private` is False."""
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         """Post, or raise TransientDeliveryError / PermanentDeliveryError. A permanent error's
         `reason` is shown to the person who asked (e.g. "invite me first: /invite @Followup").
 

@@ -307,9 +307,13 @@ def prepare(text: str, words: Words) -> Text:
         if words.sign_off.fullmatch(lines[i].strip().lower().replace("\u2019", "'")):
             cut = i
             break
-    contact = [len(line) < CONTACT_LINE_CHARS and bool(_CONTACT_LINE.search(line)) for line in lines[:cut]]
+    contact = [
+        len(line) < CONTACT_LINE_CHARS and bool(_CONTACT_LINE.search(line)) for line in lines[:cut]
+    ]
     body_lines = [line for line, drop in zip(lines[:cut], contact, strict=True) if not drop]
-    signature_lines = lines[cut:] + [line for line, drop in zip(lines[:cut], contact, strict=True) if drop]
+    signature_lines = lines[cut:] + [
+        line for line, drop in zip(lines[:cut], contact, strict=True) if drop
+    ]
     body, body_shown = _folded("\n".join(body_lines))
     plain, plain_shown = _folded(raw)
     return Text(
@@ -342,7 +346,8 @@ _NOT_A_MEASURE = (
     (
         "a date",
         re.compile(
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTHS}|\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?\b"
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTHS}|\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|"
+            r"th)?\b"
             r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\bq[1-4]\b"
         ),
     ),
@@ -355,7 +360,10 @@ _NOT_A_MEASURE = (
             r"|\b(?:suite|floor|apt|apartment|unit|room|building|no\.?|#) ?\d+"
         ),
     ),
-    ("a phone number", re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}")),
+    (
+        "a phone number",
+        re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}"),
+    ),
 )
 _NUMBER = re.compile(r"(?<![\w.,])([$€£¥₹] ?)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 _AFTER = re.compile(
@@ -400,13 +408,17 @@ class _Context:
 
     def changed(self, sentence_no: int) -> bool:
         if sentence_no not in self._change:
-            self._change[sentence_no] = bool(self.words.change.search(self.text.sentence(sentence_no)))
+            self._change[sentence_no] = bool(
+                self.words.change.search(self.text.sentence(sentence_no))
+            )
         return self._change[sentence_no]
 
     def did(self, sentence_no: int) -> bool:
         if sentence_no not in self._did:
             sentence = self.text.sentence(sentence_no)
-            self._did[sentence_no] = self.changed(sentence_no) or bool(self.words.achievement.search(sentence))
+            self._did[sentence_no] = self.changed(sentence_no) or bool(
+                self.words.achievement.search(sentence)
+            )
         return self._did[sentence_no]
 
 
@@ -510,7 +522,9 @@ class Subject:
         return figures(self.text, self.words)
 
 
-def _finding(rule: Rule, subject: Subject, ok: bool, detail: str, fix: str | None = None) -> ReviewFinding:
+def _finding(
+    rule: Rule, subject: Subject, ok: bool, detail: str, fix: str | None = None
+) -> ReviewFinding:
     return ReviewFinding(
         ok=ok,
         label=rule.label,
@@ -615,16 +629,24 @@ def _length(rule: Rule, s: Subject) -> ReviewFinding:
     low, high = word_limits(s.step, after_rejection=s.variant == "close-loop-rejected")
     values = {"words": s.word_count, "low": low, "high": high}
     if s.word_count < low:
-        return _finding(rule, s, False, rule.messages["short"].format(**values), rule.messages["short_fix"])
+        return _finding(
+            rule, s, False, rule.messages["short"].format(**values), rule.messages["short_fix"]
+        )
     if s.word_count > high:
-        return _finding(rule, s, False, rule.messages["long"].format(**values), rule.messages["long_fix"])
+        return _finding(
+            rule, s, False, rule.messages["long"].format(**values), rule.messages["long_fix"]
+        )
     return _finding(rule, s, True, rule.messages["ok"].format(**values))
 
 
 def _forwardable(rule: Rule, s: Subject) -> ReviewFinding:
     w, plain, m = s.words, s.text.plain, rule.messages
     problems: list[str] = []
-    for patterns, what in ((w.casual_greeting, m["greeting"]), (w.slang, m["slang"]), (w.private, m["private"])):
+    for patterns, what in (
+        (w.casual_greeting, m["greeting"]),
+        (w.slang, m["slang"]),
+        (w.private, m["private"]),
+    ):
         match = _first(patterns, plain)
         if match:
             problems.append(f"{what} ({s.text.quote(match)})")
@@ -644,7 +666,9 @@ def _names(rule: Rule, s: Subject) -> ReviewFinding | None:
         return None
     if any(x in s.text.plain for x in wanted):
         return _finding(rule, s, True, "The role or company is named.")
-    fix = rule.fix.format(role=(s.role or "role").strip(), company=(s.company or "your company").strip())
+    fix = rule.fix.format(
+        role=(s.role or "role").strip(), company=(s.company or "your company").strip()
+    )
     return _finding(rule, s, False, rule.problem, fix)
 
 
@@ -654,7 +678,9 @@ def _gaps(rule: Rule, s: Subject) -> ReviewFinding:
     if found:
         shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         noun = "gap" if len(found) == 1 else "gaps"
-        return _finding(rule, s, False, rule.problem.format(count=len(found), noun=noun, shown=shown))
+        return _finding(
+            rule, s, False, rule.problem.format(count=len(found), noun=noun, shown=shown)
+        )
     if GAP_OPEN in raw or GAP_CLOSE in raw:
         return _finding(rule, s, False, rule.messages["stray"])
     return _finding(rule, s, True, "No gaps left to fill.")
@@ -717,4 +743,6 @@ def review_draft(
         finding = CHECKS[rule.check](rule, subject)
         if finding is not None:
             findings.append(finding)
-    return ReviewResult(step=step, findings=tuple(findings), word_count=subject.word_count, variant=variant)
+    return ReviewResult(
+        step=step, findings=tuple(findings), word_count=subject.word_count, variant=variant
+    )

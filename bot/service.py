@@ -97,7 +97,9 @@ HANDLERS: dict[type, Handler] = {
 # Commands answered by a form to open (the message is the answer where none can open): they
 # need no data, so they are answered at once, without a unit of work.
 FORMS: dict[type, Callable[[Any], Message]] = {
-    c.AddForm: lambda cmd: replace(applications.add_form(cmd), reply=Reply.FORM, form=Form(FormKind.ADD)),
+    c.AddForm: lambda cmd: replace(
+        applications.add_form(cmd), reply=Reply.FORM, form=Form(FormKind.ADD)
+    ),
     c.ReviewForm: lambda cmd: replace(
         review_reply.review_form(cmd), reply=Reply.FORM, form=Form(FormKind.REVIEW, cmd.number)
     ),
@@ -135,7 +137,11 @@ NOT_YOURS = Message(
     body="It belongs to someone else's follow-up, so nothing changed.",
     tone=Tone.ERROR,
 )
-UNKNOWN_BUTTON = Message(title="I don't know that button.", body="Nothing changed. Type `help` to see what I can do.", tone=Tone.ERROR)
+UNKNOWN_BUTTON = Message(
+    title="I don't know that button.",
+    body="Nothing changed. Type `help` to see what I can do.",
+    tone=Tone.ERROR,
+)
 
 
 async def _page(ref: ActionRef, ctx: Context) -> Message:
@@ -203,25 +209,38 @@ class Followup:
             return parsed
         return await self.handle_command(who, parsed, where)
 
-    async def handle_command(self, who: Identity, command: c.Command, where: Place = DIRECT) -> Message:
+    async def handle_command(
+        self, who: Identity, command: c.Command, where: Place = DIRECT
+    ) -> Message:
         form = FORMS.get(type(command))
         if form is not None:
             return form(command)
         handler = HANDLERS[type(command)]
         command = clean_fields(command)
-        return await self._run(who, where, lambda ctx: handler(command, ctx), type(command).__name__)
+        return await self._run(
+            who, where, lambda ctx: handler(command, ctx), type(command).__name__
+        )
 
     async def handle_action(
-        self, who: Identity, action_id: str, where: Place = DIRECT, proposal: c.Command | None = None
+        self,
+        who: Identity,
+        action_id: str,
+        where: Place = DIRECT,
+        proposal: c.Command | None = None,
     ) -> Message:
         """A button press. `proposal`: the command a "Yes, log it" button under an imported
         invitation carried back (platforms that keep it in the button), run as the press. The
         answer says whether it replaces the pressed message (`Reply.EDIT`)."""
         ref = decode(action_id)
         if ref is None:
-            log.info("unknown action refused", extra={"platform": who.platform, "action": action_id[:100]})
+            log.info(
+                "unknown action refused",
+                extra={"platform": who.platform, "action": action_id[:100]},
+            )
             return UNKNOWN_BUTTON
-        carried = clean_fields(proposal) if proposal is not None and ref.verb is Verb.IMPORT else None
+        carried = (
+            clean_fields(proposal) if proposal is not None and ref.verb is Verb.IMPORT else None
+        )
 
         async def press(ctx: Context) -> Message:
             if carried is not None:
@@ -231,7 +250,11 @@ class Followup:
                 # nothing is logged.
                 if ref.verb is Verb.IMPORT_CANCEL:
                     return Message(title="Nothing was logged.", tone=Tone.SUCCESS)
-                return Message(title="That question has expired.", body="Nothing was logged: import the invitation again.", tone=Tone.ERROR)
+                return Message(
+                    title="That question has expired.",
+                    body="Nothing was logged: import the invitation again.",
+                    tone=Tone.ERROR,
+                )
             if ref.verb in (Verb.FORGET, Verb.FORGET_CANCEL):
                 if ref.ref != ctx.user.id:
                     return NOT_YOURS
@@ -309,14 +332,19 @@ class Followup:
                 people = await uow.users.forget_workspace(platform, workspace)
                 channels = await uow.groups.drop(platform, workspace)
                 await uow.commit()
-            log.info("workspace erased", extra={"platform": platform, "people": people, "channels": channels})
+            log.info(
+                "workspace erased",
+                extra={"platform": platform, "people": people, "channels": channels},
+            )
             if channels:
                 self.events.publish([ScheduleChanged.NUDGES, ScheduleChanged.DIGESTS])
             elif people:
                 self.events.publish([ScheduleChanged.NUDGES])
             return people
 
-    async def drop_channels(self, platform: str, workspace: str, channel_ids: Collection[str]) -> int:
+    async def drop_channels(
+        self, platform: str, workspace: str, channel_ids: Collection[str]
+    ) -> int:
         """The bot left a server: its group channels, memberships and digests go (the people
         stay: their data is not tied to that server). Returns how many channels went."""
         if not channel_ids:
@@ -330,7 +358,9 @@ class Followup:
                 self.events.publish([ScheduleChanged.DIGESTS])
             return channels
 
-    async def application_choices(self, who: Identity, typed: str = "", limit: int = 25) -> list[tuple[int, str]]:
+    async def application_choices(
+        self, who: Identity, typed: str = "", limit: int = 25
+    ) -> list[tuple[int, str]]:
         """(number, label) of the user's own applications matching `typed`, for autocomplete."""
         needle = clean(typed).strip().lstrip("#").casefold()
         try:
@@ -353,7 +383,9 @@ class Followup:
             return "Type a date: tomorrow 10:00, friday at 3, 12 Nov 14:00-15:00"
         settings, order = await self._reading_settings(who)
         default = {Intent.INTERVIEW: ASSUMED_START, Intent.SNOOZE: settings.nudge_hour}.get(intent)
-        return preview(text, intent, tz=settings.zone, now=self._clock.now(), order=order, default_time=default)
+        return preview(
+            text, intent, tz=settings.zone, now=self._clock.now(), order=order, default_time=default
+        )
 
     async def draft_from(self, who: Identity, text: str) -> Draft:
         """The add form's values as far as `text` (a message, an email) tells them, read in
@@ -373,8 +405,14 @@ class Followup:
             async with self._uow_factory() as uow:
                 user = await uow.users.find(clean_fields(who))
         except Exception:  # optional: read with the platform's hints instead
-            log.exception("could not load the user to read a date", extra={"platform": who.platform})
-        settings = user.settings if user else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+            log.exception(
+                "could not load the user to read a date", extra={"platform": who.platform}
+            )
+        settings = (
+            user.settings
+            if user
+            else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+        )
         locale = who.locale or (user.locale if user else None)  # the platform's latest word
         return settings, effective_order(settings.date_order, locale, settings.timezone)
 
@@ -383,7 +421,11 @@ class Followup:
         bot doesn't know yet, the defaults in the platform's timezone. Nothing is stored."""
         async with self._uow_factory() as uow:
             user = await uow.users.find(clean_fields(who))
-        return user.settings if user else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+        return (
+            user.settings
+            if user
+            else DeliverySettings(timezone=valid_zone_name(who.timezone) or "UTC")
+        )
 
     @staticmethod
     def timezone_choices(typed: str, limit: int = 25) -> list[str]:
@@ -415,7 +457,14 @@ class Followup:
                             return stranger
                         user = found
                     user_id = user.id
-                    ctx = Context(uow=uow, user=user, now=now, where=where, public_url=self.public_url, local_files=self._local_files)
+                    ctx = Context(
+                        uow=uow,
+                        user=user,
+                        now=now,
+                        where=where,
+                        public_url=self.public_url,
+                        local_files=self._local_files,
+                    )
                     await self._note_member(ctx)
                     message = await work(ctx)
                     if not message.is_error:
@@ -424,7 +473,10 @@ class Followup:
             except BadInput as problem:
                 message = views.error(problem)
             except Exception:
-                log.exception("command failed", extra={"command": kind, "platform": who.platform, "user": user_id})
+                log.exception(
+                    "command failed",
+                    extra={"command": kind, "platform": who.platform, "user": user_id},
+                )
                 message = views.unexpected(request_id)
             if not message.is_error:
                 message = await self._after_commit(message, ctx)
@@ -471,7 +523,8 @@ class Followup:
                 problems.append(f"{hiccup.reason} — try again in a moment")
             except DeliveryError as refusal:
                 problems.append(str(refusal))
-            except Exception as unexpected:  # a poster bug must not turn a stored change into an error
+            # a poster bug must not turn a stored change into an error
+            except Exception as unexpected:
                 log.exception("channel post failed", extra={"platform": post.channel.platform})
                 problems.append(f"unexpected error: {type(unexpected).__name__}")
         if not problems:
@@ -484,13 +537,23 @@ class Followup:
         notes = []
         if ctx.forgotten:
             return message  # nothing more to say about someone just forgotten
-        failures = await ctx.uow.nudges.unreported_failures(ctx.user.id) if ctx.user.has_unreported_failures else []
+        failures = (
+            await ctx.uow.nudges.unreported_failures(ctx.user.id)
+            if ctx.user.has_unreported_failures
+            else []
+        )
         if failures:
             reasons = "; ".join(dict.fromkeys(n.last_error or "unknown error" for n in failures))
-            notes.append(f"⚠ I couldn't deliver {len(failures)} nudge{'s' if len(failures) > 1 else ''} to you: {reasons}. `today` lists them.")
+            notes.append(
+                f"⚠ I couldn't deliver {len(failures)} nudge{'s' if len(failures) > 1 else ''} to "
+                f"you: {reasons}. `today` lists them."
+            )
             await ctx.uow.nudges.mark_failures_reported(ctx.user.id, ctx.now)
         if ctx.user.timezone_source is TimezoneSource.DEFAULT and not who.timezone:
-            notes.append(f"Times are in {ctx.settings.timezone} until you set your timezone: settings tz Europe/Berlin")
+            notes.append(
+                f"Times are in {ctx.settings.timezone} until you set your timezone: settings tz "
+                "Europe/Berlin"
+            )
         if not notes:
             return message
         footer = "\n".join(([message.footer] if message.footer else []) + notes)

@@ -46,7 +46,9 @@ def error(problem: BadInput) -> Message:
         lines.append(f"Form: {problem.usage}")
     if problem.example:
         lines.append(f"Example: {problem.example}")
-    return Message(title=problem.problem, body="\n".join(lines), tone=Tone.ERROR, about=problem.field)
+    return Message(
+        title=problem.problem, body="\n".join(lines), tone=Tone.ERROR, about=problem.field
+    )
 
 
 def unexpected(request_id: str) -> Message:
@@ -103,14 +105,21 @@ def event_title(event: Event) -> str:
     if event.step is None:
         return ""
     if event.task is not None and event.task.endswith(":ty"):
-        return Variant.THANK_YOU_INSIGHT.label if event.step is Step.INSIGHT else Variant.THANK_YOU.label
+        return (
+            Variant.THANK_YOU_INSIGHT.label
+            if event.step is Step.INSIGHT
+            else Variant.THANK_YOU.label
+        )
     return _STEP_TITLES[event.step]
 
 
 def budget_line(app: Application, plan: Plan) -> str:
     current = plan.current
     if current is not None and current.variant is Variant.CLOSE_LOOP_REJECTED:
-        return f"After a no there is no budget to spend: close the loop, then check back {CHECK_BACK_DAYS} days later."
+        return (
+            "After a no there is no budget to spend: close the loop, then check back "
+            f"{CHECK_BACK_DAYS} days later."
+        )
     if current is not None and current.variant is Variant.CHECK_BACK:
         return "One check-back, then the next move is theirs."
     if app.status is not Status.ACTIVE or plan.closed_reason:
@@ -137,7 +146,9 @@ def next_nudge(plan: Plan) -> tuple[Task, datetime] | None:
     return (current, current.due_at) if current is not None else None
 
 
-def _task_lines(app: Application, plan: Plan, task: Task, settings: DeliverySettings, now: datetime) -> list[str]:
+def _task_lines(
+    app: Application, plan: Plan, task: Task, settings: DeliverySettings, now: datetime
+) -> list[str]:
     lines: list[str] = []
     for nudge in task_nudges(plan, task):
         at = formatting.when(nudge.due_at, settings, now)
@@ -153,14 +164,18 @@ def _task_lines(app: Application, plan: Plan, task: Task, settings: DeliverySett
                 f"{each}ask when you may follow up"
             )
         elif task.variant is Variant.CLOSE_LOOP_SILENCE:
-            lines.append(f"{at}   close the loop if you still hear nothing: {WHAT_IT_ADDS[Step.CLOSE_LOOP]}")
+            lines.append(
+                f"{at}   close the loop if you still hear nothing: {WHAT_IT_ADDS[Step.CLOSE_LOOP]}"
+            )
         else:
             flag = " (no agreed date — ask for one this time)" if nudge.no_agreed_date else ""
             lines.append(f"{at}   {task.variant.label}: {WHAT_IT_ADDS[task.step]}{flag}")
     return lines
 
 
-def plan_outline(app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> list[str]:
+def plan_outline(
+    app: Application, plan: Plan, settings: DeliverySettings, now: datetime
+) -> list[str]:
     """The plan in lines a newcomer can follow: every pending email with when it is due, then
     what comes after."""
     lines: list[str] = []
@@ -168,7 +183,10 @@ def plan_outline(app: Application, plan: Plan, settings: DeliverySettings, now: 
         lines.extend(_task_lines(app, plan, task, settings, now))
     variants = {t.variant for t in plan.tasks}
     if Variant.CLOSE_LOOP_REJECTED in variants:
-        lines.append(f"{CHECK_BACK_DAYS} days after you close the loop   check back: {WHAT_IT_ADDS[Step.CHECK_BACK]}")
+        lines.append(
+            f"{CHECK_BACK_DAYS} days after you close the loop   check back: "
+            f"{WHAT_IT_ADDS[Step.CHECK_BACK]}"
+        )
     threads_started = any(not t.variant.is_thank_you for t in plan.tasks)
     if app.status is Status.ACTIVE and plan.tasks and not threads_started:
         lines.append(f"on the date they give   value-add: {WHAT_IT_ADDS[Step.VALUE_ADD]}")
@@ -178,7 +196,10 @@ def plan_outline(app: Application, plan: Plan, settings: DeliverySettings, now: 
             else:
                 lines.append("after the hiring-manager round   insight email (log it with `round`)")
         weeks = DARK_CLOSE_LOOP_DAYS // 7
-        lines.append(f"if you hear nothing for {weeks} weeks   close the loop ({SILENCE_CHECK_DAYS // 7}-week check first)")
+        lines.append(
+            f"if you hear nothing for {weeks} weeks   close the loop "
+            f"({SILENCE_CHECK_DAYS // 7}-week check first)"
+        )
     return lines
 
 
@@ -191,7 +212,9 @@ def due_phrase(task: Task, settings: DeliverySettings, now: datetime) -> str:
     return "due now"
 
 
-def application_summary(app: Application, plan: Plan, settings: DeliverySettings, now: datetime) -> str:
+def application_summary(
+    app: Application, plan: Plan, settings: DeliverySettings, now: datetime
+) -> str:
     current = plan.current
     stage = current.variant.label if current else app.status.value
     if current is None:
@@ -199,43 +222,64 @@ def application_summary(app: Application, plan: Plan, settings: DeliverySettings
     # Other emails still owed (the close-the-loop that waits behind a follow-up isn't one yet).
     others = [t for t in plan.tasks[1:] if t.variant is not Variant.CLOSE_LOOP_SILENCE]
     more = f" (+{len(others)} more)" if others else ""
-    return f"{app.label} · {stage} · next: {current.variant.label} {due_phrase(current, settings, now)}{more}"
+    return (
+        f"{app.label} · {stage} · next: {current.variant.label} "
+        f"{due_phrase(current, settings, now)}{more}"
+    )
 
 
-def round_line(app: Application, settings: DeliverySettings, now: datetime | None = None) -> list[str]:
+def round_line(
+    app: Application, settings: DeliverySettings, now: datetime | None = None
+) -> list[str]:
     """Each round, with its year when it is not the year of `now`."""
     lines = []
     for rnd in app.rounds_in_time_order:
         who = ", ".join(str(p) for p in rnd.interviewers) or "interviewer not named"
-        lines.append(f"Round {rnd.seq} ({rnd.kind}): {formatting.full(rnd.starts_at, settings, now or rnd.starts_at, rnd.ends_at)} with {who}")
+        lines.append(
+            f"Round {rnd.seq} ({rnd.kind}): "
+            f"{formatting.full(rnd.starts_at, settings, now or rnd.starts_at, rnd.ends_at)} with "
+            f"{who}"
+        )
     return lines
 
 
-def history_lines(app: Application, settings: DeliverySettings, now: datetime | None = None) -> list[str]:
+def history_lines(
+    app: Application, settings: DeliverySettings, now: datetime | None = None
+) -> list[str]:
     """What happened, oldest first, each date with its year when it is not the year of `now`."""
     lines = []
     today = local(now, settings).date() if now is not None else None
     for event in app.events:
         at = formatting.absolute(event.at, settings, now)
         if event.kind in (EventKind.SENT, EventKind.SKIPPED) and event.step:
-            agreed = f" (next contact agreed: {formatting.on_day(event.agreed_date, today)})" if event.agreed_date else ""
+            agreed = (
+                f" (next contact agreed: {formatting.on_day(event.agreed_date, today)})"
+                if event.agreed_date
+                else ""
+            )
             person = f" to {event.person}" if event.person else ""
             lines.append(f"{at}  {event_title(event)}{person} {event.kind.value}{agreed}")
         elif event.kind is EventKind.HEARD:
             note = f": {event.note}" if event.note else ""
-            agreed = f" (next contact: {formatting.on_day(event.agreed_date, today)})" if event.agreed_date else ""
+            agreed = (
+                f" (next contact: {formatting.on_day(event.agreed_date, today)})"
+                if event.agreed_date
+                else ""
+            )
             lines.append(f"{at}  heard back{agreed}{note}")
         elif event.kind is EventKind.STATUS and event.status:
             lines.append(f"{at}  status → {event.status}")
         elif event.kind is EventKind.SNOOZED and event.until and event.step:
-            lines.append(f"{at}  {event.step} snoozed to {formatting.absolute(event.until, settings, now)}")
+            lines.append(
+                f"{at}  {event.step} snoozed to {formatting.absolute(event.until, settings, now)}"
+            )
     return lines
 
 
 def failure_line(nudge: Nudge, settings: DeliverySettings) -> str:
     return (
-        f"couldn't deliver the {nudge.step} nudge due {formatting.absolute(nudge.due_at, settings)}: "
-        f"{nudge.last_error or 'unknown error'}"
+        f"couldn't deliver the {nudge.step} nudge due "
+        f"{formatting.absolute(nudge.due_at, settings)}: {nudge.last_error or 'unknown error'}"
     )
 
 

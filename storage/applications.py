@@ -109,7 +109,9 @@ class SqlApplicationRepository:
 
     async def set_plan_due(self, application_id: int, due_at: datetime | None) -> None:
         await self._session.execute(
-            update(APPS).where(APPS.c.id == application_id).values(plan_due_at=due_at or NOTHING_PLANNED)
+            update(APPS)
+            .where(APPS.c.id == application_id)
+            .values(plan_due_at=due_at or NOTHING_PLANNED)
         )
 
     async def _read(self, where: ColumnElement[bool]) -> list[Application]:
@@ -134,7 +136,22 @@ class SqlApplicationRepository:
         # interviewers); both in order
         apps: dict[int, tuple[int, int, str, str, str, datetime]] = {}
         shapes: dict[int, tuple[int, int, str, datetime, datetime, list[Interviewer]]] = {}
-        for app_id, owner, number, company, role, status, created_at, round_id, seq, kind, starts_at, ends_at, name, title in rows:
+        for (
+            app_id,
+            owner,
+            number,
+            company,
+            role,
+            status,
+            created_at,
+            round_id,
+            seq,
+            kind,
+            starts_at,
+            ends_at,
+            name,
+            title,
+        ) in rows:
             if app_id not in apps:
                 apps[app_id] = (owner, number, company, role, status, created_at)
             if round_id is None:
@@ -149,19 +166,46 @@ class SqlApplicationRepository:
         rounds: dict[int, list[Round]] = {}
         for application_id, seq, kind, starts_at, ends_at, met in shapes.values():
             rounds.setdefault(application_id, []).append(
-                Round(seq=seq, kind=ROUND_KINDS[kind], starts_at=starts_at, ends_at=ends_at, interviewers=tuple(met))
+                Round(
+                    seq=seq,
+                    kind=ROUND_KINDS[kind],
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    interviewers=tuple(met),
+                )
             )
         events: dict[int, list[Event]] = {}
         event_rows = await self._session.execute(
             select(
-                e.c.application_id, e.c.kind, e.c.at, e.c.cycle, e.c.step, e.c.agreed_date, e.c.until, e.c.status, e.c.note,
-                e.c.person, e.c.task,
+                e.c.application_id,
+                e.c.kind,
+                e.c.at,
+                e.c.cycle,
+                e.c.step,
+                e.c.agreed_date,
+                e.c.until,
+                e.c.status,
+                e.c.note,
+                e.c.person,
+                e.c.task,
             )
             .join(a, a.c.id == e.c.application_id)
             .where(where)
             .order_by(e.c.application_id, e.c.seq)
         )
-        for application_id, kind, at, cycle, step, agreed_date, until, status, note, who, task in event_rows:
+        for (
+            application_id,
+            kind,
+            at,
+            cycle,
+            step,
+            agreed_date,
+            until,
+            status,
+            note,
+            who,
+            task,
+        ) in event_rows:
             events.setdefault(application_id, []).append(
                 Event(
                     kind=EVENT_KINDS[kind],

@@ -25,7 +25,13 @@ from storage.sql import upsert
 
 LEASES = LeasedTable(DIGESTS, "channel_id")
 # A new week's digest: nothing is known about any attempt at it.
-FRESH: dict[str, Any] = {"state": PENDING, "retry_at": None, "attempts": 0, "unknown_since": None, **RELEASED}
+FRESH: dict[str, Any] = {
+    "state": PENDING,
+    "retry_at": None,
+    "attempts": 0,
+    "unknown_since": None,
+    **RELEASED,
+}
 
 
 class SqlDigestRepository(LeasedRows[ClaimedDigest]):
@@ -75,17 +81,32 @@ class SqlDigestRepository(LeasedRows[ClaimedDigest]):
         ).all()
         channels = {row.id: channel_from_row(row) for row in rows}
         digests = [
-            ClaimedDigest(channels[row.channel_id], as_utc(row.due_at), row.attempts, row.claim_token, as_utc_or_none(row.unknown_since))
+            ClaimedDigest(
+                channels[row.channel_id],
+                as_utc(row.due_at),
+                row.attempts,
+                row.claim_token,
+                as_utc_or_none(row.unknown_since),
+            )
             for row in claimed
             if row.channel_id in channels
         ]
         return sorted(digests, key=lambda x: (x.due_at, x.channel.id))
 
-    async def mark_posted(self, channel_id: int, claim_token: str, at: datetime, next_due: datetime) -> bool:
-        values = {"last_due_at": DIGESTS.c.due_at, "last_posted_at": at, "last_error": None, "due_at": next_due}
+    async def mark_posted(
+        self, channel_id: int, claim_token: str, at: datetime, next_due: datetime
+    ) -> bool:
+        values = {
+            "last_due_at": DIGESTS.c.due_at,
+            "last_posted_at": at,
+            "last_error": None,
+            "due_at": next_due,
+        }
         return await self.leases.finish(self._session, channel_id, claim_token, {**values, **FRESH})
 
-    async def mark_skipped(self, channel_id: int, claim_token: str, error: str, next_due: datetime | None) -> bool:
+    async def mark_skipped(
+        self, channel_id: int, claim_token: str, error: str, next_due: datetime | None
+    ) -> bool:
         if next_due is None:
             return await self.leases.drop(self._session, channel_id, claim_token)
         values = {"last_due_at": DIGESTS.c.due_at, "last_error": error, "due_at": next_due}
@@ -96,4 +117,6 @@ def _of_platforms(platforms: Collection[str] | None) -> Any:
     """Digests of channels on these platforms (every digest when None)."""
     if platforms is None:
         return true()
-    return DIGESTS.c.channel_id.in_(select(CHANNELS.c.id).where(CHANNELS.c.platform.in_(sorted(platforms))))
+    return DIGESTS.c.channel_id.in_(
+        select(CHANNELS.c.id).where(CHANNELS.c.platform.in_(sorted(platforms)))
+    )

@@ -59,12 +59,16 @@ class DirectChannelStore:
             if person in unwritten:
                 return unwritten[person]
         stmt = select(UserRow.direct_channel).where(
-            UserRow.platform == platform, UserRow.workspace == workspace, UserRow.external_id == external_id
+            UserRow.platform == platform,
+            UserRow.workspace == workspace,
+            UserRow.external_id == external_id,
         )
         async with self._database.sessions() as session:
             return (await session.execute(stmt)).scalar_one_or_none()
 
-    def remember(self, platform: str, workspace: str, external_id: str, channel: str | None) -> None:
+    def remember(
+        self, platform: str, workspace: str, external_id: str, channel: str | None
+    ) -> None:
         """Keep `channel` as the person's DM id (None: forget a refused one); written soon."""
         self._pending[(platform, workspace, external_id)] = channel
         if len(self._pending) >= WRITE_BATCH:
@@ -92,11 +96,17 @@ class DirectChannelStore:
     async def _write(self) -> None:
         while self._pending:
             self._writing, self._pending = self._pending, {}
-            rows = [{"p": p, "w": w, "x": x, "channel": c} for (p, w, x), c in self._writing.items()]
+            rows = [
+                {"p": p, "w": w, "x": x, "channel": c} for (p, w, x), c in self._writing.items()
+            ]
             try:
                 async with self._database.sessions() as session, session.begin():
                     await session.execute(_SAVE, rows)
             except (SQLAlchemyError, OSError) as problem:
-                log.warning("couldn't store %d DM channel ids (they will be looked up again): %s", len(rows), problem)
+                log.warning(
+                    "couldn't store %d DM channel ids (they will be looked up again): %s",
+                    len(rows),
+                    problem,
+                )
             finally:
                 self._writing = {}

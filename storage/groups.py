@@ -67,7 +67,9 @@ class SqlGroupRepository:
     async def get(self, ref: ChannelRef) -> GroupChannel | None:
         c = CHANNELS
         return await self._one(
-            (c.c.platform == ref.platform) & (c.c.workspace == ref.workspace) & (c.c.channel_id == ref.channel_id)
+            (c.c.platform == ref.platform)
+            & (c.c.workspace == ref.workspace)
+            & (c.c.channel_id == ref.channel_id)
         )
 
     async def get_by_id(self, channel_id: int) -> GroupChannel | None:
@@ -99,7 +101,9 @@ class SqlGroupRepository:
 
     async def disable(self, channel_id: int, now: datetime) -> GroupChannel:
         await self._session.execute(
-            update(CHANNELS).where(CHANNELS.c.id == channel_id).values(enabled=False, updated_at=now)
+            update(CHANNELS)
+            .where(CHANNELS.c.id == channel_id)
+            .values(enabled=False, updated_at=now)
         )
         await self._session.execute(DIGESTS.delete().where(DIGESTS.c.channel_id == channel_id))
         channel = await self.get_by_id(channel_id)
@@ -107,7 +111,9 @@ class SqlGroupRepository:
             raise LookupError(f"no group channel with id {channel_id}")
         return channel
 
-    async def drop(self, platform: str, workspace: str, channel_ids: Collection[str] | None = None) -> int:
+    async def drop(
+        self, platform: str, workspace: str, channel_ids: Collection[str] | None = None
+    ) -> int:
         """Delete a workspace's group channels (only those of `channel_ids` when given) with
         their members, opt-ins, shares and digests; returns how many channels went."""
         where = (CHANNELS.c.platform == platform) & (CHANNELS.c.workspace == workspace)
@@ -122,7 +128,9 @@ class SqlGroupRepository:
         )
         await self._session.execute(stmt)
 
-    async def set_opt_in(self, channel_id: int, user_id: int, opted_in: bool, now: datetime) -> None:
+    async def set_opt_in(
+        self, channel_id: int, user_id: int, opted_in: bool, now: datetime
+    ) -> None:
         values = {
             "channel_id": channel_id,
             "user_id": user_id,
@@ -131,7 +139,13 @@ class SqlGroupRepository:
             "opted_in_at": now if opted_in else None,
         }
         await self._session.execute(
-            upsert(self._session, MEMBERS, ["channel_id", "user_id"], values, ["opted_in", "opted_in_at"])
+            upsert(
+                self._session,
+                MEMBERS,
+                ["channel_id", "user_id"],
+                values,
+                ["opted_in", "opted_in_at"],
+            )
         )
 
     async def members(self, channel_id: int) -> list[Member]:
@@ -148,7 +162,13 @@ class SqlGroupRepository:
         return found
 
     async def record_share(
-        self, channel_id: int, user_id: int, application_id: int, kind: MilestoneKind, mark: str, now: datetime
+        self,
+        channel_id: int,
+        user_id: int,
+        application_id: int,
+        kind: MilestoneKind,
+        mark: str,
+        now: datetime,
     ) -> bool:
         stmt = (
             insert_or_ignore(self._session, SHARES, ["channel_id", "application_id", "mark"])
@@ -166,10 +186,16 @@ class SqlGroupRepository:
 
     async def shared_count(self, channel_id: int, user_id: int) -> int:
         s = SHARES
-        stmt = select(func.count()).select_from(s).where(s.c.channel_id == channel_id, s.c.user_id == user_id)
+        stmt = (
+            select(func.count())
+            .select_from(s)
+            .where(s.c.channel_id == channel_id, s.c.user_id == user_id)
+        )
         return int((await self._session.execute(stmt)).scalar_one())
 
-    async def activity(self, channel_id: int, since: datetime, until: datetime) -> list[ActivityCount]:
+    async def activity(
+        self, channel_id: int, since: datetime, until: datetime
+    ) -> list[ActivityCount]:
         """The channel's members' counts in (since, until], added up by the database in one
         statement: sends per step, replies and offers from events, interviews from rounds."""
         a, e, r, m = APPLICATIONS, EVENTS, ROUNDS, MEMBERS
@@ -187,7 +213,12 @@ class SqlGroupRepository:
             .group_by(a.c.user_id, e.c.kind, e.c.step)
         )
         rounds = (
-            select(a.c.user_id, literal_column(f"'{_ROUND}'").label("kind"), null().label("step"), func.count().label("n"))
+            select(
+                a.c.user_id,
+                literal_column(f"'{_ROUND}'").label("kind"),
+                null().label("step"),
+                func.count().label("n"),
+            )
             .select_from(r)
             .join(a, a.c.id == r.c.application_id)
             .join(m, and_(m.c.user_id == a.c.user_id, m.c.channel_id == channel_id))
@@ -201,7 +232,11 @@ class SqlGroupRepository:
 
     async def _one(self, where: Any) -> GroupChannel | None:
         c, d = CHANNELS, DIGESTS
-        stmt = select(c, d.c.weekday, d.c.at, d.c.timezone, d.c.due_at, d.c.last_error).outerjoin(d, d.c.channel_id == c.c.id).where(where)
+        stmt = (
+            select(c, d.c.weekday, d.c.at, d.c.timezone, d.c.due_at, d.c.last_error)
+            .outerjoin(d, d.c.channel_id == c.c.id)
+            .where(where)
+        )
         row = (await self._session.execute(stmt)).first()
         return channel_from_row(row) if row is not None else None
 
@@ -216,7 +251,8 @@ async def _streamed(session: AsyncSession, stmt: Any) -> AsyncIterator[Sequence[
     result = await session.stream(stmt)
     async for part in result.partitions(STREAM_ROWS):
         yield part
-        await asyncio.sleep(0)  # a turn for everyone else, even when the driver had the rows at hand
+        # a turn for everyone else, even when the driver had the rows at hand
+        await asyncio.sleep(0)
 
 
 _ROUND = "round"  # marks the rounds' half of the union: no event kind is spelled so
@@ -248,7 +284,9 @@ def _count(user_id: int, kind: str, step: str | None, n: int) -> ActivityCount:
 
 def channel_from_row(row: Row[Any]) -> GroupChannel:
     """A channel from a row of `group_channels` outer-joined with its digest's columns."""
-    schedule = DigestSchedule(row.weekday, row.at, row.timezone) if row.weekday is not None else None
+    schedule = (
+        DigestSchedule(row.weekday, row.at, row.timezone) if row.weekday is not None else None
+    )
     return GroupChannel(
         id=row.id,
         ref=ChannelRef(row.platform, row.workspace, row.channel_id),

@@ -63,7 +63,13 @@ class LeasedTable:
         return await earliest_claimable(session, self.table, self.waiting, self.claimed, mine)
 
     async def claim(
-        self, session: AsyncSession, now: datetime, worker: str, lease: timedelta, limit: int, mine: Any
+        self,
+        session: AsyncSession,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        mine: Any,
     ) -> Sequence[Row[Any]]:
         """Claim up to `limit` due rows among `mine`, all under one new token; the claimed rows
         come back whole. Claims whose lease ran out come first (oldest lease first), then
@@ -78,19 +84,30 @@ class LeasedTable:
         t = self.table
         postgres = dialect_name(session) == "postgresql"
         ready = ready_at(t)
-        lapsed = select(self.key).where(self.claimed, t.c.lease_until < now, mine).order_by(t.c.lease_until).limit(limit)
+        lapsed = (
+            select(self.key)
+            .where(self.claimed, t.c.lease_until < now, mine)
+            .order_by(t.c.lease_until)
+            .limit(limit)
+        )
         if postgres:
             lapsed = lapsed.with_for_update(skip_locked=True)
         taken_over = lapsed.cte("lapsed")
         room = limit - select(func.count()).select_from(taken_over).scalar_subquery()
-        waiting = select(self.key).where(self.waiting, ready <= now, mine).order_by(ready).limit(room)
+        waiting = (
+            select(self.key).where(self.waiting, ready <= now, mine).order_by(ready).limit(room)
+        )
         if postgres:
             waiting = waiting.with_for_update(skip_locked=True)
         fresh = waiting.cte("fresh")
         chosen = union_all(select(taken_over.c[self.key.name]), select(fresh.c[self.key.name]))
         # PostgreSQL: an array of ids is looked up by primary key; `IN (subquery)` may be
         # planned as a join that reads the whole table.
-        which = self.key == any_(func.array(chosen.scalar_subquery())) if postgres else self.key.in_(chosen)
+        which = (
+            self.key == any_(func.array(chosen.scalar_subquery()))
+            if postgres
+            else self.key.in_(chosen)
+        )
         stmt = (
             update(t)
             .where(which)
@@ -111,14 +128,18 @@ class LeasedTable:
         )
         return (await session.execute(stmt)).all()
 
-    async def renew(self, session: AsyncSession, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
+    async def renew(
+        self, session: AsyncSession, claim_tokens: Collection[str], lease_until: datetime
+    ) -> set[str]:
         """Extend the lease of every row still claimed with one of these tokens (the sender's
         heartbeat); the tokens that still hold at least one claim come back."""
         t = self.table
         held: set[str] = set()
         tokens = sorted(claim_tokens)
         for start in range(0, len(tokens), ID_CHUNK):
-            mine = select(self.key).where(t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == CLAIMED)
+            mine = select(self.key).where(
+                t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == CLAIMED
+            )
             if dialect_name(session) == "postgresql":
                 # A row locked right now is being recorded by this very sender (in another
                 # transaction): it needs no renewal, and waiting for it could deadlock.
@@ -132,21 +153,33 @@ class LeasedTable:
             held.update((await session.execute(stmt)).scalars().all())
         return held
 
-    async def finish(self, session: AsyncSession, key: Any, token: str, values: dict[str, Any]) -> bool:
+    async def finish(
+        self, session: AsyncSession, key: Any, token: str, values: dict[str, Any]
+    ) -> bool:
         """Apply `values` only while the row is still claimed with `token`."""
         t = self.table
-        stmt = update(t).where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED).values(values)
+        stmt = (
+            update(t)
+            .where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED)
+            .values(values)
+        )
         result = cast(CursorResult[Any], await session.execute(stmt))
         return result.rowcount == 1
 
-    async def finish_many(self, session: AsyncSession, keys: Sequence[Any], token: str, values: dict[str, Any]) -> set[Any]:
+    async def finish_many(
+        self, session: AsyncSession, keys: Sequence[Any], token: str, values: dict[str, Any]
+    ) -> set[Any]:
         """`finish` for many rows under one token, in a few statements; the keys finished."""
         t = self.table
         done: set[Any] = set()
         for start in range(0, len(keys), ID_CHUNK):
             stmt = (
                 update(t)
-                .where(self.key.in_(keys[start : start + ID_CHUNK]), t.c.claim_token == token, t.c.state == CLAIMED)
+                .where(
+                    self.key.in_(keys[start : start + ID_CHUNK]),
+                    t.c.claim_token == token,
+                    t.c.state == CLAIMED,
+                )
                 .values(values)
                 .returning(self.key)
             )
@@ -197,24 +230,38 @@ class LeasedRows(ABC, Generic[T]):
         retry times have come, and claimed ones whose lease ran out; only rows for `platforms`
         when given, so a process never takes what it cannot deliver, and among them only the
         `people`'s. Each claim gets a new token, carried by the returned items."""
-        rows = await self.leases.claim(self._session, now, worker, lease, limit, self._mine(platforms, people))
+        rows = await self.leases.claim(
+            self._session, now, worker, lease, limit, self._mine(platforms, people)
+        )
         return await self._claimed(rows) if rows else []
 
     async def renew(self, claim_tokens: Collection[str], lease_until: datetime) -> set[str]:
         return await self.leases.renew(self._session, claim_tokens, lease_until)
 
-    async def mark_retry(self, item_id: int, claim_token: str, retry_at: datetime, error: str) -> bool:
+    async def mark_retry(
+        self, item_id: int, claim_token: str, retry_at: datetime, error: str
+    ) -> bool:
         """Waiting again, to be claimed from `retry_at`; counts the attempt. The platform said
         it did not take the message, so an earlier doubt stands as it was."""
-        values = {"state": PENDING, "retry_at": retry_at, "attempts": self.leases.table.c.attempts + 1, "last_error": error}
+        values = {
+            "state": PENDING,
+            "retry_at": retry_at,
+            "attempts": self.leases.table.c.attempts + 1,
+            "last_error": error,
+        }
         return await self.leases.finish(self._session, item_id, claim_token, {**values, **RELEASED})
 
-    async def mark_unknown(self, item_id: int, claim_token: str, verify_at: datetime, error: str) -> bool:
+    async def mark_unknown(
+        self, item_id: int, claim_token: str, verify_at: datetime, error: str
+    ) -> bool:
         """The platform never answered this attempt: waiting again from `verify_at`, marked so
         the next attempt checks whether the message arrived before sending it again."""
         c = self.leases.table.c
         values = {
-            "state": PENDING, "retry_at": verify_at, "attempts": c.attempts + 1, "last_error": error,
+            "state": PENDING,
+            "retry_at": verify_at,
+            "attempts": c.attempts + 1,
+            "last_error": error,
             "unknown_since": func.coalesce(c.unknown_since, c.attempted_at),
         }
         return await self.leases.finish(self._session, item_id, claim_token, {**values, **RELEASED})

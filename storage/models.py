@@ -204,7 +204,13 @@ class NudgeRow(Base):
 # indexes hold just those rows, so a sweep costs what is due, not what is stored.
 Index(
     "ix_nudges_pending_ready_at",
-    case((and_(NudgeRow.retry_at.is_not(None), NudgeRow.retry_at > NudgeRow.due_at), NudgeRow.retry_at), else_=NudgeRow.due_at),
+    case(
+        (
+            and_(NudgeRow.retry_at.is_not(None), NudgeRow.retry_at > NudgeRow.due_at),
+            NudgeRow.retry_at,
+        ),
+        else_=NudgeRow.due_at,
+    ),
     postgresql_where=text("state = 'pending'"),
     sqlite_where=text("state = 'pending'"),
 )
@@ -222,7 +228,10 @@ UserRow.has_unreported_failures = column_property(
     .where(
         NudgeRow.user_id == UserRow.id,
         NudgeRow.state == "failed",
-        or_(UserRow.failures_reported_at.is_(None), NudgeRow.failed_at > UserRow.failures_reported_at),
+        or_(
+            UserRow.failures_reported_at.is_(None),
+            NudgeRow.failed_at > UserRow.failures_reported_at,
+        ),
     )
     .correlate_except(NudgeRow)
 )
@@ -240,7 +249,9 @@ class GroupChannelRow(Base):
     workspace: Mapped[str] = mapped_column(String(128))
     channel_id: Mapped[str] = mapped_column(String(128))
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     enabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -251,8 +262,12 @@ class ChannelMemberRow(Base):
 
     __tablename__ = "channel_members"
 
-    channel_id: Mapped[int] = mapped_column(ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     opted_in: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime]
     opted_in_at: Mapped[datetime | None]
@@ -285,7 +300,9 @@ class ChannelDigestRow(Base):
     __tablename__ = "channel_digests"
     __table_args__ = (Index("ix_channel_digests_due_at", "due_at"),)
 
-    channel_id: Mapped[int] = mapped_column(ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("group_channels.id", ondelete="CASCADE"), primary_key=True
+    )
     weekday: Mapped[int] = mapped_column(Integer)
     at: Mapped[time] = mapped_column(Time)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -322,9 +339,13 @@ class InvitationLinkRow(Base):
 
     __tablename__ = "invitation_links"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
     round_seq: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     linked_at: Mapped[datetime]
@@ -336,7 +357,9 @@ class CalendarFeedRow(Base):
 
     __tablename__ = "calendar_feeds"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime]
 
@@ -347,7 +370,9 @@ class FeedEventRow(Base):
 
     __tablename__ = "feed_events"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     uid: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(Integer, default=0)

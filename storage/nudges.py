@@ -112,9 +112,14 @@ class SqlNudgeRepository(LeasedRows[Nudge]):
                 )
         if new:
             # Each row carries its user's platform, so a sweep filters on the row itself.
-            platform = select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()
+            platform = (
+                select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()
+            )
             await self._session.execute(
-                insert_or_ignore(self._session, t, ["application_id", "key"]).values(platform=platform), new
+                insert_or_ignore(self._session, t, ["application_id", "key"]).values(
+                    platform=platform
+                ),
+                new,
             )
 
     async def for_application(self, application_id: int) -> list[Nudge]:
@@ -197,7 +202,10 @@ def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | N
     if people is None:
         return mine
     # Only for a process serving a few people (a console session): looked up by primary key.
-    return and_(mine, exists().where(USERS.c.id == NUDGES.c.user_id, USERS.c.external_id.in_(sorted(people))))
+    return and_(
+        mine,
+        exists().where(USERS.c.id == NUDGES.c.user_id, USERS.c.external_id.in_(sorted(people))),
+    )
 
 
 def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:

@@ -35,9 +35,15 @@ class Receipts:
         """Record `key`; True when no receipt of it exists within the window."""
         async with self._database.sessions() as session, session.begin():
             if self._prune_due(now):
-                await session.execute(delete(RequestReceiptRow).where(RequestReceiptRow.received_at < now - self._window))
+                await session.execute(
+                    delete(RequestReceiptRow).where(
+                        RequestReceiptRow.received_at < now - self._window
+                    )
+                )
                 self._pruned_at = now
-            stmt = insert_or_ignore(session, RequestReceiptRow, ["key"]).values(key=key[:MAX_KEY], received_at=now)
+            stmt = insert_or_ignore(session, RequestReceiptRow, ["key"]).values(
+                key=key[:MAX_KEY], received_at=now
+            )
             result = await session.execute(stmt)
             return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -49,4 +55,6 @@ class Receipts:
         """Write (and commit) one receipt: the health check's proof that writes go through."""
         async with self._database.sessions() as session, session.begin():
             values = {"key": key[:MAX_KEY], "received_at": now}
-            await session.execute(upsert(session, RequestReceiptRow, ["key"], values, ["received_at"]))
+            await session.execute(
+                upsert(session, RequestReceiptRow, ["key"], values, ["received_at"])
+            )

@@ -30,16 +30,23 @@ def insert_or_ignore(
 
 
 def upsert(
-    session: AsyncSession, target: Any, conflict_columns: list[str], values: dict[str, Any], update_columns: list[str]
+    session: AsyncSession,
+    target: Any,
+    conflict_columns: list[str],
+    values: dict[str, Any],
+    update_columns: list[str],
 ) -> postgresql.Insert | sqlite.Insert:
     """`INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update_columns = excluded.…` for
     the session's backend: one statement, so two processes racing on a first insert both win."""
     name = dialect_name(session)
     if name not in ("postgresql", "sqlite"):
         raise ValueError(f"unsupported database backend {name!r}: use SQLite or PostgreSQL")
-    stmt = (postgresql.insert(target) if name == "postgresql" else sqlite.insert(target)).values(values)
+    stmt = (postgresql.insert(target) if name == "postgresql" else sqlite.insert(target)).values(
+        values
+    )
     return stmt.on_conflict_do_update(
-        index_elements=conflict_columns, set_={column: stmt.excluded[column] for column in update_columns}
+        index_elements=conflict_columns,
+        set_={column: stmt.excluded[column] for column in update_columns},
     )
 
 
@@ -56,7 +63,11 @@ def ready_at(table: Table) -> ColumnElement[datetime]:
 
 
 async def earliest_claimable(
-    session: AsyncSession, table: Table, waiting: ColumnElement[bool], leased: ColumnElement[bool], mine: Any
+    session: AsyncSession,
+    table: Table,
+    waiting: ColumnElement[bool],
+    leased: ColumnElement[bool],
+    mine: Any,
 ) -> datetime | None:
     """When a leased schedule row (a nudge, a digest) can next be claimed: the earliest due
     time — or retry time, when later — of the `waiting` rows, or the earliest lease end of the
@@ -66,7 +77,12 @@ async def earliest_claimable(
     c = table.c
     ready = ready_at(table)
     first_ready = select(ready).where(waiting, mine).order_by(ready).limit(1)
-    first_lease = select(c.lease_until).where(leased, c.lease_until.is_not(None), mine).order_by(c.lease_until).limit(1)
+    first_lease = (
+        select(c.lease_until)
+        .where(leased, c.lease_until.is_not(None), mine)
+        .order_by(c.lease_until)
+        .limit(1)
+    )
     next_ready = (await session.execute(first_ready)).scalar_one_or_none()
     next_lease = (await session.execute(first_lease)).scalar_one_or_none()
     times = [as_utc(x) for x in (next_ready, next_lease) if x is not None]

@@ -42,7 +42,11 @@ class OneTripConnection(aiosqlite.Connection):
 
     def defer(self, sql: str) -> bool:
         """Keep `sql` for the next statement's trip if it is a BEGIN (and none is open)."""
-        if self._begin is not None or sql.strip().upper() not in _BEGINS or self._conn.in_transaction:
+        if (
+            self._begin is not None
+            or sql.strip().upper() not in _BEGINS
+            or self._conn.in_transaction
+        ):
             return False
         self._begin = sql
         return True
@@ -99,7 +103,9 @@ class OneTripCursor:
         return await self._trip(lambda cursor: cursor.execute(sql, tuple(parameters or ())))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
-        return await self._trip(lambda cursor: cursor.executemany(sql, [tuple(p) for p in parameters]))
+        return await self._trip(
+            lambda cursor: cursor.executemany(sql, [tuple(p) for p in parameters])
+        )
 
     async def _trip(self, run: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
         begin = self._connection.take_begin()
@@ -115,7 +121,9 @@ class OneTripCursor:
             finally:
                 cursor.close()
 
-        self.description, self.rowcount, self.lastrowid, rows = await self._connection._execute(statement)
+        self.description, self.rowcount, self.lastrowid, rows = await self._connection._execute(
+            statement
+        )
         self._rows = deque(rows)
         return self
 

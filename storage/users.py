@@ -114,7 +114,9 @@ class SqlUserRepository:
     async def forget_workspace(self, platform: str, workspace: str) -> int:
         """`forget` for every user of one workspace (the app was uninstalled there); returns
         how many were forgotten."""
-        stmt = select(UserRow.id).where(UserRow.platform == platform, UserRow.workspace == workspace)
+        stmt = select(UserRow.id).where(
+            UserRow.platform == platform, UserRow.workspace == workspace
+        )
         ids = list((await self._session.execute(stmt)).scalars().all())
         for user_id in ids:
             await self.forget(user_id)
@@ -152,7 +154,11 @@ def valid_timezone(name: str | None) -> str | None:
 
 def valid_locale(locale: str | None) -> str | None:
     """A locale tag as platforms send them ("en-GB", "pt-BR", "de"), else None."""
-    if not locale or len(locale) > 35 or not re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", locale):
+    if (
+        not locale
+        or len(locale) > 35
+        or not re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", locale)
+    ):
         return None
     return locale
 

@@ -27,14 +27,34 @@ def settings(tz: str = "UTC", **kw: object) -> DeliverySettings:
     return replace(DeliverySettings(timezone=tz), **kw)  # type: ignore[arg-type]
 
 
-def interview(start: datetime, kind: RoundKind = RoundKind.INTERVIEW, seq: int = 1, length: timedelta = timedelta(hours=1)) -> Round:
-    return Round(seq=seq, kind=kind, starts_at=start, ends_at=start + length, interviewers=(Interviewer("Jane Doe", "Engineering Manager"),))
+def interview(
+    start: datetime,
+    kind: RoundKind = RoundKind.INTERVIEW,
+    seq: int = 1,
+    length: timedelta = timedelta(hours=1),
+) -> Round:
+    return Round(
+        seq=seq,
+        kind=kind,
+        starts_at=start,
+        ends_at=start + length,
+        interviewers=(Interviewer("Jane Doe", "Engineering Manager"),),
+    )
 
 
-def application(*rounds: Round, events: tuple[Event, ...] = (), status: Status = Status.ACTIVE) -> Application:
+def application(
+    *rounds: Round, events: tuple[Event, ...] = (), status: Status = Status.ACTIVE
+) -> Application:
     return Application(
-        id=1, user_id=1, number=1, company="Acme", role="Data Engineer", status=status,
-        created_at=rounds[0].starts_at if rounds else datetime(2026, 1, 1), rounds=rounds, events=events,
+        id=1,
+        user_id=1,
+        number=1,
+        company="Acme",
+        role="Data Engineer",
+        status=status,
+        created_at=rounds[0].starts_at if rounds else datetime(2026, 1, 1),
+        rounds=rounds,
+        events=events,
     )
 
 
@@ -59,5 +79,11 @@ def status(value: Status, when: datetime, cycle: str) -> Event:
 
 
 def local_times(nudges, tz: str) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    return [(n.step.value, n.kind.value, n.due_at.astimezone(ZoneInfo(tz)).strftime("%a %Y-%m-%d %H:%M")) for n in nudges]
-
+    return [
+        (
+            n.step.value,
+            n.kind.value,
+            n.due_at.astimezone(ZoneInfo(tz)).strftime("%a %Y-%m-%d %H:%M"),
+        )
+        for n in nudges
+    ]

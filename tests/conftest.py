@@ -177,7 +177,8 @@ async def world(sqlite_url: str) -> AsyncIterator[World]:
 
 @pytest.fixture
 async def runtime_factory() -> AsyncIterator[RuntimeFactory]:
-    """`await runtime_factory(config, **bootstrap_arguments)`: a whole bot, closed after the test."""
+    """`await runtime_factory(config, **bootstrap_arguments)`: a whole
+    bot, closed after the test."""
     built: list[Runtime] = []
 
     async def build(config: Config, **options: Any) -> Runtime:

@@ -41,7 +41,9 @@ class RecordingNotifier:
     script: deque[DeliveryError] = field(default_factory=deque)
     attempts: int = 0
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         self.attempts += 1
         if self.script:
             raise self.script.popleft()
@@ -62,7 +64,9 @@ class RecordingPoster:
     attempts: int = 0
     deliveries: list[Delivery | None] = field(default_factory=list)  # what each attempt was given
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         self.attempts += 1
         self.deliveries.append(delivery)
         if self.script:
@@ -90,10 +94,14 @@ class HeldPlatform:
         self.most_in_flight = 0
         self._moved = asyncio.Event()
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         await self._send(user.external_id, delivery)
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         await self._send(channel.channel_id, delivery)
 
     async def _send(self, to: str, delivery: Delivery | None) -> None:
@@ -139,7 +147,9 @@ class _PluggedNotifier:
     def max_in_flight(self) -> int:
         return max_in_flight(self.plug.notifier)
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         await self.plug.notifier.send_direct(user, message, delivery)
 
 
@@ -151,7 +161,9 @@ class _PluggedPoster:
     def max_in_flight(self) -> int:
         return max_in_flight(self.plug.poster)
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         await self.plug.poster.post(channel, message, delivery)
 
 
@@ -173,7 +185,10 @@ class World:
         """Move the clock, delivering every nudge and digest that falls due on the way, in order."""
         target = self.clock.now() + span
         while True:
-            due = [await self.runtime.dispatcher.next_due_at(), await self.runtime.digests.next_due_at()]
+            due = [
+                await self.runtime.dispatcher.next_due_at(),
+                await self.runtime.digests.next_due_at(),
+            ]
             upcoming = min((t for t in due if t is not None), default=None)
             if upcoming is None or upcoming > target:
                 break
@@ -186,7 +201,9 @@ class World:
         counts = {}
         async with self.runtime.database.sessions() as session:
             for table in Base.metadata.sorted_tables:
-                counts[table.name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
+                counts[table.name] = (
+                    await session.execute(select(func.count()).select_from(table))
+                ).scalar_one()
         return counts
 
     async def dump(self) -> str:
@@ -207,7 +224,10 @@ async def make_world(
     notifier, poster = RecordingNotifier(), RecordingPoster(clock)
     plug = Plug(notifier, poster)
     runtime = await bootstrap(
-        Config(FOLLOWUP_DATABASE_URL=url), clock=clock, worker_id=worker_id, outlets={platform: plug.outlet()}
+        Config(FOLLOWUP_DATABASE_URL=url),
+        clock=clock,
+        worker_id=worker_id,
+        outlets={platform: plug.outlet()},
     )
     return World(runtime, clock, notifier, poster, plug)
 
@@ -256,6 +276,8 @@ class FacadeProbe:
         self.commands.append(command)
         return await (await self._through()).handle_command(who, command, where)
 
-    async def handle_action(self, who: Identity, action_id: str, where: Place = DIRECT, proposal: Any = None) -> Message:
+    async def handle_action(
+        self, who: Identity, action_id: str, where: Place = DIRECT, proposal: Any = None
+    ) -> Message:
         self.seen.append(("action", action_id))
         return await (await self._through()).handle_action(who, action_id, where, proposal)

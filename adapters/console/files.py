@@ -72,4 +72,6 @@ def read_local_file(path: str) -> bytes:
         with target.open("rb") as handle:
             return handle.read(MAX_BYTES + 1)
     except OSError as problem:
-        raise BadInput(f"I couldn't read {str(target)[:200]}: {problem.strerror or problem}.", USAGE, EXAMPLE) from None
+        raise BadInput(
+            f"I couldn't read {str(target)[:200]}: {problem.strerror or problem}.", USAGE, EXAMPLE
+        ) from None

@@ -56,7 +56,15 @@ def colour_wanted(stream: TextIO, json_lines: bool) -> bool:
 class Paint:
     """ANSI colour, or nothing at all when `enabled` is False."""
 
-    CODES = {"bold": "1", "dim": "2", "red": "1;31", "green": "32", "yellow": "33", "cyan": "36", "magenta": "35"}
+    CODES = {
+        "bold": "1",
+        "dim": "2",
+        "red": "1;31",
+        "green": "32",
+        "yellow": "33",
+        "cyan": "36",
+        "magenta": "35",
+    }
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -108,7 +116,9 @@ class Output:
         text = "\n".join(lines)
         if record.kind == "dm":
             stamp = record.at.astimezone(self.zone).strftime("%a %d %b %H:%M")
-            return paint("magenta", f"── direct message to {record.user} · {stamp} ──") + "\n" + text
+            return (
+                paint("magenta", f"── direct message to {record.user} · {stamp} ──") + "\n" + text
+            )
         if record.kind == "channel":
             return paint("magenta", f"── in {record.channel} ──") + "\n" + text
         return text

@@ -46,7 +46,9 @@ def parse_start(text: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as problem:
-        raise ConsoleUsageError(f"--now must be an ISO-8601 time like 2026-11-25T09:00+01:00 ({problem})") from None
+        raise ConsoleUsageError(
+            f"--now must be an ISO-8601 time like 2026-11-25T09:00+01:00 ({problem})"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -67,15 +69,20 @@ def _console_database(config: Config, simulated: bool, stack: ExitStack) -> tupl
     if "database_url" in config.model_fields_set:
         return config, data_location(config.database_url)
     if simulated:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="followup-simulated-")))
+        scratch = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="followup-simulated-"))
+        )
         url = files.database_url(scratch)
-        return config.model_copy(update={"database_url": url}), "a temporary database, deleted when you leave"
+        return config.model_copy(
+            update={"database_url": url}
+        ), "a temporary database, deleted when you leave"
     directory = default_data_dir(config)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as problem:
         raise ConsoleUsageError(
-            f"can't create the data directory {directory} ({problem.strerror}); set FOLLOWUP_DATA_DIR to a writable one"
+            f"can't create the data directory {directory} ({problem.strerror}); set "
+            "FOLLOWUP_DATA_DIR to a writable one"
         ) from None
     url = files.database_url(directory)
     return config.model_copy(update={"database_url": url}), data_location(url)
@@ -126,14 +133,18 @@ async def _converse(
     export_dir: Path,
 ) -> int:
     terminal = _is_tty(stdin) and _is_tty(stdout) and not json_lines
-    output = Output(stdout, json_lines, display_zone, colour=terminal and colour_wanted(stdout, json_lines))
+    output = Output(
+        stdout, json_lines, display_zone, colour=terminal and colour_wanted(stdout, json_lines)
+    )
     ticking = clock or SystemClock()
     # Only the nudges of the people who spoke here are delivered here (the session adds them).
     people: set[str] = set()
     runtime = await bootstrap(
         config,
         clock=ticking,
-        outlets={PLATFORM: Outlet(ConsoleNotifier(output, ticking), ConsolePoster(output, ticking))},
+        outlets={
+            PLATFORM: Outlet(ConsoleNotifier(output, ticking), ConsolePoster(output, ticking))
+        },
         audience=lambda: people,
         local_files=files.read_local_file,  # the person is at this machine: `import <path>`
     )
@@ -153,8 +164,13 @@ async def _converse(
         output.say(banner, "bold")
     output.say(f"Type `help` for commands. Your data: {where}. Timezone: {zone_note}")
     if clock is not None:
-        output.say(f"Simulated clock at {clock.now().astimezone(display_zone):%a %d %b %Y %H:%M}: `:advance 2d` moves it.")
-    output.say("`:quit` leaves." + (" Tab completes; Up recalls earlier lines." if terminal else ""), "dim")
+        output.say(
+            f"Simulated clock at {clock.now().astimezone(display_zone):%a %d %b %Y %H:%M}: "
+            "`:advance 2d` moves it."
+        )
+    output.say(
+        "`:quit` leaves." + (" Tab completes; Up recalls earlier lines." if terminal else ""), "dim"
+    )
     try:
         if clock is None:
             runtime.scheduler.start()
@@ -165,7 +181,9 @@ async def _converse(
             if terminal:
                 from adapters.console.terminal import interactive_loop
 
-                await interactive_loop(session, output, files.history_file(default_data_dir(config), session.user))
+                await interactive_loop(
+                    session, output, files.history_file(default_data_dir(config), session.user)
+                )
             else:
                 await _piped_loop(session, stdin)
         if session.cancel_draft():
@@ -216,7 +234,9 @@ async def _piped_loop(session: ConsoleSession, stdin: TextIO) -> None:
 
 
 @contextmanager
-def _handling_interrupts(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> Iterator[None]:
+def _handling_interrupts(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[], None]
+) -> Iterator[None]:
     """Ctrl-C calls `handler` instead of cancelling whatever is running. Where the loop has
     no Unix signals (Windows), Ctrl-C keeps its default behaviour."""
     try:

@@ -63,12 +63,11 @@ _REVIEW_WITH_TEXT = re.compile(r"^\s*(?:/?followup\s+)?review\s+#?\d{1,9}\s+\S",
 _REVIEW_ALONE = re.compile(r"^(?:/?followup\s+)?review\s+(#?\d{1,9})\s*$", re.IGNORECASE)
 
 META_HELP = (
-    "Meta-commands:\n"
-    "  :press <n|label>   press a button of the latest message: :press 1, :press sent, :press snooze\n"
-    "  :as <name>         speak as someone else (each person's data is their own)\n"
-    "  :in <#channel>     speak in a group channel;  :dm  back to your direct messages\n"
-    "  :advance <3h|2d|1w>  move the simulated clock (only with --now), delivering what falls due\n"
-    "  :quit              leave (so do Ctrl-D, and Ctrl-C twice)"
+    "Meta-commands:\n  :press <n|label>   press a button of the latest message: :press 1, :press "
+    "sent, :press snooze\n  :as <name>         speak as someone else (each person's data is their "
+    "own)\n  :in <#channel>     speak in a group channel;  :dm  back to your direct messages\n  "
+    ":advance <3h|2d|1w>  move the simulated clock (only with --now), delivering what falls "
+    "due\n  :quit              leave (so do Ctrl-D, and Ctrl-C twice)"
 )
 BUTTONS_HELP = (
     "In this console: buttons show as [1 Sent] [2 Snooze 1 day]; press one with :press 1, "
@@ -85,7 +84,9 @@ class ConsoleNotifier:
         self._output = output
         self._clock = clock
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         self._output.emit(Record("dm", user.external_id, None, self._clock.now(), message))
 
 
@@ -96,9 +97,13 @@ class ConsolePoster:
         self._output = output
         self._clock = clock
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         """Written once: the console's output can't fail half way, so a key is not needed."""
-        self._output.emit(Record("channel", BOT_NAME, channel.channel_id, self._clock.now(), message))
+        self._output.emit(
+            Record("channel", BOT_NAME, channel.channel_id, self._clock.now(), message)
+        )
 
 
 @dataclass
@@ -154,7 +159,9 @@ class ConsoleSession:
 
     @property
     def identity(self) -> Identity:
-        return Identity(PLATFORM, WORKSPACE, self.user, display_name=self.user, timezone=self._timezone)
+        return Identity(
+            PLATFORM, WORKSPACE, self.user, display_name=self.user, timezone=self._timezone
+        )
 
     @property
     def place(self) -> Place:
@@ -196,7 +203,10 @@ class ConsoleSession:
         alone = _REVIEW_ALONE.match(text)
         if alone:
             self._draft = _Draft(alone.group(1), [])
-            self._output.say(f"Paste or type your draft; end it with a line holding only “{END_OF_DRAFT}”.", "dim")
+            self._output.say(
+                f"Paste or type your draft; end it with a line holding only “{END_OF_DRAFT}”.",
+                "dim",
+            )
             return
         if text.startswith(":"):
             await self._meta(text)
@@ -205,7 +215,9 @@ class ConsoleSession:
         else:
             message = await self._followup.handle_text(self.identity, text, self.place)
             if _is_help(text) and not message.is_error:
-                message = replace(message, footer="\n".join(p for p in (message.footer, BUTTONS_HELP) if p))
+                message = replace(
+                    message, footer="\n".join(p for p in (message.footer, BUTTONS_HELP) if p)
+                )
             await self._reply(message)
         await self.deliver_due()
         await self.refresh_choices()
@@ -218,7 +230,11 @@ class ConsoleSession:
             return
         self._draft = None
         text = "\n".join(draft.lines).strip("\n")
-        await self._reply(await self._followup.handle_text(self.identity, f"review {draft.number} {text}", self.place))
+        await self._reply(
+            await self._followup.handle_text(
+                self.identity, f"review {draft.number} {text}", self.place
+            )
+        )
         await self.deliver_due()
 
     async def refresh_choices(self) -> None:
@@ -322,15 +338,27 @@ class ConsoleSession:
         if chosen.confirm is not None and not asked:
             self._confirming = chosen
             question = chosen.confirm
-            footer = f"Type yes to {question.confirm.casefold()}, or no to {question.deny.casefold()}."
+            footer = (
+                f"Type yes to {question.confirm.casefold()}, or no to {question.deny.casefold()}."
+            )
             self._output.emit(
-                Record("reply", self.user, self.channel, self._clock.now(), Message(title=question.title, body=question.text, footer=footer, tone=Tone.WARNING))
+                Record(
+                    "reply",
+                    self.user,
+                    self.channel,
+                    self._clock.now(),
+                    Message(
+                        title=question.title, body=question.text, footer=footer, tone=Tone.WARNING
+                    ),
+                )
             )
             return
         ref = decode(chosen.id)
         proposal, self._proposal = self._proposal, None
         if ref is not None and ref.verb is Verb.IMPORT and proposal is not None:
-            await self._reply(await self._followup.handle_command(self.identity, proposal.command, self.place))
+            await self._reply(
+                await self._followup.handle_command(self.identity, proposal.command, self.place)
+            )
             return
         await self._reply(await self._followup.handle_action(self.identity, chosen.id, self.place))
 
@@ -346,10 +374,13 @@ class ConsoleSession:
             if 1 <= number <= len(latest):
                 await self._press_action(latest[number - 1])
             else:
-                self._notice(f"The latest message has buttons 1 to {len(latest)}: {_labels(latest)}.")
+                self._notice(
+                    f"The latest message has buttons 1 to {len(latest)}: {_labels(latest)}."
+                )
             return
         folded = " ".join(wanted.casefold().strip("[]").split())
-        for record in mine:  # the newest message with a matching button: its exact label, else a unique start
+        # the newest message with a matching button: its exact label, else a unique start
+        for record in mine:
             actions = record.message.actions
             exact = [a for a in actions if a.id == wanted or a.label.casefold() == folded]
             starts = exact or [a for a in actions if a.label.casefold().startswith(folded)]
@@ -360,7 +391,10 @@ class ConsoleSession:
                 either = " or ".join(f"“{a.label}”" for a in starts)
                 self._notice(f"“{wanted[:40]}” could be {either}: type more of it, or its number.")
                 return
-        self._notice(f"No recent message of yours has a “{wanted[:40]}” button. The latest has {_labels(latest)}.")
+        self._notice(
+            f"No recent message of yours has a “{wanted[:40]}” button. The latest has "
+            f"{_labels(latest)}."
+        )
 
     async def _advance(self, text: str) -> None:
         if not isinstance(self._clock, SimulatedClock):
@@ -373,7 +407,10 @@ class ConsoleSession:
         try:
             target = self._clock.now() + span
         except OverflowError:
-            self._notice("That would move the clock past the year 9999. Nothing was changed: give a shorter duration.")
+            self._notice(
+                "That would move the clock past the year 9999. Nothing was changed: give a "
+                "shorter duration."
+            )
             return
         for _ in range(MAX_ADVANCE_STEPS):
             upcoming = await self._next_due_at()
@@ -391,7 +428,15 @@ class ConsoleSession:
 
     def _notice(self, text: str) -> None:
         if self._output.json_lines:
-            self._output.emit(Record("reply", self.user, self.channel, self._clock.now(), Message(title=text, tone=Tone.ERROR)))
+            self._output.emit(
+                Record(
+                    "reply",
+                    self.user,
+                    self.channel,
+                    self._clock.now(),
+                    Message(title=text, tone=Tone.ERROR),
+                )
+            )
         else:
             self._output.say(text, "red")
 

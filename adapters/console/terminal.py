@@ -33,7 +33,22 @@ from bot.dates import timezone_choices
 from bot.domain import Status, Step
 
 META = (":press", ":as", ":in", ":dm", ":advance", ":help", ":quit")
-_TAKES_ID = frozenset({"round", "show", "checklist", "draft", "review", "sent", "heard", "snooze", "skip", "status", "delete", "share"})
+_TAKES_ID = frozenset(
+    {
+        "round",
+        "show",
+        "checklist",
+        "draft",
+        "review",
+        "sent",
+        "heard",
+        "snooze",
+        "skip",
+        "status",
+        "delete",
+        "share",
+    }
+)
 LEAVE_HINT = "(Ctrl-C again, Ctrl-D or :quit leaves)"
 
 
@@ -44,7 +59,9 @@ class ConsoleCompleter(Completer):
         self._session = session
         self._output = output
 
-    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
         before = document.text_before_cursor
         words = before.split()
         current = "" if before.endswith((" ", "\t")) or not words else words[-1]
@@ -63,7 +80,9 @@ class ConsoleCompleter(Completer):
         first = previous[0].lower()
         if first == ":press" and len(previous) == 1:
             latest = self._latest_buttons()
-            return [(str(n), label) for n, label in enumerate(latest, start=1)] + [(label.split()[0].lower(), label) for label in latest]
+            return [(str(n), label) for n, label in enumerate(latest, start=1)] + [
+                (label.split()[0].lower(), label) for label in latest
+            ]
         if first == "help" and len(previous) == 1:
             return [(name, "") for name in BY_NAME] + [("method", "")]
         if previous[-1].lower() in ("tz", "timezone", "zone"):

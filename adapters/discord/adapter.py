@@ -2,11 +2,11 @@
 
 Built by `adapters.bootstrap` with what it uses: the core's facade, the settings, the
 `DiscordLink` its notifier and channel poster send through, the notifier's DM channels (their
-ids stored when it stops), and where the command sync is remembered. `start()` points discord.py at the configured endpoints, logs in (which runs
-`setup_hook`: persistent buttons, the command group, a sync if the commands changed), opens the
-link with the new client and connects to the gateway as a background task; `stop()` undoes all
-of it, and a later `start()` logs in again. Slack and the dispatcher run beside it on the same
-event loop.
+ids stored when it stops), and where the command sync is remembered. `start()` points discord.py at
+the configured endpoints, logs in (which runs `setup_hook`: persistent buttons, the command group, a
+sync if the commands changed), opens the link with the new client and connects to the gateway as a
+background task; `stop()` undoes all of it, and a later `start()` logs in again. Slack and the
+dispatcher run beside it on the same event loop.
 """
 
 from __future__ import annotations

@@ -34,7 +34,9 @@ STYLES = {
 
 @runtime_checkable
 class PressHandler(Protocol):
-    async def press(self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False) -> None: ...
+    async def press(
+        self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False
+    ) -> None: ...
 
     async def decline(self, interaction: discord.Interaction, action_id: str) -> None: ...
 
@@ -47,7 +49,12 @@ def handler_of(client: discord.Client) -> PressHandler:
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
-    def __init__(self, action_id: str, label: str = "…", style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
+    def __init__(
+        self,
+        action_id: str,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
         super().__init__(discord.ui.Button(label=label[:80], style=style, custom_id=action_id))
 
     @classmethod
@@ -77,7 +84,11 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
     carries, "no" (`fun:`) leaves it unpressed."""
 
     def __init__(self, custom_id: str, label: str = "Yes") -> None:
-        style = discord.ButtonStyle.danger if custom_id.startswith(YES) else discord.ButtonStyle.secondary
+        style = (
+            discord.ButtonStyle.danger
+            if custom_id.startswith(YES)
+            else discord.ButtonStyle.secondary
+        )
         super().__init__(discord.ui.Button(label=label[:80], style=style, custom_id=custom_id))
 
     @classmethod

@@ -24,30 +24,40 @@ from bot.messages import Message, Tone
 
 ONLY_IN_SERVERS = Message(
     title="Group channel commands work in a server that added Followup.",
-    body="They post in the server's channels, so the server itself has to add the bot (a personal install "
-    "works only for you). Your own commands — `/followup …` — work here as everywhere.",
+    body="They post in the server's channels, so the server itself has to add the bot (a personal "
+    "install works only for you). Your own commands — `/followup …` — work here as everywhere.",
     tone=Tone.ERROR,
 )
 
 
 class GroupChannelCommands(Commands):
     def __init__(self, responder: Responder) -> None:
-        description = "Group job-search channels: group mode, shares, the board and a weekly digest."
+        description = (
+            "Group job-search channels: group mode, shares, the board and a weekly digest."
+        )
         super().__init__(responder, name="followup-group", description=description, personal=False)
 
     ids = Commands.ids
     zones = Commands.zones
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.type is not discord.InteractionType.application_command or guild_installed(interaction):
+        if interaction.type is not discord.InteractionType.application_command or guild_installed(
+            interaction
+        ):
             return True
         await self.responder.reply(interaction, ONLY_IN_SERVERS, private=True)
         return False
 
     @app_commands.command(name="channel", description=about("channel"))
-    @app_commands.describe(state="on: turn group mode on here; off: turn it off. Leave out to see the settings")
-    async def channel(self, interaction: Interaction, state: Literal["on", "off"] | None = None) -> None:
-        await self.responder.run(interaction, lambda: c.ChannelMode(None if state is None else state == "on"))
+    @app_commands.describe(
+        state="on: turn group mode on here; off: turn it off. Leave out to see the settings"
+    )
+    async def channel(
+        self, interaction: Interaction, state: Literal["on", "off"] | None = None
+    ) -> None:
+        await self.responder.run(
+            interaction, lambda: c.ChannelMode(None if state is None else state == "on")
+        )
 
     @app_commands.command(name="digest", description=about("digest"))
     @app_commands.describe(
@@ -57,7 +67,11 @@ class GroupChannelCommands(Commands):
     @app_commands.choices(weekday=DAYS)
     @app_commands.autocomplete(tz=zones)
     async def digest(
-        self, interaction: Interaction, weekday: str, time: Range[str, 1, 10], tz: Range[str, 1, 64] | None = None
+        self,
+        interaction: Interaction,
+        weekday: str,
+        time: Range[str, 1, 10],
+        tz: Range[str, 1, 64] | None = None,
     ) -> None:
         await self.responder.run(interaction, lambda: o.digest(weekday, time, tz))
 
@@ -71,7 +85,10 @@ class GroupChannelCommands(Commands):
     async def share(self, interaction: Interaction, id: Id) -> None:
         await self.responder.run(interaction, lambda: c.Share(id))
 
-    @app_commands.command(name="share-off", description="Stop being named in this channel (your work still counts in totals).")
+    @app_commands.command(
+        name="share-off",
+        description="Stop being named in this channel (your work still counts in totals).",
+    )
     async def share_off(self, interaction: Interaction) -> None:
         await self.responder.run(interaction, c.StopSharing)
 

@@ -60,12 +60,17 @@ class FollowupTree(app_commands.CommandTree):
                 log.warning("could not answer a malformed command")
         return False
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             return  # refused by a check, which answered (a group channel command outside a server)
         log.error("command failed", exc_info=error)
         responder = getattr(interaction.client, "responder", None)
-        if isinstance(responder, Responder) and interaction.type is discord.InteractionType.application_command:
+        if (
+            isinstance(responder, Responder)
+            and interaction.type is discord.InteractionType.application_command
+        ):
             await responder.fail(interaction)
 
 
@@ -95,7 +100,8 @@ class FollowupClient(discord.Client):
         # Not a public API, on purpose: discord.py offers no hook around event parsing (`on_error`
         # covers event handlers, not parsers; `on_socket_raw_receive` sees an event but can't stop
         # it), and `DiscordWebSocket.received_message` calls `ConnectionState.parsers[event]`
-        # unguarded, so wrapping that dict (which the websocket reads) is the only place to catch it.
+        # unguarded, so wrapping that dict (which the websocket reads)
+        # is the only place to catch it.
         _drop_malformed_events(self._connection.parsers)
         _sweep_buckets_when_doubled(self.http)
 
@@ -107,7 +113,9 @@ class FollowupClient(discord.Client):
 
     async def sync_commands(self) -> bool:
         """Sync the command set if it changed since the last sync; True if it synced."""
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=self._guild)]
+        payload = [
+            command.to_dict(self.tree) for command in self.tree.get_commands(guild=self._guild)
+        ]
         key = scope(self.application_id, self._guild.id if self._guild else None)
         wanted = digest(payload)
         if await self._sync_state.last(key) == wanted:

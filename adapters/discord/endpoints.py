@@ -32,13 +32,17 @@ class Endpoints:
         api = fallback.api
         if config.discord_api_url:
             url = yarl.URL(config.discord_api_url.rstrip("/"))
-            api = str(url / "api" / f"v{INTERNAL_API_VERSION}") if url.path in ("", "/") else str(url)
-        gateway = yarl.URL(config.discord_gateway_url) if config.discord_gateway_url else fallback.gateway
+            api = (
+                str(url / "api" / f"v{INTERNAL_API_VERSION}") if url.path in ("", "/") else str(url)
+            )
+        gateway = (
+            yarl.URL(config.discord_gateway_url) if config.discord_gateway_url else fallback.gateway
+        )
         return cls(api, gateway)
 
     def install(self) -> None:
-        # Not a public API, because discord.py has none: `Client` takes no base URL (`proxy=` tunnels
-        # to discord.com, it doesn't replace it), `Route.__init__` builds every URL from
+        # Not a public API, because discord.py has none: `Client` takes no base URL (`proxy=`
+        # tunnels to discord.com, it doesn't replace it), `Route.__init__` builds every URL from
         # `Route.BASE`, and `DiscordWebSocket.from_client` falls back to `DEFAULT_GATEWAY`. Both are
         # class attributes, hence process-wide: `DiscordAdapter.stop` restores the previous ones.
         Route.BASE = self.api

@@ -32,7 +32,12 @@ class AddValues:
     interviewers: str = ""
 
     def summary(self) -> str:
-        rows = [("Company", self.company), ("Role", self.role), ("When", self.when), ("Interviewers", self.interviewers)]
+        rows = [
+            ("Company", self.company),
+            ("Role", self.role),
+            ("When", self.when),
+            ("Interviewers", self.interviewers),
+        ]
         return "\n".join(f"{label}: {value or '—'}" for label, value in rows)
 
 
@@ -46,11 +51,17 @@ class AddForm(discord.ui.Modal, title=word("interview_form", "title")):
         given = values or AddValues()
         self.company: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="company",
-            label=word("interview_form", "company"), placeholder=word("interview_form", "company-placeholder"), default=given.company or None, max_length=MAX_NAME
+            label=word("interview_form", "company"),
+            placeholder=word("interview_form", "company-placeholder"),
+            default=given.company or None,
+            max_length=MAX_NAME,
         )
         self.role: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="role",
-            label=word("interview_form", "role"), placeholder=word("interview_form", "role-placeholder"), default=given.role or None, max_length=MAX_NAME
+            label=word("interview_form", "role"),
+            placeholder=word("interview_form", "role-placeholder"),
+            default=given.role or None,
+            max_length=MAX_NAME,
         )
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
@@ -72,7 +83,9 @@ class AddForm(discord.ui.Modal, title=word("interview_form", "title")):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        values = AddValues(self.company.value, self.role.value, self.when.value, self.interviewers.value or "")
+        values = AddValues(
+            self.company.value, self.role.value, self.when.value, self.interviewers.value or ""
+        )
         await self._submit(interaction, values)
 
 
@@ -96,26 +109,42 @@ KINDS_HINT = word("interview_form", "kind-placeholder")
 
 class RoundForm(discord.ui.Modal, title=word("interview_form", "round-title-short")):
     def __init__(self, submit: RoundSubmit, values: RoundValues) -> None:
-        super().__init__(timeout=900, title=word("interview_form", "round-title-long", number=values.number)[:45])
+        super().__init__(
+            timeout=900, title=word("interview_form", "round-title-long", number=values.number)[:45]
+        )
         self._submit = submit
         self._number = values.number
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="when", label=word("interview_form", "round-when"), placeholder=word("interview_form", "round-when-placeholder"),
-            default=values.when or None, max_length=MAX_WHEN,
+            custom_id="when",
+            label=word("interview_form", "round-when"),
+            placeholder=word("interview_form", "round-when-placeholder"),
+            default=values.when or None,
+            max_length=MAX_WHEN,
         )
         self.kind: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="kind", label=word("interview_form", "kind"), placeholder=KINDS_HINT, default=values.kind or None,
-            required=False, max_length=MAX_KIND,
+            custom_id="kind",
+            label=word("interview_form", "kind"),
+            placeholder=KINDS_HINT,
+            default=values.kind or None,
+            required=False,
+            max_length=MAX_KIND,
         )
         self.interviewers: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="interviewers", label=word("interview_form", "interviewers-optional"), placeholder=word("interview_form", "round-interviewers-optional-placeholder"),
-            default=values.interviewers or None, required=False, max_length=MAX_PEOPLE_TEXT, style=discord.TextStyle.paragraph,
+            custom_id="interviewers",
+            label=word("interview_form", "interviewers-optional"),
+            placeholder=word("interview_form", "round-interviewers-optional-placeholder"),
+            default=values.interviewers or None,
+            required=False,
+            max_length=MAX_PEOPLE_TEXT,
+            style=discord.TextStyle.paragraph,
         )
         for item in (self.when, self.kind, self.interviewers):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        values = RoundValues(self._number, self.when.value, self.kind.value or "", self.interviewers.value or "")
+        values = RoundValues(
+            self._number, self.when.value, self.kind.value or "", self.interviewers.value or ""
+        )
         await self._submit(interaction, values)
 
 

@@ -64,11 +64,15 @@ class Commands(app_commands.Group):
     """A command group answered by the `Responder`, with the autocompletes both groups use.
     `personal`: installable to people as well as servers, and usable in DMs and group DMs."""
 
-    def __init__(self, responder: Responder, *, name: str, description: str, personal: bool) -> None:
+    def __init__(
+        self, responder: Responder, *, name: str, description: str, personal: bool
+    ) -> None:
         super().__init__(
             name=name,
             description=description,
-            allowed_contexts=AppCommandContext(guild=True, dm_channel=personal, private_channel=personal),
+            allowed_contexts=AppCommandContext(
+                guild=True, dm_channel=personal, private_channel=personal
+            ),
             allowed_installs=AppInstallationType(guild=True, user=personal),
         )
         self.responder = responder
@@ -86,7 +90,9 @@ class FollowupGroup(Commands):
     and group DMs; the replies are private wherever the conversation has others in it."""
 
     def __init__(self, responder: Responder) -> None:
-        description = "Your interview follow-up coach: log interviews, get nudges, drafts and checklists."
+        description = (
+            "Your interview follow-up coach: log interviews, get nudges, drafts and checklists."
+        )
         super().__init__(responder, name="followup", description=description, personal=True)
 
     ids = Commands.ids
@@ -95,10 +101,16 @@ class FollowupGroup(Commands):
     async def durations(self, interaction: Interaction, current: str) -> list[Choice[str]]:
         typed = str(current or "").strip()[:MAX_CHOICE]
         matches = [s for s in SNOOZES if s.startswith(typed.lower())]
-        reading = await self._reading(interaction, typed, Intent.SNOOZE) if typed and typed not in matches else []
+        reading = (
+            await self._reading(interaction, typed, Intent.SNOOZE)
+            if typed and typed not in matches
+            else []
+        )
         return (reading + _choices(matches))[:25]
 
-    async def _reading(self, interaction: Interaction, typed: str, intent: Intent) -> list[Choice[str]]:
+    async def _reading(
+        self, interaction: Interaction, typed: str, intent: Intent
+    ) -> list[Choice[str]]:
         """One choice: what was typed, named with the bot's reading of it ("Fri 6 Nov 2026
         15:00"), so a misreading shows before the command is sent."""
         if not typed:
@@ -107,10 +119,14 @@ class FollowupGroup(Commands):
         return [Choice(name=f"{shown}"[:MAX_CHOICE], value=typed)]
 
     async def interview_dates(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        return await self._reading(interaction, str(current or "").strip()[:MAX_CHOICE], Intent.INTERVIEW)
+        return await self._reading(
+            interaction, str(current or "").strip()[:MAX_CHOICE], Intent.INTERVIEW
+        )
 
     async def contact_dates(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        return await self._reading(interaction, str(current or "").strip()[:MAX_CHOICE], Intent.NEXT_CONTACT)
+        return await self._reading(
+            interaction, str(current or "").strip()[:MAX_CHOICE], Intent.NEXT_CONTACT
+        )
 
     @app_commands.command(name="help", description=about("help"))
     @app_commands.describe(command="A command to explain")
@@ -120,37 +136,69 @@ class FollowupGroup(Commands):
 
     @app_commands.command(name="add", description=about("add"))
     @app_commands.describe(
-        company="Company name", role="The role you interviewed for", when="When: tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
-        kind="What kind of round it was", interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
+        company="Company name",
+        role="The role you interviewed for",
+        when="When: tomorrow 10:00, yesterday 3pm, 2025-03-14 09:30-10:30",
+        kind="What kind of round it was",
+        interviewer="Interviewer's name",
+        title="Interviewer's title",
+        more_interviewers=PEOPLE_HELP,
     )
     @app_commands.choices(kind=KINDS)
     @app_commands.autocomplete(when=interview_dates)
     async def add(
-        self, interaction: Interaction, company: Name | None = None, role: Name | None = None, when: When | None = None,
-        kind: str | None = None, interviewer: Person | None = None, title: Person | None = None,
+        self,
+        interaction: Interaction,
+        company: Name | None = None,
+        role: Name | None = None,
+        when: When | None = None,
+        kind: str | None = None,
+        interviewer: Person | None = None,
+        title: Person | None = None,
         more_interviewers: Range[str, 1, MAX_PEOPLE_TEXT] | None = None,
     ) -> None:
         def build() -> c.Command:
             if not any((company, role, when, kind, interviewer, title, more_interviewers)):
                 return c.AddForm()
-            return o.add(company, role, when, kind=kind, name=interviewer, title=title, others=more_interviewers)
+            return o.add(
+                company,
+                role,
+                when,
+                kind=kind,
+                name=interviewer,
+                title=title,
+                others=more_interviewers,
+            )
 
         await self.responder.run(interaction, build)
 
     @app_commands.command(name="round", description=about("round"))
     @app_commands.describe(
-        id=ID_HELP, when="When: next tuesday 14:00-15:30", kind="What kind of round",
-        interviewer="Interviewer's name", title="Interviewer's title", more_interviewers=PEOPLE_HELP,
+        id=ID_HELP,
+        when="When: next tuesday 14:00-15:30",
+        kind="What kind of round",
+        interviewer="Interviewer's name",
+        title="Interviewer's title",
+        more_interviewers=PEOPLE_HELP,
     )
     @app_commands.choices(kind=KINDS)
     @app_commands.autocomplete(id=ids)
     @app_commands.autocomplete(when=interview_dates)
     async def round_(
-        self, interaction: Interaction, id: Id, when: When, kind: str = RoundKind.INTERVIEW.value,
-        interviewer: Person | None = None, title: Person | None = None, more_interviewers: Range[str, 1, MAX_PEOPLE_TEXT] | None = None,
+        self,
+        interaction: Interaction,
+        id: Id,
+        when: When,
+        kind: str = RoundKind.INTERVIEW.value,
+        interviewer: Person | None = None,
+        title: Person | None = None,
+        more_interviewers: Range[str, 1, MAX_PEOPLE_TEXT] | None = None,
     ) -> None:
         await self.responder.run(
-            interaction, lambda: o.log_round(id, when, kind=kind, name=interviewer, title=title, others=more_interviewers)
+            interaction,
+            lambda: o.log_round(
+                id, when, kind=kind, name=interviewer, title=title, others=more_interviewers
+            ),
         )
 
     @app_commands.command(name="list", description=about("list"))
@@ -171,7 +219,9 @@ class FollowupGroup(Commands):
     @app_commands.describe(id=ID_HELP, step="Or a step by name")
     @app_commands.choices(step=STEPS)
     @app_commands.autocomplete(id=ids)
-    async def checklist(self, interaction: Interaction, id: Id | None = None, step: str | None = None) -> None:
+    async def checklist(
+        self, interaction: Interaction, id: Id | None = None, step: str | None = None
+    ) -> None:
         def build() -> c.Command:
             if (id is None) == (step is None):
                 raise o.bad("checklist", "Give either an application id or a step, not both.")
@@ -183,21 +233,33 @@ class FollowupGroup(Commands):
     @app_commands.describe(id=ID_HELP, name="For one interviewer of several (a panel)")
     @app_commands.autocomplete(id=ids)
     async def draft(self, interaction: Interaction, id: Id, name: Person | None = None) -> None:
-        await self.responder.run(interaction, lambda: c.Draft(id, o.optional_text("draft", "interviewer's name", name, MAX_PERSON)))
+        await self.responder.run(
+            interaction,
+            lambda: c.Draft(id, o.optional_text("draft", "interviewer's name", name, MAX_PERSON)),
+        )
 
     @app_commands.command(name="review", description=about("review"))
-    @app_commands.describe(id=ID_HELP, text="Your draft; leave it out to paste a whole email, paragraphs and all, into a form")
+    @app_commands.describe(
+        id=ID_HELP,
+        text="Your draft; leave it out to paste a whole email, paragraphs and all, into a form",
+    )
     @app_commands.autocomplete(id=ids)
-    async def review(self, interaction: Interaction, id: Id, text: Range[str, 1, 4000] | None = None) -> None:
+    async def review(
+        self, interaction: Interaction, id: Id, text: Range[str, 1, 4000] | None = None
+    ) -> None:
         await self.responder.run(interaction, lambda: o.draft(id, text))
 
     @app_commands.command(name="sent", description=about("sent"))
     @app_commands.describe(
-        id=ID_HELP, next="The date they agreed you may follow up (e.g. next friday)", name="For one interviewer of several (a panel)"
+        id=ID_HELP,
+        next="The date they agreed you may follow up (e.g. next friday)",
+        name="For one interviewer of several (a panel)",
     )
     @app_commands.autocomplete(id=ids)
     @app_commands.autocomplete(next=contact_dates)
-    async def sent(self, interaction: Interaction, id: Id, next: When | None = None, name: Person | None = None) -> None:
+    async def sent(
+        self, interaction: Interaction, id: Id, next: When | None = None, name: Person | None = None
+    ) -> None:
         await self.responder.run(interaction, lambda: c.MarkSent(
             id,
             o.optional_text("sent", "agreed date", next, o.MAX_WHEN),
@@ -205,25 +267,39 @@ class FollowupGroup(Commands):
         ))
 
     @app_commands.command(name="heard", description=about("heard"))
-    @app_commands.describe(id=ID_HELP, note="What they said (optional)", next="A date they gave for your next contact")
+    @app_commands.describe(
+        id=ID_HELP, note="What they said (optional)", next="A date they gave for your next contact"
+    )
     @app_commands.autocomplete(id=ids)
     @app_commands.autocomplete(next=contact_dates)
-    async def heard(self, interaction: Interaction, id: Id, note: Range[str, 1, 1000] | None = None, next: When | None = None) -> None:
+    async def heard(
+        self,
+        interaction: Interaction,
+        id: Id,
+        note: Range[str, 1, 1000] | None = None,
+        next: When | None = None,
+    ) -> None:
         def build() -> c.Command:
             when = o.optional_text("heard", "next contact date", next, o.MAX_WHEN)
             if when is None:
                 return c.Heard(id, o.note(note))
-            said = o.note(" ".join(filter(None, (f"next {when}", note))))  # as `heard <id> next <when> <note>`
+            # as `heard <id> next <when> <note>`
+            said = o.note(" ".join(filter(None, (f"next {when}", note))))
             return c.Heard(id, said, next_when=said)
 
         await self.responder.run(interaction, build)
 
     @app_commands.command(name="snooze", description=about("snooze"))
-    @app_commands.describe(id=ID_HELP, until="How long (3h, 2d, 1w) or until when (next monday 09:00)")
+    @app_commands.describe(
+        id=ID_HELP, until="How long (3h, 2d, 1w) or until when (next monday 09:00)"
+    )
     @app_commands.autocomplete(id=ids)
     @app_commands.autocomplete(until=durations)
     async def snooze(self, interaction: Interaction, id: Id, until: When) -> None:
-        await self.responder.run(interaction, lambda: c.Snooze(id, o.text("snooze", "duration or date", until, o.MAX_WHEN)))
+        await self.responder.run(
+            interaction,
+            lambda: c.Snooze(id, o.text("snooze", "duration or date", until, o.MAX_WHEN)),
+        )
 
     @app_commands.command(name="skip", description=about("skip"))
     @app_commands.describe(id=ID_HELP)
@@ -245,8 +321,12 @@ class FollowupGroup(Commands):
     )
     @app_commands.autocomplete(tz=zones)
     async def settings(
-        self, interaction: Interaction, tz: Range[str, 1, 64] | None = None, hour: Range[str, 1, 10] | None = None,
-        quiet: Range[str, 1, 20] | None = None, weekends: bool | None = None,
+        self,
+        interaction: Interaction,
+        tz: Range[str, 1, 64] | None = None,
+        hour: Range[str, 1, 10] | None = None,
+        quiet: Range[str, 1, 20] | None = None,
+        weekends: bool | None = None,
     ) -> None:
         await self.responder.run(interaction, lambda: c.Settings(
             timezone=tz.strip() if tz else None, hour=hour.strip() if hour else None,

@@ -25,7 +25,11 @@ def identity_of(user: discord.abc.User, locale: discord.Locale | None = None) ->
     user's client language, "en-GB") tells the core how they write dates."""
     name = user.global_name or user.name
     return Identity(
-        platform=PLATFORM, workspace=WORKSPACE, user_id=str(user.id), display_name=name, locale=locale.value if locale else None
+        platform=PLATFORM,
+        workspace=WORKSPACE,
+        user_id=str(user.id),
+        display_name=name,
+        locale=locale.value if locale else None,
     )
 
 
@@ -56,4 +60,8 @@ def place_of(interaction: discord.Interaction) -> Place:
     Manage Channels permission *in that channel*, as Discord resolved it for this interaction."""
     channel = str(interaction.channel_id) if interaction.channel_id is not None else None
     guild = in_guild(interaction)
-    return Place(channel_id=channel, is_direct=in_bot_dm(interaction), can_manage=guild and can_manage(interaction.permissions))
+    return Place(
+        channel_id=channel,
+        is_direct=in_bot_dm(interaction),
+        can_manage=guild and can_manage(interaction.permissions),
+    )

@@ -40,7 +40,11 @@ def is_calendar(file: discord.Attachment) -> bool:
 def refusal(file: discord.Attachment) -> Message | None:
     """Why this attachment won't be read, or None."""
     if not is_calendar(file):
-        return Message(title="That isn't a calendar file.", body="Attach the invitation's .ics file (your calendar's “Download” or “Export”).", tone=Tone.ERROR)
+        return Message(
+            title="That isn't a calendar file.",
+            body="Attach the invitation's .ics file (your calendar's “Download” or “Export”).",
+            tone=Tone.ERROR,
+        )
     if file.size > MAX_BYTES:
         return error(oversized(file.size))
     return None
@@ -89,7 +93,9 @@ class ProposalView(discord.ui.View):
         self.stop()
         await self._run(interaction, self._proposal.command)
 
-    @discord.ui.button(label=word("interview_form", "edit-first"), style=discord.ButtonStyle.secondary)
+    @discord.ui.button(
+        label=word("interview_form", "edit-first"), style=discord.ButtonStyle.secondary
+    )
     async def edit(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         command = self._proposal.command
         assert isinstance(command, EDITABLE)
@@ -98,5 +104,6 @@ class ProposalView(discord.ui.View):
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Nothing was logged.", embed=None, view=None)
-
+        await interaction.response.edit_message(
+            content="Nothing was logged.", embed=None, view=None
+        )

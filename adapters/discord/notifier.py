@@ -48,13 +48,15 @@ CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 UNKNOWN_CHANNEL = 10003
 DMS_CLOSED = (
-    "Discord won't let me message you directly (error 50007: your direct messages are closed to me) — "
-    "to get nudges, allow direct messages from this server's members "
-    "(click the server name → Privacy Settings → Direct Messages)"
+    "Discord won't let me message you directly (error 50007: your direct messages are closed to "
+    "me) — to get nudges, allow direct messages from this server's members (click the server name "
+    "→ Privacy Settings → Direct Messages)"
 )
 
 
-def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryError | UnknownDeliveryOutcome:
+def classify(
+    error: Exception,
+) -> TransientDeliveryError | PermanentDeliveryError | UnknownDeliveryOutcome:
     """The dispatcher's view of a failed send."""
     if isinstance(error, discord.RateLimited):
         return TransientDeliveryError("Discord rate limit", retry_after=error.retry_after)
@@ -62,10 +64,15 @@ def classify(error: Exception) -> TransientDeliveryError | PermanentDeliveryErro
         if error.code == CANNOT_DM:
             return PermanentDeliveryError(DMS_CLOSED)
         if error.code == UNKNOWN_USER or error.status == 404:
-            return PermanentDeliveryError("Discord doesn't know this account any more (error 10013)")
+            return PermanentDeliveryError(
+                "Discord doesn't know this account any more (error 10013)"
+            )
         if error.status >= 500 or error.status == 429:
             return TransientDeliveryError(f"Discord error {error.status}")
-        return PermanentDeliveryError(f"Discord refused the message (HTTP {error.status}, code {error.code}): {error.text[:200]}")
+        return PermanentDeliveryError(
+            f"Discord refused the message (HTTP {error.status}, code {error.code}): "
+            f"{error.text[:200]}"
+        )
     return unanswered(error)
 
 
@@ -128,7 +135,12 @@ class DirectChannels:
 
     def _keep(self, user: User, channel: int | None) -> None:
         if self._store is not None:
-            self._store.remember(user.platform, user.workspace, user.external_id, None if channel is None else str(channel))
+            self._store.remember(
+                user.platform,
+                user.workspace,
+                user.external_id,
+                None if channel is None else str(channel),
+            )
 
 
 def _channel_id(user: User) -> int | None:
@@ -139,11 +151,15 @@ def _channel_id(user: User) -> int | None:
 class DiscordNotifier(DiscordSender):
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, link: DiscordLink, timeout: float = 15.0, channels: DirectChannels | None = None) -> None:
+    def __init__(
+        self, link: DiscordLink, timeout: float = 15.0, channels: DirectChannels | None = None
+    ) -> None:
         super().__init__(link, timeout)
         self.channels = channels or DirectChannels()
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         http = self._link.client().http
         shown = outgoing(message)
         channel = await self._open(http, user)
@@ -169,4 +185,8 @@ class DiscordNotifier(DiscordSender):
                 return await self.channels.open(user, http.start_private_message)
         except SEND_FAILURES as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
-            raise (TransientDeliveryError(problem.reason) if isinstance(problem, UnknownDeliveryOutcome) else problem) from error
+            raise (
+                TransientDeliveryError(problem.reason)
+                if isinstance(problem, UnknownDeliveryOutcome)
+                else problem
+            ) from error

@@ -26,21 +26,43 @@ def optional_text(command: str, what: str, value: str | None, limit: int) -> str
 
 
 def add(
-    company: str | None, role: str | None, when: str | None, *,
-    kind: str | None = None, name: str | None = None, title: str | None = None, others: str | None = None,
+    company: str | None,
+    role: str | None,
+    when: str | None,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    others: str | None = None,
 ) -> c.Add:
     """`add`, from its options or the add form: the first interviewer may come in options of
     their own, more as "Name, Title; Name, Title". Checked by the core's form reader."""
-    return forms.or_raise(forms.read_add(company, role, when, kind=kind, interviewers=others, first=forms.first_person("add", name, title)))
+    return forms.or_raise(
+        forms.read_add(
+            company,
+            role,
+            when,
+            kind=kind,
+            interviewers=others,
+            first=forms.first_person("add", name, title),
+        )
+    )
 
 
 def log_round(
-    number: int, when: str | None, *,
-    kind: str | None = None, name: str | None = None, title: str | None = None, others: str | None = None,
+    number: int,
+    when: str | None,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    others: str | None = None,
 ) -> c.LogRound:
     """`round <id> <when>` from its options, read like the add form."""
     first = forms.first_person("round", name, title)
-    return forms.or_raise(forms.read_round(number, when, kind=kind, interviewers=others, first=first))
+    return forms.or_raise(
+        forms.read_round(number, when, kind=kind, interviewers=others, first=first)
+    )
 
 
 def draft(number: int, value: str | None, *, form_if_empty: bool = True) -> c.Review | c.ReviewForm:
@@ -52,7 +74,9 @@ def draft(number: int, value: str | None, *, form_if_empty: bool = True) -> c.Re
     if not cleaned:
         raise bad("review", word("review_form", "empty"))
     if len(cleaned) > MAX_DRAFT:
-        raise bad("review", f"The draft is too long ({len(cleaned)} characters; at most {MAX_DRAFT}).")
+        raise bad(
+            "review", f"The draft is too long ({len(cleaned)} characters; at most {MAX_DRAFT})."
+        )
     return c.Review(number, cleaned)
 
 

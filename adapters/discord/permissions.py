@@ -18,7 +18,11 @@ import discord
 
 from bot.messages import Message, Tone
 
-THREADS = (discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread)
+THREADS = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
 
 
 def can_manage(permissions: discord.Permissions) -> bool:
@@ -37,7 +41,9 @@ def missing_to_post(interaction: discord.Interaction) -> list[str]:
         return []
     needed = [
         ("View Channel", bot.view_channel),
-        ("Send Messages in Threads", bot.send_messages_in_threads) if in_thread(interaction) else ("Send Messages", bot.send_messages),
+        ("Send Messages in Threads", bot.send_messages_in_threads)
+        if in_thread(interaction)
+        else ("Send Messages", bot.send_messages),
         ("Embed Links", bot.embed_links),
     ]
     return [name for name, granted in needed if not granted]
@@ -49,9 +55,10 @@ def cannot_post(missing: list[str]) -> Message:
     return Message(
         title="I can't post in this channel yet, so group mode stays off.",
         body=(
-            f"Group mode posts an intro, shared milestones, the board and weekly digests here, and I'm missing {names} "
-            "in this channel. Someone who manages the server can grant them to Followup (Edit Channel → Permissions → "
-            "add Followup, or its role), then run `/followup-group channel state:on` again. Nothing changed."
+            "Group mode posts an intro, shared milestones, the board and weekly digests here, "
+            f"and I'm missing {names} in this channel. Someone who manages the server can grant "
+            "them to Followup (Edit Channel → Permissions → add Followup, or its role), then run "
+            "`/followup-group channel state:on` again. Nothing changed."
         ),
         tone=Tone.ERROR,
     )

@@ -34,14 +34,15 @@ MISSING_PERMISSIONS = 50013
 UNKNOWN_CHANNEL = 10003
 REASONS = {
     MISSING_ACCESS: (
-        "Discord says I can't see this channel (error 50001 Missing Access): give Followup the View Channel "
-        "permission here (Edit Channel → Permissions), or add it back to the server"
+        "Discord says I can't see this channel (error 50001 Missing Access): give Followup the "
+        "View Channel permission here (Edit Channel → Permissions), or add it back to the server"
     ),
     MISSING_PERMISSIONS: (
-        "Discord says I'm not allowed to post here (error 50013 Missing Permissions): give Followup "
-        "Send Messages and Embed Links in this channel (Edit Channel → Permissions)"
+        "Discord says I'm not allowed to post here (error 50013 Missing Permissions): give "
+        "Followup Send Messages and Embed Links in this channel (Edit Channel → Permissions)"
     ),
-    UNKNOWN_CHANNEL: "Discord doesn't know this channel any more (error 10003 Unknown Channel): it was deleted, or I was removed from its server",
+    UNKNOWN_CHANNEL: "Discord doesn't know this channel any more (error 10003 Unknown Channel): "
+    "it was deleted, or I was removed from its server",
 }
 
 
@@ -54,7 +55,9 @@ def classify(error: Exception, queued: bool = False) -> Exception:
             return PermanentDeliveryError(REASONS[error.code])
         if error.status >= 500 or error.status == 429:
             return TransientDeliveryError(f"Discord error {error.status}")
-        return PermanentDeliveryError(f"Discord refused the post (HTTP {error.status}, code {error.code}): {error.text[:200]}")
+        return PermanentDeliveryError(
+            f"Discord refused the post (HTTP {error.status}, code {error.code}): {error.text[:200]}"
+        )
     if queued:
         return unanswered(error)
     # A post made at once (a share, the board): the person who asked hears it failed.
@@ -66,7 +69,9 @@ class DiscordChannelPoster(DiscordSender):
 
     max_in_flight = MAX_IN_FLIGHT
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         http = self._link.client().http
         shown = outgoing(message, buttons=False)
         target = int(channel.channel_id)

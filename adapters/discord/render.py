@@ -33,7 +33,12 @@ FIELDS, FIELD_NAME, FIELD_VALUE = 25, 256, 1024
 BUTTONS, PER_ROW, CUSTOM_ID = 25, 5, 100
 FULL_TEXT = "followup-message.txt"
 
-COLOURS = {Tone.INFO: 0x5865F2, Tone.SUCCESS: 0x57F287, Tone.WARNING: 0xFEE75C, Tone.ERROR: 0xED4245}
+COLOURS = {
+    Tone.INFO: 0x5865F2,
+    Tone.SUCCESS: 0x57F287,
+    Tone.WARNING: 0xFEE75C,
+    Tone.ERROR: 0xED4245,
+}
 BUTTON, ACTION_ROW = 2, 1  # component types
 SECONDARY = discord.ButtonStyle.secondary.value
 
@@ -74,7 +79,9 @@ def literal(text: str) -> str:
 def _description(message: Message) -> str:
     parts = [literal(message.body)] if message.body else []
     if message.checklist:
-        parts.append("**Checklist**\n" + "\n".join(f"☐ {literal(item)}" for item in message.checklist))
+        parts.append(
+            "**Checklist**\n" + "\n".join(f"☐ {literal(item)}" for item in message.checklist)
+        )
     return "\n\n".join(parts)
 
 
@@ -82,7 +89,9 @@ def embed_payload(message: Message) -> tuple[dict[str, Any], bool]:
     """The embed as Discord's JSON, and whether anything had to be shortened to fit."""
     title, cut_title = _cut(literal(message.title) or "Followup", TITLE)
     budget = EMBED_TOTAL - len(title)
-    footer, cut_footer = _cut(literal(message.footer), min(FOOTER, budget // 3)) if message.footer else ("", False)
+    footer, cut_footer = (
+        _cut(literal(message.footer), min(FOOTER, budget // 3)) if message.footer else ("", False)
+    )
     budget -= len(footer)
     fields = []
     cut_fields = len(message.fields) > FIELDS
@@ -107,14 +116,17 @@ def embed_payload(message: Message) -> tuple[dict[str, Any], bool]:
 
 
 def embed_for(message: Message) -> tuple[discord.Embed, bool]:
-    """The embed as discord.py's object (for an interaction's answer), and whether it was shortened."""
+    """The embed as discord.py's object (for an interaction's answer),
+    and whether it was shortened."""
     embed, truncated = embed_payload(message)
     return discord.Embed.from_dict(embed), truncated
 
 
 def _buttons(message: Message) -> list[list[Action]]:
     """The message's usable actions (a valid custom id), in rows of five."""
-    usable = [a for a in message.actions if len(a.id) <= CUSTOM_ID and TEMPLATE.fullmatch(a.id)][:BUTTONS]
+    usable = [a for a in message.actions if len(a.id) <= CUSTOM_ID and TEMPLATE.fullmatch(a.id)][
+        :BUTTONS
+    ]
     return [usable[start : start + PER_ROW] for start in range(0, len(usable), PER_ROW)]
 
 
@@ -124,7 +136,13 @@ def components(message: Message) -> list[dict[str, Any]]:
         {
             "type": ACTION_ROW,
             "components": [
-                {"type": BUTTON, "style": STYLES[a.style].value if a.style in STYLES else SECONDARY, "disabled": False, "label": a.label[:80], "custom_id": a.id}
+                {
+                    "type": BUTTON,
+                    "style": STYLES[a.style].value if a.style in STYLES else SECONDARY,
+                    "disabled": False,
+                    "label": a.label[:80],
+                    "custom_id": a.id,
+                }
                 for a in row
             ],
         }
@@ -162,7 +180,9 @@ def _files(message: Message, truncated: bool) -> list[discord.File]:
 
 def render(message: Message) -> Rendered:
     embed, truncated = embed_for(message)
-    return Rendered(embed=embed, view=view_for(message), files=_files(message, truncated), truncated=truncated)
+    return Rendered(
+        embed=embed, view=view_for(message), files=_files(message, truncated), truncated=truncated
+    )
 
 
 def outgoing(message: Message, *, buttons: bool = True) -> Outgoing:

@@ -79,7 +79,8 @@ DEFER_AFTER = 0.15  # seconds the core may take before the interaction is deferr
 CHOICE_NAME = 100
 SOMETHING_WRONG = Message(
     title="Something went wrong on my side.",
-    body="Please try again in a moment. If it keeps happening, `/followup help` shows other ways in.",
+    body="Please try again in a moment. If it keeps happening, `/followup help` shows other ways "
+    "in.",
     tone=Tone.ERROR,
 )
 
@@ -101,9 +102,12 @@ class Responder:
             if missing:
                 await self.reply(interaction, cannot_post(missing))
                 return
-        work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
+        work = self._followup.handle_command(
+            identity_of(interaction.user, interaction.locale), command, place_of(interaction)
+        )
         message = await self._in_time(interaction, work)
-        if message.form is not None and not interaction.response.is_done():  # a deferred answer can't open one
+        # a deferred answer can't open one
+        if message.form is not None and not interaction.response.is_done():
             await interaction.response.send_modal(self._modal(message.form))
             return
         await self._answer(interaction, message)
@@ -116,7 +120,9 @@ class Responder:
             return RoundForm(self._round_submitter(None), RoundValues(form.number, "", "", ""))
         return AddForm(self.submit_add)
 
-    async def press(self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False) -> None:
+    async def press(
+        self, interaction: discord.Interaction, action_id: str, *, confirmed: bool = False
+    ) -> None:
         """A button: asked about first when it destroys something, unless this is the "yes"."""
         try:
             who = identity_of(interaction.user, interaction.locale)
@@ -128,7 +134,9 @@ class Responder:
                     await self.reply(interaction, refused, private=True)
                     return
                 asked = Message(title=question.title, body=question.text, tone=Tone.WARNING)
-                await self.reply(interaction, asked, extra=confirm_view(action_id, question), private=True)
+                await self.reply(
+                    interaction, asked, extra=confirm_view(action_id, question), private=True
+                )
                 return
             work = self._followup.handle_action(who, action_id, place_of(interaction))
             message = await self._in_time(interaction, work, silently=True)
@@ -146,10 +154,16 @@ class Responder:
         forget-me question) shows the new state too, as an unconfirmed press's does. Discord
         names it in the question's `interaction_metadata`; elsewhere it is someone's private
         (ephemeral) message, which the bot can't edit, and it stays as it was."""
-        asked = interaction.message.interaction_metadata if interaction.message is not None else None
+        asked = (
+            interaction.message.interaction_metadata if interaction.message is not None else None
+        )
         origin = asked.interacted_message_id if asked is not None else None
         channel = interaction.channel
-        if origin is None or not in_bot_dm(interaction) or not isinstance(channel, discord.DMChannel | discord.PartialMessageable):
+        if (
+            origin is None
+            or not in_bot_dm(interaction)
+            or not isinstance(channel, discord.DMChannel | discord.PartialMessageable)
+        ):
             return
         shown = render(message)
         try:
@@ -181,15 +195,23 @@ class Responder:
 
     async def _submit_add(self, interaction: discord.Interaction, values: AddValues) -> None:
         try:
-            command = add_command(values.company, values.role, values.when, others=values.interviewers)
+            command = add_command(
+                values.company, values.role, values.when, others=values.interviewers
+            )
         except BadInput as problem:
             message = views.error(problem)
         else:
-            work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
+            work = self._followup.handle_command(
+                identity_of(interaction.user, interaction.locale), command, place_of(interaction)
+            )
             message = await self._in_time(interaction, work)
         if message.is_error:
-            shown = replace(message, fields=(*message.fields, Field("What you entered", values.summary())))
-            await self.reply(interaction, shown, extra=retry_add(self.submit_add, values), private=True)
+            shown = replace(
+                message, fields=(*message.fields, Field("What you entered", values.summary()))
+            )
+            await self.reply(
+                interaction, shown, extra=retry_add(self.submit_add, values), private=True
+            )
             return
         await self._answer(interaction, message)
 
@@ -204,14 +226,25 @@ class Responder:
             data = await file.read()
         except (discord.HTTPException, discord.NotFound):
             log.warning("could not fetch an attachment")
-            await self.reply(interaction, Message(title="I couldn't fetch that file from Discord.", body="Nothing was logged: try again in a moment.", tone=Tone.ERROR))
+            await self.reply(
+                interaction,
+                Message(
+                    title="I couldn't fetch that file from Discord.",
+                    body="Nothing was logged: try again in a moment.",
+                    tone=Tone.ERROR,
+                ),
+            )
             return
         command = c.ImportInvitation(data=data, filename=file.filename[:200])
-        message = await self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
+        message = await self._followup.handle_command(
+            identity_of(interaction.user, interaction.locale), command, place_of(interaction)
+        )
         if message.proposal is None:
             await self.reply(interaction, message)
             return
-        view = ProposalView(message.proposal, self.run_proposal, self.edit_proposal, owner=interaction.user.id)
+        view = ProposalView(
+            message.proposal, self.run_proposal, self.edit_proposal, owner=interaction.user.id
+        )
         await self.reply(interaction, shown(message), extra=view)
 
     async def import_attachment(self, message: discord.Message) -> None:
@@ -234,52 +267,78 @@ class Responder:
             shown_reply = render(reply)
             await message.channel.send(embed=shown_reply.embed, view=shown_reply.view or MISSING)
             return
-        view = ProposalView(reply.proposal, self.run_proposal, self.edit_proposal, owner=message.author.id)
+        view = ProposalView(
+            reply.proposal, self.run_proposal, self.edit_proposal, owner=message.author.id
+        )
         await message.channel.send(embed=render(shown(reply)).embed, view=view)
 
     async def run_proposal(self, interaction: discord.Interaction, command: c.Command) -> None:
         try:
-            work = self._followup.handle_command(identity_of(interaction.user, interaction.locale), command, place_of(interaction))
-            await self._answer(interaction, await self._in_time(interaction, work, silently=True), edit=True)
+            work = self._followup.handle_command(
+                identity_of(interaction.user, interaction.locale), command, place_of(interaction)
+            )
+            await self._answer(
+                interaction, await self._in_time(interaction, work, silently=True), edit=True
+            )
         except Exception:
             log.exception("confirming an import failed")
             await self.fail(interaction)
 
-    async def edit_proposal(self, interaction: discord.Interaction, proposed: c.Add | c.LogRound) -> None:
+    async def edit_proposal(
+        self, interaction: discord.Interaction, proposed: c.Add | c.LogRound
+    ) -> None:
         """"Edit first": the add form (a new application) or the round form (a further round)
         filled in from the invitation, which the submitted command still carries."""
         if isinstance(proposed, c.LogRound):
-            await interaction.response.send_modal(RoundForm(self._round_submitter(proposed), round_values(proposed)))
+            await interaction.response.send_modal(
+                RoundForm(self._round_submitter(proposed), round_values(proposed))
+            )
             return
 
         async def submit(inner: discord.Interaction, typed: AddValues) -> None:
             try:
-                built = add_command(typed.company, typed.role, typed.when, others=typed.interviewers)
+                built = add_command(
+                    typed.company, typed.role, typed.when, others=typed.interviewers
+                )
             except BadInput as problem:
                 await self.reply(inner, views.error(problem), private=True)
                 return
             assert isinstance(built, c.Add)
-            await self.run(inner, lambda: replace(built, kind=proposed.kind, invitation=proposed.invitation))
+            await self.run(
+                inner, lambda: replace(built, kind=proposed.kind, invitation=proposed.invitation)
+            )
 
         await interaction.response.send_modal(AddForm(submit, add_values(proposed)))
 
-    def _round_submitter(self, proposed: c.LogRound | None) -> Callable[[discord.Interaction, RoundValues], Awaitable[None]]:
+    def _round_submitter(
+        self, proposed: c.LogRound | None
+    ) -> Callable[[discord.Interaction, RoundValues], Awaitable[None]]:
         """The round form's submit: a bad field (or a date the core can't read) answers
         privately with what was entered and "Edit and try again", as the add form does.
         `proposed`: the imported invitation's round the form was filled in from."""
 
         async def submit(inner: discord.Interaction, typed: RoundValues) -> None:
             try:
-                built = round_command(typed.number, typed.when, kind=typed.kind or None, others=typed.interviewers)
+                built = round_command(
+                    typed.number, typed.when, kind=typed.kind or None, others=typed.interviewers
+                )
             except BadInput as problem:
                 message = views.error(problem)
             else:
-                command = replace(built, invitation=proposed.invitation if proposed is not None else None)
-                work = self._followup.handle_command(identity_of(inner.user, inner.locale), command, place_of(inner))
+                command = replace(
+                    built, invitation=proposed.invitation if proposed is not None else None
+                )
+                work = self._followup.handle_command(
+                    identity_of(inner.user, inner.locale), command, place_of(inner)
+                )
                 message = await self._in_time(inner, work)
             if message.is_error:
-                shown = replace(message, fields=(*message.fields, Field("What you entered", typed.summary())))
-                await self.reply(inner, shown, extra=RetryForm(lambda: RoundForm(submit, typed)), private=True)
+                shown = replace(
+                    message, fields=(*message.fields, Field("What you entered", typed.summary()))
+                )
+                await self.reply(
+                    inner, shown, extra=RetryForm(lambda: RoundForm(submit, typed)), private=True
+                )
                 return
             await self._answer(inner, message)
 
@@ -303,18 +362,33 @@ class Responder:
         except Exception:
             log.exception("could not drop the group channels of a server the bot left")
 
-    async def application_choices(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[int]]:
-        found = await self._followup.application_choices(identity_of(interaction.user, interaction.locale), typed)
-        return [app_commands.Choice(name=label[:CHOICE_NAME], value=number) for number, label in found]
+    async def application_choices(
+        self, interaction: discord.Interaction, typed: str
+    ) -> list[app_commands.Choice[int]]:
+        found = await self._followup.application_choices(
+            identity_of(interaction.user, interaction.locale), typed
+        )
+        return [
+            app_commands.Choice(name=label[:CHOICE_NAME], value=number) for number, label in found
+        ]
 
-    async def date_reading(self, interaction: discord.Interaction, typed: str, intent: Intent) -> str:
+    async def date_reading(
+        self, interaction: discord.Interaction, typed: str, intent: Intent
+    ) -> str:
         """The bot's reading of a date typed so far, to show before it is sent."""
-        return await self._followup.date_preview(identity_of(interaction.user, interaction.locale), typed, intent)
+        return await self._followup.date_preview(
+            identity_of(interaction.user, interaction.locale), typed, intent
+        )
 
     def timezone_choices(self, typed: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in self._followup.timezone_choices(typed)]
+        return [
+            app_commands.Choice(name=zone, value=zone)
+            for zone in self._followup.timezone_choices(typed)
+        ]
 
-    async def _in_time(self, interaction: discord.Interaction, work: Awaitable[Message], *, silently: bool = False) -> Message:
+    async def _in_time(
+        self, interaction: discord.Interaction, work: Awaitable[Message], *, silently: bool = False
+    ) -> Message:
         """The core's answer; if it is slow, the interaction is deferred first (`silently`:
         without a "thinking…" message, for buttons that may edit their own message)."""
         task = asyncio.ensure_future(work)
@@ -324,10 +398,14 @@ class Responder:
             if silently:
                 await interaction.response.defer()
             else:
-                await interaction.response.defer(ephemeral=private_reply(interaction), thinking=True)
+                await interaction.response.defer(
+                    ephemeral=private_reply(interaction), thinking=True
+                )
             return await task
 
-    async def _answer(self, interaction: discord.Interaction, message: Message, *, edit: bool = False) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction, message: Message, *, edit: bool = False
+    ) -> None:
         await self.reply(interaction, message, edit=edit)
 
     async def reply(
@@ -346,12 +424,24 @@ class Responder:
         if deferred is discord.InteractionResponseType.deferred_channel_message or (
             deferred is discord.InteractionResponseType.deferred_message_update and edit
         ):
-            await interaction.edit_original_response(embed=shown.embed, view=view, attachments=shown.files)
+            await interaction.edit_original_response(
+                embed=shown.embed, view=view, attachments=shown.files
+            )
         elif interaction.response.is_done():
-            await interaction.followup.send(embed=shown.embed, view=view or MISSING, files=shown.files or MISSING, ephemeral=ephemeral)
+            await interaction.followup.send(
+                embed=shown.embed,
+                view=view or MISSING,
+                files=shown.files or MISSING,
+                ephemeral=ephemeral,
+            )
         elif edit and interaction.message is not None:
-            await interaction.response.edit_message(embed=shown.embed, view=view, attachments=shown.files)
+            await interaction.response.edit_message(
+                embed=shown.embed, view=view, attachments=shown.files
+            )
         else:
             await interaction.response.send_message(
-                embed=shown.embed, view=view or MISSING, files=shown.files or MISSING, ephemeral=ephemeral
+                embed=shown.embed,
+                view=view or MISSING,
+                files=shown.files or MISSING,
+                ephemeral=ephemeral,
             )

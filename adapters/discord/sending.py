@@ -30,7 +30,13 @@ from adapters.discord.render import Outgoing
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 # What a send through discord.py may raise once the client has given up on it.
-SEND_FAILURES = (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError)
+SEND_FAILURES = (
+    TimeoutError,
+    discord.HTTPException,
+    discord.RateLimited,
+    aiohttp.ClientError,
+    OSError,
+)
 
 
 def unanswered(error: BaseException) -> TransientDeliveryError | UnknownDeliveryOutcome:
@@ -47,7 +53,13 @@ class DiscordSender:
         self._link = link
         self._timeout = timeout
 
-    async def _create(self, http: discord.http.HTTPClient, channel_id: int, message: Outgoing, delivery: Delivery | None) -> None:
+    async def _create(
+        self,
+        http: discord.http.HTTPClient,
+        channel_id: int,
+        message: Outgoing,
+        delivery: Delivery | None,
+    ) -> None:
         """`POST /channels/{channel_id}/messages` within the send timeout, keyed by the delivery."""
         async with asyncio.timeout(self._timeout):
             await http.send_message(channel_id, params=parameters(message, delivery))
@@ -57,13 +69,27 @@ def parameters(message: Outgoing, delivery: Delivery | None) -> MultipartParamet
     """The create's body as discord.py sends it: JSON alone, or with files a multipart form of
     the JSON (`payload_json`, naming each file under `attachments`) and the files. A queued send
     carries the delivery's key as its `nonce` with `enforce_nonce`."""
-    body = message.body if delivery is None else {**message.body, "nonce": delivery.key, "enforce_nonce": True}
+    body = (
+        message.body
+        if delivery is None
+        else {**message.body, "nonce": delivery.key, "enforce_nonce": True}
+    )
     if not message.files:
         return MultipartParameters(payload=body, multipart=None, files=None)
     body = {**body, "attachments": [f.to_dict(index) for index, f in enumerate(message.files)]}
-    form: list[dict[str, Any]] = [{"name": "payload_json", "value": json.dumps(body, separators=(",", ":"), ensure_ascii=True)}]
+    form: list[dict[str, Any]] = [
+        {
+            "name": "payload_json",
+            "value": json.dumps(body, separators=(",", ":"), ensure_ascii=True),
+        }
+    ]
     form += [
-        {"name": f"files[{index}]", "value": f.fp, "filename": f.filename, "content_type": "application/octet-stream"}
+        {
+            "name": f"files[{index}]",
+            "value": f.fp,
+            "filename": f.filename,
+            "content_type": "application/octet-stream",
+        }
         for index, f in enumerate(message.files)
     ]
     return MultipartParameters(payload=None, multipart=form, files=message.files)

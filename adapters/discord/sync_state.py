@@ -33,7 +33,9 @@ command_sync = Table(
 
 
 def digest(payload: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def scope(application_id: int | None, guild_id: int | None) -> str:
@@ -59,7 +61,9 @@ class CommandSyncState:
     async def last(self, key: str) -> str | None:
         await self._ensure()
         async with self._engine.connect() as conn:
-            row = await conn.execute(select(command_sync.c.digest).where(command_sync.c.scope == key))
+            row = await conn.execute(
+                select(command_sync.c.digest).where(command_sync.c.scope == key)
+            )
             return row.scalar_one_or_none()
 
     async def record(self, key: str, value: str) -> None:
@@ -74,7 +78,11 @@ class CommandSyncState:
     async def _write(self, key: str, value: str, now: datetime) -> None:
         async with self._engine.begin() as conn:
             updated = await conn.execute(
-                command_sync.update().where(command_sync.c.scope == key).values(digest=value, synced_at=now)
+                command_sync.update()
+                .where(command_sync.c.scope == key)
+                .values(digest=value, synced_at=now)
             )
             if not updated.rowcount:
-                await conn.execute(command_sync.insert().values(scope=key, digest=value, synced_at=now))
+                await conn.execute(
+                    command_sync.insert().values(scope=key, digest=value, synced_at=now)
+                )

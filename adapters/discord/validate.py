@@ -38,7 +38,9 @@ def refusal(problem: str) -> Message:
     )
 
 
-def problem_with(tree: app_commands.CommandTree[Any], interaction: discord.Interaction) -> str | None:
+def problem_with(
+    tree: app_commands.CommandTree[Any], interaction: discord.Interaction
+) -> str | None:
     """What is wrong with this application-command interaction, or None if it can be run."""
     if interaction.user is discord.utils.MISSING or interaction.user is None:
         return "it came without a user"
@@ -46,7 +48,9 @@ def problem_with(tree: app_commands.CommandTree[Any], interaction: discord.Inter
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return "it came without a command"
     guild = discord.Object(id=interaction.guild_id) if interaction.guild_id else None
-    command = tree.get_command(data["name"]) or (tree.get_command(data["name"], guild=guild) if guild else None)
+    command = tree.get_command(data["name"]) or (
+        tree.get_command(data["name"], guild=guild) if guild else None
+    )
     options: Any = data.get("options", [])
     while isinstance(command, app_commands.Group):
         if not isinstance(options, list) or len(options) != 1 or not isinstance(options[0], dict):
@@ -76,15 +80,25 @@ def _options_problem(command: app_commands.Command[Any, ..., Any], options: Any)
         given.add(name)
         value = option.get("value")
         wanted = PYTHON_TYPES.get(parameter.type, (str,))
-        if option.get("type") != parameter.type.value or not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted):
+        if (
+            option.get("type") != parameter.type.value
+            or not isinstance(value, wanted)
+            or (isinstance(value, bool) and bool not in wanted)
+        ):
             return f"`{name}` is not {_a(parameter.type)}"
         if parameter.choices and value not in {choice.value for choice in parameter.choices}:
             return f"`{name}` is not one of its choices"
-    missing = [p.display_name for p in command.parameters if p.required and p.display_name not in given]
+    missing = [
+        p.display_name for p in command.parameters if p.required and p.display_name not in given
+    ]
     if missing:
         return f"`{missing[0]}` is missing"
     return None
 
 
 def _a(kind: Kind) -> str:
-    return {Kind.integer: "a whole number", Kind.number: "a number", Kind.boolean: "true or false"}.get(kind, "text")
+    return {
+        Kind.integer: "a whole number",
+        Kind.number: "a number",
+        Kind.boolean: "true or false",
+    }.get(kind, "text")

@@ -67,7 +67,14 @@ class SlackConfigError(RuntimeError):
 
 
 # Slack's answers to a token it doesn't take: ending the process beats retrying.
-REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
+REFUSED_TOKEN = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 
 
 def settings_problem(config: Config) -> str | None:
@@ -75,11 +82,15 @@ def settings_problem(config: Config) -> str | None:
     when they describe a connection that can work."""
     multi = bool(config.slack_client_id and config.slack_client_secret)
     if not (config.slack_bot_token or multi):
-        return "Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installs."
+        return (
+            "Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for "
+            "multi-workspace installs."
+        )
     if not config.slack_app_token and not config.slack_signing_secret:
         return (
-            "Slack needs SLACK_SIGNING_SECRET (HTTP mode, Slack calls /slack/events) or SLACK_APP_TOKEN "
-            "(Socket Mode, no public URL): set one of them (Basic Information page of your Slack app)."
+            "Slack needs SLACK_SIGNING_SECRET (HTTP mode, Slack calls /slack/events) or "
+            "SLACK_APP_TOKEN (Socket Mode, no public URL): set one of them (Basic Information "
+            "page of your Slack app)."
         )
     return None
 
@@ -131,7 +142,13 @@ class SlackAdapter:
         if self.mode == "socket":
             client = getattr(self._socket, "client", None)
             session = getattr(client, "current_session", None)
-            return bool(client is not None and not client.closed and not getattr(client, "stale", False) and session is not None and not session.closed)
+            return bool(
+                client is not None
+                and not client.closed
+                and not getattr(client, "stale", False)
+                and session is not None
+                and not session.closed
+            )
         return self._runner is not None and self.http_port is not None
 
     async def start(self) -> None:
@@ -149,26 +166,58 @@ class SlackAdapter:
     async def _connect(self, multi: bool) -> None:
         config = self._config
         self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
-        oauth = await self._oauth(web_client(config.slack_api_url, None, self._session, self._sleep)) if multi else None
+        oauth = (
+            await self._oauth(web_client(config.slack_api_url, None, self._session, self._sleep))
+            if multi
+            else None
+        )
         token = None if multi else config.slack_bot_token
         client = web_client(config.slack_api_url, token, self._session, self._sleep)
         if token is not None:
-            await _check_token(client.auth_test(), "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
+            await _check_token(
+                client.auth_test(),
+                "SLACK_BOT_TOKEN",
+                "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+            )
         channels = self._channels
         installations = oauth.installation_store if oauth else None
-        workspaces = Workspaces(config.slack_api_url, self._session, token=token, authorize=oauth.authorize if oauth else None, sleep=self._sleep)
+        workspaces = Workspaces(
+            config.slack_api_url,
+            self._session,
+            token=token,
+            authorize=oauth.authorize if oauth else None,
+            sleep=self._sleep,
+        )
         home = HomeTab(self._followup)
-        listeners = Listeners(self._followup, People(), channels, Replies(channels, self._session, self._sleep), home, installations, self._session)
-        self.app = build_app(client, listeners, signing_secret=config.slack_signing_secret, oauth=oauth, receipts=self._receipts, clock=self._clock)
+        listeners = Listeners(
+            self._followup,
+            People(),
+            channels,
+            Replies(channels, self._session, self._sleep),
+            home,
+            installations,
+            self._session,
+        )
+        self.app = build_app(
+            client,
+            listeners,
+            signing_secret=config.slack_signing_secret,
+            oauth=oauth,
+            receipts=self._receipts,
+            clock=self._clock,
+        )
         self.app.event("member_joined_channel")(listeners.on_member_joined)
         self._link.open(workspaces)
         if self.mode == "socket":
             connector = web_client(config.slack_api_url, None, self._session, self._sleep)
             await _check_token(
                 connector.apps_connections_open(app_token=config.slack_app_token or ""),
-                "SLACK_APP_TOKEN", "an app-level token (xapp-…) with connections:write, from Basic Information",
+                "SLACK_APP_TOKEN",
+                "an app-level token (xapp-…) with connections:write, from Basic Information",
             )
-            self._socket = AsyncSocketModeHandler(self.app, app_token=config.slack_app_token, web_client=connector)
+            self._socket = AsyncSocketModeHandler(
+                self.app, app_token=config.slack_app_token, web_client=connector
+            )
             await self._socket.connect_async()
             log.info("Slack: connected over Socket Mode")
         if self.mode == "http" or oauth is not None:
@@ -177,7 +226,9 @@ class SlackAdapter:
     async def _serve(self, app: AsyncApp, port: int, oauth: AsyncOAuthSettings | None) -> None:
         server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=self._host)
         server.web_app.router.add_routes(self._http_routes)
-        server.web_app.middlewares.append(request_gate(self._config.slack_signing_secret, EVENTS_PATH))
+        server.web_app.middlewares.append(
+            request_gate(self._config.slack_signing_secret, EVENTS_PATH)
+        )
         self._runner = web.AppRunner(server.web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, port, backlog=LISTEN_BACKLOG).start()
@@ -210,5 +261,7 @@ async def _check_token(call: Awaitable[Any], setting: str, fix: str) -> None:
     except SlackApiError as refusal:
         error = str(refusal.response.get("error") or "")
         if error in REFUSED_TOKEN:
-            raise SlackConfigError(f"{setting} was refused by Slack ({error}): set it to {fix}.") from None
+            raise SlackConfigError(
+                f"{setting} was refused by Slack ({error}): set it to {fix}."
+            ) from None
         raise

@@ -107,7 +107,11 @@ def malformed(body: dict[str, Any]) -> str | None:
     if body.get("command") is not None:
         if not (_text(body.get("command")) and _text(body.get("user_id"))):
             return "a slash command without its command or user"
-        return None if isinstance(body.get("text", ""), str) else "a slash command whose text isn't text"
+        return (
+            None
+            if isinstance(body.get("text", ""), str)
+            else "a slash command whose text isn't text"
+        )
     kind = body.get("type")
     if kind in ("block_actions", "view_submission"):
         user = body.get("user")
@@ -115,7 +119,11 @@ def malformed(body: dict[str, Any]) -> str | None:
             return f"a {kind} payload without a user"
     if kind == "block_actions":
         actions = body.get("actions")
-        if not (isinstance(actions, list) and actions and all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions)):
+        if not (
+            isinstance(actions, list)
+            and actions
+            and all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions)
+        ):
             return "a button press without an action id"
     if kind == "view_submission" and not isinstance(body.get("view"), dict):
         return "a form submission without its form"
@@ -157,12 +165,25 @@ class Tracer:
         if not isinstance(body, dict):
             log.warning("slack request refused: not an object")
             return BoltResponse(status=400, body=f"Malformed request; request id {request_id}.")
-        kind = "command" if body.get("command") is not None else str(body.get("type") or "unknown")[:40]
+        kind = (
+            "command"
+            if body.get("command") is not None
+            else str(body.get("type") or "unknown")[:40]
+        )
         problem = malformed(body)
         if problem is not None:
             log.warning("slack request refused: %s", problem, extra={"kind": kind})
-            return BoltResponse(status=400, body=f"Malformed request ({problem}); request id {request_id}.")
-        log.info("slack request", extra={"kind": kind, "team": _id(body, "team_id", "team"), "user": _id(body, "user_id", "user")})
+            return BoltResponse(
+                status=400, body=f"Malformed request ({problem}); request id {request_id}."
+            )
+        log.info(
+            "slack request",
+            extra={
+                "kind": kind,
+                "team": _id(body, "team_id", "team"),
+                "user": _id(body, "user_id", "user"),
+            },
+        )
         key = identity_key(body)
         if key is not None and self._receipts is not None and self._clock is not None:
             context[REPEAT_CHECK] = RepeatCheck.start(self._receipts, key, self._clock.now(), kind)
@@ -188,19 +209,29 @@ def request_gate(signing_secret: str | None, path: str) -> Any:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     @web.middleware
-    async def gate(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def gate(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         if request.path != path or request.method != "POST":
             return await handler(request)
         body = (await request.read()).decode("utf-8", "replace")
         try:
-            signed = verifier is not None and verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+            signed = verifier is not None and verifier.is_valid(
+                body,
+                request.headers.get("X-Slack-Request-Timestamp"),
+                request.headers.get("X-Slack-Signature"),
+            )
         except ValueError:  # a timestamp that isn't a number
             signed = False
         if not signed:
             log.warning("slack request refused: missing, wrong or stale signature")
             return web.Response(status=401, text="Invalid request signature.")
         payload = parse_payload(body, request.content_type)
-        problem = malformed(payload) if isinstance(payload, dict) else "a payload that isn't a JSON object"
+        problem = (
+            malformed(payload)
+            if isinstance(payload, dict)
+            else "a payload that isn't a JSON object"
+        )
         if problem is not None:
             log.warning("slack request refused: %s", problem)
             return web.Response(status=400, text=f"Malformed request: {problem}.")

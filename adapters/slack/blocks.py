@@ -111,8 +111,16 @@ def confirm_dialog(question: Confirm) -> Block:
 def button(action: Action, value: str | None = None) -> Block:
     value = value or action.id
     if len(action.id) > ACTION_ID or len(value) > BUTTON_VALUE:
-        raise Unfit(f"a button's action id ({len(action.id)}) or value ({len(value)}) is longer than Slack takes")
-    element: Block = {"type": "button", "text": plain(safe(action.label, BUTTON_TEXT)), "action_id": action.id, "value": value}
+        raise Unfit(
+            f"a button's action id ({len(action.id)}) or value ({len(value)}) is longer than "
+            "Slack takes"
+        )
+    element: Block = {
+        "type": "button",
+        "text": plain(safe(action.label, BUTTON_TEXT)),
+        "action_id": action.id,
+        "value": value,
+    }
     if action.style in ("primary", "danger"):
         element["style"] = action.style
     if action.confirm is not None:
@@ -120,13 +128,19 @@ def button(action: Action, value: str | None = None) -> Block:
     return element
 
 
-def action_blocks(actions: Iterable[Action], prefix: str = "fu-actions", values: dict[str, str] | None = None) -> list[Block]:
+def action_blocks(
+    actions: Iterable[Action], prefix: str = "fu-actions", values: dict[str, str] | None = None
+) -> list[Block]:
     """Buttons, 25 to a block. `values`: what a button carries back instead of its id (an
     imported invitation's proposal, on its "Yes" button)."""
     unique = list({a.id: a for a in actions}.values())  # Slack rejects repeated action ids
     values = values or {}
     return [
-        {"type": "actions", "block_id": f"{prefix}-{i // 25}", "elements": [button(a, values.get(a.id)) for a in unique[i : i + 25]]}
+        {
+            "type": "actions",
+            "block_id": f"{prefix}-{i // 25}",
+            "elements": [button(a, values.get(a.id)) for a in unique[i : i + 25]],
+        }
         for i in range(0, len(unique), 25)
     ]
 
@@ -139,7 +153,14 @@ def proposal_values(message: Message) -> dict[str, str]:
     encoded = encode(message.proposal.command)
     if not encoded:
         return {}
-    confirm = next((a.id for a in message.actions if (ref := decode_action(a.id)) is not None and ref.verb is Verb.IMPORT), None)
+    confirm = next(
+        (
+            a.id
+            for a in message.actions
+            if (ref := decode_action(a.id)) is not None and ref.verb is Verb.IMPORT
+        ),
+        None,
+    )
     values = {confirm: encoded} if confirm and message.proposal.complete else {}
     if editable(message.proposal.command):
         values[EDIT_PROPOSAL] = encoded
@@ -160,28 +181,38 @@ def content_blocks(message: Message) -> list[Block]:
     blocks: list[Block] = []
     if message.title:
         title = TONE_EMOJI.get(message.tone, "") + message.title
-        blocks.append({"type": "header", "block_id": "fu-title", "text": plain(safe(title, HEADER_TEXT))})
+        blocks.append(
+            {"type": "header", "block_id": "fu-title", "text": plain(safe(title, HEADER_TEXT))}
+        )
     if message.body:
         blocks.extend(_sections(message.body, "fu-body"))
     if message.checklist:
         items = "\n".join(f"☐ {item}" for item in message.checklist)
         blocks.extend(_sections(items, "fu-check", CHECKLIST_ITEMS))
     for i in range(0, len(message.fields), 10):
-        fields = [plain(safe(f"{f.label}\n{f.value}", FIELD_TEXT)) for f in message.fields[i : i + 10]]
+        fields = [
+            plain(safe(f"{f.label}\n{f.value}", FIELD_TEXT)) for f in message.fields[i : i + 10]
+        ]
         blocks.append({"type": "section", "block_id": f"fu-fields-{i // 10}", "fields": fields})
     if message.footer:
         blocks.append(context("fu-footer", safe(message.footer, SECTION_TEXT)))
     return blocks
 
 
-def render(message: Message, *, extra: Iterable[Block] = (), max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
+def render(
+    message: Message, *, extra: Iterable[Block] = (), max_blocks: int = MESSAGE_BLOCKS
+) -> list[Block]:
     """Blocks for the message (plus `extra` ones before the buttons), shortened to fit."""
     content = content_blocks(message) + list(extra)
     values = proposal_values(message)
     buttons = action_blocks(proposal_actions(message, values), values=values)
     room = max_blocks - len(buttons)
     if len(content) > room:
-        note = {"type": "context", "block_id": "fu-cut", "elements": [{"type": "mrkdwn", "text": CUT_NOTE}]}
+        note = {
+            "type": "context",
+            "block_id": "fu-cut",
+            "elements": [{"type": "mrkdwn", "text": CUT_NOTE}],
+        }
         content = content[: room - 1] + [note]
     return content + buttons
 
@@ -198,7 +229,14 @@ def shortened(message: Message) -> Message:
     if len(body) > SHORT_BODY:
         body = body[:SHORT_BODY].rsplit("\n", 1)[0].rstrip() + "\n…"
     footer = "\n".join(part for part in (message.footer[:SHORT_BODY], TOO_LONG_NOTE) if part)
-    return replace(message, body=body, checklist=message.checklist[:CHECKLIST_ITEMS], fields=message.fields[:4], footer=footer, attachment=None)
+    return replace(
+        message,
+        body=body,
+        checklist=message.checklist[:CHECKLIST_ITEMS],
+        fields=message.fields[:4],
+        footer=footer,
+        attachment=None,
+    )
 
 
 def payload(message: Message, *, extra: Iterable[Block] = ()) -> dict[str, Any]:

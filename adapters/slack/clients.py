@@ -10,8 +10,9 @@ times by slack-sdk's own handlers, subclassed for what they lack: the gateway er
 injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
 through here: the error goes up, and the dispatcher reschedules the nudge durably in the
 database instead of holding a task open. While a call waits out a rate limit, the notifier's
-other posts to that workspace wait with it (`Pause`, `rate_limit_passed`). `retry_after` is the one reader of that header.
-slack-sdk's per-request debug formatting is off unless debug logging is (`sdk_logger`).
+other posts to that workspace wait with it (`Pause`, `rate_limit_passed`). `retry_after`
+is the one reader of that header. slack-sdk's per-request debug formatting is off unless
+debug logging is (`sdk_logger`).
 """
 
 from __future__ import annotations
@@ -105,7 +106,9 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     and sleeps with asyncio directly), and while it lasts the client's `Pause` is held, so the
     notifier's next posts to the workspace wait for it too."""
 
-    def __init__(self, sleep: Sleep, max_retry_count: int = 2, max_wait: float = MAX_INLINE_WAIT) -> None:
+    def __init__(
+        self, sleep: Sleep, max_retry_count: int = 2, max_wait: float = MAX_INLINE_WAIT
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
         self._sleep = sleep
         self._max_wait = max_wait
@@ -119,7 +122,9 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
+        if not await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        ):
             return False
         wait = retry_after(response.headers) if response is not None else None
         return wait is None or wait <= self._max_wait
@@ -157,7 +162,9 @@ class ServerErrorRetry(AsyncServerErrorRetryHandler):
     ) -> bool:
         if response is not None and response.status_code in GATEWAY_ERRORS:
             return True
-        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
     async def prepare_for_next_attempt_async(
         self,
@@ -183,9 +190,13 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if request.url.rstrip("/").endswith("/chat.postMessage") and not isinstance(error, aiohttp.ClientConnectorError):
+        if request.url.rstrip("/").endswith("/chat.postMessage") and not isinstance(
+            error, aiohttp.ClientConnectorError
+        ):
             return False
-        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 async def rate_limit_passed(client: AsyncWebClient) -> None:

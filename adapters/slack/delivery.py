@@ -33,23 +33,32 @@ log = logging.getLogger(__name__)
 
 EVENT_PREFIX = "followup_"
 HISTORY_PAGE = 100
-HISTORY_PAGES = 5  # the bot's DM with a person, or a channel since the doubtful attempt: 500 reach far back
+# the bot's DM with a person, or a channel since the doubtful attempt: 500 reach far back
+HISTORY_PAGES = 5
 CLOCK_SKEW = timedelta(minutes=2)  # our clock against Slack's message timestamps
 HISTORY_SCOPES = "im:history, channels:history and groups:history"
 UNREADABLE = frozenset({"channel_not_found", "not_in_channel"})  # a history the bot can't see
 
 
 def metadata(delivery: Delivery) -> dict[str, Any]:
-    return {"event_type": f"{EVENT_PREFIX}{delivery.kind}", "event_payload": {delivery.kind: delivery.key}}
+    return {
+        "event_type": f"{EVENT_PREFIX}{delivery.kind}",
+        "event_payload": {delivery.kind: delivery.key},
+    }
 
 
 def carries(message: dict[str, Any], delivery: Delivery) -> bool:
     found = message.get("metadata") or {}
     expected = metadata(delivery)
-    return found.get("event_type") == expected["event_type"] and (found.get("event_payload") or {}).get(delivery.kind) == delivery.key
+    return (
+        found.get("event_type") == expected["event_type"]
+        and (found.get("event_payload") or {}).get(delivery.kind) == delivery.key
+    )
 
 
-async def post_once(client: AsyncWebClient, post: dict[str, Any], delivery: Delivery | None, within: float) -> None:
+async def post_once(
+    client: AsyncWebClient, post: dict[str, Any], delivery: Delivery | None, within: float
+) -> None:
     """`chat.postMessage` once, carrying the delivery's metadata. Raises SlackApiError (a
     refusal), TransientDeliveryError (never connected) or UnknownDeliveryOutcome (no answer)."""
     if delivery is not None:
@@ -60,12 +69,16 @@ async def post_once(client: AsyncWebClient, post: dict[str, Any], delivery: Deli
     except SlackApiError:
         raise
     except aiohttp.ClientConnectorError as unreachable:  # no connection: nothing was sent
-        raise TransientDeliveryError(f"couldn't reach Slack: {type(unreachable).__name__}") from unreachable
+        raise TransientDeliveryError(
+            f"couldn't reach Slack: {type(unreachable).__name__}"
+        ) from unreachable
     except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as silence:
         raise UnknownDeliveryOutcome(f"no answer from Slack: {type(silence).__name__}") from silence
 
 
-async def already_there(client: AsyncWebClient, channel: str, delivery: Delivery, within: float) -> bool:
+async def already_there(
+    client: AsyncWebClient, channel: str, delivery: Delivery, within: float
+) -> bool:
     """Whether the conversation holds a message with this delivery's metadata, posted since
     the doubtful attempt began. Without the history scope (an install from before it was asked
     for) the history can't be read: the post is made, and the reinstall is logged; a
@@ -77,7 +90,11 @@ async def already_there(client: AsyncWebClient, channel: str, delivery: Delivery
         try:
             page = await asyncio.wait_for(
                 client.conversations_history(
-                    channel=channel, oldest=oldest, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                    channel=channel,
+                    oldest=oldest,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
                 ),
                 within,
             )
@@ -85,7 +102,8 @@ async def already_there(client: AsyncWebClient, channel: str, delivery: Delivery
             error = (refusal.response or {}).get("error")
             if error == "missing_scope":
                 log.warning(
-                    "can't read the conversation's history to check for an earlier post (missing %s): reinstall the app",
+                    "can't read the conversation's history to check for an earlier post (missing "
+                    "%s): reinstall the app",
                     HISTORY_SCOPES,
                 )
                 return False

@@ -1,8 +1,9 @@
 """Who is talking and where to reach them, with small caches in front of the Web API.
 
 - `People.identity`: the core's `Identity` for a (team, user), with the user's timezone and
-  locale from `users.info` (`tz`, and `locale`, which Slack sends only when asked). Looked up on first contact and again after an hour; the core keeps a
-  timezone the user set themselves, so the hint never overrides their choice.
+  locale from `users.info` (`tz`, and `locale`, which Slack sends only when asked). Looked up on
+  first contact and again after an hour; the core keeps a timezone the user set themselves, so the
+  hint never overrides their choice.
 - `DirectChannels.open`: the id of the bot's DM with a user, to post nudges and files there and
   to tell that DM apart from other conversations. Kept per person in the database
   (`storage.direct_channels`), so `conversations.open` is called once per person, not once per
@@ -97,7 +98,12 @@ class People:
         name = profile.get("display_name") or user.get("real_name") or user.get("name") or ""
         found = Person(
             Identity(
-                PLATFORM, team_id, user_id, display_name=str(name)[:80], timezone=user.get("tz") or None, locale=user.get("locale") or None
+                PLATFORM,
+                team_id,
+                user_id,
+                display_name=str(name)[:80],
+                timezone=user.get("tz") or None,
+                locale=user.get("locale") or None,
             ),
             is_manager=bool(user.get("is_admin") or user.get("is_owner")),
         )
@@ -129,7 +135,15 @@ class DirectChannels:
         """The DM channel id; raises SlackApiError when Slack refuses."""
         return (await self.find(client, team_id, user_id))[0]
 
-    async def find(self, client: AsyncWebClient, team_id: str, user_id: str, *, read: bool = False, known: str | None = None) -> tuple[str, bool]:
+    async def find(
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_id: str,
+        *,
+        read: bool = False,
+        known: str | None = None,
+    ) -> tuple[str, bool]:
         """The DM channel id, and whether Slack gave it just now (`conversations.open`). `read`:
         the caller has read the stored id with the user (`known`, None when there is none), so
         the store isn't asked again — and an id known here that the row lacks (found before the
@@ -152,7 +166,9 @@ class DirectChannels:
             self._cache.drop(key)
         return (await self._shared(client, key, stored=False))[0]
 
-    async def _shared(self, client: AsyncWebClient, key: tuple[str, str], stored: bool) -> tuple[str, bool]:
+    async def _shared(
+        self, client: AsyncWebClient, key: tuple[str, str], stored: bool
+    ) -> tuple[str, bool]:
         opening = self._opening.get(key)
         if opening is None:
             opening = self._opening[key] = asyncio.ensure_future(self._open(client, key, stored))
@@ -160,7 +176,9 @@ class DirectChannels:
         # Shielded: one waiter giving up (a timeout, a shutdown) doesn't cancel it for the others.
         return await asyncio.shield(opening)
 
-    async def _open(self, client: AsyncWebClient, key: tuple[str, str], stored: bool) -> tuple[str, bool]:
+    async def _open(
+        self, client: AsyncWebClient, key: tuple[str, str], stored: bool
+    ) -> tuple[str, bool]:
         team_id, user_id = key
         if stored and self._store is not None:
             found = await self._store.lookup(PLATFORM, team_id, user_id)
@@ -176,7 +194,9 @@ class DirectChannels:
             self._store.remember(PLATFORM, team_id, user_id, channel)
         return channel, True
 
-    async def is_direct(self, client: AsyncWebClient, team_id: str, user_id: str, channel_id: str) -> bool:
+    async def is_direct(
+        self, client: AsyncWebClient, team_id: str, user_id: str, channel_id: str
+    ) -> bool:
         """Whether `channel_id` is the bot's own DM with the user (not a DM between people)."""
         if not channel_id.startswith("D"):
             return False

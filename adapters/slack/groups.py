@@ -48,10 +48,12 @@ REINSTALL = "ask a workspace admin to reinstall Followup"
 # the channel: …"). Anything else permanent is passed on with Slack's own code.
 REASONS: dict[str, str] = {
     "not_in_channel": f"I'm not in this channel yet — invite me with {INVITE}, then try again",
-    "channel_not_found": f"I can't see this channel — if it's private, invite me with {INVITE}, then try again",
+    "channel_not_found": f"I can't see this channel — if it's private, invite me with {INVITE}, "
+    "then try again",
     "is_archived": "this channel is archived",
     "restricted_action": "this workspace doesn't let apps post in this channel",
-    "restricted_action_read_only_channel": "only some people may post in this channel, and I'm not one of them",
+    "restricted_action_read_only_channel": "only some people may post in this channel, and I'm "
+    "not one of them",
     "restricted_action_non_threadable_channel": "this channel doesn't accept my messages",
     "ekm_access_denied": "this workspace's key management blocks my messages",
     "invalid_auth": f"my Slack access token isn't valid any more — {REINSTALL}",
@@ -67,7 +69,9 @@ REASONS: dict[str, str] = {
 
 
 def explain(error: str) -> str:
-    return REASONS.get(error, f"Slack refused the post ({error})" if error else "Slack refused the post")
+    return REASONS.get(
+        error, f"Slack refused the post ({error})" if error else "Slack refused the post"
+    )
 
 
 def verbatim(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -92,30 +96,52 @@ def channel_payload(message: Message) -> dict[str, Any]:
     body = payload(replace(message, private=False))
     if "blocks" in body:
         body["blocks"] = verbatim(body["blocks"])
-    return {**body, "parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
+    return {
+        **body,
+        "parse": "none",
+        "link_names": False,
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
 
 
 async def post_to_channel(
-    client: AsyncWebClient, channel_id: str, message: Message, delivery: Delivery | None = None, within: float = SEND_TIMEOUT
+    client: AsyncWebClient,
+    channel_id: str,
+    message: Message,
+    delivery: Delivery | None = None,
+    within: float = SEND_TIMEOUT,
 ) -> None:
     """Post `message` in the channel, or raise TransientDeliveryError / PermanentDeliveryError
     — and, for a queued post (`delivery`), UnknownDeliveryOutcome."""
     try:
-        if delivery is not None and delivery.unknown_since is not None and await already_there(client, channel_id, delivery, within):
-            log.info("%s found in the channel's history: recorded as delivered, not posted again", delivery.kind)
+        if (
+            delivery is not None
+            and delivery.unknown_since is not None
+            and await already_there(client, channel_id, delivery, within)
+        ):
+            log.info(
+                "%s found in the channel's history: recorded as delivered, not posted again",
+                delivery.kind,
+            )
             return
-        await post_once(client, {"channel": channel_id, **channel_payload(message)}, delivery, within)
+        await post_once(
+            client, {"channel": channel_id, **channel_payload(message)}, delivery, within
+        )
     except SlackApiError as refusal:
         problem = classify(refusal)
         if isinstance(problem, PermanentDeliveryError):
-            raise PermanentDeliveryError(explain(str(refusal.response.get("error") or ""))) from refusal
+            raise PermanentDeliveryError(
+                explain(str(refusal.response.get("error") or ""))
+            ) from refusal
         raise problem from refusal
     except UnknownDeliveryOutcome as silence:
         if delivery is not None:
             raise
         # A post made at once (a share, the board): the person who asked hears it failed.
         raise TransientDeliveryError(silence.reason) from silence
-    except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as hiccup:  # reading the history: nothing posted
+    # reading the history: nothing posted
+    except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as hiccup:
         raise TransientDeliveryError(f"couldn't reach Slack: {type(hiccup).__name__}") from hiccup
 
 
@@ -128,7 +154,9 @@ class SlackChannelPoster:
         self._workspaces = workspaces
         self._timeout = timeout
 
-    async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+    ) -> None:
         try:
             client = await self._workspaces.client(channel.workspace)
         except NotInstalled as missing:
@@ -141,18 +169,17 @@ def joined_intro() -> Message:
     return Message(
         title="Hi, I'm Followup",
         body=(
-            "I coach job seekers through the follow-up emails after each interview. In a channel like this "
-            "one I can also run *group mode*, so a cohort can keep each other going:\n"
-            "• `/followup share <id>` posts one milestone of yours here (say, “sent a value-add follow-up to "
-            "Acme”) and puts your name on the board\n"
-            "• `/followup board` posts this week's follow-up counts of the people who shared\n"
-            "• `/followup digest monday 09:00` sets a weekly digest: totals for everyone, names only for "
-            "those who shared\n"
-            "A workspace admin or owner turns it on with `/followup channel on`."
+            "I coach job seekers through the follow-up emails after each interview. In a channel "
+            "like this one I can also run *group mode*, so a cohort can keep each other going:\n• "
+            "`/followup share <id>` posts one milestone of yours here (say, “sent a value-add "
+            "follow-up to Acme”) and puts your name on the board\n• `/followup board` posts this "
+            "week's follow-up counts of the people who shared\n• `/followup digest monday 09:00` "
+            "sets a weekly digest: totals for everyone, names only for those who shared\nA "
+            "workspace admin or owner turns it on with `/followup channel on`."
         ),
         footer=(
-            "Privacy: nothing about you is posted here unless you share it yourself, and my answers to "
-            "your commands are only visible to you."
+            "Privacy: nothing about you is posted here unless you share it yourself, and my "
+            "answers to your commands are only visible to you."
         ),
         private=False,
     )

@@ -65,6 +65,8 @@ def answering(listener: F) -> F:
         except Exception:
             with request_scope() as request_id:
                 log.exception("slack request failed", extra={"listener": listener.__name__})
-                await self.tell_failure(kwargs, unexpected(request_id), ack if acks_itself and not acked else None)
+                await self.tell_failure(
+                    kwargs, unexpected(request_id), ack if acks_itself and not acked else None
+                )
 
     return guarded  # type: ignore[return-value]

@@ -56,10 +56,23 @@ DIVIDER: Block = {"type": "divider"}
 
 
 def _toolbar(known: bool) -> list[Block]:
-    add = {"type": "button", "text": plain(word("home", "log-interview")), "action_id": OPEN_ADD_FORM, "value": "add", "style": "primary"}
+    add = {
+        "type": "button",
+        "text": plain(word("home", "log-interview")),
+        "action_id": OPEN_ADD_FORM,
+        "value": "add",
+        "style": "primary",
+    }
     elements = [add]
     if known:
-        elements.append({"type": "button", "text": plain(word("home", "settings")), "action_id": OPEN_SETTINGS, "value": "settings"})
+        elements.append(
+            {
+                "type": "button",
+                "text": plain(word("home", "settings")),
+                "action_id": OPEN_SETTINGS,
+                "value": "settings",
+            }
+        )
     return [{"type": "actions", "block_id": "fu-home-toolbar", "elements": elements}]
 
 
@@ -69,21 +82,35 @@ def _result(message: Message, shown: set[str]) -> list[Block]:
     title = safe(TONE_EMOJI.get(message.tone, "") + message.title, SECTION_TEXT)
     blocks: list[Block] = [section("fu-result", title)]
     blocks += [b for b in content_blocks(message) if b["block_id"] != "fu-title"]
-    buttons = action_blocks([a for a in message.actions if a.id not in shown], prefix="fu-result-actions")
+    buttons = action_blocks(
+        [a for a in message.actions if a.id not in shown], prefix="fu-result-actions"
+    )
     blocks = blocks[: RESULT_BLOCKS - len(buttons)] + buttons
     return blocks + [DIVIDER]
 
 
 def card_text(card: Card) -> str:
-    step = word("home", "step-due", step=card.step, due=card.due) if card.due else word("home", "step", step=card.step)
+    step = (
+        word("home", "step-due", step=card.step, due=card.due)
+        if card.due
+        else word("home", "step", step=card.step)
+    )
     lines = [card.label, step]
-    lines.append(word("home", "next-nudge", when=card.next_nudge) if card.next_nudge else word("home", "no-nudge"))
+    lines.append(
+        word("home", "next-nudge", when=card.next_nudge)
+        if card.next_nudge
+        else word("home", "no-nudge")
+    )
     return "\n".join(lines)
 
 
 def _card(card: Card) -> list[Block]:
     text = section(f"fu-card-{card.number}", safe(card_text(card), SECTION_TEXT))
-    buttons = {"type": "actions", "block_id": f"fu-card-{card.number}-actions", "elements": [button(a) for a in card.actions]}
+    buttons = {
+        "type": "actions",
+        "block_id": f"fu-card-{card.number}-actions",
+        "elements": [button(a) for a in card.actions],
+    }
     return [text, buttons, DIVIDER]
 
 
@@ -92,7 +119,11 @@ def _pager(board: Dashboard) -> list[Block]:
     if not board.pager:
         return []
     return [
-        {"type": "actions", "block_id": "fu-home-pages", "elements": [button(a) for a in board.pager]},
+        {
+            "type": "actions",
+            "block_id": "fu-home-pages",
+            "elements": [button(a) for a in board.pager],
+        },
         context("fu-home-page", safe(board.page_note, SECTION_TEXT)),
     ]
 
@@ -101,7 +132,11 @@ def _settings(fields: tuple[Field, ...]) -> list[Block]:
     if not fields:
         return []
     lines = "\n".join(f"{f.label}: {f.value}" for f in fields)
-    return [section("fu-home-settings", safe(word("home", "your-settings", settings=lines), SECTION_TEXT))]
+    return [
+        section(
+            "fu-home-settings", safe(word("home", "your-settings", settings=lines), SECTION_TEXT)
+        )
+    ]
 
 
 def home_view(board: Dashboard, *, result: Message | None = None) -> View:
@@ -111,7 +146,13 @@ def home_view(board: Dashboard, *, result: Message | None = None) -> View:
     shown = {a.id for card in board.cards for a in card.actions}
     blocks: list[Block] = []
     if known:
-        blocks.append({"type": "header", "block_id": "fu-title", "text": plain(safe(summary.title, HEADER_TEXT))})
+        blocks.append(
+            {
+                "type": "header",
+                "block_id": "fu-title",
+                "text": plain(safe(summary.title, HEADER_TEXT)),
+            }
+        )
     blocks += _toolbar(known)
     if result is not None:
         blocks += _result(result, shown)
@@ -127,7 +168,12 @@ def home_view(board: Dashboard, *, result: Message | None = None) -> View:
     tail = _pager(board) + _settings(board.settings)
     blocks = blocks[: SURFACE_BLOCKS - len(tail)] + tail
     page = board.page.number if board.page else 1
-    return View(type="home", callback_id=HOME_CALLBACK, blocks=blocks, private_metadata=json.dumps({"page": page}))
+    return View(
+        type="home",
+        callback_id=HOME_CALLBACK,
+        blocks=blocks,
+        private_metadata=json.dumps({"page": page}),
+    )
 
 
 def page_of(body: dict[str, Any]) -> int:
@@ -135,7 +181,11 @@ def page_of(body: dict[str, Any]) -> int:
     clamps a page that no longer exists)."""
     view = body.get("view")
     try:
-        page = json.loads(str(view.get("private_metadata") or "{}")).get("page", 1) if isinstance(view, dict) else 1
+        page = (
+            json.loads(str(view.get("private_metadata") or "{}")).get("page", 1)
+            if isinstance(view, dict)
+            else 1
+        )
     except (ValueError, AttributeError):
         return 1
     return page if isinstance(page, int) and not isinstance(page, bool) and 1 <= page <= 9999 else 1
@@ -144,19 +194,29 @@ def page_of(body: dict[str, Any]) -> int:
 def is_home(body: dict[str, Any]) -> bool:
     """Whether a press came from the Home tab (rather than a message or a modal)."""
     view, container = body.get("view"), body.get("container")
-    return isinstance(view, dict) and view.get("type") == "home" and (not isinstance(container, dict) or container.get("type") == "view")
+    return (
+        isinstance(view, dict)
+        and view.get("type") == "home"
+        and (not isinstance(container, dict) or container.get("type") == "view")
+    )
 
 
 class HomeTab:
     def __init__(self, followup: Followup) -> None:
         self._followup = followup
 
-    async def publish(self, client: AsyncWebClient, who: Identity, *, result: Message | None = None, page: int = 1) -> bool:
+    async def publish(
+        self, client: AsyncWebClient, who: Identity, *, result: Message | None = None, page: int = 1
+    ) -> bool:
         """Publish page `page` of the person's Home (with `result` at the top); False when
         Slack refused."""
-        return await self._send(client, who.user_id, home_view(await self._followup.home(who, page), result=result))
+        return await self._send(
+            client, who.user_id, home_view(await self._followup.home(who, page), result=result)
+        )
 
-    async def answer(self, client: AsyncWebClient, who: Identity, reply: Message, page: int) -> bool:
+    async def answer(
+        self, client: AsyncWebClient, who: Identity, reply: Message, page: int
+    ) -> bool:
         """Answer a press made on Home, on Home: a page button's answer is that page; any other
         answer goes on top of the page the press was made on. False when Slack refused."""
         if reply.page is not None and reply.page.view == HOME_VIEW and not reply.is_error:

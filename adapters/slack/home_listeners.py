@@ -67,7 +67,9 @@ class HomeListeners:
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
 
     @answering
-    async def on_open_settings(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_open_settings(
+        self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         """Home's "Settings" button: the settings modal, filled with the person's settings."""
         who = await self._people.identity(client, team_of(context, body), user_of(body))
         form = settings_form(await self._followup.delivery_settings(who))
@@ -88,11 +90,18 @@ class HomeListeners:
 
     @answering
     async def on_settings_submit(
-        self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         """Saved through the core's `settings` command: a refusal goes under its field and
         nothing changes; once saved, the modal closes and Home shows the new settings."""
-        command = read_settings((view.get("state") or {}).get("values") or {}, view.get("private_metadata"))
+        command = read_settings(
+            (view.get("state") or {}).get("values") or {}, view.get("private_metadata")
+        )
         who = await self._people.identity(client, team_of(context, body), user_of(body))
         reply = await self._followup.handle_command(who, command)
         if reply.is_error:

@@ -40,21 +40,29 @@ from bot.views import error
 log = logging.getLogger(__name__)
 MAX_VALUE = 2000
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
-PROPOSED = {cls.__name__: cls for cls in (c.Add, c.LogRound, c.ChangeRound, c.RemoveRound, c.Delete)}
+PROPOSED = {
+    cls.__name__: cls for cls in (c.Add, c.LogRound, c.ChangeRound, c.RemoveRound, c.Delete)
+}
 EDIT_PROPOSAL = "followup:import-edit"  # the proposal's "Edit first" button
 EDIT_LABEL = word("interview_form", "edit-first")
 
 
 def is_calendar(file: dict[str, Any]) -> bool:
     name = str(file.get("name") or "").lower()
-    return str(file.get("mimetype") or "").lower() in CALENDAR_TYPES or name.endswith(".ics") or file.get("filetype") == "ics"
+    return (
+        str(file.get("mimetype") or "").lower() in CALENDAR_TYPES
+        or name.endswith(".ics")
+        or file.get("filetype") == "ics"
+    )
 
 
 class FileTooBig(Exception):
     pass
 
 
-async def download(client: AsyncWebClient, session: aiohttp.ClientSession, file_id: str) -> tuple[str, bytes]:
+async def download(
+    client: AsyncWebClient, session: aiohttp.ClientSession, file_id: str
+) -> tuple[str, bytes]:
     """(name, bytes) of a file shared with the bot, read no further than MAX_BYTES + 1."""
     info = await client.files_info(file=file_id)
     file = info.get("file") or {}
@@ -76,7 +84,11 @@ def too_big(size: int) -> Message:
 
 
 def unreadable() -> Message:
-    return Message(title="I couldn't fetch that file from Slack.", body="Nothing was logged: share it again in a moment.", tone=Tone.ERROR)
+    return Message(
+        title="I couldn't fetch that file from Slack.",
+        body="Nothing was logged: share it again in a moment.",
+        tone=Tone.ERROR,
+    )
 
 
 def encode(command: c.Command) -> str | None:
@@ -91,7 +103,9 @@ def encode(command: c.Command) -> str | None:
         elif isinstance(value, RoundKind):
             value = value.value
         values[field.name] = value
-    text = json.dumps({"t": type(command).__name__, "f": values}, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        {"t": type(command).__name__, "f": values}, ensure_ascii=False, separators=(",", ":")
+    )
     return text if len(text) <= MAX_VALUE else None
 
 
@@ -118,7 +132,9 @@ def decode(text: str | None) -> c.Command | None:
         return None
     for field in fields(command):  # typed as declared: text is text, numbers are numbers
         value = getattr(command, field.name)
-        if field.name in ("number", "seq") and not (isinstance(value, int) and not isinstance(value, bool)):
+        if field.name in ("number", "seq") and not (
+            isinstance(value, int) and not isinstance(value, bool)
+        ):
             return None
         if field.name in ("company", "role", "when") and not isinstance(value, str):
             return None
@@ -144,7 +160,12 @@ def edit_form(command: c.Command | None, origin: Origin, timezone: str | None) -
     """The add or round form filled in from a proposal (answering in place of it), or None
     for a proposal that has no form (a change, a removal) or a value that isn't one."""
     if isinstance(command, c.Add):
-        return add_form(replace(origin, invitation=command.invitation, replace=True), timezone, of_proposal(command), source="the invitation")
+        return add_form(
+            replace(origin, invitation=command.invitation, replace=True),
+            timezone,
+            of_proposal(command),
+            source="the invitation",
+        )
     if isinstance(command, c.LogRound):
         where = replace(origin, number=command.number, invitation=command.invitation, replace=True)
         return round_form(where, timezone, of_proposal(command), source="the invitation")
@@ -152,4 +173,8 @@ def edit_form(command: c.Command | None, origin: Origin, timezone: str | None) -
 
 
 def no_form() -> Message:
-    return Message(title="That question has expired.", body="Nothing was logged: share the invitation again.", tone=Tone.ERROR)
+    return Message(
+        title="That question has expired.",
+        body="Nothing was logged: share the invitation again.",
+        tone=Tone.ERROR,
+    )

@@ -85,16 +85,31 @@ COMMAND_PREFIX = "/followup"
 def typed_by_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """A plain message a person typed in a DM with the bot: no subtype (edits, deletions,
     joins, bot posts all have one), no bot behind it, not our own, with text to run."""
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or event.get("bot_profile"):
+    if (
+        event.get("channel_type") != "im"
+        or event.get("subtype")
+        or event.get("bot_id")
+        or event.get("bot_profile")
+    ):
         return False
     user, text = event.get("user"), event.get("text")
     if not isinstance(user, str) or not user or user == bot_user_id:
         return False
-    return isinstance(text, str) and bool(text.strip()) and isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
+    return (
+        isinstance(text, str)
+        and bool(text.strip())
+        and isinstance(event.get("channel"), str)
+        and isinstance(event.get("ts"), str)
+    )
 
 
 def team_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
-    team = context.team_id or context.enterprise_id or body.get("team_id") or (body.get("team") or {}).get("id")
+    team = (
+        context.team_id
+        or context.enterprise_id
+        or body.get("team_id")
+        or (body.get("team") or {}).get("id")
+    )
     return str(team or "")
 
 
@@ -116,7 +131,9 @@ class Listeners:
         self._replies = replies
         self._home = home
         self.home_screen = HomeListeners(followup, people, home)  # Home's own controls
-        self._revocations = AsyncTokenRevocationListeners(installations) if installations is not None else None
+        self._revocations = (
+            AsyncTokenRevocationListeners(installations) if installations is not None else None
+        )
 
     async def tell_failure(self, kwargs: dict[str, Any], reply: Message, ack: Any) -> None:
         body = kwargs.get("command") or kwargs.get("body") or {}
@@ -124,73 +141,144 @@ class Listeners:
             view = kwargs.get("view")
             if ack is not None and isinstance(view, dict):
                 values = (view.get("state") or {}).get("values") or {}
-                errors = review_errors(reply) if view.get("callback_id") == REVIEW_FORM else core_errors(reply, values)
+                errors = (
+                    review_errors(reply)
+                    if view.get("callback_id") == REVIEW_FORM
+                    else core_errors(reply, values)
+                )
                 await ack(response_action="errors", errors=errors)
                 return
             if ack is not None:
                 await ack()
             user = body.get("user_id") or (body.get("user") or {}).get("id")
             client, context = kwargs.get("client"), kwargs.get("context")
-            if user and client is not None and is_home(body) and await self._home.publish_failure(client, user, reply):
+            if (
+                user
+                and client is not None
+                and is_home(body)
+                and await self._home.publish_failure(client, user, reply)
+            ):
                 return
             if not user or client is None or context is None or kwargs.get("event") is not None:
                 return
-            await self._replies.answer(client, team_of(context, body), user, reply, response_url=body.get("response_url"), direct=True)
+            await self._replies.answer(
+                client,
+                team_of(context, body),
+                user,
+                reply,
+                response_url=body.get("response_url"),
+                direct=True,
+            )
         except Exception as problem:  # Slack can't be reached either: the log line is all there is
             log.warning("couldn't tell the person about the failure: %s", type(problem).__name__)
 
     @answering
-    async def on_command(self, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        team, user, channel = team_of(context, command), command["user_id"], command.get("channel_id", "")
+    async def on_command(
+        self, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        team, user, channel = (
+            team_of(context, command),
+            command["user_id"],
+            command.get("channel_id", ""),
+        )
         who = await self._people.identity(client, team, user)
         direct = await self._channels.is_direct(client, team, user, channel)
-        reply = await self._followup.handle_text(who, command.get("text") or "", await self._place(client, team, user, channel, direct))
-        if reply.form is not None and await self._open_view(client, command.get("trigger_id"), self._view(reply.form, command, direct, who)):
+        reply = await self._followup.handle_text(
+            who, command.get("text") or "", await self._place(client, team, user, channel, direct)
+        )
+        if reply.form is not None and await self._open_view(
+            client, command.get("trigger_id"), self._view(reply.form, command, direct, who)
+        ):
             return
-        await self._replies.answer(client, team, user, reply, response_url=command.get("response_url"), direct=direct)
+        await self._replies.answer(
+            client, team, user, reply, response_url=command.get("response_url"), direct=direct
+        )
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_action(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         team, user, channel, who, direct = await self._presser(client, context, body)
         place = await self._place(client, team, user, channel, direct)
         # "Yes, log it" under an imported invitation carries the proposal in its value
         proposal = decode_proposal(action.get("value"))
         reply = await self._followup.handle_action(who, action["action_id"], place, proposal)
-        if is_home(body):  # answered on Home itself, in place; by DM only if Home can't be published
+        # answered on Home itself, in place; by DM only if Home can't be published
+        if is_home(body):
             if not await self._home.answer(client, who, reply, page_of(body)):
-                await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
+                await self._replies.answer(
+                    client, team, user, reply, response_url=None, direct=True
+                )
             return
         in_place = reply.reply is Reply.EDIT
-        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct, replace_original=in_place)
+        await self._replies.answer(
+            client,
+            team,
+            user,
+            reply,
+            response_url=body.get("response_url"),
+            direct=direct,
+            replace_original=in_place,
+        )
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_message(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         if not typed_by_a_person(event, context.bot_user_id):
             return
         team, user, channel = team_of(context, body), str(event["user"]), str(event["channel"])
         text = typed(str(event.get("text") or "")).strip()
-        text = text.removeprefix(COMMAND_PREFIX).strip() if text.startswith(COMMAND_PREFIX) else text
+        text = (
+            text.removeprefix(COMMAND_PREFIX).strip() if text.startswith(COMMAND_PREFIX) else text
+        )
         who = await self._people.identity(client, team, user)
         reply = await self._followup.handle_text(who, text, Place(channel, True))
         thread = (channel, str(event.get("thread_ts") or event.get("ts") or ""))
-        await self._replies.answer(client, team, user, reply, response_url=None, direct=True, thread=thread)
+        await self._replies.answer(
+            client, team, user, reply, response_url=None, direct=True, thread=thread
+        )
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_open_form(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_open_form(
+        self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         """The Home tab's "Log an interview" button, and the global shortcut of that name."""
         team, user = team_of(context, body), (body.get("user") or {}).get("id", "")
         who = await self._people.identity(client, team, user)
         home = is_home(body)
-        if await self._open_view(client, body.get("trigger_id"), add_form(Origin(None, True, home=home), who.timezone)):
+        if await self._open_view(
+            client, body.get("trigger_id"), add_form(Origin(None, True, home=home), who.timezone)
+        ):
             return
-        if not (home and await self._home.publish(client, who, result=form_not_opened(), page=page_of(body))):
-            await self._replies.answer(client, team, user, form_not_opened(), response_url=None, direct=True)
+        if not (
+            home
+            and await self._home.publish(client, who, result=form_not_opened(), page=page_of(body))
+        ):
+            await self._replies.answer(
+                client, team, user, form_not_opened(), response_url=None, direct=True
+            )
 
     @answering
-    async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_submit(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         values = (view.get("state") or {}).get("values") or {}
         origin = Origin.load(view.get("private_metadata"))
         command = read_add(values, origin)
@@ -204,13 +292,29 @@ class Listeners:
             await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
-        if origin.home and await self._home.publish(client, who, result=reply):  # opened from Home: answered there
+        # opened from Home: answered there
+        if origin.home and await self._home.publish(client, who, result=reply):
             return
-        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct, replace_original=origin.replace)
+        await self._replies.answer(
+            client,
+            team,
+            user,
+            reply,
+            response_url=origin.response_url,
+            direct=origin.direct,
+            replace_original=origin.replace,
+        )
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_round_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_round_submit(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         values = (view.get("state") or {}).get("values") or {}
         origin = Origin.load(view.get("private_metadata"))
         command = read_round_form(values, origin)
@@ -224,11 +328,26 @@ class Listeners:
             await ack(response_action="errors", errors=core_errors(reply, values))
             return
         await ack()
-        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct, replace_original=origin.replace)
+        await self._replies.answer(
+            client,
+            team,
+            user,
+            reply,
+            response_url=origin.response_url,
+            direct=origin.direct,
+            replace_original=origin.replace,
+        )
         await self._home.after(client, who, reply)
 
     @answering
-    async def on_review_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_review_submit(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         origin = Origin.load(view.get("private_metadata"))
         command = read_review((view.get("state") or {}).get("values") or {}, origin)
         if isinstance(command, dict):
@@ -241,10 +360,18 @@ class Listeners:
             await ack(response_action="errors", errors=review_errors(reply))
             return
         await ack()
-        await self._replies.answer(client, team, user, reply, response_url=origin.response_url, direct=origin.direct)
+        await self._replies.answer(
+            client, team, user, reply, response_url=origin.response_url, direct=origin.direct
+        )
 
     @answering
-    async def on_file_share(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_file_share(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         """A file shared in the bot's DM: a calendar invitation is read and proposed."""
         if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
             return
@@ -257,7 +384,9 @@ class Listeners:
         await self._replies.answer(client, team, user, reply, response_url=None, direct=True)
 
     @answering
-    async def on_message_shortcut(self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_message_shortcut(
+        self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         """"Log as an interview" on a message: its invitation proposed, or the add form
         filled in from its text (see shortcuts.py)."""
         team, user, _, who, direct = await self._presser(client, context, body)
@@ -267,23 +396,41 @@ class Listeners:
             reply = await self._propose(client, who, files[0])
         else:
             draft = await self._followup.draft_from(who, message_text(message))
-            form = add_form(Origin(body.get("response_url"), direct), who.timezone, draft, source="the message")
+            form = add_form(
+                Origin(body.get("response_url"), direct), who.timezone, draft, source="the message"
+            )
             if await self._open_view(client, body.get("trigger_id"), form):
                 return
             reply = form_not_opened()
-        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
+        await self._replies.answer(
+            client, team, user, reply, response_url=body.get("response_url"), direct=direct
+        )
 
     @answering
-    async def on_edit_proposal(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_edit_proposal(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         """"Edit first" under an imported invitation: the add or round form, filled in."""
         team, user, _, who, direct = await self._presser(client, context, body)
-        form = edit_form(decode_proposal(action.get("value")), Origin(body.get("response_url"), direct), who.timezone)
+        form = edit_form(
+            decode_proposal(action.get("value")),
+            Origin(body.get("response_url"), direct),
+            who.timezone,
+        )
         if form is not None and await self._open_view(client, body.get("trigger_id"), form):
             return
         reply = no_form() if form is None else form_not_opened()
-        await self._replies.answer(client, team, user, reply, response_url=body.get("response_url"), direct=direct)
+        await self._replies.answer(
+            client, team, user, reply, response_url=body.get("response_url"), direct=direct
+        )
 
-    async def _presser(self, client: AsyncWebClient, context: AsyncBoltContext, body: dict[str, Any]) -> tuple[str, str, str, Identity, bool]:
+    async def _presser(
+        self, client: AsyncWebClient, context: AsyncBoltContext, body: dict[str, Any]
+    ) -> tuple[str, str, str, Identity, bool]:
         """Who pressed (a button, a shortcut) and where: team, user, channel, identity, and
         whether it was in their DM with the bot (no channel: a Home tab or a global shortcut)."""
         team, user = team_of(context, body), body["user"]["id"]
@@ -292,25 +439,43 @@ class Listeners:
         direct = await self._channels.is_direct(client, team, user, channel) if channel else True
         return team, user, channel, who, direct
 
-    async def _propose(self, client: AsyncWebClient, who: Identity, file: dict[str, Any]) -> Message:
+    async def _propose(
+        self, client: AsyncWebClient, who: Identity, file: dict[str, Any]
+    ) -> Message:
         """The core's proposal for a shared invitation file, or why it couldn't be fetched."""
         try:
             if self._session is None:
                 raise RuntimeError("no HTTP session")
             name, data = await download(client, self._session, str(file["id"]))
-        except (FileTooBig, SlackApiError, aiohttp.ClientError, TimeoutError, RuntimeError) as problem:
+        except (
+            FileTooBig,
+            SlackApiError,
+            aiohttp.ClientError,
+            TimeoutError,
+            RuntimeError,
+        ) as problem:
             return await share_failed(problem)
-        return await self._followup.handle_command(who, c.ImportInvitation(data=data, filename=name[:200]))
+        return await self._followup.handle_command(
+            who, c.ImportInvitation(data=data, filename=name[:200])
+        )
 
     @answering
-    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_home_opened(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         if event.get("tab") != "home":
             return
         who = await self._people.identity(client, team_of(context, body), event["user"])
         await self._home.publish(client, who)
 
     @answering
-    async def on_member_joined(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_member_joined(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         """The bot was added to a channel: introduce group mode there. Others joining: nothing."""
         channel = str(event.get("channel") or "")
         if not channel or not context.bot_user_id or event.get("user") != context.bot_user_id:
@@ -327,7 +492,9 @@ class Listeners:
         await self._erase(team_of(context, body))
 
     @answering
-    async def on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_tokens_revoked(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """Revoked user tokens alone change nothing for us (we hold none); a revoked bot token
         means the app can no longer act in the workspace: the same as an uninstall."""
         if self._revocations is not None:
@@ -343,7 +510,9 @@ class Listeners:
         self._people.forget_team(team)
         await self._followup.erase_workspace(PLATFORM, team)
 
-    async def _place(self, client: AsyncWebClient, team: str, user: str, channel: str, direct: bool) -> Place:
+    async def _place(
+        self, client: AsyncWebClient, team: str, user: str, channel: str, direct: bool
+    ) -> Place:
         """Where the person typed: their DM with the bot, or a channel (with whether they manage
         the workspace; only looked up for a channel)."""
         if direct or not channel:
@@ -357,7 +526,9 @@ class Listeners:
         origin = Origin(command.get("response_url"), direct, number=form.number)
         if form.kind is FormKind.ROUND:
             return round_form(origin, who.timezone)
-        return review_form(origin) if form.kind is FormKind.REVIEW else add_form(origin, who.timezone)
+        return (
+            review_form(origin) if form.kind is FormKind.REVIEW else add_form(origin, who.timezone)
+        )
 
     async def _open_view(self, client: AsyncWebClient, trigger_id: str | None, view: View) -> bool:
         """Open a modal; False when Slack refused (say, the trigger expired)."""

@@ -74,7 +74,11 @@ class Origin:
     home: bool = False
 
     def dump(self) -> str:
-        data: dict[str, Any] = {"response_url": self.response_url, "direct": self.direct, "number": self.number}
+        data: dict[str, Any] = {
+            "response_url": self.response_url,
+            "direct": self.direct,
+            "number": self.number,
+        }
         if self.invitation is not None:
             data["invitation"] = [self.invitation.key, self.invitation.sequence]
         if self.replace:
@@ -104,13 +108,25 @@ def _invitation(value: Any) -> InvitationRef | None:
     if not (isinstance(value, list) and len(value) == 2):
         return None
     key, sequence = value
-    if not (isinstance(key, str) and 0 < len(key) <= 64 and isinstance(sequence, int) and not isinstance(sequence, bool)):
+    if not (
+        isinstance(key, str)
+        and 0 < len(key) <= 64
+        and isinstance(sequence, int)
+        and not isinstance(sequence, bool)
+    ):
         return None
     return InvitationRef(key, sequence)
 
 
 def _input(
-    block_id: str, label: str, placeholder: str, max_length: int, *, optional: bool = False, multiline: bool = False, initial: str = ""
+    block_id: str,
+    label: str,
+    placeholder: str,
+    max_length: int,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    initial: str = "",
 ) -> InputBlock:
     return InputBlock(
         block_id=block_id,
@@ -127,9 +143,15 @@ def _input(
 
 
 def _picker(
-    block_id: str, label: str, element: DatePickerElement | TimePickerElement | StaticSelectElement, *, optional: bool = False
+    block_id: str,
+    label: str,
+    element: DatePickerElement | TimePickerElement | StaticSelectElement,
+    *,
+    optional: bool = False,
 ) -> InputBlock:
-    return InputBlock(block_id=block_id, label=PlainTextObject(text=label), optional=optional, element=element)
+    return InputBlock(
+        block_id=block_id, label=PlainTextObject(text=label), optional=optional, element=element
+    )
 
 
 def _when_pickers(timezone: str | None, draft: Draft) -> list[InputBlock]:
@@ -137,9 +159,26 @@ def _when_pickers(timezone: str | None, draft: Draft) -> list[InputBlock]:
     start = f"{draft.start:%H:%M}" if draft.start else "10:00"
     end = f"{draft.end:%H:%M}" if draft.end else None
     return [
-        _picker("day", word("interview_form", "day"), DatePickerElement(action_id=VALUE, placeholder=word("interview_form", "day-placeholder"), initial_date=day)),
-        _picker("start", word("interview_form", "start"), TimePickerElement(action_id=VALUE, initial_time=start, timezone=timezone)),
-        _picker("end", word("interview_form", "end"), TimePickerElement(action_id=VALUE, initial_time=end, timezone=timezone), optional=True),
+        _picker(
+            "day",
+            word("interview_form", "day"),
+            DatePickerElement(
+                action_id=VALUE,
+                placeholder=word("interview_form", "day-placeholder"),
+                initial_date=day,
+            ),
+        ),
+        _picker(
+            "start",
+            word("interview_form", "start"),
+            TimePickerElement(action_id=VALUE, initial_time=start, timezone=timezone),
+        ),
+        _picker(
+            "end",
+            word("interview_form", "end"),
+            TimePickerElement(action_id=VALUE, initial_time=end, timezone=timezone),
+            optional=True,
+        ),
     ]
 
 
@@ -147,7 +186,11 @@ def _kind_picker(kind: RoundKind = RoundKind.INTERVIEW) -> InputBlock:
     """The round's kind, "interview" until another is picked (or the draft's)."""
     kinds = [Option(value=k.value, label=k.value.replace("-", " ")) for k in RoundKind]
     default = next(o for o in kinds if o.value == kind.value)
-    return _picker("kind", word("interview_form", "kind"), StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default))
+    return _picker(
+        "kind",
+        word("interview_form", "kind"),
+        StaticSelectElement(action_id=VALUE, options=kinds, initial_option=default),
+    )
 
 
 def _people(draft: Draft) -> str:
@@ -164,17 +207,25 @@ def _filled_note(draft: Draft, source: str) -> list[Block]:
         text = word("interview_form", "found-nothing", source=source)
     if draft.notes:
         text += " (" + "; ".join(draft.notes) + ")"
-    return [ContextBlock(block_id="fu-filled", elements=[PlainTextObject(text=safe(text, 1900), emoji=True)])]
+    return [
+        ContextBlock(
+            block_id="fu-filled", elements=[PlainTextObject(text=safe(text, 1900), emoji=True)]
+        )
+    ]
 
 
-def round_form(origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = "") -> View:
+def round_form(
+    origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = ""
+) -> View:
     """`round <id>` alone: a further round of application `origin.number`, with the same day
     and time pickers as the add form, and its kind; `draft` fills it in (from `source`)."""
     draft = draft or Draft()
     return View(
         type="modal",
         callback_id=ROUND_FORM,
-        title=PlainTextObject(text=word("interview_form", "round-title", number=origin.number)[:24]),
+        title=PlainTextObject(
+            text=word("interview_form", "round-title", number=origin.number)[:24]
+        ),
         submit=PlainTextObject(text=word("interview_form", "round-submit")),
         close=PlainTextObject(text=word("interview_form", "cancel")),
         private_metadata=origin.dump(),
@@ -182,12 +233,22 @@ def round_form(origin: Origin, timezone: str | None = None, draft: Draft | None 
             *_filled_note(draft, source),
             *_when_pickers(timezone, draft),
             _kind_picker(draft.kind),
-            _input("interviewers", word("interview_form", "interviewers"), word("interview_form", "round-interviewers-placeholder"), MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
+            _input(
+                "interviewers",
+                word("interview_form", "interviewers"),
+                word("interview_form", "round-interviewers-placeholder"),
+                MAX_PEOPLE_TEXT,
+                optional=True,
+                multiline=True,
+                initial=_people(draft),
+            ),
         ],
     )
 
 
-def add_form(origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = "") -> View:
+def add_form(
+    origin: Origin, timezone: str | None = None, draft: Draft | None = None, source: str = ""
+) -> View:
     """The form; its time pickers are in `timezone` (the user's, as Slack reports it);
     `draft` fills it in (from `source`: a message, an invitation)."""
     draft = draft or Draft()
@@ -200,11 +261,31 @@ def add_form(origin: Origin, timezone: str | None = None, draft: Draft | None = 
         private_metadata=origin.dump(),
         blocks=[
             *_filled_note(draft, source),
-            _input("company", word("interview_form", "company"), word("interview_form", "company-placeholder"), MAX_NAME, initial=draft.company),
-            _input("role", word("interview_form", "role"), word("interview_form", "role-placeholder"), MAX_NAME, initial=draft.role),
+            _input(
+                "company",
+                word("interview_form", "company"),
+                word("interview_form", "company-placeholder"),
+                MAX_NAME,
+                initial=draft.company,
+            ),
+            _input(
+                "role",
+                word("interview_form", "role"),
+                word("interview_form", "role-placeholder"),
+                MAX_NAME,
+                initial=draft.role,
+            ),
             *_when_pickers(timezone, draft),
             _kind_picker(draft.kind),
-            _input("interviewers", word("interview_form", "interviewers"), word("interview_form", "interviewers-placeholder"), MAX_PEOPLE_TEXT, optional=True, multiline=True, initial=_people(draft)),
+            _input(
+                "interviewers",
+                word("interview_form", "interviewers"),
+                word("interview_form", "interviewers-placeholder"),
+                MAX_PEOPLE_TEXT,
+                optional=True,
+                multiline=True,
+                initial=_people(draft),
+            ),
         ],
     )
 
@@ -218,7 +299,13 @@ def review_form(origin: Origin) -> View:
         close=PlainTextObject(text=word("review_form", "cancel")),
         private_metadata=origin.dump(),
         blocks=[
-            _input(DRAFT, word("review_form", "draft"), word("review_form", "draft-placeholder"), MAX_DRAFT, multiline=True),
+            _input(
+                DRAFT,
+                word("review_form", "draft"),
+                word("review_form", "draft-placeholder"),
+                MAX_DRAFT,
+                multiline=True,
+            ),
         ],
     )
 
@@ -241,7 +328,11 @@ def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
     """"2026-11-06 14:00-15:30" from the pickers (or the old free-text field's text)."""
     if "when" in state:
         return _value(state, "when")
-    day, start, end = _value(state, "day", "selected_date"), _value(state, "start", "selected_time"), _value(state, "end", "selected_time")
+    day, start, end = (
+        _value(state, "day", "selected_date"),
+        _value(state, "start", "selected_time"),
+        _value(state, "end", "selected_time"),
+    )
     if not day:
         errors["day"] = word("interview_form", "pick-day")
     if not start:
@@ -250,10 +341,18 @@ def _picked_when(state: dict[str, Any], errors: dict[str, str]) -> str:
 
 
 def _kind(state: dict[str, Any]) -> str | None:
-    return str((((state.get("kind") or {}).get(VALUE) or {}).get("selected_option") or {}).get("value") or "") or None
+    return (
+        str(
+            (((state.get("kind") or {}).get(VALUE) or {}).get("selected_option") or {}).get("value")
+            or ""
+        )
+        or None
+    )
 
 
-def _errors(state: dict[str, Any], found: FormErrors | None, picked: dict[str, str]) -> dict[str, str]:
+def _errors(
+    state: dict[str, Any], found: FormErrors | None, picked: dict[str, str]
+) -> dict[str, str]:
     """The core reader's errors by block id (the date's go under the day picker when there is
     one), with the pickers' own."""
     by_block = dict(picked)
@@ -276,14 +375,23 @@ def read_add(state_values: dict[str, Any], origin: Origin | None = None) -> c.Ad
     )
     if isinstance(command, FormErrors) or picked:
         return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
-    return replace(command, invitation=origin.invitation) if origin is not None and origin.invitation else command
+    return (
+        replace(command, invitation=origin.invitation)
+        if origin is not None and origin.invitation
+        else command
+    )
 
 
 def read_round_form(state_values: dict[str, Any], origin: Origin) -> c.LogRound | dict[str, str]:
     """The `LogRound` command from the round form, or errors by block id."""
     picked: dict[str, str] = {}
     when = _picked_when(state_values, picked)
-    command = forms.read_round(origin.number, when, kind=_kind(state_values), interviewers=_value(state_values, "interviewers"))
+    command = forms.read_round(
+        origin.number,
+        when,
+        kind=_kind(state_values),
+        interviewers=_value(state_values, "interviewers"),
+    )
     if isinstance(command, FormErrors) or picked:
         return _errors(state_values, command if isinstance(command, FormErrors) else None, picked)
     return replace(command, invitation=origin.invitation) if origin.invitation else command
@@ -298,7 +406,9 @@ def core_errors(reply: Message, state_values: dict[str, Any] | None = None) -> d
         return {first: safe(" ".join(filter(None, (reply.title, reply.body, reply.footer))), 300)}
     if state_values is not None and "when" not in state_values:
         return {"day": safe(reply.title, 300)}
-    return {"when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)}
+    return {
+        "when": safe(f"{reply.title} Try e.g. “tomorrow 10:00” or “2025-03-14 14:00-15:30”.", 300)
+    }
 
 
 def review_errors(reply: Message) -> dict[str, str]:

@@ -44,7 +44,14 @@ from bot.ports import (
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
 )
 # Posts in flight, from Slack's limits: `chat.postMessage` is held to about one message per
 # second per channel (short bursts allowed) — and every person's nudges go to a channel of their
@@ -71,7 +78,9 @@ def classify(problem: SlackApiError) -> DeliveryError:
     if status == 429:
         return TransientDeliveryError("rate limited by Slack", retry_after(response.headers))
     if status >= 500:
-        return TransientDeliveryError(f"Slack server error {status}{f' ({error})' if error else ''}")
+        return TransientDeliveryError(
+            f"Slack server error {status}{f' ({error})' if error else ''}"
+        )
     if error in TRANSIENT_ERRORS:
         return TransientDeliveryError(error)
     return PermanentDeliveryError(error or f"HTTP {status}")
@@ -80,16 +89,22 @@ def classify(problem: SlackApiError) -> DeliveryError:
 class SlackNotifier:
     max_in_flight = MAX_IN_FLIGHT
 
-    def __init__(self, workspaces: WorkspaceClients, channels: DirectChannels, timeout: float = 15.0) -> None:
+    def __init__(
+        self, workspaces: WorkspaceClients, channels: DirectChannels, timeout: float = 15.0
+    ) -> None:
         self._workspaces = workspaces
         self._channels = channels
         self._timeout = timeout
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         team, person = user.workspace, user.external_id
         with _before_posting():
             client = await self._workspaces.client(team)
-            channel, fresh = await self._channels.find(client, team, person, read=True, known=user.direct_channel)
+            channel, fresh = await self._channels.find(
+                client, team, person, read=True, known=user.direct_channel
+            )
             if await self._found(client, channel, delivery):
                 return
         post = payload(message)

@@ -43,7 +43,11 @@ def authorization_url(api_url: str | None) -> str:
 
 
 async def oauth_settings(
-    client_id: str, client_secret: str, engine: AsyncEngine, api_url: str | None, client: AsyncWebClient
+    client_id: str,
+    client_secret: str,
+    engine: AsyncEngine,
+    api_url: str | None,
+    client: AsyncWebClient,
 ) -> AsyncOAuthSettings:
     """`client`: a Web API client without a token, for the token refreshes and checks."""
     installations = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine)

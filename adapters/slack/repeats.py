@@ -50,7 +50,9 @@ class RepeatCheck:
         """True when the request was already taken (within the receipts' window)."""
         first = await asyncio.shield(self._task)
         if not first:
-            log.info("slack request repeated: acknowledged, not run again", extra={"kind": self._kind})
+            log.info(
+                "slack request repeated: acknowledged, not run again", extra={"kind": self._kind}
+            )
         return not first
 
 

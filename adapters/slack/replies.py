@@ -48,7 +48,12 @@ class _Where:
 
 
 class Replies:
-    def __init__(self, channels: DirectChannels, session: aiohttp.ClientSession | None, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        channels: DirectChannels,
+        session: aiohttp.ClientSession | None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._channels = channels
         self._session = session
         self._sleep = sleep
@@ -73,15 +78,21 @@ class Replies:
         try:
             await self._send(client, where, payload(message, extra=extra))
         except TooLong as refusal:
-            log.warning("Slack refused the answer as too long (%s): sending its short version", refusal)
+            log.warning(
+                "Slack refused the answer as too long (%s): sending its short version", refusal
+            )
             await self._send(client, where, payload(shortened(message)))
 
     async def _send(self, client: AsyncWebClient, where: _Where, body: dict[str, Any]) -> None:
         try:
             if where.thread is not None:
-                await client.chat_postMessage(channel=where.thread[0], thread_ts=where.thread[1], **body)
+                await client.chat_postMessage(
+                    channel=where.thread[0], thread_ts=where.thread[1], **body
+                )
                 return
-            if where.response_url and await self._to_url(where.response_url, body, where.direct, where.replace_original):
+            if where.response_url and await self._to_url(
+                where.response_url, body, where.direct, where.replace_original
+            ):
                 return
             channel = await self._channels.open(client, where.team_id, where.user_id)
             await client.chat_postMessage(channel=channel, **body)
@@ -90,8 +101,12 @@ class Replies:
                 raise TooLong(str(refusal.response.get("error"))) from refusal
             raise
 
-    async def _to_url(self, url: str, body: dict[str, Any], direct: bool, replace_original: bool) -> bool:
-        hook = AsyncWebhookClient(url, session=self._session, retry_handlers=retry_handlers(self._sleep))
+    async def _to_url(
+        self, url: str, body: dict[str, Any], direct: bool, replace_original: bool
+    ) -> bool:
+        hook = AsyncWebhookClient(
+            url, session=self._session, retry_handlers=retry_handlers(self._sleep)
+        )
         full = dict(body, replace_original=replace_original)
         if not replace_original:
             full["response_type"] = "in_channel" if direct else "ephemeral"
@@ -103,11 +118,17 @@ class Replies:
         if response.status_code != 200 and str(response.body).strip() in TOO_LONG_ERRORS:
             raise TooLong(str(response.body).strip())
         if response.status_code != 200:
-            log.warning("response_url answered %s (%s); answering by DM instead", response.status_code, response.body)
+            log.warning(
+                "response_url answered %s (%s); answering by DM instead",
+                response.status_code,
+                response.body,
+            )
             return False
         return True
 
-    async def _with_file(self, client: AsyncWebClient, team_id: str, user_id: str, message: Message) -> tuple[Message, list[Block]]:
+    async def _with_file(
+        self, client: AsyncWebClient, team_id: str, user_id: str, message: Message
+    ) -> tuple[Message, list[Block]]:
         file = message.attachment
         if file is None:
             return message, []
@@ -119,12 +140,20 @@ class Replies:
         footer = "\n".join(part for part in (message.footer, note) if part)
         return replace(message, footer=footer), []
 
-    async def _upload(self, client: AsyncWebClient, team_id: str, user_id: str, file: Attachment) -> str:
+    async def _upload(
+        self, client: AsyncWebClient, team_id: str, user_id: str, file: Attachment
+    ) -> str:
         try:
             channel = await self._channels.open(client, team_id, user_id)
-            await client.files_upload_v2(channel=channel, content=file.content, filename=file.filename, title=file.filename)
+            await client.files_upload_v2(
+                channel=channel, content=file.content, filename=file.filename, title=file.filename
+            )
         except (TimeoutError, SlackApiError, SlackClientError, aiohttp.ClientError) as problem:
-            reason = problem.response.get("error") if isinstance(problem, SlackApiError) else type(problem).__name__
+            reason = (
+                problem.response.get("error")
+                if isinstance(problem, SlackApiError)
+                else type(problem).__name__
+            )
             log.warning("file upload failed: %s", reason)
             return f"I couldn't upload {file.filename} ({reason}). Try again in a minute."
         return f"📎 {file.filename} is in our direct messages."

@@ -51,14 +51,22 @@ ORDERS = {
     "mdy": word("settings_form", "dates-mdy"),
 }
 # Which block shows a refusal about which of the core's settings.
-FIELD_BLOCKS = {"timezone": TIMEZONE, "hour": HOUR, "quiet": QUIET_START, "weekends": WEEKENDS, "dates": DATES}
+FIELD_BLOCKS = {
+    "timezone": TIMEZONE,
+    "hour": HOUR,
+    "quiet": QUIET_START,
+    "weekends": WEEKENDS,
+    "dates": DATES,
+}
 
 
 def _option(value: str, text: str) -> Option:
     return Option(value=value, text=PlainTextObject(text=safe(text, OPTION_TEXT)))
 
 
-def _input(block_id: str, label: str, element: Any, hint: str | None = None, *, optional: bool = False) -> InputBlock:
+def _input(
+    block_id: str, label: str, element: Any, hint: str | None = None, *, optional: bool = False
+) -> InputBlock:
     return InputBlock(
         block_id=block_id,
         label=PlainTextObject(text=label),
@@ -70,42 +78,83 @@ def _input(block_id: str, label: str, element: Any, hint: str | None = None, *, 
 
 def _checkbox(value: str, text: str, checked: bool) -> CheckboxesElement:
     option = _option(value, text)
-    return CheckboxesElement(action_id=VALUE, options=[option], initial_options=[option] if checked else None)
+    return CheckboxesElement(
+        action_id=VALUE, options=[option], initial_options=[option] if checked else None
+    )
 
 
 def settings_form(current: DeliverySettings) -> View:
     """The modal, filled with the person's settings as they are."""
     quiet_off = current.quiet_start == current.quiet_end
-    quiet = {} if quiet_off else {"start": f"{current.quiet_start:%H:%M}", "end": f"{current.quiet_end:%H:%M}"}
+    quiet = (
+        {}
+        if quiet_off
+        else {"start": f"{current.quiet_start:%H:%M}", "end": f"{current.quiet_end:%H:%M}"}
+    )
     order = current.date_order.value if current.date_order else "auto"
     blocks = [
         _input(
-            TIMEZONE, word("settings_form", "timezone"),
+            TIMEZONE,
+            word("settings_form", "timezone"),
             ExternalDataSelectElement(
-                action_id=TIMEZONE_ACTION, placeholder=PlainTextObject(text=word("settings_form", "timezone-placeholder")),
-                initial_option=_option(current.timezone, current.timezone), min_query_length=2,
+                action_id=TIMEZONE_ACTION,
+                placeholder=PlainTextObject(text=word("settings_form", "timezone-placeholder")),
+                initial_option=_option(current.timezone, current.timezone),
+                min_query_length=2,
             ),
             word("settings_form", "timezone-hint"),
         ),
-        _input(HOUR, word("settings_form", "hour"), TimePickerElement(action_id=VALUE, initial_time=f"{current.nudge_hour:%H:%M}"),
-               word("settings_form", "hour-hint")),
-        _input(QUIET_START, word("settings_form", "quiet-start"), TimePickerElement(action_id=VALUE, initial_time=quiet.get("start")), optional=True),
-        _input(QUIET_END, word("settings_form", "quiet-end"), TimePickerElement(action_id=VALUE, initial_time=quiet.get("end")),
-               word("settings_form", "quiet-hint"), optional=True),
-        _input(QUIET_OFF, word("settings_form", "quiet-off"), _checkbox("off", word("settings_form", "quiet-off-choice"), quiet_off), optional=True),
-        _input(WEEKENDS, word("settings_form", "weekends"), _checkbox("on", word("settings_form", "weekends-choice"), current.weekends),
-               word("settings_form", "weekends-hint"), optional=True),
         _input(
-            DATES, word("settings_form", "dates"),
+            HOUR,
+            word("settings_form", "hour"),
+            TimePickerElement(action_id=VALUE, initial_time=f"{current.nudge_hour:%H:%M}"),
+            word("settings_form", "hour-hint"),
+        ),
+        _input(
+            QUIET_START,
+            word("settings_form", "quiet-start"),
+            TimePickerElement(action_id=VALUE, initial_time=quiet.get("start")),
+            optional=True,
+        ),
+        _input(
+            QUIET_END,
+            word("settings_form", "quiet-end"),
+            TimePickerElement(action_id=VALUE, initial_time=quiet.get("end")),
+            word("settings_form", "quiet-hint"),
+            optional=True,
+        ),
+        _input(
+            QUIET_OFF,
+            word("settings_form", "quiet-off"),
+            _checkbox("off", word("settings_form", "quiet-off-choice"), quiet_off),
+            optional=True,
+        ),
+        _input(
+            WEEKENDS,
+            word("settings_form", "weekends"),
+            _checkbox("on", word("settings_form", "weekends-choice"), current.weekends),
+            word("settings_form", "weekends-hint"),
+            optional=True,
+        ),
+        _input(
+            DATES,
+            word("settings_form", "dates"),
             StaticSelectElement(
-                action_id=VALUE, options=[_option(v, t) for v, t in ORDERS.items()], initial_option=_option(order, ORDERS[order]),
+                action_id=VALUE,
+                options=[_option(v, t) for v, t in ORDERS.items()],
+                initial_option=_option(order, ORDERS[order]),
             ),
             word("settings_form", "dates-hint"),
         ),
     ]
     return View(
-        type="modal", callback_id=SETTINGS_FORM, title=PlainTextObject(text=word("settings_form", "title")), submit=PlainTextObject(text=word("settings_form", "save")),
-        close=PlainTextObject(text=word("settings_form", "cancel")), blocks=blocks, private_metadata=json.dumps({"timezone": current.timezone}),
+        type="modal",
+        callback_id=SETTINGS_FORM,
+        title=PlainTextObject(text=word("settings_form", "title")),
+        submit=PlainTextObject(text=word("settings_form", "save")),
+        close=PlainTextObject(text=word("settings_form", "cancel")),
+        blocks=blocks,
+        private_metadata=json.dumps({"timezone": current.timezone}),
     )
 
 
@@ -126,7 +175,11 @@ def _time(values: dict[str, Any], block: str) -> str:
 
 def _checked(values: dict[str, Any], block: str) -> set[str]:
     options = _state(values, block).get("selected_options")
-    return {str(o.get("value")) for o in options if isinstance(o, dict)} if isinstance(options, list) else set()
+    return (
+        {str(o.get("value")) for o in options if isinstance(o, dict)}
+        if isinstance(options, list)
+        else set()
+    )
 
 
 def read_settings(values: dict[str, Any], metadata: str | None) -> c.Settings:
@@ -137,7 +190,9 @@ def read_settings(values: dict[str, Any], metadata: str | None) -> c.Settings:
         opened_with = None
     timezone = _selected(values, TIMEZONE)
     start, end = _time(values, QUIET_START), _time(values, QUIET_END)
-    quiet = "off" if "off" in _checked(values, QUIET_OFF) or not (start or end) else f"{start}-{end}"
+    quiet = (
+        "off" if "off" in _checked(values, QUIET_OFF) or not (start or end) else f"{start}-{end}"
+    )
     return c.Settings(
         timezone=timezone if timezone != opened_with else None,
         hour=_time(values, HOUR),
@@ -152,7 +207,9 @@ def settings_errors(reply: Message) -> dict[str, str]:
     nothing changed) under the first field, as the core worded it."""
     block = FIELD_BLOCKS.get(reply.about or "")
     if block is None:
-        return {TIMEZONE: safe(" ".join(filter(None, (reply.title, reply.body, reply.footer))), 300)}
+        return {
+            TIMEZONE: safe(" ".join(filter(None, (reply.title, reply.body, reply.footer))), 300)
+        }
     return {block: safe(reply.title, 300)}
 
 

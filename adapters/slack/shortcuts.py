@@ -28,7 +28,9 @@ def message_text(message: dict[str, Any]) -> str:
     parts: list[str] = [str(message.get("text") or "")]
     for attachment in message.get("attachments") or []:
         if isinstance(attachment, dict):
-            parts += [str(attachment.get(k) or "") for k in ("pretext", "title", "text", "fallback")]
+            parts += [
+                str(attachment.get(k) or "") for k in ("pretext", "title", "text", "fallback")
+            ]
     for file in message.get("files") or []:
         if isinstance(file, dict) and file.get("filetype") == "email":
             parts += [str(file.get(k) or "") for k in ("subject", "title", "plain_text", "preview")]
@@ -38,9 +40,17 @@ def message_text(message: dict[str, Any]) -> str:
 
 def calendar_files(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The calendar invitations a message carries (files with an id)."""
-    return [f for f in message.get("files") or [] if isinstance(f, dict) and f.get("id") and is_calendar(f)]
+    return [
+        f
+        for f in message.get("files") or []
+        if isinstance(f, dict) and f.get("id") and is_calendar(f)
+    ]
 
 
 def form_not_opened() -> Message:
     """Slack refused to open the form (its trigger lasts three seconds)."""
-    return Message(title="I couldn't open the form in time.", body="Nothing was logged: use the shortcut again.", tone=Tone.ERROR)
+    return Message(
+        title="I couldn't open the form in time.",
+        body="Nothing was logged: use the shortcut again.",
+        tone=Tone.ERROR,
+    )

@@ -7,8 +7,9 @@ read the way bolt reads it for an incoming request: through the app's own
 when the app has token rotation on, refreshes a bot token that expires soon (`oauth.v2.access`
 with the stored refresh token) and saves the new one before it is used. So a nudge sent hours
 after the last request still goes out with a valid token. Every client shares one HTTP session
-(its connections reused) and points at `SLACK_API_URL`; a token's client is made once and kept. `SlackLink` lends the running adapter's `Workspaces` to the
-notifier and the channel poster, which are built once, before the adapter starts.
+(its connections reused) and points at `SLACK_API_URL`; a token's client is made once and kept.
+`SlackLink` lends the running adapter's `Workspaces` to the notifier and the channel poster, which
+are built once, before the adapter starts.
 """
 
 from __future__ import annotations
@@ -60,27 +61,39 @@ class Workspaces:
         self._session = session
         self._authorize = authorize
         self._sleep = sleep
-        self._single = web_client(base_url, token, session, sleep) if token and authorize is None else None
+        self._single = (
+            web_client(base_url, token, session, sleep) if token and authorize is None else None
+        )
         # What authorize calls Slack with (auth.test for the token it found); no token of its own.
         self._clients: dict[str, AsyncWebClient] = {}
-        self._context = AsyncBoltContext(client=web_client(base_url, None, session, sleep), is_enterprise_install=False)
+        self._context = AsyncBoltContext(
+            client=web_client(base_url, None, session, sleep), is_enterprise_install=False
+        )
 
     async def client(self, team_id: str) -> AsyncWebClient:
         if self._single is not None:
             return self._single
         if self._authorize is None:
             raise NotInstalled("no Slack token is configured")
-        found = await self._authorize(context=self._context, enterprise_id=None, team_id=team_id, user_id=None)
+        found = await self._authorize(
+            context=self._context, enterprise_id=None, team_id=team_id, user_id=None
+        )
         if found is None or not found.bot_token:
             if await self._installed(team_id):
-                log.warning("Slack workspace %s is installed but its token couldn't be refreshed or checked", team_id)
+                log.warning(
+                    "Slack workspace %s is installed but its token couldn't be refreshed or "
+                    "checked",
+                    team_id,
+                )
                 raise TokenUnavailable(f"no valid Slack token for workspace {team_id} just now")
             raise NotInstalled(f"Followup is not installed in Slack workspace {team_id}")
         return self._client_for(found.bot_token)
 
     def _client_for(self, token: str) -> AsyncWebClient:
         """One client per bot token (a rotated token gets a new one), on the shared session."""
-        client = self._clients.pop(token, None) or web_client(self._base_url, token, self._session, self._sleep)
+        client = self._clients.pop(token, None) or web_client(
+            self._base_url, token, self._session, self._sleep
+        )
         self._clients[token] = client  # the most recently used last
         while len(self._clients) > CLIENTS_KEPT:
             del self._clients[next(iter(self._clients))]

@@ -30,8 +30,8 @@ Silence earns fewer follow-ups: two without a reply, then wait. A reply restores
 def welcome() -> Message:
     return Message(
         title="Welcome to Followup",
-        body=f"I help you follow up after job interviews, one useful email at a time.\n{METHOD_SUMMARY}\n\n"
-        f"Start by logging an interview:\n{BY_NAME['add'].example}",
+        body="I help you follow up after job interviews, one useful email at a "
+        f"time.\n{METHOD_SUMMARY}\n\nStart by logging an interview:\n{BY_NAME['add'].example}",
     )
 
 
@@ -43,11 +43,18 @@ def help_message(cmd: c.Help, ctx: Context | None = None) -> Message:
         if spec is None:
             guess = suggest(cmd.topic)
             hint = f" Did you mean “{guess}”?" if guess else ""
-            raise BadInput(f"There is no command “{cmd.topic[:30]}”.{hint}", "help [command]", "help add")
+            raise BadInput(
+                f"There is no command “{cmd.topic[:30]}”.{hint}", "help [command]", "help add"
+            )
         where = "\nIt works in a group channel." if spec in GROUP_COMMANDS else ""
-        return Message(title=f"help {spec.name}", body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}{where}")
+        return Message(
+            title=f"help {spec.name}",
+            body=f"{spec.summary}\nForm: {spec.usage}\nExample: {spec.example}{where}",
+        )
     width = max(len(title) for title, _ in HELP_SECTIONS)
-    sections = "\n".join(f"  {title:<{width}}  {' · '.join(names)}" for title, names in HELP_SECTIONS)
+    sections = "\n".join(
+        f"  {title:<{width}}  {' · '.join(names)}" for title, names in HELP_SECTIONS
+    )
     return Message(
         title="Followup — your interview follow-up coach",
         body="Log an interview and I plan every follow-up email, nudge you when each one is due, "
@@ -63,11 +70,14 @@ def command_reference() -> str:
     """Every command with its form, what it does and an example: the long form of `help`, for
     `followup help` in a shell, where scrolling is fine."""
     def entries(specs: tuple[CommandInfo, ...]) -> str:
-        return "\n".join(f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in specs)
+        return "\n".join(
+            f"{spec.usage}\n    {spec.summary}\n    e.g. {spec.example}" for spec in specs
+        )
 
     return (
-        f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n{entries(COMMANDS)}\n\n"
-        f"In a group channel (replies stay private; only shares, the board and digests are posted):\n{entries(GROUP_COMMANDS)}"
+        f"{METHOD_SUMMARY}\n\nCommands (ids look like 3 or #3):\n{entries(COMMANDS)}\n\nIn a "
+        "group channel (replies stay private; only shares, the board and digests are "
+        f"posted):\n{entries(GROUP_COMMANDS)}"
     )
 
 
@@ -83,7 +93,12 @@ def _quiet(text: str) -> tuple[time, time]:
         return NO_QUIET
     start, sep, end = text.partition("-")
     if not sep:
-        raise BadInput(f"“{text[:20]}” is not a range of hours.", BY_NAME["settings"].usage, QUIET_EXAMPLE, "quiet")
+        raise BadInput(
+            f"“{text[:20]}” is not a range of hours.",
+            BY_NAME["settings"].usage,
+            QUIET_EXAMPLE,
+            "quiet",
+        )
     if not (start.strip() and end.strip()):
         raise BadInput(
             "Quiet hours need a start and an end, like 21:00-07:30 (or `quiet off` for none).",
@@ -92,8 +107,8 @@ def _quiet(text: str) -> tuple[time, time]:
     first, last = _clock(start, "quiet"), _clock(end, "quiet")
     if first == last:
         raise BadInput(
-            f"Quiet hours from {first:%H:%M} to {last:%H:%M} is no range: give two different times, "
-            "or `quiet off` to allow nudges at any hour.",
+            f"Quiet hours from {first:%H:%M} to {last:%H:%M} is no range: give two different "
+            "times, or `quiet off` to allow nudges at any hour.",
             BY_NAME["settings"].usage,
             QUIET_EXAMPLE,
             "quiet",
@@ -131,7 +146,8 @@ def _check_nudge_hour(new: DeliverySettings) -> None:
     if in_quiet_hours(new.nudge_hour, new):
         raise BadInput(
             f"Your nudge hour {new.nudge_hour:%H:%M} falls inside your quiet hours "
-            f"({new.quiet_start:%H:%M}–{new.quiet_end:%H:%M}), when I send nothing: pick an hour outside them.",
+            f"({new.quiet_start:%H:%M}–{new.quiet_end:%H:%M}), when I send nothing: pick an hour "
+            "outside them.",
             BY_NAME["settings"].usage,
             "settings hour 08:30 quiet 21:00-07:30",
             "hour",
@@ -145,7 +161,10 @@ def _date_order_line(user: User) -> str:
         return f"day first: 3/12 is 3 December ({source})"
     if order is DateOrder.MDY:
         return f"month first: 3/12 is 12 March ({source})"
-    return "not sure (your locale and timezone disagree): I ask about dates like 3/12; `settings dates dmy` or `mdy` settles it"
+    return (
+        "not sure (your locale and timezone disagree): I ask about dates like 3/12; `settings "
+        "dates dmy` or `mdy` settles it"
+    )
 
 
 def _settings_fields(user: User) -> tuple[Field, ...]:
@@ -162,7 +181,11 @@ def _settings_fields(user: User) -> tuple[Field, ...]:
 
 async def settings(cmd: c.Settings, ctx: Context) -> Message:
     if not cmd.changes_anything:
-        return Message(title="Your delivery settings", fields=_settings_fields(ctx.user), footer=f"Change them: {BY_NAME['settings'].example}")
+        return Message(
+            title="Your delivery settings",
+            fields=_settings_fields(ctx.user),
+            footer=f"Change them: {BY_NAME['settings'].example}",
+        )
     new = ctx.settings
     source = ctx.user.timezone_source
     if cmd.timezone is not None:
@@ -199,7 +222,12 @@ async def export(cmd: c.Export, ctx: Context) -> Message:
         title = f"Your {count} planned follow-up{'s' if count != 1 else ''} as a calendar file"
         body = "Open it in your calendar app."
         subscription = await _subscription(cmd, ctx)
-        return Message(title=title, body=f"{body}\n\n{subscription}" if subscription else body, attachment=attachment, changed=cmd.reset)
+        return Message(
+            title=title,
+            body=f"{body}\n\n{subscription}" if subscription else body,
+            attachment=attachment,
+            changed=cmd.reset,
+        )
     content = exporting.to_csv(planned, ctx.settings)
     attachment = Attachment("followup.csv", "text/csv", content)
     title = f"Your {len(apps)} application{'s' if len(apps) != 1 else ''} as CSV"
@@ -219,7 +247,8 @@ async def _subscription(cmd: c.Export, ctx: Context) -> str:
     if ctx.public_url is None:
         if cmd.reset:
             raise BadInput(
-                "This bot has no public address, so there is no subscription to reset; the file is the way to get your follow-ups.",
+                "This bot has no public address, so there is no subscription to reset; the file "
+                "is the way to get your follow-ups.",
                 "export ics",
                 "export ics",
             )
@@ -227,24 +256,29 @@ async def _subscription(cmd: c.Export, ctx: Context) -> str:
     issued = await ctx.uow.calendar.feed_issued_at(ctx.user.id)
     if issued is not None and not cmd.reset:
         return (
-            f"You subscribed on {formatting.absolute(issued, ctx.settings)}. I keep only a fingerprint of that address, "
-            "so I can't show it again: `export ics reset` gives you a new one (and stops the old)."
+            f"You subscribed on {formatting.absolute(issued, ctx.settings)}. I keep only a "
+            "fingerprint of that address, so I can't show it again: `export ics reset` gives you "
+            "a new one (and stops the old)."
         )
     secret = feed.new_secret()
     await ctx.uow.calendar.issue_feed(ctx.user.id, feed.secret_hash(secret), ctx.now)
-    lead = "Your new private subscription address (the old one no longer works):" if issued is not None else "Or subscribe, and your calendar keeps itself up to date:"
+    lead = (
+        "Your new private subscription address (the old one no longer works):"
+        if issued is not None
+        else "Or subscribe, and your calendar keeps itself up to date:"
+    )
     return (
-        f"{lead}\n{feed.feed_url(ctx.public_url, secret)}\n"
-        "Google Calendar: Other calendars → + → From URL. Outlook: Add calendar → Subscribe from web. "
-        "Apple Calendar: File → New Calendar Subscription.\n"
-        f"{FEED_REVEALS}"
+        f"{lead}\n{feed.feed_url(ctx.public_url, secret)}\nGoogle Calendar: Other calendars → + → "
+        "From URL. Outlook: Add calendar → Subscribe from web. Apple Calendar: File → New "
+        f"Calendar Subscription.\n{FEED_REVEALS}"
     )
 
 
 def forget_me(cmd: c.ForgetMe, ctx: Context) -> Message:
     return Message(
         title="Delete everything I store about you?",
-        body="Every application, round, note and planned nudge will be gone for good. This can't be undone.",
+        body="Every application, round, note and planned nudge will be gone for good. This can't "
+        "be undone.",
         actions=(action(Verb.FORGET, ctx.user.id), action(Verb.FORGET_CANCEL, ctx.user.id)),
         tone=Tone.WARNING,
     )
@@ -253,4 +287,9 @@ def forget_me(cmd: c.ForgetMe, ctx: Context) -> Message:
 async def forget_confirmed(ctx: Context) -> Message:
     await ctx.uow.users.forget(ctx.user.id)
     ctx.forgotten = True
-    return Message(title="Done: I have deleted everything about you.", body="If you come back, you start fresh.", tone=Tone.SUCCESS, changed=True)
+    return Message(
+        title="Done: I have deleted everything about you.",
+        body="If you come back, you start fresh.",
+        tone=Tone.SUCCESS,
+        changed=True,
+    )

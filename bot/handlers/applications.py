@@ -28,14 +28,23 @@ def _plan_body(app: Application, ctx: Context, lead: str) -> str:
     return "\n".join(lines)
 
 
-def _round_sentence(app: Application, ctx: Context, notes: tuple[str, ...], seq: int | None = None) -> str:
+def _round_sentence(
+    app: Application, ctx: Context, notes: tuple[str, ...], seq: int | None = None
+) -> str:
     rnd = app.round(seq) if seq is not None else None
     rnd = rnd or max(app.rounds, key=lambda r: r.seq)
     who = ", ".join(str(p) for p in rnd.interviewers)
     label = "interview" if rnd.kind.value == "interview" else f"{rnd.kind} round"
     end = rnd.ends_at if rnd.ends_at - rnd.starts_at != DEFAULT_LENGTH else None
-    sentence = f"{label[0].upper()}{label[1:]} {formatting.full(rnd.starts_at, ctx.settings, ctx.now, end)}"
-    sentence += f" with {who}." if who else " (add interviewers' names next time: the thank-you goes to each of them)."
+    sentence = (
+        f"{label[0].upper()}{label[1:]} "
+        f"{formatting.full(rnd.starts_at, ctx.settings, ctx.now, end)}"
+    )
+    sentence += (
+        f" with {who}."
+        if who
+        else " (add interviewers' names next time: the thank-you goes to each of them)."
+    )
     note = formatting.assumptions(notes)
     return f"{sentence}\n{note}" if note else sentence
 
@@ -59,7 +68,8 @@ def add_form(_: c.AddForm) -> Message:
     spec = BY_NAME["add"]
     return Message(
         title="Log an interview",
-        body=f"Give me the company, the role and when, separated by “;” (interviewers optional).\nForm: {spec.usage}\nExample: {spec.example}",
+        body="Give me the company, the role and when, separated by “;” (interviewers "
+        f"optional).\nForm: {spec.usage}\nExample: {spec.example}",
     )
 
 
@@ -70,8 +80,9 @@ async def round_form(cmd: c.RoundForm, ctx: Context) -> Message:
     spec = BY_NAME["round"]
     return Message(
         title=f"Log a round for {app.label}",
-        body=f"Give me when after “;”, then optionally the kind and the interviewers.\nForm: {spec.usage}\n"
-        f"Example: round {app.number}; tomorrow 14:00-15:00; hiring-manager; Sam Lee, Head of Data",
+        body="Give me when after “;”, then optionally the kind and the interviewers.\nForm: "
+        f"{spec.usage}\nExample: round {app.number}; tomorrow 14:00-15:00; hiring-manager; Sam "
+        "Lee, Head of Data",
         reply=Reply.FORM,
         form=Form(FormKind.ROUND, app.number),
     )
@@ -82,7 +93,8 @@ async def log_round(cmd: c.LogRound, ctx: Context) -> Message:
     if app.status is not Status.ACTIVE:
         spec = BY_NAME["round"]
         raise BadInput(
-            f"#{app.number} is marked {app.status}. Reopen it first with `status {app.number} active`.",
+            f"#{app.number} is marked {app.status}. Reopen it first with `status {app.number} "
+            "active`.",
             spec.usage,
             spec.example,
         )
@@ -105,7 +117,12 @@ async def _round_of(number: int, seq: int, ctx: Context) -> Application:
     if app.round(seq) is None:
         spec = BY_NAME["round"]
         have = ", ".join(str(r.seq) for r in app.rounds_in_time_order)
-        raise BadInput(f"#{app.number} has no round {seq} (its rounds: {have}). `show {app.number}` lists them.", spec.usage, spec.example)
+        raise BadInput(
+            f"#{app.number} has no round {seq} (its rounds: {have}). `show {app.number}` lists "
+            "them.",
+            spec.usage,
+            spec.example,
+        )
     return app
 
 
@@ -129,8 +146,8 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
     if len(app.rounds) == 1:
         spec = BY_NAME["delete"]
         raise BadInput(
-            f"Round {cmd.seq} is the only round of #{app.number}: correct it with `round {app.number} change {cmd.seq}; <when>`, "
-            "or delete the application.",
+            f"Round {cmd.seq} is the only round of #{app.number}: correct it with `round "
+            f"{app.number} change {cmd.seq}; <when>`, or delete the application.",
             spec.usage,
             f"delete {app.number}",
         )
@@ -139,7 +156,11 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
     plan = await ctx.replan(app)
     return Message(
         title=f"{app.label}: round {cmd.seq} removed",
-        body=_plan_body(app, ctx, "Its thank-you and follow-ups are gone; the plan now follows your other rounds."),
+        body=_plan_body(
+            app,
+            ctx,
+            "Its thank-you and follow-ups are gone; the plan now follows your other rounds.",
+        ),
         actions=views.step_actions(app, plan),
         tone=Tone.SUCCESS,
         changed=True,
@@ -149,24 +170,32 @@ async def remove_round(cmd: c.RemoveRound, ctx: Context) -> Message:
 async def listing(ctx: Context) -> tuple[str, tuple[str, ...]]:
     """The title and one line per application `list` shows: the active ones, and any other
     with an email still to send (a rejection's close-the-loop)."""
-    lines = summary_lines([(app, ctx.plan(app)) for app in await ctx.applications()], ctx.settings, ctx.now)
+    lines = summary_lines(
+        [(app, ctx.plan(app)) for app in await ctx.applications()], ctx.settings, ctx.now
+    )
     return f"Your applications ({len(lines)} active)", lines
 
 
-def summary_lines(planned: list[tuple[Application, Plan]], settings: DeliverySettings, now: datetime) -> tuple[str, ...]:
+def summary_lines(
+    planned: list[tuple[Application, Plan]], settings: DeliverySettings, now: datetime
+) -> tuple[str, ...]:
     shown = [(app, plan) for app, plan in planned if app.status is Status.ACTIVE or plan.tasks]
     return tuple(views.application_summary(app, plan, settings, now) for app, plan in shown)
 
 
 def no_applications() -> Message:
-    return Message(title="No active applications", body=f"Log your first interview:\n{BY_NAME['add'].example}")
+    return Message(
+        title="No active applications", body=f"Log your first interview:\n{BY_NAME['add'].example}"
+    )
 
 
 async def list_applications(cmd: c.ListApplications, ctx: Context) -> Message:
     title, lines = await listing(ctx)
     if not lines:
         return no_applications()
-    return paging.paged(Message(title=title), [Section("", lines, "")], View.LIST, ctx.user.id, cmd.page)
+    return paging.paged(
+        Message(title=title), [Section("", lines, "")], View.LIST, ctx.user.id, cmd.page
+    )
 
 
 async def show(cmd: c.Show, ctx: Context) -> Message:
@@ -187,7 +216,9 @@ async def show(cmd: c.Show, ctx: Context) -> Message:
     return paging.paged(message, sections, View.SHOW, app.id, cmd.page)
 
 
-def show_sections(app: Application, plan: Plan, failures: list[Nudge], settings: DeliverySettings, now: datetime) -> list[Section]:
+def show_sections(
+    app: Application, plan: Plan, failures: list[Nudge], settings: DeliverySettings, now: datetime
+) -> list[Section]:
     """`show`'s body: the rounds, what was done, what is due and planned, delivery problems."""
     sections = [Section("", tuple(views.round_line(app, settings, now)), "")]
     history = views.history_lines(app, settings, now)
@@ -197,29 +228,44 @@ def show_sections(app: Application, plan: Plan, failures: list[Nudge], settings:
     if outline:
         sections.append(Section("Due and planned", tuple(outline)))
     if failures:
-        sections.append(Section("Delivery problems", tuple(views.failure_line(n, settings) for n in failures)))
+        sections.append(
+            Section("Delivery problems", tuple(views.failure_line(n, settings) for n in failures))
+        )
     return sections
 
 
 async def delete(cmd: c.Delete, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "delete")
     await ctx.uow.applications.delete(app.id)
-    return Message(title=f"Deleted {app.label}", body="Its rounds, history and nudges are gone.", tone=Tone.SUCCESS, changed=True)
+    return Message(
+        title=f"Deleted {app.label}",
+        body="Its rounds, history and nudges are gone.",
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
 
 
 async def set_status(cmd: c.SetStatus, ctx: Context) -> Message:
     app = await ctx.application(cmd.number, "status")
     if app.status is cmd.status:
-        return Message(title=f"{app.label} is already {app.status}.", body=views.budget_line(app, ctx.plan(app)))
+        return Message(
+            title=f"{app.label} is already {app.status}.",
+            body=views.budget_line(app, ctx.plan(app)),
+        )
     reopened = replace(app, status=Status.ACTIVE)
-    cycle = next_rejection_cycle(app) if cmd.status is Status.REJECTED else (current_cycle(reopened, ctx.now) or "r0")
+    cycle = (
+        next_rejection_cycle(app)
+        if cmd.status is Status.REJECTED
+        else (current_cycle(reopened, ctx.now) or "r0")
+    )
     event = Event(kind=EventKind.STATUS, at=ctx.now, cycle=cycle, status=cmd.status)
     app = await ctx.uow.applications.add_event(app.id, event)
     await ctx.replan(app)
     leads = {
         Status.OFFER: "Congratulations on the offer! I've stopped every follow-up for it.",
         Status.WITHDRAWN: "Withdrawn: I've stopped every follow-up for it.",
-        Status.REJECTED: "Sorry to hear it. A gracious note now keeps the door open: roles reopen more often than you'd think.",
+        Status.REJECTED: "Sorry to hear it. A gracious note now keeps the door open: roles "
+        "reopen more often than you'd think.",
         Status.ACTIVE: "Back to active: follow-ups are planned again.",
     }
     return Message(

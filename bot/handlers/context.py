@@ -36,7 +36,9 @@ class Context:
     local_files: Callable[[str], bytes] | None = None
     _applications: list[Application] | None = field(default=None, repr=False)
     _due: dict[datetime, list[Application]] = field(default_factory=dict, repr=False)
-    _plans: dict[int, tuple[Application, DeliverySettings, Plan]] = field(default_factory=dict, repr=False)
+    _plans: dict[int, tuple[Application, DeliverySettings, Plan]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def channel(self) -> ChannelRef | None:
@@ -55,7 +57,13 @@ class Context:
         return effective_order(self.settings.date_order, self.user.locale, self.settings.timezone)
 
     def read_date(
-        self, text: str, intent: dates.Intent, command: str, *, default_time: time | None = None, default_label: str = ""
+        self,
+        text: str,
+        intent: dates.Intent,
+        command: str,
+        *,
+        default_time: time | None = None,
+        default_label: str = "",
     ) -> dates.Reading:
         """`text` read as a date for `intent` in this person's timezone and date order, or
         BadInput with `command`'s form (the one way every handler reads a date)."""
@@ -84,16 +92,22 @@ class Context:
             )
         return app
 
-    async def applications(self, *, active_only: bool = False, due_by: datetime | None = None) -> list[Application]:
+    async def applications(
+        self, *, active_only: bool = False, due_by: datetime | None = None
+    ) -> list[Application]:
         """The user's applications, read once per command however many views show them (Home
         shows them three ways); `replan` forgets them, since it follows every change. With
         `due_by`, at least those with a nudge due by then (all of them if already read)."""
         if due_by is not None and self._applications is None:
             if due_by not in self._due:
-                self._due[due_by] = await self.uow.applications.list_for_user(self.user.id, due_by=due_by)
+                self._due[due_by] = await self.uow.applications.list_for_user(
+                    self.user.id, due_by=due_by
+                )
             return self._due[due_by]
         if self._applications is None:
-            self._applications = await self.uow.applications.list_for_user(self.user.id, active_only=False)
+            self._applications = await self.uow.applications.list_for_user(
+                self.user.id, active_only=False
+            )
         if active_only:
             return [app for app in self._applications if app.status is Status.ACTIVE]
         return self._applications
@@ -122,4 +136,6 @@ def earliest_due(planned: Plan) -> datetime | None:
     time passes a plan only drops or moves on from these, never adds an earlier one, so an
     application whose recorded earliest time is after a view's horizon has nothing to show
     in it (`today` reads only the others)."""
-    return min((*(t.due_at for t in planned.tasks), *(n.due_at for n in planned.nudges)), default=None)
+    return min(
+        (*(t.due_at for t in planned.tasks), *(n.due_at for n in planned.nudges)), default=None
+    )

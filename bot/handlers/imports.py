@@ -67,18 +67,29 @@ async def propose(inv: Invitation, ctx: Context) -> Message:
         )
     existing = await _same_company(inv, ctx)
     if existing is not None:
-        command: c.Command = c.LogRound(existing.number, _when(inv, ctx), inv.kind, inv.interviewers, invitation=ref)
+        command: c.Command = c.LogRound(
+            existing.number, _when(inv, ctx), inv.kind, inv.interviewers, invitation=ref
+        )
         lead = f"A further round of {existing.label}."
-        return _ask(f"From the invitation: {existing.label}", f"{understood}\n{lead}", command, _round_line(existing.number, inv, ctx))
+        return _ask(
+            f"From the invitation: {existing.label}",
+            f"{understood}\n{lead}",
+            command,
+            _round_line(existing.number, inv, ctx),
+        )
     company, role = (inv.company or ""), (inv.role or "")
     command = c.Add(company, role, _when(inv, ctx), inv.interviewers, inv.kind, invitation=ref)
-    line = "add " + "; ".join([_part(company) or "⟨company⟩", _part(role) or "⟨role⟩", *_round_parts(inv, ctx)])
+    line = "add " + "; ".join(
+        [_part(company) or "⟨company⟩", _part(role) or "⟨role⟩", *_round_parts(inv, ctx)]
+    )
     missing = [what for what, value in (("company", company), ("role", role)) if not value]
-    title = f"From the invitation: {company or 'a new application'}" + (f" — {role}" if role else "")
+    title = f"From the invitation: {company or 'a new application'}" + (
+        f" — {role}" if role else ""
+    )
     if missing:
         body = (
-            f"{understood}\nA new application, but I couldn't find its {' or '.join(missing)} in the invitation. "
-            f"Log it with the gaps filled in:\n  {line}"
+            f"{understood}\nA new application, but I couldn't find its {' or '.join(missing)} in "
+            f"the invitation. Log it with the gaps filled in:\n  {line}"
         )
         return Message(title=title, body=body, proposal=Proposal(command, line, complete=False))
     return _ask(title, f"{understood}\nA new application.", command, line)
@@ -93,38 +104,77 @@ def _ask(title: str, body: str, command: c.Command, line: str) -> Message:
     )
 
 
-def _update(inv: Invitation, ref: InvitationRef, link: InvitationLink, app: Application, understood: str, ctx: Context) -> Message:
+def _update(
+    inv: Invitation,
+    ref: InvitationRef,
+    link: InvitationLink,
+    app: Application,
+    understood: str,
+    ctx: Context,
+) -> Message:
     rnd = app.round(link.round_seq)
     assert rnd is not None
     title = f"From the invitation: {app.label}, round {rnd.seq}"
     if inv.sequence < link.sequence:
         return Message(
             title=title,
-            body=f"{understood}\nThis is an older version of the invitation (version {inv.sequence}; you logged version {link.sequence}), so nothing changes.",
+            body=f"{understood}\nThis is an older version of the invitation (version "
+            f"{inv.sequence}; you logged version {link.sequence}), so nothing changes.",
         )
     if inv.cancelled:
         if len(app.rounds) == 1:
             line = f"delete {app.number}"
-            return _ask(title, f"{understood}\nIt was cancelled, and it is the only round of {app.label}: delete the application?", c.Delete(app.number), line)
+            return _ask(
+                title,
+                f"{understood}\nIt was cancelled, and it is the only round of {app.label}: delete "
+                "the application?",
+                c.Delete(app.number),
+                line,
+            )
         command: c.Command = c.RemoveRound(app.number, rnd.seq, invitation=ref)
-        return _ask(title, f"{understood}\nIt was cancelled: remove round {rnd.seq}?", command, f"round {app.number} remove {rnd.seq}")
-    same_people = tuple(p.name.casefold() for p in rnd.interviewers) == tuple(p.name.casefold() for p in inv.interviewers)
-    if (rnd.starts_at, rnd.ends_at, rnd.kind) == (inv.starts_at, inv.ends_at, inv.kind) and same_people:
-        return Message(title=title, body=f"{understood}\nThat is already logged as round {rnd.seq}; nothing changes.")
-    command = c.ChangeRound(app.number, rnd.seq, _when(inv, ctx), inv.kind, inv.interviewers, invitation=ref)
+        return _ask(
+            title,
+            f"{understood}\nIt was cancelled: remove round {rnd.seq}?",
+            command,
+            f"round {app.number} remove {rnd.seq}",
+        )
+    same_people = tuple(p.name.casefold() for p in rnd.interviewers) == tuple(
+        p.name.casefold() for p in inv.interviewers
+    )
+    if (rnd.starts_at, rnd.ends_at, rnd.kind) == (
+        inv.starts_at,
+        inv.ends_at,
+        inv.kind,
+    ) and same_people:
+        return Message(
+            title=title,
+            body=f"{understood}\nThat is already logged as round {rnd.seq}; nothing changes.",
+        )
+    command = c.ChangeRound(
+        app.number, rnd.seq, _when(inv, ctx), inv.kind, inv.interviewers, invitation=ref
+    )
     before = formatting.absolute(rnd.starts_at, ctx.settings)
     line = f"round {app.number} change {rnd.seq}; " + "; ".join(_round_parts(inv, ctx))
-    return _ask(title, f"{understood}\nIt was updated (you have round {rnd.seq} on {before}): change it?", command, line)
+    return _ask(
+        title,
+        f"{understood}\nIt was updated (you have round {rnd.seq} on {before}): change it?",
+        command,
+        line,
+    )
 
 
-async def remember(ctx: Context, ref: InvitationRef | None, app: Application, seq: int | None) -> None:
+async def remember(
+    ctx: Context, ref: InvitationRef | None, app: Application, seq: int | None
+) -> None:
     """After a confirmed import: which round the invitation became (None: it is gone)."""
     if ref is None:
         return
     if seq is None:
         await ctx.uow.calendar.unlink_invitation(ctx.user.id, ref.key)
         return
-    await ctx.uow.calendar.link_invitation(ctx.user.id, InvitationLink(ref.key, app.id, seq, ref.sequence), ctx.now)
+    await ctx.uow.calendar.link_invitation(
+        ctx.user.id, InvitationLink(ref.key, app.id, seq, ref.sequence), ctx.now
+    )
 
 
 async def _linked(link: InvitationLink | None, ctx: Context) -> Application | None:
@@ -146,7 +196,11 @@ async def _same_company(inv: Invitation, ctx: Context) -> Application | None:
     if not wanted:
         return None
     apps = await ctx.uow.applications.list_for_user(ctx.user.id, active_only=True)
-    matches = [a for a in apps if a.status is Status.ACTIVE and any(same_company(a.company, name) for name in wanted)]
+    matches = [
+        a
+        for a in apps
+        if a.status is Status.ACTIVE and any(same_company(a.company, name) for name in wanted)
+    ]
     return max(matches, key=lambda a: a.number) if matches else None
 
 
@@ -156,7 +210,9 @@ def _local(instant: datetime, ctx: Context) -> datetime:
 
 def _span(inv: Invitation, ctx: Context) -> tuple[datetime, datetime]:
     """The round's start and end in the person's zone (only a cancellation may lack them)."""
-    assert inv.starts_at is not None and inv.ends_at is not None, "an invitation to log has its times"
+    assert inv.starts_at is not None and inv.ends_at is not None, (
+        "an invitation to log has its times"
+    )
     return _local(inv.starts_at, ctx), _local(inv.ends_at, ctx)
 
 
@@ -191,20 +247,35 @@ def _round_line(number: int, inv: Invitation, ctx: Context) -> str:
 
 
 def _understood(inv: Invitation, ctx: Context) -> str:
-    label = "Interview" if inv.kind is RoundKind.INTERVIEW else f"{inv.kind.value.capitalize()} round"
+    label = (
+        "Interview" if inv.kind is RoundKind.INTERVIEW else f"{inv.kind.value.capitalize()} round"
+    )
     if inv.starts_at is None:
-        return f"A cancellation of {inv.summary or 'an invitation'} (it gives no time, only which invitation it cancels)."
+        return (
+            f"A cancellation of {inv.summary or 'an invitation'} (it gives no time, only "
+            "which invitation it cancels)."
+        )
     start, end = _span(inv, ctx)
     minutes = int((end - start).total_seconds() // 60)
-    text = f"{label} {start:%a} {start.day} {start:%b} {start:%H:%M}–{end:%H:%M} your time ({ctx.settings.timezone}), {minutes} minutes"
+    text = (
+        f"{label} {start:%a} {start.day} {start:%b} {start:%H:%M}–{end:%H:%M} your time "
+        f"({ctx.settings.timezone}), {minutes} minutes"
+    )
     if inv.zone_name is None:
         text += "; the invitation gave no timezone, so I read it in yours"
     elif inv.zone_name != ctx.settings.timezone:
         theirs = _zone(inv.zone_name)
         if theirs is not None:
-            text += f"; {inv.starts_at.astimezone(theirs):%H:%M} in {inv.zone_name}, as the invitation says"
+            text += (
+                f"; {inv.starts_at.astimezone(theirs):%H:%M} in {inv.zone_name}, as the "
+                "invitation says"
+            )
     people = ", ".join(str(p) for p in inv.interviewers)
-    text += f"; with {people}." if people else "; I found no interviewers in it (add them: each gets a thank-you)."
+    text += (
+        f"; with {people}."
+        if people
+        else "; I found no interviewers in it (add them: each gets a thank-you)."
+    )
     return text
 
 

@@ -45,5 +45,9 @@ async def agenda(ctx: Context) -> tuple[str, list[Section]]:
         Section("This week", tuple(coming) or ("nothing planned",)),
     ]
     if failures:
-        sections.append(Section("Couldn't deliver", tuple(views.failure_line(n, ctx.settings) for n in failures)))
+        sections.append(
+            Section(
+                "Couldn't deliver", tuple(views.failure_line(n, ctx.settings) for n in failures)
+            )
+        )
     return f"Today, {formatting.absolute(ctx.now, ctx.settings)}", sections

@@ -17,6 +17,14 @@ def read_round(
 ) -> tuple[NewRound, tuple[str, ...]]:
     """The round (the nearest occurrence of what was typed, past or future; an hour long unless
     a range was given), and what had to be assumed to read it."""
-    reading = ctx.read_date(when, Intent.INTERVIEW, command, default_time=ASSUMED_START, default_label="log it again with a time if that's off")
+    reading = ctx.read_date(
+        when,
+        Intent.INTERVIEW,
+        command,
+        default_time=ASSUMED_START,
+        default_label="log it again with a time if that's off",
+    )
     end = reading.end or reading.start + DEFAULT_LENGTH
-    return NewRound(kind=kind, starts_at=reading.start, ends_at=end, interviewers=interviewers), reading.notes
+    return NewRound(
+        kind=kind, starts_at=reading.start, ends_at=end, interviewers=interviewers
+    ), reading.notes

@@ -61,10 +61,19 @@ def _not_due_yet(app: Application, task: Task, ctx: Context) -> str | None:
     if task.variant.is_thank_you and task.round_seq is not None:
         rnd = app.round(task.round_seq)
         if rnd is not None and ctx.now < rnd.ends_at:
-            return f"That round hasn't ended yet (it ends {formatting.when(rnd.ends_at, ctx.settings, ctx.now)})."
+            return (
+                "That round hasn't ended yet (it ends "
+                f"{formatting.when(rnd.ends_at, ctx.settings, ctx.now)})."
+            )
         return None
-    if formatting.local(task.due_at, ctx.settings).date() > formatting.local(ctx.now, ctx.settings).date():
-        return f"The {task.variant.label} isn't due until {formatting.when(task.due_at, ctx.settings, ctx.now)}."
+    if (
+        formatting.local(task.due_at, ctx.settings).date()
+        > formatting.local(ctx.now, ctx.settings).date()
+    ):
+        return (
+            f"The {task.variant.label} isn't due until "
+            f"{formatting.when(task.due_at, ctx.settings, ctx.now)}."
+        )
     return None
 
 
@@ -90,7 +99,9 @@ def _person(task: Task, name: str | None, command: str) -> str | None:
     if len(matches) != 1:
         listed = ", ".join(p.name for p in task.everyone)
         problem = "matches more than one person" if matches else "isn't one of the people"
-        raise BadInput(f"“{name[:40]}” {problem} in that round: {listed}.", spec.usage, spec.example)
+        raise BadInput(
+            f"“{name[:40]}” {problem} in that round: {listed}.", spec.usage, spec.example
+        )
     return matches[0].name
 
 
@@ -108,15 +119,27 @@ async def mark_sent(cmd: c.MarkSent, ctx: Context) -> Message:
     if early is not None:
         return Message(
             title=f"{app.label}: did you already send the {task.variant.label}?",
-            body=f"{early} If you did send it, press the button and I'll mark it; otherwise nothing changes.",
+            body=f"{early} If you did send it, press the button and I'll mark it; otherwise "
+            "nothing changes.",
             actions=(action(Verb.SENT_EARLY, app.id, task.key),),
         )
-    event = Event(EventKind.SENT, ctx.now, task.cycle, step=task.step, agreed_date=agreed, person=person, task=task.key)
+    event = Event(
+        EventKind.SENT,
+        ctx.now,
+        task.cycle,
+        step=task.step,
+        agreed_date=agreed,
+        person=person,
+        task=task.key,
+    )
     app = await ctx.uow.applications.add_event(app.id, event)
     await ctx.replan(app)
     agreed_note = ""
     if agreed:
-        agreed_note = f" They agreed you may get in touch on {formatting.on_day(agreed, formatting.local(ctx.now, ctx.settings).date())}."
+        agreed_note = (
+            " They agreed you may get in touch on "
+            f"{formatting.on_day(agreed, formatting.local(ctx.now, ctx.settings).date())}."
+        )
         agreed_note += f" ({assumed})" if assumed else ""
     still = tuple(p for p in task.people if p.name != person) if person else ()
     owed = f" Still to thank: {views.names(still)}." if still else ""
@@ -152,7 +175,11 @@ async def heard(cmd: c.Heard, ctx: Context) -> Message:
         found = _date_in(cmd.next_when, ctx)
         if found is None:
             spec = BY_NAME["heard"]
-            raise BadInput(f"I couldn't read a future date after “next” in “{cmd.next_when[:60]}”.", spec.usage, spec.example)
+            raise BadInput(
+                f"I couldn't read a future date after “next” in “{cmd.next_when[:60]}”.",
+                spec.usage,
+                spec.example,
+            )
         agreed, taken = found
         if note.startswith(cmd.next_when):  # the date came first: the rest is the note
             note = note[len(taken) :].strip()
@@ -165,12 +192,26 @@ async def heard(cmd: c.Heard, ctx: Context) -> Message:
         lead = "Noted."
     if agreed is not None:
         today = formatting.local(ctx.now, ctx.settings).date()
-        lead += f" Your next contact is on {formatting.on_day(agreed, today)}; I'll nudge you that morning."
-    return Message(title=f"{app.label}: reply recorded", body=f"{lead}\n{_next_line(app, ctx)}", tone=Tone.SUCCESS, changed=True)
+        lead += (
+            f" Your next contact is on {formatting.on_day(agreed, today)}; I'll nudge you "
+            "that morning."
+        )
+    return Message(
+        title=f"{app.label}: reply recorded",
+        body=f"{lead}\n{_next_line(app, ctx)}",
+        tone=Tone.SUCCESS,
+        changed=True,
+    )
 
 
 def _snooze_until(text: str, ctx: Context) -> tuple[datetime, str]:
-    reading = ctx.read_date(text, Intent.SNOOZE, "snooze", default_time=ctx.settings.nudge_hour, default_label="your nudge hour")
+    reading = ctx.read_date(
+        text,
+        Intent.SNOOZE,
+        "snooze",
+        default_time=ctx.settings.nudge_hour,
+        default_label="your nudge hour",
+    )
     until = reading.start if reading.has_time else at_nudge_hour(reading.day, ctx.settings)
     if until - ctx.now > LONGEST_SNOOZE:
         spec = BY_NAME["snooze"]
@@ -202,7 +243,8 @@ async def snooze(cmd: c.Snooze, ctx: Context) -> Message:
     what = "“still silent?” check" if target == task.check_key else task.variant.label
     return Message(
         title=f"{app.label}: snoozed",
-        body=f"I'll bring the {what} back {formatting.spelled(until, ctx.settings, ctx.now)}." + (f" {assumed}" if assumed else ""),
+        body=f"I'll bring the {what} back {formatting.spelled(until, ctx.settings, ctx.now)}."
+        + (f" {assumed}" if assumed else ""),
         tone=Tone.SUCCESS,
         changed=True,
     )
@@ -214,7 +256,9 @@ async def skip(cmd: c.Skip, ctx: Context) -> Message:
     task = _task(app, plan, "skip", cmd.task)
     if isinstance(task, Message):
         return task
-    app = await ctx.uow.applications.add_event(app.id, Event(EventKind.SKIPPED, ctx.now, task.cycle, step=task.step, task=task.key))
+    app = await ctx.uow.applications.add_event(
+        app.id, Event(EventKind.SKIPPED, ctx.now, task.cycle, step=task.step, task=task.key)
+    )
     await ctx.replan(app)
     return Message(
         title=f"{app.label}: {task.variant.label} skipped",
@@ -247,7 +291,10 @@ def _met(app: Application, task: Task, ctx: Context) -> str:
     rnd = app.round(task.round_seq) if task.round_seq is not None else None
     if rnd is None:
         return "today"
-    met, today = formatting.local(rnd.starts_at, ctx.settings).date(), formatting.local(ctx.now, ctx.settings).date()
+    met, today = (
+        formatting.local(rnd.starts_at, ctx.settings).date(),
+        formatting.local(ctx.now, ctx.settings).date(),
+    )
     if met >= today:
         return "today"
     if (today - met).days == 1:
@@ -277,8 +324,14 @@ async def draft(cmd: c.Draft, ctx: Context) -> Message:
         no_agreed_date=task.no_agreed_date,
         met=_met(app, task, ctx),
     )
-    footer = "Fill every gap marked ⟨…⟩, then check it with `review " + f"{app.number} <your text>`."
-    others = [p for p in pool if person is None or p.name != person.name] if task.variant.is_thank_you else []
+    footer = (
+        "Fill every gap marked ⟨…⟩, then check it with `review " + f"{app.number} <your text>`."
+    )
+    others = (
+        [p for p in pool if person is None or p.name != person.name]
+        if task.variant.is_thank_you
+        else []
+    )
     if others:
         names = ", ".join(f"`draft {app.number} {p.name}`" for p in others)
         footer += f" One email per interviewer — for the others: {names}."

@@ -31,7 +31,9 @@ URL = re.compile(re.escape(PUBLIC) + r"/calendar/([A-Za-z0-9_-]+)\.ics")
 
 
 class Running:
-    def __init__(self, runtime: Runtime, bot: Bot, clock: SimulatedClock, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, runtime: Runtime, bot: Bot, clock: SimulatedClock, session: aiohttp.ClientSession
+    ) -> None:
         self.runtime, self.bot, self.clock, self.session = runtime, bot, clock, session
 
     async def say(self, who: Identity, line: str) -> str:
@@ -46,7 +48,9 @@ class Running:
 
     async def get(self, secret: str, etag: str | None = None) -> tuple[int, CIMultiDict[str], str]:
         headers = {"If-None-Match": etag} if etag else {}
-        async with self.session.get(f"http://127.0.0.1:{self.bot.http_port}/calendar/{secret}.ics", headers=headers) as response:
+        async with self.session.get(
+            f"http://127.0.0.1:{self.bot.http_port}/calendar/{secret}.ics", headers=headers
+        ) as response:
             return response.status, CIMultiDict(response.headers), await response.text()
 
 
@@ -54,10 +58,14 @@ class Running:
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
     clock = SimulatedClock(START)
     config = Config(
-        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'feed.db'}", FOLLOWUP_HTTP_PORT=0, FOLLOWUP_HTTP_HOST="127.0.0.1",
+        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'feed.db'}",
+        FOLLOWUP_HTTP_PORT=0,
+        FOLLOWUP_HTTP_HOST="127.0.0.1",
         FOLLOWUP_PUBLIC_URL=PUBLIC,
     )
-    runtime = await bootstrap(config, clock=clock, worker_id="feed", platforms=platforms_from(config))
+    runtime = await bootstrap(
+        config, clock=clock, worker_id="feed", platforms=platforms_from(config)
+    )
     bot = Bot(runtime)
     await bot.start()
     try:
@@ -110,12 +118,19 @@ async def test_only_the_right_secret_works_and_reset_or_forget_revokes(running: 
     status, _, body = await running.get(bob)
     assert status == 200 and "Globex" in body and "Acme" not in body and "Jane" not in body
     flipped = alice[:-1] + ("A" if alice[-1] != "A" else "B")
-    for wrong in (flipped, feeds.new_secret(), "short", "x" * 43 + "/../..", alice.upper() if alice.upper() != alice else alice.lower()):
+    for wrong in (
+        flipped,
+        feeds.new_secret(),
+        "short",
+        "x" * 43 + "/../..",
+        alice.upper() if alice.upper() != alice else alice.lower(),
+    ):
         status, headers, body = await running.get(wrong)
         assert status == 404 and "Acme" not in body and "ETag" not in headers
 
     reminder = await running.say(ALICE, "export ics")
-    assert URL.search(reminder) is None and "export ics reset" in reminder  # only a fingerprint is kept
+    # only a fingerprint is kept
+    assert URL.search(reminder) is None and "export ics reset" in reminder
     fresh = await running.subscribe(ALICE, "export ics reset")
     assert fresh != alice
     assert (await running.get(alice))[0] == 404 and (await running.get(fresh))[0] == 200
@@ -125,13 +140,17 @@ async def test_only_the_right_secret_works_and_reset_or_forget_revokes(running: 
     assert (await running.get(bob))[0] == 200
 
 
-async def test_secrets_are_stored_hashed_and_compared_in_constant_time(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_secrets_are_stored_hashed_and_compared_in_constant_time(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await running.say(ALICE, "add Acme; Data Engineer; tomorrow 10:00; Jane Doe")
     secret = await running.subscribe(ALICE)
     async with running.runtime.database.sessions() as session:
         from sqlalchemy import text
 
-        stored = (await session.execute(text("SELECT secret_hash FROM calendar_feeds"))).scalar_one()
+        stored = (
+            await session.execute(text("SELECT secret_hash FROM calendar_feeds"))
+        ).scalar_one()
     assert stored == feeds.secret_hash(secret) and secret not in stored
     compared: list[tuple[str, str]] = []
     real = hmac.compare_digest
@@ -146,7 +165,9 @@ async def test_secrets_are_stored_hashed_and_compared_in_constant_time(running: 
 
 
 async def test_an_imported_round_reaches_the_subscribed_calendar(running: Running) -> None:
-    reply = await running.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=fixture("apple_request.ics")))
+    reply = await running.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=fixture("apple_request.ics"))
+    )
     assert reply.proposal is not None
     await running.runtime.followup.handle_command(ALICE, reply.proposal.command)
     secret = await running.subscribe(ALICE)
@@ -158,7 +179,9 @@ async def test_an_imported_round_reaches_the_subscribed_calendar(running: Runnin
 
 
 async def test_without_a_public_address_there_is_no_subscription(tmp_path: Path) -> None:
-    runtime = await bootstrap(Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), clock=SimulatedClock(START))
+    runtime = await bootstrap(
+        Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), clock=SimulatedClock(START)
+    )
     try:
         reply = await runtime.followup.handle_text(ALICE, "export ics")
         assert reply.attachment is not None and "calendar/" not in reply.body

@@ -23,7 +23,9 @@ async def test_a_weak_etag_from_a_proxy_still_gets_304(running: Running) -> None
     assert status == 200
 
 
-async def test_uids_stay_while_sequence_and_last_modified_follow_each_change(running: Running) -> None:
+async def test_uids_stay_while_sequence_and_last_modified_follow_each_change(
+    running: Running,
+) -> None:
     await running.say(ALICE, "add Acme; Data Engineer; tomorrow 10:00; Jane Doe")
     await running.say(ALICE, "add Globex; Analyst; tomorrow 15:00; Wei Zhang")
     secret = await running.subscribe(ALICE)
@@ -33,7 +35,9 @@ async def test_uids_stay_while_sequence_and_last_modified_follow_each_change(run
     await running.say(ALICE, "snooze 2 1d")
     second = events((await running.get(secret))[2])
     assert second.keys() == first.keys()
-    changed = {uid for uid in second if int(second[uid].get("sequence")) > int(first[uid].get("sequence"))}
+    changed = {
+        uid for uid in second if int(second[uid].get("sequence")) > int(first[uid].get("sequence"))
+    }
     assert len(changed) == 1
     [uid] = changed
     assert "Globex" in str(second[uid].get("summary"))

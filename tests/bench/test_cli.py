@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_help_describes_the_suites() -> None:
-    done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "make bench" in done.stdout and "dispatch" in done.stdout
 
@@ -26,7 +32,9 @@ def test_an_unknown_suite_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown suite nope" in capsys.readouterr().err
 
 
-def test_markdown_without_results_says_how_to_make_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_markdown_without_results_says_how_to_make_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "results.json")
     assert bench.main(["--markdown"]) == 1
     out = capsys.readouterr().out
@@ -36,7 +44,11 @@ def test_markdown_without_results_says_how_to_make_them(tmp_path: Path, monkeypa
 def test_a_suite_run_alone_keeps_the_others_with_their_own_facts() -> None:
     old = {"date": "2026-11-30 10:00 UTC", "commit": "aaaaaaa"}
     new = {"date": "2026-12-01 10:00 UTC", "commit": "bbbbbbb"}
-    first = bench.merge({}, [{"suite": "dispatch", "x": 1}, {"suite": "slack_ack", "p99 ms": 200.0}], {"dispatch": old, "slack_ack": old})
+    first = bench.merge(
+        {},
+        [{"suite": "dispatch", "x": 1}, {"suite": "slack_ack", "p99 ms": 200.0}],
+        {"dispatch": old, "slack_ack": old},
+    )
     second = bench.merge(first, [{"suite": "slack_ack", "p99 ms": 180.5}], {"slack_ack": new})
     assert [r["suite"] for r in second["results"]] == ["dispatch", "slack_ack"]
     assert second["runs"] == {"dispatch": old, "slack_ack": new}
@@ -46,7 +58,9 @@ def test_a_suite_run_alone_keeps_the_others_with_their_own_facts() -> None:
 
 
 def test_the_readme_table_is_replaced_between_its_markers() -> None:
-    data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 3892.5}], {"dispatch": bench.run_facts()})
+    data = bench.merge(
+        {}, [{"suite": "dispatch", "nudges/s": 3892.5}], {"dispatch": bench.run_facts()}
+    )
     readme = f"intro\n{bench.BEGIN}\nold table\n{bench.END}\nafter\n"
     updated = bench.with_results(readme, data)
     assert "old table" not in updated and "| dispatch | nudges/s | 3,892.50 |" in updated
@@ -66,7 +80,9 @@ def test_the_committed_results_are_the_generated_ones() -> None:
         assert bench.with_results(page.read_text(), data) == page.read_text(), page
 
 
-async def test_a_failing_suite_is_reported_and_the_others_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failing_suite_is_reported_and_the_others_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import types
 
     async def broken() -> dict[str, object]:
@@ -75,17 +91,25 @@ async def test_a_failing_suite_is_reported_and_the_others_kept(monkeypatch: pyte
     async def fine() -> dict[str, object]:
         return {"suite": "dispatch", "nudges/s": 1.0}
 
-    modules = {"bench.dispatch": types.SimpleNamespace(run=fine), "bench.slack_ack": types.SimpleNamespace(run=broken)}
-    monkeypatch.setattr(bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__))
+    modules = {
+        "bench.dispatch": types.SimpleNamespace(run=fine),
+        "bench.slack_ack": types.SimpleNamespace(run=broken),
+    }
+    monkeypatch.setattr(
+        bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__)
+    )
     results, facts = await bench._run(["slack_ack", "dispatch"])
     assert results[0]["suite failed"] == "RuntimeError: no server" and results[1]["nudges/s"] == 1.0
     assert set(facts) == {"slack_ack", "dispatch"} and all(f["date"] for f in facts.values())
 
 
 def test_only_the_printed_table_names_the_suites_not_measured_yet() -> None:
-    data = bench.merge({}, [{"suite": "dispatch", "nudges/s": 1.0}], {"dispatch": bench.run_facts()})
+    data = bench.merge(
+        {}, [{"suite": "dispatch", "nudges/s": 1.0}], {"dispatch": bench.run_facts()}
+    )
     assert "Not measured yet" in bench.markdown(data, note_missing=True)
-    assert "Not measured yet" not in bench.report(data)  # committed files don't go stale when a suite is added
+    # committed files don't go stale when a suite is added
+    assert "Not measured yet" not in bench.report(data)
 
 
 async def test_each_suite_is_kept_as_soon_as_it_ran(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,11 +121,19 @@ async def test_each_suite_is_kept_as_soon_as_it_ran(monkeypatch: pytest.MonkeyPa
     async def interrupted() -> dict[str, object]:
         raise KeyboardInterrupt  # the run is cut short: what ran before is already kept
 
-    modules = {"bench.dispatch": types.SimpleNamespace(run=fine), "bench.slack_ack": types.SimpleNamespace(run=interrupted)}
-    monkeypatch.setattr(bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__))
+    modules = {
+        "bench.dispatch": types.SimpleNamespace(run=fine),
+        "bench.slack_ack": types.SimpleNamespace(run=interrupted),
+    }
+    monkeypatch.setattr(
+        bench, "importlib", types.SimpleNamespace(import_module=modules.__getitem__)
+    )
     kept: list[list[str]] = []
     with pytest.raises(KeyboardInterrupt):
-        await bench._run(["dispatch", "slack_ack"], lambda done, facts: kept.append([str(r["suite"]) for r in done]))
+        await bench._run(
+            ["dispatch", "slack_ack"],
+            lambda done, facts: kept.append([str(r["suite"]) for r in done]),
+        )
     assert kept == [["dispatch"]]
 
 

@@ -38,19 +38,29 @@ async def test_each_run_gets_a_fresh_database_and_names_its_figures() -> None:
         pytest.skip(reason)
     URLS.clear()
     figures = await sqlite_then_postgres(
-        "test", [("sqlite a", _figures), ("sqlite a", _figures)], [("postgres b", _figures), ("postgres c", _figures)]
+        "test",
+        [("sqlite a", _figures), ("sqlite a", _figures)],
+        [("postgres b", _figures), ("postgres c", _figures)],
     )
-    assert figures == {"sqlite a: n": 2, "postgres b: n": 3, "postgres c: n": 4}  # the second "sqlite a" wins its key
+    # the second "sqlite a" wins its key
+    assert figures == {"sqlite a: n": 2, "postgres b: n": 3, "postgres c: n": 4}
     assert len(set(URLS)) == 4 and URLS[2].startswith("postgresql")
     assert all(_removed(url) for url in URLS[:2])  # removed afterwards
 
 
-async def test_without_a_server_postgres_is_skipped_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_without_a_server_postgres_is_skipped_saying_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     async def unreachable() -> str:
         return "PostgreSQL unreachable at nowhere: OSError"
 
     monkeypatch.setattr(bench.pg, "available", unreachable)
     URLS.clear()
-    figures = await sqlite_then_postgres("test", [("sqlite a", _figures)], [("postgres b", _figures)])
-    assert figures == {"sqlite a: n": 1, "postgres": "skipped: PostgreSQL unreachable at nowhere: OSError"}
+    figures = await sqlite_then_postgres(
+        "test", [("sqlite a", _figures)], [("postgres b", _figures)]
+    )
+    assert figures == {
+        "sqlite a: n": 1,
+        "postgres": "skipped: PostgreSQL unreachable at nowhere: OSError",
+    }
     assert len(URLS) == 1

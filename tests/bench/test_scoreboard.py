@@ -16,8 +16,14 @@ from bench.scoreboard import MET, MISSED, NO_TARGET, NOT_MEASURED, Row, Target
 
 
 def _results(*suites: dict[str, Any], cores: int = 2) -> dict[str, Any]:
-    facts = {"date": "2026-12-01 17:05 UTC", "commit": "abc1234", "cores": cores, "python": "3.11.7",
-             "platform": "Linux-test", "load": 3.5}
+    facts = {
+        "date": "2026-12-01 17:05 UTC",
+        "commit": "abc1234",
+        "cores": cores,
+        "python": "3.11.7",
+        "platform": "Linux-test",
+        "load": 3.5,
+    }
     return {"runs": {str(s["suite"]): dict(facts) for s in suites}, "results": list(suites)}
 
 
@@ -39,9 +45,17 @@ NEXT_DUE_PG = "next-due query, 1M stored, PostgreSQL"
 
 def test_a_figure_missing_its_target_by_a_hair_is_missed_and_shows_its_decimals() -> None:
     data = _results(
-        {"suite": "slack_dispatch", f"first contact: nudges/s {SLACK}": 1999.99, f"DMs known: nudges/s {SLACK}": 2000.0},
+        {
+            "suite": "slack_dispatch",
+            f"first contact: nudges/s {SLACK}": 1999.99,
+            f"DMs known: nudges/s {SLACK}": 2000.0,
+        },
         {"suite": "slack_ack", "ack_p99_ms": 300.0},
-        {"suite": "command_latency", "sqlite sweep ms @ 1M": 10.0, "postgres next-due ms @ 1M": 10.001},
+        {
+            "suite": "command_latency",
+            "sqlite sweep ms @ 1M": 10.0,
+            "postgres next-due ms @ 1M": 10.001,
+        },
     )
     status = _status(data)
     assert status[REAL_SLACK] == MISSED and _after(data, REAL_SLACK) == "1,999.99/s"
@@ -53,7 +67,11 @@ def test_a_figure_missing_its_target_by_a_hair_is_missed_and_shows_its_decimals(
 
 def test_what_was_not_measured_is_never_met() -> None:
     data = _results(
-        {"suite": "slack_dispatch", f"first contact: nudges/s {SLACK}": "skipped: no fake", f"DMs known: nudges/s {SLACK}": True},
+        {
+            "suite": "slack_dispatch",
+            f"first contact: nudges/s {SLACK}": "skipped: no fake",
+            f"DMs known: nudges/s {SLACK}": True,
+        },
         {"suite": "slack_ack", "ack_p99_ms": 12.0, "suite failed": "RuntimeError: boom"},
         {"suite": "command_latency", "sqlite p99 ms @ 1M": 3.0},  # its 10k base is missing
     )
@@ -64,14 +82,24 @@ def test_what_was_not_measured_is_never_met() -> None:
     assert status["lateness p99, Discord, 1M stored"] == NOT_MEASURED  # no lateness results at all
     assert MET not in status.values()
     assert _after(data, REAL_SLACK) == _after(data, ACK) == "—"
-    assert _after(data, "command p99, 1M stored, SQLite") == "3 ms"  # measured, but nothing to compare it with
+    # measured, but nothing to compare it with
+    assert _after(data, "command p99, 1M stored, SQLite") == "3 ms"
 
 
 def test_relative_targets_and_targets_per_process_read_the_run() -> None:
-    views = {"suite": "person_views", "sqlite list p50 ms @ 10 apps": 4.0, "sqlite list p50 ms @ 1,000 apps": 100.0,
-             "sqlite home p50 ms @ 10 apps": 10.0, "sqlite home p50 ms @ 1,000 apps": 149.9,
-             "sqlite today p50 ms @ 1,000 apps": 19.99}
-    dispatch = {"suite": "dispatch", "sqlite 1 proc: nudges/s": 2500.0, "postgres 4 proc: nudges/s": 3999.0}
+    views = {
+        "suite": "person_views",
+        "sqlite list p50 ms @ 10 apps": 4.0,
+        "sqlite list p50 ms @ 1,000 apps": 100.0,
+        "sqlite home p50 ms @ 10 apps": 10.0,
+        "sqlite home p50 ms @ 1,000 apps": 149.9,
+        "sqlite today p50 ms @ 1,000 apps": 19.99,
+    }
+    dispatch = {
+        "suite": "dispatch",
+        "sqlite 1 proc: nudges/s": 2500.0,
+        "postgres 4 proc: nudges/s": 3999.0,
+    }
     latency = {"suite": "command_latency", "sqlite p99 ms @ 10k": 40.0, "sqlite p99 ms @ 1M": 80.01}
     status = _status(_results(views, dispatch, latency, cores=2))
     assert status["command p99, 1M stored, SQLite"] == MISSED  # 2 × 40 = 80
@@ -83,12 +111,26 @@ def test_relative_targets_and_targets_per_process_read_the_run() -> None:
     # Four processes on two cores: 2 × 2,000/s; on four cores 4 × 2,000/s.
     assert status["dispatch to the recording notifier, PostgreSQL, 4 processes"] == MISSED
     dispatch["postgres 4 proc: nudges/s"] = 4000.0
-    assert _status(_results(views, dispatch, cores=2))["dispatch to the recording notifier, PostgreSQL, 4 processes"] == MET
-    assert _status(_results(views, dispatch, cores=8))["dispatch to the recording notifier, PostgreSQL, 4 processes"] == MISSED
+    assert (
+        _status(_results(views, dispatch, cores=2))[
+            "dispatch to the recording notifier, PostgreSQL, 4 processes"
+        ]
+        == MET
+    )
+    assert (
+        _status(_results(views, dispatch, cores=8))[
+            "dispatch to the recording notifier, PostgreSQL, 4 processes"
+        ]
+        == MISSED
+    )
 
 
 def test_combined_figures_need_every_part() -> None:
-    keys = [f"{run}: {what}" for run in ("sqlite 1 proc", "postgres 1 proc", "postgres 4 proc") for what in ("lost", "duplicated")]
+    keys = [
+        f"{run}: {what}"
+        for run in ("sqlite 1 proc", "postgres 1 proc", "postgres 4 proc")
+        for what in ("lost", "duplicated")
+    ]
     clean = {"suite": "dispatch", **{k: 0 for k in keys}}
     one_lost = {**clean, "postgres 4 proc: lost": 1}
     without_pg = {k: v for k, v in clean.items() if not k.startswith("postgres")}
@@ -108,22 +150,37 @@ def test_the_table_names_when_where_and_which_commit() -> None:
                     {"suite": "dispatch", "suite wall time s": 150.0})
     table = scoreboard.markdown(data)
     assert "together: 4 min" in table
-    assert "2026-12-01 17:05 UTC" in table and "abc1234" in table and "2 cores" in table and "load average" in table
+    assert (
+        "2026-12-01 17:05 UTC" in table
+        and "abc1234" in table
+        and "2 cores" in table
+        and "load average" in table
+    )
     assert f"| {ACK} | slack_ack | 254–295 ms (474 once) | 120 ms | < 300 ms | met |" in table
-    assert len([line for line in table.splitlines() if line.startswith("| ")]) == len(scoreboard.ROWS) + 1
+    assert (
+        len([line for line in table.splitlines() if line.startswith("| ")])
+        == len(scoreboard.ROWS) + 1
+    )
     assert "1 met" in table and f"{len(scoreboard.ROWS) - 1} not measured" in table
     assert scoreboard.markdown({"results": []}).startswith("Nothing measured yet.")
 
 
 def test_every_row_with_a_target_compares_a_number() -> None:
     rows = [Row("x", "s", ("a",), "—", " ms", Target("≤", 10.0, " ms"))]
-    for value, expected in ((9.999, MET), (10.0, MET), (10.0001, MISSED), (None, NOT_MEASURED), ("10", NOT_MEASURED)):
+    for value, expected in (
+        (9.999, MET),
+        (10.0, MET),
+        (10.0001, MISSED),
+        (None, NOT_MEASURED),
+        ("10", NOT_MEASURED),
+    ):
         data = _results({"suite": "s", **({"a": value} if value is not None else {})})
         assert [line.status for line in scoreboard.lines(data, rows)] == [expected], value
 
 
-def test_the_scoreboard_is_printed_from_the_latest_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_scoreboard_is_printed_from_the_latest_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     results = tmp_path / "results.json"
     results.write_text(json.dumps(_results({"suite": "slack_ack", "ack_p99_ms": 301.5})))
     monkeypatch.setattr(bench, "RESULTS", results)

@@ -23,9 +23,15 @@ async def _dump(database: Database) -> dict[str, list[Any]]:
     async with database.engine.connect() as connection:
         for row_type in TABLES:
             table = row_type.__table__
-            columns = [c.name for c in table.columns if not (row_type is NudgeRow and c.name == "id")]
+            columns = [
+                c.name for c in table.columns if not (row_type is NudgeRow and c.name == "id")
+            ]
             order = "application_id, key" if row_type is NudgeRow else "id"
-            found[table.name] = (await connection.execute(text(f"SELECT {', '.join(columns)} FROM {table.name} ORDER BY {order}"))).all()
+            found[table.name] = (
+                await connection.execute(
+                    text(f"SELECT {', '.join(columns)} FROM {table.name} ORDER BY {order}")
+                )
+            ).all()
     return found
 
 
@@ -43,10 +49,19 @@ async def _empty(database: Database) -> None:
 
 
 @pytest.mark.parametrize("platform", ["slack", "bench"])
-async def test_seeded_rows_are_the_ones_sqlalchemy_would_store(database: Database, platform: str,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    shape = dict(users=7, apps_per_user=3, now=NOW, due_in=timedelta(hours=-2), platform=platform, workspace="T1",
-                 first_user_id=5, external_id=lambda u: f"U{u}")
+async def test_seeded_rows_are_the_ones_sqlalchemy_would_store(
+    database: Database, platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shape = dict(
+        users=7,
+        apps_per_user=3,
+        now=NOW,
+        due_in=timedelta(hours=-2),
+        platform=platform,
+        workspace="T1",
+        first_user_id=5,
+        external_id=lambda u: f"U{u}",
+    )
     await seeding.seed(database, **shape)  # type: ignore[arg-type]
     fast = await _dump(database)
     await _empty(database)

@@ -80,9 +80,13 @@ command_words = st.sampled_from(
 fragments = st.text(alphabet=string.ascii_letters + string.digits + " ;:,#-@<>!/", max_size=60)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(word=command_words, rest=fragments)
-async def test_any_text_gets_a_reply_and_a_rejected_command_stores_nothing(world: World, word: str, rest: str) -> None:
+async def test_any_text_gets_a_reply_and_a_rejected_command_stores_nothing(
+    world: World, word: str, rest: str
+) -> None:
     before = await world.row_counts()
     reply = await world.say(ALICE, f"{word} {rest}")
     assert reply.title

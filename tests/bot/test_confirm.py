@@ -9,7 +9,9 @@ ALICE, BOB = person("alice"), person("bob")
 
 
 async def test_the_delete_button_asks_first_and_deletes_only_the_pressers_own(world: World) -> None:
-    assert not (await world.say(ALICE, "add Company 00; Analyst; tomorrow 10:00; Jane Doe")).is_error
+    assert not (
+        await world.say(ALICE, "add Company 00; Analyst; tomorrow 10:00; Jane Doe")
+    ).is_error
     show = await world.say(ALICE, "show 1")
     delete = next(a for a in show.actions if a.label == "Delete")
     assert delete.confirm is not None and delete.style == "danger"
@@ -20,7 +22,9 @@ async def test_the_delete_button_asks_first_and_deletes_only_the_pressers_own(wo
     assert (await world.say(ALICE, "list")).title == "No active applications"
 
 
-async def test_skip_and_forget_buttons_ask_first_and_typed_commands_run_as_typed(world: World) -> None:
+async def test_skip_and_forget_buttons_ask_first_and_typed_commands_run_as_typed(
+    world: World,
+) -> None:
     added = await world.say(ALICE, "add Acme; Analyst; tomorrow 10:00; Jane Doe")
     assert all(a.confirm is None for a in added.actions)  # Checklist, Draft: nothing to ask
     question = await world.say(ALICE, "forget-me")

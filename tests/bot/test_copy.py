@@ -33,7 +33,9 @@ def test_there_is_an_english_copy() -> None:
 @pytest.mark.parametrize("variant", list(Variant))
 def test_every_variant_has_a_complete_guide(language: str, variant: Variant) -> None:
     entry: dict[str, Any] = copy_text(language)["guide"][variant.value]
-    assert set(entry) <= GUIDE_KEYS and {"title", "purpose", "words", "limits", "checklist"} <= set(entry)
+    assert set(entry) <= GUIDE_KEYS and {"title", "purpose", "words", "limits", "checklist"} <= set(
+        entry
+    )
     low, high = entry["words"]
     floor, ceiling = entry["limits"]
     assert 0 < floor <= low < high <= ceiling, "a draft on target is never flagged for its length"
@@ -68,13 +70,32 @@ def test_every_variant_has_a_draft_with_known_fields(language: str, variant: Var
 def test_what_the_code_builds_from_the_copy_has_no_placeholder_left(variant: Variant) -> None:
     for no_date in (False, True):
         g = guide_for(variant, no_agreed_date=no_date)
-        d = draft_for(variant, company="Acme", role="Analyst", interviewer=None, sender_name="Kim", no_agreed_date=no_date)
+        d = draft_for(
+            variant,
+            company="Acme",
+            role="Analyst",
+            interviewer=None,
+            sender_name="Kim",
+            no_agreed_date=no_date,
+        )
         for text in (g.title, g.purpose, *g.checklist, d.subject, d.body):
             assert not FIELD.search(text), text
 
 
 def test_nudge_sentences_use_only_the_fields_the_code_fills() -> None:
-    known = {"step", "company", "role", "number", "who", "purpose", "send_by", "due_day", "due_time", "weeks", "close_in"}
+    known = {
+        "step",
+        "company",
+        "role",
+        "number",
+        "who",
+        "purpose",
+        "send_by",
+        "due_day",
+        "due_time",
+        "weeks",
+        "close_in",
+    }
     for key, sentence in copy_text()["nudge"].items():
         assert set(FIELD.findall(sentence)) <= known, key
 
@@ -97,7 +118,8 @@ def test_destructive_buttons_ask_first_within_every_platforms_limits() -> None:
 ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
 WORD_CALL = re.compile(r"\bword\(")
 WORD_KEY = re.compile(r'\bword\(\s*"([a-z_]+)",\s*"([a-z-]+)"')
-ADAPTER_SECTIONS = {"home", "settings_form", "interview_form", "review_form"}  # words only adapters place
+# words only adapters place
+ADAPTER_SECTIONS = {"home", "settings_form", "interview_form", "review_form"}
 
 
 def _adapter_words() -> set[tuple[str, str]]:
@@ -105,7 +127,9 @@ def _adapter_words() -> set[tuple[str, str]]:
     for source in sorted(ADAPTERS.rglob("*.py")):
         text = source.read_text(encoding="utf-8")
         keys = WORD_KEY.findall(text)
-        assert len(keys) == len(WORD_CALL.findall(text)), f"{source.name}: name the copy's section and key as plain strings"
+        assert len(keys) == len(WORD_CALL.findall(text)), (
+            f"{source.name}: name the copy's section and key as plain strings"
+        )
         used |= set(keys)
     return used
 

@@ -251,10 +251,21 @@ def reading_of(phrase: str, intent: str, tz_name: str) -> tuple[str, tuple[str, 
     order = effective_order(None, None, tz_name)
     default = DEFAULTS[intent]
     try:
-        reading = read(phrase, INTENTS[intent], tz=tz, now=NOW[tz_name], order=order, usage="u", example="e", default_time=default)
+        reading = read(
+            phrase,
+            INTENTS[intent],
+            tz=tz,
+            now=NOW[tz_name],
+            order=order,
+            usage="u",
+            example="e",
+            default_time=default,
+        )
     except BadInput as problem:
         return "!", (problem.problem,)
-    return _shown(reading.start, reading.end, reading.has_time or default is not None), reading.notes
+    return _shown(
+        reading.start, reading.end, reading.has_time or default is not None
+    ), reading.notes
 
 
 def test_the_table_is_big_enough() -> None:
@@ -287,9 +298,19 @@ def test_phrase(row: Row, tz_name: str) -> None:
 
 def test_a_refusal_says_what_was_understood_and_the_form() -> None:
     with pytest.raises(BadInput) as caught:
-        read("Nov 3", Intent.NEXT_CONTACT, tz=ZoneInfo("Europe/Berlin"), now=NOW["Europe/Berlin"], usage="sent <id> next <when>", example="sent 3 next friday")
+        read(
+            "Nov 3",
+            Intent.NEXT_CONTACT,
+            tz=ZoneInfo("Europe/Berlin"),
+            now=NOW["Europe/Berlin"],
+            usage="sent <id> next <when>",
+            example="sent 3 next friday",
+        )
     assert "Tue 3 Nov" in caught.value.problem and "2027" in caught.value.problem
-    assert caught.value.usage == "sent <id> next <when>" and caught.value.example == "sent 3 next friday"
+    assert (
+        caught.value.usage == "sent <id> next <when>"
+        and caught.value.example == "sent 3 next friday"
+    )
 
 
 @pytest.mark.parametrize("phrase", ["12/03", "3/4 10:00", "11/06/2026"])
@@ -298,12 +319,28 @@ def test_an_unknown_order_asks_instead_of_guessing(phrase: str) -> None:
     order = effective_order(None, "en-US", "Europe/Berlin")
     assert order is None
     with pytest.raises(BadInput) as caught:
-        read(phrase, Intent.INTERVIEW, tz=ZoneInfo("Europe/Berlin"), now=NOW["Europe/Berlin"], order=order, usage="u", example="e")
+        read(
+            phrase,
+            Intent.INTERVIEW,
+            tz=ZoneInfo("Europe/Berlin"),
+            now=NOW["Europe/Berlin"],
+            order=order,
+            usage="u",
+            example="e",
+        )
     assert "settings dates dmy" in caught.value.problem
 
 
 def test_an_unknown_order_still_reads_unambiguous_dates() -> None:
-    reading = read("25/12 14:00", Intent.INTERVIEW, tz=ZoneInfo("Europe/Berlin"), now=NOW["Europe/Berlin"], order=None, usage="u", example="e")
+    reading = read(
+        "25/12 14:00",
+        Intent.INTERVIEW,
+        tz=ZoneInfo("Europe/Berlin"),
+        now=NOW["Europe/Berlin"],
+        order=None,
+        usage="u",
+        example="e",
+    )
     assert (reading.start.month, reading.start.day) == (12, 25)
 
 
@@ -327,20 +364,35 @@ def test_an_unknown_order_still_reads_unambiguous_dates() -> None:
         (None, "en-GB", "America/New_York", None),
     ],
 )
-def test_the_order_rule(chosen: DateOrder | None, locale: str | None, zone: str, expected: DateOrder | None) -> None:
+def test_the_order_rule(
+    chosen: DateOrder | None, locale: str | None, zone: str, expected: DateOrder | None
+) -> None:
     assert effective_order(chosen, locale, zone) is expected
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    text=st.text(alphabet=st.sampled_from(list("0123456789 :/.-apmtoday friday nov 2026 at next week in ago")), max_size=40),
+    text=st.text(
+        alphabet=st.sampled_from(
+            list("0123456789 :/.-apmtoday friday nov 2026 at next week in ago")
+        ),
+        max_size=40,
+    ),
     intent=st.sampled_from(list(Intent)),
     tz_name=st.sampled_from(ZONES),
 )
 def test_any_text_is_read_within_bounds_or_refused(text: str, intent: Intent, tz_name: str) -> None:
     now = NOW[tz_name]
     try:
-        reading = read(text, intent, tz=ZoneInfo(tz_name), now=now, order=effective_order(None, None, tz_name), usage="u", example="e")
+        reading = read(
+            text,
+            intent,
+            tz=ZoneInfo(tz_name),
+            now=now,
+            order=effective_order(None, None, tz_name),
+            usage="u",
+            example="e",
+        )
     except BadInput:
         return
     assert abs(reading.start - now) <= FARTHEST

@@ -23,13 +23,20 @@ async def states(world: World) -> list[NudgeState]:
 
 async def test_nudge_is_delivered_once_at_its_due_time(world: World) -> None:
     await world.say(ALICE, ADD)
-    await world.advance(timedelta(hours=25))  # Thu 26 10:00 UTC: the nudge is due at 11:00 UTC (12:00 Berlin)
+    # Thu 26 10:00 UTC: the nudge is due at 11:00 UTC (12:00 Berlin)
+    await world.advance(timedelta(hours=25))
     assert world.notifier.to("alice") == []
     await world.advance(timedelta(hours=1))
     [nudge] = world.notifier.to("alice")
     assert nudge.title == "Time for your thank-you email — Acme Corp"
     assert "Send it to Jane Doe" in nudge.body and "Send by tomorrow 12:00" in nudge.body
-    assert [a.label for a in nudge.actions] == ["Sent", "Snooze 1 day", "Checklist", "Draft", "Skip"]
+    assert [a.label for a in nudge.actions] == [
+        "Sent",
+        "Snooze 1 day",
+        "Checklist",
+        "Draft",
+        "Skip",
+    ]
     await world.runtime.dispatcher.run_once()
     assert len(world.notifier.to("alice")) == 1
 
@@ -54,7 +61,12 @@ async def test_nudge_due_while_down_is_delivered_late_once_on_restart(sqlite_url
 
 async def test_transient_errors_are_retried_with_backoff_then_delivered(world: World) -> None:
     await world.say(ALICE, ADD)
-    world.notifier.script.extend([TransientDeliveryError("rate limited", retry_after=30), TransientDeliveryError("server error")])
+    world.notifier.script.extend(
+        [
+            TransientDeliveryError("rate limited", retry_after=30),
+            TransientDeliveryError("server error"),
+        ]
+    )
     await world.advance(timedelta(hours=26))
     assert world.notifier.attempts == 1
     report = await world.runtime.dispatcher.run_once()
@@ -108,7 +120,9 @@ async def test_two_dispatchers_on_sqlite_deliver_each_nudge_exactly_once(sqlite_
     await _race(sqlite_url, apps=60)
 
 
-async def test_two_dispatchers_on_postgres_deliver_each_nudge_exactly_once(postgres_url: str) -> None:
+async def test_two_dispatchers_on_postgres_deliver_each_nudge_exactly_once(
+    postgres_url: str,
+) -> None:
     await _race(postgres_url, apps=60)
 
 
@@ -141,7 +155,9 @@ async def test_no_stale_nudge_is_ever_delivered(world: World) -> None:
     await world.advance(timedelta(days=6))
     assert world.notifier.to("alice") == []  # neither the thank-you nor its overdue reminder
     await world.advance(timedelta(days=2))
-    assert [m.title for m in world.notifier.to("alice")] == ["Time for your value-add email — Acme Corp"]
+    assert [m.title for m in world.notifier.to("alice")] == [
+        "Time for your value-add email — Acme Corp"
+    ]
     await world.say(ALICE, "status 1 offer")
     await world.advance(timedelta(days=120))
     assert len(world.notifier.to("alice")) == 1  # nothing after the offer
@@ -161,7 +177,10 @@ async def test_a_process_claims_only_nudges_for_platforms_it_has(sqlite_url: str
         async with console.runtime.database.unit_of_work() as uow:
             user = await uow.users.find(ALICE)
             assert user is not None
-            assert all(n.attempts == 0 and n.state is NudgeState.PENDING for n in await uow.nudges.for_user(user.id))
+            assert all(
+                n.attempts == 0 and n.state is NudgeState.PENDING
+                for n in await uow.nudges.for_user(user.id)
+            )
         assert (await console.runtime.dispatcher.run_once()).delivered == 1
     finally:
         await console.runtime.close()

@@ -73,8 +73,9 @@ Event Date/Time: 09:30am - 10:00am, Thursday, November 12, 2026 (Eastern Time - 
 Description: Chat with Ravi Patel about the Site Reliability Engineer opening."""
 
 CHAT_NOTE = (
-    "Hi Alex — great speaking with you! Next step is a 45 min call with our VP of Engineering, Maria Lopez, "
-    "next Tuesday at 4pm. I'll send the invite from lever. — Jordan, Recruiter at Wingtip"
+    "Hi Alex — great speaking with you! Next step is a 45 min call with our VP of Engineering, "
+    "Maria Lopez, next Tuesday at 4pm. I'll send the invite from lever. — Jordan, Recruiter at "
+    "Wingtip"
 )
 
 DOTTED = "Termin bestätigt: Vorstellungsgespräch am 12.11.2026 um 14:00 Uhr mit Anna Schmidt."
@@ -88,19 +89,32 @@ def test_a_recruiters_email_gives_company_role_time_and_interviewers_with_titles
     # 14:00 in Los Angeles is 23:00 in Berlin; the form shows the person's own time.
     assert (draft.day, draft.start, draft.end) == (date(2026, 11, 10), time(23, 0), None)
     assert "23:00 your time" in " ".join(draft.notes)
-    assert draft.interviewers == (Interviewer("Priya Shah", "Staff Engineer"), Interviewer("Tom Becker", "Engineering Manager"))
-    assert all(p.name not in {"Sarah Kim", "Alex"} for p in draft.interviewers)  # the sender and the greeting
+    assert draft.interviewers == (
+        Interviewer("Priya Shah", "Staff Engineer"),
+        Interviewer("Tom Becker", "Engineering Manager"),
+    )
+    # the sender and the greeting
+    assert all(p.name not in {"Sarah Kim", "Alex"} for p in draft.interviewers)
 
 
 def test_a_calendar_notice_gives_the_company_from_its_text_and_the_range() -> None:
     draft = read(GOOGLE_NOTICE)
     assert draft.company == "Acme Corp"  # the text's spelling, confirmed by the employer's domain
-    assert (draft.day, draft.start, draft.end, draft.kind) == (date(2026, 11, 12), time(10, 0), time(10, 30), RoundKind.PHONE)
+    assert (draft.day, draft.start, draft.end, draft.kind) == (
+        date(2026, 11, 12),
+        time(10, 0),
+        time(10, 30),
+        RoundKind.PHONE,
+    )
 
 
 def test_a_scheduling_tools_message_names_the_employer_not_the_tool() -> None:
     draft = read(GREENHOUSE)
-    assert (draft.company, draft.role, draft.kind) == ("Globex", "Product Designer", RoundKind.HIRING_MANAGER)
+    assert (draft.company, draft.role, draft.kind) == (
+        "Globex",
+        "Product Designer",
+        RoundKind.HIRING_MANAGER,
+    )
     assert (draft.day, draft.start, draft.end) == (date(2026, 11, 9), time(15, 0), time(16, 0))
     assert [p.name for p in draft.interviewers] == ["Dana Whitfield"]
 
@@ -110,7 +124,9 @@ def test_a_listed_panel_keeps_every_name_and_title() -> None:
     assert draft.company == "Contoso" and draft.kind is RoundKind.PANEL
     assert (draft.day, draft.start, draft.end) == (date(2026, 11, 13), time(9, 0), time(13, 0))
     assert draft.interviewers == (
-        Interviewer("Lena Park", "Head of Data"), Interviewer("Marco Rossi", "Senior Analyst"), Interviewer("Ji-woo Han", ""),
+        Interviewer("Lena Park", "Head of Data"),
+        Interviewer("Marco Rossi", "Senior Analyst"),
+        Interviewer("Ji-woo Han", ""),
     )
 
 
@@ -130,7 +146,8 @@ def test_an_outlook_notice_with_an_offset_zone_is_read_in_that_zone() -> None:
 def test_a_scheduling_tools_confirmation_names_the_company_not_a_person() -> None:
     draft = read(CALENDLY)
     assert (draft.company, draft.role) == ("Tailspin Toys", "Site Reliability Engineer")
-    assert [p.name for p in draft.interviewers] == ["Ravi Patel"]  # not "Tailspin Toys", nor the invitee
+    # not "Tailspin Toys", nor the invitee
+    assert [p.name for p in draft.interviewers] == ["Ravi Patel"]
     # 09:30 in New York, written out as "Eastern Time", is 15:30 in Berlin.
     assert (draft.day, draft.start, draft.end) == (date(2026, 11, 12), time(15, 30), time(16, 0))
     assert "15:30 your time" in " ".join(draft.notes)
@@ -138,8 +155,11 @@ def test_a_scheduling_tools_confirmation_names_the_company_not_a_person() -> Non
 
 def test_a_chat_note_gives_the_title_before_the_name_and_the_recruiters_company() -> None:
     draft = read(CHAT_NOTE)
-    assert draft.company == "Wingtip" and draft.interviewers == (Interviewer("Maria Lopez", "VP of Engineering"),)
-    assert (draft.day, draft.start) == (date(2026, 11, 10), time(16, 0))  # Tuesday of next week, as typed dates are read
+    assert draft.company == "Wingtip" and draft.interviewers == (
+        Interviewer("Maria Lopez", "VP of Engineering"),
+    )
+    # Tuesday of next week, as typed dates are read
+    assert (draft.day, draft.start) == (date(2026, 11, 10), time(16, 0))
 
 
 def test_a_dotted_date_is_read_in_any_language() -> None:
@@ -147,7 +167,9 @@ def test_a_dotted_date_is_read_in_any_language() -> None:
     assert (draft.day, draft.start) == (date(2026, 11, 12), time(14, 0))
 
 
-@pytest.mark.parametrize(("order", "day"), [(DateOrder.MDY, date(2026, 11, 10)), (DateOrder.DMY, date(2026, 10, 11))])
+@pytest.mark.parametrize(
+    ("order", "day"), [(DateOrder.MDY, date(2026, 11, 10)), (DateOrder.DMY, date(2026, 10, 11))]
+)
 def test_numeric_dates_follow_the_persons_date_order(order: DateOrder, day: date) -> None:
     draft = read(US_NUMERIC, order)
     assert draft.day == day and draft.kind is RoundKind.FINAL and draft.company == "Initech"
@@ -166,34 +188,99 @@ def test_a_message_about_something_else_fills_in_nothing() -> None:
 
 def test_a_proposal_opens_as_the_forms_values() -> None:
     ref = InvitationRef("k" * 24, 2)
-    proposed = c.Add("Acme", "Data Engineer", "2026-11-10 14:00-15:00", (Interviewer("Jane Doe", "CTO"),), RoundKind.PANEL, invitation=ref)
+    proposed = c.Add(
+        "Acme",
+        "Data Engineer",
+        "2026-11-10 14:00-15:00",
+        (Interviewer("Jane Doe", "CTO"),),
+        RoundKind.PANEL,
+        invitation=ref,
+    )
     draft = of_proposal(proposed)
-    assert (draft.company, draft.role, draft.day, draft.start, draft.end, draft.kind) == ("Acme", "Data Engineer", date(2026, 11, 10), time(14), time(15), RoundKind.PANEL)
+    assert (draft.company, draft.role, draft.day, draft.start, draft.end, draft.kind) == (
+        "Acme",
+        "Data Engineer",
+        date(2026, 11, 10),
+        time(14),
+        time(15),
+        RoundKind.PANEL,
+    )
     assert draft.interviewers == proposed.interviewers
     overnight = of_proposal(c.LogRound(3, "2026-11-10 23:00"))
-    assert (overnight.company, overnight.day, overnight.start, overnight.end) == ("", date(2026, 11, 10), time(23), None)
+    assert (overnight.company, overnight.day, overnight.start, overnight.end) == (
+        "",
+        date(2026, 11, 10),
+        time(23),
+        None,
+    )
     assert of_proposal(c.LogRound(3, "next tuesday")).day is None
 
 
 # ---------------------------------------------------------------- properties
 
 PIECES = [
-    RECRUITER, GOOGLE_NOTICE, GREENHOUSE, ONSITE, LABELLED, US_NUMERIC, OUTLOOK_NOTICE, CALENDLY, CHAT_NOTE, DOTTED,
-    "(UTC+05:30)", "(UTC-13:00)", "GMT+14", "Pacific Standard Time", "with ", "Interviewers: ", "\n- ", " at ",
-    "Jane Doe", "(Head of Data)", ", Engineering Manager", "Acme Corp", "@acme.com", "role", "position of ",
-    "Tuesday", "Nov 31", "31 February 2026", "25:99", "2pm-1pm PT", "9999-99-99", "13/13", "tomorrow", "*", "_", "`",
-    "<@U123>", "<!channel>", "&amp;", "\u202e", "\x00", "😀",
+    RECRUITER,
+    GOOGLE_NOTICE,
+    GREENHOUSE,
+    ONSITE,
+    LABELLED,
+    US_NUMERIC,
+    OUTLOOK_NOTICE,
+    CALENDLY,
+    CHAT_NOTE,
+    DOTTED,
+    "(UTC+05:30)",
+    "(UTC-13:00)",
+    "GMT+14",
+    "Pacific Standard Time",
+    "with ",
+    "Interviewers: ",
+    "\n- ",
+    " at ",
+    "Jane Doe",
+    "(Head of Data)",
+    ", Engineering Manager",
+    "Acme Corp",
+    "@acme.com",
+    "role",
+    "position of ",
+    "Tuesday",
+    "Nov 31",
+    "31 February 2026",
+    "25:99",
+    "2pm-1pm PT",
+    "9999-99-99",
+    "13/13",
+    "tomorrow",
+    "*",
+    "_",
+    "`",
+    "<@U123>",
+    "<!channel>",
+    "&amp;",
+    "\u202e",
+    "\x00",
+    "😀",
 ]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=40)), max_size=12).map("".join)
 
 
 @settings(max_examples=200, deadline=None)
-@given(texts, st.sampled_from([DateOrder.DMY, DateOrder.MDY, None]), st.sampled_from(["Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "UTC"]))
-def test_any_text_gives_a_draft_within_the_forms_limits(text: str, order: DateOrder | None, zone: str) -> None:
+@given(
+    texts,
+    st.sampled_from([DateOrder.DMY, DateOrder.MDY, None]),
+    st.sampled_from(["Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "UTC"]),
+)
+def test_any_text_gives_a_draft_within_the_forms_limits(
+    text: str, order: DateOrder | None, zone: str
+) -> None:
     draft = extract(text, tz=ZoneInfo(zone), now=NOW, order=order)
     assert len(draft.company) <= MAX_NAME and len(draft.role) <= MAX_NAME
     assert len(draft.interviewers) <= MAX_PEOPLE
-    assert all(p.name and len(p.name) <= MAX_PERSON and len(p.title) <= MAX_PERSON for p in draft.interviewers)
+    assert all(
+        p.name and len(p.name) <= MAX_PERSON and len(p.title) <= MAX_PERSON
+        for p in draft.interviewers
+    )
     if draft.day is not None:
         assert abs(draft.day - NOW.date()) <= FARTHEST + timedelta(days=1)
     if draft.start is None:
@@ -203,11 +290,19 @@ def test_any_text_gives_a_draft_within_the_forms_limits(text: str, order: DateOr
     # What the form would submit unchanged is an `add`, or errors by field: never a failure.
     when = f"{draft.day} {draft.start:%H:%M}" if draft.day and draft.start else "tomorrow 10:00"
     people = "\n".join(f"{p.name}, {p.title}" if p.title else p.name for p in draft.interviewers)
-    built = forms.read_add(draft.company or "Acme", draft.role or "Engineer", when, kind=draft.kind.value, interviewers=people)
+    built = forms.read_add(
+        draft.company or "Acme",
+        draft.role or "Engineer",
+        when,
+        kind=draft.kind.value,
+        interviewers=people,
+    )
     assert isinstance(built, c.Add | FormErrors)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=texts)
 async def test_reading_a_message_for_the_form_stores_nothing(world: World, text: str) -> None:
     """The core's entry point (`Followup.draft_from`), for someone known and someone new:

@@ -46,7 +46,10 @@ async def group_on(world: World, where: Place = JOBS) -> None:
 # ---- the commands are for channels ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("line", ["channel on", "channel", "digest monday 09:00", "digest off", "share 1", "share off", "board"])
+@pytest.mark.parametrize(
+    "line",
+    ["channel on", "channel", "digest monday 09:00", "digest off", "share 1", "share off", "board"],
+)
 async def test_group_commands_are_refused_in_a_direct_message(world: World, line: str) -> None:
     reply = await world.say(ALICE, line, DM)
     assert reply.is_error and "works in a group channel, not in a direct message" in reply.title
@@ -58,12 +61,28 @@ async def test_group_commands_are_refused_in_a_direct_message(world: World, line
 async def test_help_lists_the_group_commands(world: World) -> None:
     text = (await world.say(ALICE, "help")).body
     assert "Group channels  channel · digest · share · board" in text
-    for name, usage in (("channel", "channel [on|off]"), ("digest", "digest <weekday> <HH:MM> [tz] | digest off"), ("share", "share <id> | share off"), ("board", "board")):
+    for name, usage in (
+        ("channel", "channel [on|off]"),
+        ("digest", "digest <weekday> <HH:MM> [tz] | digest off"),
+        ("share", "share <id> | share off"),
+        ("board", "board"),
+    ):
         assert usage in (await world.say(ALICE, f"help {name}")).body
     assert "digest monday 09:00 Europe/Berlin" in (await world.say(ALICE, "help digest")).body
 
 
-@pytest.mark.parametrize("line", ["channel maybe", "digest someday 09:00", "digest monday 25:00", "digest monday 09:00 Mars/Base", "digest", "share x", "board now"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "channel maybe",
+        "digest someday 09:00",
+        "digest monday 25:00",
+        "digest monday 09:00 Mars/Base",
+        "digest",
+        "share x",
+        "board now",
+    ],
+)
 async def test_malformed_group_commands_show_the_form(world: World, line: str) -> None:
     await group_on(world)
     reply = await world.say(ALICE, line, JOBS)
@@ -77,12 +96,19 @@ async def test_console_first_user_sets_up_and_only_they_change_it(world: World) 
     await group_on(world)
     [intro] = world.poster.to("#jobs")
     assert intro.title == "Group mode is on in this channel" and not intro.private
-    assert "Alice turned on" in intro.body and "Nothing about you is posted unless you share it" in intro.body
+    assert (
+        "Alice turned on" in intro.body
+        and "Nothing about you is posted unless you share it" in intro.body
+    )
 
     for line in ("channel off", "digest monday 09:00", "digest off"):
         refused = await world.say(BOB, line, JOBS)
-        assert refused.is_error and "Only the person who turned group mode on" in refused.title, line
-    assert (await world.say(BOB, "channel", JOBS)).footer.startswith("Only the person who turned it on")
+        assert refused.is_error and "Only the person who turned group mode on" in refused.title, (
+            line
+        )
+    assert (await world.say(BOB, "channel", JOBS)).footer.startswith(
+        "Only the person who turned it on"
+    )
     assert (await world.say(ALICE, "channel", JOBS)).footer == "You can change these settings."
 
     off = await world.say(ALICE, "channel off", JOBS)
@@ -95,7 +121,10 @@ async def test_console_first_user_sets_up_and_only_they_change_it(world: World) 
 
 async def test_with_administrators_only_a_manager_sets_a_channel_up(world: World) -> None:
     refused = await world.say(ALICE, "channel on", CHANNEL)
-    assert refused.is_error and "Only someone who manages this channel can turn group mode on" in refused.title
+    assert (
+        refused.is_error
+        and "Only someone who manages this channel can turn group mode on" in refused.title
+    )
     assert (await world.row_counts())["group_channels"] == 0
 
     assert (await world.say(BOB, "channel on", ADMIN)).title == "Group mode is on in this channel"
@@ -120,7 +149,9 @@ async def test_a_forgotten_owner_leaves_the_channel_to_its_managers(world: World
 
 async def test_share_posts_the_latest_milestone_and_opts_in(world: World) -> None:
     await group_on(world)
-    await world.say(ALICE, "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager", DM)
+    await world.say(
+        ALICE, "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager", DM
+    )
 
     reply = await world.say(ALICE, "share 1", JOBS)
     assert reply.private and reply.title == "Shared with the channel"
@@ -139,8 +170,11 @@ async def test_share_posts_the_latest_milestone_and_opts_in(world: World) -> Non
     await world.say(ALICE, "status 1 offer", DM)
     await world.say(ALICE, "share 1", JOBS)
     assert world.poster.to("#jobs")[-1].title == "Alice got an offer from Acme Corp."
-    assert not any("Jane" in text or "references" in text for text in world.poster.texts())  # never a third party
-    assert "named here" in next(f.value for f in (await world.say(ALICE, "channel", JOBS)).fields if f.label == "You")
+    # never a third party
+    assert not any("Jane" in text or "references" in text for text in world.poster.texts())
+    assert "named here" in next(
+        f.value for f in (await world.say(ALICE, "channel", JOBS)).fields if f.label == "You"
+    )
 
 
 async def test_share_only_shares_your_own_application(world: World) -> None:
@@ -172,15 +206,21 @@ async def test_board_names_only_those_who_shared(world: World) -> None:
 
 async def test_a_post_that_cannot_be_made_is_explained_privately(world: World) -> None:
     await group_on(world)
-    world.poster.script.append(PermanentDeliveryError("I'm not in this channel: invite me with /invite @Followup"))
+    world.poster.script.append(
+        PermanentDeliveryError("I'm not in this channel: invite me with /invite @Followup")
+    )
     reply = await world.say(ALICE, "board", JOBS)
-    assert "⚠ I couldn't post in the channel: I'm not in this channel: invite me with /invite @Followup." in reply.footer
+    assert (
+        "⚠ I couldn't post in the channel: I'm not in this channel: invite me with /invite "
+        "@Followup." in reply.footer
+    )
     world.poster.script.append(TransientDeliveryError("rate limited"))
     assert "rate limited — try again in a moment" in (await world.say(ALICE, "board", JOBS)).footer
 
 
 async def test_without_a_poster_the_reply_says_so(world: World) -> None:
-    on_slack = Identity("slack", "T1", "U1", "Erin", "Europe/Berlin")  # no Slack poster in this world
+    # no Slack poster in this world
+    on_slack = Identity("slack", "T1", "U1", "Erin", "Europe/Berlin")
     reply = await world.runtime.followup.handle_text(on_slack, "channel on", ADMIN)
     assert reply.title == "Group mode is on in this channel"
     assert "I can't post in channels on this platform yet" in reply.footer
@@ -191,7 +231,9 @@ async def test_without_a_poster_the_reply_says_so(world: World) -> None:
 
 async def _busy_week(world: World) -> None:
     await group_on(world)
-    assert (await world.say(ALICE, "digest monday 09:00", JOBS)).title == "Weekly digest: Mondays at 09:00 (Europe/Berlin)"
+    assert (
+        await world.say(ALICE, "digest monday 09:00", JOBS)
+    ).title == "Weekly digest: Mondays at 09:00 (Europe/Berlin)"
     await world.say(ALICE, "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe", DM)
     await world.say(ALICE, "sent 1", DM)
     await world.say(ALICE, "share 1", JOBS)
@@ -218,7 +260,8 @@ async def test_digest_counts_everyone_and_names_only_who_shared(world: World) ->
         "  Alice: 1 follow-up, 1 interview",
         "  Carol: 0 follow-ups, 1 interview, 1 offer",
         "…and 1 more member, counted in the totals.",
-        "3 interviews and 2 thank-yous this week: every round earns its own thank-you, one per interviewer, within a day.",
+        "3 interviews and 2 thank-yous this week: every round earns its own thank-you, one per "
+        "interviewer, within a day.",
     ]
     await world.advance(timedelta(days=6))
     assert len([m for m in world.poster.to("#jobs") if m.title.startswith("Weekly digest")]) == 1
@@ -270,12 +313,22 @@ async def test_digest_off_stops_digests(world: World) -> None:
     ("zone", "start", "times"),
     [
         # Europe/Berlin leaves summer time on Sun 25 Oct 2026: 09:00 is 07:00 UTC, then 08:00 UTC.
-        ("Europe/Berlin", "2026-10-14T12:00:00+00:00", ["2026-10-19T07:00:00+00:00", "2026-10-26T08:00:00+00:00", "2026-11-02T08:00:00+00:00"]),
+        (
+            "Europe/Berlin",
+            "2026-10-14T12:00:00+00:00",
+            ["2026-10-19T07:00:00+00:00", "2026-10-26T08:00:00+00:00", "2026-11-02T08:00:00+00:00"],
+        ),
         # New York on Sun 1 Nov 2026: 09:00 is 13:00 UTC, then 14:00 UTC.
-        ("America/New_York", "2026-10-21T12:00:00+00:00", ["2026-10-26T13:00:00+00:00", "2026-11-02T14:00:00+00:00", "2026-11-09T14:00:00+00:00"]),
+        (
+            "America/New_York",
+            "2026-10-21T12:00:00+00:00",
+            ["2026-10-26T13:00:00+00:00", "2026-11-02T14:00:00+00:00", "2026-11-09T14:00:00+00:00"],
+        ),
     ],
 )
-async def test_digest_stays_at_local_time_across_dst(sqlite_url: str, zone: str, start: str, times: list[str]) -> None:
+async def test_digest_stays_at_local_time_across_dst(
+    sqlite_url: str, zone: str, start: str, times: list[str]
+) -> None:
     world = await make_world(sqlite_url, start=datetime.fromisoformat(start))
     try:
         await group_on(world)
@@ -299,24 +352,35 @@ async def test_digest_missed_while_down_is_posted_once_late(sqlite_url: str) -> 
         report = await second.runtime.digests.run_once()
         assert (report.delivered, report.late) == (1, 1)
         [digest] = second.poster.to("#jobs")
-        assert digest.body.startswith("This digest was due Mon 30 Nov 09:00 — posted late because I was offline.")
+        assert digest.body.startswith(
+            "This digest was due Mon 30 Nov 09:00 — posted late because I was offline."
+        )
         assert (await second.runtime.digests.run_once()).delivered == 0
-        assert await second.runtime.digests.next_due_at() == datetime(2026, 12, 21, 8, 0, tzinfo=UTC)
+        assert await second.runtime.digests.next_due_at() == datetime(
+            2026, 12, 21, 8, 0, tzinfo=UTC
+        )
     finally:
         await second.runtime.close()
 
 
-async def test_digest_retries_a_transient_failure_and_skips_a_week_on_a_permanent_one(world: World) -> None:
+async def test_digest_retries_a_transient_failure_and_skips_a_week_on_a_permanent_one(
+    world: World,
+) -> None:
     await group_on(world)
     await world.say(ALICE, "digest wednesday 12:00", JOBS)  # 11:00 UTC today
     world.poster.script.extend([TransientDeliveryError("rate limited", retry_after=60)])
     await world.advance(timedelta(hours=3))
-    assert [m.title.split(" —")[0] for m in world.poster.to("#jobs")] == ["Group mode is on in this channel", "Weekly digest"]
+    assert [m.title.split(" —")[0] for m in world.poster.to("#jobs")] == [
+        "Group mode is on in this channel",
+        "Weekly digest",
+    ]
 
     world.poster.script.append(PermanentDeliveryError("the bot was removed from the channel"))
     await world.advance(timedelta(weeks=1))
     status = await world.say(ALICE, "channel", JOBS)
-    assert any(f.value == "couldn't be posted: the bot was removed from the channel" for f in status.fields)
+    assert any(
+        f.value == "couldn't be posted: the bot was removed from the channel" for f in status.fields
+    )
     await world.advance(timedelta(weeks=1))
     assert len(world.poster.to("#jobs")) == 3  # the week after, it goes out again
 
@@ -354,7 +418,7 @@ async def test_forget_me_removes_shares_and_opt_ins(world: World) -> None:
     assert "bob" not in (await world.dump()).lower()
 
 
-# ---- the wake-ups ---------------------------------------------------------------------------------
+# ---- the wake-ups --------------------------------------------------------------------------------
 
 
 async def test_digest_jobs_are_rebuilt_from_the_database(world: World) -> None:
@@ -378,7 +442,9 @@ async def test_starting_the_scheduler_posts_an_overdue_digest(world: World) -> N
     posted = asyncio.Event()
 
     class Watch:
-        async def post(self, channel: ChannelRef, message: Message, delivery: Delivery | None = None) -> None:
+        async def post(
+            self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
+        ) -> None:
             await world.poster.post(channel, message, delivery)
             posted.set()
 
@@ -417,8 +483,13 @@ async def test_console_group_channel_end_to_end(tmp_path: Path) -> None:
     out = io.StringIO()
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
     await run_console(
-        config, user="alice", timezone="Europe/Berlin", now="2026-11-25T10:00:00+01:00", json_lines=True,
-        stdin=io.StringIO(CONSOLE_SCRIPT), stdout=out,
+        config,
+        user="alice",
+        timezone="Europe/Berlin",
+        now="2026-11-25T10:00:00+01:00",
+        json_lines=True,
+        stdin=io.StringIO(CONSOLE_SCRIPT),
+        stdout=out,
     )
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     kinds = [(r["kind"], r["user"], r["channel"]) for r in records]
@@ -443,8 +514,13 @@ async def test_console_group_channel_end_to_end(tmp_path: Path) -> None:
     assert milestone["text"].startswith("alice has an interview lined up with Acme Corp.")
     assert "Only the person who turned group mode on" in records[7]["text"]
     assert board["text"].startswith("Board — this week (since Mon 23 Nov)\nalice: 0 follow-ups")
-    assert "Bobco" not in board["text"] + digest["text"] and "bob" not in board["text"] + digest["text"]
-    assert digest["at"] == "2026-11-26T13:00:00+01:00" and digest["text"].startswith("Weekly digest — Thu 19 Nov to Thu 26 Nov")
+    assert (
+        "Bobco" not in board["text"] + digest["text"]
+        and "bob" not in board["text"] + digest["text"]
+    )
+    assert digest["at"] == "2026-11-26T13:00:00+01:00" and digest["text"].startswith(
+        "Weekly digest — Thu 19 Nov to Thu 26 Nov"
+    )
     assert "Interviews: 2" in digest["text"]
     assert "works in a group channel, not in a direct message" in records[-1]["text"]
 
@@ -454,18 +530,26 @@ async def test_console_group_channel_end_to_end(tmp_path: Path) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    after=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)),
+    after=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
+    ),
     weekday=st.integers(0, 6),
     at=st.times(),
-    tz=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]),
+    tz=st.sampled_from(
+        ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
+    ),
 )
-def test_next_digest_is_the_next_local_weekday_and_time(after: datetime, weekday: int, at: time, tz: str) -> None:
+def test_next_digest_is_the_next_local_weekday_and_time(
+    after: datetime, weekday: int, at: time, tz: str
+) -> None:
     schedule = DigestSchedule(weekday, at, tz)
     due = next_digest_at(schedule, after)
     assert after < due <= after + timedelta(days=7, hours=1)
     local = due.astimezone(ZoneInfo(tz))
     real = datetime.combine(local.date(), at, tzinfo=ZoneInfo(tz))
-    if real.astimezone(UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None) == real.replace(tzinfo=None):
+    if real.astimezone(UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None) == real.replace(
+        tzinfo=None
+    ):
         assert (local.weekday(), local.time()) == (weekday, at)  # a wall time that exists that day
 
 
@@ -483,7 +567,9 @@ _COUNTS = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(counts=_COUNTS, opted_in=st.sets(st.integers(1, 6)))
-def test_one_pass_tallies_match_counting_each_member_alone(counts: list[ActivityCount], opted_in: set[int]) -> None:
+def test_one_pass_tallies_match_counting_each_member_alone(
+    counts: list[ActivityCount], opted_in: set[int]
+) -> None:
     tallies = group_views.tally(counts)
     for user_id in range(1, 7):
         mine = [c for c in counts if c.user_id == user_id]
@@ -496,7 +582,9 @@ def test_one_pass_tallies_match_counting_each_member_alone(counts: list[Activity
     assert total.follow_ups == sum(tallies.of(u).follow_ups for u in range(1, 7))
     assert total.interviews == sum(tallies.of(u).interviews for u in range(1, 7))
     members = [Member(u, f"Person {u}", u in opted_in) for u in range(1, 7)]
-    digest = group_views.digest(members, counts, datetime(2026, 3, 9, 9, tzinfo=UTC), ZoneInfo("UTC"))
+    digest = group_views.digest(
+        members, counts, datetime(2026, 3, 9, 9, tzinfo=UTC), ZoneInfo("UTC")
+    )
     for member in members:
         assert (f"{member.display_name}:" in digest.body) is member.opted_in
     assert f"Follow-ups sent: {total.follow_ups}" in digest.body

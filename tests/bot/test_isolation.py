@@ -11,7 +11,16 @@ ALICE, BOB = person("alice"), person("bob")
 
 async def test_ids_reach_only_your_own_applications(world: World) -> None:
     await world.say(ALICE, "add Acme; Engineer; tomorrow 10:00; Jane")
-    for line in ("show 1", "sent 1", "draft 1", "delete 1", "status 1 offer", "heard 1", "snooze 1 1d", "skip 1"):
+    for line in (
+        "show 1",
+        "sent 1",
+        "draft 1",
+        "delete 1",
+        "status 1 offer",
+        "heard 1",
+        "snooze 1 1d",
+        "skip 1",
+    ):
         reply = await world.say(BOB, line)
         assert reply.tone is Tone.ERROR and "You have no application #1" in reply.title
         assert "Acme" not in reply.as_text()
@@ -41,5 +50,7 @@ async def test_malformed_and_unknown_actions_are_refused(world: World) -> None:
 async def test_autocomplete_lists_only_your_own_applications(world: World) -> None:
     await world.say(ALICE, "add Acme; Engineer; tomorrow 10:00")
     await world.say(BOB, "add Beta; Analyst; tomorrow 11:00")
-    assert await world.runtime.followup.application_choices(ALICE, "") == [(1, "#1 Acme — Engineer")]
+    assert await world.runtime.followup.application_choices(ALICE, "") == [
+        (1, "#1 Acme — Engineer")
+    ]
     assert await world.runtime.followup.application_choices(BOB, "ac") == []

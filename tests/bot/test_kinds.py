@@ -65,13 +65,17 @@ def test_the_first_kind_in_precedence_wins(text: str, kind: RoundKind) -> None:
     assert kind_mentioned(text) is kind
 
 
-@pytest.mark.parametrize("text", ["Video call with Jane, Engineering Manager", "a technical interview", "", "screens"])
+@pytest.mark.parametrize(
+    "text", ["Video call with Jane, Engineering Manager", "a technical interview", "", "screens"]
+)
 def test_a_text_naming_no_kind_is_an_interview(text: str) -> None:
     assert kind_mentioned(text) is RoundKind.INTERVIEW
 
 
 def test_the_message_reader_reads_kinds_from_the_table() -> None:
-    draft = extract("Your on site at Contoso is on Friday 13 November, 9am.", tz=BERLIN, now=NOW, order=None)
+    draft = extract(
+        "Your on site at Contoso is on Friday 13 November, 9am.", tz=BERLIN, now=NOW, order=None
+    )
     assert draft.kind is RoundKind.PANEL
 
 
@@ -81,6 +85,9 @@ def test_the_invitation_reader_reads_kinds_from_the_table() -> None:
 
 
 def test_the_message_reader_takes_the_messages_own_spelling_of_the_senders_company() -> None:
-    text = "Hi Alex, thank you for applying to Acme Corporation! Could we talk on Tuesday at 10:00?\n\nSam Lee\nsam.lee@acmecorp.com"
+    text = (
+        "Hi Alex, thank you for applying to Acme Corporation! Could we talk on Tuesday at "
+        "10:00?\n\nSam Lee\nsam.lee@acmecorp.com"
+    )
     draft = extract(text, tz=BERLIN, now=NOW, order=None)
     assert draft.company == "Acme Corporation"

@@ -58,14 +58,19 @@ class Side:
             else:
                 where = Place(f"#group{i}", is_direct=False, has_admins=False)
                 await world.say(ALICE, "channel on", where)
-                await world.say(ALICE, "digest wednesday 09:30 UTC", where)  # the clock starts Wed 09:00 UTC
+                # the clock starts Wed 09:00 UTC
+                await world.say(ALICE, "digest wednesday 09:30 UTC", where)
         if self.kind == "digest":
             world.clock.advance(timedelta(minutes=31))
 
     async def claimed(self, world: World) -> int:
         row = NudgeRow if self.kind == "nudge" else ChannelDigestRow
         async with world.runtime.database.sessions() as session:
-            return int((await session.execute(select(func.count()).where(row.state == "claimed"))).scalar_one())
+            return int(
+                (
+                    await session.execute(select(func.count()).where(row.state == "claimed"))
+                ).scalar_one()
+            )
 
 
 @pytest.fixture(params=["nudge", "digest"])
@@ -78,7 +83,9 @@ def _advance(span: timedelta, *worlds: World) -> None:
         world.clock.advance(span)
 
 
-async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: Side, world: World, second: World) -> None:
+async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(
+    side: Side, world: World, second: World
+) -> None:
     await side.fall_due(world, 4)
     second.clock.set(world.clock.now())
     slow = HeldPlatform(max_in_flight=2)
@@ -94,14 +101,17 @@ async def test_only_what_can_be_sent_is_claimed_and_kept_while_it_is_sent(side: 
     other = HeldPlatform()
     other.release.set()
     side.connect(second, other)
-    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 2  # only the two never claimed
+    # only the two never claimed
+    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 2
 
     slow.release.set()
     report = await asyncio.wait_for(run, 5)
     assert (report.delivered, report.lost) == (2, 0)
 
 
-async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(side: Side, world: World, second: World) -> None:
+async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(
+    side: Side, world: World, second: World
+) -> None:
     await side.fall_due(world, 1)
     second.clock.set(world.clock.now())
     dying = HeldPlatform()
@@ -113,12 +123,19 @@ async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(si
     survivor = HeldPlatform()
     survivor.release.set()
     side.connect(second, survivor)
-    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).claimed == 0  # the lease still holds
+    # the lease still holds
+    assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).claimed == 0
     _advance(lease * 0.2, world, second)  # no heartbeat came: the lease ran out
     assert (await asyncio.wait_for(side.queue(second).run_once(), 5)).delivered == 1
     [(_, first)], [(_, taken)] = dying.started, survivor.started
-    assert first is not None and taken is not None and taken.key == first.key and taken.kind == side.kind
-    assert first.unknown_since is None and taken.unknown_since is not None  # so the platform is checked first
+    assert (
+        first is not None
+        and taken is not None
+        and taken.key == first.key
+        and taken.kind == side.kind
+    )
+    # so the platform is checked first
+    assert first.unknown_since is None and taken.unknown_since is not None
     run.cancel()
     dying.fail_with = TransientDeliveryError("gone")
     dying.release.set()
@@ -126,7 +143,9 @@ async def test_a_dead_senders_claim_comes_back_one_lease_later_to_be_verified(si
         await run
 
 
-async def _one_due_failing_with(side: Side, world: World, error: Exception) -> tuple[HeldPlatform, LeasedQueue[Any]]:
+async def _one_due_failing_with(
+    side: Side, world: World, error: Exception
+) -> tuple[HeldPlatform, LeasedQueue[Any]]:
     """One item due, and a platform that answers every send at once with `error`."""
     await side.fall_due(world, 1)
     platform = HeldPlatform()
@@ -136,7 +155,9 @@ async def _one_due_failing_with(side: Side, world: World, error: Exception) -> t
     return platform, side.queue(world)
 
 
-async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: Side, world: World) -> None:
+async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(
+    side: Side, world: World
+) -> None:
     platform, queue = await _one_due_failing_with(side, world, UnknownDeliveryOutcome("no answer"))
     first = await queue.run_once()
     assert (first.unknown, first.retried, first.delivered) == (1, 0, 0)
@@ -149,8 +170,12 @@ async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(side: 
     assert first_try.unknown_since is None and second_try.unknown_since is not None
 
 
-async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(side: Side, world: World) -> None:
-    platform, queue = await _one_due_failing_with(side, world, TransientDeliveryError("rate limited", retry_after=3600))
+async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(
+    side: Side, world: World
+) -> None:
+    platform, queue = await _one_due_failing_with(
+        side, world, TransientDeliveryError("rate limited", retry_after=3600)
+    )
     started = world.clock.now()
     assert (await queue.run_once()).retried == 1
     upcoming = await queue.next_due_at()
@@ -171,8 +196,13 @@ async def test_retry_after_is_a_floor_and_the_queue_gives_up_after_its_attempts(
     assert platform.delivered == []
 
 
-@pytest.mark.parametrize(("after", "late"), [(LATE_AFTER - timedelta(seconds=1), 0), (LATE_AFTER + timedelta(seconds=1), 1)])
-async def test_late_means_the_same_for_nudges_and_digests(side: Side, world: World, after: timedelta, late: int) -> None:
+@pytest.mark.parametrize(
+    ("after", "late"),
+    [(LATE_AFTER - timedelta(seconds=1), 0), (LATE_AFTER + timedelta(seconds=1), 1)],
+)
+async def test_late_means_the_same_for_nudges_and_digests(
+    side: Side, world: World, after: timedelta, late: int
+) -> None:
     await side.fall_due(world, 1)
     queue = side.queue(world)
     due = await queue.next_due_at()
@@ -216,11 +246,18 @@ class Staggered:
                 turns += self.transactions == 0
 
 
-async def test_sends_that_finish_one_by_one_are_recorded_in_batches(side: Side, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sends_that_finish_one_by_one_are_recorded_in_batches(
+    side: Side, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await side.fall_due(world, 16)
     platform = Staggered(max_in_flight=8)
     kind = type(side.queue(world))
-    queue = kind(lambda: platform.unit_of_work(world), world.clock, {"console": platform}, worker_id="batches")
+    queue = kind(
+        lambda: platform.unit_of_work(world),
+        world.clock,
+        {"console": platform},
+        worker_id="batches",
+    )
     recorded: list[int] = []
     mark_delivered = queue.deliveries.mark_delivered
 
@@ -234,11 +271,15 @@ async def test_sends_that_finish_one_by_one_are_recorded_in_batches(side: Side, 
     assert len(recorded) <= 16 // 2  # not a transaction per send
 
 
-async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any_failure(side: Side, world: World) -> None:
+async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any_failure(
+    side: Side, world: World
+) -> None:
     """A send that never gets an answer is not verified every lease forever: the waits grow
     (never shorter than a lease) and after the policy's attempts the item is failed, saying
     why — shown in `today` for a nudge, kept on the channel's digest for a digest."""
-    platform, queue = await _one_due_failing_with(side, world, UnknownDeliveryOutcome("no answer from the platform: TimeoutError"))
+    platform, queue = await _one_due_failing_with(
+        side, world, UnknownDeliveryOutcome("no answer from the platform: TimeoutError")
+    )
     waits, failed = [], 0
     for _ in range(RetryPolicy().max_attempts * 3):  # a bound: before, it never gave up
         report = await queue.run_once()
@@ -253,20 +294,29 @@ async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any
     assert failed == 1
     assert len(platform.started) == RetryPolicy().max_attempts and platform.delivered == []
     assert all(wait >= queue.lease for wait in waits) and waits[-1] > waits[0]
-    assert all(delivery is not None and delivery.unknown_since is not None for _, delivery in platform.started[1:])
-    reason = "gave up after 6 attempts: no answer from the platform: TimeoutError; it may have arrived all the same"
+    assert all(
+        delivery is not None and delivery.unknown_since is not None
+        for _, delivery in platform.started[1:]
+    )
+    reason = (
+        "gave up after 6 attempts: no answer from the platform: TimeoutError; it may have "
+        "arrived all the same"
+    )
     if side.kind == "nudge":
         today = await world.say(person("user0"), "today")
         assert "Couldn't deliver" in today.body and reason in today.body
     else:
         async with world.runtime.database.sessions() as session:
-            assert (await session.execute(select(ChannelDigestRow.last_error))).scalar_one() == reason
+            assert (
+                await session.execute(select(ChannelDigestRow.last_error))
+            ).scalar_one() == reason
 
 
 class ScriptedPlatform:
     """Each send ends as the script says — answered, unanswered but arrived, unanswered and
-    lost, or refused for now; once the script is played, as `then` says — and a send marked `unknown_since` first looks for its key
-    among what arrived, as the Slack and Discord senders do."""
+    lost, or refused for now; once the script is played, as `then` says — and a
+    send marked `unknown_since` first looks for its key among what arrived, as the
+    Slack and Discord senders do."""
 
     max_in_flight = 32
 
@@ -299,7 +349,9 @@ class ScriptedPlatform:
 OUTCOME = st.sampled_from(["answered", "silent-arrived", "silent-lost", "busy"])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(script=st.lists(OUTCOME, max_size=30), then=OUTCOME)
 async def test_with_give_up_every_item_ends_once_and_never_arrives_twice(
     side: Side, tmp_path: Path, script: list[str], then: str
@@ -314,7 +366,8 @@ async def test_with_give_up_every_item_ends_once_and_never_arrives_twice(
         platform = ScriptedPlatform(script, then)
         side.connect(world, platform)
         queue = side.queue(world)
-        horizon = world.clock.now() + timedelta(minutes=30)  # every attempt's backoff fits; what a delivery plans next does not
+        # every attempt's backoff fits; what a delivery plans next does not
+        horizon = world.clock.now() + timedelta(minutes=30)
         delivered: list[int] = []
         failed = 0
         for _ in range(100):

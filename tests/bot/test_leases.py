@@ -27,9 +27,13 @@ async def _add(world: World, count: int) -> None:
 
 async def _claimed(world: World) -> dict[str, int]:
     async with world.runtime.database.sessions() as session:
-        rows = (await session.execute(
-            select(NudgeRow.claimed_by, func.count()).where(NudgeRow.state == "claimed").group_by(NudgeRow.claimed_by)
-        )).all()
+        rows = (
+            await session.execute(
+                select(NudgeRow.claimed_by, func.count())
+                .where(NudgeRow.state == "claimed")
+                .group_by(NudgeRow.claimed_by)
+            )
+        ).all()
     return {str(worker): count for worker, count in rows}
 
 
@@ -46,7 +50,9 @@ async def test_only_what_can_be_sent_at_once_is_claimed(world: World) -> None:
     assert sorted(platform.delivered) == sorted(f"user{i}" for i in range(10))
 
 
-async def test_a_live_sender_keeps_its_claim_and_a_dead_ones_comes_back_after_a_lease(world: World, second: World) -> None:
+async def test_a_live_sender_keeps_its_claim_and_a_dead_ones_comes_back_after_a_lease(
+    world: World, second: World
+) -> None:
     await _add(world, 1)
     lease = world.runtime.dispatcher.lease
     slow = HeldPlatform(max_in_flight=1)
@@ -70,7 +76,8 @@ async def test_a_live_sender_keeps_its_claim_and_a_dead_ones_comes_back_after_a_
     taken = await second.runtime.dispatcher.run_once()
     assert taken.delivered == 1
     [(who, delivery)] = survivor.started
-    assert who == "user0" and delivery is not None and delivery.unknown_since is not None  # verify first
+    # verify first
+    assert who == "user0" and delivery is not None and delivery.unknown_since is not None
 
     slow.fail_with = TransientDeliveryError("the platform went away")
     slow.release.set()
@@ -96,12 +103,16 @@ async def test_an_unanswered_send_is_unknown_and_verified_one_lease_later(world:
     assert first_try[1].key == second_try[1].key  # the same key, so the platform can tell
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     steps=st.lists(st.sampled_from(["first", "second", "beat", "tick"]), min_size=1, max_size=12),
     flights=st.tuples(st.integers(1, 4), st.integers(1, 4)),
 )
-async def test_claims_never_overlap_and_every_nudge_is_sent_once(world: World, second: World, steps: list[str], flights: tuple[int, int]) -> None:
+async def test_claims_never_overlap_and_every_nudge_is_sent_once(
+    world: World, second: World, steps: list[str], flights: tuple[int, int]
+) -> None:
     """Any interleaving of two dispatchers' runs, heartbeats and the clock moving less than a
     lease: every nudge is sent exactly once, and claims taken over are always marked."""
     async with world.runtime.database.sessions() as session:
@@ -124,7 +135,11 @@ async def test_claims_never_overlap_and_every_nudge_is_sent_once(world: World, s
                 clock.advance(lease / 4)
     sent = platforms[0].sent + platforms[1].sent
     async with world.runtime.database.sessions() as session:
-        due = (await session.execute(select(func.count()).where(NudgeRow.state == NudgeState.SENT.value))).scalar_one()
+        due = (
+            await session.execute(
+                select(func.count()).where(NudgeRow.state == NudgeState.SENT.value)
+            )
+        ).scalar_one()
     assert len(sent) == len(set(sent)) == due
 
 
@@ -133,7 +148,9 @@ class Instant:
         self.max_in_flight = max_in_flight
         self.sent: list[tuple[str, str]] = []
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         assert delivery is not None
         self.sent.append((user.external_id, delivery.key))
 

@@ -40,9 +40,13 @@ def test_thank_you_after_five_pm_moves_to_next_morning_nudge_hour() -> None:
 
 
 def test_thank_you_in_quiet_hours_waits_for_the_morning() -> None:
-    app = application(interview(at(BERLIN, 2026, 11, 24, 6, 0)))  # ends 07:00 → 08:00 quiet until 08:30
+    # ends 07:00 → 08:00 quiet until 08:30
+    app = application(interview(at(BERLIN, 2026, 11, 24, 6, 0)))
     s = settings(BERLIN, quiet_start=time(20), quiet_end=time(8, 30), nudge_hour=time(9))
-    assert local_times(plan(app, s, at(BERLIN, 2026, 11, 24, 5)).nudges, BERLIN)[0][2] == "Tue 2026-11-24 09:00"
+    assert (
+        local_times(plan(app, s, at(BERLIN, 2026, 11, 24, 5)).nudges, BERLIN)[0][2]
+        == "Tue 2026-11-24 09:00"
+    )
 
 
 def test_friday_evening_round_thanks_on_monday_when_weekends_are_off() -> None:
@@ -64,7 +68,9 @@ def test_weekends_on_delivers_on_saturday() -> None:
 
 def test_value_add_on_the_agreed_date_at_the_nudge_hour() -> None:
     rnd = interview(at(BERLIN, 2026, 11, 26, 10))
-    app = application(rnd, events=(sent(Step.THANK_YOU, at(BERLIN, 2026, 11, 26, 13), agreed=date(2026, 12, 3)),))
+    app = application(
+        rnd, events=(sent(Step.THANK_YOU, at(BERLIN, 2026, 11, 26, 13), agreed=date(2026, 12, 3)),)
+    )
     p = plan(app, settings(BERLIN, nudge_hour=time(8, 30)), at(BERLIN, 2026, 11, 26, 14))
     assert p.current_step is Step.VALUE_ADD
     assert local_times(p.nudges, BERLIN)[0] == ("value-add", "due", "Thu 2026-12-03 08:30")
@@ -148,7 +154,10 @@ def test_first_hiring_manager_round_thank_you_is_the_insight_email() -> None:
     assert local_times(p.nudges, "UTC")[0] == ("insight", "due", "Tue 2026-11-10 12:00")
     # a second hiring-manager round gets a plain thank-you
     r3 = interview(at("UTC", 2026, 11, 17, 10), kind=RoundKind.HIRING_MANAGER, seq=3)
-    assert plan(application(r1, r2, r3), settings(), at("UTC", 2026, 11, 17, 9)).current_step is Step.THANK_YOU
+    assert (
+        plan(application(r1, r2, r3), settings(), at("UTC", 2026, 11, 17, 9)).current_step
+        is Step.THANK_YOU
+    )
 
 
 def test_every_round_gets_its_own_thank_you_and_replaces_the_old_plan() -> None:
@@ -169,7 +178,11 @@ def test_rejection_closes_the_loop_next_morning_then_checks_back_after_90_days()
     assert p.current_step is Step.CLOSE_LOOP
     assert local_times(p.nudges, "UTC") == [("close-loop", "due", "Fri 2026-11-13 09:00")]
     closed = (rejected, sent(Step.CLOSE_LOOP, at("UTC", 2026, 11, 13, 10), cycle="rej1"))
-    p = plan(application(rnd, events=closed, status=Status.REJECTED), settings(), at("UTC", 2026, 11, 13, 11))
+    p = plan(
+        application(rnd, events=closed, status=Status.REJECTED),
+        settings(),
+        at("UTC", 2026, 11, 13, 11),
+    )
     assert p.current_step is Step.CHECK_BACK
     assert local_times(p.nudges, "UTC") == [("check-back", "due", "Thu 2027-02-11 09:00")]
 
@@ -186,14 +199,23 @@ def test_snooze_moves_the_current_nudge_under_a_new_key() -> None:
     base = (sent(Step.THANK_YOU, at("UTC", 2026, 11, 2, 12)),)
     before = plan(application(rnd, events=base), settings(), at("UTC", 2026, 11, 9, 10))
     later = at("UTC", 2026, 11, 10, 9)
-    after = plan(application(rnd, events=base + (snoozed(Step.VALUE_ADD, at("UTC", 2026, 11, 9, 10), later),)), settings(), at("UTC", 2026, 11, 9, 10))
+    after = plan(
+        application(
+            rnd, events=base + (snoozed(Step.VALUE_ADD, at("UTC", 2026, 11, 9, 10), later),)
+        ),
+        settings(),
+        at("UTC", 2026, 11, 9, 10),
+    )
     assert after.nudges[0].due_at == later
     assert after.nudges[0].key != before.nudges[0].key
 
 
 def test_skip_moves_to_the_next_step_without_spending_budget() -> None:
     rnd = interview(at("UTC", 2026, 11, 2, 10))
-    events = (sent(Step.THANK_YOU, at("UTC", 2026, 11, 2, 12)), skipped(Step.VALUE_ADD, at("UTC", 2026, 11, 9, 10)))
+    events = (
+        sent(Step.THANK_YOU, at("UTC", 2026, 11, 2, 12)),
+        skipped(Step.VALUE_ADD, at("UTC", 2026, 11, 9, 10)),
+    )
     p = plan(application(rnd, events=events), settings(), at("UTC", 2026, 11, 9, 11))
     assert p.current_step is Step.INSIGHT and p.budget_left == 2
 
@@ -201,11 +223,14 @@ def test_skip_moves_to_the_next_step_without_spending_budget() -> None:
 def test_nudge_hour_stays_local_across_new_york_dst_change() -> None:
     tz = "America/New_York"  # clocks go back on Sunday 2026-11-01
     rnd = interview(at(tz, 2026, 10, 29, 10))
-    app = application(rnd, events=(sent(Step.THANK_YOU, at(tz, 2026, 10, 29, 12), agreed=date(2026, 11, 2)),))
+    app = application(
+        rnd, events=(sent(Step.THANK_YOU, at(tz, 2026, 10, 29, 12), agreed=date(2026, 11, 2)),)
+    )
     p = plan(app, settings(tz), at(tz, 2026, 10, 29, 13))
     assert local_times(p.nudges, tz)[0] == ("value-add", "due", "Mon 2026-11-02 09:00")
     assert p.nudges[0].due_at.utcoffset() == timedelta(0)
-    assert p.nudges[0].due_at.hour == 14  # 09:00 EST = 14:00 UTC (it was 13:00 UTC before the switch)
+    # 09:00 EST = 14:00 UTC (it was 13:00 UTC before the switch)
+    assert p.nudges[0].due_at.hour == 14
 
 
 def test_nudge_hour_stays_local_across_berlin_dst_change() -> None:

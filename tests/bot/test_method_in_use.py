@@ -18,7 +18,13 @@ async def console(tmp_path: Path, script: str, now: str = NOW) -> list[dict]:
     out = io.StringIO()
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
     await run_console(
-        config, user="alice", timezone="Europe/Berlin", now=now, json_lines=True, stdin=io.StringIO(script), stdout=out
+        config,
+        user="alice",
+        timezone="Europe/Berlin",
+        now=now,
+        json_lines=True,
+        stdin=io.StringIO(script),
+        stdout=out,
     )
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
@@ -54,7 +60,9 @@ async def test_an_ignored_value_add_does_not_silence_the_plan(tmp_path: Path) ->
     assert "value-add" not in today and "insight" not in today  # nothing "due" two months ago
 
 
-async def test_every_round_gets_its_thank_you_whatever_the_order_they_are_logged(tmp_path: Path) -> None:
+async def test_every_round_gets_its_thank_you_whatever_the_order_they_are_logged(
+    tmp_path: Path,
+) -> None:
     records = await console(
         tmp_path,
         "add Acme; DE; 2026-11-05 10:00; Jane\n"
@@ -78,7 +86,9 @@ async def test_back_filling_yesterdays_round_keeps_todays_thank_you(tmp_path: Pa
     assert any("to Jane" in r["text"] for r in dms(records))
 
 
-async def test_snoozing_the_silence_check_leaves_the_close_loop_where_it_was(tmp_path: Path) -> None:
+async def test_snoozing_the_silence_check_leaves_the_close_loop_where_it_was(
+    tmp_path: Path,
+) -> None:
     records = await console(
         tmp_path,
         "add Acme; DE; 2026-11-04 09:00; Jane\n"
@@ -99,7 +109,9 @@ async def test_snoozing_the_silence_check_leaves_the_close_loop_where_it_was(tmp
     assert len(snoozed_check) == 2 and snoozed_check[1]["at"] > check["at"]
 
 
-async def test_a_friday_afternoon_round_gets_a_monday_deadline_and_a_reminder(tmp_path: Path) -> None:
+async def test_a_friday_afternoon_round_gets_a_monday_deadline_and_a_reminder(
+    tmp_path: Path,
+) -> None:
     records = await console(tmp_path, "add Acme; DE; 2026-11-06 15:30; Jane\n:advance 6d\n")
     nudge, reminder = dms(records)[:2]
     assert nudge["at"] == "2026-11-09T09:00:00+01:00"  # Monday morning
@@ -161,7 +173,9 @@ async def test_a_mistaken_round_can_be_corrected_or_removed(tmp_path: Path) -> N
         "show 1\n",
     )
     _, _, changed, removed, last, shown = replies(records)
-    assert "round 2 corrected" in changed["text"] and "Final round Thu 5 Nov 15:00" in changed["text"]
+    assert (
+        "round 2 corrected" in changed["text"] and "Final round Thu 5 Nov 15:00" in changed["text"]
+    )
     assert "round 2 removed" in removed["text"]
     assert "only round" in last["text"]
     assert "Round 2" not in shown["text"] and "Round 1" in shown["text"]
@@ -182,7 +196,10 @@ async def test_a_panel_gets_one_thank_you_per_person(tmp_path: Path) -> None:
     assert "Bob Stone and Alice Park" in nudge["text"]
     draft, bob, shown, alice, again = replies(records)[1:]
     assert "Hi Alice," in draft["text"] and "`draft 1 Bob Stone`" in draft["text"]
-    assert "thank-you to Bob Stone marked sent" in bob["text"] and "Still to thank: Alice Park" in bob["text"]
+    assert (
+        "thank-you to Bob Stone marked sent" in bob["text"]
+        and "Still to thank: Alice Park" in bob["text"]
+    )
     assert "thank-you to Alice Park marked sent" in alice["text"]
     assert "value-add" in alice["text"]  # the step is done once everyone has theirs
     assert "takes no name" in again["text"]  # not another thank-you, and no value-add either
@@ -215,7 +232,8 @@ async def test_sent_before_the_round_ended_asks_first(tmp_path: Path) -> None:
     asked, shown, confirmed, again = replies(records)[1:]
     assert "hasn't ended yet" in asked["text"] and "thank-you sent" not in shown["text"]
     assert "thank-you marked sent" in confirmed["text"]
-    assert "did you already send the value-add" in again["text"]  # a repeat doesn't mark the next step
+    # a repeat doesn't mark the next step
+    assert "did you already send the value-add" in again["text"]
 
 
 async def test_smaller_defects_of_the_first_week(tmp_path: Path) -> None:

@@ -23,8 +23,12 @@ from tests.builders import status as status_event
 from tests.harness import START, World, person
 
 # Any text a person could type into one field: no line breaks (a field is one line).
-TYPED = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=MAX_NAME)
-PERSON = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=MAX_PERSON)
+TYPED = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=MAX_NAME
+)
+PERSON = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=MAX_PERSON
+)
 SETTINGS = delivery("Europe/Berlin")
 
 
@@ -36,8 +40,19 @@ def applications(draw: st.DrawFn) -> list[Application]:
         rounds = []
         for seq in range(1, draw(st.integers(1, 5)) + 1):
             start = START + timedelta(hours=draw(st.integers(-24 * 60, 24 * 14)))
-            people = tuple(Interviewer(draw(PERSON), draw(st.none() | PERSON)) for _ in range(draw(st.integers(0, MAX_PEOPLE))))
-            rounds.append(Round(seq=seq, kind=draw(st.sampled_from(RoundKind)), starts_at=start, ends_at=start + timedelta(hours=1), interviewers=people))
+            people = tuple(
+                Interviewer(draw(PERSON), draw(st.none() | PERSON))
+                for _ in range(draw(st.integers(0, MAX_PEOPLE)))
+            )
+            rounds.append(
+                Round(
+                    seq=seq,
+                    kind=draw(st.sampled_from(RoundKind)),
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=1),
+                    interviewers=people,
+                )
+            )
         app = Application(
             id=number, user_id=1, number=number, company=draw(TYPED), role=draw(TYPED),
             status=Status.ACTIVE, created_at=START - timedelta(days=60), rounds=tuple(rounds),
@@ -50,7 +65,9 @@ def applications(draw: st.DrawFn) -> list[Application]:
     return apps
 
 
-def _pages(message: Message, sections: list[Section], view: View, budget: paging.Budget = paging.MESSAGE) -> list[Message]:
+def _pages(
+    message: Message, sections: list[Section], view: View, budget: paging.Budget = paging.MESSAGE
+) -> list[Message]:
     first = paging.paged(message, sections, view, 1, 1, budget)
     count = first.page.count if first.page else 1
     return [paging.paged(message, sections, view, 1, n, budget) for n in range(1, count + 1)]
@@ -74,7 +91,11 @@ def _assert_each_once(sections: list[Section], budget: paging.Budget, fixed: int
         assert sum(len(s.lines) for s in page) <= budget.lines
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(applications())
 def test_list_pages_fit_and_show_every_application_once(apps: list[Application]) -> None:
     lines = summary_lines([(app, plan(app, SETTINGS, START)) for app in apps], SETTINGS, START)
@@ -84,16 +105,23 @@ def test_list_pages_fit_and_show_every_application_once(apps: list[Application])
     _assert_fits(pages, paging.MESSAGE)
     _assert_each_once(sections, paging.MESSAGE, paging.size(message) + 120)
     numbers = [line.split(" ", 1)[0] for page in pages for line in page.body.splitlines()]
-    assert sorted(numbers) == sorted(line.split(" ", 1)[0] for line in lines)  # each once, none lost
+    # each once, none lost
+    assert sorted(numbers) == sorted(line.split(" ", 1)[0] for line in lines)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(applications().filter(bool))
 def test_show_pages_fit_and_show_every_line_once(apps: list[Application]) -> None:
     app = max(apps, key=lambda a: sum(len(r.interviewers) for r in a.rounds))
     the_plan = plan(app, SETTINGS, START)
     sections = show_sections(app, the_plan, [], SETTINGS, START)
-    message = Message(title=app.label, fields=(Field("Status", app.status.value), Field("Budget", "x" * 200)))
+    message = Message(
+        title=app.label, fields=(Field("Status", app.status.value), Field("Budget", "x" * 200))
+    )
     pages = _pages(message, sections, View.SHOW)
     _assert_fits(pages, paging.MESSAGE)
     _assert_each_once(sections, paging.MESSAGE, paging.size(message) + 120)
@@ -105,7 +133,9 @@ def test_show_pages_fit_and_show_every_line_once(apps: list[Application]) -> Non
     st.sampled_from([paging.MESSAGE, paging.HOME]),
     st.text(max_size=400),
 )
-def test_any_sections_page_within_the_budget(raw: list[tuple[str, list[str]]], budget: paging.Budget, title: str) -> None:
+def test_any_sections_page_within_the_budget(
+    raw: list[tuple[str, list[str]]], budget: paging.Budget, title: str
+) -> None:
     sections = [Section(heading.replace("\n", " "), tuple(lines)) for heading, lines in raw]
     message = Message(title=title)
     pages = _pages(message, sections, View.TODAY, budget)
@@ -115,7 +145,10 @@ def test_any_sections_page_within_the_budget(raw: list[tuple[str, list[str]]], b
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("a Zé—\n\\*_~|`[]()#-!:&<>."), max_size=80) | st.text(max_size=80))
+@given(
+    st.text(alphabet=st.sampled_from("a Zé—\n\\*_~|`[]()#-!:&<>."), max_size=80)
+    | st.text(max_size=80)
+)
 def test_a_texts_weight_is_what_each_character_may_grow_to(text: str) -> None:
     """`&` may become `&amp;` (5), `<` and `>` `&lt;` and `&gt;` (4), a markdown character gains
     a backslash (2), anything else stays one character."""
@@ -124,24 +157,46 @@ def test_a_texts_weight_is_what_each_character_may_grow_to(text: str) -> None:
 
 
 def test_a_message_that_fits_is_left_alone() -> None:
-    message = paging.paged(Message(title="t"), [Section("Due now", ("one", "two"))], View.TODAY, 1, 3)
-    assert message.page is None and message.body == "Due now\n  one\n  two" and not message.actions and not message.footer
+    message = paging.paged(
+        Message(title="t"), [Section("Due now", ("one", "two"))], View.TODAY, 1, 3
+    )
+    assert (
+        message.page is None
+        and message.body == "Due now\n  one\n  two"
+        and not message.actions
+        and not message.footer
+    )
 
 
 def test_page_buttons_and_footer() -> None:
     sections = [Section("", tuple(f"#{n} line" for n in range(60)), "")]
-    first, middle, last = (paging.paged(Message(title="t"), sections, View.LIST, 7, n) for n in (1, 2, 99))
+    first, middle, last = (
+        paging.paged(Message(title="t"), sections, View.LIST, 7, n) for n in (1, 2, 99)
+    )
     assert first.page is not None and (first.page.number, first.page.count) == (1, 3)
-    assert [a.label for a in first.actions] == ["Next ›"] and first.actions[0].id == "fu:page:7:list.2"
+    assert [a.label for a in first.actions] == ["Next ›"] and first.actions[
+        0
+    ].id == "fu:page:7:list.2"
     assert [a.id for a in middle.actions] == ["fu:page:7:list.1", "fu:page:7:list.3"]
-    assert last.page is not None and last.page.number == 3  # a stale page number shows the last page
+    # a stale page number shows the last page
+    assert last.page is not None and last.page.number == 3
     assert "Page 3 of 3" in last.footer and "export" in last.footer
     assert "export" not in first.footer
 
 
 def test_page_targets_are_read_strictly() -> None:
     assert paging.target("list.2") == (View.LIST, 2)
-    for bad in (None, "", "list.0", "list.-1", "list.2.3", "lists.2", "list.10000", "LIST.2", "show.01"):
+    for bad in (
+        None,
+        "",
+        "list.0",
+        "list.-1",
+        "list.2.3",
+        "lists.2",
+        "list.10000",
+        "LIST.2",
+        "show.01",
+    ):
         assert paging.target(bad) is None
     ref = decode("fu:page:12:today.3")
     assert ref is not None and ref.verb is Verb.PAGE and paging.target(ref.task) == (View.TODAY, 3)
@@ -152,7 +207,9 @@ ALICE, BOB = person("alice"), person("bob")
 
 async def _many(world: World, who: Identity, count: int) -> None:
     for n in range(count):
-        reply = await world.say(who, f"add Company {n:02d} & Sons <Ltd>; Analyst; tomorrow 10:00; Jane Doe, Director")
+        reply = await world.say(
+            who, f"add Company {n:02d} & Sons <Ltd>; Analyst; tomorrow 10:00; Jane Doe, Director"
+        )
         assert not reply.is_error, reply.title
 
 
@@ -191,9 +248,14 @@ async def test_today_show_and_home_page_end_to_end(world: World) -> None:
     second = await world.runtime.followup.home(ALICE, turned.page.number)
     assert not {c.number for c in second.cards} & {c.number for c in home.cards}
     assert (await world.press(BOB, nxt.id)).is_error
-    people = "; ".join(f"Interviewer Number {i} With A Long Name, Head of Something Important {i}" for i in range(10))
+    people = "; ".join(
+        f"Interviewer Number {i} With A Long Name, Head of Something Important {i}"
+        for i in range(10)
+    )
     for seq in range(4):
-        assert not (await world.say(ALICE, f"round 1; in {seq + 2} days 10:00; panel; {people}")).is_error
+        assert not (
+            await world.say(ALICE, f"round 1; in {seq + 2} days 10:00; panel; {people}")
+        ).is_error
     show = await world.say(ALICE, "show 1")
     assert show.page is not None and paging.size(show) <= paging.MESSAGE.chars
     nxt = next(a.id for a in show.actions if a.label == "Next ›")
@@ -209,12 +271,16 @@ async def test_home_pages_are_cut_as_their_cards_weigh(world: World) -> None:
     pages are the ones its whole cards, buttons and all, would be cut into."""
     for n in range(30):  # cards heavy enough that their weight, not their number, cuts the pages
         company = f"Initech [{n}] " + "&" * (100 + 9 * (n % 10))
-        assert not (await world.say(ALICE, f"add {company}; R&D <{n}>; yesterday 10:00; Kim Lee")).is_error
+        assert not (
+            await world.say(ALICE, f"add {company}; R&D <{n}>; yesterday 10:00; Kim Lee")
+        ).is_error
     for number in (2, 5, 25):
         assert not (await world.say(ALICE, f"status {number} rejected")).is_error
     first = await world.runtime.followup.home(ALICE)
     assert first.page is not None
-    pages = [first.cards] + [(await world.runtime.followup.home(ALICE, n)).cards for n in range(2, first.page.count + 1)]
+    pages = [first.cards] + [
+        (await world.runtime.followup.home(ALICE, n)).cards for n in range(2, first.page.count + 1)
+    ]
     every = [card for page in pages for card in page]
     assert sorted(card.number for card in every) == list(range(1, 31))
     assert paging.paginate(every, dashboard.weight, paging.HOME) == pages
@@ -226,4 +292,9 @@ async def test_home_as_one_message_keeps_the_summarys_tone_and_text(world: World
     assert dashboard.as_message(stranger).body == stranger.summary.body
     await _many(world, ALICE, 3)
     one = dashboard.as_message(await world.runtime.followup.home(ALICE))
-    assert not one.is_error and one.page is not None and one.page.count == 1 and len(one.body.splitlines()) == 3
+    assert (
+        not one.is_error
+        and one.page is not None
+        and one.page.count == 1
+        and len(one.body.splitlines()) == 3
+    )

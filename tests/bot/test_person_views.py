@@ -47,7 +47,11 @@ def statements(world: World, keep: Callable[[str], bool] = lambda _: True) -> It
 def applications_reads(world: World) -> AbstractContextManager[list[str]]:
     """Every statement that reads the `applications` table itself (not a join from another)."""
     return statements(
-        world, lambda sql: bool(re.search(r"\bFROM applications\b", sql)) and sql.lstrip().upper().startswith("SELECT")
+        world,
+        lambda sql: (
+            bool(re.search(r"\bFROM applications\b", sql))
+            and sql.lstrip().upper().startswith("SELECT")
+        ),
     )
 
 
@@ -75,7 +79,12 @@ async def test_each_view_sends_a_few_statements_however_many_applications(world:
     few = await _statements_per_view(world)
     for n in range(12):
         await world.say(ALICE, f"add Initech {n}; Analyst; today 0{n % 8}:00; Pat Lee {n}")
-        await world.say(ALICE, f"sent {n + 3}" if n % 2 else f"add Hooli {n}; Engineer; 2026-12-0{n % 9 + 1} 10:00; Kim {n}")
+        await world.say(
+            ALICE,
+            f"sent {n + 3}"
+            if n % 2
+            else f"add Hooli {n}; Engineer; 2026-12-0{n % 9 + 1} 10:00; Kim {n}",
+        )
     many = await _statements_per_view(world)
     assert many == few, (few, many)
     assert all(many[view] <= most for view, most in MOST_STATEMENTS.items()), many
@@ -90,7 +99,9 @@ async def test_a_strangers_home_is_one_look_up_and_stores_nothing(world: World) 
     assert await world.row_counts() == before
 
 
-async def test_today_leaves_out_what_is_not_due_this_week_and_shows_it_when_it_comes(world: World) -> None:
+async def test_today_leaves_out_what_is_not_due_this_week_and_shows_it_when_it_comes(
+    world: World,
+) -> None:
     await world.say(ALICE, NOW_ADD)
     await world.say(ALICE, LATER)
     today = await world.say(ALICE, "today")
@@ -104,7 +115,9 @@ async def test_today_leaves_out_what_is_not_due_this_week_and_shows_it_when_it_c
     assert "#2 Globex: thank-you" in later.body and "Mon 21 Dec" in later.body, later.body
 
 
-async def test_applications_stored_before_their_plan_was_recorded_are_still_shown(world: World) -> None:
+async def test_applications_stored_before_their_plan_was_recorded_are_still_shown(
+    world: World,
+) -> None:
     await world.say(ALICE, NOW_ADD)
     async with world.runtime.database.sessions() as session:
         await session.execute(update(ApplicationRow).values(plan_due_at=None))
@@ -121,7 +134,10 @@ async def test_an_application_with_nothing_planned_is_never_read_by_today(world:
     async with world.runtime.database.unit_of_work() as uow:
         user = await uow.users.find(ALICE)
         assert user is not None
-        assert await uow.applications.list_for_user(user.id, due_by=datetime(9000, 1, 1, tzinfo=UTC)) == []
+        assert (
+            await uow.applications.list_for_user(user.id, due_by=datetime(9000, 1, 1, tzinfo=UTC))
+            == []
+        )
 
 
 async def test_home_reads_the_applications_once(world: World) -> None:
@@ -148,20 +164,30 @@ def _applications(draw: st.DrawFn) -> tuple[Application, DeliverySettings]:
     for _ in range(draw(st.integers(0, 6))):
         at = _START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 90)))
         cycle = f"r{draw(st.integers(1, rounds))}"
-        kind = draw(st.sampled_from([EventKind.SENT, EventKind.SKIPPED, EventKind.HEARD, EventKind.SNOOZED]))
+        kind = draw(
+            st.sampled_from([EventKind.SENT, EventKind.SKIPPED, EventKind.HEARD, EventKind.SNOOZED])
+        )
         step = draw(st.sampled_from(_STEPS))
         until = at + timedelta(days=draw(st.integers(1, 10))) if kind is EventKind.SNOOZED else None
-        events.append(Event(kind, at, cycle, step=None if kind is EventKind.HEARD else step, until=until))
+        events.append(
+            Event(kind, at, cycle, step=None if kind is EventKind.HEARD else step, until=until)
+        )
     status = draw(st.sampled_from([Status.ACTIVE, Status.ACTIVE, Status.REJECTED, Status.OFFER]))
     if status is Status.REJECTED:
-        events.append(Event(EventKind.STATUS, _START + timedelta(days=95), "rej1", status=Status.REJECTED))
+        events.append(
+            Event(EventKind.STATUS, _START + timedelta(days=95), "rej1", status=Status.REJECTED)
+        )
     tz = draw(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]))
     weekends = draw(st.booleans())
-    return application(*made, events=tuple(sorted(events, key=lambda e: e.at)), status=status), DeliverySettings(timezone=tz, weekends=weekends)
+    return application(
+        *made, events=tuple(sorted(events, key=lambda e: e.at)), status=status
+    ), DeliverySettings(timezone=tz, weekends=weekends)
 
 
 @settings(max_examples=300, deadline=None)
-@given(case=_applications(), first=st.integers(0, 60 * 24 * 120), wait=st.integers(0, 60 * 24 * 120))
+@given(
+    case=_applications(), first=st.integers(0, 60 * 24 * 120), wait=st.integers(0, 60 * 24 * 120)
+)
 def test_nothing_in_a_later_plan_is_due_before_the_earliest_of_an_earlier_one(
     case: tuple[Application, DeliverySettings], first: int, wait: int
 ) -> None:

@@ -41,7 +41,9 @@ async def test_a_press_that_changed_something_replaces_its_message(world: World)
     assert sent.changed and sent.reply is Reply.EDIT
 
 
-async def test_a_refused_press_is_a_new_message_and_an_answer_to_a_question_replaces_it(world: World) -> None:
+async def test_a_refused_press_is_a_new_message_and_an_answer_to_a_question_replaces_it(
+    world: World,
+) -> None:
     await world.say(ALICE, ADD)
     asked = await world.say(ALICE, "forget-me")
     cancel = next(a for a in asked.actions if a.label == "Cancel")

@@ -591,7 +591,9 @@ VALUE_ADD_FRAME = (
 
 
 def value_add(sentence: str, signature: str = "") -> ReviewResult:
-    return review_draft(Step.VALUE_ADD, VALUE_ADD_FRAME.format(sentence=sentence, signature=signature))
+    return review_draft(
+        Step.VALUE_ADD, VALUE_ADD_FRAME.format(sentence=sentence, signature=signature)
+    )
 
 
 @pytest.mark.parametrize(
@@ -613,7 +615,11 @@ def test_a_result_the_writer_produced_counts(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("sentence", "signature", "reason"),
     [
-        ("I improved the reporting a lot.", "Tel: +1 (415) 555 0134", "phone number in your signature"),
+        (
+            "I improved the reporting a lot.",
+            "Tel: +1 (415) 555 0134",
+            "phone number in your signature",
+        ),
         ("I improved the reporting a lot, call me on 555-0134.", "", "a phone number"),
         ("In 2019 I improved the reporting a lot.", "", "a year"),
         ("On 14 March I improved the reporting a lot.", "", "a date"),
@@ -624,7 +630,9 @@ def test_a_result_the_writer_produced_counts(sentence: str) -> None:
         ("I improved the reporting a lot.", "221 Baker Street, Suite 4", "in your signature"),
     ],
 )
-def test_figures_that_measure_nothing_the_writer_did_do_not_count(sentence: str, signature: str, reason: str) -> None:
+def test_figures_that_measure_nothing_the_writer_did_do_not_count(
+    sentence: str, signature: str, reason: str
+) -> None:
     found = assert_fails(value_add(sentence, signature), "result")
     assert reason in found.detail, found.detail
 
@@ -657,7 +665,9 @@ def test_permission_in_any_phrasing(ask: str) -> None:
         "Do you have any update for me?",
     ],
 )
-def test_questions_that_ask_nothing_about_the_next_contact_are_not_permission(not_an_ask: str) -> None:
+def test_questions_that_ask_nothing_about_the_next_contact_are_not_permission(
+    not_an_ask: str,
+) -> None:
     text = GOOD_THANK_YOU.replace(
         "When would be a good time for me to follow up with you about the next steps?", not_an_ask
     )
@@ -692,9 +702,13 @@ TONE = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "sentence"), TONE, ids=[f"{r}-{i}" for i, (r, _) in enumerate(TONE)])
+@pytest.mark.parametrize(
+    ("rule", "sentence"), TONE, ids=[f"{r}-{i}" for i, (r, _) in enumerate(TONE)]
+)
 @pytest.mark.parametrize(("step", "rejected", "text"), GOOD, ids=GOOD_IDS)
-def test_each_tone_rule_fires_on_every_step(step: Step, rejected: bool, text: str, rule: str, sentence: str) -> None:
+def test_each_tone_rule_fires_on_every_step(
+    step: Step, rejected: bool, text: str, rule: str, sentence: str
+) -> None:
     bad = text.replace("Best regards,", f"{sentence}\n\nBest regards,").replace(
         "Best wishes,", f"{sentence}\n\nBest wishes,"
     )
@@ -741,7 +755,9 @@ def test_a_check_back_needs_something_new() -> None:
     )
     assert stale != GOOD_CHECK_BACK
     assert only_missing(review_draft(Step.CHECK_BACK, stale)) == ["news"]
-    lately = stale.replace("My interest", "Last month I led the launch of a 40-store pilot, and my interest")
+    lately = stale.replace(
+        "My interest", "Last month I led the launch of a 40-store pilot, and my interest"
+    )
     assert finding(review_draft(Step.CHECK_BACK, lately), "news").ok
 
 
@@ -757,4 +773,9 @@ def test_the_rule_table_is_complete() -> None:
         names = {r.name for r in book.for_variant(variant)}
         assert {"ultimatum", "leverage", "silence", "bitterness", "gloating", "demands"} <= names
         assert {"filler", "length", "forwardable", "gaps"} <= names
-    assert {r.name for r in book.for_variant("insight-hm")} >= {"thanks", "interest", "insight", "permission"}
+    assert {r.name for r in book.for_variant("insight-hm")} >= {
+        "thanks",
+        "interest",
+        "insight",
+        "permission",
+    }

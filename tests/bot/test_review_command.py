@@ -32,7 +32,11 @@ PUSHY = GOOD.replace(
 
 
 def test_the_draft_may_start_on_the_next_line_and_keeps_its_line_breaks() -> None:
-    for line in ("review 1\nHi Jane,\n\nThanks", "review 1 Hi Jane,\n\nThanks", "review #1\r\nHi Jane,\n\nThanks"):
+    for line in (
+        "review 1\nHi Jane,\n\nThanks",
+        "review 1 Hi Jane,\n\nThanks",
+        "review #1\r\nHi Jane,\n\nThanks",
+    ):
         command = parse(line)
         assert isinstance(command, c.Review), line
         assert command.number == 1
@@ -47,7 +51,10 @@ def test_review_without_a_draft_asks_for_it() -> None:
 async def test_a_multi_paragraph_draft_is_ready_to_send(world: World) -> None:
     await world.say(ALICE, ADD)
     reply = await world.say(ALICE, "review 1\n" + GOOD)
-    assert reply.title == "Ready to send — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    assert (
+        reply.title
+        == "Ready to send — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    )
     assert reply.as_text().splitlines()[0] == reply.title
     assert reply.tone is Tone.SUCCESS
     assert "sent 1" in reply.footer

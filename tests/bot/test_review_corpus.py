@@ -73,8 +73,14 @@ def agreement_table(emails: list[Judged]) -> tuple[float, str, list[str]]:
         agrees = result.ready == email.ready
         per[email.variant].append(agrees)
         if not agrees:
-            said = "ready" if result.ready else "not ready: " + ", ".join(f.rule for f in result.missing)
-            misses.append(f"{email.id}: judged {'ready' if email.ready else 'not ready'}, review said {said}")
+            said = (
+                "ready"
+                if result.ready
+                else "not ready: " + ", ".join(f.rule for f in result.missing)
+            )
+            misses.append(
+                f"{email.id}: judged {'ready' if email.ready else 'not ready'}, review said {said}"
+            )
     lines = [f"{'variant':<22}{'emails':>7}{'agree':>7}"]
     for variant in VARIANTS:
         got = per[variant]

@@ -70,7 +70,11 @@ async def test_sent_with_agreed_date_replans_the_value_add(world: World) -> None
 async def test_every_change_replans_so_nothing_stale_remains(world: World) -> None:
     await world.say(ALICE, ADD)
     await world.say(ALICE, "skip 1")
-    assert [k for k, _ in await pending(world)] == ["fu1@e0:due", "e0.s0:check:due", "e0.s0:close:due"]
+    assert [k for k, _ in await pending(world)] == [
+        "fu1@e0:due",
+        "e0.s0:check:due",
+        "e0.s0:close:due",
+    ]
     await world.say(ALICE, "snooze 1 2026-12-10")
     assert (await pending(world))[0] == ("fu1@e0:snooze1", "Thu 10 09:00")
     await world.say(ALICE, "round 1; 2026-12-01 14:00-15:30; hiring-manager; Sam Lee, Head of Data")
@@ -102,7 +106,10 @@ async def test_heard_restores_budget_and_show_explains_it(world: World) -> None:
     assert "No follow-ups left" in next(f.value for f in shown.fields if f.label == "Budget")
     await world.say(ALICE, "heard 1 Jane asked for references")
     shown = await world.say(ALICE, "show 1")
-    assert next(f.value for f in shown.fields if f.label == "Budget") == "2 follow-ups left before you should wait for a reply."
+    assert (
+        next(f.value for f in shown.fields if f.label == "Budget")
+        == "2 follow-ups left before you should wait for a reply."
+    )
     assert "heard back: Jane asked for references" in shown.body
 
 
@@ -120,7 +127,9 @@ async def test_settings_change_moves_planned_nudges(world: World) -> None:
 async def test_list_today_checklist_draft_review(world: World) -> None:
     await world.say(ALICE, ADD)
     listing = await world.say(ALICE, "list")
-    assert "#1 Acme Corp — Data Engineer · thank-you · next: thank-you tomorrow 12:00" in listing.body
+    assert (
+        "#1 Acme Corp — Data Engineer · thank-you · next: thank-you tomorrow 12:00" in listing.body
+    )
     await world.advance(timedelta(days=1, hours=3))
     today = await world.say(ALICE, "today")
     assert "#1 Acme Corp: thank-you to Jane Doe — due now, send by tomorrow 12:00" in today.body
@@ -194,19 +203,39 @@ async def test_home_welcomes_strangers_without_storing_them(world: World) -> Non
     assert (await world.row_counts())["users"] == 0
 
 
-async def test_home_has_a_card_per_application_with_its_own_buttons_soonest_due_first(world: World) -> None:
+async def test_home_has_a_card_per_application_with_its_own_buttons_soonest_due_first(
+    world: World,
+) -> None:
     await world.say(ALICE, "add Beta; PM; 2026-12-01 10:00")
     await world.say(ALICE, ADD)
     await world.advance(timedelta(days=1, hours=3))  # Acme's thank-you is due, Beta's is not
     home = await world.runtime.followup.home(ALICE)
     acme, beta = home.cards
-    assert (acme.number, acme.company, acme.role, beta.company) == (2, "Acme Corp", "Data Engineer", "Beta")
+    assert (acme.number, acme.company, acme.role, beta.company) == (
+        2,
+        "Acme Corp",
+        "Data Engineer",
+        "Beta",
+    )
     assert acme.step == "thank-you to Jane Doe" and acme.due.startswith("due now")
     assert not beta.due.startswith("due now") and beta.next_nudge
-    assert [a.label for a in acme.actions] == ["Sent", "Snooze 1 day", "Draft", "Checklist", "Show", "Skip", "Delete"]
+    assert [a.label for a in acme.actions] == [
+        "Sent",
+        "Snooze 1 day",
+        "Draft",
+        "Checklist",
+        "Show",
+        "Skip",
+        "Delete",
+    ]
     assert [a.label for a in acme.actions if a.confirm is not None] == ["Skip", "Delete"]
-    assert {a.id.split(":")[2] for a in acme.actions}.isdisjoint({a.id.split(":")[2] for a in beta.actions})
-    assert home.summary.title == "Your applications (2 active)" and "1 email due now" in home.summary.body
+    assert {a.id.split(":")[2] for a in acme.actions}.isdisjoint(
+        {a.id.split(":")[2] for a in beta.actions}
+    )
+    assert (
+        home.summary.title == "Your applications (2 active)"
+        and "1 email due now" in home.summary.body
+    )
     assert {f.label for f in home.settings} >= {"Timezone", "Nudge hour"}
     shown = await world.press(ALICE, next(a.id for a in acme.actions if a.label == "Show"))
     assert shown.title == "#2 Acme Corp — Data Engineer"

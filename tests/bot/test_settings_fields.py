@@ -24,18 +24,26 @@ ALICE = person("alice")
         ("settings dates ymd", "dates", "dates is dmy"),
     ],
 )
-async def test_a_refused_setting_names_its_field_and_keeps_the_typed_words(world: World, line: str, about: str, words: str) -> None:
+async def test_a_refused_setting_names_its_field_and_keeps_the_typed_words(
+    world: World, line: str, about: str, words: str
+) -> None:
     await world.say(ALICE, "settings")
     before = (await world.say(ALICE, "settings")).fields
     reply = await world.say(ALICE, line)
     assert reply.is_error and reply.about == about and words in reply.title
-    assert "Form: settings" in reply.body or "Form: settings tz" in reply.body or "Form: HH:MM" in reply.body
+    assert (
+        "Form: settings" in reply.body
+        or "Form: settings tz" in reply.body
+        or "Form: HH:MM" in reply.body
+    )
     assert (await world.say(ALICE, "settings")).fields == before  # nothing changed
 
 
 async def test_the_same_values_as_a_command_get_the_same_refusal(world: World) -> None:
     typed = await world.say(ALICE, "settings hour 21:30 quiet 21:00-07:30")
-    built = await world.runtime.followup.handle_command(ALICE, c.Settings(hour="21:30", quiet="21:00-07:30", weekends=False, dates="auto"))
+    built = await world.runtime.followup.handle_command(
+        ALICE, c.Settings(hour="21:30", quiet="21:00-07:30", weekends=False, dates="auto")
+    )
     assert (built.title, built.about) == (typed.title, typed.about)
 
 

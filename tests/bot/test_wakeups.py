@@ -47,7 +47,9 @@ class SlowPlatform:
         self.delivered: list[str] = []
         self.changed = asyncio.Event()
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         await asyncio.sleep(self.pause)  # stands for the platform's answer time
         self.delivered.append(user.external_id)
         self.changed.set()
@@ -84,9 +86,17 @@ async def live(sqlite_url: str, slow_platform: SlowPlatform) -> AsyncIterator[Ru
 async def _thank_yous(runtime: Runtime, count: int) -> list[int]:
     """`count` users with a thank-you each; their ids, earliest due first."""
     for i in range(count):
-        await runtime.followup.handle_text(person(f"user{i}"), f"add Co{i}; Role; yesterday 10:00; P{i}")
+        await runtime.followup.handle_text(
+            person(f"user{i}"), f"add Co{i}; Role; yesterday 10:00; P{i}"
+        )
     async with runtime.database.sessions() as session:
-        rows = (await session.execute(select(NudgeRow.id, NudgeRow.application_id, NudgeRow.due_at).order_by(NudgeRow.due_at))).all()
+        rows = (
+            await session.execute(
+                select(NudgeRow.id, NudgeRow.application_id, NudgeRow.due_at).order_by(
+                    NudgeRow.due_at
+                )
+            )
+        ).all()
     first: dict[int, int] = {}
     for row in rows:
         first.setdefault(row.application_id, row.id)
@@ -96,11 +106,15 @@ async def _thank_yous(runtime: Runtime, count: int) -> list[int]:
 async def _spread(runtime: Runtime, ids: list[int], start: datetime, gap: timedelta) -> None:
     async with runtime.database.sessions() as session:
         for i, nudge_id in enumerate(ids):
-            await session.execute(update(NudgeRow).where(NudgeRow.id == nudge_id).values(due_at=start + i * gap))
+            await session.execute(
+                update(NudgeRow).where(NudgeRow.id == nudge_id).values(due_at=start + i * gap)
+            )
         await session.commit()
 
 
-async def test_nudges_falling_due_20ms_apart_during_slow_sweeps_all_go_out(live: Runtime, slow_platform: SlowPlatform) -> None:
+async def test_nudges_falling_due_20ms_apart_during_slow_sweeps_all_go_out(
+    live: Runtime, slow_platform: SlowPlatform
+) -> None:
     ids = await _thank_yous(live, NUDGES)
     platform = slow_platform
     await _spread(live, ids, live.clock.now() + timedelta(milliseconds=300), GAP)
@@ -122,7 +136,9 @@ async def test_a_sweep_looks_again_for_what_falls_due_while_it_runs(world: World
     delivered_at: dict[str, object] = {}
 
     class Stepping:
-        async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        async def send_direct(
+            self, user: User, message: Message, delivery: Delivery | None = None
+        ) -> None:
             clock.advance(GAP)
             delivered_at[user.external_id] = clock.now()
 
@@ -139,7 +155,9 @@ async def test_a_wake_up_during_a_sweep_makes_it_look_again(world: World) -> Non
     sent: list[str] = []
 
     class CommandMeanwhile:
-        async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+        async def send_direct(
+            self, user: User, message: Message, delivery: Delivery | None = None
+        ) -> None:
             sent.append(user.external_id)
             if user.external_id == "first":
                 await world.say(person("second"), "add Co2; Role; yesterday 10:00; P2")

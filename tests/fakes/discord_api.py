@@ -57,7 +57,8 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
-BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES  # the bot's default in a channel
+# the bot's default in a channel
+BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
 USE_EXTERNAL_EMOJIS = 1 << 18
 # What an app used through a person's own (user) install may do where the bot isn't a member:
 # answer the interaction, with embeds and files.
@@ -146,7 +147,11 @@ class Sent:
 
     @property
     def ephemeral(self) -> bool:
-        flags = self.call.json.get("data", {}).get("flags", 0) if self.type == 5 else self.data.get("flags", 0)
+        flags = (
+            self.call.json.get("data", {}).get("flags", 0)
+            if self.type == 5
+            else self.data.get("flags", 0)
+        )
         return bool(int(flags or 0) & EPHEMERAL)
 
     @property
@@ -159,7 +164,12 @@ class Sent:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c]
+    return [
+        c["custom_id"]
+        for row in message.get("components", [])
+        for c in row.get("components", [])
+        if "custom_id" in c
+    ]
 
 
 def _now() -> str:
@@ -179,7 +189,8 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.messages: dict[int, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
-        self.responses: dict[int, dict[str, Any]] = {}  # interaction id → the message its callback made
+        # interaction id → the message its callback made
+        self.responses: dict[int, dict[str, Any]] = {}
         self.identifies: list[dict[str, Any]] = []
         self.shards = shards
         self.guilds = guilds
@@ -195,11 +206,13 @@ class FakeDiscord:
         self.port = 0
         self.nonce_window = 300.0
         self.post_delay: float | Callable[[], float] = 0.0
-        self.created: list[dict[str, Any]] = []  # channel messages really created (not deduplicated)
+        # channel messages really created (not deduplicated)
+        self.created: list[dict[str, Any]] = []
         self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
         self._late: deque[float] = deque()
         self.files: dict[str, bytes] = {}  # attachment id → content, served as Discord's CDN would
-        self._route_table = self._routes()  # built once: the fake answers thousands a second in benchmarks
+        # built once: the fake answers thousands a second in benchmarks
+        self._route_table = self._routes()
 
     def host_file(self, content: bytes) -> tuple[str, str]:
         """(attachment id, CDN URL) of a file someone attached."""
@@ -264,14 +277,26 @@ class FakeDiscord:
         times: int = 1,
     ) -> None:
         """Answer the next `times` requests matching `method` and the `path` regex with an error."""
-        self._failures.append(_Failure(method, re.compile(path), status, code, message, retry_after, times))
+        self._failures.append(
+            _Failure(method, re.compile(path), status, code, message, retry_after, times)
+        )
 
     def late(self, times: int, after: float) -> None:
-        """Store each of the next `times` channel messages at once but answer `after` seconds later."""
+        """Store each of the next `times` channel messages at once but
+        answer `after` seconds later."""
         self._late.extend([after] * times)
 
-    def rate_limit_next(self, method: str, path: str, *, retry_after: float = 0.01, times: int = 1) -> None:
-        self.fail_next(method, path, status=429, message="You are being rate limited.", retry_after=retry_after, times=times)
+    def rate_limit_next(
+        self, method: str, path: str, *, retry_after: float = 0.01, times: int = 1
+    ) -> None:
+        self.fail_next(
+            method,
+            path,
+            status=429,
+            message="You are being rate limited.",
+            retry_after=retry_after,
+            times=times,
+        )
 
     def calls_to(self, method: str, path: str) -> list[Call]:
         pattern = re.compile(path)
@@ -299,7 +324,9 @@ class FakeDiscord:
     # ---- gateway ------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any], shard: int | None = None) -> None:
-        targets = [s for s in self._sockets if s.identified and (shard is None or s.shard[0] == shard)]
+        targets = [
+            s for s in self._sockets if s.identified and (shard is None or s.shard[0] == shard)
+        ]
         if not targets:
             raise RuntimeError("no identified gateway connection to dispatch to")
         for sock in targets[:1] if shard is None else targets:
@@ -307,7 +334,16 @@ class FakeDiscord:
 
     async def create_channel(self, guild_id: int, channel_id: int = CHANNEL_ID) -> None:
         """A text channel appears in a server (CHANNEL_CREATE), so discord.py caches it."""
-        channel = {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
+        channel = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(guild_id),
+            "name": "job-search",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
         await self.dispatch("CHANNEL_CREATE", channel)
 
     async def remove_guild(self, guild_id: int) -> None:
@@ -327,7 +363,9 @@ class FakeDiscord:
         shard = (int(payload["guild_id"]) >> 22) % self.shards if payload.get("guild_id") else 0
         self._sent_at[interaction_id] = asyncio.get_running_loop().time()
         waiting = asyncio.ensure_future(
-            self.wait_for_call(lambda c: c.path.startswith(f"/interactions/{interaction_id}/"), within)
+            self.wait_for_call(
+                lambda c: c.path.startswith(f"/interactions/{interaction_id}/"), within
+            )
         )
         await self.dispatch("INTERACTION_CREATE", payload, shard=shard)
         call = await waiting
@@ -336,7 +374,9 @@ class FakeDiscord:
         if int(call.json["type"]) in (5, 6):
             hook = f"/webhooks/{APP_ID}/{payload['token']}"
             answer = await self.wait_for_call(lambda c: c.path.startswith(hook), within)
-        return Sent(call, call.at - started, self.responses.get(interaction_id), answer, answer.at - started)
+        return Sent(
+            call, call.at - started, self.responses.get(interaction_id), answer, answer.at - started
+        )
 
     async def _send_event(self, sock: _Socket, event: str, data: dict[str, Any]) -> None:
         sock.sequence += 1
@@ -347,7 +387,9 @@ class FakeDiscord:
         await ws.prepare(request)
         sock = _Socket(ws)
         self._sockets.append(sock)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None}))
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None})
+        )
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -383,7 +425,13 @@ class FakeDiscord:
         mine = [g for g in self.guilds if (g >> 22) % sock.shard[1] == sock.shard[0]]
         return {
             "v": 10,
-            "user": {**BOT.payload(), "bot": True, "verified": True, "mfa_enabled": False, "flags": 0},
+            "user": {
+                **BOT.payload(),
+                "bot": True,
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+            },
             "guilds": [{"id": str(g), "unavailable": True} for g in mine],
             "session_id": f"session-{self.snowflake()}",
             "resume_gateway_url": self.gateway_url,
@@ -403,7 +451,11 @@ class FakeDiscord:
             if method == call.method and match:
                 answer = handler(call, *match.groups())
                 if method == "POST" and pattern.pattern == r"/channels/(\d+)/messages":
-                    delay = self._late.popleft() if self._late else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+                    delay = (
+                        self._late.popleft()
+                        if self._late
+                        else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+                    )
                     if delay > 0:
                         await asyncio.sleep(delay)  # stands for Discord's own time to answer
                 return answer
@@ -442,31 +494,65 @@ class FakeDiscord:
 
     def _failure_for(self, call: Call) -> web.Response | None:
         for failure in self._failures:
-            if failure.times > 0 and failure.method == call.method and failure.pattern.fullmatch(call.path):
+            if (
+                failure.times > 0
+                and failure.method == call.method
+                and failure.pattern.fullmatch(call.path)
+            ):
                 failure.times -= 1
                 if failure.status == 429:
                     retry = failure.retry_after or 0.01
                     body = {"message": failure.message, "retry_after": retry, "global": False}
-                    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry))), "X-RateLimit-Scope": "user"}
+                    headers = {
+                        "Via": "1.1 google",
+                        "Retry-After": str(max(1, round(retry))),
+                        "X-RateLimit-Scope": "user",
+                    }
                     return _json(body, 429, headers)
-                return _json({"message": failure.message or "error", "code": failure.code}, failure.status)
+                return _json(
+                    {"message": failure.message or "error", "code": failure.code}, failure.status
+                )
         return None
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., web.Response]]]:
         r = re.compile
         return [
-            ("GET", r(r"/users/@me"), lambda call: _json({**BOT.payload(), "bot": True, "verified": True, "flags": 0})),
+            (
+                "GET",
+                r(r"/users/@me"),
+                lambda call: _json({**BOT.payload(), "bot": True, "verified": True, "flags": 0}),
+            ),
             ("GET", r(r"/oauth2/applications/@me"), lambda call: _json(self._application())),
             ("GET", r(r"/gateway/bot"), lambda call: _json(self._gateway_bot())),
             ("GET", r(r"/gateway"), lambda call: _json({"url": self.gateway_url})),
             ("PUT", r(r"/applications/(\d+)/commands"), lambda call, app: self._sync(call, None)),
-            ("PUT", r(r"/applications/(\d+)/guilds/(\d+)/commands"), lambda call, app, guild: self._sync(call, int(guild))),
+            (
+                "PUT",
+                r(r"/applications/(\d+)/guilds/(\d+)/commands"),
+                lambda call, app, guild: self._sync(call, int(guild)),
+            ),
             ("POST", r(r"/interactions/(\d+)/([^/]+)/callback"), self._callback),
-            ("POST", r(r"/webhooks/(\d+)/([^/]+)"), lambda call, app, token: _json(self._store(CHANNEL_ID, call.json))),
+            (
+                "POST",
+                r(r"/webhooks/(\d+)/([^/]+)"),
+                lambda call, app, token: _json(self._store(CHANNEL_ID, call.json)),
+            ),
             ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)"), self._edit_response),
-            ("POST", r(r"/users/@me/channels"), lambda call: _json(self._dm_channel(int(call.json["recipient_id"])))),
-            ("POST", r(r"/channels/(\d+)/messages"), lambda call, channel: _json(self._create(int(channel), call.json))),
-            ("PATCH", r(r"/channels/(\d+)/messages/(\d+)"), lambda call, channel, mid: _json(self._store(int(channel), call.json, int(mid)))),
+            (
+                "POST",
+                r(r"/users/@me/channels"),
+                lambda call: _json(self._dm_channel(int(call.json["recipient_id"]))),
+            ),
+            (
+                "POST",
+                r(r"/channels/(\d+)/messages"),
+                lambda call, channel: _json(self._create(int(channel), call.json)),
+            ),
+            (
+                "PATCH",
+                r(r"/channels/(\d+)/messages/(\d+)"),
+                lambda call, channel, mid: _json(self._store(int(channel), call.json, int(mid))),
+            ),
         ]
 
     def _application(self) -> dict[str, Any]:
@@ -487,7 +573,12 @@ class FakeDiscord:
         return {
             "url": self.gateway_url,
             "shards": self.shards,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
         }
 
     def _sync(self, call: Call, guild: int | None) -> web.Response:
@@ -523,7 +614,8 @@ class FakeDiscord:
             message = self._store(CHANNEL_ID, data, edited)
             pressed_on = self._pressed_on.get(int(interaction_id))
             presser = self._pressed_by.get(int(interaction_id))
-            if kind == 4 and pressed_on is not None and presser:  # a new message answering a button names the message it was on
+            # a new message answering a button names the message it was on
+            if kind == 4 and pressed_on is not None and presser:
                 message["interaction_metadata"] = {
                     "id": interaction_id, "type": 3, "user": presser,
                     "authorizing_integration_owners": {}, "interacted_message_id": str(pressed_on),
@@ -575,9 +667,16 @@ class FakeDiscord:
         return message
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
-        return {"id": str(dm_channel_id(user_id)), "type": 1, "recipients": [FakeUser(user_id, f"user{user_id}").payload()], "last_message_id": None}
+        return {
+            "id": str(dm_channel_id(user_id)),
+            "type": 1,
+            "recipients": [FakeUser(user_id, f"user{user_id}").payload()],
+            "last_message_id": None,
+        }
 
-    def _store(self, channel_id: int, body: dict[str, Any] | None, message_id: int | None = None) -> dict[str, Any]:
+    def _store(
+        self, channel_id: int, body: dict[str, Any] | None, message_id: int | None = None
+    ) -> dict[str, Any]:
         body = body or {}
         mid = message_id or self.snowflake()
         previous = self.messages.get(mid, {})
@@ -589,7 +688,8 @@ class FakeDiscord:
             components=body.get("components", previous.get("components", [])) or [],
             flags=int(body.get("flags", 0) or 0),
         )
-        if "interaction_metadata" in previous:  # an edit keeps what the message was made in answer to
+        # an edit keeps what the message was made in answer to
+        if "interaction_metadata" in previous:
             message["interaction_metadata"] = previous["interaction_metadata"]
         self.messages[mid] = message
         return message
@@ -707,15 +807,40 @@ class Interactions:
                 "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
                 "context": GUILD_CONTEXT,
                 "channel_id": str(channel_id),
-                "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "job-search", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-                "member": {"user": user.payload(), "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0, "permissions": str(permissions), "nick": None},
+                "channel": {
+                    "id": str(channel_id),
+                    "type": 0,
+                    "guild_id": str(guild_id),
+                    "name": "job-search",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                },
+                "member": {
+                    "user": user.payload(),
+                    "roles": [],
+                    "joined_at": _now(),
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": str(permissions),
+                    "nick": None,
+                },
             }
         elif private:
             friend = FakeUser(user.id + 17, "friend")
             payload |= {
                 "context": PRIVATE_CHANNEL_CONTEXT,
                 "channel_id": str(PRIVATE_CHANNEL_ID),
-                "channel": {"id": str(PRIVATE_CHANNEL_ID), "type": 3, "recipients": [user.payload(), friend.payload()], "name": None, "icon": None, "owner_id": str(user.id)},
+                "channel": {
+                    "id": str(PRIVATE_CHANNEL_ID),
+                    "type": 3,
+                    "recipients": [user.payload(), friend.payload()],
+                    "name": None,
+                    "icon": None,
+                    "owner_id": str(user.id),
+                },
                 "user": user.payload(),
             }
         else:
@@ -744,10 +869,11 @@ class Interactions:
         private: bool = False,
         channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
-        """`/<command> <sub> name:value …` (in `channel_id` of the server); with `focused`, the autocomplete request for that
-        option (Discord sends the partial text as a string, with the option's declared type).
-        `permissions` / `app_permissions`: the member's and the bot's in the channel;
-        `user_install` / `private`: through the person's own install (see the module)."""
+        """`/<command> <sub> name:value …` (in `channel_id` of the server); with `focused`,
+        the autocomplete request for that option (Discord sends the partial text as a
+        string, with the option's declared type). `permissions` / `app_permissions`: the
+        member's and the bot's in the channel; `user_install` / `private`: through the
+        person's own install (see the module)."""
         kinds = {bool: 5, int: 4, float: 10, str: 3}
         opts = []
         for name, value in (options or {}).items():
@@ -761,14 +887,28 @@ class Interactions:
             "type": 1,
             "options": [{"name": sub, "type": 1, "options": opts}],
         }
-        if guild_id is not None and not user_install:  # a server's command; a user install's are global
+        # a server's command; a user install's are global
+        if guild_id is not None and not user_install:
             data["guild_id"] = str(guild_id)
-        shape = {"permissions": permissions, "app_permissions": app_permissions, "user_install": user_install, "private": private}
+        shape = {
+            "permissions": permissions,
+            "app_permissions": app_permissions,
+            "user_install": user_install,
+            "private": private,
+        }
         return self._base(4 if focused else 2, user, guild_id, data, channel_id=channel_id, **shape)
 
     def slash_file(
-        self, sub: str, option: str, filename: str, content: bytes, *, user: FakeUser, guild_id: int | None = None,
-        content_type: str = "text/calendar", size: int | None = None,
+        self,
+        sub: str,
+        option: str,
+        filename: str,
+        content: bytes,
+        *,
+        user: FakeUser,
+        guild_id: int | None = None,
+        content_type: str = "text/calendar",
+        size: int | None = None,
     ) -> dict[str, Any]:
         """`/followup <sub> <option>:<an attached file>`: an attachment option (type 11) whose
         value is the attachment's id, described in `data.resolved.attachments`."""
@@ -776,21 +916,53 @@ class Interactions:
         payload = self.slash(sub, {}, user=user, guild_id=guild_id)
         data = payload["data"]
         data["options"][0]["options"] = [{"name": option, "type": 11, "value": attachment_id}]
-        data["resolved"] = {"attachments": {attachment_id: {
-            "id": attachment_id, "filename": filename, "size": len(content) if size is None else size, "url": url,
-            "proxy_url": url, "content_type": content_type,
-        }}}
+        data["resolved"] = {
+            "attachments": {
+                attachment_id: {
+                    "id": attachment_id,
+                    "filename": filename,
+                    "size": len(content) if size is None else size,
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": content_type,
+                }
+            }
+        }
         return payload
 
     def press(
-        self, custom_id: str, message: dict[str, Any], *, user: FakeUser, guild_id: int | None = None, user_install: bool = False, private: bool = False
+        self,
+        custom_id: str,
+        message: dict[str, Any],
+        *,
+        user: FakeUser,
+        guild_id: int | None = None,
+        user_install: bool = False,
+        private: bool = False,
     ) -> dict[str, Any]:
         """A button press on `message` (as stored by the fake)."""
-        payload = self._base(3, user, guild_id, {"custom_id": custom_id, "component_type": 2}, user_install=user_install, private=private)
+        payload = self._base(
+            3,
+            user,
+            guild_id,
+            {"custom_id": custom_id, "component_type": 2},
+            user_install=user_install,
+            private=private,
+        )
         payload["message"] = message
         return payload
 
-    def submit(self, custom_id: str, values: dict[str, str], *, user: FakeUser, guild_id: int | None = GUILD_ID) -> dict[str, Any]:
+    def submit(
+        self,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        user: FakeUser,
+        guild_id: int | None = GUILD_ID,
+    ) -> dict[str, Any]:
         """A modal submission with text-input values by custom_id."""
-        rows = [{"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]} for key, value in values.items()]
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for key, value in values.items()
+        ]
         return self._base(5, user, guild_id, {"custom_id": custom_id, "components": rows})

@@ -7,13 +7,12 @@ status=429, retry_after=30)`, `fail(..., status=500)`, `fail(..., error="account
 Tests wait on conditions (`wait_for`, `wait_for_call`, `wait_for_hook`), never on the clock.
 
 Each person's Home tab is kept as last published (`home`), and open modals by view id
-(`modals`, replaced by `views.update`). Posted messages are kept per channel (`posted`) with their `metadata`, and
-`conversations.history` serves them as Slack does: newest first, after `oldest`, paged with
-`cursor`, and with `metadata` only when `include_all_metadata` is true. A post can be slow: with
-`post_delay` (seconds, or a callable giving them) the message is stored when the request
-arrives and answered only after the delay; `late(times, after)` does that for the next posts
-with a delay longer than the client waits, as Slack does when it accepts a message and answers
-too late.
+(`modals`, replaced by `views.update`). Posted messages are kept per channel (`posted`) with their
+`metadata`, and `conversations.history` serves them as Slack does: newest first, after `oldest`,
+paged with `cursor`, and with `metadata` only when `include_all_metadata` is true. A post can be
+slow: with `post_delay` (seconds, or a callable giving them) the message is stored when the request
+arrives and answered only after the delay; `late(times, after)` does that for the next posts with a
+delay longer than the client waits, as Slack does when it accepts a message and answers too late.
 """
 
 from __future__ import annotations
@@ -78,17 +77,21 @@ class FakeSlack:
     rotating: bool = False
     token_lifetime: int = 43200
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token → team id
-    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
+    # channel → messages, oldest first
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     post_delay: float | Callable[[], float] = 0.0
-    shared: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # file id → (files.info's file, content)
+    # file id → (files.info's file, content)
+    shared: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
     # Slack refuses a message whose blocks hold more text than this, all texts together
     # (`msg_blocks_too_long`; about 12,000 characters for chat.postMessage). `hook_text_limit`:
     # the same for response_url answers, which Slack refuses with HTTP 400 (None: no limit).
     block_text_limit: int = 12000
     hook_text_limit: int | None = None
     refused_hooks: list[Hook] = field(default_factory=list)
-    home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → their Home tab as last published
-    modals: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → an open modal, as last updated
+    # user id → their Home tab as last published
+    home: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # view id → an open modal, as last updated
+    modals: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The DM `conversations.open` gives for a user (by default "D" + their id), and channels
     # that no longer take posts (`chat.postMessage` answers `channel_not_found`), as an id
     # kept from long ago may be.
@@ -105,12 +108,28 @@ class FakeSlack:
         self._last_ts = 0.0
         self.port = 0
 
-    def share_file(self, name: str, content: bytes, *, mimetype: str = "text/calendar", size: int | None = None, user: str = "U1") -> dict[str, Any]:
+    def share_file(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        mimetype: str = "text/calendar",
+        size: int | None = None,
+        user: str = "U1",
+    ) -> dict[str, Any]:
         """A file someone shared: its entry as a `file_share` message event lists it."""
         file_id = f"F{next(self._ids)}"
         url = f"{self.base}/files-pri/{file_id}/{name}"
-        info = {"id": file_id, "name": name, "mimetype": mimetype, "filetype": name.rpartition(".")[2], "size": len(content) if size is None else size,
-                "user": user, "url_private": url, "url_private_download": url}
+        info = {
+            "id": file_id,
+            "name": name,
+            "mimetype": mimetype,
+            "filetype": name.rpartition(".")[2],
+            "size": len(content) if size is None else size,
+            "user": user,
+            "url_private": url,
+            "url_private_download": url,
+        }
         self.shared[file_id] = (info, content)
         return {k: info[k] for k in ("id", "name", "mimetype", "filetype", "size")}
 
@@ -159,7 +178,15 @@ class FakeSlack:
         return f"{self.base}/hooks/{name}"
 
     # --- test controls ------------------------------------------------------------------
-    def fail(self, method: str, *, status: int = 200, error: str = "internal_error", retry_after: float | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "internal_error",
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
         for _ in range(times):
             self._failures[method].append(Failure(status, error, retry_after))
 
@@ -199,7 +226,14 @@ class FakeSlack:
     async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
         """Push a Socket Mode envelope to the connected app; returns its envelope id."""
         envelope_id = f"env-{next(self._ids)}"
-        message = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": ""}
+        message = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
         await self._sockets[-1].send_str(json.dumps(message))
         return envelope_id
 
@@ -226,12 +260,22 @@ class FakeSlack:
             failure = failures.popleft()
             error = "ratelimited" if failure.status == 429 else failure.error
             await self._record(Call(method, params, token, status=failure.status, error=error))
-            headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
-            return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
+            headers = (
+                {"Retry-After": str(int(failure.retry_after))}
+                if failure.retry_after is not None
+                else {}
+            )
+            return web.json_response(
+                {"ok": False, "error": error}, status=failure.status, headers=headers
+            )
         answer = self._answer(method, params, token)
         await self._record(Call(method, params, token))
         if method == "chat.postMessage" and answer.get("ok"):
-            delay = self._late.popleft() if self._late else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+            delay = (
+                self._late.popleft()
+                if self._late
+                else (self.post_delay() if callable(self.post_delay) else self.post_delay)
+            )
             if delay > 0:
                 await asyncio.sleep(delay)  # stands for Slack's own time to answer
         return web.json_response(answer)
@@ -246,7 +290,16 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         n = next(self._ids)
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.test/", "team": f"Team {team}", "user": "followup", "team_id": team, "user_id": BOT_USER, "bot_id": "B1", "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": f"Team {team}",
+                "user": "followup",
+                "team_id": team,
+                "user_id": BOT_USER,
+                "bot_id": "B1",
+                "is_enterprise_install": False,
+            }
         if method == "users.info":
             user = self._user(str(params.get("user")))
             if str(params.get("include_locale", "")).lower() in {"1", "true"}:
@@ -260,17 +313,31 @@ class FakeSlack:
         if method == "conversations.history":
             return self._history(params)
         if method in ("chat.postEphemeral", "chat.update"):
-            return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": f"1700000000.{n:06d}",
+                "message": {"text": params.get("text"), "blocks": params.get("blocks")},
+            }
         if method in ("views.open", "views.publish", "views.update"):
             return self._view(method, params, n)
         if method == "files.info":
             found = self.shared.get(str(params.get("file")))
-            return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
+            return (
+                {"ok": True, "file": found[0]}
+                if found
+                else {"ok": False, "error": "file_not_found"}
+            )
         if method == "files.getUploadURLExternal":
             file_id = f"F{n}"
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in params.get("files") or []]}
+            return {
+                "ok": True,
+                "files": [
+                    {"id": f["id"], "title": f.get("title", "")} for f in params.get("files") or []
+                ],
+            }
         return {"ok": False, "error": "unknown_method"}
 
     def _view(self, method: str, params: dict[str, Any], n: int) -> dict[str, Any]:
@@ -323,9 +390,13 @@ class FakeSlack:
         limit = min(int(params.get("limit") or 100), 999)
         start = int(params.get("cursor") or 0)
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
-        newest_first = [m for m in reversed(self.posted.get(channel, [])) if float(m["ts"]) > oldest]
+        newest_first = [
+            m for m in reversed(self.posted.get(channel, [])) if float(m["ts"]) > oldest
+        ]
         page = newest_first[start : start + limit]
-        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        shown = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
+        ]
         more = start + limit < len(newest_first)
         return {
             "ok": True, "messages": shown, "has_more": more,
@@ -335,8 +406,12 @@ class FakeSlack:
     def _user(self, user_id: str) -> dict[str, Any]:
         known = self.users.get(user_id, {})
         return {
-            "id": user_id, "name": user_id.lower(), "real_name": known.get("real_name", f"User {user_id}"), "tz": known.get("tz", self.default_tz),
-            "is_admin": bool(known.get("is_admin", False)), "is_owner": bool(known.get("is_owner", False)),
+            "id": user_id,
+            "name": user_id.lower(),
+            "real_name": known.get("real_name", f"User {user_id}"),
+            "tz": known.get("tz", self.default_tz),
+            "is_admin": bool(known.get("is_admin", False)),
+            "is_owner": bool(known.get("is_owner", False)),
             "profile": {"display_name": known.get("display_name", "")},
         }
 
@@ -349,9 +424,16 @@ class FakeSlack:
         token = f"xoxb-{team.lower()}"
         self.tokens[token] = team
         answer = {
-            "ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "bot_user_id": BOT_USER,
-            "scope": "commands,chat:write", "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
-            "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+            "ok": True,
+            "app_id": "A1",
+            "access_token": token,
+            "token_type": "bot",
+            "bot_user_id": BOT_USER,
+            "scope": "commands,chat:write",
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
         }
         return {**answer, **self._rotation(team)} if self.rotating else answer
 
@@ -369,9 +451,16 @@ class FakeSlack:
         token = f"xoxe.xoxb-{team.lower()}-{next(self._ids)}"
         self.tokens[token] = team
         return {
-            "ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "scope": "commands,chat:write",
-            "bot_user_id": BOT_USER, "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
-            "is_enterprise_install": False, **self._rotation(team),
+            "ok": True,
+            "app_id": "A1",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            **self._rotation(team),
         }
 
     def expire(self, token: str) -> None:
@@ -380,7 +469,10 @@ class FakeSlack:
 
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.json()
-        if self.hook_text_limit is not None and block_text(body.get("blocks")) > self.hook_text_limit:
+        if (
+            self.hook_text_limit is not None
+            and block_text(body.get("blocks")) > self.hook_text_limit
+        ):
             self.refused_hooks.append(Hook(request.match_info["name"], body))
             return web.Response(status=400, text="msg_blocks_too_long")
         await self._record(Hook(request.match_info["name"], body))
@@ -394,7 +486,16 @@ class FakeSlack:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}, "debug_info": {"approximate_connection_time": 3600}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "A1"},
+                    "debug_info": {"approximate_connection_time": 3600},
+                }
+            )
+        )
         async with self._changed:
             self._sockets.append(ws)
             self._changed.notify_all()
@@ -413,7 +514,9 @@ def block_text(blocks: Any) -> int:
     """All the text in a message's blocks, counted as Slack counts it against its limit."""
     if isinstance(blocks, dict):
         own = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
-        return own + sum(block_text(v) for k, v in blocks.items() if k != "text" or not isinstance(v, str))
+        return own + sum(
+            block_text(v) for k, v in blocks.items() if k != "text" or not isinstance(v, str)
+        )
     if isinstance(blocks, list):
         return sum(block_text(b) for b in blocks)
     return 0

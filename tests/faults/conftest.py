@@ -48,7 +48,9 @@ async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord]]:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "DISCORD_")) or (name.startswith("FOLLOWUP_") and name != "FOLLOWUP_TEST_POSTGRES_URL"):
+        if name.startswith(("SLACK_", "DISCORD_")) or (
+            name.startswith("FOLLOWUP_") and name != "FOLLOWUP_TEST_POSTGRES_URL"
+        ):
             monkeypatch.delenv(name)
 
 @pytest.fixture

@@ -97,19 +97,40 @@ class Fleet:
 
     async def spawn(self) -> Member:
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))}
-        env.update({
-            "FOLLOWUP_DATABASE_URL": self.url, "FOLLOWUP_HTTP_PORT": str(port), "FOLLOWUP_HTTP_HOST": "127.0.0.1",
-            "FOLLOWUP_DISPATCH_INTERVAL": str(INTERVAL), "FOLLOWUP_DELIVERY_LEASE": str(LEASE),
-            "FOLLOWUP_SEND_TIMEOUT": str(SEND_TIMEOUT), "FOLLOWUP_LOG_LEVEL": "WARNING",
-            "SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": self.slack.api_url,
-            "DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_URL": self.discord.api_url, "DISCORD_GATEWAY_URL": self.discord.gateway_url,
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))
+        }
+        env.update(
+            {
+                "FOLLOWUP_DATABASE_URL": self.url,
+                "FOLLOWUP_HTTP_PORT": str(port),
+                "FOLLOWUP_HTTP_HOST": "127.0.0.1",
+                "FOLLOWUP_DISPATCH_INTERVAL": str(INTERVAL),
+                "FOLLOWUP_DELIVERY_LEASE": str(LEASE),
+                "FOLLOWUP_SEND_TIMEOUT": str(SEND_TIMEOUT),
+                "FOLLOWUP_LOG_LEVEL": "WARNING",
+                "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": self.slack.api_url,
+                "DISCORD_TOKEN": DISCORD_TOKEN,
+                "DISCORD_API_URL": self.discord.api_url,
+                "DISCORD_GATEWAY_URL": self.discord.gateway_url,
+            }
+        )
         env.update(self.settings)
         log = self.folder / f"run-{len(self.members)}.log"
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=log.open("w"), stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log.open("w"),
+            stderr=asyncio.subprocess.STDOUT,
         )
         member = Member(process, port, log)
         self.members.append(member)
@@ -148,15 +169,37 @@ class Fleet:
     # ---- the schedule ------------------------------------------------------------------
 
     async def seed(
-        self, slack_users: int, discord_users: int, due_in: timedelta = timedelta(minutes=-1), first_user_id: int = 1
+        self,
+        slack_users: int,
+        discord_users: int,
+        due_in: timedelta = timedelta(minutes=-1),
+        first_user_id: int = 1,
     ) -> None:
         """Users with one thank-you each, due `due_in` from now (already due by default)."""
         assert self.database is not None
         now = datetime.now(UTC)
-        await seed(self.database, users=slack_users, apps_per_user=1, now=now, due_in=due_in, platform="slack",
-                   first_user_id=first_user_id, workspace=DEFAULT_TEAM, external_id=lambda u: f"U{u}")
-        await seed(self.database, users=discord_users, apps_per_user=1, now=now, due_in=due_in, platform="discord",
-                   first_user_id=first_user_id + slack_users, workspace="dm", external_id=lambda u: str(DISCORD_IDS + u))
+        await seed(
+            self.database,
+            users=slack_users,
+            apps_per_user=1,
+            now=now,
+            due_in=due_in,
+            platform="slack",
+            first_user_id=first_user_id,
+            workspace=DEFAULT_TEAM,
+            external_id=lambda u: f"U{u}",
+        )
+        await seed(
+            self.database,
+            users=discord_users,
+            apps_per_user=1,
+            now=now,
+            due_in=due_in,
+            platform="discord",
+            first_user_id=first_user_id + slack_users,
+            workspace="dm",
+            external_id=lambda u: str(DISCORD_IDS + u),
+        )
 
     async def seed_digests(self, slack_channels: int, discord_channels: int) -> None:
         """Group channels (Slack first, then Discord) whose weekly digest fell due a minute ago."""
@@ -166,15 +209,29 @@ class Fleet:
         channels, digests = [], []
         for n in range(1, slack_channels + discord_channels + 1):
             on_slack = n <= slack_channels
-            channels.append({
-                "id": n, "platform": "slack" if on_slack else "discord", "workspace": DEFAULT_TEAM if on_slack else "discord",
-                "channel_id": f"C{n}" if on_slack else str(DISCORD_CHANNELS + n), "enabled": True,
-                "enabled_at": now, "created_at": now, "updated_at": now,
-            })
-            digests.append({
-                "channel_id": n, "weekday": due.weekday(), "at": due.time().replace(second=0, microsecond=0),
-                "timezone": "UTC", "due_at": due, "state": "pending", "attempts": 0,
-            })
+            channels.append(
+                {
+                    "id": n,
+                    "platform": "slack" if on_slack else "discord",
+                    "workspace": DEFAULT_TEAM if on_slack else "discord",
+                    "channel_id": f"C{n}" if on_slack else str(DISCORD_CHANNELS + n),
+                    "enabled": True,
+                    "enabled_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            digests.append(
+                {
+                    "channel_id": n,
+                    "weekday": due.weekday(),
+                    "at": due.time().replace(second=0, microsecond=0),
+                    "timezone": "UTC",
+                    "due_at": due,
+                    "state": "pending",
+                    "attempts": 0,
+                }
+            )
         async with self.database.sessions() as session:
             await session.execute(insert(GroupChannelRow), channels)
             await session.execute(insert(ChannelDigestRow), digests)
@@ -185,7 +242,9 @@ class Fleet:
         assert self.database is not None
         d = ChannelDigestRow
         async with self.database.sessions() as session:
-            found = select(func.count()).where(d.last_posted_at.is_not(None), d.state == "pending", d.last_error.is_(None))
+            found = select(func.count()).where(
+                d.last_posted_at.is_not(None), d.state == "pending", d.last_error.is_(None)
+            )
             return int((await session.execute(found)).scalar_one())
 
     async def busiest_poster(self) -> Member:
@@ -193,22 +252,36 @@ class Fleet:
         assert self.database is not None
         d = ChannelDigestRow
         async with self.database.sessions() as session:
-            rows = (await session.execute(select(d.claimed_by, func.count()).where(d.state == "claimed").group_by(d.claimed_by))).all()
+            rows = (
+                await session.execute(
+                    select(d.claimed_by, func.count())
+                    .where(d.state == "claimed")
+                    .group_by(d.claimed_by)
+                )
+            ).all()
         return self._most(rows)
 
     async def recorded(self) -> int:
         """Nudges recorded as sent in the database."""
         assert self.database is not None
         async with self.database.sessions() as session:
-            return int((await session.execute(select(func.count()).where(NudgeRow.state == "sent"))).scalar_one())
+            return int(
+                (
+                    await session.execute(select(func.count()).where(NudgeRow.state == "sent"))
+                ).scalar_one()
+            )
 
     async def busiest(self) -> Member:
         """The live process that has taken on the most nudges (sent or in hand)."""
         assert self.database is not None
         async with self.database.sessions() as session:
-            rows = (await session.execute(
-                select(NudgeRow.claimed_by, func.count()).where(NudgeRow.claimed_by.is_not(None)).group_by(NudgeRow.claimed_by)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(NudgeRow.claimed_by, func.count())
+                    .where(NudgeRow.claimed_by.is_not(None))
+                    .group_by(NudgeRow.claimed_by)
+                )
+            ).all()
         return self._most(rows)
 
     def _most(self, rows: Sequence[Row[Any]]) -> Member:
@@ -229,7 +302,11 @@ class Fleet:
         )
 
     def discord_arrived(self) -> Counter[str]:
-        return Counter(str(m["nonce"]) for m in self.discord.created if str(m.get("nonce") or "").startswith("n"))
+        return Counter(
+            str(m["nonce"])
+            for m in self.discord.created
+            if str(m.get("nonce") or "").startswith("n")
+        )
 
     def arrived(self) -> int:
         return len(self.slack_arrived()) + len(self.discord_arrived())
@@ -241,7 +318,11 @@ class Fleet:
             for m in self.slack.messages()
             if (m.get("metadata") or {}).get("event_type") == "followup_digest"
         )
-        discord = Counter(str(m["nonce"]) for m in self.discord.created if str(m.get("nonce") or "").startswith("d"))
+        discord = Counter(
+            str(m["nonce"])
+            for m in self.discord.created
+            if str(m.get("nonce") or "").startswith("d")
+        )
         return slack, discord
 
     async def until(self, condition: Callable[[], bool], within: float, what: str) -> None:
@@ -249,23 +330,35 @@ class Fleet:
         while not condition():
             for member in self.members:
                 if member.process.returncode not in (None, -signal.SIGKILL):
-                    raise AssertionError(f"followup run exited with {member.process.returncode}:\n{member.tail()}")
+                    raise AssertionError(
+                        f"followup run exited with {member.process.returncode}:\n{member.tail()}"
+                    )
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not within {within} s (arrived {self.arrived()})")
             await asyncio.sleep(0.05)
 
-    async def until_recorded(self, count: int, within: float, recorded: Callable[[], Awaitable[int]] | None = None) -> None:
+    async def until_recorded(
+        self, count: int, within: float, recorded: Callable[[], Awaitable[int]] | None = None
+    ) -> None:
         """Until `count` are recorded (nudges sent, or what `recorded` counts)."""
         counted = recorded or self.recorded
         deadline = time.monotonic() + within
         while await counted() < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"only {await counted()} of {count} recorded:\n{await self.report()}")
+                raise AssertionError(
+                    f"only {await counted()} of {count} recorded:\n{await self.report()}"
+                )
             await asyncio.sleep(0.1)
 
     async def kill_mid_burst(
-        self, arrived: Callable[[], int], total: int, *, kill_after: int, busiest: Callable[[], Awaitable[Member]],
-        restart: bool, within: float,
+        self,
+        arrived: Callable[[], int],
+        total: int,
+        *,
+        kill_after: int,
+        busiest: Callable[[], Awaitable[Member]],
+        restart: bool,
+        within: float,
     ) -> None:
         """Once `kill_after` of `total` messages arrived, `kill -9` the busiest process (and, with
         `restart`, start another, as a supervisor would); then until all arrived, `within` s."""
@@ -274,17 +367,31 @@ class Fleet:
         assert arrived() < total, "everything arrived before the kill: nothing was in flight"
         if restart:
             await self.ready(await self.spawn())
-        await self.until(lambda: arrived() >= total, within, "not everything arrived after the kill")
+        await self.until(
+            lambda: arrived() >= total, within, "not everything arrived after the kill"
+        )
 
     async def report(self) -> str:
         """The unsent rows and the end of every process's log, to see why."""
         assert self.database is not None
         t = NudgeRow.__table__
         async with self.database.sessions() as session:
-            rows = (await session.execute(
-                select(t.c.id, t.c.state, t.c.claimed_by, t.c.lease_until, t.c.retry_at, t.c.unknown_since, t.c.attempts, t.c.last_error)
-                .where(t.c.state != "sent").limit(10)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        t.c.id,
+                        t.c.state,
+                        t.c.claimed_by,
+                        t.c.lease_until,
+                        t.c.retry_at,
+                        t.c.unknown_since,
+                        t.c.attempts,
+                        t.c.last_error,
+                    )
+                    .where(t.c.state != "sent")
+                    .limit(10)
+                )
+            ).all()
         lines = [f"now {datetime.now(UTC)}", *(str(tuple(r)) for r in rows)]
         lines += [f"--- pid {m.pid} ({m.process.returncode}):\n{m.tail()}" for m in self.members]
         return "\n".join(lines)
@@ -296,7 +403,12 @@ def slow_answers(seed: int = 17, low: float = 0.1, high: float = 0.5) -> Callabl
     return lambda: rng.uniform(low, high)
 
 
-def assert_exactly_once(slack: Counter[str], discord: Counter[str], expected: tuple[int, int]) -> None:
+def assert_exactly_once(
+    slack: Counter[str], discord: Counter[str], expected: tuple[int, int]
+) -> None:
     """Every message arrived (so many on Slack, so many on Discord), none twice."""
     assert (len(slack), len(discord)) == expected  # none lost
-    assert [k for k, n in slack.items() if n > 1] == [] and [k for k, n in discord.items() if n > 1] == []  # none twice
+    # none twice
+    assert [k for k, n in slack.items() if n > 1] == [] and [
+        k for k, n in discord.items() if n > 1
+    ] == []

@@ -66,22 +66,46 @@ class OwnPostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        done = subprocess.run([*self.run_as, *args], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [*self.run_as, *args], capture_output=True, text=True, timeout=timeout
+        )
         if done.returncode != 0:
-            log = (self.root / "server.log").read_text() if (self.root / "server.log").exists() else ""
-            raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}\n{log[-2000:]}")
+            log = (
+                (self.root / "server.log").read_text()
+                if (self.root / "server.log").exists()
+                else ""
+            )
+            raise AssertionError(
+                f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}\n{log[-2000:]}"
+            )
 
     def init(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync", "--no-instructions")
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c "
+            "full_page_writes=off"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"
+        )
 
     def restart(self) -> None:
         self.stop()
@@ -103,10 +127,15 @@ def own_postgres() -> Iterator[OwnPostgres]:
         try:
             owner = pwd.getpwnam(OS_USER)
         except KeyError:
-            pytest.skip(f"running as root and there is no {OS_USER!r} OS user to run PostgreSQL as: test skipped")
+            pytest.skip(
+                f"running as root and there is no {OS_USER!r} OS user to run PostgreSQL as: test "
+                "skipped"
+            )
         runuser = shutil.which("runuser")
         if runuser is None:
-            pytest.skip("running as root without runuser to run PostgreSQL as another user: test skipped")
+            pytest.skip(
+                "running as root without runuser to run PostgreSQL as another user: test skipped"
+            )
         run_as = [runuser, "-u", OS_USER, "--"]
     root = Path(tempfile.mkdtemp(prefix="followup-pg-"))
     try:

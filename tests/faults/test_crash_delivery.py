@@ -29,10 +29,19 @@ async def _burst_then_kill(fleet: Fleet, processes: int, restart: bool) -> None:
     for member in members:
         await fleet.ready(member)
     await fleet.seed(SLACK_USERS, DISCORD_USERS)
-    await fleet.kill_mid_burst(fleet.arrived, TOTAL, kill_after=KILL_AFTER, busiest=fleet.busiest, restart=restart, within=RECOVERY)
+    await fleet.kill_mid_burst(
+        fleet.arrived,
+        TOTAL,
+        kill_after=KILL_AFTER,
+        busiest=fleet.busiest,
+        restart=restart,
+        within=RECOVERY,
+    )
     await fleet.until_recorded(TOTAL, RECORDING)
     await fleet.stop()
-    assert_exactly_once(fleet.slack_arrived(), fleet.discord_arrived(), (SLACK_USERS, DISCORD_USERS))
+    assert_exactly_once(
+        fleet.slack_arrived(), fleet.discord_arrived(), (SLACK_USERS, DISCORD_USERS)
+    )
 
 
 async def test_kill_9_mid_burst_on_sqlite_then_restart(sqlite_fleet: Fleet) -> None:

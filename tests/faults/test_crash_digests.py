@@ -33,7 +33,12 @@ async def _burst_then_kill(fleet: Fleet, processes: int, restart: bool) -> None:
     for _ in range(processes):
         await fleet.spawn()
     await fleet.kill_mid_burst(
-        lambda: _arrived(fleet), TOTAL, kill_after=KILL_AFTER, busiest=fleet.busiest_poster, restart=restart, within=RECOVERY
+        lambda: _arrived(fleet),
+        TOTAL,
+        kill_after=KILL_AFTER,
+        busiest=fleet.busiest_poster,
+        restart=restart,
+        within=RECOVERY,
     )
     await fleet.until_recorded(TOTAL, RECORDING, fleet.recorded_digests)
     await fleet.stop()
@@ -44,5 +49,7 @@ async def test_kill_9_mid_digest_burst_on_sqlite_then_restart(sqlite_fleet: Flee
     await _burst_then_kill(sqlite_fleet, processes=1, restart=True)
 
 
-async def test_kill_9_of_the_busiest_digest_poster_of_three_on_postgres(postgres_fleet: Fleet) -> None:
+async def test_kill_9_of_the_busiest_digest_poster_of_three_on_postgres(
+    postgres_fleet: Fleet,
+) -> None:
     await _burst_then_kill(postgres_fleet, processes=3, restart=False)

@@ -23,7 +23,9 @@ GROUP = 15
 
 async def add_due(world: World, first: int) -> None:
     for i in range(first, first + GROUP):
-        await world.say(person(f"user{i}"), f"add Company {i}; Engineer; yesterday 10:00; Person {i}")
+        await world.say(
+            person(f"user{i}"), f"add Company {i}; Engineer; yesterday 10:00; Person {i}"
+        )
 
 
 async def test_postgres_restart_while_nudges_are_due(caplog: pytest.LogCaptureFixture) -> None:
@@ -31,10 +33,14 @@ async def test_postgres_restart_while_nudges_are_due(caplog: pytest.LogCaptureFi
         await _restart_while_nudges_are_due(server.url, server, caplog)
 
 
-async def _restart_while_nudges_are_due(postgres_url: str, server: OwnPostgres, caplog: pytest.LogCaptureFixture) -> None:
+async def _restart_while_nudges_are_due(
+    postgres_url: str, server: OwnPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
     world = await make_world(postgres_url)
     scheduler = world.runtime.scheduler
-    health = HealthCheck(world.runtime.database, scheduler, stale_after=timedelta(minutes=5), database_timeout=5)
+    health = HealthCheck(
+        world.runtime.database, scheduler, stale_after=timedelta(minutes=5), database_timeout=5
+    )
     try:
         # 1. A plain restart between two sweeps: every pooled connection dies; pre-ping copes.
         await add_due(world, 0)
@@ -56,7 +62,9 @@ async def _restart_while_nudges_are_due(postgres_url: str, server: OwnPostgres, 
 
         second = await scheduler.sweep()
         assert second is not None and second.delivered == GROUP
-        assert scheduler.last_sweep_ok is not None and datetime.now(UTC) - scheduler.last_sweep_ok < timedelta(minutes=1)
+        assert scheduler.last_sweep_ok is not None and datetime.now(
+            UTC
+        ) - scheduler.last_sweep_ok < timedelta(minutes=1)
         delivered = sorted(u.external_id for u, _ in world.notifier.delivered)
         assert delivered == sorted(f"user{i}" for i in range(2 * GROUP))  # all, once each
         assert (await world.runtime.dispatcher.run_once()).delivered == 0

@@ -51,7 +51,9 @@ def assert_answered(reply: Message) -> None:
 
 
 @pytest.mark.parametrize("line", END_OF_TIME)
-async def test_a_date_at_the_end_of_the_calendar_gets_an_answer_and_stores_nothing(world: World, line: str) -> None:
+async def test_a_date_at_the_end_of_the_calendar_gets_an_answer_and_stores_nothing(
+    world: World, line: str
+) -> None:
     await world.say(ALICE, "add Acme; Engineer; tomorrow 10:00")
     before = await world.row_counts()
     reply = await world.say(ALICE, line)
@@ -69,7 +71,9 @@ async def refuse_writes(world: World, table: str) -> None:
         ))
 
 
-async def test_a_database_that_refuses_writes_gets_a_neutral_answer_with_the_request_id(world: World, json_log: io.StringIO) -> None:
+async def test_a_database_that_refuses_writes_gets_a_neutral_answer_with_the_request_id(
+    world: World, json_log: io.StringIO
+) -> None:
     await world.say(ALICE, "settings tz Europe/Berlin")
     await refuse_writes(world, "applications")
     before = await world.row_counts()

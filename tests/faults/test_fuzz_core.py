@@ -38,27 +38,78 @@ WHENS = ("yesterday 10:00", "today 15:00", "tomorrow 10:00", "in 3 days", "2 day
 KINDS = ("phone", "interview", "hiring-manager", "panel", "final")
 ids = st.integers(min_value=1, max_value=3)
 # What people paste: markup of both platforms, mentions, formulas, and characters nobody sees.
-MARKUP = st.sampled_from(("*b*", "_i_", "~s~", "`c`", "```", "**B**", "||sp||", "[x](https://e.example)", "<!channel>", "@everyone", "=1+1", "> q", "# h"))
+MARKUP = st.sampled_from(
+    (
+        "*b*",
+        "_i_",
+        "~s~",
+        "`c`",
+        "```",
+        "**B**",
+        "||sp||",
+        "[x](https://e.example)",
+        "<!channel>",
+        "@everyone",
+        "=1+1",
+        "> q",
+        "# h",
+    )
+)
 INVISIBLE = st.characters(categories=("Cc", "Cf", "Cs"))
-HOSTILE = st.lists(st.one_of(MARKUP, INVISIBLE, st.text(alphabet="abc ,", max_size=3)), min_size=1, max_size=8).map("".join)
+HOSTILE = st.lists(
+    st.one_of(MARKUP, INVISIBLE, st.text(alphabet="abc ,", max_size=3)), min_size=1, max_size=8
+).map("".join)
 
 COMMANDS = st.one_of(
-    st.builds(lambda c, r, w, p: f"add X{c}; R{r}; {w}; P{p}", HOSTILE, HOSTILE, st.sampled_from(WHENS), HOSTILE),
-    st.builds(lambda n, w, p: f"round {n}; {w}; interview; Q{p}", ids, st.sampled_from(WHENS), HOSTILE),
+    st.builds(
+        lambda c, r, w, p: f"add X{c}; R{r}; {w}; P{p}",
+        HOSTILE,
+        HOSTILE,
+        st.sampled_from(WHENS),
+        HOSTILE,
+    ),
+    st.builds(
+        lambda n, w, p: f"round {n}; {w}; interview; Q{p}", ids, st.sampled_from(WHENS), HOSTILE
+    ),
     st.builds(lambda n, note: f"heard {n} {note}", ids, HOSTILE),
-    st.builds(lambda k, w: f"add Company {k}; Engineer; {w}; Jane Doe, Manager", st.integers(0, 9), st.sampled_from(WHENS)),
-    st.builds(lambda n, w, k: f"round {n}; {w}; {k}; Sam Lee", ids, st.sampled_from(WHENS), st.sampled_from(KINDS)),
+    st.builds(
+        lambda k, w: f"add Company {k}; Engineer; {w}; Jane Doe, Manager",
+        st.integers(0, 9),
+        st.sampled_from(WHENS),
+    ),
+    st.builds(
+        lambda n, w, k: f"round {n}; {w}; {k}; Sam Lee",
+        ids,
+        st.sampled_from(WHENS),
+        st.sampled_from(KINDS),
+    ),
     st.builds(lambda n: f"sent {n}", ids),
-    st.builds(lambda n, w: f"sent {n} next {w}", ids, st.sampled_from(("in 5 days", "next tuesday", "in 2 weeks"))),
+    st.builds(
+        lambda n, w: f"sent {n} next {w}",
+        ids,
+        st.sampled_from(("in 5 days", "next tuesday", "in 2 weeks")),
+    ),
     st.builds(lambda n: f"heard {n} they answered", ids),
     st.builds(lambda n, d: f"snooze {n} {d}", ids, st.sampled_from(("1d", "3d", "2w"))),
     st.builds(lambda n: f"skip {n}", ids),
-    st.builds(lambda n, s: f"status {n} {s}", ids, st.sampled_from(("active", "offer", "rejected", "withdrawn"))),
+    st.builds(
+        lambda n, s: f"status {n} {s}",
+        ids,
+        st.sampled_from(("active", "offer", "rejected", "withdrawn")),
+    ),
     st.builds(lambda n: f"delete {n}", ids),
-    st.sampled_from((
-        "settings tz America/New_York", "settings tz Asia/Tokyo", "settings weekends on", "settings weekends off",
-        "settings hour 07:30", "settings quiet 21:00-07:00", "list", "today",
-    )),
+    st.sampled_from(
+        (
+            "settings tz America/New_York",
+            "settings tz Asia/Tokyo",
+            "settings weekends on",
+            "settings weekends off",
+            "settings hour 07:30",
+            "settings quiet 21:00-07:00",
+            "list",
+            "today",
+        )
+    ),
 )
 STEPS = st.lists(
     st.one_of(
@@ -91,8 +142,18 @@ async def check_forgotten(world: World, who: Identity, gone: int) -> None:
     """Nothing is left of a user just forgotten: no row with their id, not their name anywhere."""
     async with world.runtime.database.unit_of_work() as uow:
         session = uow.session  # type: ignore[attr-defined]
-        left = (await session.execute(select(func.count()).select_from(NudgeRow).where(NudgeRow.user_id == gone))).scalar_one()
-        left += (await session.execute(select(func.count()).select_from(ApplicationRow).where(ApplicationRow.user_id == gone))).scalar_one()
+        left = (
+            await session.execute(
+                select(func.count()).select_from(NudgeRow).where(NudgeRow.user_id == gone)
+            )
+        ).scalar_one()
+        left += (
+            await session.execute(
+                select(func.count())
+                .select_from(ApplicationRow)
+                .where(ApplicationRow.user_id == gone)
+            )
+        ).scalar_one()
         assert left == 0 and await uow.users.get(gone) is None, "rows of a forgotten user remain"
     assert who.user_id not in await world.dump()
 
@@ -115,21 +176,41 @@ async def check_invariants(world: World, who: Identity) -> None:
             pending = {n.key: n for n in nudges if n.state is NudgeState.PENDING}
             settled = {n.key for n in nudges if n.state is not NudgeState.PENDING}
             planned = {p.key: p for p in the_plan.nudges if p.key not in settled}
-            assert set(pending) == set(planned), f"{app.label} at {now}: stored {sorted(pending)} ≠ planned {sorted(planned)}"
+            assert set(pending) == set(planned), (
+                f"{app.label} at {now}: stored {sorted(pending)} ≠ planned {sorted(planned)}"
+            )
             for key, p in planned.items():
                 if p.due_at > now:
-                    assert pending[key].due_at == p.due_at, f"{app.label}: {key} stored for {pending[key].due_at}, planned {p.due_at}"
+                    assert pending[key].due_at == p.due_at, (
+                        f"{app.label}: {key} stored for {pending[key].due_at}, planned {p.due_at}"
+                    )
             if app.status in (Status.OFFER, Status.WITHDRAWN):
                 assert not pending, f"{app.label} is closed ({app.status}) but has pending nudges"
-            per_step = Counter((n.step, n.key.split(":")[0]) for n in pending.values() if n.kind is NudgeKind.DUE)
-            assert all(count == 1 for count in per_step.values()), f"{app.label}: two pending DUE nudges for one step: {per_step}"
+            per_step = Counter(
+                (n.step, n.key.split(":")[0]) for n in pending.values() if n.kind is NudgeKind.DUE
+            )
+            assert all(count == 1 for count in per_step.values()), (
+                f"{app.label}: two pending DUE nudges for one step: {per_step}"
+            )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=STEPS)
-async def test_invariants_hold_over_random_sequences(fuzz_world: World, steps: list[tuple[str, object]]) -> None:
+async def test_invariants_hold_over_random_sequences(
+    fuzz_world: World, steps: list[tuple[str, object]]
+) -> None:
     world = fuzz_world
-    who = Identity("console", "local", f"fuzz-{next(_people)}-person", display_name="Fuzz", timezone="Europe/Berlin")
+    who = Identity(
+        "console",
+        "local",
+        f"fuzz-{next(_people)}-person",
+        display_name="Fuzz",
+        timezone="Europe/Berlin",
+    )
     for kind, arg in steps:
         if kind == "say":
             reply = await world.say(who, str(arg))
@@ -137,7 +218,9 @@ async def test_invariants_hold_over_random_sequences(fuzz_world: World, steps: l
         elif kind == "advance":
             await world.advance(timedelta(hours=int(str(arg))))
         elif kind == "press":
-            mine = [m for u, m in world.notifier.delivered if u.external_id == who.user_id and m.actions]
+            mine = [
+                m for u, m in world.notifier.delivered if u.external_id == who.user_id and m.actions
+            ]
             if mine and int(str(arg)) < len(mine[-1].actions):
                 await world.press(who, mine[-1].actions[int(str(arg))].id)
         elif kind == "forget":
@@ -152,4 +235,6 @@ async def test_invariants_hold_over_random_sequences(fuzz_world: World, steps: l
                     await check_forgotten(world, who, user.id)  # speaking again makes a new user
         await check_invariants(world, who)
     dump = await world.dump()
-    assert all(ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in dump), "an invisible character was stored"
+    assert all(ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in dump), (
+        "an invisible character was stored"
+    )

@@ -55,7 +55,9 @@ async def healthz(session: aiohttp.ClientSession, port: int) -> tuple[int, dict[
         return response.status, await response.json()
 
 
-async def wait_healthy(session: aiohttp.ClientSession, port: int, child: asyncio.subprocess.Process, log: Path) -> dict[str, Any]:
+async def wait_healthy(
+    session: aiohttp.ClientSession, port: int, child: asyncio.subprocess.Process, log: Path
+) -> dict[str, Any]:
     for _ in range(POLL_ROUNDS):
         assert child.returncode is None, f"followup run exited: {tail(log)}"
         try:
@@ -69,7 +71,9 @@ async def wait_healthy(session: aiohttp.ClientSession, port: int, child: asyncio
 
 
 async def run_child(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))
+    }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env={**base, **env},
         stdin=asyncio.subprocess.DEVNULL, stdout=log.open("w"), stderr=asyncio.subprocess.STDOUT,
@@ -93,15 +97,24 @@ def assert_no_secrets(output: str) -> None:
     assert not SLACK_TOKEN.search(output), SLACK_TOKEN.search(output)
 
 
-async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_events(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_events(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     fake_slack, fake_discord = fakes
     port, log = free_port(), tmp_path / "run.log"
     env = {
-        "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "FOLLOWUP_HTTP_PORT": str(port),
-        "FOLLOWUP_HTTP_HOST": "127.0.0.1", "FOLLOWUP_LOG_LEVEL": "DEBUG", "FOLLOWUP_DISPATCH_INTERVAL": "1",
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-        "SLACK_API_URL": fake_slack.api_url, "DISCORD_TOKEN": DISCORD_TOKEN,
-        "DISCORD_API_URL": fake_discord.api_url, "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "FOLLOWUP_HTTP_PORT": str(port),
+        "FOLLOWUP_HTTP_HOST": "127.0.0.1",
+        "FOLLOWUP_LOG_LEVEL": "DEBUG",
+        "FOLLOWUP_DISPATCH_INTERVAL": "1",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DISCORD_TOKEN": DISCORD_TOKEN,
+        "DISCORD_API_URL": fake_discord.api_url,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
     }
     child = await run_child(env, log)
     try:
@@ -112,10 +125,20 @@ async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_event
             events = f"http://127.0.0.1:{port}/slack/events"  # the same port as /healthz
 
             async def command(text: str, hook: str, headers: dict[str, str] | None = None) -> int:
-                form = {"team_id": "T1", "user_id": "U1", "channel_id": "DU1", "command": "/followup", "text": text,
-                        "response_url": fake_slack.response_url(hook), "trigger_id": f"t-{hook}"}
+                form = {
+                    "team_id": "T1",
+                    "user_id": "U1",
+                    "channel_id": "DU1",
+                    "command": "/followup",
+                    "text": text,
+                    "response_url": fake_slack.response_url(hook),
+                    "trigger_id": f"t-{hook}",
+                }
                 raw = "&".join(f"{k}={aiohttp.helpers.quote(v, safe='')}" for k, v in form.items())
-                sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers if headers is not None else {})}
+                sent = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    **(headers if headers is not None else {}),
+                }
                 if headers is None:
                     sent.update(sign(raw, secret=SIGNING_SECRET))
                 async with session.post(events, data=raw.encode(), headers=sent) as response:
@@ -123,11 +146,20 @@ async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_event
 
             assert await command("help", "help") == 200
             await fake_slack.wait_for_hook("help", within=15)
-            assert await command("list", "forged", {"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": "1"}) == 401
+            assert (
+                await command(
+                    "list",
+                    "forged",
+                    {"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": "1"},
+                )
+                == 401
+            )
             fake_slack.fail("chat.postMessage", status=500, times=1)
             assert await command("add Acme; Engineer; yesterday 10:00; Jane Doe", "add") == 200
             await fake_slack.wait_for_hook("add", within=15)
-            await fake_slack.wait_for(lambda: bool(fake_slack.calls_to("chat.postMessage", ok_only=True)), within=30)
+            await fake_slack.wait_for(
+                lambda: bool(fake_slack.calls_to("chat.postMessage", ok_only=True)), within=30
+            )
     finally:
         code = await stop_child(child)
     output = log.read_text()
@@ -144,13 +176,20 @@ async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_event
     assert any(r["msg"] == "followup is ready" for r in records)
 
 
-async def test_socket_mode_serves_healthz_on_its_own_port(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_socket_mode_serves_healthz_on_its_own_port(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     fake_slack, _ = fakes
     port, log = free_port(), tmp_path / "socket.log"
     env = {
-        "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "FOLLOWUP_HTTP_PORT": str(port),
-        "FOLLOWUP_HTTP_HOST": "127.0.0.1", "FOLLOWUP_LOG_LEVEL": "DEBUG", "FOLLOWUP_LOG_FORMAT": "kv",
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": fake_slack.api_url,
+        "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "FOLLOWUP_HTTP_PORT": str(port),
+        "FOLLOWUP_HTTP_HOST": "127.0.0.1",
+        "FOLLOWUP_LOG_LEVEL": "DEBUG",
+        "FOLLOWUP_LOG_FORMAT": "kv",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": fake_slack.api_url,
     }
     child = await run_child(env, log)
     try:
@@ -167,11 +206,17 @@ async def test_socket_mode_serves_healthz_on_its_own_port(tmp_path: Path, fakes:
     assert "level=info" in output and 'msg="followup is ready"' in output
 
 
-async def test_healthz_turns_503_when_a_platform_drops_or_the_database_goes(sqlite_url: str, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_healthz_turns_503_when_a_platform_drops_or_the_database_goes(
+    sqlite_url: str, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     _, fake_discord = fakes
     config = Config(
-        FOLLOWUP_DATABASE_URL=sqlite_url, FOLLOWUP_HTTP_PORT=0, FOLLOWUP_HTTP_HOST="127.0.0.1",
-        DISCORD_TOKEN=DISCORD_TOKEN, DISCORD_API_URL=fake_discord.api_url, DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+        FOLLOWUP_DATABASE_URL=sqlite_url,
+        FOLLOWUP_HTTP_PORT=0,
+        FOLLOWUP_HTTP_HOST="127.0.0.1",
+        DISCORD_TOKEN=DISCORD_TOKEN,
+        DISCORD_API_URL=fake_discord.api_url,
+        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
     )
     runtime = await bootstrap(config, worker_id="health", platforms=platforms_from(config))
     bot = Bot(runtime)
@@ -202,8 +247,13 @@ async def test_healthz_turns_503_when_a_platform_drops_or_the_database_goes(sqli
 
 def test_the_redacting_filter_catches_secrets_wherever_they_are_logged() -> None:
     stream = io.StringIO()
-    config = Config(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_CLIENT_SECRET=CLIENT_SECRET,
-                    SLACK_APP_TOKEN=APP_TOKEN, DISCORD_TOKEN=DISCORD_TOKEN)
+    config = Config(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        DISCORD_TOKEN=DISCORD_TOKEN,
+    )
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     try:
@@ -211,9 +261,14 @@ def test_the_redacting_filter_catches_secrets_wherever_they_are_logged() -> None
         log = logging.getLogger("tests.faults.leaky")
         with request_scope("req-1"), nudge_scope(42):
             log.info("token %s and %s", BOT_TOKEN, {"secret": SIGNING_SECRET})
-            log.warning("headers", extra={"headers": {"Authorization": f"Bearer {DISCORD_TOKEN}"}, "app": APP_TOKEN})
+            log.warning(
+                "headers",
+                extra={"headers": {"Authorization": f"Bearer {DISCORD_TOKEN}"}, "app": APP_TOKEN},
+            )
             try:
-                raise RuntimeError(f"auth failed for {CLIENT_SECRET} / xoxp-9999-unknown-user-token")
+                raise RuntimeError(
+                    f"auth failed for {CLIENT_SECRET} / xoxp-9999-unknown-user-token"
+                )
             except RuntimeError:
                 log.exception("it broke")
             log.debug("stack", stack_info=True, extra={"t": "xoxe.xoxp-1-refresh"})

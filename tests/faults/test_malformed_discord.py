@@ -37,9 +37,17 @@ from tests.harness import FacadeProbe
 
 # The Discord adapter tests' fixtures, bound here so that they take precedence over the Slack
 # ones this directory's conftest shares (both define `runtime` and `clock`).
-restore_endpoints, probe, discord_options = discord_fixtures.restore_endpoints, discord_fixtures.probe, discord_fixtures.discord_options
+restore_endpoints, probe, discord_options = (
+    discord_fixtures.restore_endpoints,
+    discord_fixtures.probe,
+    discord_fixtures.discord_options,
+)
 fake, clock, runtime = discord_fixtures.fake, discord_fixtures.clock, discord_fixtures.runtime
-start_adapter, adapter, make = discord_fixtures.start_adapter, discord_fixtures.adapter, discord_fixtures.make
+start_adapter, adapter, make = (
+    discord_fixtures.start_adapter,
+    discord_fixtures.adapter,
+    discord_fixtures.make,
+)
 
 ADD = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
 UNREADABLE = "I couldn't read that command."
@@ -58,13 +66,20 @@ async def snapshot(runtime: Runtime) -> Snapshot:
     counts, rows = {}, []
     async with runtime.database.sessions() as session:
         for table in Base.metadata.sorted_tables:
-            counts[table.name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
-            rows += [f"{table.name}: {tuple(row)}" for row in (await session.execute(text(f"SELECT * FROM {table.name}"))).all()]
+            counts[table.name] = (
+                await session.execute(select(func.count()).select_from(table))
+            ).scalar_one()
+            rows += [
+                f"{table.name}: {tuple(row)}"
+                for row in (await session.execute(text(f"SELECT * FROM {table.name}"))).all()
+            ]
     return Snapshot(counts, rows)
 
 
 @pytest.fixture
-async def before(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime) -> Snapshot:
+async def before(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> Snapshot:
     """Alice has logged one interview (#1) and got its nudge by DM; the database as it was then."""
     added = await fake.interact(make.slash("add", ADD, user=ALICE))
     assert added.embed["title"] == "#1 Acme — Data Engineer"
@@ -102,7 +117,9 @@ def refused(sent: Sent, title: str | None = None) -> None:
         assert sent.embed["title"] == title
 
 
-async def dropped(fake: FakeDiscord, make: Interactions, core: FacadeProbe, payload: dict[str, Any]) -> None:
+async def dropped(
+    fake: FakeDiscord, make: Interactions, core: FacadeProbe, payload: dict[str, Any]
+) -> None:
     """`payload` is sent and never answered, and the core never hears of it. discord.py handles
     events in order and schedules their handlers in order, so once a later valid command is
     answered, anything the malformed one set off has already reached the core."""
@@ -111,14 +128,18 @@ async def dropped(fake: FakeDiscord, make: Interactions, core: FacadeProbe, payl
     probe = await fake.interact(make.slash("show", {"id": 1}, user=ALICE))
     assert probe.embed["title"] == "#1 Acme — Data Engineer"
     assert core.seen == [("command", c.Show(1))]
-    assert not [call for call in fake.calls if call.path.startswith(f"/interactions/{payload.get('id')}/")]
+    assert not [
+        call for call in fake.calls if call.path.startswith(f"/interactions/{payload.get('id')}/")
+    ]
 
 
 def with_button(fake: FakeDiscord, custom_id: Any, user: FakeUser = ALICE) -> dict[str, Any]:
     """A DM from the bot carrying one button with `custom_id` (a forged one, as anyone could
     craft: discord.py only runs a button that is on the message pressed)."""
     button = {"type": 2, "style": 1, "label": "Press", "custom_id": custom_id}
-    return message_payload(fake.snowflake(), dm_channel_id(user.id), components=[{"type": 1, "components": [button]}])
+    return message_payload(
+        fake.snowflake(), dm_channel_id(user.id), components=[{"type": 1, "components": [button]}]
+    )
 
 
 def slash(make: Interactions, sub: str, options: Any, *, user: FakeUser = ALICE) -> dict[str, Any]:
@@ -129,7 +150,11 @@ def slash(make: Interactions, sub: str, options: Any, *, user: FakeUser = ALICE)
 
 
 def option(name: str, value: Any, kind: int | None = None) -> dict[str, Any]:
-    return {"name": name, "type": KINDS.get(type(value), 3) if kind is None else kind, "value": value}
+    return {
+        "name": name,
+        "type": KINDS.get(type(value), 3) if kind is None else kind,
+        "value": value,
+    }
 
 
 # ---- buttons ------------------------------------------------------------------------------
@@ -144,12 +169,19 @@ def option(name: str, value: Any, kind: int | None = None) -> dict[str, Any]:
     ids=["unknown-verb", "unknown-application"],
 )
 async def test_buttons_with_unknown_actions_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, custom_id: str, title: str
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    custom_id: str,
+    title: str,
 ) -> None:
     message = with_button(fake, custom_id)
     sent = await fake.interact(make.press(custom_id, message, user=ALICE))
     refused(sent, title)
-    assert not fake.calls_to("PATCH", r"/(channels|webhooks)/.*")  # the pressed message is left as it was
+    # the pressed message is left as it was
+    assert not fake.calls_to("PATCH", r"/(channels|webhooks)/.*")
     await unchanged(runtime, before)
     await still_works(fake, make, adapter)
 
@@ -165,10 +197,24 @@ async def test_buttons_with_unknown_actions_are_refused(
         "FU:SENT:1",
         "fu:sent:1\n",
     ],
-    ids=["no-ref", "garbage-100", "long-ref-100", "ref-13-digits", "negative-ref", "upper-case", "trailing-newline"],
+    ids=[
+        "no-ref",
+        "garbage-100",
+        "long-ref-100",
+        "ref-13-digits",
+        "negative-ref",
+        "upper-case",
+        "trailing-newline",
+    ],
 )
 async def test_buttons_with_malformed_ids_are_ignored(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, custom_id: str
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    custom_id: str,
 ) -> None:
     await dropped(fake, make, core, make.press(custom_id, with_button(fake, custom_id), user=ALICE))
     await unchanged(runtime, before)
@@ -201,7 +247,13 @@ def _no_component_type(payload: dict[str, Any]) -> None:
     ids=["no-data", "data-is-text", "custom-id-number", "custom-id-null", "no-component-type"],
 )
 async def test_button_presses_with_wrong_shapes_are_dropped_and_the_gateway_lives_on(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    spoil: Any,
 ) -> None:
     payload = make.press("fu:sent:1", with_button(fake, "fu:sent:1"), user=ALICE)
     spoil(payload)
@@ -211,7 +263,11 @@ async def test_button_presses_with_wrong_shapes_are_dropped_and_the_gateway_live
 
 
 async def test_someone_elses_button_is_refused_and_stores_nothing_about_them(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
 ) -> None:
     [app] = await applications(runtime, ALICE)
     [dm] = [m for m in fake.messages.values() if m["channel_id"] == str(dm_channel_id(ALICE.id))]
@@ -240,11 +296,17 @@ SLASH_CASES: dict[str, tuple[str, Any]] = {
     "id-typed-integer-but-text": ("skip", [option("id", "1", kind=4)]),
     "weekends-as-text": ("settings", [option("weekends", "yes")]),
     "weekends-as-number": ("settings", [option("weekends", 1)]),
-    "company-as-number": ("add", [option("company", 5), option("role", "Engineer"), option("when", "today 09:00")]),
+    "company-as-number": (
+        "add",
+        [option("company", 5), option("role", "Engineer"), option("when", "today 09:00")],
+    ),
     "note-as-list": ("heard", [option("id", 1), option("note", ["they", "liked", "it"], kind=3)]),
     # values outside the fixed choices
     "status-not-a-choice": ("status", [option("id", 1), option("status", "hired")]),
-    "kind-not-a-choice": ("round", [option("id", 1), option("when", "tomorrow 10:00"), option("kind", "dinner")]),
+    "kind-not-a-choice": (
+        "round",
+        [option("id", 1), option("when", "tomorrow 10:00"), option("kind", "dinner")],
+    ),
     "format-not-a-choice": ("export", [option("format", "pdf")]),
     "weekday-not-a-choice": ("digest", [option("weekday", "funday"), option("time", "09:00")]),
     # options that don't exist or come twice, and options that aren't options
@@ -261,8 +323,14 @@ SLASH_CASES: dict[str, tuple[str, Any]] = {
 
 @pytest.mark.parametrize(("sub", "options"), list(SLASH_CASES.values()), ids=list(SLASH_CASES))
 async def test_slash_commands_with_missing_or_wrong_options_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe,
-    sub: str, options: Any,
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    sub: str,
+    options: Any,
 ) -> None:
     sent = await fake.interact(slash(make, sub, options))
     refused(sent, UNREADABLE)
@@ -281,7 +349,10 @@ def _no_subcommand(data: dict[str, Any]) -> None:
 
 
 def _two_subcommands(data: dict[str, Any]) -> None:
-    data["options"] = [{"name": "list", "type": 1, "options": []}, {"name": "delete", "type": 1, "options": [option("id", 1)]}]
+    data["options"] = [
+        {"name": "list", "type": 1, "options": []},
+        {"name": "delete", "type": 1, "options": [option("id", 1)]},
+    ]
 
 
 def _subcommand_as_option(data: dict[str, Any]) -> None:
@@ -294,7 +365,13 @@ def _subcommand_as_option(data: dict[str, Any]) -> None:
     ids=["unknown-command", "no-subcommand", "two-subcommands", "subcommand-as-option"],
 )
 async def test_commands_that_are_not_ours_or_have_no_subcommand_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    spoil: Any,
 ) -> None:
     payload = make.slash("list", user=ALICE)
     spoil(payload["data"])
@@ -315,7 +392,11 @@ HUGE = 6_000
         ("add", {**ADD, "company": "A" * HUGE}, "The company name is too long"),
         ("add", {**ADD, "interviewer": "J" * HUGE}, "too long"),
         ("add", {**ADD, "more_interviewers": "Sam Lee; " + "K" * HUGE}, "too long"),
-        ("review", {"id": 1, "text": "Thank you for your time. " * (HUGE // 25)}, "The draft is too long"),
+        (
+            "review",
+            {"id": 1, "text": "Thank you for your time. " * (HUGE // 25)},
+            "The draft is too long",
+        ),
         ("heard", {"id": 1, "note": "n" * HUGE}, "The note is too long"),
         ("snooze", {"id": 1, "until": "2" * HUGE}, "too long"),
         ("settings", {"tz": "Europe/" + "B" * HUGE}, None),
@@ -323,8 +404,14 @@ HUGE = 6_000
     ids=["company", "interviewer", "more-interviewers", "review", "note", "snooze", "timezone"],
 )
 async def test_huge_texts_get_a_clear_refusal(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot,
-    sub: str, options: dict[str, Any], says: str | None,
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    sub: str,
+    options: dict[str, Any],
+    says: str | None,
 ) -> None:
     sent = await fake.interact(make.slash(sub, options, user=ALICE))
     refused(sent)
@@ -336,15 +423,25 @@ async def test_huge_texts_get_a_clear_refusal(
 
 
 async def test_a_huge_text_in_the_add_form_gets_a_clear_refusal(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
 ) -> None:
     opened = await fake.interact(make.slash("add", user=ALICE))
     assert opened.type == 9
-    values = {"company": "B" * HUGE, "role": "Engineer", "when": "today 09:00", "interviewers": "I" * HUGE}
+    values = {
+        "company": "B" * HUGE,
+        "role": "Engineer",
+        "when": "today 09:00",
+        "interviewers": "I" * HUGE,
+    }
     sent = await fake.interact(make.submit(opened.data["custom_id"], values, user=ALICE))
     refused(sent)
     assert "is too long" in sent.embed["title"]
-    assert all(len(field["value"]) <= 1024 for field in sent.embed.get("fields", []))  # within Discord's limits
+    # within Discord's limits
+    assert all(len(field["value"]) <= 1024 for field in sent.embed.get("fields", []))
     await unchanged(runtime, before)
     await still_works(fake, make, adapter)
 
@@ -362,12 +459,23 @@ def _without(*keys: str) -> Any:
 
 @pytest.mark.parametrize(
     ("guild", "spoil"),
-    [(True, _without("member")), (False, _without("user")), (True, _without("member", "user")), (True, _without("data"))],
+    [
+        (True, _without("member")),
+        (False, _without("user")),
+        (True, _without("member", "user")),
+        (True, _without("data")),
+    ],
     ids=["guild-without-member", "dm-without-user", "guild-without-anyone", "without-data"],
 )
 async def test_commands_without_a_user_or_data_are_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe,
-    guild: bool, spoil: Any,
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    guild: bool,
+    spoil: Any,
 ) -> None:
     payload = make.slash("delete", {"id": 1}, user=ALICE, guild_id=GUILD_ID if guild else None)
     spoil(payload)
@@ -378,7 +486,11 @@ async def test_commands_without_a_user_or_data_are_refused(
 
 
 async def test_a_button_press_without_a_user_is_refused(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
 ) -> None:
     [app] = await applications(runtime, ALICE)
     custom_id = f"fu:sent:{app.id}"
@@ -418,10 +530,26 @@ def _unknown_type(payload: dict[str, Any]) -> None:
         _id_not_a_number,
         _unknown_type,
     ],
-    ids=["no-token", "no-type", "no-version", "no-application-id", "no-size-limit", "member-is-text", "user-without-id", "id-not-a-number", "unknown-type"],
+    ids=[
+        "no-token",
+        "no-type",
+        "no-version",
+        "no-application-id",
+        "no-size-limit",
+        "member-is-text",
+        "user-without-id",
+        "id-not-a-number",
+        "unknown-type",
+    ],
 )
 async def test_interactions_discord_py_cannot_read_are_dropped_and_the_gateway_lives_on(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe, spoil: Any
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
+    spoil: Any,
 ) -> None:
     payload = make.slash("delete", {"id": 1}, user=ALICE)
     spoil(payload)
@@ -431,12 +559,23 @@ async def test_interactions_discord_py_cannot_read_are_dropped_and_the_gateway_l
 
 
 async def test_a_burst_of_malformed_interactions_leaves_one_healthy_connection(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, before: Snapshot, core: FacadeProbe
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    before: Snapshot,
+    core: FacadeProbe,
 ) -> None:
     """All of the above at once, each kind several times, then valid commands that store."""
     template = make.slash("delete", {"id": 1}, user=ALICE)
     for _ in range(5):
-        for spoil in (_without("token"), _without("data"), _member_is_text, _id_not_a_number, _unknown_type):
+        for spoil in (
+            _without("token"),
+            _without("data"),
+            _member_is_text,
+            _id_not_a_number,
+            _unknown_type,
+        ):
             payload = copy.deepcopy(template)
             payload["id"] = str(fake.snowflake())
             spoil(payload)

@@ -47,18 +47,32 @@ from bot.method import current_cycle, next_rejection_cycle, plan
 from bot.timing import deliverable, local
 
 START = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)  # a week before Europe's switch to summer time
-LATER = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=30), timedelta(days=75))
+LATER = (
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=8),
+    timedelta(days=30),
+    timedelta(days=75),
+)
 LONG_AFTER = timedelta(days=400)
 
-zones = st.sampled_from(["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Pacific/Auckland"])
+zones = st.sampled_from(
+    ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Pacific/Auckland"]
+)
 delivery = st.builds(
-    lambda tz, hour, quiet, weekends: DeliverySettings(tz, time(hour, 0), quiet[0], quiet[1], weekends),
+    lambda tz, hour, quiet, weekends: DeliverySettings(
+        tz, time(hour, 0), quiet[0], quiet[1], weekends
+    ),
     zones,
     st.integers(8, 11),
-    st.sampled_from([(time(20), time(8)), (time(22), time(7, 30)), (time(0), time(0)), (time(13), time(14))]),
+    st.sampled_from(
+        [(time(20), time(8)), (time(22), time(7, 30)), (time(0), time(0)), (time(13), time(14))]
+    ),
     st.booleans(),
 )
-people = st.lists(st.sampled_from(["Jane Doe", "Sam Lee", "Rita Ora", "Bob Stone"]), max_size=3, unique=True)
+people = st.lists(
+    st.sampled_from(["Jane Doe", "Sam Lee", "Rita Ora", "Bob Stone"]), max_size=3, unique=True
+)
 actions = st.one_of(
     st.tuples(st.just("round"), st.integers(-72, 240), st.sampled_from(list(RoundKind)), people),
     st.tuples(st.just("sent"), st.booleans(), st.one_of(st.none(), st.integers(0, 40))),
@@ -74,7 +88,9 @@ def _round(seq: int, start: datetime, kind: RoundKind, names: list[str]) -> Roun
     return Round(seq, kind, start, start + timedelta(hours=1), tuple(Interviewer(n) for n in names))
 
 
-def _apply(app: Application, action: tuple[Any, ...], s: DeliverySettings, now: datetime) -> tuple[Application, datetime]:
+def _apply(
+    app: Application, action: tuple[Any, ...], s: DeliverySettings, now: datetime
+) -> tuple[Application, datetime]:
     """One command, made into events as its handler makes them."""
     kind = action[0]
     if kind == "advance":
@@ -82,9 +98,13 @@ def _apply(app: Application, action: tuple[Any, ...], s: DeliverySettings, now: 
     if kind == "round":
         if app.status is not Status.ACTIVE:
             return app, now
-        used = [r.seq for r in app.rounds] + [int(e.cycle[1:]) for e in app.events if e.cycle[1:].isdigit()]
+        used = [r.seq for r in app.rounds] + [
+            int(e.cycle[1:]) for e in app.events if e.cycle[1:].isdigit()
+        ]
         start = now.replace(minute=0) + timedelta(hours=action[1])
-        return replace(app, rounds=app.rounds + (_round(max(used) + 1, start, action[2], action[3]),)), now
+        return replace(
+            app, rounds=app.rounds + (_round(max(used) + 1, start, action[2], action[3]),)
+        ), now
     if kind == "reject":
         if app.status is not Status.ACTIVE:
             return app, now
@@ -100,12 +120,22 @@ def _apply(app: Application, action: tuple[Any, ...], s: DeliverySettings, now: 
     if kind == "sent":
         person = task.people[0].name if action[1] and task.people else None
         agreed = local(now, s).date() + timedelta(days=action[2]) if action[2] is not None else None
-        event = Event(EventKind.SENT, now, task.cycle, step=task.step, agreed_date=agreed, person=person, task=task.key)
+        event = Event(
+            EventKind.SENT,
+            now,
+            task.cycle,
+            step=task.step,
+            agreed_date=agreed,
+            person=person,
+            task=task.key,
+        )
     elif kind == "skip":
         event = Event(EventKind.SKIPPED, now, task.cycle, step=task.step, task=task.key)
     else:
         current = plan(app, s, now)
-        ahead = task.check_key and any(n.task == task.check_key and n.due_at > now for n in current.nudges)
+        ahead = task.check_key and any(
+            n.task == task.check_key and n.due_at > now for n in current.nudges
+        )
         target = task.check_key if ahead else task.key
         until = deliverable(now + timedelta(hours=action[1]), s)
         event = Event(EventKind.SNOOZED, now, task.cycle, step=task.step, until=until, task=target)
@@ -122,12 +152,20 @@ def _check_moment(app: Application, s: DeliverySettings, at: datetime) -> Plan:
         assert ahead or will_lapse or p.closed_reason, (at, p)
     for nudge in p.nudges:
         if nudge.due_at > at:
-            assert deliverable(nudge.due_at, s) == nudge.due_at, ("nudge in quiet hours or on a day off", nudge)
+            assert deliverable(nudge.due_at, s) == nudge.due_at, (
+                "nudge in quiet hours or on a day off",
+                nudge,
+            )
         if nudge.send_by is not None:
             # The nudge that announces a deadline comes before it; the one reminder comes at it.
             announces = nudge.kind is NudgeKind.DUE
-            assert nudge.send_by > nudge.due_at if announces else nudge.send_by == nudge.due_at, nudge
-            assert deliverable(nudge.send_by, s) == nudge.send_by, ("send-by the bot couldn't nudge at", nudge)
+            assert nudge.send_by > nudge.due_at if announces else nudge.send_by == nudge.due_at, (
+                nudge
+            )
+            assert deliverable(nudge.send_by, s) == nudge.send_by, (
+                "send-by the bot couldn't nudge at",
+                nudge,
+            )
     for task in p.tasks:
         if task.send_by is not None:
             assert task.send_by > task.due_at, task
@@ -161,15 +199,25 @@ def _check(app: Application, s: DeliverySettings, now: datetime, owed: set[str])
     steps=st.lists(actions, max_size=14),
 )
 def test_no_plan_goes_quiet_and_every_deadline_can_be_met(
-    s: DeliverySettings, first_offset: int, first_kind: RoundKind, first_people: list[str], steps: list[tuple[Any, ...]]
+    s: DeliverySettings,
+    first_offset: int,
+    first_kind: RoundKind,
+    first_people: list[str],
+    steps: list[tuple[Any, ...]],
 ) -> None:
     now = START
-    first = _round(1, now.replace(minute=0) + timedelta(hours=first_offset), first_kind, first_people)
+    first = _round(
+        1, now.replace(minute=0) + timedelta(hours=first_offset), first_kind, first_people
+    )
     app = Application(1, 1, 1, "Acme", "Engineer", Status.ACTIVE, now, rounds=(first,))
     _check(app, s, now, set())
     for action in steps:
         # Time moving may lapse a thank-you; any other command must leave the others pending.
-        owed = set() if action[0] == "advance" else {t.key for t in plan(app, s, now).tasks if t.variant.is_thank_you}
+        owed = (
+            set()
+            if action[0] == "advance"
+            else {t.key for t in plan(app, s, now).tasks if t.variant.is_thank_you}
+        )
         app, now = _apply(app, action, s, now)
         _check(app, s, now, owed)
 
@@ -177,7 +225,16 @@ def test_no_plan_goes_quiet_and_every_deadline_can_be_met(
 def test_the_property_sees_an_ignored_value_add() -> None:
     """The first defect it must catch: thank-you sent, value-add ignored, and then silence."""
     s = DeliverySettings("Europe/Berlin")
-    app = Application(1, 1, 1, "Acme", "Engineer", Status.ACTIVE, START, rounds=(_round(1, START - timedelta(hours=3), RoundKind.INTERVIEW, ["Jane"]),))
+    app = Application(
+        1,
+        1,
+        1,
+        "Acme",
+        "Engineer",
+        Status.ACTIVE,
+        START,
+        rounds=(_round(1, START - timedelta(hours=3), RoundKind.INTERVIEW, ["Jane"]),),
+    )
     app, now = _apply(app, ("sent", False, None), s, START)
     app, now = _apply(app, ("advance", 60 * 24), s, now)
     _check(app, s, now, set())
@@ -194,7 +251,9 @@ edits = st.one_of(
 )
 
 
-def _edit(app: Application, edit: tuple, s: DeliverySettings) -> tuple[Application, DeliverySettings]:  # type: ignore[type-arg]
+def _edit(
+    app: Application, edit: tuple, s: DeliverySettings
+) -> tuple[Application, DeliverySettings]:  # type: ignore[type-arg]
     """A change to what is already logged (a round moved or removed, an event's date or
     deadline changed in place, an event gone) or to the person's settings. The last round
     and status changes stay (an application keeps a round, a status its event)."""
@@ -210,10 +269,15 @@ def _edit(app: Application, edit: tuple, s: DeliverySettings) -> tuple[Applicati
             del rounds[index]
         else:
             moved = timedelta(hours=edit[2])
-            rounds[index] = replace(rounds[index], starts_at=rounds[index].starts_at + moved, ends_at=rounds[index].ends_at + moved)
+            rounds[index] = replace(
+                rounds[index],
+                starts_at=rounds[index].starts_at + moved,
+                ends_at=rounds[index].ends_at + moved,
+            )
         return replace(app, rounds=tuple(rounds)), s
     events = list(app.events)
-    editable = [i for i, e in enumerate(events) if e.kind is not EventKind.STATUS]  # a status is the status
+    # a status is the status
+    editable = [i for i, e in enumerate(events) if e.kind is not EventKind.STATUS]
     if not editable:
         return app, s
     index = editable[edit[1] % len(editable)]
@@ -235,7 +299,9 @@ def _same_as_from_nothing(app: Application, s: DeliverySettings, now: datetime) 
     round's start, a nudge's due time, a task's lapse)."""
     edges = {r.starts_at for r in app.rounds}
     for p in (plan(app, s, now, cached=False), plan(app, s, now + LONG_AFTER, cached=False)):
-        edges |= {n.due_at for n in p.nudges} | {t.lapse_at for t in p.tasks if t.lapse_at is not None}
+        edges |= {n.due_at for n in p.nudges} | {
+            t.lapse_at for t in p.tasks if t.lapse_at is not None
+        }
     tick = timedelta(microseconds=1)
     for at in (now, *(now + offset for offset in LATER), *edges, *(edge - tick for edge in edges)):
         assert plan(app, s, at) == plan(app, s, at, cached=False), at
@@ -252,7 +318,9 @@ def test_every_cached_plan_equals_the_plan_replayed_from_nothing(
     s: DeliverySettings, first_offset: int, first_people: list[str], steps: list[tuple]  # type: ignore[type-arg]
 ) -> None:
     now = START
-    first = _round(1, now.replace(minute=0) + timedelta(hours=first_offset), RoundKind.INTERVIEW, first_people)
+    first = _round(
+        1, now.replace(minute=0) + timedelta(hours=first_offset), RoundKind.INTERVIEW, first_people
+    )
     app = Application(1, 1, 1, "Acme", "Engineer", Status.ACTIVE, now, rounds=(first,))
     _same_as_from_nothing(app, s, now)
     for step in steps:
@@ -286,7 +354,13 @@ def test_an_application_read_again_reuses_its_replay() -> None:
     app, now = _apply(app, ("sent", True, None), s, START)
     plan(app, s, now)
     hits = method._histories.cache_info().hits
-    again = replace(app, rounds=tuple(replace(r) for r in app.rounds), events=tuple(replace(e) for e in app.events))
+    again = replace(
+        app,
+        rounds=tuple(replace(r) for r in app.rounds),
+        events=tuple(replace(e) for e in app.events),
+    )
     assert again.rounds[0] is not app.rounds[0]
-    assert plan(again, s, now + timedelta(days=2)) == plan(again, s, now + timedelta(days=2), cached=False)
+    assert plan(again, s, now + timedelta(days=2)) == plan(
+        again, s, now + timedelta(days=2), cached=False
+    )
     assert method._histories.cache_info().hits == hits + 1

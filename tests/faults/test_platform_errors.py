@@ -68,10 +68,24 @@ class RetryLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         retry_at = getattr(record, "retry_at", None)
         if retry_at is not None:
-            self.retries.append(Retry(self.clock.now(), retry_at, int(getattr(record, "attempt", 0)), record.getMessage()))
+            self.retries.append(
+                Retry(
+                    self.clock.now(),
+                    retry_at,
+                    int(getattr(record, "attempt", 0)),
+                    record.getMessage(),
+                )
+            )
         verify_at = getattr(record, "verify_at", None)
         if verify_at is not None:
-            self.unknown.append(Retry(self.clock.now(), verify_at, int(getattr(record, "attempt", 0)), record.getMessage()))
+            self.unknown.append(
+                Retry(
+                    self.clock.now(),
+                    verify_at,
+                    int(getattr(record, "attempt", 0)),
+                    record.getMessage(),
+                )
+            )
 
 
 @pytest.fixture
@@ -82,28 +96,40 @@ async def flaky() -> AsyncIterator[FlakySlack]:
 
 @pytest.fixture
 async def runtime_on(sqlite_url: str) -> AsyncIterator[Runtime]:
-    runtime = await bootstrap(Config(FOLLOWUP_DATABASE_URL=sqlite_url), clock=SimulatedClock(START), worker_id="flaky")
+    runtime = await bootstrap(
+        Config(FOLLOWUP_DATABASE_URL=sqlite_url), clock=SimulatedClock(START), worker_id="flaky"
+    )
     try:
         yield runtime
     finally:
         await runtime.close()
 
 
-async def test_429s_then_5xx_then_timeouts_deliver_everything_once(flaky: FlakySlack, runtime_on: Runtime) -> None:
+async def test_429s_then_5xx_then_timeouts_deliver_everything_once(
+    flaky: FlakySlack, runtime_on: Runtime
+) -> None:
     runtime = runtime_on
     clock = runtime.clock
     assert isinstance(clock, SimulatedClock)
     pauses = Pauses()
     # As in the adapter, the timeout lives on the session (slack-sdk ignores its own then).
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)) as session:
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)
+    ) as session:
         workspaces = Workspaces(flaky.api_url, session, token=DEFAULT_TOKEN, sleep=pauses)
         dispatcher = Dispatcher(
-            runtime.database.unit_of_work, clock, {"slack": SlackNotifier(workspaces, DirectChannels())},
-            worker_id="flaky", retry=POLICY, rng=random.Random(6),
+            runtime.database.unit_of_work,
+            clock,
+            {"slack": SlackNotifier(workspaces, DirectChannels())},
+            worker_id="flaky",
+            retry=POLICY,
+            rng=random.Random(6),
         )
         for u in range(USERS):
             who = Identity("slack", "T1", f"U{u}", timezone="Europe/Berlin")
-            await runtime.followup.handle_text(who, f"add Company {u}; Engineer; yesterday 10:00; Jane Doe")
+            await runtime.followup.handle_text(
+                who, f"add Company {u}; Engineer; yesterday 10:00; Jane Doe"
+            )
         flaky.fail("chat.postMessage", status=429, retry_after=RETRY_AFTER, times=RATE_LIMITED)
         flaky.fail("chat.postMessage", status=500, times=SERVER_ERRORS)
         flaky.hang("chat.postMessage", times=TIMEOUTS)
@@ -114,7 +140,8 @@ async def test_429s_then_5xx_then_timeouts_deliver_everything_once(flaky: FlakyS
             for _ in range(40):  # each round: deliver what is due, then jump to the next due time
                 await dispatcher.run_once()
                 upcoming = await dispatcher.next_due_at()
-                if upcoming is None or upcoming > START + HORIZON:  # later steps are not this test's
+                # later steps are not this test's
+                if upcoming is None or upcoming > START + HORIZON:
                     break
                 clock.set(max(upcoming, clock.now()))
         finally:
@@ -140,20 +167,36 @@ async def test_429s_then_5xx_then_timeouts_deliver_everything_once(flaky: FlakyS
     assert retries.retries, "some sends should have been handed back to the schedule"
     for r in retries.retries:
         delay = (r.retry_at - r.at).total_seconds()
-        ceiling = min(POLICY.cap.total_seconds(), POLICY.base.total_seconds() * 2 ** (r.attempt - 1))
+        ceiling = min(
+            POLICY.cap.total_seconds(), POLICY.base.total_seconds() * 2 ** (r.attempt - 1)
+        )
         if "rate limited" in r.reason:
             assert delay >= RETRY_AFTER
         assert delay <= max(ceiling, RETRY_AFTER) + 1e-6
         assert delay >= min(ceiling * 0.5, RETRY_AFTER) - 1e-6
-    jittered = {round((r.retry_at - r.at).total_seconds(), 6) for r in retries.retries if "rate limited" not in r.reason}
+    jittered = {
+        round((r.retry_at - r.at).total_seconds(), 6)
+        for r in retries.retries
+        if "rate limited" not in r.reason
+    }
     assert len(jittered) > 1, "retries of the same attempt should not all wait the same time"
     reasons = " ".join(r.reason for r in retries.retries)
     assert "rate limited" in reasons and "server error" in reasons
     # The hung posts: unknown, never counted as plain retries, verified after the same backoff
     # with the lease as the least wait (a late answer has that long to arrive).
-    assert len(retries.unknown) == TIMEOUTS and all("TimeoutError" in r.reason for r in retries.unknown)
+    assert len(retries.unknown) == TIMEOUTS and all(
+        "TimeoutError" in r.reason for r in retries.unknown
+    )
     for r in retries.unknown:
-        ceiling = min(POLICY.cap.total_seconds(), POLICY.base.total_seconds() * 2 ** (r.attempt - 1))
-        assert dispatcher.lease <= r.retry_at - r.at <= max(timedelta(seconds=ceiling), dispatcher.lease)
+        ceiling = min(
+            POLICY.cap.total_seconds(), POLICY.base.total_seconds() * 2 ** (r.attempt - 1)
+        )
+        assert (
+            dispatcher.lease
+            <= r.retry_at - r.at
+            <= max(timedelta(seconds=ceiling), dispatcher.lease)
+        )
     histories = flaky.calls_to("conversations.history", ok_only=True)
-    assert len(histories) == TIMEOUTS and all(c.params.get("include_all_metadata") in (True, "true", "1") for c in histories)
+    assert len(histories) == TIMEOUTS and all(
+        c.params.get("include_all_metadata") in (True, "true", "1") for c in histories
+    )

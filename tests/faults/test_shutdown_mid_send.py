@@ -18,7 +18,9 @@ class SlowPlatform:
         self.go_on = asyncio.Event()
         self.accepted: list[str] = []
 
-    async def send_direct(self, user: User, message: Message, delivery: Delivery | None = None) -> None:
+    async def send_direct(
+        self, user: User, message: Message, delivery: Delivery | None = None
+    ) -> None:
         self.started.set()
         await self.go_on.wait()
         self.accepted.append(user.external_id)

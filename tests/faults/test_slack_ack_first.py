@@ -70,7 +70,11 @@ def write_lock(database_file: Path, runtime: Runtime) -> Iterator[WriteLock]:
 
 async def _receipts(runtime: Runtime) -> int:
     async with runtime.database.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(RequestReceiptRow))).scalar_one())
+        return int(
+            (
+                await session.execute(select(func.count()).select_from(RequestReceiptRow))
+            ).scalar_one()
+        )
 
 
 async def _applications(runtime: Runtime) -> int:
@@ -88,7 +92,9 @@ async def test_a_command_is_acked_while_the_write_lock_is_held_and_its_retry_sti
     headers = sign(body)
     write_lock.take()
     first = await slack.post(body, FORM, headers)
-    retry = await slack.post(body, FORM, {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry = await slack.post(
+        body, FORM, {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     assert (first.status, retry.status) == (200, 200)
     assert write_lock.held  # both acked with the lock still held ...
     assert not [h for h in fake_slack.hooks if h.name == "locked"]  # ... and neither has run yet
@@ -99,7 +105,8 @@ async def test_a_command_is_acked_while_the_write_lock_is_held_and_its_retry_sti
     assert text_of(listing.body).count("Acme") == 1
     assert await _applications(runtime) == 1
     assert len([h for h in fake_slack.hooks if h.name == "locked"]) == 1
-    assert await _receipts(runtime) == before + 2  # the add's receipt (recorded, not skipped) and the list's
+    # the add's receipt (recorded, not skipped) and the list's
+    assert await _receipts(runtime) == before + 2
 
 
 async def test_a_button_press_is_acked_while_the_write_lock_is_held_and_runs_once(
@@ -130,7 +137,8 @@ async def test_a_socket_mode_envelope_is_acked_while_the_write_lock_is_held(
     try:
         payload = dict(parse_qsl(driver.command_body(ADD, hook="sock-locked")))
         lock.take()
-        envelopes = [await fake_slack.send_envelope("slash_commands", payload) for _ in range(2)]  # and a redelivery
+        # and a redelivery
+        envelopes = [await fake_slack.send_envelope("slash_commands", payload) for _ in range(2)]
         for envelope in envelopes:
             await fake_slack.wait_for_ack(envelope)  # reached the fake Slack with the lock held
         assert lock.held and not [h for h in fake_slack.hooks if h.name == "sock-locked"]

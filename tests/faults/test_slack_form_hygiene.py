@@ -16,8 +16,15 @@ def config(database_url: str, fake_slack: FakeSlack) -> Config:
     return slack_config(database_url, fake_slack)
 
 
-async def test_invisible_characters_in_the_add_form_are_removed_and_the_form_is_accepted(slack: SlackDriver, fake_slack: FakeSlack) -> None:
-    values = {"company": "Ac\x00me\u202e Corp\ud800", "role": "Data\u200b Engineer", "when": "tomorrow 10:00", "interviewers": "Jane\x00 Doe"}
+async def test_invisible_characters_in_the_add_form_are_removed_and_the_form_is_accepted(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    values = {
+        "company": "Ac\x00me\u202e Corp\ud800",
+        "role": "Data\u200b Engineer",
+        "when": "tomorrow 10:00",
+        "interviewers": "Jane\x00 Doe",
+    }
     status, answer = await slack.submit(values)
     assert (status, answer) == (200, {})
     call = await fake_slack.wait_for_call("chat.postMessage")

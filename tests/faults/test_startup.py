@@ -23,11 +23,24 @@ EXIT_WITHIN = 5.0  # seconds: a bound on a child process, not a timing of the bo
 
 
 async def start(env: dict[str, str], tmp_path: Path) -> asyncio.subprocess.Process:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))}
-    defaults = {"FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "FOLLOWUP_HTTP_PORT": "0", "FOLLOWUP_HTTP_HOST": "127.0.0.1"}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "FOLLOWUP_"))
+    }
+    defaults = {
+        "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "FOLLOWUP_HTTP_PORT": "0",
+        "FOLLOWUP_HTTP_HOST": "127.0.0.1",
+    }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env={**base, **defaults, **env},
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        "run",
+        cwd=ROOT,
+        env={**base, **defaults, **env},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -55,59 +68,99 @@ async def fails_with(env: dict[str, str], tmp_path: Path, *names: str, code: int
 
 
 def discord_env(fake: FakeDiscord, token: str = "MTIz.fake.discord") -> dict[str, str]:
-    return {"DISCORD_TOKEN": token, "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}
+    return {
+        "DISCORD_TOKEN": token,
+        "DISCORD_API_URL": fake.api_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+    }
 
 
 async def test_a_dispatch_interval_out_of_range(tmp_path: Path) -> None:
-    line = await fails_with({"DISCORD_TOKEN": "x", "FOLLOWUP_DISPATCH_INTERVAL": "99"}, tmp_path, "FOLLOWUP_DISPATCH_INTERVAL=99", "at most 30")
+    line = await fails_with(
+        {"DISCORD_TOKEN": "x", "FOLLOWUP_DISPATCH_INTERVAL": "99"},
+        tmp_path,
+        "FOLLOWUP_DISPATCH_INTERVAL=99",
+        "at most 30",
+    )
     assert "FOLLOWUP_DISPATCH_INTERVAL=15" in line  # the fix, as an example
     assert not (tmp_path / "bot.db").exists()
 
 
 async def test_an_unknown_log_level_is_refused(tmp_path: Path) -> None:
-    await fails_with({"DISCORD_TOKEN": "x", "FOLLOWUP_LOG_LEVEL": "LOUD"}, tmp_path, "FOLLOWUP_LOG_LEVEL", "INFO")
+    await fails_with(
+        {"DISCORD_TOKEN": "x", "FOLLOWUP_LOG_LEVEL": "LOUD"}, tmp_path, "FOLLOWUP_LOG_LEVEL", "INFO"
+    )
 
 
-async def test_a_slack_bot_token_alone_is_refused_before_the_database_is_touched(tmp_path: Path) -> None:
-    await fails_with({"SLACK_BOT_TOKEN": BOT_TOKEN}, tmp_path, "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+async def test_a_slack_bot_token_alone_is_refused_before_the_database_is_touched(
+    tmp_path: Path,
+) -> None:
+    await fails_with(
+        {"SLACK_BOT_TOKEN": BOT_TOKEN}, tmp_path, "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"
+    )
     assert not (tmp_path / "bot.db").exists()  # no migration ran
 
 
 async def test_a_sqlite_file_in_a_missing_directory_names_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "dir" / "bot.db"
-    await fails_with({"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": f"sqlite:///{missing}"}, tmp_path, "FOLLOWUP_DATABASE_URL", str(missing))
+    await fails_with(
+        {"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": f"sqlite:///{missing}"},
+        tmp_path,
+        "FOLLOWUP_DATABASE_URL",
+        str(missing),
+    )
 
 
 async def test_postgresql_on_a_closed_port_is_retried_then_named(tmp_path: Path) -> None:
     url = f"postgresql://followup:secret-pw@127.0.0.1:{free_port()}/followup"
-    rc, output = await finish(await start({"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": url}, tmp_path))
+    rc, output = await finish(
+        await start({"DISCORD_TOKEN": "x", "FOLLOWUP_DATABASE_URL": url}, tmp_path)
+    )
     line = the_line(output)
     assert rc == 3, output
     assert "FOLLOWUP_DATABASE_URL" in line and "127.0.0.1" in line and "secret-pw" not in output
-    retries = [json.loads(x) for x in output.splitlines() if x.startswith("{") and "trying again" in x]
+    retries = [
+        json.loads(x) for x in output.splitlines() if x.startswith("{") and "trying again" in x
+    ]
     assert 1 <= len(retries) <= 6  # bounded, and logged
 
 
-async def test_a_rejected_discord_token_names_discord_token(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_a_rejected_discord_token_names_discord_token(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     _, fake = fakes
     fake.fail_next("GET", r"/users/@me", status=401, code=0, message="401: Unauthorized", times=10)
     await fails_with(discord_env(fake), tmp_path, "DISCORD_TOKEN")
 
 
-async def test_a_rejected_slack_bot_token_names_slack_bot_token(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_a_rejected_slack_bot_token_names_slack_bot_token(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     slack, _ = fakes
-    env = {"SLACK_BOT_TOKEN": "xoxb-not-known", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-not-known",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": slack.api_url,
+    }
     await fails_with(env, tmp_path, "SLACK_BOT_TOKEN", "invalid_auth")
 
 
-async def test_a_rejected_slack_app_token_names_slack_app_token(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_a_rejected_slack_app_token_names_slack_app_token(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     slack, _ = fakes
     slack.fail("apps.connections.open", error="invalid_auth", times=20)
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-bad", "SLACK_API_URL": slack.api_url}
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-bad",
+        "SLACK_API_URL": slack.api_url,
+    }
     await fails_with(env, tmp_path, "SLACK_APP_TOKEN", "invalid_auth")
 
 
-async def wait_for_line(child: asyncio.subprocess.Process, needle: str, within: float = 60) -> list[str]:
+async def wait_for_line(
+    child: asyncio.subprocess.Process, needle: str, within: float = 60
+) -> list[str]:
     assert child.stderr is not None
     seen: list[str] = []
     async with asyncio.timeout(within):
@@ -153,9 +206,15 @@ async def test_sigterm_ends_socket_mode_while_slack_cannot_be_reached(tmp_path: 
     await assert_sigterm_ends_it(child)
 
 
-async def test_sigterm_ends_it_once_running(tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]) -> None:
+async def test_sigterm_ends_it_once_running(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeDiscord]
+) -> None:
     slack, _ = fakes
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-x", "SLACK_API_URL": slack.api_url}
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-x",
+        "SLACK_API_URL": slack.api_url,
+    }
     child = await start(env, tmp_path)
     await wait_for_line(child, "followup is ready")
     await assert_sigterm_ends_it(child)

@@ -113,7 +113,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(node["Node Type"], node.get("Relation Name", "")) for node in _nodes(plan) if "Relation Name" in node]
+    return [
+        (node["Node Type"], node.get("Relation Name", ""))
+        for node in _nodes(plan)
+        if "Relation Name" in node
+    ]
 
 
 def _no_full_scans(plan: dict[str, Any], tables: set[str] = BIG) -> None:
@@ -126,18 +130,23 @@ async def test_sweeps_claims_and_digest_counts_read_indexes(seeded: Database) ->
     """One seeded database for every check: seeding is the expensive part."""
     # The digest's counts: the week's events and rounds (the tables that grow with history),
     # found by time. (The planner may still hash-join applications, one row per application.)
-    plan = await _plan(seeded, lambda uow: uow.groups.activity(1, NOW - timedelta(days=7), NOW), "SELECT")
+    plan = await _plan(
+        seeded, lambda uow: uow.groups.activity(1, NOW - timedelta(days=7), NOW), "SELECT"
+    )
     _no_full_scans(plan, {"events", "rounds"})
     assert {"events", "rounds"} <= {relation for _, relation in _scans(plan)}
 
     for platforms in (None, frozenset({"slack"}), frozenset({"slack", "discord"})):
-        # The next claimable time: the pending rows' first ready time, the claimed rows' first lease end.
+        # The next claimable time: the pending rows' first ready time, the
+        # claimed rows' first lease end.
         async def next_due(uow: Any, platforms: Any = platforms) -> None:
             await uow.nudges.next_due_at(platforms=platforms)
 
         plans = await _plans(seeded, next_due, "SELECT")
         assert len(plans) == 2
-        for plan, index in zip(plans, ("ix_nudges_pending_ready_at", "ix_nudges_claimed_lease_until"), strict=True):
+        for plan, index in zip(
+            plans, ("ix_nudges_pending_ready_at", "ix_nudges_claimed_lease_until"), strict=True
+        ):
             _no_full_scans(plan)
             assert index in _indexes(plan), (platforms, _scans(plan))
             assert "users" not in {relation for _, relation in _scans(plan)}
@@ -147,10 +156,16 @@ async def test_sweeps_claims_and_digest_counts_read_indexes(seeded: Database) ->
 
         plan = await _plan(seeded, claim, "WITH")
         _no_full_scans(plan)
-        assert {"ix_nudges_pending_ready_at", "ix_nudges_claimed_lease_until"} <= _indexes(plan), (platforms, _scans(plan))
+        assert {"ix_nudges_pending_ready_at", "ix_nudges_claimed_lease_until"} <= _indexes(plan), (
+            platforms,
+            _scans(plan),
+        )
         assert "users" not in {relation for _, relation in _scans(plan)}
         # Read in index order and stopped at the limit: never every due row gathered and sorted.
-        assert not [node for node in _nodes(plan) if "Sort" in node["Node Type"]], (platforms, _scans(plan))
+        assert not [node for node in _nodes(plan) if "Sort" in node["Node Type"]], (
+            platforms,
+            _scans(plan),
+        )
 
 
 def _indexes(plan: dict[str, Any]) -> set[str]:

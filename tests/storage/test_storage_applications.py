@@ -37,7 +37,15 @@ async def test_round_trip_of_every_field(database: Database) -> None:
         (Interviewer("Zed", "VP"), Interviewer("Amy"), Interviewer("Jane Doe", "EM")),
     )
     events = [
-        Event(EventKind.SENT, NOW, "r1", step=Step.THANK_YOU, agreed_date=date(2026, 4, 3), person="Jane Doe", task="r1:thank-you"),
+        Event(
+            EventKind.SENT,
+            NOW,
+            "r1",
+            step=Step.THANK_YOU,
+            agreed_date=date(2026, 4, 3),
+            person="Jane Doe",
+            task="r1:thank-you",
+        ),
         Event(EventKind.HEARD, NOW + timedelta(hours=1), "r1", note="they replied — ünïcode ✓"),
         Event(
             EventKind.SNOOZED,
@@ -93,13 +101,22 @@ async def test_round_trip_of_every_field(database: Database) -> None:
 
     # Lists are read another way (Core rows, not the ORM's): they must read the same.
     async with database.unit_of_work() as uow:
-        bare = await uow.applications.create(user.id, "Solo", "Analyst", NewRound(RoundKind.INTERVIEW, start, start + timedelta(hours=1), ()), NOW)
+        bare = await uow.applications.create(
+            user.id,
+            "Solo",
+            "Analyst",
+            NewRound(RoundKind.INTERVIEW, start, start + timedelta(hours=1), ()),
+            NOW,
+        )
         await uow.commit()
     async with database.unit_of_work() as uow:
         listed = await uow.applications.list_for_user(user.id)
         many = await uow.applications.get_many([bare.id, created.id, 10_000])
     assert listed == [expected, bare] and many == {created.id: expected, bare.id: bare}
-    assert all(i.tzinfo is UTC for i in (listed[0].created_at, listed[0].rounds[1].starts_at, listed[0].events[2].until))
+    assert all(
+        i.tzinfo is UTC
+        for i in (listed[0].created_at, listed[0].rounds[1].starts_at, listed[0].events[2].until)
+    )
 
 
 async def test_numbers_are_per_user_and_never_reused(database: Database) -> None:

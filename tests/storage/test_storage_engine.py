@@ -95,14 +95,19 @@ async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url:
                 pass  # a transaction that sent nothing is neither begun nor ended
             assert trips.count == 5
         assert trips.count == 5  # back to the pool: nothing to roll back
-        assert rows == ["a", "b"] and changed.rowcount == 1 and [r.v for r in streamed] == ["c", "b"]
+        assert (
+            rows == ["a", "b"] and changed.rowcount == 1 and [r.v for r in streamed] == ["c", "b"]
+        )
         async with engine.connect() as conn:
-            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2  # it was committed
+            # it was committed
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
     finally:
         await engine.dispose()
 
 
-async def test_a_begin_that_cannot_lock_is_the_error_of_the_statement_it_went_with(sqlite_url: str) -> None:
+async def test_a_begin_that_cannot_lock_is_the_error_of_the_statement_it_went_with(
+    sqlite_url: str,
+) -> None:
     """Another process holds the write lock: the BEGIN IMMEDIATE sent with our first statement
     fails there, nothing of ours ran, and once the lock is free the connection works again."""
     engine = create_engine(sqlite_url)
@@ -123,6 +128,9 @@ async def test_a_begin_that_cannot_lock_is_the_error_of_the_statement_it_went_wi
                 other.close()
             await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
             await conn.commit()
-            assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["theirs", "ours"]
+            assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
+                "theirs",
+                "ours",
+            ]
     finally:
         await engine.dispose()

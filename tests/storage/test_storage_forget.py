@@ -31,7 +31,9 @@ JOBS = ChannelRef("slack", "T1", "C-jobs")
 async def _group(db: Database, owner: User, ref: ChannelRef = JOBS) -> GroupChannel:
     async with db.unit_of_work() as uow:
         channel = await uow.groups.enable(ref, owner.id, NOW)
-        await uow.digests.set_schedule(channel.id, DigestSchedule(0, NOW.time(), "UTC"), NOW + timedelta(days=7))
+        await uow.digests.set_schedule(
+            channel.id, DigestSchedule(0, NOW.time(), "UTC"), NOW + timedelta(days=7)
+        )
         await uow.commit()
     return replace(channel, schedule=DigestSchedule(0, NOW.time(), "UTC"))
 
@@ -47,13 +49,19 @@ async def _populate(db: Database, user: User, channel: GroupChannel | None = Non
         await uow.nudges.sync(app, plan, NOW)
         [nudge, *_] = await uow.nudges.claim_due(NOW, "w", timedelta(minutes=1), 1)
         await uow.nudges.mark_failed(nudge.id, nudge.claim_token or "", NOW, "boom")
-        await uow.calendar.link_invitation(user.id, InvitationLink(f"inv{app.id}", app.id, 1, 0), NOW)
+        await uow.calendar.link_invitation(
+            user.id, InvitationLink(f"inv{app.id}", app.id, 1, 0), NOW
+        )
         await uow.calendar.issue_feed(user.id, f"hash-{user.id}-{app.id}", NOW)
-        await uow.calendar.save_feed_revisions(user.id, [FeedRevision(f"uid-{app.id}", "f", 0, NOW)], ())
+        await uow.calendar.save_feed_revisions(
+            user.id, [FeedRevision(f"uid-{app.id}", "f", 0, NOW)], ()
+        )
         if channel is not None:
             await uow.groups.join(channel.id, user.id, NOW)
             await uow.groups.set_opt_in(channel.id, user.id, True, NOW)
-            assert await uow.groups.record_share(channel.id, user.id, app.id, MilestoneKind.SENT, "event:0", NOW)
+            assert await uow.groups.record_share(
+                channel.id, user.id, app.id, MilestoneKind.SENT, "event:0", NOW
+            )
         await uow.commit()
     return app.id
 
@@ -72,13 +80,18 @@ async def test_forget_removes_every_row_about_the_user(database: Database) -> No
     await _populate(database, keep, channel)
     baseline = await _counts(database)
     about_nobody = {"request_receipts"}  # platform request ids seen: no user in them
-    assert all(n for t, n in baseline.items() if t not in about_nobody), baseline  # every table has a row to lose
+    # every table has a row to lose
+    assert all(n for t, n in baseline.items() if t not in about_nobody), baseline
 
     gone = await make_user(database, "gone")
     await _populate(database, gone, channel)
     await _populate(database, gone, channel)
     channel_tables = {"group_channels", "channel_digests"}  # the channel's, not a member's
-    assert all(n > baseline[t] for t, n in (await _counts(database)).items() if t not in channel_tables | about_nobody)
+    assert all(
+        n > baseline[t]
+        for t, n in (await _counts(database)).items()
+        if t not in channel_tables | about_nobody
+    )
 
     async with database.unit_of_work() as uow:
         await uow.users.forget(gone.id)
@@ -115,7 +128,9 @@ async def test_delete_application_takes_rounds_events_and_nudges(database: Datab
         assert await uow.nudges.for_application(doomed) == []
 
 
-async def test_forget_leaves_the_channels_a_user_set_up_without_an_owner(database: Database) -> None:
+async def test_forget_leaves_the_channels_a_user_set_up_without_an_owner(
+    database: Database,
+) -> None:
     owner = await make_user(database, "owner")
     channel = await _group(database, owner)
     async with database.unit_of_work() as uow:
@@ -124,11 +139,14 @@ async def test_forget_leaves_the_channels_a_user_set_up_without_an_owner(databas
     async with database.unit_of_work() as uow:
         after = await uow.groups.get(JOBS)
     assert after is not None and after.enabled and after.owner_id is None
-    assert after.schedule is not None and after.next_digest_at is not None  # the group's digest keeps going
+    # the group's digest keeps going
+    assert after.schedule is not None and after.next_digest_at is not None
     assert after.id == channel.id
 
 
-async def test_forget_workspace_and_drop_channels_leave_only_other_workspaces(database: Database) -> None:
+async def test_forget_workspace_and_drop_channels_leave_only_other_workspaces(
+    database: Database,
+) -> None:
     """An uninstall: every user of one workspace and its group channels go, with every row
     under them; another workspace's users and channels keep every row."""
     async with database.unit_of_work() as uow:
@@ -149,7 +167,9 @@ async def test_forget_workspace_and_drop_channels_leave_only_other_workspaces(da
         await uow.commit()
 
     after = await _counts(database)
-    assert {t: n for t, n in after.items() if t != "request_receipts"} == {t: n for t, n in baseline.items() if t != "request_receipts"}
+    assert {t: n for t, n in after.items() if t != "request_receipts"} == {
+        t: n for t, n in baseline.items() if t != "request_receipts"
+    }
     async with database.unit_of_work() as uow:
         assert await uow.groups.get(JOBS) is None
         assert await uow.groups.get(kept_channel.ref) is not None

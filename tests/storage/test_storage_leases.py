@@ -55,7 +55,10 @@ class Nudges:
             await session.execute(NudgeRow.__table__.delete())  # type: ignore[attr-defined]
             await session.commit()
         async with db.unit_of_work() as uow:
-            planned = [PlannedNudge(f"k{i}", Step.THANK_YOU, NudgeKind.DUE, NOW, "r1", None, False) for i in range(ITEMS)]
+            planned = [
+                PlannedNudge(f"k{i}", Step.THANK_YOU, NudgeKind.DUE, NOW, "r1", None, False)
+                for i in range(ITEMS)
+            ]
             await uow.nudges.sync(self.app, planned, NOW)
             await uow.commit()
 
@@ -63,7 +66,9 @@ class Nudges:
         return uow.nudges
 
     async def delivered(self, uow: UnitOfWork, item: Any, at: datetime) -> bool:
-        return await uow.nudges.mark_delivered_many([(item.id, item.claim_token, False)], at) == {item.id}
+        return await uow.nudges.mark_delivered_many([(item.id, item.claim_token, False)], at) == {
+            item.id
+        }
 
 
 class Digests:
@@ -77,7 +82,13 @@ class Digests:
             if not self.channels:
                 owner = await uow.users.get_or_create(identity("owner"), NOW)
                 for i in range(ITEMS):
-                    self.channels.append((await uow.groups.enable(ChannelRef("slack", "T1", f"C{i}"), owner.id, NOW)).id)
+                    self.channels.append(
+                        (
+                            await uow.groups.enable(
+                                ChannelRef("slack", "T1", f"C{i}"), owner.id, NOW
+                            )
+                        ).id
+                    )
             for channel_id in self.channels:
                 await uow.digests.set_schedule(channel_id, WEEKLY, NOW)
             await uow.commit()
@@ -103,13 +114,17 @@ class Run:
     db: Database
     queue: Queue
     now: datetime = NOW
-    held: dict[int, dict[int, Held]] = field(default_factory=lambda: {w: {} for w in range(WORKERS + 1)})
+    held: dict[int, dict[int, Held]] = field(
+        default_factory=lambda: {w: {} for w in range(WORKERS + 1)}
+    )
     arrived: Counter[int] = field(default_factory=Counter)
     recorded: Counter[int] = field(default_factory=Counter)
 
     async def claim(self, worker: int, limit: int) -> None:
         async with self.db.unit_of_work() as uow:
-            claimed = await self.queue.repository(uow).claim_due(self.now, f"w{worker}", LEASE, limit)
+            claimed = await self.queue.repository(uow).claim_due(
+                self.now, f"w{worker}", LEASE, limit
+            )
             await uow.commit()
         for item in claimed:
             for other, holds in self.held.items():
@@ -160,7 +175,9 @@ class Run:
             return
         self.send(worker, index, reached)
         async with self.db.unit_of_work() as uow:
-            await self.queue.repository(uow).mark_unknown(held.item.id, held.item.claim_token, self.now + LEASE, "no answer")
+            await self.queue.repository(uow).mark_unknown(
+                held.item.id, held.item.claim_token, self.now + LEASE, "no answer"
+            )
             await uow.commit()
         del self.held[worker][held.item.id]
 
@@ -169,7 +186,9 @@ class Run:
         if held is None or held.sent:
             return
         async with self.db.unit_of_work() as uow:
-            await self.queue.repository(uow).mark_retry(held.item.id, held.item.claim_token, self.now, "rate limited")
+            await self.queue.repository(uow).mark_retry(
+                held.item.id, held.item.claim_token, self.now, "rate limited"
+            )
             await uow.commit()
         del self.held[worker][held.item.id]
 
@@ -202,9 +221,13 @@ def queue(request: pytest.FixtureRequest) -> Queue:
     return Nudges() if request.param == "nudges" else Digests()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(STEP, min_size=1, max_size=30))
-async def test_every_item_is_recorded_delivered_exactly_once(database: Database, queue: Queue, steps: list[tuple[str, int, int]]) -> None:
+async def test_every_item_is_recorded_delivered_exactly_once(
+    database: Database, queue: Queue, steps: list[tuple[str, int, int]]
+) -> None:
     await queue.reset(database)
     run = Run(database, queue)
     for op, worker, n in steps:
@@ -227,7 +250,8 @@ async def test_every_item_is_recorded_delivered_exactly_once(database: Database,
     await run.drain()
     ids = sorted(set(run.recorded) | set(run.arrived))
     assert len(ids) == ITEMS
-    assert [run.recorded[i] for i in ids] == [1] * ITEMS  # recorded exactly once: none lost, none twice
+    # recorded exactly once: none lost, none twice
+    assert [run.recorded[i] for i in ids] == [1] * ITEMS
     assert [run.arrived[i] for i in ids] == [1] * ITEMS  # and arrived exactly once
 
 
@@ -242,13 +266,35 @@ async def test_a_claim_is_marked_the_same_way_in_both_tables(database: Database)
         await uow.commit()
     rows = {}
     async with database.sessions() as session:
-        for table, key, value in (("nudges", "id", nudge.id), ("channel_digests", "channel_id", digest.id)):
-            found = (await session.execute(
-                _select(table, key, value, ["state", "claim_token", "claimed_by", "lease_until", "attempted_at", "unknown_since"])
-            )).one()
+        for table, key, value in (
+            ("nudges", "id", nudge.id),
+            ("channel_digests", "channel_id", digest.id),
+        ):
+            found = (
+                await session.execute(
+                    _select(
+                        table,
+                        key,
+                        value,
+                        [
+                            "state",
+                            "claim_token",
+                            "claimed_by",
+                            "lease_until",
+                            "attempted_at",
+                            "unknown_since",
+                        ],
+                    )
+                )
+            ).one()
             rows[table] = found
     for row in rows.values():
-        assert row.state == "claimed" and row.claim_token and row.claimed_by == "w1" and row.unknown_since is None
+        assert (
+            row.state == "claimed"
+            and row.claim_token
+            and row.claimed_by == "w1"
+            and row.unknown_since is None
+        )
     assert rows["nudges"].lease_until == rows["channel_digests"].lease_until
 
 

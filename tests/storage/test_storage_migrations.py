@@ -25,9 +25,21 @@ def _diffs(connection: Connection) -> list[object]:
     with warnings.catch_warnings():  # "can't reflect expression-based indexes": known, see above
         warnings.simplefilter("ignore")
         found = list(compare_metadata(context, metadata))
-    listing = "SELECT name FROM sqlite_master WHERE type = 'index'" if connection.dialect.name == "sqlite" else "SELECT indexname FROM pg_indexes"
+    listing = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+        if connection.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes"
+    )
     assert set(connection.exec_driver_sql(listing).scalars()) >= EXPRESSION_INDEXES
-    return [d for d in found if not (isinstance(d, tuple) and d[0] in ("add_index", "remove_index") and d[1].name in EXPRESSION_INDEXES)]
+    return [
+        d
+        for d in found
+        if not (
+            isinstance(d, tuple)
+            and d[0] in ("add_index", "remove_index")
+            and d[1].name in EXPRESSION_INDEXES
+        )
+    ]
 
 
 async def test_upgrade_is_idempotent_and_matches_models(database_url: str) -> None:

@@ -154,7 +154,9 @@ async def test_claims_are_leased_and_tokens_checked(database: Database) -> None:
     [second] = await claim(database, NOW + LEASE + timedelta(seconds=1), worker="w2")
     assert second.id == first.id and second.claim_token != first.claim_token
     async with database.unit_of_work() as uow:
-        assert not await uow.nudges.mark_delivered_many([(first.id, first.claim_token or "", False)], NOW)
+        assert not await uow.nudges.mark_delivered_many(
+            [(first.id, first.claim_token or "", False)], NOW
+        )
         assert not await uow.nudges.mark_retry(first.id, first.claim_token or "", NOW, "x")
         assert not await uow.nudges.mark_failed(first.id, first.claim_token or "", NOW, "x")
         delivered_at = NOW + timedelta(minutes=7)
@@ -291,8 +293,12 @@ async def test_mark_delivered_many_records_only_claims_still_held(database: Data
     taken = await claim(database, NOW + LEASE + timedelta(seconds=1), worker="w2")
     assert {n.id for n in taken} == {n.id for n in first}
     async with database.unit_of_work() as uow:
-        stale = await uow.nudges.mark_delivered_many([(n.id, n.claim_token or "", False) for n in first], NOW)
-        fresh = await uow.nudges.mark_delivered_many([(n.id, n.claim_token or "", n.key == "b") for n in taken], NOW)
+        stale = await uow.nudges.mark_delivered_many(
+            [(n.id, n.claim_token or "", False) for n in first], NOW
+        )
+        fresh = await uow.nudges.mark_delivered_many(
+            [(n.id, n.claim_token or "", n.key == "b") for n in taken], NOW
+        )
         await uow.commit()
         stored = {n.key: n for n in await uow.nudges.for_application(app.id)}
     assert stale == set() and fresh == {n.id for n in taken}
@@ -300,7 +306,9 @@ async def test_mark_delivered_many_records_only_claims_still_held(database: Data
     assert [k for k, n in sorted(stored.items()) if n.late] == ["b"]
 
 
-async def test_get_many_loads_applications_and_users_and_skips_missing_ids(database: Database) -> None:
+async def test_get_many_loads_applications_and_users_and_skips_missing_ids(
+    database: Database,
+) -> None:
     one = await setup_app(database, "U1")
     two = await setup_app(database, "U2")
     async with database.unit_of_work() as uow:
@@ -311,12 +319,18 @@ async def test_get_many_loads_applications_and_users_and_skips_missing_ids(datab
     assert set(users) == {one.user_id, two.user_id}
 
 
-async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(database: Database) -> None:
+async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(
+    database: Database,
+) -> None:
     app = await setup_app(database)  # a Slack user
     await sync(database, app, [planned("a", NOW)])
     async with database.unit_of_work() as uow:
         assert await uow.nudges.next_due_at(platforms={"discord"}) is None
-        assert await uow.nudges.claim_due(NOW, "discord-only", LEASE, 10, platforms={"discord"}) == []
+        assert (
+            await uow.nudges.claim_due(NOW, "discord-only", LEASE, 10, platforms={"discord"}) == []
+        )
         assert await uow.nudges.next_due_at(platforms={"slack"}) == NOW
-        [claimed] = await uow.nudges.claim_due(NOW, "slack", LEASE, 10, platforms={"slack", "discord"})
+        [claimed] = await uow.nudges.claim_due(
+            NOW, "slack", LEASE, 10, platforms={"slack", "discord"}
+        )
         assert claimed.key == "a"

@@ -34,7 +34,11 @@ def deletes(database: Database) -> Iterator[list[str]]:
 
 async def _stored(database: Database) -> int:
     async with database.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(RequestReceiptRow))).scalar_one())
+        return int(
+            (
+                await session.execute(select(func.count()).select_from(RequestReceiptRow))
+            ).scalar_one()
+        )
 
 
 async def test_a_key_is_new_once_within_the_window(database: Database) -> None:

@@ -120,8 +120,14 @@ async def test_locale_and_date_order_are_kept(database: Database) -> None:
         assert user.locale == "en-US"  # the platform's latest word
         user = await uow.users.get_or_create(replace(identity("U1"), locale="<script>"), NOW)
         assert user.locale == "en-US"  # nonsense is ignored
-        user = await uow.users.update_settings(user.id, replace(user.settings, date_order=DateOrder.DMY), TimezoneSource.DEFAULT)
+        user = await uow.users.update_settings(
+            user.id, replace(user.settings, date_order=DateOrder.DMY), TimezoneSource.DEFAULT
+        )
         await uow.commit()
     async with database.unit_of_work() as uow:
         stored = await uow.users.get(user.id)
-    assert stored is not None and stored.settings.date_order is DateOrder.DMY and stored.locale == "en-US"
+    assert (
+        stored is not None
+        and stored.settings.date_order is DateOrder.DMY
+        and stored.locale == "en-US"
+    )

@@ -88,7 +88,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_channel_shares"),
         sa.UniqueConstraint(
-            "channel_id", "application_id", "mark", name="uq_channel_shares_channel_id_application_id_mark"
+            "channel_id",
+            "application_id",
+            "mark",
+            name="uq_channel_shares_channel_id_application_id_mark",
         ),
     )
     op.create_index("ix_channel_shares_user_id", "channel_shares", ["user_id"])

@@ -26,8 +26,13 @@ READY_AT = "(CASE WHEN retry_at IS NOT NULL AND retry_at > due_at THEN retry_at 
 
 
 def upgrade() -> None:
-    op.add_column("nudges", sa.Column("platform", sa.String(length=32), server_default="", nullable=False))
-    op.execute("UPDATE nudges SET platform = (SELECT users.platform FROM users WHERE users.id = nudges.user_id)")
+    op.add_column(
+        "nudges", sa.Column("platform", sa.String(length=32), server_default="", nullable=False)
+    )
+    op.execute(
+        "UPDATE nudges SET platform = (SELECT users.platform FROM users WHERE users.id = "
+        "nudges.user_id)"
+    )
     op.create_index(
         "ix_nudges_pending_ready_at",
         "nudges",

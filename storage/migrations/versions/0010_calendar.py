@@ -28,9 +28,14 @@ def upgrade() -> None:
         sa.Column("round_seq", sa.Integer(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("linked_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_invitation_links_user_id_users", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["application_id"], ["applications.id"], name="fk_invitation_links_application_id_applications", ondelete="CASCADE"
+            ["user_id"], ["users.id"], name="fk_invitation_links_user_id_users", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name="fk_invitation_links_application_id_applications",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", "key", name="pk_invitation_links"),
     )
@@ -40,7 +45,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("issued_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_calendar_feeds_user_id_users", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_calendar_feeds_user_id_users", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("user_id", name="pk_calendar_feeds"),
         sa.UniqueConstraint("secret_hash", name="uq_calendar_feeds_secret_hash"),
     )
@@ -51,7 +58,9 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("modified_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_feed_events_user_id_users", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_feed_events_user_id_users", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("user_id", "uid", name="pk_feed_events"),
     )
 

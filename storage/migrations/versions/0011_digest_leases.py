@@ -23,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("channel_digests") as batch:
-        batch.add_column(sa.Column("state", sa.String(length=16), server_default="pending", nullable=False))
+        batch.add_column(
+            sa.Column("state", sa.String(length=16), server_default="pending", nullable=False)
+        )
         batch.add_column(sa.Column("attempted_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("unknown_since", sa.DateTime(), nullable=True))
     # A digest claimed under the old marks (a token) is claimed under the new one too.

@@ -37,16 +37,32 @@ this line is never read
 """
 
 
-async def _run(tmp_path: Path, script: str, *, json_lines: bool = True, now: str | None = "2026-11-25T18:00:00+01:00") -> list[dict]:
+async def _run(
+    tmp_path: Path,
+    script: str,
+    *,
+    json_lines: bool = True,
+    now: str | None = "2026-11-25T18:00:00+01:00",
+) -> list[dict]:
     out = io.StringIO()
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
-    await run_console(config, user="alice", timezone="Europe/Berlin", now=now, json_lines=json_lines, stdin=io.StringIO(script), stdout=out)
+    await run_console(
+        config,
+        user="alice",
+        timezone="Europe/Berlin",
+        now=now,
+        json_lines=json_lines,
+        stdin=io.StringIO(script),
+        stdout=out,
+    )
     if not json_lines:
         return [{"text": out.getvalue()}]
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-async def test_piped_script_with_simulated_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_piped_script_with_simulated_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     records = await _run(tmp_path, SCRIPT)
     kinds = [(r["kind"], r["user"]) for r in records]
@@ -57,7 +73,13 @@ async def test_piped_script_with_simulated_clock(tmp_path: Path, monkeypatch: py
     assert added["at"] == "2026-11-25T18:00:00+01:00"
     assert "thank-you to Jane Doe" in added["text"]
     assert nudge["at"] == "2026-11-26T12:00:00+01:00"  # delivered at its due time while advancing
-    assert [a["label"] for a in nudge["actions"]] == ["Sent", "Snooze 1 day", "Checklist", "Draft", "Skip"]
+    assert [a["label"] for a in nudge["actions"]] == [
+        "Sent",
+        "Snooze 1 day",
+        "Checklist",
+        "Draft",
+        "Skip",
+    ]
     assert "☐ " in nudge["text"]  # the checklist is part of the text
     assert "thank-you marked sent" in pressed["text"]
 
@@ -69,13 +91,18 @@ async def test_piped_script_with_simulated_clock(tmp_path: Path, monkeypatch: py
     close_loop = next(r for r in records if r["kind"] == "dm" and "close" in r["text"].lower())
     assert close_loop["at"] == "2026-11-27T09:00:00+01:00"  # next morning after the rejection
     ics = next(r for r in records if "BEGIN:VCALENDAR" in r["text"])
-    assert "Saved to" in ics["text"] and (tmp_path / "console-data" / "exports" / "followup-alice.ics").exists()
+    assert (
+        "Saved to" in ics["text"]
+        and (tmp_path / "console-data" / "exports" / "followup-alice.ics").exists()
+    )
     assert "No active applications" in records[-1]["text"]
     assert not any("never read" in r["text"] for r in records)
 
 
 async def test_text_mode_prints_a_banner_and_dm_headers(tmp_path: Path) -> None:
-    [out] = await _run(tmp_path, "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 2d\n", json_lines=False)
+    [out] = await _run(
+        tmp_path, "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 2d\n", json_lines=False
+    )
     assert "Type `help` for commands" in out["text"]
     assert "── direct message to alice · Thu 26 Nov 12:00 ──" in out["text"]
 
@@ -88,9 +115,25 @@ async def test_advance_needs_a_simulated_clock(tmp_path: Path) -> None:
 async def test_bad_options_are_explained(tmp_path: Path) -> None:
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
     with pytest.raises(ConsoleUsageError, match="Europe/Berlin"):
-        await run_console(config, user="a", timezone="Nowhere/Land", now=None, json_lines=True, stdin=io.StringIO(""), stdout=io.StringIO())
+        await run_console(
+            config,
+            user="a",
+            timezone="Nowhere/Land",
+            now=None,
+            json_lines=True,
+            stdin=io.StringIO(""),
+            stdout=io.StringIO(),
+        )
     with pytest.raises(ConsoleUsageError, match="ISO-8601"):
-        await run_console(config, user="a", timezone=None, now="next week", json_lines=True, stdin=io.StringIO(""), stdout=io.StringIO())
+        await run_console(
+            config,
+            user="a",
+            timezone=None,
+            now="next week",
+            json_lines=True,
+            stdin=io.StringIO(""),
+            stdout=io.StringIO(),
+        )
 
 
 def test_cli_help_lists_subcommands_and_bot_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +146,9 @@ def test_cli_help_lists_subcommands_and_bot_commands(capsys: pytest.CaptureFixtu
     assert "console" in capsys.readouterr().out
 
 
-def test_cli_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_db_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("FOLLOWUP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     assert main(["db", "upgrade"]) == 0
     assert "up to date" in capsys.readouterr().out
@@ -125,7 +170,9 @@ yes
 list
 """)
     nudge = next(r for r in records if r["kind"] == "dm")
-    draft, question, skipped, ambiguous = records[records.index(nudge) + 1 : records.index(nudge) + 5]
+    draft, question, skipped, ambiguous = records[
+        records.index(nudge) + 1 : records.index(nudge) + 5
+    ]
     assert draft["text"].startswith("Draft")  # button 4 of the latest message with buttons
     assert question["text"].startswith("Skip this email?")  # Skip destroys a step: it asks first
     assert "skipped" in skipped["text"]  # the unique start of "Skip", once confirmed
@@ -152,7 +199,8 @@ list
     asked = [t for t in texts if t.startswith("Delete this application?")]
     assert len(asked) == 3 and "Type yes to delete it, or no to keep it." in asked[0]
     assert "Not pressed: nothing changed." in texts[3]
-    assert "Your applications (1 active)" in texts[5]  # `list` after an unanswered question: still there
+    # `list` after an unanswered question: still there
+    assert "Your applications (1 active)" in texts[5]
     assert texts[-2].startswith("Deleted #1 Acme Corp")
     assert "No active applications" in texts[-1]
 
@@ -163,7 +211,9 @@ async def test_yes_is_a_command_only_after_a_question(tmp_path: Path) -> None:
 
 
 async def test_text_mode_numbers_the_buttons(tmp_path: Path) -> None:
-    [out] = await _run(tmp_path, "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 2d\nhelp\n", json_lines=False)
+    [out] = await _run(
+        tmp_path, "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 2d\nhelp\n", json_lines=False
+    )
     assert "[1 Sent] [2 Snooze 1 day] [3 Checklist] [4 Draft] [5 Skip]" in out["text"]
     assert ":press 1" in out["text"]  # help explains the buttons
     assert "\x1b[" not in out["text"]  # no colour when piped
@@ -197,13 +247,22 @@ async def test_review_alone_reads_the_draft_up_to_a_dot(tmp_path: Path) -> None:
 
 
 async def test_a_draft_without_its_dot_is_not_sent_for_review(tmp_path: Path) -> None:
-    [out] = await _run(tmp_path, "add Acme; Engineer; today 10:00; Jane\nreview 1\nHi Jane, thank you.\n", json_lines=False, now="2026-11-25T08:00:00+01:00")
+    [out] = await _run(
+        tmp_path,
+        "add Acme; Engineer; today 10:00; Jane\nreview 1\nHi Jane, thank you.\n",
+        json_lines=False,
+        now="2026-11-25T08:00:00+01:00",
+    )
     assert "end it with a line holding only “.”" in out["text"]
     assert "the draft was not reviewed" in out["text"]
 
 
 async def test_the_console_survives_the_end_of_the_calendar(tmp_path: Path) -> None:
-    records = await _run(tmp_path, "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 1w\nlist\n", now="9999-12-30T12:00:00+00:00")
+    records = await _run(
+        tmp_path,
+        "add Acme; Engineer; tomorrow 10:00; Jane\n:advance 1w\nlist\n",
+        now="9999-12-30T12:00:00+00:00",
+    )
     assert len(records) == 3
     assert "past the year 9999" in records[1]["text"]
     assert "No active applications" in records[2]["text"]
@@ -211,7 +270,15 @@ async def test_the_console_survives_the_end_of_the_calendar(tmp_path: Path) -> N
 
 async def _session(config: Config, script: str, *, user: str, now: str | None) -> list[dict]:
     out = io.StringIO()
-    await run_console(config, user=user, timezone="Europe/Berlin", now=now, json_lines=True, stdin=io.StringIO(script), stdout=out)
+    await run_console(
+        config,
+        user=user,
+        timezone="Europe/Berlin",
+        now=now,
+        json_lines=True,
+        stdin=io.StringIO(script),
+        stdout=out,
+    )
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -222,10 +289,18 @@ async def test_data_lives_in_the_data_directory_and_a_simulated_clock_never_touc
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
-    await _session(Config(), "add Acme; Engineer; tomorrow 10:00; Jane\n", user="alice", now="2026-11-25T18:00:00+01:00")
-    assert not (console_data_dir / "followup.db").exists()  # the simulated session had its own database
+    await _session(
+        Config(),
+        "add Acme; Engineer; tomorrow 10:00; Jane\n",
+        user="alice",
+        now="2026-11-25T18:00:00+01:00",
+    )
+    # the simulated session had its own database
+    assert not (console_data_dir / "followup.db").exists()
 
-    real = await _session(Config(), "list\nadd Real Co; Analyst; tomorrow 10:00; Sam\n", user="alice", now=None)
+    real = await _session(
+        Config(), "list\nadd Real Co; Analyst; tomorrow 10:00; Sam\n", user="alice", now=None
+    )
     assert "No active applications" in real[0]["text"]  # nothing left over from the simulation
     assert (console_data_dir / "followup.db").exists()
     assert list(work.iterdir()) == []  # nothing written to the working directory
@@ -238,18 +313,33 @@ async def test_data_lives_in_the_data_directory_and_a_simulated_clock_never_touc
 
 async def test_the_console_delivers_only_the_nudges_of_its_own_people(tmp_path: Path) -> None:
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}")
-    await _session(config, "add Acme; Engineer; tomorrow 10:00; Jane\n", user="bob", now="2026-11-25T18:00:00+01:00")
-    alice = await _session(config, "list\n:advance 1d\n", user="alice", now="2026-11-27T08:00:00+01:00")
+    await _session(
+        config,
+        "add Acme; Engineer; tomorrow 10:00; Jane\n",
+        user="bob",
+        now="2026-11-25T18:00:00+01:00",
+    )
+    alice = await _session(
+        config, "list\n:advance 1d\n", user="alice", now="2026-11-27T08:00:00+01:00"
+    )
     assert all(r["user"] == "alice" for r in alice)  # bob's due thank-you is not delivered to alice
     bob = await _session(config, "list\n", user="bob", now="2026-11-27T08:00:00+01:00")
-    assert [r["kind"] for r in bob] == ["dm", "reply"] and bob[0]["user"] == "bob"  # still his, late
+    # still his, late
+    assert [r["kind"] for r in bob] == ["dm", "reply"] and bob[0]["user"] == "bob"
     assert "Acme" in bob[0]["text"]
 
 
 @pytest.mark.parametrize("name", ["/../../trav2", "a/b", "..", "Zoë Müller"])
-async def test_exports_stay_in_the_exports_directory_whatever_the_name(tmp_path: Path, console_data_dir: Path, name: str) -> None:
+async def test_exports_stay_in_the_exports_directory_whatever_the_name(
+    tmp_path: Path, console_data_dir: Path, name: str
+) -> None:
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'e.db'}")
-    records = await _session(config, "add Acme; Engineer; tomorrow 10:00; Jane\nexport\nexport ics\n", user=name, now="2026-11-25T18:00:00+01:00")
+    records = await _session(
+        config,
+        "add Acme; Engineer; tomorrow 10:00; Jane\nexport\nexport ics\n",
+        user=name,
+        now="2026-11-25T18:00:00+01:00",
+    )
     exports = console_data_dir / "exports"
     saved = sorted(p.name for p in exports.iterdir())
     assert len(saved) == 2 and all(p.startswith("followup-") for p in saved)
@@ -270,7 +360,9 @@ def test_cli_help_for_one_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("command", ["run", "console", "db", "help"])
-def test_every_subcommand_describes_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_subcommand_describes_itself(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         main([command, "--help"])
     out = capsys.readouterr().out
@@ -278,7 +370,9 @@ def test_every_subcommand_describes_itself(command: str, capsys: pytest.CaptureF
     assert len(description.split()) >= 8, out
 
 
-def test_db_upgrade_prints_one_human_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_prints_one_human_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("FOLLOWUP_DATABASE_URL", f"sqlite:///{tmp_path / 'one.db'}")
     monkeypatch.setenv("FOLLOWUP_LOG_LEVEL", "INFO")
     assert main(["db", "upgrade"]) == 0
@@ -296,13 +390,17 @@ def test_library_chatter_only_at_debug(level: int, shown: bool) -> None:
         configure_logging(Config(), level=level, stream=stream)
         logging.getLogger("apscheduler.executors.default").info("Running job \"sweep\"")
         logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed by 0:00:01")
-        logging.getLogger("discord.client").warning("PyNaCl is not installed, voice will NOT be supported")
+        logging.getLogger("discord.client").warning(
+            "PyNaCl is not installed, voice will NOT be supported"
+        )
         logging.getLogger("followup.ours").warning("a warning of ours")
         logging.getLogger("apscheduler.executors.default").error("Job raised an exception")
         try:
             raise asyncio.CancelledError
         except asyncio.CancelledError:
-            logging.getLogger("apscheduler.executors.default").exception("Job cancelled at shutdown")
+            logging.getLogger("apscheduler.executors.default").exception(
+                "Job cancelled at shutdown"
+            )
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
@@ -333,9 +431,17 @@ def test_colour_only_for_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
     stream = Terminal()
     output = Output(stream, json_lines=False, zone=ZoneInfo("UTC"), colour=True)
-    message = Message(title="That id is unknown.", body="Form: show <id>", actions=(Action("fu:sent:1", "Sent"),), tone=Tone.ERROR)
+    message = Message(
+        title="That id is unknown.",
+        body="Form: show <id>",
+        actions=(Action("fu:sent:1", "Sent"),),
+        tone=Tone.ERROR,
+    )
     output.emit(Record("reply", "alice", None, datetime(2026, 11, 25, tzinfo=UTC), message))
-    assert "\x1b[1;31mThat id is unknown.\x1b[0m\nForm: show <id>\n\x1b[36m[1 Sent]\x1b[0m" in stream.getvalue()
+    assert (
+        "\x1b[1;31mThat id is unknown.\x1b[0m\nForm: show <id>\n\x1b[36m[1 Sent]\x1b[0m"
+        in stream.getvalue()
+    )
 
 
 async def test_a_pasted_block_is_read_line_by_line(tmp_path: Path) -> None:
@@ -352,14 +458,24 @@ async def test_a_pasted_block_is_read_line_by_line(tmp_path: Path) -> None:
     clock = SimulatedClock(datetime(2026, 11, 25, 7, tzinfo=UTC))
     output = Output(io.StringIO(), json_lines=True, zone=ZoneInfo("UTC"))
     runtime = await bootstrap(
-        config, clock=clock, outlets={"console": Outlet(ConsoleNotifier(output, clock), ConsolePoster(output, clock))}
+        config,
+        clock=clock,
+        outlets={"console": Outlet(ConsoleNotifier(output, clock), ConsolePoster(output, clock))},
     )
-    session = ConsoleSession(runtime.followup, runtime.dispatcher, runtime.clock, output, user="alice", export_dir=tmp_path)
+    session = ConsoleSession(
+        runtime.followup,
+        runtime.dispatcher,
+        runtime.clock,
+        output,
+        user="alice",
+        export_dir=tmp_path,
+    )
     draft = "Hi Jane,\n\nThank you for your time today. When may I follow up?"
     try:
         await session.handle_line("add Acme Corp; Data Engineer; today 10:00; Jane Doe\n")
         await session.handle_line("list\ntoday\n")  # two commands pasted at once
-        await session.handle_line(f"review 1\n{draft}\n.\nlist\n")  # a draft pasted after `review 1`
+        # a draft pasted after `review 1`
+        await session.handle_line(f"review 1\n{draft}\n.\nlist\n")
         await session.handle_line(f"review 1 {draft}\n")  # or with it
     finally:
         await runtime.close()

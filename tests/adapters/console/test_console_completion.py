@@ -21,13 +21,18 @@ from bot.messages import Message
 def _completer() -> tuple[ConsoleCompleter, ConsoleSession, Output]:
     output = Output(io.StringIO(), json_lines=False, zone=ZoneInfo("UTC"))
     nothing: Any = None  # completion never reaches the core
-    session = ConsoleSession(nothing, nothing, SimulatedClock(datetime(2026, 11, 25, tzinfo=UTC)), output, user="alice")
+    session = ConsoleSession(
+        nothing, nothing, SimulatedClock(datetime(2026, 11, 25, tzinfo=UTC)), output, user="alice"
+    )
     session.choices = [(1, "Acme Corp — Data Engineer"), (12, "Globex — Analyst")]
     return ConsoleCompleter(session, output), session, output
 
 
 def _offered(completer: ConsoleCompleter, text: str) -> list[str]:
-    return [c.text for c in completer.get_completions(Document(text), CompleteEvent(completion_requested=True))]
+    return [
+        c.text
+        for c in completer.get_completions(Document(text), CompleteEvent(completion_requested=True))
+    ]
 
 
 def test_commands_meta_commands_ids_and_zones() -> None:
@@ -49,8 +54,17 @@ def test_press_offers_the_latest_buttons() -> None:
     output.records.append(Record("dm", "alice", None, datetime(2026, 11, 25, tzinfo=UTC), message))
     offered = _offered(completer, ":press ")
     assert offered[:5] == ["1", "2", "3", "4", "5"] and "snooze" in offered
-    output.records.append(Record("dm", "bob", None, datetime(2026, 11, 25, tzinfo=UTC), Message(title="x", actions=nudge_actions(9)[:1])))
-    assert _offered(completer, ":press ")[:5] == ["1", "2", "3", "4", "5"]  # bob's message isn't alice's
+    output.records.append(
+        Record(
+            "dm",
+            "bob",
+            None,
+            datetime(2026, 11, 25, tzinfo=UTC),
+            Message(title="x", actions=nudge_actions(9)[:1]),
+        )
+    )
+    # bob's message isn't alice's
+    assert _offered(completer, ":press ")[:5] == ["1", "2", "3", "4", "5"]
 
 
 def test_nothing_is_offered_inside_a_draft() -> None:

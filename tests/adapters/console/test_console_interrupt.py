@@ -15,7 +15,9 @@ import pytest
 
 from adapters.console.runner import _piped_loop
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="needs Unix signals")
+pytestmark = pytest.mark.skipif(
+    not hasattr(signal, "SIGINT") or os.name != "posix", reason="needs Unix signals"
+)
 
 
 class _HeldSession:

@@ -54,7 +54,8 @@ def _spawn(tmp_path: Path, *args: str, colour: bool = False) -> pexpect.spawn:
         sys.executable, ["-m", "adapters.cli", "console", *args],
         cwd=str(ROOT), env=env, encoding="utf-8", dimensions=(50, 160), timeout=WAIT,
     )
-    child.logfile_read = (tmp_path / "screen.log").open("a", encoding="utf-8")  # what the terminal showed, for a failure
+    # what the terminal showed, for a failure
+    child.logfile_read = (tmp_path / "screen.log").open("a", encoding="utf-8")
     return child
 
 
@@ -65,7 +66,9 @@ async def _log_interview_elsewhere(tmp_path: Path, tz: str) -> None:
     alice = Identity("console", "local", "alice", display_name="alice", timezone=tz)
     try:
         await runtime.followup.handle_text(alice, "settings weekends on")
-        reply = await runtime.followup.handle_text(alice, "add Acme Corp; Data Engineer; today 07:00; Jane Doe")
+        reply = await runtime.followup.handle_text(
+            alice, "add Acme Corp; Data Engineer; today 07:00; Jane Doe"
+        )
         assert "#1 Acme Corp" in reply.as_text()
     finally:
         await runtime.close()

@@ -77,7 +77,14 @@ async def discord_runtime(
     defaults = {"guild_ready_timeout": 0.01, "identify_interval": 0, "defer_after": 2.0}
     platform = DiscordPlatform(**{**defaults, **options})
     facade = probe.wrap if probe is not None else None
-    return await build(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate, facade=facade)
+    return await build(
+        config,
+        clock=clock,
+        worker_id=worker_id,
+        platforms=[platform],
+        migrate=migrate,
+        facade=facade,
+    )
 
 
 def discord_adapter(runtime: Runtime) -> DiscordAdapter:
@@ -108,7 +115,9 @@ async def runtime(
     runtime_factory: RuntimeFactory,
 ) -> Runtime:
     config = discord_config(fake, sqlite_url)
-    return await discord_runtime(config, clock, probe=probe, build=runtime_factory, **discord_options)
+    return await discord_runtime(
+        config, clock, probe=probe, build=runtime_factory, **discord_options
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,12 @@ ERROR_COLOUR = 0xED4245
 
 
 def identity(user: FakeUser) -> Identity:
-    return Identity(platform="discord", workspace="discord", user_id=str(user.id), display_name=user.global_name or user.name)
+    return Identity(
+        platform="discord",
+        workspace="discord",
+        user_id=str(user.id),
+        display_name=user.global_name or user.name,
+    )
 
 
 async def stored_user(runtime: Runtime, user: FakeUser) -> User | None:

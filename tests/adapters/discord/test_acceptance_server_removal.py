@@ -40,12 +40,25 @@ async def test_leaving_one_server_drops_its_group_channels_and_keeps_the_others(
 ) -> None:
     for guild, channel in ((GUILD_ID, CHANNEL_ID), (OTHER_GUILD, OTHER_CHANNEL)):
         await fake.create_channel(guild, channel)
-        for sub, options in (("channel", {"state": "on"}), ("digest", {"weekday": "monday", "time": "09:00"})):
-            payload = make.slash(sub, options, command="followup-group", user=ALICE, guild_id=guild, channel_id=channel,
-                                 permissions=MANAGE_CHANNELS)
+        for sub, options in (
+            ("channel", {"state": "on"}),
+            ("digest", {"weekday": "monday", "time": "09:00"}),
+        ):
+            payload = make.slash(
+                sub,
+                options,
+                command="followup-group",
+                user=ALICE,
+                guild_id=guild,
+                channel_id=channel,
+                permissions=MANAGE_CHANNELS,
+            )
             sent = await fake.interact(payload)
             assert sub != "channel" or sent.embed["title"] == INTRO, sent.embed
-    assert await group(runtime, CHANNEL_ID) is not None and await group(runtime, OTHER_CHANNEL) is not None
+    assert (
+        await group(runtime, CHANNEL_ID) is not None
+        and await group(runtime, OTHER_CHANNEL) is not None
+    )
 
     await fake.remove_guild(GUILD_ID)
     for _ in range(200):

@@ -39,14 +39,17 @@ def _characters(item: dict[str, Any]) -> int:
     """What Discord counts against its 8000 characters per command: every name, description
     and choice value, in the command, its subcommands, options and choices."""
     own = sum(len(str(item[key])) for key in ("name", "description", "value") if key in item)
-    return own + sum(_characters(child) for key in ("options", "choices") for child in item.get(key) or [])
+    return own + sum(
+        _characters(child) for key in ("options", "choices") for child in item.get(key) or []
+    )
 
 
 async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
     assert adapter.client is not None and adapter.client.is_ready()
     [identify] = fake.identifies
     assert identify["token"] == "fake-token"
-    assert identify["intents"] == 1 | 1 << 12  # guilds and DM messages (attached invitations): nothing privileged
+    # guilds and DM messages (attached invitations): nothing privileged
+    assert identify["intents"] == 1 | 1 << 12
 
     [sync] = fake.calls_to("PUT", GLOBAL_SYNC)
     [group, channels] = sync.json
@@ -55,27 +58,63 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     # bot's DM and other DMs and group DMs
     assert group["contexts"] == [0, 1, 2] and group["integration_types"] == [0, 1]
     # the group channel commands post in a server's channels: a server's install, in servers only
-    assert channels["name"] == "followup-group" and channels["contexts"] == [0] and channels["integration_types"] == [0]
+    assert (
+        channels["name"] == "followup-group"
+        and channels["contexts"] == [0]
+        and channels["integration_types"] == [0]
+    )
     subs = _options(group)
     # Every catalogue command has its subcommand; `digest off` and `share off` have their own.
     assert set(subs) == {spec.name for spec in COMMANDS}
-    assert set(_options(channels)) == {spec.name for spec in GROUP_COMMANDS} | {"digest-off", "share-off"}
+    assert set(_options(channels)) == {spec.name for spec in GROUP_COMMANDS} | {
+        "digest-off",
+        "share-off",
+    }
     for command in (group, channels):
         assert len(_options(command)) <= 25  # Discord's limit of subcommands in one group
         assert _characters(command) <= 8000  # Discord's limit per command, subcommands included
-        assert all(sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100 for sub in _options(command).values())
+        assert all(
+            sub["type"] == SUBCOMMAND and 0 < len(sub["description"]) <= 100
+            for sub in _options(command).values()
+        )
 
     add = _options(subs["add"])
     assert {name: opt["type"] for name, opt in add.items()} == {
-        "company": STRING, "role": STRING, "when": STRING, "kind": STRING, "interviewer": STRING, "title": STRING,
+        "company": STRING,
+        "role": STRING,
+        "when": STRING,
+        "kind": STRING,
+        "interviewer": STRING,
+        "title": STRING,
         "more_interviewers": STRING,
     }
     assert not any(opt.get("required") for opt in add.values())  # no options → the form
     assert add["company"]["max_length"] == 200
-    for name in ("round", "show", "draft", "review", "sent", "heard", "snooze", "skip", "status", "delete"):
+    for name in (
+        "round",
+        "show",
+        "draft",
+        "review",
+        "sent",
+        "heard",
+        "snooze",
+        "skip",
+        "status",
+        "delete",
+    ):
         ident = _options(subs[name])["id"]
-        assert (ident["type"], ident["autocomplete"], ident["required"], ident["min_value"]) == (INTEGER, True, True, 1), name
-    assert [c["value"] for c in _options(subs["status"])["status"]["choices"]] == ["active", "offer", "rejected", "withdrawn"]
+        assert (ident["type"], ident["autocomplete"], ident["required"], ident["min_value"]) == (
+            INTEGER,
+            True,
+            True,
+            1,
+        ), name
+    assert [c["value"] for c in _options(subs["status"])["status"]["choices"]] == [
+        "active",
+        "offer",
+        "rejected",
+        "withdrawn",
+    ]
     kinds = ["phone", "interview", "hiring-manager", "panel", "final"]
     assert [c["value"] for c in _options(subs["round"])["kind"]["choices"]] == kinds
     assert [c["value"] for c in _options(subs["add"])["kind"]["choices"]] == kinds
@@ -87,8 +126,14 @@ async def test_on_ready_and_the_synced_group(adapter: DiscordAdapter, fake: Fake
     assert [c["value"] for c in _options(subs["channel"])["state"]["choices"]] == ["on", "off"]
     assert not _options(subs["channel"])["state"].get("required")
     digest = _options(subs["digest"])
-    assert [c["value"] for c in digest["weekday"]["choices"]][:2] == ["monday", "tuesday"] and len(digest["weekday"]["choices"]) == 7
-    assert digest["weekday"]["required"] and digest["time"]["required"] and digest["tz"]["autocomplete"] is True
+    assert [c["value"] for c in digest["weekday"]["choices"]][:2] == ["monday", "tuesday"] and len(
+        digest["weekday"]["choices"]
+    ) == 7
+    assert (
+        digest["weekday"]["required"]
+        and digest["time"]["required"]
+        and digest["tz"]["autocomplete"] is True
+    )
     share = _options(subs["share"])["id"]
     assert (share["type"], share["autocomplete"], share["required"]) == (INTEGER, True, True)
     assert not any(subs[name].get("options") for name in ("board", "digest-off", "share-off"))
@@ -167,7 +212,9 @@ def test_an_api_url_without_a_path_gets_the_versioned_base() -> None:
 
 
 async def test_start_without_a_token_refuses(runtime: Runtime, clock: SimulatedClock) -> None:
-    tokenless = await discord_runtime(runtime.config.model_copy(update={"discord_token": None}), clock)
+    tokenless = await discord_runtime(
+        runtime.config.model_copy(update={"discord_token": None}), clock
+    )
     try:
         with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
             await discord_adapter(tokenless).start()

@@ -33,7 +33,9 @@ async def slow_core(probe: FacadeProbe) -> AsyncIterator[asyncio.Event]:
     gate.set()
 
 
-async def _answer_after_release(fake: FakeDiscord, payload: dict[str, Any], gate: asyncio.Event) -> Any:
+async def _answer_after_release(
+    fake: FakeDiscord, payload: dict[str, Any], gate: asyncio.Event
+) -> Any:
     pending = asyncio.ensure_future(fake.interact(payload))
     await fake.wait_for_call(lambda c: c.path.startswith(f"/interactions/{payload['id']}/"))
     assert not pending.done()  # deferred, answer still to come
@@ -42,35 +44,71 @@ async def _answer_after_release(fake: FakeDiscord, payload: dict[str, Any], gate
 
 
 async def test_a_slow_command_is_deferred_then_answered_in_place(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, slow_core: asyncio.Event
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    slow_core: asyncio.Event,
 ) -> None:
-    payload = make.slash("add", {"company": "Acme", "role": "Data Engineer", "when": "today 09:00"}, user=ALICE)
+    payload = make.slash(
+        "add", {"company": "Acme", "role": "Data Engineer", "when": "today 09:00"}, user=ALICE
+    )
     sent = await _answer_after_release(fake, payload, slow_core)
     assert sent.type == 5 and sent.ephemeral
-    assert sent.answer is not None and sent.answer.method == "PATCH" and sent.answer.path.endswith("/messages/@original")
+    assert (
+        sent.answer is not None
+        and sent.answer.method == "PATCH"
+        and sent.answer.path.endswith("/messages/@original")
+    )
     assert sent.embed["title"] == "#1 Acme — Data Engineer"
     assert sent.data["allowed_mentions"] == {"parse": []}
     assert len(await applications(runtime, ALICE)) == 1
 
 
 async def test_a_slow_button_is_acknowledged_silently_then_edits_its_message(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, slow_core: asyncio.Event
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    slow_core: asyncio.Event,
 ) -> None:
     slow_core.set()
-    await fake.interact(make.slash("add", {"company": "Acme", "role": "Data Engineer", "when": "today 09:00"}, user=ALICE))
+    await fake.interact(
+        make.slash(
+            "add", {"company": "Acme", "role": "Data Engineer", "when": "today 09:00"}, user=ALICE
+        )
+    )
     [app] = await applications(runtime, ALICE)
     slow_core.clear()
     button = {"type": 2, "style": 1, "label": "Sent", "custom_id": f"fu:sent:{app.id}"}
-    nudge = message_payload(fake.snowflake(), dm_channel_id(ALICE.id), components=[{"type": 1, "components": [button]}])
+    nudge = message_payload(
+        fake.snowflake(), dm_channel_id(ALICE.id), components=[{"type": 1, "components": [button]}]
+    )
     fake.messages[int(nudge["id"])] = nudge
 
-    sent = await _answer_after_release(fake, make.press(button["custom_id"], nudge, user=ALICE), slow_core)
+    sent = await _answer_after_release(
+        fake, make.press(button["custom_id"], nudge, user=ALICE), slow_core
+    )
     assert sent.type == 6
     assert sent.answer is not None and sent.answer.method == "PATCH"
     assert sent.embed["color"] != ERROR_COLOUR
     assert sent.message is not None and sent.message["id"] == nudge["id"]
 
     slow_core.clear()
-    draft = await _answer_after_release(fake, make.press(f"fu:draft:{app.id}", nudge | {"components": [{"type": 1, "components": [button | {"custom_id": f"fu:draft:{app.id}"}]}]}, user=ALICE), slow_core)
+    draft = await _answer_after_release(
+        fake,
+        make.press(
+            f"fu:draft:{app.id}",
+            nudge
+            | {
+                "components": [
+                    {"type": 1, "components": [button | {"custom_id": f"fu:draft:{app.id}"}]}
+                ]
+            },
+            user=ALICE,
+        ),
+        slow_core,
+    )
     assert draft.type == 6
-    assert draft.answer is not None and draft.answer.method == "POST"  # a new message, the nudge stays
+    # a new message, the nudge stays
+    assert draft.answer is not None and draft.answer.method == "POST"

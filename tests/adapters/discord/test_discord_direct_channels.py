@@ -1,7 +1,8 @@
 """The DM channel a nudge goes to, against the fake Discord through real discord.py: opened
 once per person (two nudges due together share one open; its id kept in the database, so not
-again after a restart), a kept id Discord refuses is opened again and the nudge posted once, and every nudge is created with its nonce; discord.py's
-rate-limit buckets, one per DM channel, cost a constant amount each."""
+again after a restart), a kept id Discord refuses is opened again and the nudge posted once,
+and every nudge is created with its nonce; discord.py's rate-limit buckets, one per DM channel,
+cost a constant amount each."""
 
 from __future__ import annotations
 
@@ -26,12 +27,21 @@ DM_SEND = r"/channels/\d+/messages"
 
 async def _two_interviews_this_morning(fake: FakeDiscord, make: Interactions) -> None:
     for company in ("Acme", "Globex"):
-        options = {"company": company, "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+        options = {
+            "company": company,
+            "role": "Data Engineer",
+            "when": "today 09:00",
+            "interviewer": "Jane Doe",
+        }
         await fake.interact(make.slash("add", options, user=ALICE))
 
 
 def _created_in(fake: FakeDiscord, user_id: int) -> list[str]:
-    return [m["embeds"][0]["title"] for m in fake.created if m["channel_id"] == str(dm_channel_id(user_id))]
+    return [
+        m["embeds"][0]["title"]
+        for m in fake.created
+        if m["channel_id"] == str(dm_channel_id(user_id))
+    ]
 
 
 async def test_two_nudges_due_together_open_the_dm_once_and_carry_their_nonces(
@@ -41,16 +51,30 @@ async def test_two_nudges_due_together_open_the_dm_once_and_carry_their_nonces(
     report = await runtime.dispatcher.run_once()
     assert report.delivered == 2
     assert len(fake.calls_to("POST", OPEN_DM)) == 1
-    assert sorted(_created_in(fake, ALICE.id)) == ["Time for your thank-you email — Acme", "Time for your thank-you email — Globex"]
+    assert sorted(_created_in(fake, ALICE.id)) == [
+        "Time for your thank-you email — Acme",
+        "Time for your thank-you email — Globex",
+    ]
     sends = fake.calls_to("POST", DM_SEND)
-    assert len(sends) == 2 and all(s.json["enforce_nonce"] is True and len(s.json["nonce"]) == 21 for s in sends)
+    assert len(sends) == 2 and all(
+        s.json["enforce_nonce"] is True and len(s.json["nonce"]) == 21 for s in sends
+    )
     assert len({s.json["nonce"] for s in sends}) == 2
 
 
 async def test_a_dm_channel_discord_no_longer_knows_is_opened_again_and_the_nudge_posted_once(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
-    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    options = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewer": "Jane Doe",
+    }
     await fake.interact(make.slash("add", options, user=ALICE))
     assert (await runtime.dispatcher.run_once()).delivered == 1
     assert len(fake.calls_to("POST", OPEN_DM)) == 1
@@ -104,15 +128,28 @@ async def _kept_channel(runtime: Runtime) -> str | None:
 
 
 async def test_the_dm_is_opened_once_per_person_across_restarts(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock, sqlite_url: str
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    sqlite_url: str,
 ) -> None:
-    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    options = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewer": "Jane Doe",
+    }
     await fake.interact(make.slash("add", options, user=ALICE))
     assert (await runtime.dispatcher.run_once()).delivered == 1
     await adapter.stop()  # the id found is stored as the adapter stops
     assert await _kept_channel(runtime) == str(dm_channel_id(ALICE.id))
 
-    restarted = await discord_runtime(discord_config(fake, sqlite_url), clock, worker_id="restarted")  # a new process
+    # a new process
+    restarted = await discord_runtime(
+        discord_config(fake, sqlite_url), clock, worker_id="restarted"
+    )
     again = discord_adapter(restarted)
     await again.start()
     try:
@@ -129,15 +166,29 @@ async def test_the_dm_is_opened_once_per_person_across_restarts(
 async def test_a_stored_dm_channel_discord_refuses_is_replaced_and_the_nudge_posted_once(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
-    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    options = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewer": "Jane Doe",
+    }
     await fake.interact(make.slash("add", options, user=ALICE))
     async with runtime.database.sessions() as session:  # a DM channel Discord has since forgotten
-        await session.execute(update(UserRow).where(UserRow.external_id == str(ALICE.id)).values(direct_channel="1234567"))
+        await session.execute(
+            update(UserRow)
+            .where(UserRow.external_id == str(ALICE.id))
+            .values(direct_channel="1234567")
+        )
         await session.commit()
-    fake.fail_next("POST", r"/channels/1234567/messages", status=404, code=10003, message="Unknown Channel")
+    fake.fail_next(
+        "POST", r"/channels/1234567/messages", status=404, code=10003, message="Unknown Channel"
+    )
     report = await runtime.dispatcher.run_once()
     assert (report.delivered, report.retried, report.failed) == (1, 0, 0)
-    assert [c.path for c in fake.calls_to("POST", DM_SEND)] == ["/channels/1234567/messages", f"/channels/{dm_channel_id(ALICE.id)}/messages"]
+    assert [c.path for c in fake.calls_to("POST", DM_SEND)] == [
+        "/channels/1234567/messages",
+        f"/channels/{dm_channel_id(ALICE.id)}/messages",
+    ]
     assert len(fake.calls_to("POST", OPEN_DM)) == 1
     assert _created_in(fake, ALICE.id) == ["Time for your thank-you email — Acme"]
     assert await _kept_channel(runtime) == str(dm_channel_id(ALICE.id))

@@ -13,7 +13,11 @@ from tests.fakes.discord_api import FakeDiscord, Interactions
 
 
 @pytest.mark.parametrize("when", ["9999-12-31 23:30", "31 december 9999 11pm"])
-async def test_a_date_at_the_end_of_the_calendar_is_answered(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, when: str) -> None:
-    sent = await fake.interact(make.slash("add", {"company": "X", "role": "Y", "when": when}, user=ALICE))
+async def test_a_date_at_the_end_of_the_calendar_is_answered(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, when: str
+) -> None:
+    sent = await fake.interact(
+        make.slash("add", {"company": "X", "role": "Y", "when": when}, user=ALICE)
+    )
     assert sent.embed["color"] == ERROR_COLOUR, sent.embed
     assert await applications(runtime, ALICE) == []

@@ -24,7 +24,12 @@ async def test_add_without_options_opens_the_form_and_logs_the_interview(
     assert set(_inputs(opened.data)) == {"company", "role", "when", "interviewers"}
     assert _inputs(opened.data)["interviewers"]["required"] is False
 
-    values = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewers": "Jane Doe, EM; Sam Lee"}
+    values = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewers": "Jane Doe, EM; Sam Lee",
+    }
     sent = await fake.interact(make.submit(opened.data["custom_id"], values, user=ALICE))
     assert sent.type == 4 and sent.ephemeral
     assert sent.embed["title"] == "#1 Acme — Data Engineer"
@@ -36,8 +41,15 @@ async def test_a_bad_field_gets_an_error_with_the_values_and_a_prefilled_retry(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
     opened = await fake.interact(make.slash("add", user=ALICE, guild_id=None))
-    values = {"company": "Acme", "role": "Data Engineer", "when": "sometime-ish maybe", "interviewers": ""}
-    sent = await fake.interact(make.submit(opened.data["custom_id"], values, user=ALICE, guild_id=None))
+    values = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "sometime-ish maybe",
+        "interviewers": "",
+    }
+    sent = await fake.interact(
+        make.submit(opened.data["custom_id"], values, user=ALICE, guild_id=None)
+    )
     assert sent.ephemeral  # private even in DMs: it's about a form only they saw
     assert sent.embed["color"] == ERROR_COLOUR
     entered = {f["name"]: f["value"] for f in sent.embed["fields"]}["What you entered"]
@@ -62,8 +74,16 @@ async def test_every_bad_field_is_named_in_the_error_with_the_text_commands_mess
 ) -> None:
     opened = await fake.interact(make.slash("add", user=ALICE))
     people = "; ".join(f"Person {i}" for i in range(11))
-    values = {"company": " ", "role": "Data Engineer", "when": "today 09:00", "interviewers": people}
+    values = {
+        "company": " ",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewers": people,
+    }
     sent = await fake.interact(make.submit(opened.data["custom_id"], values, user=ALICE))
     assert sent.embed["color"] == ERROR_COLOUR
-    assert sent.embed["title"] == "The company name is missing. That is more than 10 interviewers for one round."
+    assert (
+        sent.embed["title"]
+        == "The company name is missing. That is more than 10 interviewers for one round."
+    )
     assert await applications(runtime, ALICE) == []

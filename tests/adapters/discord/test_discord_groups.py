@@ -47,7 +47,8 @@ ADMINISTRATOR = 1 << 3
 CAROL = FakeUser(410000000000000003, "carol", "Carol")
 REF = ChannelRef("discord", "discord", str(CHANNEL_ID))
 CHANNEL_POSTS = rf"/channels/{CHANNEL_ID}/messages"
-GROUP_SUBCOMMANDS = frozenset({"channel", "digest", "digest-off", "share", "share-off", "board"})  # /followup-group
+# /followup-group
+GROUP_SUBCOMMANDS = frozenset({"channel", "digest", "digest-off", "share", "share-off", "board"})
 INTRO = "Group mode is on in this channel"
 
 
@@ -123,7 +124,9 @@ def titles(fake: FakeDiscord) -> list[str]:
 
 
 def text_of(call: Call) -> str:
-    return json.dumps(call.json, ensure_ascii=False) + "".join(content.decode("utf-8", "replace") for _, content in call.files)
+    return json.dumps(call.json, ensure_ascii=False) + "".join(
+        content.decode("utf-8", "replace") for _, content in call.files
+    )
 
 
 async def stored_channel(runtime: Runtime) -> GroupChannel | None:
@@ -131,7 +134,9 @@ async def stored_channel(runtime: Runtime) -> GroupChannel | None:
         return await uow.groups.get(REF)
 
 
-async def advance(runtime: Runtime, clock: SimulatedClock, fake: FakeDiscord, span: timedelta) -> list[datetime]:
+async def advance(
+    runtime: Runtime, clock: SimulatedClock, fake: FakeDiscord, span: timedelta
+) -> list[datetime]:
     """Move the simulated clock by `span`, posting each digest that falls due on the way (as the
     core's tests do); returns the simulated times at which something reached the channel."""
     target = clock.now() + span
@@ -146,7 +151,8 @@ async def advance(runtime: Runtime, clock: SimulatedClock, fake: FakeDiscord, sp
 
 
 def assert_posts_are_plain(fake: FakeDiscord) -> None:
-    """Every channel post: an embed, no mention parsed, no buttons (they act on one person's data)."""
+    """Every channel post: an embed, no mention parsed, no buttons
+    (they act on one person's data)."""
     for call in channel_posts(fake):
         assert call.json["allowed_mentions"] == {"parse": []}, call.json
         assert call.json.get("embeds") and not call.json.get("components"), call.json
@@ -186,14 +192,20 @@ async def test_without_manage_channels_group_mode_is_refused(
     assert await stored_channel(runtime) is None and channel_posts(fake) == []
 
     await guild.group_on()  # alice, with Manage Channels, becomes the owner
-    for sub, options in (("channel", {"state": "off"}), ("digest", {"weekday": "monday", "time": "09:00"}), ("digest-off", {})):
+    for sub, options in (
+        ("channel", {"state": "off"}),
+        ("digest", {"weekday": "monday", "time": "09:00"}),
+        ("digest-off", {}),
+    ):
         refused = await guild.say(sub, options, user=BOB)
         assert refused.ephemeral and refused.embed["color"] == ERROR_COLOUR, sub
     channel = await stored_channel(runtime)
     assert channel is not None and channel.enabled and channel.schedule is None
 
     # Another member with Manage Channels (here through Administrator) may change it.
-    admin = guild.make.slash("channel", {"state": "off"}, user=CAROL, permissions=ADMINISTRATOR, command="followup-group")
+    admin = guild.make.slash(
+        "channel", {"state": "off"}, user=CAROL, permissions=ADMINISTRATOR, command="followup-group"
+    )
     off = await fake.interact(admin)
     assert off.embed["title"] == "Group mode is off in this channel"
 
@@ -207,7 +219,12 @@ async def test_without_manage_channels_group_mode_is_refused(
     ],
 )
 async def test_group_mode_is_refused_while_the_bot_cannot_post_and_nothing_is_stored(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, bot_has: int, missing: str
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    bot_has: int,
+    missing: str,
 ) -> None:
     refused = await guild.say("channel", {"state": "on"}, manager=True, app_permissions=bot_has)
     assert refused.ephemeral and refused.embed["color"] == ERROR_COLOUR
@@ -216,26 +233,51 @@ async def test_group_mode_is_refused_while_the_bot_cannot_post_and_nothing_is_st
     assert "Nothing changed." in refused.embed["description"]
     assert await stored_channel(runtime) is None and channel_posts(fake) == []
 
-    granted = await guild.say("channel", {"state": "on"}, manager=True, app_permissions=VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS)
+    granted = await guild.say(
+        "channel",
+        {"state": "on"},
+        manager=True,
+        app_permissions=VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS,
+    )
     assert granted.embed["title"] == INTRO and len(channel_posts(fake)) == 1
 
 
 async def test_in_a_thread_the_bot_needs_send_messages_in_threads(
     adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime
 ) -> None:
-    payload = guild.make.slash("channel", {"state": "on"}, user=ALICE, permissions=MANAGE_CHANNELS, command="followup-group")
+    payload = guild.make.slash(
+        "channel",
+        {"state": "on"},
+        user=ALICE,
+        permissions=MANAGE_CHANNELS,
+        command="followup-group",
+    )
     payload["channel"] |= {
-        "type": 11, "parent_id": str(CHANNEL_ID + 1), "owner_id": str(ALICE.id), "member_count": 1, "message_count": 0,
-        "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": "2025-03-12T12:00:00+00:00", "locked": False},
+        "type": 11,
+        "parent_id": str(CHANNEL_ID + 1),
+        "owner_id": str(ALICE.id),
+        "member_count": 1,
+        "message_count": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": "2025-03-12T12:00:00+00:00",
+            "locked": False,
+        },
     }
     refused = await fake.interact(payload)
     assert "I'm missing “Send Messages in Threads”" in refused.embed["description"]
     assert await stored_channel(runtime) is None
 
 
-async def test_bot_permissions_are_not_asked_for_in_a_dm(adapter: DiscordAdapter, guild: Guild, runtime: Runtime) -> None:
+async def test_bot_permissions_are_not_asked_for_in_a_dm(
+    adapter: DiscordAdapter, guild: Guild, runtime: Runtime
+) -> None:
     sent = await guild.say("channel", {"state": "on"}, dm=True, app_permissions=0)
-    assert sent.ephemeral and sent.embed["title"] == "Group channel commands work in a server that added Followup."
+    assert (
+        sent.ephemeral
+        and sent.embed["title"] == "Group channel commands work in a server that added Followup."
+    )
 
 
 # ---- share and the board -------------------------------------------------------------------------
@@ -245,7 +287,16 @@ async def test_share_posts_the_milestone_to_the_channel_and_replies_privately(
     adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord
 ) -> None:
     await guild.group_on()
-    await guild.say("add", {"company": "Acme", "role": "Data Engineer", "when": "yesterday 10:00", "interviewer": "Jane Doe"}, dm=True)
+    await guild.say(
+        "add",
+        {
+            "company": "Acme",
+            "role": "Data Engineer",
+            "when": "yesterday 10:00",
+            "interviewer": "Jane Doe",
+        },
+        dm=True,
+    )
 
     reply = await guild.say("share", {"id": 1})
     assert reply.type == 4 and reply.ephemeral and reply.embed["title"] == "Shared with the channel"
@@ -260,9 +311,13 @@ async def test_share_posts_the_milestone_to_the_channel_and_replies_privately(
     assert len(channel_posts(fake)) == 2  # withdrawing posts nothing
 
 
-async def test_board_is_posted_in_the_channel(adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord) -> None:
+async def test_board_is_posted_in_the_channel(
+    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord
+) -> None:
     await guild.group_on()
-    await guild.say("add", {"company": "Acme", "role": "Engineer", "when": "yesterday 10:00"}, dm=True)
+    await guild.say(
+        "add", {"company": "Acme", "role": "Engineer", "when": "yesterday 10:00"}, dm=True
+    )
     await guild.say("sent", {"id": 1}, dm=True)
     await guild.say("share", {"id": 1})
 
@@ -277,7 +332,11 @@ async def test_board_is_posted_in_the_channel(adapter: DiscordAdapter, guild: Gu
 @pytest.mark.parametrize(
     ("status", "code", "says"),
     [
-        (403, 50013, "error 50013 Missing Permissions): give Followup Send Messages and Embed Links"),
+        (
+            403,
+            50013,
+            "error 50013 Missing Permissions): give Followup Send Messages and Embed Links",
+        ),
         (403, 50001, "error 50001 Missing Access): give Followup the View Channel permission"),
         (404, 10003, "error 10003 Unknown Channel"),
     ],
@@ -297,13 +356,17 @@ async def test_a_long_post_goes_out_without_its_file_when_files_are_not_allowed(
     adapter: DiscordAdapter, fake: FakeDiscord, runtime: Runtime
 ) -> None:
     fake.fail_next("POST", CHANNEL_POSTS, status=403, code=50013, message="Missing Permissions")
-    await runtime.posters["discord"].post(REF, Message(title="Weekly digest", body="x" * 5000, private=False))
+    await runtime.posters["discord"].post(
+        REF, Message(title="Weekly digest", body="x" * 5000, private=False)
+    )
     first, second = channel_posts(fake)
     assert first.files and not second.files
     assert second.json["embeds"][0]["description"].endswith("…")
 
 
-async def test_the_core_sees_the_poster_only_while_the_adapter_runs(adapter: DiscordAdapter, runtime: Runtime) -> None:
+async def test_the_core_sees_the_poster_only_while_the_adapter_runs(
+    adapter: DiscordAdapter, runtime: Runtime
+) -> None:
     assert "discord" in runtime.posters
     await adapter.stop()
     assert "discord" not in runtime.posters
@@ -313,11 +376,20 @@ async def test_the_core_sees_the_poster_only_while_the_adapter_runs(adapter: Dis
 
 
 async def test_digest_is_posted_at_the_local_time_across_a_dst_change(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await guild.group_on()
-    scheduled = await guild.say("digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True)
-    assert scheduled.ephemeral and scheduled.embed["title"] == "Weekly digest: Mondays at 09:00 (Europe/Berlin)"
+    scheduled = await guild.say(
+        "digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True
+    )
+    assert (
+        scheduled.ephemeral
+        and scheduled.embed["title"] == "Weekly digest: Mondays at 09:00 (Europe/Berlin)"
+    )
 
     # Berlin moves to summer time on Sun 30 Mar 2025: 09:00 is 08:00 UTC, then 07:00 UTC.
     posted = await advance(runtime, clock, fake, timedelta(days=21))
@@ -326,7 +398,12 @@ async def test_digest_is_posted_at_the_local_time_across_a_dst_change(
         datetime(2025, 3, 24, 8, 0, tzinfo=UTC),
         datetime(2025, 3, 31, 7, 0, tzinfo=UTC),
     ]
-    assert [t.split(" —")[0] for t in titles(fake)] == [INTRO, "Weekly digest", "Weekly digest", "Weekly digest"]
+    assert [t.split(" —")[0] for t in titles(fake)] == [
+        INTRO,
+        "Weekly digest",
+        "Weekly digest",
+        "Weekly digest",
+    ]
     assert_posts_are_plain(fake)
 
 
@@ -334,7 +411,10 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(
     adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, sqlite_url: str
 ) -> None:
     await guild.group_on()
-    await guild.say("digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True)  # Mon 17 Mar
+    # Mon 17 Mar
+    await guild.say(
+        "digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True
+    )
     await adapter.stop()  # the process goes down…
 
     later = SimulatedClock(datetime(2025, 4, 2, 10, 0, tzinfo=UTC))  # …for three Mondays
@@ -343,10 +423,15 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(
     try:
         await second.start()
         await asyncio.wait_for(second.wait_until_ready(), 5)
-        await restarted.digest_jobs.start()  # what the scheduler runs first: rebuild, post what is overdue
+        # what the scheduler runs first: rebuild, post what is overdue
+        await restarted.digest_jobs.start()
         await restarted.digest_jobs.resync()  # a second wake-up posts nothing more
         assert (await restarted.digests.run_once()).delivered == 0
-        digests = [call for call in channel_posts(fake) if call.json["embeds"][0]["title"].startswith("Weekly digest")]
+        digests = [
+            call
+            for call in channel_posts(fake)
+            if call.json["embeds"][0]["title"].startswith("Weekly digest")
+        ]
         [late] = digests
         assert late.json["embeds"][0]["description"].startswith(
             "This digest was due Mon 17 Mar 09:00 — posted late because I was offline."
@@ -359,7 +444,11 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(
 
 
 async def test_a_digest_the_channel_refuses_is_skipped_and_shown_in_channel(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await guild.group_on()
     await guild.say("digest", {"weekday": "thursday", "time": "09:00", "tz": "UTC"}, manager=True)
@@ -372,33 +461,70 @@ async def test_a_digest_the_channel_refuses_is_skipped_and_shown_in_channel(
     assert titles(fake)[-1].startswith("Weekly digest")  # the next week it goes out again
 
 
-# ---- privacy ---------------------------------------------------------------------------------------
+# ---- privacy -------------------------------------------------------------------------------------
 
 
 async def test_no_name_or_company_reaches_discord_unless_its_owner_shared_it(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await guild.group_on()
     await guild.say("digest", {"weekday": "thursday", "time": "09:00", "tz": "UTC"}, manager=True)
     # Alice shares one application and keeps another to herself.
-    await guild.say("add", {"company": "Acme Corp", "role": "Data Engineer", "when": "yesterday 10:00", "interviewer": "Jane Doe"}, dm=True)
-    await guild.say("add", {"company": "Hidden Labs", "role": "Platform Lead", "when": "yesterday 15:00", "interviewer": "Pat Quinn"}, dm=True)
+    await guild.say(
+        "add",
+        {
+            "company": "Acme Corp",
+            "role": "Data Engineer",
+            "when": "yesterday 10:00",
+            "interviewer": "Jane Doe",
+        },
+        dm=True,
+    )
+    await guild.say(
+        "add",
+        {
+            "company": "Hidden Labs",
+            "role": "Platform Lead",
+            "when": "yesterday 15:00",
+            "interviewer": "Pat Quinn",
+        },
+        dm=True,
+    )
     await guild.say("sent", {"id": 1}, dm=True)
     await guild.say("sent", {"id": 2}, dm=True)
     await guild.say("share", {"id": 1})
     # Bob works just as hard, uses the bot in the channel, and never shares.
-    await guild.say("add", {"company": "Kestrel Analytics", "role": "Analyst", "when": "yesterday 11:00", "interviewer": "Kim Lee"}, user=BOB, dm=True)
+    await guild.say(
+        "add",
+        {
+            "company": "Kestrel Analytics",
+            "role": "Analyst",
+            "when": "yesterday 11:00",
+            "interviewer": "Kim Lee",
+        },
+        user=BOB,
+        dm=True,
+    )
     await guild.say("sent", {"id": 1}, user=BOB, dm=True)
     await guild.say("heard", {"id": 1, "note": "Kim wants references"}, user=BOB, dm=True)
     await guild.say("today", user=BOB)
     mine = await guild.say("list", user=BOB)
-    assert mine.ephemeral and "Kestrel Analytics" in text_of(mine.call)  # his own data, to him alone
+    # his own data, to him alone
+    assert mine.ephemeral and "Kestrel Analytics" in text_of(mine.call)
     await guild.say("board", user=BOB)
     await guild.say("share-off", user=BOB)
     await guild.say("channel", user=BOB)
     await advance(runtime, clock, fake, timedelta(days=15))  # three digests
 
-    digests = [call for call in channel_posts(fake) if call.json["embeds"][0]["title"].startswith("Weekly digest")]
+    digests = [
+        call
+        for call in channel_posts(fake)
+        if call.json["embeds"][0]["title"].startswith("Weekly digest")
+    ]
     assert len(digests) == 3
     first = digests[0].json["embeds"][0]["description"]
     assert first.startswith("Follow-ups sent: 3 (thank-you 3)")  # bob's follow-up counts…
@@ -409,21 +535,37 @@ async def test_no_name_or_company_reaches_discord_unless_its_owner_shared_it(
     # Every REST call the bot made, replies and posts alike.
     for call in fake.calls:
         text = text_of(call)
-        assert "Bob" not in text and "bob" not in text, call.path  # never named, not even to himself
+        # never named, not even to himself
+        assert "Bob" not in text and "bob" not in text, call.path
         asker = guild.answered_to(call)
         if asker is not None:  # a reply to someone's own command: private to them
             assert guild.is_private(call), call.json
         if asker is not BOB:
-            assert not any(word in text for word in ("Kestrel", "Kim Lee", "Analyst", "references")), call.path
+            assert not any(
+                word in text for word in ("Kestrel", "Kim Lee", "Analyst", "references")
+            ), call.path
         if asker is not ALICE:
-            assert not any(word in text for word in ("Hidden Labs", "Platform Lead", "Pat Quinn", "Jane Doe", "Data Engineer")), call.path
+            assert not any(
+                word in text
+                for word in (
+                    "Hidden Labs",
+                    "Platform Lead",
+                    "Pat Quinn",
+                    "Jane Doe",
+                    "Data Engineer",
+                )
+            ), call.path
     public = "\n".join(text_of(call) for call in channel_posts(fake))
     assert "Acme Corp" in public  # the one thing Alice shared
 
 
 
 async def test_removing_the_bot_from_a_server_drops_its_group_channels_and_digest(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await guild.group_on()
     await guild.say("digest", {"weekday": "monday", "time": "09:00"}, manager=True)

@@ -34,8 +34,12 @@ SEND_TIMEOUT = 0.3  # real seconds the notifier waits for Discord's answer
 
 
 @pytest.fixture
-async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> AsyncIterator[Runtime]:
-    built = await discord_runtime(make_config(fake, sqlite_url, FOLLOWUP_SEND_TIMEOUT=SEND_TIMEOUT), clock)
+async def runtime(
+    fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock
+) -> AsyncIterator[Runtime]:
+    built = await discord_runtime(
+        make_config(fake, sqlite_url, FOLLOWUP_SEND_TIMEOUT=SEND_TIMEOUT), clock
+    )
     try:
         yield built
     finally:
@@ -43,7 +47,12 @@ async def runtime(fake: FakeDiscord, sqlite_url: str, clock: SimulatedClock) -> 
 
 
 async def _interview_this_morning(fake: FakeDiscord, make: Interactions) -> None:
-    options = {"company": "Acme", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+    options = {
+        "company": "Acme",
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewer": "Jane Doe",
+    }
     await fake.interact(make.slash("add", options, user=ALICE))
 
 
@@ -51,7 +60,9 @@ def _created_dms(fake: FakeDiscord) -> list[dict[str, Any]]:
     return [m for m in fake.created if m["channel_id"] == str(dm_channel_id(ALICE.id))]
 
 
-async def test_a_nudge_is_sent_with_its_nonce_enforced(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime) -> None:
+async def test_a_nudge_is_sent_with_its_nonce_enforced(
+    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
+) -> None:
     await _interview_this_morning(fake, make)
     assert (await runtime.dispatcher.run_once()).delivered == 1
     [send] = fake.calls_to("POST", DM_SEND)
@@ -60,7 +71,13 @@ async def test_a_nudge_is_sent_with_its_nonce_enforced(adapter: DiscordAdapter, 
     assert len(send.json["nonce"]) <= 25  # Discord's limit
 
 
-async def test_an_answer_after_the_timeout_is_not_a_second_message(adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock) -> None:
+async def test_an_answer_after_the_timeout_is_not_a_second_message(
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
+) -> None:
     await _interview_this_morning(fake, make)
     fake.late(1, after=SEND_TIMEOUT * 10)  # Discord creates the message, then answers too late
     first = await runtime.dispatcher.run_once()
@@ -88,10 +105,21 @@ async def test_the_fake_deduplicates_nonces_only_within_its_window(fake: FakeDis
 
 
 async def test_a_digest_answered_after_the_timeout_is_not_a_second_post(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
-    for sub, options in (("channel", {"state": "on"}), ("digest", {"weekday": "wednesday", "time": "13:00", "tz": "UTC"})):
-        await fake.interact(make.slash(sub, options, user=ALICE, permissions=MANAGE_CHANNELS, command="followup-group"))
+    for sub, options in (
+        ("channel", {"state": "on"}),
+        ("digest", {"weekday": "wednesday", "time": "13:00", "tz": "UTC"}),
+    ):
+        await fake.interact(
+            make.slash(
+                sub, options, user=ALICE, permissions=MANAGE_CHANNELS, command="followup-group"
+            )
+        )
     due = await runtime.digests.next_due_at()
     assert due is not None
     clock.set(due)
@@ -104,8 +132,16 @@ async def test_a_digest_answered_after_the_timeout_is_not_a_second_post(
     async with runtime.database.unit_of_work() as uow:
         [channel] = await uow.digests.schedules()
     key = digest_key(ClaimedDigest(channel, due, 0, ""))
-    sends = [c for c in fake.calls_to("POST", CHANNEL_POSTS) if c.json["embeds"][0]["title"].startswith("Weekly digest")]
-    assert [c.json["nonce"] for c in sends] == [key, key] and all(c.json["enforce_nonce"] is True for c in sends)
+    sends = [
+        c
+        for c in fake.calls_to("POST", CHANNEL_POSTS)
+        if c.json["embeds"][0]["title"].startswith("Weekly digest")
+    ]
+    assert [c.json["nonce"] for c in sends] == [key, key] and all(
+        c.json["enforce_nonce"] is True for c in sends
+    )
     assert len(key) <= 25  # Discord's limit
-    digests = [m for m in fake.created if m["channel_id"] == str(CHANNEL_ID) and m.get("nonce") == key]
+    digests = [
+        m for m in fake.created if m["channel_id"] == str(CHANNEL_ID) and m.get("nonce") == key
+    ]
     assert len(digests) == 1  # the same nonce again: Discord made nothing new

@@ -20,7 +20,15 @@ from tests.fakes.discord_api import FakeDiscord, FakeUser, Interactions, dm_chan
 from tests.hostile import COMPANY, FENCE, INVISIBLE_CHARS
 
 EVE = FakeUser(410000000000000009, "eve", "Eve **x** \u202eeve\u200b")
-ESCAPED = ("\\*b\\*", "\\_i\\_", "\\~s\\~", "\\`c\\`", "\\*\\*B\\*\\*", "\\|\\|sp\\|\\|", "\\[click me](")
+ESCAPED = (
+    "\\*b\\*",
+    "\\_i\\_",
+    "\\~s\\~",
+    "\\`c\\`",
+    "\\*\\*B\\*\\*",
+    "\\|\\|sp\\|\\|",
+    "\\[click me](",
+)
 
 
 @pytest.fixture
@@ -31,7 +39,11 @@ def guild(fake: FakeDiscord, make: Interactions) -> Guild:
 def embed_texts(payload: dict[str, Any]) -> list[str]:
     texts = []
     for embed in payload.get("embeds") or []:
-        texts += [embed.get("title") or "", embed.get("description") or "", (embed.get("footer") or {}).get("text") or ""]
+        texts += [
+            embed.get("title") or "",
+            embed.get("description") or "",
+            (embed.get("footer") or {}).get("text") or "",
+        ]
         for item in embed.get("fields") or []:
             texts += [item["name"], item["value"]]
     return [t for t in texts if t]
@@ -50,9 +62,18 @@ def assert_literal(payload: dict[str, Any], where: str) -> None:
 
 
 async def test_hostile_text_arrives_literal_on_every_discord_surface(
-    adapter: DiscordAdapter, guild: Guild, fake: FakeDiscord, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    guild: Guild,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
-    reply = await guild.say("add", {"company": COMPANY, "role": FENCE, "when": "yesterday 10:00", "interviewer": "Jane *Doe*"}, user=EVE, dm=True)
+    reply = await guild.say(
+        "add",
+        {"company": COMPANY, "role": FENCE, "when": "yesterday 10:00", "interviewer": "Jane *Doe*"},
+        user=EVE,
+        dm=True,
+    )
     assert_literal(reply.call.json["data"], "reply")
 
     clock.advance(timedelta(hours=3))
@@ -64,7 +85,9 @@ async def test_hostile_text_arrives_literal_on_every_discord_surface(
     await guild.say("sent", {"id": 1}, user=EVE, dm=True)
     await guild.say("share", {"id": 1}, user=EVE)
     await guild.say("board", user=EVE)
-    await guild.say("digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True)
+    await guild.say(
+        "digest", {"weekday": "monday", "time": "09:00", "tz": "Europe/Berlin"}, manager=True
+    )
     clock.advance(timedelta(days=8))
     await runtime.digests.run_once()
     posts = channel_posts(fake)

@@ -18,8 +18,15 @@ from tests.fakes.discord_api import FakeDiscord, Interactions, custom_ids, dm_ch
 DM_SEND = r"/channels/\d+/messages"
 
 
-async def _interview_this_morning(fake: FakeDiscord, make: Interactions, company: str = "Acme") -> None:
-    options = {"company": company, "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+async def _interview_this_morning(
+    fake: FakeDiscord, make: Interactions, company: str = "Acme"
+) -> None:
+    options = {
+        "company": company,
+        "role": "Data Engineer",
+        "when": "today 09:00",
+        "interviewer": "Jane Doe",
+    }
     await fake.interact(make.slash("add", options, user=ALICE))
 
 
@@ -29,7 +36,11 @@ def _dms(fake: FakeDiscord, user_id: int) -> list[dict[str, Any]]:
 
 
 async def test_a_due_nudge_arrives_by_dm_with_embed_and_buttons(
-    adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await _interview_this_morning(fake, make)  # thank-you due at 11:00; it's 12:00
     report = await runtime.dispatcher.run_once()
@@ -42,7 +53,9 @@ async def test_a_due_nudge_arrives_by_dm_with_embed_and_buttons(
     assert "Jane Doe" in embed["description"] and "☐" in embed["description"]
     [app] = await applications(runtime, ALICE)
     # Each button names the step it is for (round 1's thank-you), so it never acts on a later one.
-    assert custom_ids(dm) == [f"fu:{verb}:{app.id}:r1:ty" for verb in ("sent", "snooze", "checklist", "draft", "skip")]
+    assert custom_ids(dm) == [
+        f"fu:{verb}:{app.id}:r1:ty" for verb in ("sent", "snooze", "checklist", "draft", "skip")
+    ]
     [send] = fake.calls_to("POST", DM_SEND)
     assert send.json["allowed_mentions"] == {"parse": []}
 
@@ -51,7 +64,12 @@ async def test_a_due_nudge_arrives_by_dm_with_embed_and_buttons(
 
 
 async def test_a_button_on_an_old_dm_still_works_after_a_restart(
-    adapter: DiscordAdapter, start_adapter: StartAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime, clock: SimulatedClock
+    adapter: DiscordAdapter,
+    start_adapter: StartAdapter,
+    fake: FakeDiscord,
+    make: Interactions,
+    runtime: Runtime,
+    clock: SimulatedClock,
 ) -> None:
     await _interview_this_morning(fake, make)
     await runtime.dispatcher.run_once()
@@ -97,13 +115,23 @@ async def test_someone_elses_press_changes_nothing(
     before = await nudges(runtime, ALICE)
 
     for verb in ("sent", "skip", "snooze", "draft"):
-        sent = await fake.interact(make.press(f"fu:{verb}:{app.id}:r1:ty", dm, user=BOB, guild_id=fake.guilds[0]))
+        sent = await fake.interact(
+            make.press(f"fu:{verb}:{app.id}:r1:ty", dm, user=BOB, guild_id=fake.guilds[0])
+        )
         assert sent.type == 4 and sent.ephemeral
         assert sent.embed["title"] == "That button isn't yours."
     alice = await stored_user(runtime, ALICE)
     assert alice is not None
     forget_id = f"fu:forget:{alice.id}"
-    forged = {**dm, "components": [{"type": 1, "components": [{"type": 2, "style": 4, "label": "Yes", "custom_id": forget_id}]}]}
+    forged = {
+        **dm,
+        "components": [
+            {
+                "type": 1,
+                "components": [{"type": 2, "style": 4, "label": "Yes", "custom_id": forget_id}],
+            }
+        ],
+    }
     forget = await fake.interact(make.press(forget_id, forged, user=BOB, guild_id=fake.guilds[0]))
     assert forget.embed["title"] == "That button isn't yours."
 
@@ -122,16 +150,24 @@ async def test_forget_me_asks_then_deletes_on_the_confirm_button(
     assert asked.custom_ids == [f"fu:forget:{alice.id}", f"fu:forget-cancel:{alice.id}"]
     assert asked.message is not None
 
-    cancelled = await fake.interact(make.press(asked.custom_ids[1], asked.message, user=ALICE, guild_id=fake.guilds[0]))
+    cancelled = await fake.interact(
+        make.press(asked.custom_ids[1], asked.message, user=ALICE, guild_id=fake.guilds[0])
+    )
     assert cancelled.type == 7 and cancelled.data["components"] == []
     assert await applications(runtime, ALICE) != []
 
-    sure = await fake.interact(make.press(asked.custom_ids[0], asked.message, user=ALICE, guild_id=fake.guilds[0]))
-    assert sure.type == 4 and sure.ephemeral and sure.embed["title"] == "Erase everything about you?"
+    sure = await fake.interact(
+        make.press(asked.custom_ids[0], asked.message, user=ALICE, guild_id=fake.guilds[0])
+    )
+    assert (
+        sure.type == 4 and sure.ephemeral and sure.embed["title"] == "Erase everything about you?"
+    )
     assert sure.custom_ids == [f"fuy:forget:{alice.id}", f"fun:forget:{alice.id}"]
     assert await stored_user(runtime, ALICE) is not None  # nothing before the second yes
     assert sure.message is not None
-    done = await fake.interact(make.press(sure.custom_ids[0], sure.message, user=ALICE, guild_id=fake.guilds[0]))
+    done = await fake.interact(
+        make.press(sure.custom_ids[0], sure.message, user=ALICE, guild_id=fake.guilds[0])
+    )
     assert done.type == 7 and done.embed["title"].startswith("Done")
     assert await stored_user(runtime, ALICE) is None
 
@@ -151,7 +187,9 @@ async def test_closed_dms_are_recorded_and_reported_at_the_next_command(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
     await _interview_this_morning(fake, make)
-    fake.fail_next("POST", DM_SEND, status=403, code=50007, message="Cannot send messages to this user")
+    fake.fail_next(
+        "POST", DM_SEND, status=403, code=50007, message="Cannot send messages to this user"
+    )
     report = await runtime.dispatcher.run_once()
     assert report.failed == 1
     [failed] = [n for n in await nudges(runtime, ALICE) if n.state is NudgeState.FAILED]

@@ -28,14 +28,20 @@ def test_a_nudge_renders_title_checklist_fields_and_five_buttons_in_one_row() ->
         title="Time for your thank-you email — Acme",
         body="Send it to Jane.",
         checklist=("Thank them", "Ask when you may follow up"),
-        fields=(Field("Application", "#1 Acme — Data Engineer"), Field("Budget", "2 follow-ups left")),
+        fields=(
+            Field("Application", "#1 Acme — Data Engineer"),
+            Field("Budget", "2 follow-ups left"),
+        ),
         actions=nudge_actions(7),
         tone=Tone.WARNING,
     )
     shown = render(message)
     embed = shown.embed.to_dict()
     assert embed["title"] == message.title
-    assert embed["description"] == "Send it to Jane.\n\n**Checklist**\n☐ Thank them\n☐ Ask when you may follow up"
+    assert (
+        embed["description"]
+        == "Send it to Jane.\n\n**Checklist**\n☐ Thank them\n☐ Ask when you may follow up"
+    )
     assert [f["name"] for f in embed["fields"]] == ["Application", "Budget"]
     assert shown.files == [] and not shown.truncated
     assert shown.view is not None and shown.view.timeout is None and shown.view.is_persistent()
@@ -54,12 +60,20 @@ def test_too_many_buttons_fill_five_rows_of_five() -> None:
 
 
 def test_actions_that_are_not_ours_are_left_out() -> None:
-    shown = render(Message(title="t", actions=(Action("x" * 120, "Too long"), Action("http://example.com", "Link"))))
+    shown = render(
+        Message(
+            title="t", actions=(Action("x" * 120, "Too long"), Action("http://example.com", "Link"))
+        )
+    )
     assert shown.view is None
 
 
 def test_an_export_is_attached_as_its_file() -> None:
-    shown = render(Message(title="Your data", attachment=Attachment("followup.csv", "text/csv", "company\nAcme\n")))
+    shown = render(
+        Message(
+            title="Your data", attachment=Attachment("followup.csv", "text/csv", "company\nAcme\n")
+        )
+    )
     [file] = shown.files
     assert file.filename == "followup.csv"
     assert file.fp.read() == b"company\nAcme\n"
@@ -76,13 +90,21 @@ def test_an_export_is_attached_as_its_file() -> None:
 def test_any_message_fits_discords_limits_and_nothing_is_lost(
     title: str, body: str, checklist: list[str], fields: list[tuple[str, str]], footer: str
 ) -> None:
-    message = Message(title=title, body=body, checklist=tuple(checklist), fields=tuple(Field(a, b) for a, b in fields), footer=footer)
+    message = Message(
+        title=title,
+        body=body,
+        checklist=tuple(checklist),
+        fields=tuple(Field(a, b) for a, b in fields),
+        footer=footer,
+    )
     shown = render(message)
     embed = shown.embed.to_dict()
     assert 0 < len(embed["title"]) <= 256
     assert len(embed.get("description", "")) <= 4096
     assert len(embed.get("fields", [])) <= 25
-    assert all(len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024 for f in embed.get("fields", []))
+    assert all(
+        len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024 for f in embed.get("fields", [])
+    )
     assert len(embed.get("footer", {}).get("text", "")) <= 2048
     assert _size(embed) <= 6000
     if shown.truncated:
@@ -102,15 +124,32 @@ _texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=
     footer=_texts,
     tone=st.sampled_from(list(Tone)),
     verbs=st.lists(st.sampled_from(["sent", "snooze", "skip", "draft", "checklist"]), max_size=12),
-    styles=st.lists(st.sampled_from([None, "primary", "danger", "unknown"]), min_size=12, max_size=12),
+    styles=st.lists(
+        st.sampled_from([None, "primary", "danger", "unknown"]), min_size=12, max_size=12
+    ),
 )
 def test_a_queued_sends_json_is_what_discord_py_makes_of_the_same_message(
-    title: str, body: str, fields: list[tuple[str, str]], footer: str, tone: Tone, verbs: list[str], styles: list[str | None]
+    title: str,
+    body: str,
+    fields: list[tuple[str, str]],
+    footer: str,
+    tone: Tone,
+    verbs: list[str],
+    styles: list[str | None],
 ) -> None:
     """The plain JSON a nudge or digest is posted as reads back through discord.py's own
     models unchanged, and its buttons are exactly the persistent view an answer would carry."""
-    actions = tuple(Action(f"fu:{verb}:{n}:r1:ty", verb.title(), styles[n]) for n, verb in enumerate(verbs))
-    message = Message(title=title, body=body, fields=tuple(Field(a, b) for a, b in fields), footer=footer, tone=tone, actions=actions)
+    actions = tuple(
+        Action(f"fu:{verb}:{n}:r1:ty", verb.title(), styles[n]) for n, verb in enumerate(verbs)
+    )
+    message = Message(
+        title=title,
+        body=body,
+        fields=tuple(Field(a, b) for a, b in fields),
+        footer=footer,
+        tone=tone,
+        actions=actions,
+    )
     sent = outgoing(message)
     [embed] = sent.body["embeds"]
     parsed = discord.Embed.from_dict(embed).to_dict()
@@ -124,7 +163,9 @@ def test_a_queued_sends_json_is_what_discord_py_makes_of_the_same_message(
 
 
 def test_a_send_with_files_is_a_form_of_its_json_and_files_with_the_nonce() -> None:
-    message = Message(title="Export", attachment=Attachment("followup.csv", "text/csv", "a,b\n1,2\n"))
+    message = Message(
+        title="Export", attachment=Attachment("followup.csv", "text/csv", "a,b\n1,2\n")
+    )
     form = parameters(outgoing(message), Delivery("n0123456789abcdef0123"))
     assert form.payload is None and form.files is not None and form.multipart is not None
     payload = json.loads(form.multipart[0]["value"])

@@ -14,7 +14,12 @@ from tests.adapters.discord.conftest import ALICE
 from tests.fakes.discord_api import FakeDiscord, Interactions
 from tests.harness import FacadeProbe
 
-ADD = {"company": "Acme Corp", "role": "Data Engineer", "when": "today 09:00", "interviewer": "Jane Doe"}
+ADD = {
+    "company": "Acme Corp",
+    "role": "Data Engineer",
+    "when": "today 09:00",
+    "interviewer": "Jane Doe",
+}
 
 EMAIL = """Hi Jane,
 
@@ -30,7 +35,9 @@ Best regards,
 Sam Lee
 +49 30 1234 5678"""
 
-PUSHY = EMAIL.replace("I will keep my notes short.", "Other companies are interested, so please decide by Friday.")
+PUSHY = EMAIL.replace(
+    "I will keep my notes short.", "Other companies are interested, so please decide by Friday."
+)
 
 
 @pytest.fixture
@@ -54,7 +61,10 @@ async def test_review_without_text_opens_a_paragraph_form_and_reviews_the_whole_
 
     sent = await fake.interact(make.submit(opened.data["custom_id"], {"draft": PUSHY}, user=ALICE))
     assert sent.type == 4 and sent.ephemeral
-    assert sent.embed["title"] == "Not ready yet — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    assert (
+        sent.embed["title"]
+        == "Not ready yet — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    )
     description = sent.embed["description"]
     assert "✗ No ultimatum" in description and "✗ No competing offers as leverage" in description
     assert "Why it matters:" in description and "How to fix it:" in description
@@ -66,7 +76,9 @@ async def test_a_good_email_pasted_into_the_form_is_ready(
 ) -> None:
     await fake.interact(make.slash("add", ADD, user=ALICE, guild_id=None))
     opened = await fake.interact(make.slash("review", {"id": 1}, user=ALICE, guild_id=None))
-    sent = await fake.interact(make.submit(opened.data["custom_id"], {"draft": EMAIL}, user=ALICE, guild_id=None))
+    sent = await fake.interact(
+        make.submit(opened.data["custom_id"], {"draft": EMAIL}, user=ALICE, guild_id=None)
+    )
     assert sent.embed["title"].startswith("Ready to send — checked as the thank-you email")
 
 

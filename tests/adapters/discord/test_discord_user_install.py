@@ -35,7 +35,10 @@ async def test_in_the_bots_dm_commands_work_and_the_nudge_arrives(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
     payload = make.slash("add", ADD, user=ALICE, guild_id=None, user_install=True)
-    assert payload["authorizing_integration_owners"] == {"1": str(ALICE.id)} and payload["context"] == 1
+    assert (
+        payload["authorizing_integration_owners"] == {"1": str(ALICE.id)}
+        and payload["context"] == 1
+    )
     assert "guild_id" not in payload
     added = await fake.interact(payload)
     assert added.embed["color"] != ERROR_COLOUR, added.embed
@@ -53,22 +56,32 @@ async def test_in_a_server_that_never_added_the_bot_the_personal_commands_work_p
 ) -> None:
     assert FOREIGN_GUILD_ID not in fake.guilds
     payload = make.slash("add", ADD, user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True)
-    assert payload["authorizing_integration_owners"] == {"1": str(ALICE.id)} and payload["context"] == 0
+    assert (
+        payload["authorizing_integration_owners"] == {"1": str(ALICE.id)}
+        and payload["context"] == 0
+    )
     added = await fake.interact(payload)
     assert added.embed["color"] != ERROR_COLOUR, added.embed
     assert added.ephemeral  # others in the channel never see it
-    listed = await fake.interact(make.slash("list", user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True))
+    listed = await fake.interact(
+        make.slash("list", user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True)
+    )
     assert listed.ephemeral and "#1 Acme" in listed.embed["description"]
-    shown = await fake.interact(make.slash("show", {"id": 1}, user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True))
+    shown = await fake.interact(
+        make.slash("show", {"id": 1}, user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True)
+    )
     assert shown.message is not None
     draft = next(i for i in shown.custom_ids if i.startswith("fu:draft:"))
-    pressed = await fake.interact(make.press(draft, shown.message, user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True))
+    pressed = await fake.interact(
+        make.press(draft, shown.message, user=ALICE, guild_id=FOREIGN_GUILD_ID, user_install=True)
+    )
     assert pressed.ephemeral and pressed.embed["title"].startswith("Draft")
     # the same person everywhere: what was logged in that server is in the DM too
     in_dm = await fake.interact(make.slash("list", user=ALICE, guild_id=None, user_install=True))
     assert "#1 Acme" in in_dm.embed["description"]
     assert len(await applications(runtime, ALICE)) == 1
-    assert fake.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages") == []  # nothing posted in any channel
+    # nothing posted in any channel
+    assert fake.calls_to("POST", rf"/channels/{CHANNEL_ID}/messages") == []
 
 
 async def test_in_a_group_dm_replies_are_private(
@@ -86,11 +99,17 @@ async def test_in_a_group_dm_replies_are_private(
 async def test_group_channel_commands_say_where_they_work(
     adapter: DiscordAdapter, fake: FakeDiscord, make: Interactions, runtime: Runtime
 ) -> None:
-    for where in ({"guild_id": FOREIGN_GUILD_ID, "user_install": True}, {"guild_id": None, "private": True}):
-        sent = await fake.interact(make.slash("channel", {"state": "on"}, user=ALICE, command="followup-group", **where))
+    for where in (
+        {"guild_id": FOREIGN_GUILD_ID, "user_install": True},
+        {"guild_id": None, "private": True},
+    ):
+        sent = await fake.interact(
+            make.slash("channel", {"state": "on"}, user=ALICE, command="followup-group", **where)
+        )
         assert sent.ephemeral and sent.embed["color"] == ERROR_COLOUR
         assert sent.embed["title"] == "Group channel commands work in a server that added Followup."
     async with runtime.database.unit_of_work() as uow:
         for channel in (CHANNEL_ID, PRIVATE_CHANNEL_ID):
-            assert await uow.groups.get(ChannelRef("discord", "discord", str(channel))) is None  # nothing turned on
+            # nothing turned on
+            assert await uow.groups.get(ChannelRef("discord", "discord", str(channel))) is None
     assert fake.calls_to("POST", r"/channels/\d+/messages") == []

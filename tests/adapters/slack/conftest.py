@@ -83,16 +83,26 @@ def slack_adapter(runtime: Runtime) -> SlackAdapter:
 
 
 async def slack_runtime(
-    config: Config, clock: SimulatedClock, worker_id: str, *, migrate: bool = True, build: RuntimeFactory = bootstrap, **options: Any
+    config: Config,
+    clock: SimulatedClock,
+    worker_id: str,
+    *,
+    migrate: bool = True,
+    build: RuntimeFactory = bootstrap,
+    **options: Any,
 ) -> Runtime:
     """The whole bot with the real Slack adapter, listening on loopback (`options`: the
     platform's, e.g. `sleep`)."""
     platform = SlackPlatform(**{"host": "127.0.0.1", **options})
-    return await build(config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate)
+    return await build(
+        config, clock=clock, worker_id=worker_id, platforms=[platform], migrate=migrate
+    )
 
 
 @pytest.fixture
-async def runtime(config: Config, clock: SimulatedClock, pauses: Pauses, runtime_factory: RuntimeFactory) -> Runtime:
+async def runtime(
+    config: Config, clock: SimulatedClock, pauses: Pauses, runtime_factory: RuntimeFactory
+) -> Runtime:
     return await slack_runtime(config, clock, "slack-test", sleep=pauses, build=runtime_factory)
 
 
@@ -120,9 +130,17 @@ CLIENT_ID = "111.222"
 
 
 @pytest.fixture
-async def oauth_runtime(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock, runtime_factory: RuntimeFactory) -> Runtime:
+async def oauth_runtime(
+    sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock, runtime_factory: RuntimeFactory
+) -> Runtime:
     """The bot installed per workspace through OAuth, with no bot token of its own."""
-    config = slack_config(sqlite_url, fake_slack, SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID=CLIENT_ID, SLACK_CLIENT_SECRET="client-secret")
+    config = slack_config(
+        sqlite_url,
+        fake_slack,
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET="client-secret",
+    )
     return await slack_runtime(config, clock, "oauth-test", sleep=Pauses(), build=runtime_factory)
 
 
@@ -141,19 +159,29 @@ async def install(driver: SlackDriver, team: str) -> str:
         assert page.status == 200
         cookie = page.headers["Set-Cookie"].split(";")[0]
     consent = re.search(r"href=\"(http[^\"]+)\"", html)
-    assert consent is not None and consent.group(1).startswith(f"{driver.fake.base}/oauth/v2/authorize?")
+    assert consent is not None and consent.group(1).startswith(
+        f"{driver.fake.base}/oauth/v2/authorize?"
+    )
     state = re.search(r"state=([^&\"]+)", html)
     assert state is not None
     callback = f"{base}/slack/oauth_redirect?code=code-{team}&state={state.group(1)}"
-    async with driver.session.get(callback, headers={"Cookie": cookie}, allow_redirects=False) as done:
+    async with driver.session.get(
+        callback, headers={"Cookie": cookie}, allow_redirects=False
+    ) as done:
         assert done.status == 200, await done.text()
         return await done.text()
 
 
 @pytest.fixture
-async def socket_slack(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock, runtime_factory: RuntimeFactory) -> AsyncIterator[SlackDriver]:
+async def socket_slack(
+    sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock, runtime_factory: RuntimeFactory
+) -> AsyncIterator[SlackDriver]:
     """The bot in Socket Mode (an app token, no signing secret), connected to the fake."""
-    config = slack_config(sqlite_url, fake_slack, SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET=None)
-    runtime = await slack_runtime(config, clock, "socket-test", sleep=Pauses(), build=runtime_factory)
+    config = slack_config(
+        sqlite_url, fake_slack, SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET=None
+    )
+    runtime = await slack_runtime(
+        config, clock, "socket-test", sleep=Pauses(), build=runtime_factory
+    )
     async with started(runtime, fake_slack) as driver:
         yield driver

@@ -21,15 +21,22 @@ from tests.fakes.slack_api import FakeSlack
 async def _stored(runtime: Runtime) -> int:
     async with runtime.database.unit_of_work() as uow:
         user = await uow.users.find(Identity("slack", "T1", "U1"))
-        return 0 if user is None else len(await uow.applications.list_for_user(user.id, active_only=False))
+        return (
+            0
+            if user is None
+            else len(await uow.applications.list_for_user(user.id, active_only=False))
+        )
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-async def test_a_hostile_file_shared_in_the_dm_is_refused(slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, name: str) -> None:
+async def test_a_hostile_file_shared_in_the_dm_is_refused(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime, name: str
+) -> None:
     assert await slack.event(_share(fake_slack, f"{name}.ics", HOSTILE[name])) == 200
     refused = await fake_slack.wait_for_call("chat.postMessage")
     text = json.dumps(refused.params, ensure_ascii=False)
-    assert "import" in text and "fu:import" not in text  # the right form, and no button to log anything
+    # the right form, and no button to log anything
+    assert "import" in text and "fu:import" not in text
     assert await _stored(runtime) == 0
 
 

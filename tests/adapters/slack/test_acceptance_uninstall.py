@@ -47,7 +47,11 @@ async def rows(runtime: Runtime) -> dict[str, int]:
 async def use_everything(slack: SlackDriver, runtime: Runtime, team: str) -> None:
     slack.fake.users["U1"] = {"is_admin": True}
     for user in ("U1", "U2"):
-        await slack.command("add Zeta Labs; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager", user=user, team=team)
+        await slack.command(
+            "add Zeta Labs; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager",
+            user=user,
+            team=team,
+        )
         await slack.command("settings hour 08:30 weekends on", user=user, team=team)
     await slack.command("sent 1 next tomorrow", team=team)
     await slack.command("channel on", channel="C1", team=team)
@@ -55,7 +59,9 @@ async def use_everything(slack: SlackDriver, runtime: Runtime, team: str) -> Non
     await slack.command("share 1", channel="C1", team=team)
     await slack.command("share 1", user="U2", channel="C1", team=team)
     who = Identity("slack", team, "U1")
-    proposal = await runtime.followup.handle_command(who, c.ImportInvitation(data=fixture("outlook_request.ics")))
+    proposal = await runtime.followup.handle_command(
+        who, c.ImportInvitation(data=fixture("outlook_request.ics"))
+    )
     assert proposal.proposal is not None, proposal.as_text()
     assert not (await runtime.followup.handle_command(who, proposal.proposal.command)).is_error
     found = FEED.search(text_of((await slack.command("export ics", team=team)).body))
@@ -76,7 +82,9 @@ async def test_removing_the_app_erases_every_row_of_that_workspace_and_nothing_e
     before = await rows(runtime)
     await use_everything(slack, runtime, "T1")
     grown = await rows(runtime)
-    assert all(grown[name] > before[name] for name in before), {n: (before[n], grown[n]) for n in before if grown[n] <= before[n]}
+    assert all(grown[name] > before[name] for name in before), {
+        n: (before[n], grown[n]) for n in before if grown[n] <= before[n]
+    }
 
     assert await slack.event(event, team="T1") == 200
     await slack.settled()

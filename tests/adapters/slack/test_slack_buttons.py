@@ -30,7 +30,9 @@ async def events(runtime: Runtime, app_id: int) -> list[EventKind]:
         ("draft", "Subject:", False),
     ],
 )
-async def test_each_button_does_what_its_command_does(slack: SlackDriver, runtime: Runtime, verb: str, expected: str, replaces: bool) -> None:
+async def test_each_button_does_what_its_command_does(
+    slack: SlackDriver, runtime: Runtime, verb: str, expected: str, replaces: bool
+) -> None:
     await slack.command(ADD)
     app_id = await application_id(runtime)
     hook = await slack.press(f"fu:{verb}:{app_id}")
@@ -40,7 +42,9 @@ async def test_each_button_does_what_its_command_does(slack: SlackDriver, runtim
         assert hook.body["response_type"] == "in_channel"
 
 
-async def test_a_changing_press_refreshes_home(slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack) -> None:
+async def test_a_changing_press_refreshes_home(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     published = len(fake_slack.calls_to("views.publish"))
     await slack.press(f"fu:sent:{await application_id(runtime)}")
@@ -60,10 +64,17 @@ async def test_another_users_press_changes_nothing(slack: SlackDriver, runtime: 
     assert await events(runtime, app_id) == before
 
 
-async def test_forget_me_confirmation_buttons(slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack) -> None:
+async def test_forget_me_confirmation_buttons(
+    slack: SlackDriver, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     prompt = await slack.command("forget-me")
-    ids = [e["action_id"] for b in prompt.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    ids = [
+        e["action_id"]
+        for b in prompt.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
     forget, cancel = ids
     other = await slack.press(forget, user="U2", channel="CJOBS")
     assert "isn't yours" in text_of(other.body)
@@ -73,7 +84,9 @@ async def test_forget_me_confirmation_buttons(slack: SlackDriver, runtime: Runti
     done = await slack.press(forget)
     assert done.body["replace_original"] is True
     assert "deleted everything" in text_of(done.body)
-    await fake_slack.wait_for(lambda: "Welcome to Followup" in str(fake_slack.calls_to("views.publish")[-1:]))
+    await fake_slack.wait_for(
+        lambda: "Welcome to Followup" in str(fake_slack.calls_to("views.publish")[-1:])
+    )
     async with runtime.database.unit_of_work() as uow:
         assert await uow.users.find(Identity("slack", "T1", "U1")) is None
 
@@ -84,7 +97,9 @@ async def test_an_unknown_button_is_refused_politely(slack: SlackDriver) -> None
     assert hook.body["replace_original"] is False
 
 
-async def test_the_home_tab_button_opens_the_form(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_the_home_tab_button_opens_the_form(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     assert await slack.press_on_home("followup:add-form") == 200
     call = await fake_slack.wait_for_call("views.open")
     assert call.params["view"]["callback_id"] == "followup-add"

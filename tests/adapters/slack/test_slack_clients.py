@@ -70,7 +70,9 @@ def test_the_retry_handlers_are_slack_sdks_own_extended() -> None:
         (None, None),
     ],
 )
-def test_one_retry_after_reader_for_both_header_shapes(headers: object, seconds: float | None) -> None:
+def test_one_retry_after_reader_for_both_header_shapes(
+    headers: object, seconds: float | None
+) -> None:
     assert retry_after(headers) == seconds
 
 
@@ -91,10 +93,14 @@ def recorded(fake_slack: FakeSlack) -> Recorded:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-async def test_server_and_gateway_errors_are_retried_with_backoff(recorded: Recorded, status: int) -> None:
+async def test_server_and_gateway_errors_are_retried_with_backoff(
+    recorded: Recorded, status: int
+) -> None:
     recorded.fake.fail("auth.test", status=status, times=2)
     async with aiohttp.ClientSession() as session:
-        answer = await web_client(recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause).auth_test()
+        answer = await web_client(
+            recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause
+        ).auth_test()
     assert answer["ok"] is True
     assert [c.status for c in recorded.fake.calls_to("auth.test")] == [status, status, 200]
     assert recorded.pauses == [0.5, 1.0]
@@ -104,7 +110,9 @@ async def test_a_rate_limit_beyond_the_cap_is_not_waited_out(recorded: Recorded)
     recorded.fake.fail("auth.test", status=429, retry_after=MAX_INLINE_WAIT + 1)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(SlackApiError) as refused:
-            await web_client(recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause).auth_test()
+            await web_client(
+                recorded.fake.api_url, DEFAULT_TOKEN, session, recorded.pause
+            ).auth_test()
     assert refused.value.response.status_code == 429 and recorded.pauses == []
     assert retry_after(refused.value.response.headers) == MAX_INLINE_WAIT + 1
 
@@ -137,6 +145,7 @@ def test_slack_sdk_is_not_asked_to_format_debug_lines_unless_debugging() -> None
     before = sdk.level
     sdk.setLevel(logging.DEBUG)
     try:
-        assert web_client(None, "xoxb-1").logger.isEnabledFor(logging.DEBUG)  # debugging: every line, as slack-sdk writes it
+        # debugging: every line, as slack-sdk writes it
+        assert web_client(None, "xoxb-1").logger.isEnabledFor(logging.DEBUG)
     finally:
         sdk.setLevel(before)

@@ -39,8 +39,14 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), COMMANDS, ids=[c[0].split()[0] + "-" + str(i) for i, c in enumerate(COMMANDS)])
-async def test_every_command_is_answered_in_the_dm(slack: SlackDriver, text: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    COMMANDS,
+    ids=[c[0].split()[0] + "-" + str(i) for i, c in enumerate(COMMANDS)],
+)
+async def test_every_command_is_answered_in_the_dm(
+    slack: SlackDriver, text: str, expected: str
+) -> None:
     await slack.command(ADD)
     hook = await slack.command(text)
     assert expected in text_of(hook.body)
@@ -55,7 +61,9 @@ async def test_add_replies_with_the_plan_in_the_users_slack_timezone(slack: Slac
     assert "thank-you to Jane Doe" in text
     assert "until you set your timezone" not in text  # users.info gave Europe/Berlin
     assert slack.fake.calls_to("users.info")[0].params["user"] == "U1"
-    buttons = [e["action_id"] for b in hook.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in hook.body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert buttons == ["fu:checklist:1:r1:ty", "fu:draft:1:r1:ty"]
 
 
@@ -71,7 +79,9 @@ async def test_a_dm_between_people_is_not_the_bots_dm(slack: SlackDriver) -> Non
     assert hook.body["response_type"] == "ephemeral"
 
 
-async def test_bad_input_says_what_is_wrong_and_stores_nothing(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_bad_input_says_what_is_wrong_and_stores_nothing(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     hook = await slack.command("add Acme; Engineer; gibberish o'clock")
     assert "⚠️" in hook.body["blocks"][0]["text"]["text"]
     assert "Example:" in text_of(hook.body)
@@ -80,7 +90,9 @@ async def test_bad_input_says_what_is_wrong_and_stores_nothing(slack: SlackDrive
     assert not fake_slack.calls_to("views.publish")
 
 
-async def test_home_is_refreshed_after_a_change_only(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_home_is_refreshed_after_a_change_only(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await slack.command("list")
     assert not fake_slack.calls_to("views.publish")
     await slack.command(ADD)
@@ -97,13 +109,27 @@ async def test_add_without_text_opens_the_form(slack: SlackDriver, fake_slack: F
     assert call.params["trigger_id"] == "trigger-form"
     view = call.params["view"]
     assert view["callback_id"] == "followup-add"
-    assert [b["block_id"] for b in view["blocks"]] == ["company", "role", "day", "start", "end", "kind", "interviewers"]
-    assert [b["element"]["type"] for b in view["blocks"][2:5]] == ["datepicker", "timepicker", "timepicker"]
+    assert [b["block_id"] for b in view["blocks"]] == [
+        "company",
+        "role",
+        "day",
+        "start",
+        "end",
+        "kind",
+        "interviewers",
+    ]
+    assert [b["element"]["type"] for b in view["blocks"][2:5]] == [
+        "datepicker",
+        "timepicker",
+        "timepicker",
+    ]
     assert view["blocks"][3]["element"]["timezone"] == "Europe/Berlin"  # the user's Slack timezone
     assert not [h for h in fake_slack.hooks if h.name == "form"]
 
 
-async def test_when_the_form_cant_open_the_command_form_is_explained(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_when_the_form_cant_open_the_command_form_is_explained(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     fake_slack.fail("views.open", error="expired_trigger_id")
     hook = await slack.command("add")
     assert "Give me the company, the role and when" in text_of(hook.body)
@@ -113,14 +139,24 @@ async def test_a_small_export_is_shown_inline(slack: SlackDriver) -> None:
     await slack.command(ADD)
     hook = await slack.command("export csv")
     file_block = next(b for b in hook.body["blocks"] if b.get("block_id") == "fu-file")
-    assert file_block["text"] == {"type": "plain_text", "emoji": True, "text": file_block["text"]["text"]}  # literal
+    # literal
+    assert file_block["text"] == {
+        "type": "plain_text",
+        "emoji": True,
+        "text": file_block["text"]["text"],
+    }
     assert file_block["text"]["text"].startswith("followup.csv\nid,company,role")
     assert "Acme Corp" in file_block["text"]["text"]
 
 
-async def test_a_big_export_is_uploaded_to_the_dm(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_a_big_export_is_uploaded_to_the_dm(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     for i in range(12):
-        await slack.command(f"add Company number {i}; Senior Data Engineer; tomorrow 10:00; Jane Doe, Engineering Manager")
+        await slack.command(
+            f"add Company number {i}; Senior Data Engineer; tomorrow 10:00; Jane Doe, Engineering "
+            "Manager"
+        )
     hook = await slack.command("export ics")
     assert "followups.ics is in our direct messages" in text_of(hook.body)
     complete = await fake_slack.wait_for_call("files.completeUploadExternal")
@@ -129,7 +165,9 @@ async def test_a_big_export_is_uploaded_to_the_dm(slack: SlackDriver, fake_slack
     assert content.startswith("BEGIN:VCALENDAR")
 
 
-async def test_forget_me_confirmed_clears_home_without_storing_the_user_again(slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime) -> None:
+async def test_forget_me_confirmed_clears_home_without_storing_the_user_again(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
     await slack.command(ADD)
     hook = await slack.command("forget-me confirm")
     assert "deleted everything" in text_of(hook.body)

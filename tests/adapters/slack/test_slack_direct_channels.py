@@ -45,7 +45,12 @@ def posts_to(fake: FakeSlack) -> list[tuple[str, str | None]]:
 
 
 async def test_the_dm_is_opened_once_per_person_across_restarts(
-    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, config: Config, runtime_factory: RuntimeFactory
+    slack: SlackDriver,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    fake_slack: FakeSlack,
+    config: Config,
+    runtime_factory: RuntimeFactory,
 ) -> None:
     await slack.command(ADD, channel="CJOBS")  # said in a channel: no DM opened yet
     clock.advance(UNTIL_DUE)
@@ -54,7 +59,9 @@ async def test_the_dm_is_opened_once_per_person_across_restarts(
     await slack_adapter(runtime).stop()  # the id is written by the time the adapter has stopped
     assert await stored(runtime.database) == "DU1"
 
-    again = await slack_runtime(config, clock, "after-restart", migrate=False, build=runtime_factory)
+    again = await slack_runtime(
+        config, clock, "after-restart", migrate=False, build=runtime_factory
+    )
     await slack_adapter(again).start()
     try:
         clock.advance(timedelta(days=30))  # the follow-ups fall due
@@ -75,7 +82,9 @@ async def test_a_kept_id_slack_refuses_is_opened_again_and_the_nudge_posted_once
     clock.advance(UNTIL_DUE)
     assert (await runtime.dispatcher.run_once()).delivered == 1
     assert posts_to(fake_slack) == [("DOLD", None), ("DU1", None)]
-    assert fake_slack.calls_to("chat.postMessage")[0].status == 200 and "DOLD" not in fake_slack.posted
+    assert (
+        fake_slack.calls_to("chat.postMessage")[0].status == 200 and "DOLD" not in fake_slack.posted
+    )
     assert len(fake_slack.posted["DU1"]) == 1
     assert [c.params["users"] for c in fake_slack.calls_to("conversations.open")] == ["U1"]
     await runtime.direct_channels.flush()
@@ -91,7 +100,8 @@ async def test_a_reopened_dm_refused_again_fails_with_slacks_reason(
     fake_slack.gone.update({"DOLD", "DU1"})
     clock.advance(UNTIL_DUE)
     assert (await runtime.dispatcher.run_once()).failed == 1
-    assert [channel for channel, _ in posts_to(fake_slack)] == ["DOLD", "DU1"]  # once more, not again and again
+    # once more, not again and again
+    assert [channel for channel, _ in posts_to(fake_slack)] == ["DOLD", "DU1"]
     async with runtime.database.unit_of_work() as uow:
         nudges = await uow.nudges.for_application(await application_id(runtime))
     assert [n.last_error for n in nudges if n.state is NudgeState.FAILED] == ["channel_not_found"]
@@ -113,7 +123,9 @@ def id_writes(database: Database) -> Iterator[list[int]]:
     """How many rows each statement writing DM ids carried, one entry per statement."""
     seen: list[int] = []
 
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def count(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         if statement.lstrip().upper().startswith("UPDATE USERS SET DIRECT_CHANNEL"):
             seen.append(len(parameters) if executemany else 1)
 
@@ -127,17 +139,31 @@ def id_writes(database: Database) -> Iterator[list[int]]:
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
-async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_opens_none(sqlite_url: str, fake_slack: FakeSlack) -> None:
+async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_opens_none(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
     await upgrade_database(sqlite_url)
     database = Database.from_url(sqlite_url)
     people = 60
-    seeded = await seed(database, users=people, apps_per_user=2, now=NOW, due_in=timedelta(minutes=-1), platform="slack",
-               workspace=DEFAULT_TEAM, external_id=lambda u: f"U{u}")
+    seeded = await seed(
+        database,
+        users=people,
+        apps_per_user=2,
+        now=NOW,
+        due_in=timedelta(minutes=-1),
+        platform="slack",
+        workspace=DEFAULT_TEAM,
+        external_id=lambda u: f"U{u}",
+    )
 
     async def deliver(store: DirectChannelStore) -> int:
         async with aiohttp.ClientSession() as session:
-            notifier = SlackNotifier(Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN), DirectChannels(store))
-            dispatcher = Dispatcher(database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="t")
+            notifier = SlackNotifier(
+                Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN), DirectChannels(store)
+            )
+            dispatcher = Dispatcher(
+                database.unit_of_work, SimulatedClock(NOW), {"slack": notifier}, worker_id="t"
+            )
             delivered = 0
             while (report := await dispatcher.run_once()).delivered:
                 delivered += report.delivered
@@ -148,12 +174,16 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
         with id_writes(database) as writes:
             assert await deliver(DirectChannelStore(database)) == 2 * people
         assert len(fake_slack.calls_to("conversations.open")) == people
-        assert sum(writes) == people and len(writes) <= people // 4, writes  # not one transaction per person
+        # not one transaction per person
+        assert sum(writes) == people and len(writes) <= people // 4, writes
         async with database.sessions() as session:
-            kept = dict((await session.execute(select(UserRow.external_id, UserRow.direct_channel))).all())
+            kept = dict(
+                (await session.execute(select(UserRow.external_id, UserRow.direct_channel))).all()
+            )
         assert kept == {f"U{u}": f"DU{u}" for u in range(1, people + 1)}
 
-        await more_nudges(database, seeded, 2, "slack", NOW, "check-back")  # another each, sent by a new process
+        # another each, sent by a new process
+        await more_nudges(database, seeded, 2, "slack", NOW, "check-back")
         assert await deliver(DirectChannelStore(database)) == 2 * people
         assert len(fake_slack.calls_to("conversations.open")) == people
     finally:
@@ -161,18 +191,26 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
 
 
 async def test_a_dm_found_before_the_person_had_a_row_is_kept_with_their_first_nudge(
-    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, config: Config, runtime_factory: RuntimeFactory
+    slack: SlackDriver,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    fake_slack: FakeSlack,
+    config: Config,
+    runtime_factory: RuntimeFactory,
 ) -> None:
     await slack.command(ADD)  # said in the DM: its id found as the command came in
     await runtime.direct_channels.flush()
-    async with runtime.database.sessions() as session, session.begin():  # as when it was written before the row existed
+    # as when it was written before the row existed
+    async with runtime.database.sessions() as session, session.begin():
         await session.execute(update(UserRow).values(direct_channel=None))
     clock.advance(UNTIL_DUE)
     assert (await runtime.dispatcher.run_once()).delivered == 1  # from memory, and now kept
     await slack_adapter(runtime).stop()
     assert await stored(runtime.database) == "DU1"
 
-    again = await slack_runtime(config, clock, "after-restart", migrate=False, build=runtime_factory)
+    again = await slack_runtime(
+        config, clock, "after-restart", migrate=False, build=runtime_factory
+    )
     await slack_adapter(again).start()
     try:
         clock.advance(timedelta(days=30))

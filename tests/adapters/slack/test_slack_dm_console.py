@@ -17,14 +17,29 @@ _TS = itertools.count(1)
 
 def typed_message(text: str, *, user: str = "U1", **extra: Any) -> dict[str, Any]:
     ts = f"1700000100.{next(_TS):06d}"
-    return {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user, "text": text, "ts": ts, "event_ts": ts, **extra}
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        **extra,
+    }
 
 
 def thread_replies(fake: FakeSlack) -> list[dict[str, Any]]:
-    return [c.params for c in fake.calls_to("chat.postMessage", ok_only=True) if c.params.get("thread_ts")]
+    return [
+        c.params
+        for c in fake.calls_to("chat.postMessage", ok_only=True)
+        if c.params.get("thread_ts")
+    ]
 
 
-async def test_a_line_typed_in_the_dm_runs_and_is_answered_in_its_thread(slack: SlackDriver, runtime: Runtime) -> None:
+async def test_a_line_typed_in_the_dm_runs_and_is_answered_in_its_thread(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
     event = typed_message("add Zeta Labs; Data Engineer; tomorrow 10:00; Jane Doe")
     assert await slack.event(event) == 200
     answer = await slack.fake.wait_for_call("chat.postMessage")
@@ -71,7 +86,10 @@ async def test_bots_edits_and_joins_are_ignored(slack: SlackDriver) -> None:
 
 async def test_a_retried_event_runs_once(slack: SlackDriver, runtime: Runtime) -> None:
     event = typed_message("add Zeta Labs; Data Engineer; tomorrow 10:00")
-    body_status = [await slack.event(event, event_id="EvSame"), await slack.event(event, event_id="EvSame")]
+    body_status = [
+        await slack.event(event, event_id="EvSame"),
+        await slack.event(event, event_id="EvSame"),
+    ]
     assert body_status == [200, 200]
     await slack.fake.wait_for_call("chat.postMessage")
     await slack.event(typed_message("list"))

@@ -38,7 +38,11 @@ def people(fake_slack: FakeSlack) -> None:
 
 def posts_to(fake: FakeSlack, channel: str = CHANNEL) -> list[Call]:
     """The messages Slack accepted in `channel`."""
-    return [c for c in fake.calls_to("chat.postMessage", ok_only=True) if c.params.get("channel") == channel and c.error is None]
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage", ok_only=True)
+        if c.params.get("channel") == channel and c.error is None
+    ]
 
 
 def dumped(call: Call) -> str:
@@ -65,7 +69,9 @@ async def group_on(slack: SlackDriver, user: str = ALICE) -> None:
     assert ephemeral(hook.body)
 
 
-async def advance(runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, span: timedelta) -> list[tuple[datetime, Call]]:
+async def advance(
+    runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, span: timedelta
+) -> list[tuple[datetime, Call]]:
     """Move the simulated clock, running the nudge and digest dispatchers whenever something
     falls due on the way (as `tests.harness.World.advance` does); returns the posts made in the
     channel, each with the instant it was made."""
@@ -80,7 +86,14 @@ async def advance(runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, span
         before = len(fake.calls)
         await runtime.dispatcher.run_once()
         await runtime.digests.run_once()
-        stamped += [(clock.now(), c) for c in fake.calls[before:] if c.method == "chat.postMessage" and c.params.get("channel") == CHANNEL and c.error is None and c.status == 200]
+        stamped += [
+            (clock.now(), c)
+            for c in fake.calls[before:]
+            if c.method == "chat.postMessage"
+            and c.params.get("channel") == CHANNEL
+            and c.error is None
+            and c.status == 200
+        ]
     clock.set(target)
     return stamped
 
@@ -89,7 +102,9 @@ async def advance(runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, span
 
 
 @pytest.mark.parametrize("manager", [ALICE, CAROL], ids=["admin", "owner"])
-async def test_a_workspace_admin_or_owner_turns_group_mode_on_and_off(slack: SlackDriver, fake_slack: FakeSlack, manager: str) -> None:
+async def test_a_workspace_admin_or_owner_turns_group_mode_on_and_off(
+    slack: SlackDriver, fake_slack: FakeSlack, manager: str
+) -> None:
     await group_on(slack, manager)
     [intro] = posts_to(fake_slack)
     assert intro.token == "xoxb-test"
@@ -97,14 +112,19 @@ async def test_a_workspace_admin_or_owner_turns_group_mode_on_and_off(slack: Sla
     assert intro.params["blocks"][0]["type"] == "header"
 
     digest = await slack.command("digest friday 17:00", user=manager, channel=CHANNEL)
-    assert text_of(digest.body).startswith("Weekly digest: Fridays at 17:00 (Europe/Berlin)") and ephemeral(digest.body)
+    assert text_of(digest.body).startswith(
+        "Weekly digest: Fridays at 17:00 (Europe/Berlin)"
+    ) and ephemeral(digest.body)
     off = await slack.command("channel off", user=manager, channel=CHANNEL)
     assert text_of(off.body).startswith("Group mode is off in this channel") and ephemeral(off.body)
     assert len(posts_to(fake_slack)) == 1  # replies never go to the channel
-    assert len([c for c in fake_slack.calls_to("users.info") if c.params["user"] == manager]) == 1  # cached
+    # cached
+    assert len([c for c in fake_slack.calls_to("users.info") if c.params["user"] == manager]) == 1
 
 
-async def test_someone_who_is_not_an_admin_is_refused(slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime) -> None:
+async def test_someone_who_is_not_an_admin_is_refused(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
     refused = await slack.command("channel on", user=BOB, channel=CHANNEL)
     assert "Only someone who manages this channel can turn group mode on" in text_of(refused.body)
     assert ephemeral(refused.body) and posts_to(fake_slack) == []
@@ -119,18 +139,25 @@ async def test_someone_who_is_not_an_admin_is_refused(slack: SlackDriver, fake_s
     still = await slack.command("channel", user=BOB, channel=CHANNEL)
     assert "Only the person who turned it on" in text_of(still.body)
     # Carol, the workspace owner, may change what Alice set up.
-    assert text_of((await slack.command("channel off", user=CAROL, channel=CHANNEL)).body).startswith("Group mode is off")
+    assert text_of(
+        (await slack.command("channel off", user=CAROL, channel=CHANNEL)).body
+    ).startswith("Group mode is off")
 
 
-async def test_when_slack_cannot_say_who_is_an_admin_nobody_is(slack: SlackDriver, fake_slack: FakeSlack) -> None:
-    fake_slack.fail("users.info", error="user_not_found", times=2)  # the identity and the admin lookup
+async def test_when_slack_cannot_say_who_is_an_admin_nobody_is(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    # the identity and the admin lookup
+    fake_slack.fail("users.info", error="user_not_found", times=2)
     refused = await slack.command("channel on", user=ALICE, channel=CHANNEL)
     assert "Only someone who manages this channel can turn group mode on" in text_of(refused.body)
     assert posts_to(fake_slack) == []
     await group_on(slack, ALICE)  # Slack answers again: alice is an admin after all
 
 
-async def test_group_commands_in_the_dm_are_explained(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_group_commands_in_the_dm_are_explained(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     hook = await slack.command("channel on", user=ALICE)
     assert "works in a group channel, not in a direct message" in text_of(hook.body)
     assert posts_to(fake_slack) == []
@@ -139,15 +166,21 @@ async def test_group_commands_in_the_dm_are_explained(slack: SlackDriver, fake_s
 # ---- share and the board ----------------------------------------------------------------------
 
 
-async def test_share_posts_the_milestone_in_the_channel_and_the_reply_stays_ephemeral(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_share_posts_the_milestone_in_the_channel_and_the_reply_stays_ephemeral(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await group_on(slack)
-    await slack.command("add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager", user=DAVE)
+    await slack.command(
+        "add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe, Engineering Manager", user=DAVE
+    )
     await slack.command("sent 1", user=DAVE)
 
     reply = await slack.command("share 1", user=DAVE, channel=CHANNEL)
     assert ephemeral(reply.body) and text_of(reply.body).startswith("Shared with the channel")
     milestone = posts_to(fake_slack)[-1]
-    assert milestone.params["text"].startswith("Dave Sharer sent a thank-you follow-up to Acme Corp.")
+    assert milestone.params["text"].startswith(
+        "Dave Sharer sent a thank-you follow-up to Acme Corp."
+    )
     assert milestone.token == "xoxb-test"
     assert "Jane" not in dumped(milestone) and "Data Engineer" not in dumped(milestone)
 
@@ -156,7 +189,9 @@ async def test_share_posts_the_milestone_in_the_channel_and_the_reply_stays_ephe
     assert len(posts_to(fake_slack)) == 2  # the intro and one milestone
 
 
-async def test_user_text_in_a_channel_post_pings_nobody(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_user_text_in_a_channel_post_pings_nobody(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     fake_slack.users[DAVE] = {"display_name": "Dave <!channel> @here"}
     await group_on(slack)
     await slack.command("add Acme <@U2> & <!everyone> Corp; Engineer; today 10:00", user=DAVE)
@@ -165,11 +200,20 @@ async def test_user_text_in_a_channel_post_pings_nobody(slack: SlackDriver, fake
     raw = dumped(post)
     for mention in ("<!channel>", "<@U2>", "<!everyone>"):
         assert mention not in raw
-    assert "Dave &lt;!channel&gt; @here has an interview lined up with Acme &lt;@U2&gt; &amp; &lt;!everyone&gt; Corp." in post.params["text"]
+    assert (
+        "Dave &lt;!channel&gt; @here has an interview lined up with Acme &lt;@U2&gt; &amp; "
+        "&lt;!everyone&gt; Corp." in post.params["text"]
+    )
     assert post.params["parse"] == "none" and post.params["link_names"] is False
-    texts = [t for b in post.params["blocks"] for t in [b.get("text"), *b.get("elements", []), *b.get("fields", [])] if isinstance(t, dict) and "text" in t]
+    texts = [
+        t
+        for b in post.params["blocks"]
+        for t in [b.get("text"), *b.get("elements", []), *b.get("fields", [])]
+        if isinstance(t, dict) and "text" in t
+    ]
     carrying = [t for t in texts if "Dave" in t["text"] or "Acme" in t["text"]]
-    assert carrying and all(t["type"] == "plain_text" for t in carrying)  # no mrkdwn: no @here / #channel parsing, no formatting
+    # no mrkdwn: no @here / #channel parsing, no formatting
+    assert carrying and all(t["type"] == "plain_text" for t in carrying)
     assert all(t.get("verbatim") is True for t in texts if t["type"] == "mrkdwn")
 
 
@@ -181,9 +225,13 @@ async def test_board_is_posted_in_the_channel(slack: SlackDriver, fake_slack: Fa
     await slack.command("share 1", user=DAVE, channel=CHANNEL)
 
     reply = await slack.command("board", user=BOB, channel=CHANNEL)
-    assert ephemeral(reply.body) and text_of(reply.body).startswith("Posted this week's board to the channel.")
+    assert ephemeral(reply.body) and text_of(reply.body).startswith(
+        "Posted this week's board to the channel."
+    )
     board = posts_to(fake_slack)[-1]
-    assert board.params["text"].startswith("Board — this week (since Mon 10 Mar)\nDave Sharer: 1 follow-up")
+    assert board.params["text"].startswith(
+        "Board — this week (since Mon 10 Mar)\nDave Sharer: 1 follow-up"
+    )
     assert "Everyone here together: 2 follow-ups" in board.params["text"]  # bob counts, unnamed
     assert "Bob" not in dumped(board)
 
@@ -191,7 +239,9 @@ async def test_board_is_posted_in_the_channel(slack: SlackDriver, fake_slack: Fa
 # ---- the weekly digest --------------------------------------------------------------------------
 
 
-async def test_the_digest_is_posted_at_its_local_time_across_a_dst_change(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_the_digest_is_posted_at_its_local_time_across_a_dst_change(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     # Now: Mon 10 Mar 2025 09:00 in Berlin. Berlin moves to summer time on Sun 30 Mar, so the
     # Monday 09:00 digest is 08:00 UTC, then 07:00 UTC.
     await group_on(slack)
@@ -208,9 +258,12 @@ async def test_the_digest_is_posted_at_its_local_time_across_a_dst_change(slack:
     assert all(call.token == "xoxb-test" and call.params["blocks"] for _, call in digests)
 
 
-async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(slack: SlackDriver, config: Config, fake_slack: FakeSlack, pauses: Pauses) -> None:
+async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(
+    slack: SlackDriver, config: Config, fake_slack: FakeSlack, pauses: Pauses
+) -> None:
     await group_on(slack)
-    await slack.command("digest monday 09:00", user=ALICE, channel=CHANNEL)  # first due Mon 17 Mar 08:00 UTC
+    # first due Mon 17 Mar 08:00 UTC
+    await slack.command("digest monday 09:00", user=ALICE, channel=CHANNEL)
     await slack.adapter.stop()  # the bot goes down
 
     later = datetime(2025, 4, 2, 10, 0, tzinfo=UTC)  # three Mondays missed
@@ -222,7 +275,10 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(slack: 
         assert (report.delivered, report.late) == (1, 1)
         assert (await restarted.digests.run_once()).delivered == 0
         [digest] = [c for c in posts_to(fake_slack) if c.params["text"].startswith("Weekly digest")]
-        assert "This digest was due Mon 17 Mar 09:00 — posted late because I was offline." in digest.params["text"]
+        assert (
+            "This digest was due Mon 17 Mar 09:00 — posted late because I was offline."
+            in digest.params["text"]
+        )
         assert await restarted.digests.next_due_at() == datetime(2025, 4, 7, 7, 0, tzinfo=UTC)
     finally:
         await adapter.stop()
@@ -235,24 +291,41 @@ async def test_a_digest_missed_while_down_is_posted_once_after_a_restart(slack: 
 @pytest.mark.parametrize(
     ("error", "told"),
     [
-        ("not_in_channel", "I'm not in this channel yet — invite me with /invite @Followup, then try again"),
-        ("channel_not_found", "I can't see this channel — if it's private, invite me with /invite @Followup, then try again"),
+        (
+            "not_in_channel",
+            "I'm not in this channel yet — invite me with /invite @Followup, then try again",
+        ),
+        (
+            "channel_not_found",
+            "I can't see this channel — if it's private, invite me with /invite @Followup, then "
+            "try again",
+        ),
         ("is_archived", "this channel is archived"),
-        ("invalid_auth", "my Slack access token isn't valid any more — ask a workspace admin to reinstall Followup"),
+        (
+            "invalid_auth",
+            "my Slack access token isn't valid any more — ask a workspace admin to reinstall "
+            "Followup",
+        ),
         ("some_new_error", "Slack refused the post (some_new_error)"),
     ],
 )
-async def test_a_refused_post_is_explained_to_the_person_who_asked(slack: SlackDriver, fake_slack: FakeSlack, error: str, told: str) -> None:
+async def test_a_refused_post_is_explained_to_the_person_who_asked(
+    slack: SlackDriver, fake_slack: FakeSlack, error: str, told: str
+) -> None:
     fake_slack.fail("chat.postMessage", error=error)
-    hook = await slack.command("channel on", user=ALICE, channel=CHANNEL)  # the intro can't be posted
+    # the intro can't be posted
+    hook = await slack.command("channel on", user=ALICE, channel=CHANNEL)
     text = text_of(hook.body)
     assert text.startswith("Group mode is on in this channel") and ephemeral(hook.body)
     assert f"⚠ I couldn't post in the channel: {told}." in text
-    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [200]  # the refusal is not retried
+    # the refusal is not retried
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [200]
     assert posts_to(fake_slack) == []
 
 
-async def test_not_in_channel_on_board_tells_the_person_to_invite(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_not_in_channel_on_board_tells_the_person_to_invite(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await group_on(slack)
     fake_slack.fail("chat.postMessage", error="not_in_channel")
     hook = await slack.command("board", user=DAVE, channel=CHANNEL)
@@ -260,7 +333,9 @@ async def test_not_in_channel_on_board_tells_the_person_to_invite(slack: SlackDr
     assert "invite me with /invite @Followup" in text_of(hook.body)
 
 
-async def test_a_rate_limit_and_a_server_error_are_retried(slack: SlackDriver, fake_slack: FakeSlack, pauses: Pauses) -> None:
+async def test_a_rate_limit_and_a_server_error_are_retried(
+    slack: SlackDriver, fake_slack: FakeSlack, pauses: Pauses
+) -> None:
     await group_on(slack)
     fake_slack.fail("chat.postMessage", status=429, retry_after=2)
     fake_slack.fail("chat.postMessage", status=503, error="service_unavailable")
@@ -270,30 +345,52 @@ async def test_a_rate_limit_and_a_server_error_are_retried(slack: SlackDriver, f
     assert len(posts_to(fake_slack)) == 2  # the intro and the board
 
 
-async def test_a_long_rate_limit_is_reported_as_try_again(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_a_long_rate_limit_is_reported_as_try_again(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await group_on(slack)
     fake_slack.fail("chat.postMessage", status=429, retry_after=120)
     hook = await slack.command("board", user=ALICE, channel=CHANNEL)
-    assert "⚠ I couldn't post in the channel: rate limited by Slack — try again in a moment." in text_of(hook.body)
+    assert (
+        "⚠ I couldn't post in the channel: rate limited by Slack — try again in a moment."
+        in text_of(hook.body)
+    )
 
 
-async def test_a_digest_the_bot_cannot_post_is_recorded_with_the_invite_hint(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_digest_the_bot_cannot_post_is_recorded_with_the_invite_hint(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await group_on(slack)
     await slack.command("digest monday 09:00", user=ALICE, channel=CHANNEL)
     fake_slack.fail("chat.postMessage", error="not_in_channel")
     await advance(runtime, clock, fake_slack, timedelta(days=7, minutes=1))
     status = await slack.command("channel", user=ALICE, channel=CHANNEL)
-    assert "couldn't be posted: I'm not in this channel yet — invite me with /invite @Followup" in text_of(status.body)
-    posted = await advance(runtime, clock, fake_slack, timedelta(days=7))  # the next week it goes out
+    assert (
+        "couldn't be posted: I'm not in this channel yet — invite me with /invite @Followup"
+        in text_of(status.body)
+    )
+    # the next week it goes out
+    posted = await advance(runtime, clock, fake_slack, timedelta(days=7))
     assert [c.params["text"].split(" —")[0] for _, c in posted] == ["Weekly digest"]
 
 
 # ---- the bot joins a channel ------------------------------------------------------------------
 
 
-async def test_the_bot_introduces_group_mode_when_it_joins_a_channel(slack: SlackDriver, fake_slack: FakeSlack) -> None:
-    joined = {"type": "member_joined_channel", "user": BOT_USER, "channel": "C9", "channel_type": "C", "team": "T1", "inviter": ALICE, "event_ts": "1.0"}
-    assert await slack.event(dict(joined, user=BOB, channel="C8")) == 200  # someone else joining: nothing
+async def test_the_bot_introduces_group_mode_when_it_joins_a_channel(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    joined = {
+        "type": "member_joined_channel",
+        "user": BOT_USER,
+        "channel": "C9",
+        "channel_type": "C",
+        "team": "T1",
+        "inviter": ALICE,
+        "event_ts": "1.0",
+    }
+    # someone else joining: nothing
+    assert await slack.event(dict(joined, user=BOB, channel="C8")) == 200
     assert await slack.event(joined) == 200
     intro = await fake_slack.wait_for_call("chat.postMessage")
     assert intro.params["channel"] == "C9" and intro.token == "xoxb-test"
@@ -301,13 +398,27 @@ async def test_the_bot_introduces_group_mode_when_it_joins_a_channel(slack: Slac
     assert text.startswith("Hi, I'm Followup")
     assert "`/followup channel on`" in text and "workspace admin or owner" in text
     assert "Privacy: nothing about you is posted here unless you share it yourself" in text
-    assert all(t["verbatim"] for b in intro.params["blocks"] for t in [b.get("text")] if isinstance(t, dict) and t.get("type") == "mrkdwn")
+    assert all(
+        t["verbatim"]
+        for b in intro.params["blocks"]
+        for t in [b.get("text")]
+        if isinstance(t, dict) and t.get("type") == "mrkdwn"
+    )
     assert posts_to(fake_slack, "C8") == [] and len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-async def test_an_intro_the_bot_cannot_post_is_only_logged(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_an_intro_the_bot_cannot_post_is_only_logged(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     fake_slack.fail("chat.postMessage", error="is_archived")
-    joined = {"type": "member_joined_channel", "user": BOT_USER, "channel": "C9", "channel_type": "G", "team": "T1", "event_ts": "1.0"}
+    joined = {
+        "type": "member_joined_channel",
+        "user": BOT_USER,
+        "channel": "C9",
+        "channel_type": "G",
+        "team": "T1",
+        "event_ts": "1.0",
+    }
     assert await slack.event(joined) == 200
     await fake_slack.wait_for_call("chat.postMessage")
     assert posts_to(fake_slack, "C9") == []
@@ -316,7 +427,9 @@ async def test_an_intro_the_bot_cannot_post_is_only_logged(slack: SlackDriver, f
 # ---- privacy ----------------------------------------------------------------------------------
 
 
-async def test_no_name_or_company_reaches_slack_unless_its_owner_shared_it(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_no_name_or_company_reaches_slack_unless_its_owner_shared_it(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await group_on(slack)
     await slack.command("digest monday 09:00", user=ALICE, channel=CHANNEL)
     clock.advance(timedelta(hours=1))  # inside the first digest's week (it starts at 09:00 today)
@@ -337,7 +450,8 @@ async def test_no_name_or_company_reaches_slack_unless_its_owner_shared_it(slack
     assert len([c for _, c in posted if c.params["text"].startswith("Weekly digest")]) == 2
 
     channel_text = "\n".join(dumped(c) for c in posts_to(fake_slack))
-    assert "Dave Sharer" in channel_text and "Daveworks Shared" in channel_text  # what Dave shared himself
+    # what Dave shared himself
+    assert "Dave Sharer" in channel_text and "Daveworks Shared" in channel_text
     assert "Follow-ups sent: 2" in channel_text  # bob's follow-up counts…
     assert "…and 2 more members, counted in the totals." in channel_text  # …unnamed, like alice
 
@@ -346,11 +460,24 @@ async def test_no_name_or_company_reaches_slack_unless_its_owner_shared_it(slack
     for call in fake_slack.calls:
         raw = dumped(call)
         assert "Secretname" not in raw, call  # bob's name: nowhere, ever
-        if seen_only_by(call) != BOB:  # bob's own DMs and Home tab may of course show his application
-            assert "Bobco" not in raw and "Kim Lee" not in raw and "references" not in raw and "Analyst" not in raw, call
+        # bob's own DMs and Home tab may of course show his application
+        if seen_only_by(call) != BOB:
+            assert (
+                "Bobco" not in raw
+                and "Kim Lee" not in raw
+                and "references" not in raw
+                and "Analyst" not in raw
+            ), call
         if seen_only_by(call) != DAVE:
-            assert "Private Ventures" not in raw and "Lou Reed" not in raw and "Designer" not in raw, call
+            assert (
+                "Private Ventures" not in raw and "Lou Reed" not in raw and "Designer" not in raw
+            ), call
         if call.params.get("channel") == CHANNEL:
             assert call.method == "chat.postMessage"
-            assert "Pat Smith" not in raw and "Engineer" not in raw  # never an interviewer or a role
-    assert {c.params.get("channel") for c in fake_slack.calls_to("chat.postMessage")} <= {CHANNEL, f"D{BOB}", f"D{DAVE}"}
+            # never an interviewer or a role
+            assert "Pat Smith" not in raw and "Engineer" not in raw
+    assert {c.params.get("channel") for c in fake_slack.calls_to("chat.postMessage")} <= {
+        CHANNEL,
+        f"D{BOB}",
+        f"D{DAVE}",
+    }

@@ -44,17 +44,24 @@ def _nudge_posts(fake: FakeSlack) -> list[dict[str, object]]:
     return [m for m in fake.posted.get("DU1", []) if m.get("metadata")]
 
 
-async def test_a_nudge_post_carries_its_delivery_key_in_metadata(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_nudge_post_carries_its_delivery_key_in_metadata(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await _due(slack, clock)
     assert (await runtime.dispatcher.run_once()).delivered == 1
     [post] = _nudge_posts(fake_slack)
     async with runtime.database.unit_of_work() as uow:
         [nudge] = [n for n in await uow.nudges.for_user(1) if n.state is NudgeState.SENT]
-    assert post["metadata"] == {"event_type": "followup_nudge", "event_payload": {"nudge": delivery_key(nudge)}}
+    assert post["metadata"] == {
+        "event_type": "followup_nudge",
+        "event_payload": {"nudge": delivery_key(nudge)},
+    }
     assert fake_slack.calls_to("conversations.history") == []  # nothing in doubt: no lookup
 
 
-async def test_an_answer_after_the_timeout_is_verified_not_posted_again(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_an_answer_after_the_timeout_is_verified_not_posted_again(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await _due(slack, clock)
     fake_slack.late(1, after=SEND_TIMEOUT * 10)  # Slack stores the post, then answers too late
     first = await runtime.dispatcher.run_once()
@@ -68,10 +75,16 @@ async def test_an_answer_after_the_timeout_is_verified_not_posted_again(slack: S
     assert len(_nudge_posts(fake_slack)) == 1  # found in the history, not posted again
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     [lookup] = fake_slack.calls_to("conversations.history", ok_only=True)
-    assert lookup.params["channel"] == "DU1" and lookup.params["include_all_metadata"] in (True, "true", "1")
+    assert lookup.params["channel"] == "DU1" and lookup.params["include_all_metadata"] in (
+        True,
+        "true",
+        "1",
+    )
 
 
-async def test_a_dead_senders_post_is_found_and_a_missing_one_is_posted(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_dead_senders_post_is_found_and_a_missing_one_is_posted(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     await slack.command("add Beta Inc; Analyst; today 10:00; Sam Lee")
     clock.advance(UNTIL_DUE)
@@ -95,24 +108,50 @@ async def test_a_dead_senders_post_is_found_and_a_missing_one_is_posted(slack: S
     assert keys == sorted(delivery_key(n) for n in claimed)  # each exactly once
     assert len(fake_slack.calls_to("conversations.history", ok_only=True)) == 2
     async with runtime.database.sessions() as session:
-        states = (await session.execute(select(NudgeRow.state).where(NudgeRow.id.in_([n.id for n in claimed])))).scalars().all()
+        states = (
+            (
+                await session.execute(
+                    select(NudgeRow.state).where(NudgeRow.id.in_([n.id for n in claimed]))
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert states == ["sent", "sent"]
 
 
 async def test_history_is_paged_and_shows_metadata_only_when_asked(fake_slack: FakeSlack) -> None:
     for i in range(5):
-        fake_slack._post({"channel": "D9", "text": f"m{i}", "metadata": {"event_type": "x", "event_payload": {"i": i}}})
+        fake_slack._post(
+            {
+                "channel": "D9",
+                "text": f"m{i}",
+                "metadata": {"event_type": "x", "event_payload": {"i": i}},
+            }
+        )
     plain = fake_slack._history({"channel": "D9", "limit": 2})
-    assert [m["text"] for m in plain["messages"]] == ["m4", "m3"] and "metadata" not in plain["messages"][0]
-    rest = fake_slack._history({"channel": "D9", "limit": 10, "cursor": plain["response_metadata"]["next_cursor"], "include_all_metadata": "true"})
-    assert [m["metadata"]["event_payload"]["i"] for m in rest["messages"]] == [2, 1, 0] and rest["has_more"] is False
-
+    assert [m["text"] for m in plain["messages"]] == ["m4", "m3"] and "metadata" not in plain[
+        "messages"
+    ][0]
+    rest = fake_slack._history(
+        {
+            "channel": "D9",
+            "limit": 10,
+            "cursor": plain["response_metadata"]["next_cursor"],
+            "include_all_metadata": "true",
+        }
+    )
+    assert [m["metadata"]["event_payload"]["i"] for m in rest["messages"]] == [2, 1, 0] and rest[
+        "has_more"
+    ] is False
 
 
 # ---- weekly digests: the same rule, in a channel -------------------------------------------
 
 
-async def _digest_due(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, *channels: str) -> None:
+async def _digest_due(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake: FakeSlack, *channels: str
+) -> None:
     fake.users["U1"] = {"real_name": "Alice Admin", "is_admin": True}
     for channel in channels:
         await slack.command("channel on", channel=channel)
@@ -123,7 +162,11 @@ async def _digest_due(slack: SlackDriver, runtime: Runtime, clock: SimulatedCloc
 
 
 def _digest_posts(fake: FakeSlack, channel: str = "C1") -> list[dict[str, Any]]:
-    return [m for m in fake.posted.get(channel, []) if (m.get("metadata") or {}).get("event_type") == "followup_digest"]
+    return [
+        m
+        for m in fake.posted.get(channel, [])
+        if (m.get("metadata") or {}).get("event_type") == "followup_digest"
+    ]
 
 
 async def test_a_digest_post_carries_its_key_and_an_answer_after_the_timeout_is_verified(
@@ -141,8 +184,13 @@ async def test_a_digest_post_carries_its_key_and_an_answer_after_the_timeout_is_
     assert (await runtime.digests.run_once()).delivered == 1
     assert _digest_posts(fake_slack) == [post]  # found in the channel's history, not posted again
     [lookup] = fake_slack.calls_to("conversations.history", ok_only=True)
-    assert lookup.params["channel"] == "C1" and lookup.params["include_all_metadata"] in (True, "true", "1")
-    assert await runtime.digests.next_due_at() == datetime(2025, 3, 17, 9, 0, tzinfo=UTC)  # on to next week
+    assert lookup.params["channel"] == "C1" and lookup.params["include_all_metadata"] in (
+        True,
+        "true",
+        "1",
+    )
+    # on to next week
+    assert await runtime.digests.next_due_at() == datetime(2025, 3, 17, 9, 0, tzinfo=UTC)
 
 
 async def test_a_dead_posters_digest_is_found_and_a_missing_one_is_posted(
@@ -150,12 +198,18 @@ async def test_a_dead_posters_digest_is_found_and_a_missing_one_is_posted(
 ) -> None:
     await _digest_due(slack, runtime, clock, fake_slack, "C1", "C2")
     async with runtime.database.unit_of_work() as uow:  # a process that claimed both and died
-        claimed = await uow.digests.claim_due(clock.now(), "dead-process", runtime.digests.lease, 10)
+        claimed = await uow.digests.claim_due(
+            clock.now(), "dead-process", runtime.digests.lease, 10
+        )
         await uow.commit()
     assert [d.channel.ref.channel_id for d in claimed] == ["C1", "C2"]
     # ... after posting the first one (Slack has it), before recording it.
     first = claimed[0]
-    await runtime.posters["slack"].post(first.channel.ref, await runtime.digests.render(first, clock.now()), Delivery(digest_key(first), kind="digest"))
+    await runtime.posters["slack"].post(
+        first.channel.ref,
+        await runtime.digests.render(first, clock.now()),
+        Delivery(digest_key(first), kind="digest"),
+    )
 
     assert (await runtime.digests.run_once()).claimed == 0  # the dead process's lease still runs
     clock.advance(runtime.digests.lease + timedelta(seconds=1))

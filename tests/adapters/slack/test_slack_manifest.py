@@ -46,7 +46,9 @@ def test_the_manifest_matches_slacks_schema(manifest: dict[str, Any]) -> None:
     assert schema_errors(manifest) == []
 
 
-def test_the_http_mode_variant_the_docs_describe_matches_slacks_schema(manifest: dict[str, Any]) -> None:
+def test_the_http_mode_variant_the_docs_describe_matches_slacks_schema(
+    manifest: dict[str, Any],
+) -> None:
     """Socket Mode off, every request to /slack/events: slash command, interactivity, the
     settings form's options load URL (its timezone select) and events."""
     url = "https://followup.example.org/slack/events"
@@ -72,7 +74,13 @@ def test_the_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> No
     assert shortcuts == {LOG_INTERVIEW: "global", LOG_FROM_MESSAGE: "message"}
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "member_joined_channel", "message.im", "tokens_revoked"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "member_joined_channel",
+        "message.im",
+        "tokens_revoked",
+    ]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(EVENT_SCOPES)
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 
@@ -83,15 +91,30 @@ def web_api_calls() -> set[str]:
     called = set()
     for source in ADAPTER.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in methods
+            ):
                 called.add(node.func.attr)
     return called - {"api_call"}
 
 
-def test_every_web_api_method_the_code_calls_has_its_scope_declared(manifest: dict[str, Any]) -> None:
+def test_every_web_api_method_the_code_calls_has_its_scope_declared(
+    manifest: dict[str, Any],
+) -> None:
     called = web_api_calls()
-    assert {"chat_postMessage", "users_info", "conversations_open", "views_publish", "views_open", "files_upload_v2"} <= called
-    assert called <= set(METHOD_SCOPES), f"add these to adapters/slack/scopes.py: {called - set(METHOD_SCOPES)}"
+    assert {
+        "chat_postMessage",
+        "users_info",
+        "conversations_open",
+        "views_publish",
+        "views_open",
+        "files_upload_v2",
+    } <= called
+    assert called <= set(METHOD_SCOPES), (
+        f"add these to adapters/slack/scopes.py: {called - set(METHOD_SCOPES)}"
+    )
     needed = {scope for m in called for scope in METHOD_SCOPES[m]}
     assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
 
@@ -100,5 +123,9 @@ def test_every_subscribed_event_has_its_scopes_declared(manifest: dict[str, Any]
     """Slack only sends `member_joined_channel` with `channels:read` (public channels) and
     `groups:read` (private ones)."""
     assert EVENT_SCOPES["member_joined_channel"] == ("channels:read", "groups:read")
-    needed = {scope for event in manifest["settings"]["event_subscriptions"]["bot_events"] for scope in EVENT_SCOPES[event]}
+    needed = {
+        scope
+        for event in manifest["settings"]["event_subscriptions"]["bot_events"]
+        for scope in EVENT_SCOPES[event]
+    }
     assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])

@@ -32,7 +32,9 @@ async def due_nudge(slack: SlackDriver, clock: SimulatedClock) -> None:
     clock.advance(UNTIL_DUE)
 
 
-async def test_a_due_nudge_is_a_dm_with_buttons_and_sent_is_recorded(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_due_nudge_is_a_dm_with_buttons_and_sent_is_recorded(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await due_nudge(slack, clock)
     report = await runtime.dispatcher.run_once()
     assert report.delivered == 1
@@ -56,7 +58,13 @@ async def test_a_due_nudge_is_a_dm_with_buttons_and_sent_is_recorded(slack: Slac
     assert (await runtime.dispatcher.run_once()).delivered == 0  # nothing stale follows
 
 
-async def test_a_short_rate_limit_is_waited_out_and_delivered_once(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+async def test_a_short_rate_limit_is_waited_out_and_delivered_once(
+    slack: SlackDriver,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    fake_slack: FakeSlack,
+    pauses: Pauses,
+) -> None:
     await due_nudge(slack, clock)
     fake_slack.fail("chat.postMessage", status=429, retry_after=1)
     report = await runtime.dispatcher.run_once()
@@ -66,7 +74,13 @@ async def test_a_short_rate_limit_is_waited_out_and_delivered_once(slack: SlackD
     assert (await runtime.dispatcher.run_once()).delivered == 0
 
 
-async def test_a_long_rate_limit_is_rescheduled_in_the_database(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+async def test_a_long_rate_limit_is_rescheduled_in_the_database(
+    slack: SlackDriver,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    fake_slack: FakeSlack,
+    pauses: Pauses,
+) -> None:
     await due_nudge(slack, clock)
     fake_slack.fail("chat.postMessage", status=429, retry_after=120)
     report = await runtime.dispatcher.run_once()
@@ -79,7 +93,13 @@ async def test_a_long_rate_limit_is_rescheduled_in_the_database(slack: SlackDriv
     assert len(fake_slack.calls_to("chat.postMessage", ok_only=True)) == 1
 
 
-async def test_server_errors_are_retried(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, pauses: Pauses) -> None:
+async def test_server_errors_are_retried(
+    slack: SlackDriver,
+    runtime: Runtime,
+    clock: SimulatedClock,
+    fake_slack: FakeSlack,
+    pauses: Pauses,
+) -> None:
     await due_nudge(slack, clock)
     fake_slack.fail("chat.postMessage", status=503, error="service_unavailable")
     assert (await runtime.dispatcher.run_once()).delivered == 1
@@ -87,7 +107,9 @@ async def test_server_errors_are_retried(slack: SlackDriver, runtime: Runtime, c
     assert len(fake_slack.calls_to("chat.postMessage", ok_only=True)) == 1
 
 
-async def test_a_lasting_outage_is_handed_back_to_the_dispatcher(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_lasting_outage_is_handed_back_to_the_dispatcher(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await due_nudge(slack, clock)
     fake_slack.fail("chat.postMessage", status=500, times=3)
     report = await runtime.dispatcher.run_once()
@@ -96,7 +118,9 @@ async def test_a_lasting_outage_is_handed_back_to_the_dispatcher(slack: SlackDri
     assert (await runtime.dispatcher.run_once()).delivered == 1
 
 
-async def test_a_permanent_error_is_recorded_and_shown_in_today(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_permanent_error_is_recorded_and_shown_in_today(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await due_nudge(slack, clock)
     fake_slack.fail("chat.postMessage", error="account_inactive")
     report = await runtime.dispatcher.run_once()
@@ -112,15 +136,29 @@ async def test_a_permanent_error_is_recorded_and_shown_in_today(slack: SlackDriv
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # not retried
 
 
-async def test_a_dm_that_cant_be_opened_fails_with_slacks_reason(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack) -> None:
+async def test_a_dm_that_cant_be_opened_fails_with_slacks_reason(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD, channel="CJOBS")  # no DM opened yet
     clock.advance(UNTIL_DUE)
     fake_slack.fail("conversations.open", error="user_not_found")
     assert (await runtime.dispatcher.run_once()).failed == 1
 
 
-@pytest.mark.parametrize("error", ["account_inactive", "user_not_found", "channel_not_found", "not_in_channel", "is_archived", "invalid_auth"])
-async def test_permanent_errors_fail_the_nudge_at_once(slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, error: str) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        "account_inactive",
+        "user_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+    ],
+)
+async def test_permanent_errors_fail_the_nudge_at_once(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack, error: str
+) -> None:
     await due_nudge(slack, clock)  # said in the DM: its id is known before the nudge is sent
     # A known DM id refused as stale is opened again and posted to once more (and refused again).
     tries = 2 if error in STALE else 1
@@ -133,33 +171,53 @@ async def test_permanent_errors_fail_the_nudge_at_once(slack: SlackDriver, runti
     assert [n.last_error for n in nudges if n.state is NudgeState.FAILED] == [error]
 
 
-async def test_sends_to_one_person_at_once_share_one_conversations_open(fake_slack: FakeSlack) -> None:
+async def test_sends_to_one_person_at_once_share_one_conversations_open(
+    fake_slack: FakeSlack,
+) -> None:
     """A person with several nudges in a batch is sent them concurrently: they used to open
     the DM once each (2,000 opens for 1,000 people with two nudges); now they share one."""
     client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=fake_slack.api_url)
     channels = DirectChannels()
-    opened = await asyncio.gather(*(channels.open(client, "T1", "U9") for _ in range(3)), channels.open(client, "T1", "U8"))
+    opened = await asyncio.gather(
+        *(channels.open(client, "T1", "U9") for _ in range(3)), channels.open(client, "T1", "U8")
+    )
     assert opened == ["DU9", "DU9", "DU9", "DU8"]
     assert await channels.open(client, "T1", "U9") == "DU9"
-    assert sorted(c.params["users"] for c in fake_slack.calls_to("conversations.open")) == ["U8", "U9"]
+    assert sorted(c.params["users"] for c in fake_slack.calls_to("conversations.open")) == [
+        "U8",
+        "U9",
+    ]
 
 
-async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(fake_slack: FakeSlack) -> None:
+async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(
+    fake_slack: FakeSlack,
+) -> None:
     """A 429 on one post pauses the workspace: a post that comes along meanwhile is sent only
     once the first post's Retry-After is over, not into the same rate limit."""
     waiting, released = asyncio.Event(), asyncio.Event()
     asked: list[float] = []
 
-    async def sleep(seconds: float) -> None:  # the Retry-After wait, held until the test lets it end
+    # the Retry-After wait, held until the test lets it end
+    async def sleep(seconds: float) -> None:
         asked.append(seconds)
         waiting.set()
         await released.wait()
 
     def person(external_id: str) -> User:
-        return User(id=1, platform="slack", workspace="T1", external_id=external_id, display_name="", settings=DeliverySettings())
+        return User(
+            id=1,
+            platform="slack",
+            workspace="T1",
+            external_id=external_id,
+            display_name="",
+            settings=DeliverySettings(),
+        )
 
     async with aiohttp.ClientSession() as session:
-        notifier = SlackNotifier(Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=sleep), DirectChannels())
+        notifier = SlackNotifier(
+            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=sleep),
+            DirectChannels(),
+        )
         fake_slack.fail("chat.postMessage", status=429, retry_after=3)
         first = asyncio.ensure_future(notifier.send_direct(person("U1"), Message(title="one")))
         await asyncio.wait_for(waiting.wait(), 5)
@@ -171,4 +229,6 @@ async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(
         assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
         released.set()
         await asyncio.gather(first, second)
-    assert sorted(c.params["channel"] for c in fake_slack.calls_to("chat.postMessage", ok_only=True)) == ["DU1", "DU2"]
+    assert sorted(
+        c.params["channel"] for c in fake_slack.calls_to("chat.postMessage", ok_only=True)
+    ) == ["DU1", "DU2"]

@@ -23,7 +23,9 @@ def _buttons(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 async def _many(slack: SlackDriver, count: int) -> None:
     for n in range(count):
-        hook = await slack.command(f"add Company {n:02d} & Sons <Ltd>; Analyst; tomorrow 10:00; Jane Doe, Director")
+        hook = await slack.command(
+            f"add Company {n:02d} & Sons <Ltd>; Analyst; tomorrow 10:00; Jane Doe, Director"
+        )
         assert "Company" in text_of(hook.body)
 
 
@@ -49,9 +51,14 @@ async def test_someone_elses_page_button_shows_them_nothing(slack: SlackDriver) 
     assert "isn't yours" in text_of(theirs.body) and "Company" not in text_of(theirs.body)
 
 
-async def test_a_long_show_and_today_page_within_slacks_limit(slack: SlackDriver, runtime: Runtime) -> None:
+async def test_a_long_show_and_today_page_within_slacks_limit(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
     await _many(slack, 30)
-    people = "; ".join(f"Interviewer Number {i} With A Long Name, Head of Something Important {i}" for i in range(10))
+    people = "; ".join(
+        f"Interviewer Number {i} With A Long Name, Head of Something Important {i}"
+        for i in range(10)
+    )
     for seq in range(4):
         await slack.command(f"round 1; in {seq + 2} days 10:00; panel; {people}")
     show = (await slack.command("show 1")).body
@@ -59,13 +66,17 @@ async def test_a_long_show_and_today_page_within_slacks_limit(slack: SlackDriver
     last = show
     while "Next ›" in _buttons(last):
         last = (await slack.press(_buttons(last)["Next ›"]["action_id"])).body
-        assert last["replace_original"] is True and block_text(last["blocks"]) < SLACK_BLOCK_TEXT // 2
+        assert (
+            last["replace_original"] is True and block_text(last["blocks"]) < SLACK_BLOCK_TEXT // 2
+        )
     assert "export" in text_of(last)  # the last page says where the whole of it is
     today = (await slack.command("today")).body
     assert block_text(today["blocks"]) < SLACK_BLOCK_TEXT // 2
 
 
-async def test_delete_skip_and_forget_me_ask_first(slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime) -> None:
+async def test_delete_skip_and_forget_me_ask_first(
+    slack: SlackDriver, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
     await slack.command("add Acme Corp; Data Engineer; yesterday 10:00; Jane Doe")
     delete = _buttons((await slack.command("show 1")).body)["Delete"]
     assert delete["style"] == "danger"
@@ -92,4 +103,7 @@ async def test_delete_skip_and_forget_me_ask_first(slack: SlackDriver, fake_slac
     assert deleted.body["replace_original"] is True and "Deleted" in text_of(deleted.body)
     async with runtime.database.unit_of_work() as uow:
         user = await uow.users.find(Identity("slack", "T1", "U1"))
-        assert user is not None and await uow.applications.list_for_user(user.id, active_only=False) == []
+        assert (
+            user is not None
+            and await uow.applications.list_for_user(user.id, active_only=False) == []
+        )

@@ -40,10 +40,19 @@ def test_a_full_message_has_every_part_in_order() -> None:
         tone=Tone.WARNING,
     )
     blocks = render(message)
-    assert [b["type"] for b in blocks] == ["header", "section", "section", "section", "context", "actions"]
+    assert [b["type"] for b in blocks] == [
+        "header",
+        "section",
+        "section",
+        "section",
+        "context",
+        "actions",
+    ]
     assert blocks[0]["text"]["text"] == "⏰ Time for your thank-you"
     assert "☐ Thank them" in blocks[2]["text"]["text"]
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == [f"fu:{v}:7" for v in ("sent", "snooze", "checklist", "draft", "skip")]
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == [
+        f"fu:{v}:7" for v in ("sent", "snooze", "checklist", "draft", "skip")
+    ]
     assert blocks[-1]["elements"][0]["style"] == "primary"
 
 
@@ -66,12 +75,22 @@ def test_a_huge_body_fits_slacks_limits_and_keeps_its_buttons() -> None:
 
 def test_repeated_buttons_appear_once() -> None:
     message = Message(title="Due", actions=nudge_actions(1) + nudge_actions(1) + nudge_actions(2))
-    ids = [e["action_id"] for b in payload(message)["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    ids = [
+        e["action_id"]
+        for b in payload(message)["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
     assert len(ids) == len(set(ids)) == 10
 
 
 def test_the_fallback_text_is_the_plain_message_escaped() -> None:
-    message = Message(title="Hi <!here>", body="A & B", checklist=("one",), actions=(Action("fu:draft:1", "Draft"),))
+    message = Message(
+        title="Hi <!here>",
+        body="A & B",
+        checklist=("one",),
+        actions=(Action("fu:draft:1", "Draft"),),
+    )
     assert payload(message)["text"] == "Hi &lt;!here&gt;\nA &amp; B\n☐ one\n[Draft]"
 
 
@@ -95,8 +114,13 @@ def test_safe_text_fits_and_is_escaped(text: str, limit: int) -> None:
 
 
 def test_a_message_that_breaks_block_kit_still_goes_out_as_text() -> None:
-    message = Message(title="Pick", actions=(Action("x" * 300, "Too long an id"),))  # action ids ≤ 255
-    assert payload(message) == {"text": "Pick\n[Too long an id]", "unfurl_links": False, "unfurl_media": False}
+    # action ids ≤ 255
+    message = Message(title="Pick", actions=(Action("x" * 300, "Too long an id"),))
+    assert payload(message) == {
+        "text": "Pick\n[Too long an id]",
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
 
 
 def same_through_slack_sdk(blocks: list[dict[str, object]]) -> bool:
@@ -107,17 +131,45 @@ def same_through_slack_sdk(blocks: list[dict[str, object]]) -> bool:
 
 DELETE = Confirm("Delete #3?", "This removes the application and its nudges.", "Delete", "Keep it")
 LAYOUTS = {
-    "nudge": Message(title="Time for your thank-you email — Acme", body="Send it to Jane today.", actions=nudge_actions(3),
-                     footer="Times are in Europe/Berlin", tone=Tone.WARNING),
+    "nudge": Message(
+        title="Time for your thank-you email — Acme",
+        body="Send it to Jane today.",
+        actions=nudge_actions(3),
+        footer="Times are in Europe/Berlin",
+        tone=Tone.WARNING,
+    ),
     "title only": Message(title="Done"),
     "body only": Message(title="", body="just text"),
-    "fields": Message(title="#1 Acme", fields=tuple(Field(f"label {i}", f"value {i}") for i in range(23))),
-    "checklist": Message(title="Checklist", checklist=tuple(f"item {i}" for i in range(12)), tone=Tone.SUCCESS),
-    "confirm and styles": Message(title="Sure?", actions=(Action("fu:delete:3", "Delete", "danger", DELETE), Action("fu:show:3", "Show", "primary"), Action("fu:list", "List"))),
-    "pages": Message(title="Your applications", body="\n".join(f"#{i} Co {i}" for i in range(40)), page=Page("list", 2, 5),
-                     actions=(Action("fu:page:list:1", "‹ Previous"), Action("fu:page:list:3", "Next ›"))),
-    "many buttons": Message(title="Pick", actions=tuple(Action(f"fu:show:{i}", f"#{i}") for i in range(60)), tone=Tone.ERROR),
-    "shortened": Message(title="t" * 400, body="\n".join("x" * 2900 for _ in range(70)), actions=(Action("fu:sent:1", "Sent"),)),
+    "fields": Message(
+        title="#1 Acme", fields=tuple(Field(f"label {i}", f"value {i}") for i in range(23))
+    ),
+    "checklist": Message(
+        title="Checklist", checklist=tuple(f"item {i}" for i in range(12)), tone=Tone.SUCCESS
+    ),
+    "confirm and styles": Message(
+        title="Sure?",
+        actions=(
+            Action("fu:delete:3", "Delete", "danger", DELETE),
+            Action("fu:show:3", "Show", "primary"),
+            Action("fu:list", "List"),
+        ),
+    ),
+    "pages": Message(
+        title="Your applications",
+        body="\n".join(f"#{i} Co {i}" for i in range(40)),
+        page=Page("list", 2, 5),
+        actions=(Action("fu:page:list:1", "‹ Previous"), Action("fu:page:list:3", "Next ›")),
+    ),
+    "many buttons": Message(
+        title="Pick",
+        actions=tuple(Action(f"fu:show:{i}", f"#{i}") for i in range(60)),
+        tone=Tone.ERROR,
+    ),
+    "shortened": Message(
+        title="t" * 400,
+        body="\n".join("x" * 2900 for _ in range(70)),
+        actions=(Action("fu:sent:1", "Sent"),),
+    ),
 }
 
 
@@ -133,9 +185,14 @@ confirms = st.builds(Confirm, labels, labels, labels, labels)
 actions = st.builds(Action, st.from_regex(r"fu:[a-z]{1,8}:[0-9]{1,6}", fullmatch=True), labels,
                     st.sampled_from([None, "primary", "danger", "other"]), st.none() | confirms)
 messages = st.builds(
-    Message, texts, body=texts, checklist=st.lists(texts, max_size=14).map(tuple),
-    fields=st.lists(st.builds(Field, labels, texts), max_size=12).map(tuple), actions=st.lists(actions, max_size=30).map(tuple),
-    footer=texts, tone=st.sampled_from(Tone),
+    Message,
+    texts,
+    body=texts,
+    checklist=st.lists(texts, max_size=14).map(tuple),
+    fields=st.lists(st.builds(Field, labels, texts), max_size=12).map(tuple),
+    actions=st.lists(actions, max_size=30).map(tuple),
+    footer=texts,
+    tone=st.sampled_from(Tone),
 )
 
 

@@ -27,23 +27,34 @@ Best regards,
 Sam Lee
 +49 30 1234 5678"""
 
-PUSHY = EMAIL.replace("I will keep my notes short.", "I have two other offers, so please decide by Friday.")
+PUSHY = EMAIL.replace(
+    "I will keep my notes short.", "I have two other offers, so please decide by Friday."
+)
 
 
 def sections(body: dict[str, Any]) -> str:
-    return "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section" and "text" in b)
+    return "\n".join(
+        b["text"]["text"] for b in body["blocks"] if b["type"] == "section" and "text" in b
+    )
 
 
-async def test_the_email_on_the_lines_after_the_command_is_reviewed_whole(slack: SlackDriver) -> None:
+async def test_the_email_on_the_lines_after_the_command_is_reviewed_whole(
+    slack: SlackDriver,
+) -> None:
     await slack.command(ADD)
     hook = await slack.command("review 1\n" + EMAIL)
     assert hook.body["blocks"][0]["text"]["text"].endswith(
         "Ready to send — checked as the thank-you email for #1 Acme Corp — Data Engineer"
     )
-    assert text_of(hook.body).splitlines()[0] == "Ready to send — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    assert (
+        text_of(hook.body).splitlines()[0]
+        == "Ready to send — checked as the thank-you email for #1 Acme Corp — Data Engineer"
+    )
 
 
-async def test_the_email_on_the_same_line_works_too_and_problems_come_with_why_and_how(slack: SlackDriver) -> None:
+async def test_the_email_on_the_same_line_works_too_and_problems_come_with_why_and_how(
+    slack: SlackDriver,
+) -> None:
     await slack.command(ADD)
     hook = await slack.command("review 1 " + PUSHY)
     assert text_of(hook.body).startswith("Not ready yet — checked as the thank-you email")
@@ -52,7 +63,9 @@ async def test_the_email_on_the_same_line_works_too_and_problems_come_with_why_a
     assert "Why it matters:" in shown and "How to fix it:" in shown
 
 
-async def test_review_alone_opens_a_form_with_a_multi_line_field(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_review_alone_opens_a_form_with_a_multi_line_field(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     body = slack.command_body("review 1", hook="review-form")
     response = await slack.post(body, "application/x-www-form-urlencoded")
@@ -68,25 +81,35 @@ async def test_review_alone_opens_a_form_with_a_multi_line_field(slack: SlackDri
     assert metadata["number"] == 1
     assert not [h for h in fake_slack.hooks if h.name == "review-form"]
 
-    status, answer = await slack.submit({"draft": PUSHY}, metadata=view["private_metadata"], callback_id="followup-review")
+    status, answer = await slack.submit(
+        {"draft": PUSHY}, metadata=view["private_metadata"], callback_id="followup-review"
+    )
     assert (status, answer) == (200, {})
     hook = await fake_slack.wait_for_hook("review-form")
     assert text_of(hook.body).startswith("Not ready yet — checked as the thank-you email for #1")
     assert "competing offers" in sections(hook.body)
 
 
-async def test_a_form_for_someone_elses_or_a_missing_application_answers_under_the_field(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_a_form_for_someone_elses_or_a_missing_application_answers_under_the_field(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     metadata = Origin(fake_slack.response_url("elsewhere"), True, 7).dump()
-    status, answer = await slack.submit({"draft": EMAIL}, metadata=metadata, callback_id="followup-review")
+    status, answer = await slack.submit(
+        {"draft": EMAIL}, metadata=metadata, callback_id="followup-review"
+    )
     assert status == 200
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"draft"} and "#7" in answer["errors"]["draft"]
-    status, answer = await slack.submit({"draft": "  "}, metadata=metadata, callback_id="followup-review")
+    status, answer = await slack.submit(
+        {"draft": "  "}, metadata=metadata, callback_id="followup-review"
+    )
     assert answer["response_action"] == "errors" and "Paste" in answer["errors"]["draft"]
 
 
-async def test_if_the_form_cannot_open_the_answer_says_how_to_paste_the_draft(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+async def test_if_the_form_cannot_open_the_answer_says_how_to_paste_the_draft(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
     await slack.command(ADD)
     fake_slack.fail("views.open", error="expired_trigger_id")
     hook = await slack.command("review 1")

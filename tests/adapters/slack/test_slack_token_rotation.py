@@ -41,7 +41,11 @@ async def _stored_token(runtime: Runtime, team: str) -> str | None:
 
 
 def _refreshes(fake: FakeSlack) -> list[dict[str, object]]:
-    return [c.params for c in fake.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+    return [
+        c.params
+        for c in fake.calls_to("oauth.v2.access")
+        if c.params.get("grant_type") == "refresh_token"
+    ]
 
 
 async def test_a_nudge_after_expiry_goes_out_with_the_rotated_token(
@@ -56,14 +60,22 @@ async def test_a_nudge_after_expiry_goes_out_with_the_rotated_token(
     clock.advance(timedelta(hours=3, minutes=1))
     assert (await oauth_runtime.dispatcher.run_once()).delivered == 1
     [refresh] = _refreshes(fake_slack)
-    assert refresh["client_id"] == CLIENT_ID and str(refresh["refresh_token"]).startswith("xoxe-1-t2-")
+    assert refresh["client_id"] == CLIENT_ID and str(refresh["refresh_token"]).startswith(
+        "xoxe-1-t2-"
+    )
     post = fake_slack.calls_to("chat.postMessage")[-1]
-    assert post.status == 200 and post.token != old and post.token == await _stored_token(oauth_runtime, "T2")
+    assert (
+        post.status == 200
+        and post.token != old
+        and post.token == await _stored_token(oauth_runtime, "T2")
+    )
 
     # The next request uses the saved token: no second refresh, no refusal.
     assert "Acme Corp" in text_of((await oauth_slack.command("list", team="T2")).body)
     assert len(_refreshes(fake_slack)) == 1
-    refreshed_at = next(i for i, c in enumerate(fake_slack.calls) if c.params.get("grant_type") == "refresh_token")
+    refreshed_at = next(
+        i for i, c in enumerate(fake_slack.calls) if c.params.get("grant_type") == "refresh_token"
+    )
     assert old not in {c.token for c in fake_slack.calls[refreshed_at:]}
 
 
@@ -76,7 +88,11 @@ async def test_a_command_after_expiry_is_answered_with_the_rotated_token(
     hook = await oauth_slack.command(ADD, team="T2")
     assert "#1 Acme Corp" in text_of(hook.body)
     assert len(_refreshes(fake_slack)) == 1
-    assert {c.token for c in fake_slack.calls if c.method == "users.info"} == {await _stored_token(oauth_runtime, "T2")} != {old}
+    assert (
+        {c.token for c in fake_slack.calls if c.method == "users.info"}
+        == {await _stored_token(oauth_runtime, "T2")}
+        != {old}
+    )
 
 
 async def test_a_refused_refresh_retries_the_nudge_later_rather_than_dropping_it(
@@ -105,11 +121,17 @@ async def test_a_weekly_digest_after_expiry_is_posted_with_the_rotated_token(
     await install(oauth_slack, "T2")
     fake_slack.users["U1"] = {"is_admin": True}
     await oauth_slack.command("channel on", channel="C1", team="T2")
-    assert "Weekly digest" in text_of((await oauth_slack.command("digest monday 09:00", channel="C1", team="T2")).body)
+    assert "Weekly digest" in text_of(
+        (await oauth_slack.command("digest monday 09:00", channel="C1", team="T2")).body
+    )
     old = await _expire(oauth_runtime, fake_slack, "T2")
 
     clock.advance(timedelta(days=7, minutes=1))
     assert (await oauth_runtime.digests.run_once()).delivered == 1
     posted = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("channel") == "C1"]
-    assert posted and posted[-1].token not in (None, old) and posted[-1].token == await _stored_token(oauth_runtime, "T2")
+    assert (
+        posted
+        and posted[-1].token not in (None, old)
+        and posted[-1].token == await _stored_token(oauth_runtime, "T2")
+    )
     assert len(_refreshes(fake_slack)) == 1

@@ -43,7 +43,9 @@ async def populate(driver: SlackDriver, team: str) -> None:
     await driver.command("channel on", user="U1", channel="C1", team=team)
 
 
-async def test_app_uninstalled_erases_only_that_workspace(slack: SlackDriver, runtime: Runtime) -> None:
+async def test_app_uninstalled_erases_only_that_workspace(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
     await populate(slack, "T1")
     await populate(slack, "T2")
     assert await count(runtime, UserRow, workspace="T1") == 2
@@ -61,10 +63,20 @@ async def test_app_uninstalled_erases_only_that_workspace(slack: SlackDriver, ru
         assert kept is not None and len(await uow.nudges.for_user(kept.id)) > 0
     async with runtime.database.sessions() as session:
         owners = select(UserRow.id).where(UserRow.workspace == "T1")
-        assert int(await session.scalar(select(func.count()).select_from(NudgeRow).where(NudgeRow.user_id.in_(owners))) or 0) == 0
+        assert (
+            int(
+                await session.scalar(
+                    select(func.count()).select_from(NudgeRow).where(NudgeRow.user_id.in_(owners))
+                )
+                or 0
+            )
+            == 0
+        )
 
 
-async def test_revoked_user_tokens_alone_erase_nothing(slack: SlackDriver, runtime: Runtime) -> None:
+async def test_revoked_user_tokens_alone_erase_nothing(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
     await slack.command(ADD)
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U7"], "bot": []}})
     await slack.settled()
@@ -74,7 +86,9 @@ async def test_revoked_user_tokens_alone_erase_nothing(slack: SlackDriver, runti
     assert await count(runtime, UserRow, workspace="T1") == 0
 
 
-async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack) -> None:
+async def test_uninstall_deletes_the_installation_and_the_people(
+    oauth_slack: SlackDriver, oauth_runtime: Runtime, fake_slack: FakeSlack
+) -> None:
     await install(oauth_slack, "T2")
     await install(oauth_slack, "T3")
     for team in ("T2", "T3"):
@@ -83,7 +97,9 @@ async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: Sl
     assert await oauth_slack.event({"type": "app_uninstalled"}, team="T2") == 200
     await oauth_slack.settled()
 
-    store = AsyncSQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=oauth_runtime.database.engine)
+    store = AsyncSQLAlchemyInstallationStore(
+        client_id=CLIENT_ID, engine=oauth_runtime.database.engine
+    )
     assert await store.async_find_bot(enterprise_id=None, team_id="T2") is None
     assert await store.async_find_bot(enterprise_id=None, team_id="T3") is not None
     assert await count(oauth_runtime, UserRow, workspace="T2") == 0
@@ -92,7 +108,9 @@ async def test_uninstall_deletes_the_installation_and_the_people(oauth_slack: Sl
     assert "Zeta Labs" in text_of(still.body)
 
 
-async def test_a_reinstalled_workspace_starts_fresh(oauth_slack: SlackDriver, oauth_runtime: Runtime) -> None:
+async def test_a_reinstalled_workspace_starts_fresh(
+    oauth_slack: SlackDriver, oauth_runtime: Runtime
+) -> None:
     await install(oauth_slack, "T2")
     await oauth_slack.command(ADD, team="T2")
     await oauth_slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, team="T2")
@@ -107,11 +125,17 @@ FEED = re.compile(re.escape(PUBLIC) + r"/calendar/([A-Za-z0-9_-]+)\.ics")
 
 
 @pytest.fixture
-async def whole_bot(sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock) -> AsyncIterator[tuple[Bot, SlackDriver]]:
+async def whole_bot(
+    sqlite_url: str, fake_slack: FakeSlack, clock: SimulatedClock
+) -> AsyncIterator[tuple[Bot, SlackDriver]]:
     """The whole bot as `followup run` starts it, Slack in HTTP mode: /slack/events and the
     calendar feed on one port."""
-    config = slack_config(sqlite_url, fake_slack, FOLLOWUP_PUBLIC_URL=PUBLIC, FOLLOWUP_HTTP_HOST="127.0.0.1")
-    runtime = await bootstrap(config, clock=clock, worker_id="uninstall-feed", platforms=platforms_from(config))
+    config = slack_config(
+        sqlite_url, fake_slack, FOLLOWUP_PUBLIC_URL=PUBLIC, FOLLOWUP_HTTP_HOST="127.0.0.1"
+    )
+    runtime = await bootstrap(
+        config, clock=clock, worker_id="uninstall-feed", platforms=platforms_from(config)
+    )
     bot = Bot(runtime)
     await bot.start()
     try:
@@ -134,10 +158,13 @@ async def test_uninstall_revokes_the_calendar_feed(whole_bot: tuple[Bot, SlackDr
         secrets.append(found.group(1))
 
     async def status(secret: str) -> int:
-        async with driver.session.get(f"http://127.0.0.1:{bot.http_port}/calendar/{secret}.ics") as response:
+        async with driver.session.get(
+            f"http://127.0.0.1:{bot.http_port}/calendar/{secret}.ics"
+        ) as response:
             return response.status
 
     assert [await status(s) for s in secrets] == [200, 200]
     assert await driver.event({"type": "app_uninstalled"}, team="T1") == 200
     await driver.settled()
-    assert [await status(s) for s in secrets] == [404, 200]  # only the removed workspace's feed goes
+    # only the removed workspace's feed goes
+    assert [await status(s) for s in secrets] == [404, 200]

@@ -21,8 +21,15 @@ async def test_every_hostile_file_is_refused_and_the_console_goes_on(tmp_path: P
     lines += [f"import {tmp_path}", "list"]  # a directory is no file either
     out = io.StringIO()
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
-    await run_console(config, user="alice", timezone="Europe/Berlin", now="2026-11-25T18:00:00+01:00", json_lines=True,
-                      stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out)
+    await run_console(
+        config,
+        user="alice",
+        timezone="Europe/Berlin",
+        now="2026-11-25T18:00:00+01:00",
+        json_lines=True,
+        stdin=io.StringIO("\n".join(lines) + "\n"),
+        stdout=out,
+    )
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     refusals = records[0:-2:2]
     assert len(refusals) == len(HOSTILE)

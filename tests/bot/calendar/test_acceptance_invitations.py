@@ -26,36 +26,60 @@ PST_VTIMEZONE = (
 )
 
 
-def invitation(summary: str, *, people: str = "", description: str = "", extra_event: str = "", zone: str = PST_VTIMEZONE,
-               method: str = "REQUEST", uid: str = "accept-1@mail.example.net") -> bytes:
+def invitation(
+    summary: str,
+    *,
+    people: str = "",
+    description: str = "",
+    extra_event: str = "",
+    zone: str = PST_VTIMEZONE,
+    method: str = "REQUEST",
+    uid: str = "accept-1@mail.example.net",
+) -> bytes:
     """An Exchange-shaped METHOD:REQUEST with a Windows zone name and its VTIMEZONE."""
     return (
-        f"BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\n{zone}"
-        f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nDESCRIPTION:{description}\r\n"
-        "DTSTART;TZID=Pacific Standard Time:20261209T090000\r\nDTEND;TZID=Pacific Standard Time:20261209T093000\r\n"
-        f"DTSTAMP:20261126T101500Z\r\nSEQUENCE:0\r\n{people}END:VEVENT\r\n{extra_event}END:VCALENDAR\r\n"
+        f"BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nPRODID:Microsoft Exchange Server "
+        f"2010\r\nVERSION:2.0\r\n{zone}BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{summary}\r\n"
+        f"DESCRIPTION:{description}\r\nDTSTART;TZID=Pacific Standard "
+        "Time:20261209T090000\r\nDTEND;TZID=Pacific Standard "
+        f"Time:20261209T093000\r\nDTSTAMP:20261126T101500Z\r\nSEQUENCE:0\r\n{people}END:VEVENT\r\n"
+        f"{extra_event}END:VCALENDAR\r\n"
     ).encode()
 
 
 def test_pacific_standard_time_with_its_vtimezone_is_los_angeles() -> None:
     inv = read_invitation(invitation("Fabrikam phone screen - Backend Developer"), BERLIN)
     assert inv.zone_name == "America/Los_Angeles"
-    assert (inv.starts_at, inv.ends_at) == (datetime(2026, 12, 9, 17, 0, tzinfo=UTC), datetime(2026, 12, 9, 17, 30, tzinfo=UTC))
+    assert (inv.starts_at, inv.ends_at) == (
+        datetime(2026, 12, 9, 17, 0, tzinfo=UTC),
+        datetime(2026, 12, 9, 17, 30, tzinfo=UTC),
+    )
 
 
 @pytest.mark.parametrize(
     "cn",
-    ['"Jane Doe (Engineering Manager)"', '"Jane Doe, Engineering Manager"', '"Jane Doe - Engineering Manager"'],
+    [
+        '"Jane Doe (Engineering Manager)"',
+        '"Jane Doe, Engineering Manager"',
+        '"Jane Doe - Engineering Manager"',
+    ],
 )
 def test_a_title_written_into_the_name_is_read_as_the_title(cn: str) -> None:
-    people = f"ORGANIZER;CN={cn}:mailto:jane.doe@fabrikam.com\r\nATTENDEE;CN={cn};ROLE=REQ-PARTICIPANT:mailto:jane.doe@fabrikam.com\r\n"
-    inv = read_invitation(invitation("Fabrikam interview - Backend Developer", people=people), BERLIN)
+    people = (
+        f"ORGANIZER;CN={cn}:mailto:jane.doe@fabrikam.com\r\nATTENDEE;CN={cn};"
+        "ROLE=REQ-PARTICIPANT:mailto:jane.doe@fabrikam.com\r\n"
+    )
+    inv = read_invitation(
+        invitation("Fabrikam interview - Backend Developer", people=people), BERLIN
+    )
     assert inv.interviewers == (Interviewer("Jane Doe", "Engineering Manager"),)
 
 
 def test_a_name_written_surname_first_is_kept_whole() -> None:
     people = 'ATTENDEE;CN="Weber, Jonas";ROLE=REQ-PARTICIPANT:mailto:jonas.weber@fabrikam.com\r\n'
-    inv = read_invitation(invitation("Fabrikam interview - Backend Developer", people=people), BERLIN)
+    inv = read_invitation(
+        invitation("Fabrikam interview - Backend Developer", people=people), BERLIN
+    )
     assert inv.interviewers == (Interviewer("Weber, Jonas", ""),)
 
 
@@ -82,10 +106,14 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-async def test_every_hostile_file_is_refused_with_the_form_and_nothing_changes(world: World, name: str) -> None:
+async def test_every_hostile_file_is_refused_with_the_form_and_nothing_changes(
+    world: World, name: str
+) -> None:
     await world.say(ALICE, "add Fabrikam; Engineer; yesterday 10:00")
     before = await world.row_counts()
-    reply = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=HOSTILE[name], filename="x.ics"))
+    reply = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=HOSTILE[name], filename="x.ics")
+    )
     assert reply.is_error and reply.proposal is None and not reply.actions
     assert "import" in reply.as_text()  # the right form
     assert await world.row_counts() == before
@@ -93,24 +121,40 @@ async def test_every_hostile_file_is_refused_with_the_form_and_nothing_changes(w
 
 @pytest.mark.parametrize(
     ("logged", "written"),
-    [("Acme Corp", "Acme Corporation"), ("Acme Corporation", "ACME"), ("ACME", "Acme Corp."), ("Acme, Inc.", "acme")],
+    [
+        ("Acme Corp", "Acme Corporation"),
+        ("Acme Corporation", "ACME"),
+        ("ACME", "Acme Corp."),
+        ("Acme, Inc.", "acme"),
+    ],
 )
-async def test_a_further_round_is_recognised_however_the_company_is_spelt(world: World, logged: str, written: str) -> None:
+async def test_a_further_round_is_recognised_however_the_company_is_spelt(
+    world: World, logged: str, written: str
+) -> None:
     await world.say(ALICE, f"add {logged}; Data Engineer; yesterday 10:00; Lee Chen")
-    people = "ORGANIZER;CN=Sam Recruiter:mailto:sam@greenhouse.io\r\nATTENDEE;CN=Ruth Okafor:mailto:ruth@example.com\r\n"
+    people = (
+        "ORGANIZER;CN=Sam Recruiter:mailto:sam@greenhouse.io\r\nATTENDEE;CN=Ruth "
+        "Okafor:mailto:ruth@example.com\r\n"
+    )
     data = invitation(f"{written} - second interview - Data Engineer", people=people)
-    reply = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=data, filename="x.ics"))
-    assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), reply.as_text()
+    reply = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=data, filename="x.ics")
+    )
+    assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), (
+        reply.as_text()
+    )
     assert reply.proposal.line.startswith("round 1;")
     assert (await world.row_counts())["rounds"] == 1  # still nothing stored before the yes
 
 
 RFC5546_CANCEL = (
     # RFC 5546 §4.2.9: a CANCEL names the event by UID and SEQUENCE; DTSTART is optional.
-    b"BEGIN:VCALENDAR\r\nPRODID:-//Example/ExampleCalendarClient//EN\r\nMETHOD:CANCEL\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
-    b"ORGANIZER:mailto:jane.doe@fabrikam.com\r\nATTENDEE;CUTYPE=INDIVIDUAL:mailto:alex@gmail.com\r\n"
-    b"UID:accept-1@mail.example.net\r\nCOMMENT:The interviewer is ill. Let us find another day.\r\nSEQUENCE:1\r\n"
-    b"STATUS:CANCELLED\r\nDTSTAMP:20261127T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    b"BEGIN:VCALENDAR\r\nPRODID:-//Example/ExampleCalendarClient//EN\r\nMETHOD:CANCEL\r\n"
+    b"VERSION:2.0\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:jane.doe@fabrikam.com\r\nATTENDEE;"
+    b"CUTYPE=INDIVIDUAL:mailto:alex@gmail.com\r\nUID:accept-1@mail.example.net\r\nCOMMENT:The "
+    b"interviewer is ill. Let us find another "
+    b"day.\r\nSEQUENCE:1\r\nSTATUS:CANCELLED\r\nDTSTAMP:20261127T190000Z\r\nEND:VEVENT\r\n"
+    b"END:VCALENDAR\r\n"
 )
 
 
@@ -118,12 +162,18 @@ async def test_a_cancellation_without_times_removes_the_round_after_a_yes(world:
     await world.say(ALICE, "add Fabrikam; Backend Developer; yesterday 10:00; Sam Lee")
     people = "ATTENDEE;CN=Jane Doe:mailto:jane.doe@fabrikam.com\r\n"
     request = await world.runtime.followup.handle_command(
-        ALICE, c.ImportInvitation(data=invitation("Fabrikam interview - Backend Developer", people=people)))
+        ALICE,
+        c.ImportInvitation(
+            data=invitation("Fabrikam interview - Backend Developer", people=people)
+        ),
+    )
     assert request.proposal is not None and isinstance(request.proposal.command, c.LogRound)
     await world.runtime.followup.handle_command(ALICE, request.proposal.command)
     assert (await world.row_counts())["rounds"] == 2
 
-    cancel = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=RFC5546_CANCEL))
+    cancel = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=RFC5546_CANCEL)
+    )
     assert not cancel.is_error, cancel.as_text()
     assert cancel.proposal is not None and cancel.proposal.line == "round 1 remove 2"
     assert (await world.row_counts())["rounds"] == 2  # nothing before the yes
@@ -131,25 +181,42 @@ async def test_a_cancellation_without_times_removes_the_round_after_a_yes(world:
     assert (await world.row_counts())["rounds"] == 1
 
 
-async def test_a_cancellation_without_times_of_an_unknown_invitation_changes_nothing(world: World) -> None:
+async def test_a_cancellation_without_times_of_an_unknown_invitation_changes_nothing(
+    world: World,
+) -> None:
     before = await world.row_counts()
-    reply = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=RFC5546_CANCEL))
+    reply = await world.runtime.followup.handle_command(
+        ALICE, c.ImportInvitation(data=RFC5546_CANCEL)
+    )
     assert reply.proposal is None and "nothing to remove" in reply.body
     after = await world.row_counts()
-    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+    assert {k: v for k, v in after.items() if k != "users"} == {
+        k: v for k, v in before.items() if k != "users"
+    }
 
 
 def test_the_summarys_spelling_wins_over_a_run_together_mail_domain() -> None:
-    people = "ORGANIZER;CN=Jane Doe:mailto:jane@acmecorp.com\r\nATTENDEE;CN=Jane Doe:mailto:jane@acmecorp.com\r\n"
-    inv = read_invitation(invitation("Acme Corporation interview - Data Engineer", people=people), BERLIN)
+    people = (
+        "ORGANIZER;CN=Jane Doe:mailto:jane@acmecorp.com\r\nATTENDEE;CN=Jane "
+        "Doe:mailto:jane@acmecorp.com\r\n"
+    )
+    inv = read_invitation(
+        invitation("Acme Corporation interview - Data Engineer", people=people), BERLIN
+    )
     assert (inv.company, inv.role) == ("Acme Corporation", "Data Engineer")
     assert [p.name for p in inv.interviewers] == ["Jane Doe"]
 
 
 @pytest.mark.parametrize("address", ["jane@acmecorp.com", "jane@acme.com", "jane@acme-corp.co.uk"])
-async def test_a_further_round_is_recognised_by_the_employers_mail_domain(world: World, address: str) -> None:
+async def test_a_further_round_is_recognised_by_the_employers_mail_domain(
+    world: World, address: str
+) -> None:
     await world.say(ALICE, "add Acme Corp; Data Engineer; yesterday 10:00; Lee Chen")
     people = f"ORGANIZER;CN=Jane Doe:mailto:{address}\r\nATTENDEE;CN=Jane Doe:mailto:{address}\r\n"
     reply = await world.runtime.followup.handle_command(
-        ALICE, c.ImportInvitation(data=invitation("Second interview - Data Engineer", people=people)))
-    assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), reply.as_text()
+        ALICE,
+        c.ImportInvitation(data=invitation("Second interview - Data Engineer", people=people)),
+    )
+    assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound), (
+        reply.as_text()
+    )

@@ -22,7 +22,9 @@ BOB = person("bob")
 
 
 async def read(world: World, who: Identity, name: str) -> Message:
-    return await world.runtime.followup.handle_command(who, c.ImportInvitation(data=fixture(name), filename=name))
+    return await world.runtime.followup.handle_command(
+        who, c.ImportInvitation(data=fixture(name), filename=name)
+    )
 
 
 async def confirm(world: World, who: Identity, reply: Message) -> Message:
@@ -37,12 +39,15 @@ async def test_a_proposal_stores_nothing_until_confirmed(world: World) -> None:
     assert not reply.is_error, reply.as_text()
     assert reply.proposal is not None
     assert reply.proposal.line == (
-        "add Northwind; Senior Data Engineer; 2026-12-03 20:00-20:45; hiring-manager; Priya Raman, Head of Data; Marcus Webb, Staff Engineer"
+        "add Northwind; Senior Data Engineer; 2026-12-03 20:00-20:45; hiring-manager; Priya "
+        "Raman, Head of Data; Marcus Webb, Staff Engineer"
     )
     assert "14:00 in America/New_York" in reply.body and "45 minutes" in reply.body
     assert [a.label for a in reply.actions] == ["Yes, log it", "Cancel"]
     after = await world.row_counts()
-    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+    assert {k: v for k, v in after.items() if k != "users"} == {
+        k: v for k, v in before.items() if k != "users"
+    }
     assert after["applications"] == 0 and after["invitation_links"] == 0
 
     logged = await confirm(world, ALICE, reply)
@@ -55,7 +60,9 @@ async def test_same_company_is_a_further_round_and_the_feed_carries_it(world: Wo
     await world.say(ALICE, "add Northwind Inc; Senior Data Engineer; yesterday 10:00; Lee Chen")
     reply = await read(world, ALICE, "google_request.ics")
     assert reply.proposal is not None and isinstance(reply.proposal.command, c.LogRound)
-    assert reply.proposal.line.startswith("round 1; 2026-12-03 20:00-20:45; hiring-manager; Priya Raman")
+    assert reply.proposal.line.startswith(
+        "round 1; 2026-12-03 20:00-20:45; hiring-manager; Priya Raman"
+    )
     assert "further round of #1 Northwind Inc" in reply.body
     logged = await confirm(world, ALICE, reply)
     assert "round 2 logged" in logged.title
@@ -66,7 +73,8 @@ async def test_same_company_is_a_further_round_and_the_feed_carries_it(world: Wo
     summaries = [str(e.get("summary")) for e in events]
     assert any("Northwind Inc" in s for s in summaries)
     thank_you = next(e for e in events if "r2" in str(e.get("uid")))
-    assert thank_you.decoded("dtstart") > thank_you.decoded("dtstamp")  # planned after the imported round
+    # planned after the imported round
+    assert thank_you.decoded("dtstart") > thank_you.decoded("dtstamp")
     assert "Send by" in str(thank_you.get("description"))
 
 
@@ -79,7 +87,9 @@ async def test_an_update_changes_the_round_and_a_cancel_removes_it(world: World)
     assert again.proposal is None and "already logged as round 2" in again.body
 
     update = await read(world, ALICE, "outlook_update.ics")
-    assert update.proposal is not None and update.proposal.line.startswith("round 1 change 2; 2026-12-08 11:30-12:30")
+    assert update.proposal is not None and update.proposal.line.startswith(
+        "round 1 change 2; 2026-12-08 11:30-12:30"
+    )
     assert "It was updated" in update.body
     changed = await confirm(world, ALICE, update)
     assert "round 2 corrected" in changed.title
@@ -114,7 +124,9 @@ async def test_links_are_per_person(world: World) -> None:
 
 
 async def test_missing_company_or_role_asks_for_it(world: World) -> None:
-    data = fixture("floating.ics").replace(b"SUMMARY:Initech interview - QA Engineer", b"SUMMARY:Interview")
+    data = fixture("floating.ics").replace(
+        b"SUMMARY:Initech interview - QA Engineer", b"SUMMARY:Interview"
+    )
     data = data.replace(b"ORGANIZER;CN=Bill Lumbergh:mailto:bill@initech.com\r\n", b"")
     reply = await world.runtime.followup.handle_command(ALICE, c.ImportInvitation(data=data))
     assert reply.proposal is not None and not reply.proposal.complete
@@ -124,7 +136,13 @@ async def test_missing_company_or_role_asks_for_it(world: World) -> None:
 async def test_hostile_files_change_nothing(world: World) -> None:
     await world.say(ALICE, "add Acme; Engineer; yesterday 10:00")
     before = await world.row_counts()
-    for name in ("hostile_recurring.ics", "hostile_no_event.ics", "hostile_unknown_tzid.ics", "hostile_malformed.ics", "hostile_all_day.ics"):
+    for name in (
+        "hostile_recurring.ics",
+        "hostile_no_event.ics",
+        "hostile_unknown_tzid.ics",
+        "hostile_malformed.ics",
+        "hostile_all_day.ics",
+    ):
         reply = await read(world, ALICE, name)
         assert reply.is_error and "import" in reply.as_text()
     assert await world.row_counts() == before
@@ -136,14 +154,27 @@ async def test_import_by_path_only_where_files_are_local(world: World) -> None:
 
 
 async def test_console_import_shows_the_command_and_yes_logs_it(tmp_path: Path) -> None:
-    script = f"import {path('apple_request.ics')}\nyes\nimport {path('outlook_request.ics')}\nno\nimport {tmp_path / 'missing.ics'}\nlist\n"
+    script = (
+        f"import {path('apple_request.ics')}\nyes\nimport "
+        f"{path('outlook_request.ics')}\nno\nimport {tmp_path / 'missing.ics'}\nlist\n"
+    )
     out = io.StringIO()
     config = Config(FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
-    await run_console(config, user="alice", timezone="Europe/Berlin", now="2026-11-25T18:00:00+01:00", json_lines=True,
-                      stdin=io.StringIO(script), stdout=out)
+    await run_console(
+        config,
+        user="alice",
+        timezone="Europe/Berlin",
+        now="2026-11-25T18:00:00+01:00",
+        json_lines=True,
+        stdin=io.StringIO(script),
+        stdout=out,
+    )
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     proposal, logged, second, declined, missing, listing = records
-    assert "add Acme Widgets; UX Designer; 2026-12-10 15:00-17:00; final; Tom Baker, Senior Product Designer" in proposal["text"]
+    assert (
+        "add Acme Widgets; UX Designer; 2026-12-10 15:00-17:00; final; Tom Baker, Senior Product "
+        "Designer" in proposal["text"]
+    )
     assert [a["label"] for a in proposal["actions"]] == ["Yes, log it", "Cancel"]
     assert "#1 Acme Widgets — UX Designer" in logged["text"]
     assert "Contoso Analytics" in second["text"] and "Nothing was logged" in declined["text"]
