@@ -20,7 +20,7 @@ from bot.leased_queue import Kind, LeasedQueue, Parcel
 from bot.leased_queue import delivery_key as _key
 from bot.messages import Message
 from bot.method import plan
-from bot.nudges import nudge_message
+from bot.nudge_message import nudge_message
 from bot.ports import Delivery, Notifier, NudgeRepository, UnitOfWork
 from bot.tracing import nudge_scope
 

@@ -16,9 +16,9 @@ from discord import Interaction, app_commands
 from discord.app_commands import Range
 
 from adapters.discord import options as o
-from adapters.discord.group import DAYS, ID_HELP, Commands, Id, about
 from adapters.discord.identity import guild_installed
 from adapters.discord.respond import Responder
+from adapters.discord.slash_commands import DAYS, ID_HELP, Commands, Id, about
 from bot import commands as c
 from bot.messages import Message, Tone
 

@@ -22,8 +22,8 @@ from discord import app_commands
 
 from adapters.discord.buttons import ActionButton, AnswerButton
 from adapters.discord.channels import GroupChannelCommands
-from adapters.discord.group import FollowupGroup
 from adapters.discord.respond import Responder
+from adapters.discord.slash_commands import FollowupGroup
 from adapters.discord.sync_state import CommandSyncState, digest, scope
 from adapters.discord.validate import problem_with, refusal
 

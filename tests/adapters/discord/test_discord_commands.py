@@ -11,7 +11,7 @@ import pytest
 from adapters.bootstrap import Runtime
 from adapters.discord import DiscordAdapter
 from adapters.discord.channels import GroupChannelCommands
-from adapters.discord.group import FollowupGroup
+from adapters.discord.slash_commands import FollowupGroup
 from bot import commands as c
 from bot.domain import EventKind, Status
 from bot.service import Followup
