@@ -242,7 +242,6 @@ class GroupRepository(Protocol):
         this very milestone was already shared in the channel."""
         ...
 
-    async def shared_count(self, channel_id: int, user_id: int) -> int: ...
 
     async def activity(
         self, channel_id: int, since: datetime, until: datetime
@@ -301,7 +300,6 @@ class CalendarRepository(Protocol):
         """Store a new secret's hash, replacing (revoking) any earlier one."""
         ...
 
-    async def revoke_feed(self, user_id: int) -> bool: ...
 
     async def feed_owner(self, secret_hash: str) -> tuple[int, str] | None:
         """(user id, stored hash) of the feed with this hash, or None."""

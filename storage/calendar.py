@@ -72,13 +72,6 @@ class SqlCalendarRepository:
             upsert(self._session, FEEDS, ["user_id"], values, ["secret_hash", "issued_at"])
         )
 
-    async def revoke_feed(self, user_id: int) -> bool:
-        result = await self._session.execute(
-            delete(FEEDS).where(FEEDS.c.user_id == user_id).returning(FEEDS.c.user_id)
-        )
-        await self._session.execute(delete(FEED_EVENTS).where(FEED_EVENTS.c.user_id == user_id))
-        return result.first() is not None
-
     async def feed_owner(self, secret_hash: str) -> tuple[int, str] | None:
         stmt = select(FEEDS.c.user_id, FEEDS.c.secret_hash).where(
             FEEDS.c.secret_hash == secret_hash

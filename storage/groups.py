@@ -184,15 +184,6 @@ class SqlGroupRepository:
         )
         return (await self._session.execute(stmt)).scalar_one_or_none() is not None
 
-    async def shared_count(self, channel_id: int, user_id: int) -> int:
-        s = SHARES
-        stmt = (
-            select(func.count())
-            .select_from(s)
-            .where(s.c.channel_id == channel_id, s.c.user_id == user_id)
-        )
-        return int((await self._session.execute(stmt)).scalar_one())
-
     async def activity(
         self, channel_id: int, since: datetime, until: datetime
     ) -> list[ActivityCount]:
