@@ -53,9 +53,9 @@ class LeasedTable:
         self.table = table
         self.key: Column[Any] = table.c[key]
         # The states written into the SQL itself, not bound: a partial index (pending rows by
-        # ready time; claimed rows by lease end) is used only when the query's condition
-        # visibly matches the index's own, and a bound parameter's value is not known when a
-        # plan is made for it.
+        # ready time; claimed rows by lease end and by claim token) is used only when the
+        # query's condition visibly matches the index's own, and a bound parameter's value is
+        # not known when a plan is made for it.
         self.waiting: ColumnElement[bool] = table.c.state == literal_column(f"'{PENDING}'")
         self.claimed: ColumnElement[bool] = table.c.state == literal_column(f"'{CLAIMED}'")
 
@@ -138,7 +138,7 @@ class LeasedTable:
         tokens = sorted(claim_tokens)
         for start in range(0, len(tokens), ID_CHUNK):
             mine = select(self.key).where(
-                t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), t.c.state == CLAIMED
+                t.c.claim_token.in_(tokens[start : start + ID_CHUNK]), self.claimed
             )
             if dialect_name(session) == "postgresql":
                 # A row locked right now is being recorded by this very sender (in another
@@ -160,7 +160,7 @@ class LeasedTable:
         t = self.table
         stmt = (
             update(t)
-            .where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED)
+            .where(self.key == key, t.c.claim_token == token, self.claimed)
             .values(values)
         )
         result = cast(CursorResult[Any], await session.execute(stmt))
@@ -178,7 +178,7 @@ class LeasedTable:
                 .where(
                     self.key.in_(keys[start : start + ID_CHUNK]),
                     t.c.claim_token == token,
-                    t.c.state == CLAIMED,
+                    self.claimed,
                 )
                 .values(values)
                 .returning(self.key)
@@ -189,7 +189,7 @@ class LeasedTable:
     async def drop(self, session: AsyncSession, key: Any, token: str) -> bool:
         """Delete the row, only while it is still claimed with `token`."""
         t = self.table
-        stmt = t.delete().where(self.key == key, t.c.claim_token == token, t.c.state == CLAIMED)
+        stmt = t.delete().where(self.key == key, t.c.claim_token == token, self.claimed)
         result = cast(CursorResult[Any], await session.execute(stmt))
         return result.rowcount == 1
 

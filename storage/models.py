@@ -166,9 +166,8 @@ class NudgeRow(Base):
     __tablename__ = "nudges"
     __table_args__ = (
         UniqueConstraint("application_id", "key"),
-        # A sender renews its leases by claim token. (Sweeps use the partial indexes below; a
-        # plain (state, due_at) index would tempt SQLite to read every pending row instead.)
-        Index("ix_nudges_claim_token", "claim_token"),
+        # (Sweeps use the partial indexes below; a plain (state, due_at) index would tempt
+        # SQLite to read every pending row instead.)
         Index("ix_nudges_user_id", "user_id"),
     )
 
@@ -217,6 +216,15 @@ Index(
 Index(
     "ix_nudges_claimed_lease_until",
     NudgeRow.lease_until,
+    postgresql_where=text("state = 'claimed'"),
+    sqlite_where=text("state = 'claimed'"),
+)
+# A sender renews its leases by claim token. Only claimed rows are in the index: one of every
+# row holds each pending row under a NULL token, spread like the rows themselves, so a claim
+# would read and write one more page for each row it takes.
+Index(
+    "ix_nudges_claimed_claim_token",
+    NudgeRow.claim_token,
     postgresql_where=text("state = 'claimed'"),
     sqlite_where=text("state = 'claimed'"),
 )
