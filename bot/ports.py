@@ -7,7 +7,7 @@ handed these and never builds them itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -91,9 +91,9 @@ class ApplicationRepository(Protocol):
         worked out, had a nudge due by then (none with anything due by then is left out)."""
         ...
 
-    async def set_plan_due(self, application_id: int, due_at: datetime | None) -> None:
-        """Record the earliest due time of the application's plan just worked out (None: it
-        has no nudges)."""
+    async def set_plan_due(self, dues: Mapping[int, datetime | None]) -> None:
+        """Record, for each application id, the earliest due time of its plan just worked out
+        (None: it has no nudges)."""
         ...
 
     async def add_round(
@@ -172,6 +172,12 @@ class NudgeRepository(LeasedRepository[Nudge], Protocol):
         """Make the application's pending nudges match the plan: insert new keys, move changed
         due times, delete pending nudges the plan no longer has. Keys already delivered or
         failed are never inserted again. A new nudge whose due time has passed is due `now`."""
+        ...
+
+    async def sync_many(
+        self, plans: Sequence[tuple[Application, Sequence[PlannedNudge]]], now: datetime
+    ) -> None:
+        """`sync` for each application with its plan, in a few statements for them all."""
         ...
 
     async def for_application(self, application_id: int) -> list[Nudge]: ...

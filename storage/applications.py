@@ -7,11 +7,11 @@ the user row, so they are never reused, even after a delete.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import Select
@@ -45,9 +45,11 @@ STATUSES = {status.value: status for status in Status}
 
 
 class SqlApplicationRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, created: set[int] | None = None) -> None:
+        """`created`: where the ids of the applications this repository creates are noted."""
         self._session = session
         self._rows: dict[int, ApplicationRow] = {}
+        self._created = created if created is not None else set()
 
     async def create(
         self, user_id: int, company: str, role: str, first_round: NewRound, now: datetime
@@ -63,20 +65,65 @@ class SqlApplicationRepository:
         next_number = (await self._session.execute(counter)).scalar_one_or_none()
         if next_number is None:
             raise LookupError(f"no user with id {user_id}")
-        row = ApplicationRow(
+        # Core statements: one for the interviewers however many (the ORM would insert them
+        # one by one, to learn ids nothing needs).
+        stored = await self._session.execute(
+            APPS.insert()
+            .values(
+                user_id=user_id,
+                number=next_number - 1,
+                company=company,
+                role=role,
+                status=Status.ACTIVE.value,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(APPS.c.id)
+        )
+        application_id = stored.scalar_one()
+        await self._insert_round(application_id, 1, first_round)
+        self._created.add(application_id)
+        first = Round(
+            seq=1,
+            kind=RoundKind(first_round.kind),
+            starts_at=as_utc(first_round.starts_at),
+            ends_at=as_utc(first_round.ends_at),
+            interviewers=tuple(first_round.interviewers),
+        )
+        return Application(
+            id=application_id,
             user_id=user_id,
             number=next_number - 1,
             company=company,
             role=role,
-            status=Status.ACTIVE.value,
-            created_at=now,
-            updated_at=now,
-            rounds=[_round_row(1, first_round)],
-            events=[],
+            status=Status.ACTIVE,
+            created_at=as_utc(now),
+            rounds=(first,),
+            events=(),
         )
-        self._session.add(row)
-        await self._session.flush()
-        return application_from_row(row)
+
+    async def _insert_round(self, application_id: int, seq: int, new: NewRound) -> None:
+        round_id = (
+            await self._session.execute(
+                ROUNDS.insert()
+                .values(
+                    application_id=application_id,
+                    seq=seq,
+                    kind=RoundKind(new.kind).value,
+                    starts_at=new.starts_at,
+                    ends_at=new.ends_at,
+                )
+                .returning(ROUNDS.c.id)
+            )
+        ).scalar_one()
+        if new.interviewers:
+            await self._session.execute(
+                INTERVIEWERS.insert(),
+                [
+                    {"round_id": round_id, "position": i, "name": p.name, "title": p.title}
+                    for i, p in enumerate(new.interviewers)
+                ],
+            )
 
     async def get(self, application_id: int) -> Application | None:
         row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
@@ -107,12 +154,28 @@ class SqlApplicationRepository:
             where = and_(where, or_(APPS.c.plan_due_at.is_(None), APPS.c.plan_due_at <= due_by))
         return await self._read(where)
 
-    async def set_plan_due(self, application_id: int, due_at: datetime | None) -> None:
-        await self._session.execute(
-            update(APPS)
-            .where(APPS.c.id == application_id)
-            .values(plan_due_at=due_at or NOTHING_PLANNED)
-        )
+    async def set_plan_due(self, dues: Mapping[int, datetime | None]) -> None:
+        """One statement however many applications: a row this unit of work changed is
+        written by the ORM, with its change (its `updated_at`, kept for this); the others in
+        one executemany."""
+        rest = []
+        cached = False
+        for application_id, due_at in dues.items():
+            row = self._rows.get(application_id)
+            if row is None:
+                rest.append({"b_id": application_id, "b_due": due_at or NOTHING_PLANNED})
+            else:
+                row.plan_due_at = due_at or NOTHING_PLANNED
+                cached = True
+        if cached:
+            await self._session.flush()
+        if rest:
+            await self._session.execute(
+                update(APPS)
+                .where(APPS.c.id == bindparam("b_id"))
+                .values(plan_due_at=bindparam("b_due")),
+                rest,
+            )
 
     async def _read(self, where: ColumnElement[bool]) -> list[Application]:
         """Whole applications (ordered by number) for a condition on `applications`, read with
@@ -243,27 +306,30 @@ class SqlApplicationRepository:
         used = [r.seq for r in row.rounds] + [_round_seq(e.cycle) for e in row.events]
         seq = max(used, default=0) + 1
         row.rounds.append(_round_row(seq, new_round))
-        row.updated_at = now
-        await self._session.flush()
+        _touch(row, now)
         return application_from_row(row)
 
     async def replace_round(
         self, application_id: int, seq: int, new_round: NewRound, now: datetime
     ) -> Application:
         row = await self._load_for_update(application_id)
-        old = next(r for r in row.rounds if r.seq == seq)
-        row.rounds.remove(old)
-        await self._session.flush()  # the old round's (application, seq) must be gone first
-        row.rounds.append(_round_row(seq, new_round))
-        row.updated_at = now
-        await self._session.flush()
+        # Changed in place (nothing refers to a round's id but its interviewers).
+        corrected = next(r for r in row.rounds if r.seq == seq)
+        corrected.kind = RoundKind(new_round.kind).value
+        corrected.starts_at, corrected.ends_at = new_round.starts_at, new_round.ends_at
+        people = [(p.name, p.title) for p in new_round.interviewers]
+        if [(i.name, i.title) for i in corrected.interviewers] != people:
+            if corrected.interviewers:
+                corrected.interviewers.clear()
+                await self._session.flush()  # their (round, position) must be free first
+            corrected.interviewers.extend(_interviewer_rows(new_round))
+        _touch(row, now)
         return application_from_row(row)
 
     async def remove_round(self, application_id: int, seq: int, now: datetime) -> Application:
         row = await self._load_for_update(application_id)
         row.rounds.remove(next(r for r in row.rounds if r.seq == seq))
-        row.updated_at = now
-        await self._session.flush()
+        _touch(row, now)
         return application_from_row(row)
 
     async def add_event(self, application_id: int, event: Event) -> Application:
@@ -287,8 +353,7 @@ class SqlApplicationRepository:
         )
         if event.kind == EventKind.STATUS and event.status is not None:
             row.status = Status(event.status).value
-        row.updated_at = max(row.updated_at, event.at)
-        await self._session.flush()
+        _touch(row, event.at)
         return application_from_row(row)
 
     async def delete(self, application_id: int) -> None:
@@ -340,6 +405,14 @@ def _loaded() -> Select[ApplicationRow]:
     )
 
 
+def _touch(row: ApplicationRow, at: datetime) -> None:
+    """Note that the application changed at `at`. Changes to a loaded row are not flushed at
+    once: the session flushes them before its next statement (every statement, Core ones
+    included), so nothing reads them stale, and a change to the row itself (status, updated_at)
+    goes in one UPDATE with the plan's due time recorded right after every change."""
+    row.updated_at = max(row.updated_at, at)
+
+
 def _round_seq(cycle: str) -> int:
     """The round number a cycle such as `r3` names (0 for any other cycle)."""
     return int(cycle[1:]) if cycle[:1] == "r" and cycle[1:].isdigit() else 0
@@ -351,11 +424,15 @@ def _round_row(seq: int, new_round: NewRound) -> RoundRow:
         kind=RoundKind(new_round.kind).value,
         starts_at=new_round.starts_at,
         ends_at=new_round.ends_at,
-        interviewers=[
-            InterviewerRow(position=position, name=person.name, title=person.title)
-            for position, person in enumerate(new_round.interviewers)
-        ],
+        interviewers=_interviewer_rows(new_round),
     )
+
+
+def _interviewer_rows(new_round: NewRound) -> list[InterviewerRow]:
+    return [
+        InterviewerRow(position=position, name=person.name, title=person.title)
+        for position, person in enumerate(new_round.interviewers)
+    ]
 
 
 def application_from_row(row: ApplicationRow) -> Application:

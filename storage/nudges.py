@@ -17,24 +17,28 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     Row,
     Table,
     and_,
     bindparam,
+    case,
     delete,
     exists,
     or_,
     select,
     true,
+    tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.columns import as_utc, as_utc_or_none
 from storage.leases import LeasedRows, LeasedTable
 from storage.models import NudgeRow, UserRow
-from storage.sql import insert_or_ignore
+from storage.sql import ID_CHUNK, dialect_name
 
 NUDGES = cast(Table, NudgeRow.__table__)
 USERS = cast(Table, UserRow.__table__)
@@ -49,78 +53,76 @@ LEASES = LeasedTable(NUDGES, "id")
 class SqlNudgeRepository(LeasedRows[Nudge]):
     leases = LEASES
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, new: set[int] | None = None) -> None:
+        """`new`: the ids of applications created in this unit of work and not synced yet, as
+        it goes on (they have no nudges to drop); `sync` takes them out."""
         self._session = session
+        self._new = new if new is not None else set()
 
     async def sync(
         self, application: Application, planned: Sequence[PlannedNudge], now: datetime
     ) -> None:
-        """Make the application's pending nudges match the plan: insert new keys, update changed
-        pending ones, delete pending ones the plan dropped. Claimed, sent and failed rows are left
-        alone, so their keys are never inserted again. A due time in the past becomes `now` for a
-        new nudge; a pending one keeps its due time if that is earlier still."""
+        await self.sync_many([(application, planned)], now)
+
+    async def sync_many(
+        self, plans: Sequence[tuple[Application, Sequence[PlannedNudge]]], now: datetime
+    ) -> None:
+        """Make each application's pending nudges match its plan: insert new keys, update
+        pending ones still planned, delete pending ones the plan dropped. Claimed, sent and
+        failed rows are left alone, so their keys are never inserted again. A due time in the
+        past becomes `now` for a new nudge; a pending one keeps its due time if that is earlier
+        still. Two statements however many applications and nudges (a few more for very many):
+        one deletes what the plans dropped, one inserts or updates what they hold, without
+        reading the rows first."""
+        await self._drop_unplanned(
+            [
+                (app.id, {p.key for p in planned})
+                for app, planned in plans
+                if app.id not in self._new  # created and not synced yet: nothing to drop
+            ]
+        )
+        self._new.difference_update(app.id for app, _ in plans)
+        rows = [
+            {
+                "application_id": app.id,
+                "user_id": app.user_id,
+                "owner": app.user_id,
+                "key": p.key,
+                "step": Step(p.step).value,
+                "kind": NudgeKind(p.kind).value,
+                "cycle": p.cycle,
+                "due_at": max(p.due_at, now),
+                "planned_in_past": p.due_at < now,
+                "send_by": p.send_by,
+                "no_agreed_date": p.no_agreed_date,
+                "state": _PENDING,
+                "attempts": 0,
+                "late": False,
+            }
+            for app, planned in plans
+            for p in {p.key: p for p in planned}.values()
+        ]
+        if rows:
+            await self._session.execute(_upsert(dialect_name(self._session)), rows)
+
+    async def _drop_unplanned(self, plans: Sequence[tuple[int, set[str]]]) -> None:
+        """Delete the pending nudges of these applications whose keys their plans don't hold."""
         t = NUDGES
-        rows = (
-            await self._session.execute(select(t).where(t.c.application_id == application.id))
-        ).all()
-        existing = {row.key: row for row in rows}
-        wanted = {p.key: p for p in planned}
-
-        stale = [row.id for row in rows if row.state == _PENDING and row.key not in wanted]
-        if stale:
-            await self._session.execute(delete(t).where(t.c.id.in_(stale), t.c.state == _PENDING))
-
-        new: list[dict[str, Any]] = []
-        for key, plan in wanted.items():
-            row = existing.get(key)
-            if row is None:
-                new.append(
-                    {
-                        "application_id": application.id,
-                        "user_id": application.user_id,
-                        "owner": application.user_id,
-                        "key": key,
-                        "step": Step(plan.step).value,
-                        "kind": NudgeKind(plan.kind).value,
-                        "cycle": plan.cycle,
-                        "due_at": max(plan.due_at, now),
-                        "send_by": plan.send_by,
-                        "no_agreed_date": plan.no_agreed_date,
-                        "state": _PENDING,
-                        "attempts": 0,
-                        "late": False,
-                    }
-                )
-                continue
-            if row.state != _PENDING:
-                continue
-            # A planned time in the past makes the nudge due now at the latest; one that is
-            # already overdue keeps its own due time, so it is still reported as late.
-            due_at = plan.due_at if plan.due_at >= now else min(as_utc(row.due_at), now)
-            if _changed(row, plan, due_at):
-                await self._session.execute(
-                    update(t)
-                    .where(t.c.id == row.id, t.c.state == _PENDING)
-                    .values(
-                        step=Step(plan.step).value,
-                        kind=NudgeKind(plan.kind).value,
-                        cycle=plan.cycle,
-                        due_at=due_at,
-                        send_by=plan.send_by,
-                        no_agreed_date=plan.no_agreed_date,
-                    )
-                )
-        if new:
-            # Each row carries its user's platform, so a sweep filters on the row itself.
-            platform = (
-                select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()
-            )
-            await self._session.execute(
-                insert_or_ignore(self._session, t, ["application_id", "key"]).values(
-                    platform=platform
-                ),
-                new,
-            )
+        chunks: list[list[tuple[int, set[str]]]] = []
+        size = ID_CHUNK
+        for application_id, keys in plans:
+            cost = 1 + 2 * len(keys)  # bound parameters: the id, and each (id, key) kept
+            if size + cost > ID_CHUNK:
+                chunks.append([])
+                size = 0
+            chunks[-1].append((application_id, keys))
+            size += cost
+        for chunk in chunks:
+            kept = [(a, key) for a, keys in chunk for key in sorted(keys)]
+            where = and_(t.c.state == _PENDING, t.c.application_id.in_([a for a, _ in chunk]))
+            if kept:
+                where = and_(where, tuple_(t.c.application_id, t.c.key).not_in(kept))
+            await self._session.execute(delete(t).where(where))
 
     async def for_application(self, application_id: int) -> list[Nudge]:
         return await self._select(NUDGES.c.application_id == application_id)
@@ -208,14 +210,34 @@ def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | N
     )
 
 
-def _changed(row: Row[Any], plan: PlannedNudge, due_at: datetime) -> bool:
-    return (
-        row.step != plan.step
-        or row.kind != plan.kind
-        or row.cycle != plan.cycle
-        or row.due_at != due_at
-        or row.send_by != plan.send_by
-        or row.no_agreed_date != plan.no_agreed_date
+def _upsert(dialect: str) -> Any:
+    """Insert a planned nudge, or update the pending row of its key (see `sync_many`): each
+    row carries its user's platform (`owner`: the user's id), so a sweep filters on the row
+    itself; and `planned_in_past` says its planned time had passed, when a pending row keeps
+    its own due time if that is earlier still (so it is still reported as late)."""
+    t = NUDGES
+    insert = postgresql.insert(t) if dialect == "postgresql" else sqlite.insert(t)
+    platform = select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()
+    insert = insert.values(platform=platform)
+    new = insert.excluded
+    due_at = case(
+        (
+            bindparam("planned_in_past", type_=Boolean),
+            case((t.c.due_at < new.due_at, t.c.due_at), else_=new.due_at),
+        ),
+        else_=new.due_at,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["application_id", "key"],
+        set_={
+            "step": new.step,
+            "kind": new.kind,
+            "cycle": new.cycle,
+            "due_at": due_at,
+            "send_by": new.send_by,
+            "no_agreed_date": new.no_agreed_date,
+        },
+        where=t.c.state == _PENDING,
     )
 
 

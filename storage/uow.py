@@ -45,8 +45,9 @@ class SqlUnitOfWork:
         session = self._session_factory()
         self._session = session
         self.users = SqlUserRepository(session)
-        self.applications = SqlApplicationRepository(session)
-        self.nudges = SqlNudgeRepository(session)
+        created: set[int] = set()  # applications created in this unit of work
+        self.applications = SqlApplicationRepository(session, created)
+        self.nudges = SqlNudgeRepository(session, new=created)
         self.groups = SqlGroupRepository(session)
         self.digests = SqlDigestRepository(session)
         self.calendar = SqlCalendarRepository(session)

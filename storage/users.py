@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import DateOrder, DeliverySettings, Identity, TimezoneSource, User
 from storage.models import UserRow
-from storage.sql import ID_CHUNK, insert_or_ignore
+from storage.sql import ID_CHUNK, dialect_name, insert_or_ignore
 
 
 class SqlUserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The rows this unit of work loaded (the session only holds weak references), so a
+        # write right after the command's first look-up needn't load the row again.
+        self._rows: dict[int, UserRow] = {}
 
     async def get_or_create(self, identity: Identity, now: datetime) -> User:
         """The user for this identity, created on first contact (safe when several processes
@@ -28,27 +31,34 @@ class SqlUserRepository:
         row = await self._find_row(identity)
         if row is None:
             defaults = DeliverySettings()
-            stmt = insert_or_ignore(
-                self._session, UserRow, ["platform", "workspace", "external_id"]
-            ).values(
-                platform=identity.platform,
-                workspace=identity.workspace,
-                external_id=identity.user_id,
-                display_name=identity.display_name,
-                timezone=hint or defaults.timezone,
-                timezone_source=(TimezoneSource.PLATFORM if hint else TimezoneSource.DEFAULT).value,
-                nudge_hour=defaults.nudge_hour,
-                quiet_start=defaults.quiet_start,
-                quiet_end=defaults.quiet_end,
-                weekends=defaults.weekends,
-                locale=locale,
-                next_number=1,
-                created_at=now,
+            stmt = (
+                insert_or_ignore(self._session, UserRow, ["platform", "workspace", "external_id"])
+                .values(
+                    platform=identity.platform,
+                    workspace=identity.workspace,
+                    external_id=identity.user_id,
+                    display_name=identity.display_name,
+                    timezone=hint or defaults.timezone,
+                    timezone_source=(
+                        TimezoneSource.PLATFORM if hint else TimezoneSource.DEFAULT
+                    ).value,
+                    nudge_hour=defaults.nudge_hour,
+                    quiet_start=defaults.quiet_start,
+                    quiet_end=defaults.quiet_end,
+                    weekends=defaults.weekends,
+                    locale=locale,
+                    next_number=1,
+                    created_at=now,
+                )
+                .returning(UserRow)
             )
-            await self._session.execute(stmt)
-            row = await self._find_row(identity)
+            # Nothing comes back when another process inserted the same person first.
+            row = (await self._session.execute(stmt)).scalar_one_or_none()
+            if row is None:
+                row = await self._find_row(identity)
             if row is None:
                 raise RuntimeError(f"user {identity} vanished right after it was created")
+            self._rows[row.id] = row
         return await self._refresh(row, identity)
 
     async def known(self, identity: Identity) -> User | None:
@@ -92,7 +102,10 @@ class SqlUserRepository:
     async def update_settings(
         self, user_id: int, settings: DeliverySettings, source: TimezoneSource
     ) -> User:
-        row = await self._get_row(user_id)
+        # SQLite: the transaction began IMMEDIATE and holds the write lock, so a row this unit
+        # of work loaded is current.
+        cached = self._rows.get(user_id) if dialect_name(self._session) == "sqlite" else None
+        row = cached or await self._get_row(user_id)
         if row is None:
             raise LookupError(f"no user with id {user_id}")
         row.timezone = settings.timezone
@@ -138,7 +151,10 @@ class SqlUserRepository:
             )
             .execution_options(populate_existing=True)
         )
-        return (await self._session.execute(stmt)).scalar_one_or_none()
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        if row is not None:
+            self._rows[row.id] = row
+        return row
 
 
 def valid_timezone(name: str | None) -> str | None:

@@ -201,8 +201,7 @@ async def settings(cmd: c.Settings, ctx: Context) -> Message:
         new = replace(new, date_order=_date_order(cmd.dates))
     _check_nudge_hour(new)
     ctx.user = await ctx.uow.users.update_settings(ctx.user.id, new, source)
-    for app in await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False):
-        await ctx.replan(app)
+    await ctx.replan_all(await ctx.uow.applications.list_for_user(ctx.user.id, active_only=False))
     return Message(
         title="Settings saved",
         body="Every planned nudge has moved to fit.",

@@ -122,12 +122,22 @@ class Context:
         return fresh
 
     async def replan(self, app: Application) -> Plan:
+        """Work out `app`'s plan afresh and store what it schedules."""
+        return (await self.replan_all([app]))[0]
+
+    async def replan_all(self, apps: list[Application]) -> list[Plan]:
+        """`replan` for each of `apps`, stored in a few statements for them all: each plan's
+        earliest due time (with the change that led to it, on SQLite), then its nudges."""
         self._applications = None
         self._due.clear()
-        fresh = self.plan(app)
-        await self.uow.nudges.sync(app, fresh.nudges, self.now)
+        fresh = [self.plan(app) for app in apps]
+        await self.uow.applications.set_plan_due(
+            {app.id: earliest_due(planned) for app, planned in zip(apps, fresh, strict=True)}
+        )
+        await self.uow.nudges.sync_many(
+            [(app, planned.nudges) for app, planned in zip(apps, fresh, strict=True)], self.now
+        )
         self.changed.add(ScheduleChanged.NUDGES)
-        await self.uow.applications.set_plan_due(app.id, earliest_due(fresh))
         return fresh
 
 
