@@ -5,12 +5,9 @@ replan twenty applications as for one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
-
+from tests.bot.test_person_views import statements
 from tests.harness import World, person
 
 ALICE = person("alice")
@@ -32,21 +29,6 @@ WRITES = (
     "delete 2",
 )
 READS = ("list", "show 1", "today", "checklist 1", "draft 1", "review 1 Thank you", "export")
-
-
-@contextmanager
-def statements(world: World) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    engine = world.runtime.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _sent(world: World, line: str) -> int:
