@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from bot.content import copy_text
 from bot.messages import Action, Confirm
@@ -79,8 +80,10 @@ class ActionRef:
     task: str | None = None
 
 
+@cache
 def confirmation(verb: Verb) -> Confirm | None:
-    """The question a press of `verb` asks first, or None when it destroys nothing."""
+    """The question a press of `verb` asks first, or None when it destroys nothing (built once
+    per verb: the copy is read once)."""
     key = CONFIRMS.get(verb)
     if key is None:
         return None

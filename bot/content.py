@@ -94,9 +94,11 @@ class StepGuide:
     checklist: tuple[str, ...]
 
 
+@cache
 def guide_for(variant: Variant, *, no_agreed_date: bool = False) -> StepGuide:
     """The guide for the variant of a step the method chose; `no_agreed_date` makes the
-    value-add checklist insist on asking for a date."""
+    value-add checklist insist on asking for a date (built once for each: the copy is read
+    once)."""
     entry = _guide_entry(variant)
     low, high = entry["words"]
     fills = {"length": copy_text()["length"]["item"].format(low=low, high=high)}

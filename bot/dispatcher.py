@@ -19,7 +19,7 @@ from bot.domain import Application, Nudge, User
 from bot.leased_queue import Kind, LeasedQueue, Parcel
 from bot.leased_queue import delivery_key as _key
 from bot.messages import Message
-from bot.method import plan
+from bot.method import outlook
 from bot.nudge_message import nudge_message
 from bot.ports import Delivery, Notifier, NudgeRepository, UnitOfWork
 from bot.tracing import nudge_scope
@@ -85,4 +85,5 @@ class Dispatcher(LeasedQueue[Nudge]):
 
     @staticmethod
     def render(nudge: Nudge, app: Application, user: User, now: datetime) -> Message:
-        return nudge_message(nudge, app, plan(app, user.settings, now), user.settings, now)
+        """The nudge's message; what it shows of the plan needs no schedule (`outlook`)."""
+        return nudge_message(nudge, app, outlook(app, user.settings, now), user.settings, now)

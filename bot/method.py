@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bot.domain import (
     Application,
@@ -169,7 +169,8 @@ class _ThankYou:
     """One round's thank-you task after replaying its events."""
 
     task: Task
-    nudges: tuple[PlannedNudge, ...]
+    due_key: str  # the key of the nudge that announces it
+    snoozed: int  # how many times it was snoozed
     lapse_at: datetime
     done_at: datetime | None  # when the last person's thank-you was sent or skipped
     sent_at: datetime | None  # the latest thank-you actually sent
@@ -179,6 +180,38 @@ class _ThankYou:
     @property
     def resolved_at(self) -> datetime:
         return self.done_at or self.lapse_at
+
+    @cached_property
+    def nudges(self) -> tuple[PlannedNudge, ...]:
+        """Until it is done: the nudge when it is due, and the reminder at its send-by."""
+        if self.done_at is not None:
+            return ()
+        task = self.task
+        send_by = task.send_by
+        assert send_by is not None  # a thank-you always has one
+        step, cycle, variant = task.step, task.cycle, task.variant
+        return (
+            PlannedNudge(
+                self.due_key,
+                step,
+                NudgeKind.DUE,
+                task.due_at,
+                cycle,
+                send_by=send_by,
+                task=task.key,
+                variant=variant,
+            ),
+            PlannedNudge(
+                f"{task.key}:overdue{self.snoozed or ''}",
+                step,
+                NudgeKind.OVERDUE,
+                send_by,
+                cycle,
+                send_by=send_by,
+                task=task.key,
+                variant=variant,
+            ),
+        )
 
 
 def _name_key(name: str) -> str:
@@ -236,32 +269,7 @@ def _plan_thank_you(
         send_by=send_by,
         lapse_at=lapse_at,
     )
-    nudges: tuple[PlannedNudge, ...] = ()
-    if done_at is None:
-        step = variant.step
-        nudges = (
-            PlannedNudge(
-                due_key,
-                step,
-                NudgeKind.DUE,
-                announced,
-                rnd.cycle,
-                send_by=send_by,
-                task=key,
-                variant=variant,
-            ),
-            PlannedNudge(
-                f"{key}:overdue{snoozed or ''}",
-                step,
-                NudgeKind.OVERDUE,
-                send_by,
-                rnd.cycle,
-                send_by=send_by,
-                task=key,
-                variant=variant,
-            ),
-        )
-    return _ThankYou(task, nudges, lapse_at, done_at, sent_at, agreed, tuple(done))
+    return _ThankYou(task, due_key, snoozed, lapse_at, done_at, sent_at, agreed, tuple(done))
 
 
 # --------------------------------------------------------------------------- follow-ups
@@ -351,19 +359,67 @@ class _Thread:
 
 @dataclass(frozen=True)
 class _ThreadPlan:
-    nudges: tuple[PlannedNudge, ...]
+    """The follow-up still owed after a round (while the budget lasts) and the close-the-loop
+    email, with the keys of the nudges for them and the "still silent?" check before it."""
+
     follow_up: Task | None
+    follow_up_nudge: str | None  # the key of the follow-up's nudge
     follow_up_lapse: datetime | None
     close: Task | None
+    close_nudge: str | None  # the key of the close-the-loop's nudge
     close_lapse: datetime | None
+    check: tuple[str, datetime] | None = None  # the silence check's nudge key and time
+
+    @cached_property
+    def nudges(self) -> tuple[PlannedNudge, ...]:
+        nudges: list[PlannedNudge] = []
+        follow_up, close = self.follow_up, self.close
+        if follow_up is not None and self.follow_up_nudge is not None:
+            nudges.append(
+                PlannedNudge(
+                    self.follow_up_nudge,
+                    follow_up.step,
+                    NudgeKind.DUE,
+                    follow_up.due_at,
+                    follow_up.cycle,
+                    no_agreed_date=follow_up.no_agreed_date,
+                    task=follow_up.key,
+                    variant=follow_up.variant,
+                )
+            )
+        if close is None or self.close_nudge is None:
+            return tuple(nudges)
+        if self.check is not None and close.check_key is not None:
+            nudges.append(
+                PlannedNudge(
+                    self.check[0],
+                    Step.CLOSE_LOOP,
+                    NudgeKind.SILENCE_CHECK,
+                    self.check[1],
+                    close.cycle,
+                    task=close.check_key,
+                    variant=close.variant,
+                )
+            )
+        nudges.append(
+            PlannedNudge(
+                self.close_nudge,
+                Step.CLOSE_LOOP,
+                NudgeKind.DUE,
+                close.due_at,
+                close.cycle,
+                task=close.key,
+                variant=close.variant,
+            )
+        )
+        return tuple(nudges)
 
 
 def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
     if thread.closed:
-        return _ThreadPlan((), None, None, None, None)
+        return _ThreadPlan(None, None, None, None, None, None)
     cycle = thread.cycle
-    nudges: list[PlannedNudge] = []
-    follow_up = follow_up_lapse = None
+    follow_up = follow_up_lapse = nudge_key = None
     silence_from = max(thread.last_sent, thread.last_heard or thread.last_sent)
     if not thread.budget_exhausted:
         variant = follow_up_variant(thread.index)
@@ -378,19 +434,6 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
             due = at_nudge_hour(anchor_day + timedelta(days=NO_DATE_GAP_DAYS), settings)
         key = thread.follow_up_key
         nudge_key, due, _ = thread.snoozes.nudge(key, due, name=f"{key}@e{thread.epoch}")
-        flagged = agreed is None
-        nudges.append(
-            PlannedNudge(
-                nudge_key,
-                variant.step,
-                NudgeKind.DUE,
-                due,
-                cycle,
-                no_agreed_date=flagged,
-                task=key,
-                variant=variant,
-            )
-        )
         follow_up_lapse = lapse_after(due, settings)
         follow_up = Task(
             key,
@@ -399,52 +442,32 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
             due,
             everyone=thread.rnd.interviewers,
             round_seq=thread.rnd.seq,
-            no_agreed_date=flagged,
+            no_agreed_date=agreed is None,
             lapse_at=follow_up_lapse,
         )
     silent_day = local(silence_from, settings).date()
-    check_key, check_at, _ = thread.snoozes.nudge(
-        thread.check_key, at_nudge_hour(silent_day + timedelta(days=SILENCE_CHECK_DAYS), settings)
+    check_key, close_key = thread.check_key, thread.close_key
+    check_nudge, check_at, _ = thread.snoozes.nudge(
+        check_key, at_nudge_hour(silent_day + timedelta(days=SILENCE_CHECK_DAYS), settings)
     )
-    close_key, close_at, _ = thread.snoozes.nudge(
-        thread.close_key, at_nudge_hour(silent_day + timedelta(days=DARK_CLOSE_LOOP_DAYS), settings)
-    )
-    variant = Variant.CLOSE_LOOP_SILENCE
-    if check_at < close_at:
-        nudges.append(
-            PlannedNudge(
-                check_key,
-                Step.CLOSE_LOOP,
-                NudgeKind.SILENCE_CHECK,
-                check_at,
-                cycle,
-                task=thread.check_key,
-                variant=variant,
-            )
-        )
-    nudges.append(
-        PlannedNudge(
-            close_key,
-            Step.CLOSE_LOOP,
-            NudgeKind.DUE,
-            close_at,
-            cycle,
-            task=thread.close_key,
-            variant=variant,
-        )
+    close_nudge, close_at, _ = thread.snoozes.nudge(
+        close_key, at_nudge_hour(silent_day + timedelta(days=DARK_CLOSE_LOOP_DAYS), settings)
     )
     close_lapse = lapse_after(close_at, settings)
     close = Task(
-        thread.close_key,
-        variant,
+        close_key,
+        Variant.CLOSE_LOOP_SILENCE,
         cycle,
         close_at,
         everyone=thread.rnd.interviewers,
         round_seq=thread.rnd.seq,
-        check_key=thread.check_key,
+        check_key=check_key,
         lapse_at=close_lapse,
     )
-    return _ThreadPlan(tuple(nudges), follow_up, follow_up_lapse, close, close_lapse)
+    check = (check_nudge, check_at) if check_at < close_at else None
+    return _ThreadPlan(
+        follow_up, nudge_key, follow_up_lapse, close, close_nudge, close_lapse, check
+    )
 
 
 def _replay_thread(
@@ -487,8 +510,8 @@ def _keep_latest_past(nudges: Iterable[PlannedNudge], now: datetime) -> list[Pla
     return sorted(kept, key=lambda n: (n.due_at, n.key))
 
 
-def _closed_reason(thread: _RoundReplay | None) -> str:
-    if thread is not None and thread.closed:
+def _closed_reason(thread: _RoundReplay) -> str:
+    if thread.closed:
         if thread.closed_kind is EventKind.SENT:
             return "You closed the loop; the next move is theirs."
         return "You chose not to close the loop; the next move is theirs."
@@ -609,25 +632,29 @@ def _plan_active(app: Application, settings: DeliverySettings, now: datetime, ca
     return fresh
 
 
-def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime) -> Plan:
-    """The plan at `now` from an application's replayed rounds (in time order, at least one)."""
+def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime, schedule: bool = True) -> Plan:
+    """The plan at `now` from an application's replayed rounds (in time order, at least one);
+    without its nudges and done emails unless `schedule`."""
     nudges: list[PlannedNudge] = []
     tasks: list[Task] = []
     done: list[tuple[Step, EventKind, datetime]] = []
     # The follow-ups run from the latest round that has started; before any has, the first's.
     started = [replay for replay in replayed if replay.rnd.starts_at <= now]
-    active = (started[-1] if started else replayed[0]).rnd
-    current: _RoundReplay | None = None
+    current = started[-1] if started else replayed[0]
+    active = current.rnd.seq
     for replay in replayed:
         thank_you, planned, following = replay.thank_you, replay.planned, replay.following
-        nudges.extend(thank_you.nudges)
-        done.extend(thank_you.done)
+        if schedule:
+            nudges.extend(thank_you.nudges)
+            done.extend(thank_you.done)
+            if following is None or following > now:
+                nudges.extend(
+                    n for n in planned.nudges if following is None or n.due_at < following
+                )
+            done.extend(replay.done)
         if thank_you.done_at is None and now < thank_you.lapse_at:
             tasks.append(thank_you.task)
-        if following is None or following > now:
-            nudges.extend(n for n in planned.nudges if following is None or n.due_at < following)
-        done.extend(replay.done)
-        if replay.rnd.seq == active.seq:
+        if replay.rnd.seq == active:
             current = replay
             if thank_you.done_at is not None or now >= thank_you.lapse_at:
                 if planned.follow_up and planned.follow_up_lapse and now < planned.follow_up_lapse:
@@ -635,21 +662,13 @@ def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime) -> Plan:
                 if planned.close and planned.close_lapse and now < planned.close_lapse:
                     tasks.append(planned.close)
     tasks.sort(key=lambda t: (t.due_at, not t.variant.is_thank_you))
-    reason = None
-    if not tasks:
-        reason = _closed_reason(current) if current is not None else None
-        if current is None and not any(n.due_at > now for n in nudges):
-            reason = NO_ROUND_REASON
-    budget = FOLLOW_UP_BUDGET - current.unanswered if current else FOLLOW_UP_BUDGET
-    cycle = current.rnd.cycle if current else replayed[0].rnd.cycle
-    agreed = current.agreed if current and current.planned.follow_up else None
     return Plan(
         current_step=tasks[0].step if tasks else None,
-        nudges=tuple(_keep_latest_past(nudges, now)),
-        budget_left=max(0, budget),
-        cycle=cycle,
-        agreed_date=agreed,
-        closed_reason=reason,
+        nudges=tuple(_keep_latest_past(nudges, now)) if schedule else (),
+        budget_left=max(0, FOLLOW_UP_BUDGET - current.unanswered),
+        cycle=current.rnd.cycle,
+        agreed_date=current.agreed if current.planned.follow_up else None,
+        closed_reason=None if tasks else _closed_reason(current),
         done=tuple(sorted(done, key=lambda d: d[2])),
         tasks=tuple(tasks),
     )
@@ -736,6 +755,19 @@ def plan(
     return _plan_active(app, settings, now, cached)
 
 
+def outlook(app: Application, settings: DeliverySettings, now: datetime) -> Plan:
+    """The plan at `now` without its schedule (`nudges` and `done` empty): the pending tasks,
+    the current one first, the budget left and why nothing is pending — what a message about
+    one of the tasks shows. Cheaper than `plan`: nothing is scheduled, and no replay is kept,
+    so a dispatch sweep through thousands of applications leaves the replays kept for the
+    people using the bot where they are."""
+    now = now.astimezone(UTC)
+    rounds = app.rounds_in_time_order
+    if app.status is not Status.ACTIVE or not rounds:
+        return replace(plan(app, settings, now), nudges=(), done=())
+    return _assemble(_replay(rounds, app.events, settings), now, schedule=False)
+
+
 def people_named(task: Task, name: str) -> tuple[Interviewer, ...]:
     """The people of a thank-you task that `name` means (full name or first name)."""
     wanted = name.casefold().strip()
@@ -762,9 +794,12 @@ def fallback_variant(step: Step, app: Application) -> Variant:
             if app.status is Status.REJECTED
             else Variant.CLOSE_LOOP_SILENCE
         )
-    return {
-        Step.THANK_YOU: Variant.THANK_YOU,
-        Step.VALUE_ADD: Variant.VALUE_ADD,
-        Step.INSIGHT: Variant.INSIGHT,
-        Step.CHECK_BACK: Variant.CHECK_BACK,
-    }[step]
+    return _FALLBACK_VARIANTS[step]
+
+
+_FALLBACK_VARIANTS = {
+    Step.THANK_YOU: Variant.THANK_YOU,
+    Step.VALUE_ADD: Variant.VALUE_ADD,
+    Step.INSIGHT: Variant.INSIGHT,
+    Step.CHECK_BACK: Variant.CHECK_BACK,
+}
