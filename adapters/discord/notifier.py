@@ -90,7 +90,7 @@ class DirectChannels:
         self._size = size
 
     async def open(self, user: User, start: Callable[[int], Awaitable[Any]]) -> int:
-        """The user's DM channel id; `start` opens it (discord.py's `start_private_message`)."""
+        """The user's DM channel id; `start` opens it (`Wire.open_dm`)."""
         person = user.external_id
         stored = _channel_id(user)
         while True:
@@ -160,29 +160,28 @@ class DiscordNotifier(DiscordSender):
     async def send_direct(
         self, user: User, message: Message, delivery: Delivery | None = None
     ) -> None:
-        http = self._link.client().http
         shown = outgoing(message)
-        channel = await self._open(http, user)
+        channel = await self._open(user)
         try:
             try:
-                await self._create(http, channel, shown, delivery)
+                await self._create(channel, shown, delivery)
             except discord.NotFound as gone:
                 if gone.code != UNKNOWN_CHANNEL:
                     raise
                 # The kept id is stale: nothing was created; open the DM again, post there.
                 self.channels.refused(user, channel)
-                channel = await self._open(http, user)
-                await self._create(http, channel, shown, delivery)
+                channel = await self._open(user)
+                await self._create(channel, shown, delivery)
         except SEND_FAILURES as error:
             raise classify(error) from error
 
-    async def _open(self, http: discord.http.HTTPClient, user: User) -> int:
+    async def _open(self, user: User) -> int:
         known = self.channels.known(user)
         if known is not None:
             return known
         try:
             async with asyncio.timeout(self._timeout):
-                return await self.channels.open(user, http.start_private_message)
+                return await self.channels.open(user, self._link.wire().open_dm)
         except SEND_FAILURES as error:
             problem = classify(error)  # opening the DM posts nothing: no doubt about a message
             raise (

@@ -72,16 +72,15 @@ class DiscordChannelPoster(DiscordSender):
     async def post(
         self, channel: ChannelRef, message: Message, delivery: Delivery | None = None
     ) -> None:
-        http = self._link.client().http
         shown = outgoing(message, buttons=False)
         target = int(channel.channel_id)
         try:
             try:
-                await self._create(http, target, shown, delivery)
+                await self._create(target, shown, delivery)
             except discord.Forbidden as refused:
                 if refused.code != MISSING_PERMISSIONS or not shown.files:
                     raise
                 # No Attach Files: the (shortened) embed alone; refused, the first made nothing.
-                await self._create(http, target, Outgoing(shown.body), delivery)
+                await self._create(target, Outgoing(shown.body), delivery)
         except SEND_FAILURES as error:
             raise classify(error, queued=delivery is not None) from error

@@ -2,10 +2,11 @@
 the running client and the send timeout, the nonce of a queued send, the message create
 itself, and what a send that failed without an answer means.
 
-A message is created straight through discord.py's HTTP client (`HTTPClient.send_message`,
-which keeps its rate-limit buckets, 429 waits and retries) with the body built as plain JSON
-(`render.outgoing`): no discord.py channel, embed, view or message objects are made for it, and
-the message Discord answers with is not parsed into one.
+A message is created with the body built as plain JSON (`render.outgoing`) and sent through
+the link's `Wire` (discord.py's rate-limit buckets, 429 waits and retries, on cheaper HTTP); one
+that brings files goes as discord.py's multipart form through its `HTTPClient.send_message`. No
+discord.py channel, embed, view or message objects are made for it, and the message Discord
+answers with is not parsed.
 
 A queued send (a nudge, a weekly digest) is created with a `nonce` derived from it and
 `enforce_nonce` (set by discord.py with every nonce), so Discord itself returns the message
@@ -27,6 +28,7 @@ from discord.http import MultipartParameters
 
 from adapters.discord.link import DiscordLink
 from adapters.discord.render import Outgoing
+from adapters.discord.wire import NotConnected
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 # What a send through discord.py may raise once the client has given up on it.
@@ -40,7 +42,7 @@ SEND_FAILURES = (
 
 
 def unanswered(error: BaseException) -> TransientDeliveryError | UnknownDeliveryOutcome:
-    if isinstance(error, aiohttp.ClientConnectorError):  # never connected: nothing was sent
+    if isinstance(error, (NotConnected, aiohttp.ClientConnectorError)):  # nothing was sent
         return TransientDeliveryError(f"couldn't reach Discord: {type(error).__name__}")
     return UnknownDeliveryOutcome(f"no answer from Discord: {type(error).__name__}")
 
@@ -54,33 +56,36 @@ class DiscordSender:
         self._timeout = timeout
 
     async def _create(
-        self,
-        http: discord.http.HTTPClient,
-        channel_id: int,
-        message: Outgoing,
-        delivery: Delivery | None,
+        self, channel_id: int, message: Outgoing, delivery: Delivery | None
     ) -> None:
         """`POST /channels/{channel_id}/messages` within the send timeout, keyed by the delivery."""
         async with asyncio.timeout(self._timeout):
-            await http.send_message(channel_id, params=parameters(message, delivery))
+            if message.files:
+                http = self._link.client().http
+                await http.send_message(channel_id, params=parameters(message, delivery))
+            else:
+                await self._link.wire().create_message(channel_id, body(message, delivery))
+
+
+def body(message: Outgoing, delivery: Delivery | None) -> dict[str, Any]:
+    """The create's JSON: a queued send carries the delivery's key as its `nonce` with
+    `enforce_nonce`."""
+    if delivery is None:
+        return message.body
+    return {**message.body, "nonce": delivery.key, "enforce_nonce": True}
 
 
 def parameters(message: Outgoing, delivery: Delivery | None) -> MultipartParameters:
     """The create's body as discord.py sends it: JSON alone, or with files a multipart form of
-    the JSON (`payload_json`, naming each file under `attachments`) and the files. A queued send
-    carries the delivery's key as its `nonce` with `enforce_nonce`."""
-    body = (
-        message.body
-        if delivery is None
-        else {**message.body, "nonce": delivery.key, "enforce_nonce": True}
-    )
+    the JSON (`payload_json`, naming each file under `attachments`) and the files."""
     if not message.files:
-        return MultipartParameters(payload=body, multipart=None, files=None)
-    body = {**body, "attachments": [f.to_dict(index) for index, f in enumerate(message.files)]}
+        return MultipartParameters(payload=body(message, delivery), multipart=None, files=None)
+    attachments = [f.to_dict(index) for index, f in enumerate(message.files)]
+    payload = {**body(message, delivery), "attachments": attachments}
     form: list[dict[str, Any]] = [
         {
             "name": "payload_json",
-            "value": json.dumps(body, separators=(",", ":"), ensure_ascii=True),
+            "value": json.dumps(payload, separators=(",", ":"), ensure_ascii=True),
         }
     ]
     form += [

@@ -18,6 +18,14 @@ Interactions come in the shapes of both installs: a server's (`authorizing_integ
 server that never added the bot, `FOREIGN_GUILD_ID`, and the narrower `USER_APP_PERMISSIONS`;
 `private=True`: a group DM, context 2, no guild; no guild at all: the bot's DM, context 1).
 
+Rate limits, when set (`rate_limits`, `global_limit`; none by default): answers to message
+creates (a bucket per channel) and DM opens (one bucket) carry Discord's `X-RateLimit-*`
+headers (limit, remaining, reset, reset-after, bucket hash) for a fixed window, and a request
+beyond the limit is answered with Discord's 429 (`retry_after` the rest of the window, scope
+`user`) instead of being acted on; beyond `global_limit` requests in a second (interaction
+callbacks and webhooks not counted, as on Discord) a global 429 (`"global": true`,
+`X-RateLimit-Global`, scope `global`). `limited` counts the 429s of each kind.
+
 Messages are created as Discord does with a `nonce` and `enforce_nonce`: a second create with
 the same nonce within `nonce_window` seconds returns the message made the first time and
 creates nothing (`created` counts the messages really made). Creates can be slow: with
@@ -37,7 +45,7 @@ import itertools
 import json
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +87,7 @@ class Call:
     files: list[tuple[str, bytes]]
     headers: dict[str, str]
     at: float  # the event loop's clock when the request arrived
+    peer: int = 0  # the client's port: which connection it came on
 
 
 @dataclass
@@ -213,6 +222,12 @@ class FakeDiscord:
         self.files: dict[str, bytes] = {}  # attachment id → content, served as Discord's CDN would
         # built once: the fake answers thousands a second in benchmarks
         self._route_table = self._routes()
+        # route ("messages", "dm") → (requests, seconds) per bucket; see the module
+        self.rate_limits: dict[str, tuple[int, float]] = {}
+        self.global_limit: int | None = None  # requests a second, interactions not counted
+        self.limited: Counter[str] = Counter()  # 429s answered: "user" (a bucket), "global"
+        self._windows: dict[tuple[str, str], list[float]] = {}  # bucket → [resets at, used]
+        self._global_window = [0.0, 0.0]
 
     def host_file(self, content: bytes) -> tuple[str, str]:
         """(attachment id, CDN URL) of a file someone attached."""
@@ -446,10 +461,19 @@ class FakeDiscord:
         failure = self._failure_for(call)
         if failure is not None:
             return failure
+        limited = self._over_global_limit(call)
+        if limited is not None:
+            return limited
         for method, pattern, handler in self._route_table:
             match = pattern.fullmatch(call.path)
             if method == call.method and match:
+                bucket = self._bucket(call.method, pattern.pattern, match)
+                limits = None if bucket is None else self._take(*bucket)
+                if isinstance(limits, web.Response):
+                    return limits
                 answer = handler(call, *match.groups())
+                if limits:
+                    answer.headers.update(limits)
                 if method == "POST" and pattern.pattern == r"/channels/(\d+)/messages":
                     delay = (
                         self._late.popleft()
@@ -460,6 +484,67 @@ class FakeDiscord:
                         await asyncio.sleep(delay)  # stands for Discord's own time to answer
                 return answer
         return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _bucket(
+        self, method: str, pattern: str, match: re.Match[str]
+    ) -> tuple[str, str, int, float] | None:
+        """(route, major parameter, limit, window) of a rate-limited request, else None."""
+        if method != "POST":
+            return None
+        if pattern == r"/channels/(\d+)/messages" and "messages" in self.rate_limits:
+            return ("messages", match.group(1), *self.rate_limits["messages"])
+        if pattern == r"/users/@me/channels" and "dm" in self.rate_limits:
+            return ("dm", "", *self.rate_limits["dm"])
+        return None
+
+    def _take(
+        self, route: str, major: str, limit: int, window: float
+    ) -> dict[str, str] | web.Response:
+        """One request from its bucket's window: the headers that say what is left, or the 429
+        once nothing is."""
+        now = time.monotonic()
+        held = self._windows.get((route, major))
+        if held is None or now >= held[0]:
+            held = self._windows[(route, major)] = [now + window, 0.0]
+        reset_after = held[0] - now
+        if held[1] >= limit:
+            self.limited["user"] += 1
+            body = {"message": "You are being rate limited.", "retry_after": round(reset_after, 3),
+                    "global": False}
+            headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(reset_after))),
+                       "X-RateLimit-Scope": "user", **self._limit_headers(route, limit, 0, held[0])}
+            return _json(body, 429, headers)
+        held[1] += 1
+        return self._limit_headers(route, limit, limit - int(held[1]), held[0])
+
+    @staticmethod
+    def _limit_headers(route: str, limit: int, remaining: int, resets: float) -> dict[str, str]:
+        reset_after = max(0.0, resets - time.monotonic())
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": f"fake-{route}-bucket",
+        }
+
+    def _over_global_limit(self, call: Call) -> web.Response | None:
+        """The global 429 for a request beyond `global_limit` in this second, else None."""
+        if self.global_limit is None or call.path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        now = time.monotonic()
+        window = self._global_window
+        if now >= window[0]:
+            window[0], window[1] = now + 1.0, 0.0
+        if window[1] < self.global_limit:
+            window[1] += 1
+            return None
+        self.limited["global"] += 1
+        retry = round(window[0] - now, 3)
+        body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+        headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry))),
+                   "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+        return _json(body, 429, headers)
 
     async def _record(self, request: web.Request) -> Call:
         body: Any = None
@@ -485,6 +570,7 @@ class FakeDiscord:
             files=files,
             headers=dict(request.headers),
             at=asyncio.get_running_loop().time(),
+            peer=_peer_port(request),
         )
         self.calls.append(call)
         for predicate, future in list(self._waiters):
@@ -693,6 +779,11 @@ class FakeDiscord:
             message["interaction_metadata"] = previous["interaction_metadata"]
         self.messages[mid] = message
         return message
+
+
+def _peer_port(request: web.Request) -> int:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if peer else 0
 
 
 def dm_channel_id(user_id: int) -> int:
