@@ -143,7 +143,7 @@ async def run() -> dict[str, object]:
                         DISCORD_GATEWAY_URL=gateway, SLACK_BOT_TOKEN=None)
         first = await _round(config, fake)
         # the same people, after a restart
-        await more_nudges(database, seeded, PER_PERSON, "discord", NOW, "check-back")
+        await more_nudges(database, seeded, PER_PERSON, "discord", NOW)
         known = await _round(config, fake)
         process.stdin.close()
         await process.wait()

@@ -177,17 +177,27 @@ async def seed(
     return Seeded(users=len(user_rows), applications=len(app_rows), nudges=len(nudge_rows))
 
 
+PLANNED = {
+    "thank-you": ("r1:ty:due", "thank-you", "due"),
+    "overdue": ("r1:ty:overdue", "thank-you", "overdue"),
+}
+"""Nudges the method itself plans for a seeded application (one interview yesterday), by
+name: (key, step, kind). Seeded nudges carry real keys so that delivering one renders the
+task the plan has, as it would in use (a test checks the plan still makes them)."""
+
+
 def nudge_row(
-    application_id: int, user_id: int, platform: str, due_at: datetime, step: str = "thank-you"
+    application_id: int, user_id: int, platform: str, due_at: datetime, nudge: str = "thank-you"
 ) -> dict:
-    """A pending nudge of the application's first round, due at `due_at`."""
+    """A pending nudge of the application's first round, due at `due_at`: one of `PLANNED`."""
+    key, step, kind = PLANNED[nudge]
     return dict(
         application_id=application_id,
         user_id=user_id,
         platform=platform,
-        key=f"r1:{step}:due",
+        key=key,
         step=step,
-        kind="due",
+        kind=kind,
         cycle="r1",
         due_at=due_at,
         send_by=due_at,
@@ -204,11 +214,12 @@ async def more_nudges(
     apps_per_user: int,
     platform: str,
     due_at: datetime,
-    step: str,
+    nudge: str = "overdue",
 ) -> None:
-    """One more pending nudge (of `step`) for every application `seed` made (from user 1)."""
+    """One more pending nudge (one of `PLANNED`) for every application `seed` made (from user
+    1)."""
     rows = [
-        nudge_row(a, (a - 1) // apps_per_user + 1, platform, due_at, step)
+        nudge_row(a, (a - 1) // apps_per_user + 1, platform, due_at, nudge)
         for a in range(1, seeded.applications + 1)
     ]
     await _insert(database, NudgeRow, rows)

@@ -88,7 +88,7 @@ async def run() -> dict[str, object]:
         )
         for name in ("first contact", "DMs known"):
             if name == "DMs known":
-                await more_nudges(database, seeded, PER_PERSON, "slack", NOW, "check-back")
+                await more_nudges(database, seeded, PER_PERSON, "slack", NOW)
             before = await _calls(fake, "conversations.open")
             delivered, failed, seconds, cpu = await _deliver(database, api_url)
             rounds[name] = (

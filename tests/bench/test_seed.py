@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, insert, text
 
 import bench.seed as seeding
+from bot.method import plan
 from storage.database import Database
 from storage.models import ApplicationRow, InterviewerRow, NudgeRow, RoundRow, UserRow
 
@@ -69,3 +70,15 @@ async def test_seeded_rows_are_the_ones_sqlalchemy_would_store(
     await seeding.seed(database, **shape)  # type: ignore[arg-type]
     assert await _dump(database) == fast
     assert len(fast["nudges"]) == 21 and fast["users"][0][:4] == (5, platform, "T1", "U5")
+
+
+async def test_seeded_nudges_are_ones_the_method_plans(database: Database) -> None:
+    """Delivering a seeded nudge renders the task the plan has, as in use — not the fallback
+    for a nudge the plan doesn't know."""
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    await seeding.seed(database, users=1, apps_per_user=1, now=now, platform="slack")
+    async with database.unit_of_work() as uow:
+        app = (await uow.applications.get_many({1}))[1]
+        user = (await uow.users.get_many({1}))[1]
+    planned = {(n.key, n.step.value, n.kind.value) for n in plan(app, user.settings, now).nudges}
+    assert set(seeding.PLANNED.values()) <= planned

@@ -183,7 +183,7 @@ async def test_a_batch_of_first_contacts_writes_its_ids_together_and_a_restart_o
         assert kept == {f"U{u}": f"DU{u}" for u in range(1, people + 1)}
 
         # another each, sent by a new process
-        await more_nudges(database, seeded, 2, "slack", NOW, "check-back")
+        await more_nudges(database, seeded, 2, "slack", NOW)
         assert await deliver(DirectChannelStore(database)) == 2 * people
         assert len(fake_slack.calls_to("conversations.open")) == people
     finally:
