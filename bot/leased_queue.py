@@ -18,8 +18,10 @@ after `RetryPolicy.max_attempts`); or no answer at all — a timeout, a connecti
 request went out — recorded as *unknown*: pending again after the same backoff, at least one
 lease later, with `unknown_since` set, so the next attempt verifies before it sends; given up
 like any failure after `RetryPolicy.max_attempts` (saying it may have arrived all the same).
-A claim taken over from a dead sender is marked the same way by the storage. A platform with
-no sender in this process ("not connected") is retried with backoff.
+A claim taken over from a dead sender is marked the same way by the storage, and the dead
+sender's attempt counts: an item that stops every sender holding it (one that crashes the
+process, say) is given up once it has had `RetryPolicy.max_attempts`, without another send. A
+platform with no sender in this process ("not connected") is retried with backoff.
 
 A claimed item is always finished and recorded, even when the run is cancelled (APScheduler
 cancels running jobs on shutdown): no new claims are taken, the sends in flight finish, and
@@ -53,6 +55,8 @@ from bot.ports import (
     UnknownDeliveryOutcome,
 )
 
+STOPPED = "the bot stopped while sending it"
+"""Why an item's last attempt has no outcome when its sender stopped holding the claim."""
 LATE_AFTER = timedelta(minutes=10)
 """Delivered more than this after its due time: the item says it is late."""
 DEFAULT_LEASE = timedelta(seconds=15)
@@ -345,6 +349,10 @@ class LeasedQueue(Generic[T]):
     async def _deliver_one(self, item: T, parcel: Parcel | str, now: datetime) -> _Outcome[T]:
         if isinstance(parcel, str):
             return _Outcome(item, error=parcel)
+        if item.attempts >= self._retry.max_attempts:
+            # Its last attempts were taken over from senders that stopped (the storage counts
+            # those): no more, or an item that crashes its sender would be tried forever.
+            return self._retry_or_give_up(item, now, STOPPED, None, unknown=True, tried=False)
         sender = self._senders.get(parcel.platform)
         if sender is None:
             return _Outcome(
@@ -380,14 +388,22 @@ class LeasedQueue(Generic[T]):
         return {self._about.id_field: item.id, "worker": self.worker_id}
 
     def _retry_or_give_up(
-        self, item: T, at: datetime, reason: str, floor: float | None, *, unknown: bool = False
+        self,
+        item: T,
+        at: datetime,
+        reason: str,
+        floor: float | None,
+        *,
+        unknown: bool = False,
+        tried: bool = True,
     ) -> _Outcome[T]:
         """Another attempt after a backoff (never sooner than `floor` seconds: a platform's
         Retry-After, or for an unanswered send the lease, so a late answer has that long to
         arrive), or — after `RetryPolicy.max_attempts`, answered or not — given up. An
         unanswered send is tried again as unknown (verified first), and its give-up says the
-        message may have arrived all the same."""
-        attempts = item.attempts + 1
+        message may have arrived all the same. `tried`: this run made an attempt of its own
+        (not so when the attempts ran out on takeovers)."""
+        attempts = item.attempts + tried
         if attempts >= self._retry.max_attempts:
             maybe = "; it may have arrived all the same" if unknown else ""
             return _Outcome(item, error=f"gave up after {attempts} attempts: {reason}{maybe}")

@@ -5,9 +5,9 @@ has come; `claim` then atomically marks it `claimed` with a fresh token, who cla
 short lease and when this attempt began (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite
 every transaction holds the write lock, see `storage.engine`). A claimed row whose lease ran
 out is claimable again, and whoever takes it over learns (`unknown_since`) that the dead
-sender's attempt may have reached the platform. The sender renews its leases while it works
-(`renew`), and only the holder of the token can finish the row: retried, unknown, or whatever
-"done" means for the table (`finish`, `finish_many`).
+sender's attempt may have reached the platform; that attempt counts (`attempts`). The sender
+renews its leases while it works (`renew`), and only the holder of the token can finish the
+row: retried, unknown, or whatever "done" means for the table (`finish`, `finish_many`).
 
 `LeasedRows` is the part of a repository that is the same for every table (the
 `LeasedRepository` port): renewing, and sending a row back to wait after a failed or
@@ -123,6 +123,9 @@ class LeasedTable:
                     (t.c.state == CLAIMED, func.coalesce(t.c.unknown_since, t.c.attempted_at)),
                     else_=t.c.unknown_since,
                 ),
+                # and that attempt counts, so a row that stops every sender holding it is
+                # given up in time, not taken over forever
+                attempts=case((t.c.state == CLAIMED, t.c.attempts + 1), else_=t.c.attempts),
             )
             .returning(*t.c)
         )

@@ -385,3 +385,43 @@ async def test_with_give_up_every_item_ends_once_and_never_arrives_twice(
         assert all(n <= RetryPolicy().max_attempts for n in platform.attempts.values())
     finally:
         await world.runtime.close()
+
+
+async def test_an_item_whose_sender_stops_every_time_is_given_up_after_its_attempts(
+    side: Side, world: World
+) -> None:
+    """A claim taken over from a sender that stopped (died, or stalled past its lease) counts
+    as an attempt: an item that stops every sender holding it — say, one that crashes the
+    process — is given up after the policy's attempts like any failure, not taken over
+    forever, and the reason says it may have arrived all the same."""
+    await side.fall_due(world, 1)
+    stuck = HeldPlatform()  # every send hangs: its sender never gets to record anything
+    side.connect(world, stuck)
+    queue = side.queue(world)
+    runs = []
+    attempts = RetryPolicy().max_attempts
+    for attempt in range(1, attempts + 1):
+        runs.append(asyncio.create_task(queue.run_once()))
+        await stuck.until_started(attempt)
+        world.clock.advance(queue.lease * 1.1)  # no heartbeat: the lease runs out
+    last = asyncio.create_task(queue.run_once())
+    await asyncio.wait([last], timeout=5)
+    sent_again = len(stuck.started) > attempts
+    stuck.fail_with = TransientDeliveryError("too late")
+    stuck.release.set()  # (a last run that sent again ends now, failing the test)
+    report = await asyncio.wait_for(last, 5)
+    assert not sent_again and (report.claimed, report.failed) == (1, 1)
+    for run in runs:  # the stopped senders' records come too late to change anything
+        assert (await asyncio.wait_for(run, 5)).lost == 1
+    reason = (
+        f"gave up after {attempts} attempts: the bot stopped while sending it; it may have "
+        "arrived all the same"
+    )
+    if side.kind == "nudge":
+        today = await world.say(person("user0"), "today")
+        assert "Couldn't deliver" in today.body and reason in today.body
+    else:
+        async with world.runtime.database.sessions() as session:
+            assert (
+                await session.execute(select(ChannelDigestRow.last_error))
+            ).scalar_one() == reason

@@ -298,6 +298,30 @@ async def test_a_claim_is_marked_the_same_way_in_both_tables(database: Database)
     assert rows["nudges"].lease_until == rows["channel_digests"].lease_until
 
 
+async def test_a_claim_taken_over_counts_the_stopped_senders_attempt(
+    database: Database, queue: Queue
+) -> None:
+    """Each takeover of a lapsed claim counts the attempt its sender never recorded, on top
+    of those recorded; a fresh claim counts nothing yet."""
+    await queue.reset(database)
+    at = NOW
+    seen = []
+    for worker in ("w1", "w2", "w3"):
+        async with database.unit_of_work() as uow:
+            items = await queue.repository(uow).claim_due(at, worker, LEASE, ITEMS)
+            item = min(items, key=lambda i: i.id)
+            if worker == "w2":  # w2 hears back about one: refused for now, retried at once
+                assert await queue.repository(uow).mark_retry(
+                    item.id, item.claim_token, at, "busy"
+                )
+                [item] = await queue.repository(uow).claim_due(at, worker, LEASE, ITEMS)
+            await uow.commit()
+        assert len(items) == ITEMS
+        seen.append((item.attempts, item.unknown_since is not None))
+        at += LEASE + timedelta(seconds=1)  # and stops: the lease runs out
+    assert seen == [(0, False), (2, True), (3, True)]
+
+
 def _select(table: str, key: str, value: int, columns: list[str]) -> Any:
     t = sql_table(table, *(column(c) for c in [key, *columns]))
     return select(*(t.c[c] for c in columns)).where(t.c[key] == value)
