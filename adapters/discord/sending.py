@@ -28,7 +28,7 @@ from discord.http import MultipartParameters
 
 from adapters.discord.link import DiscordLink
 from adapters.discord.render import Outgoing
-from adapters.discord.wire import NotConnected
+from adapters.discord.wire import MESSAGES, NotConnected, bucket, mend
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 # What a send through discord.py may raise once the client has given up on it.
@@ -62,7 +62,11 @@ class DiscordSender:
         async with asyncio.timeout(self._timeout):
             if message.files:
                 http = self._link.client().http
-                await http.send_message(channel_id, params=parameters(message, delivery))
+                try:
+                    await http.send_message(channel_id, params=parameters(message, delivery))
+                except asyncio.CancelledError:  # discord.py's request: its bucket, as the wire's
+                    mend(bucket(http, MESSAGES, str(channel_id)))
+                    raise
             else:
                 await self._link.wire().create_message(channel_id, body(message, delivery))
 

@@ -20,6 +20,12 @@ kept-alive connection that the server had already closed when it was reused, whi
 is simply sent again on a new one (it had no byte of answer, and both requests are safe to
 repeat: a create carries an enforced nonce, a DM open returns the same channel). A request cut
 short by a timeout or a cancellation closes its connection (its answer would come later).
+
+A request cut short also leaves its bucket as a finished one would (`mend`): discord.py puts a
+bucket right as a request leaves it (`Ratelimit.__aexit__` refreshes it once its last token is
+used), and a cancellation landing right then left it with no request out and none allowed —
+for good on a route Discord sent no rate-limit headers for, so that every later request on it
+(every DM open of the process) waited past its timeout until a restart.
 """
 
 from __future__ import annotations
@@ -316,38 +322,42 @@ class Wire:
         if not http._global_over.is_set():
             await http._global_over.wait()
         answer: Answer | None = None
-        async with ratelimit:
-            for tries in range(TRIES):
-                if self._pace is not None:
-                    await self._pace()
-                answer = await self._send(request)
-                headers = answer.headers
-                _learn_bucket(http, route_key, major, bucket_hash, headers, ratelimit)
-                if "x-ratelimit-remaining" in headers and answer.status != 429:
-                    ratelimit.update(answer, use_clock=http.use_clock)  # type: ignore[arg-type]
-                if 200 <= answer.status < 300:
-                    return answer.data() if route_key == OPEN_DM else None
-                data = answer.data()
-                if answer.status == 429:
-                    if not headers.get("via") or isinstance(data, str):
-                        raise discord.HTTPException(answer, data)
-                    retry_after = float(data["retry_after"])
-                    longest = http.max_ratelimit_timeout
-                    if longest and retry_after > longest:
-                        raise discord.RateLimited(retry_after)
-                    is_global = bool(data.get("global", False))
-                    if is_global:
-                        http._global_over.clear()
-                    try:
-                        await asyncio.sleep(retry_after)
-                    finally:
+        try:
+            async with ratelimit:
+                for tries in range(TRIES):
+                    if self._pace is not None:
+                        await self._pace()
+                    answer = await self._send(request)
+                    headers = answer.headers
+                    _learn_bucket(http, route_key, major, bucket_hash, headers, ratelimit)
+                    if "x-ratelimit-remaining" in headers and answer.status != 429:
+                        ratelimit.update(answer, use_clock=http.use_clock)  # type: ignore[arg-type]
+                    if 200 <= answer.status < 300:
+                        return answer.data() if route_key == OPEN_DM else None
+                    data = answer.data()
+                    if answer.status == 429:
+                        if not headers.get("via") or isinstance(data, str):
+                            raise discord.HTTPException(answer, data)
+                        retry_after = float(data["retry_after"])
+                        longest = http.max_ratelimit_timeout
+                        if longest and retry_after > longest:
+                            raise discord.RateLimited(retry_after)
+                        is_global = bool(data.get("global", False))
                         if is_global:
-                            http._global_over.set()
-                    continue
-                if answer.status in RETRIED_STATUSES:
-                    await asyncio.sleep(1 + tries * 2)
-                    continue
-                raise _error(answer, data)
+                            http._global_over.clear()
+                        try:
+                            await asyncio.sleep(retry_after)
+                        finally:
+                            if is_global:
+                                http._global_over.set()
+                        continue
+                    if answer.status in RETRIED_STATUSES:
+                        await asyncio.sleep(1 + tries * 2)
+                        continue
+                    raise _error(answer, data)
+        except asyncio.CancelledError:
+            mend(ratelimit)
+            raise
         assert answer is not None
         raise _error(answer, answer.data())
 
@@ -395,6 +405,24 @@ class Wire:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         return answer
+
+
+def mend(ratelimit: Ratelimit | None) -> None:
+    """Put right a bucket a cancelled request left stuck — no request out, none left, and no
+    expiry to wait for — as its refresh would have (discord.py's `Ratelimit` as of 2.7)."""
+    if (
+        ratelimit is not None
+        and ratelimit.expires is None
+        and ratelimit.remaining <= 0
+        and ratelimit.outgoing == 0
+    ):
+        ratelimit.reset()
+        ratelimit._wake(ratelimit.remaining)
+
+
+def bucket(http: HTTPClient, route_key: str, major: str) -> Ratelimit | None:
+    """The client's bucket for the route and major parameter, if it has one yet."""
+    return http._buckets.get(f"{http._bucket_hashes.get(route_key) or route_key}:{major}")
 
 
 def _learn_bucket(
