@@ -298,10 +298,16 @@ async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any
         delivery is not None and delivery.unknown_since is not None
         for _, delivery in platform.started[1:]
     )
-    reason = (
+    await _given_up_saying(
         "gave up after 6 attempts: no answer from the platform: TimeoutError; it may have "
-        "arrived all the same"
+        "arrived all the same",
+        side,
+        world,
     )
+
+
+async def _given_up_saying(reason: str, side: Side, world: World) -> None:
+    """The reason is shown in `today` for a nudge, kept on the channel's digest for a digest."""
     if side.kind == "nudge":
         today = await world.say(person("user0"), "today")
         assert "Couldn't deliver" in today.body and reason in today.body
@@ -413,15 +419,9 @@ async def test_an_item_whose_sender_stops_every_time_is_given_up_after_its_attem
     assert not sent_again and (report.claimed, report.failed) == (1, 1)
     for run in runs:  # the stopped senders' records come too late to change anything
         assert (await asyncio.wait_for(run, 5)).lost == 1
-    reason = (
+    await _given_up_saying(
         f"gave up after {attempts} attempts: the bot stopped while sending it; it may have "
-        "arrived all the same"
+        "arrived all the same",
+        side,
+        world,
     )
-    if side.kind == "nudge":
-        today = await world.say(person("user0"), "today")
-        assert "Couldn't deliver" in today.body and reason in today.body
-    else:
-        async with world.runtime.database.sessions() as session:
-            assert (
-                await session.execute(select(ChannelDigestRow.last_error))
-            ).scalar_one() == reason

@@ -367,9 +367,12 @@ class Fleet:
         assert arrived() < total, "everything arrived before the kill: nothing was in flight"
         if restart:
             await self.ready(await self.spawn())
-        await self.until(
-            lambda: arrived() >= total, within, "not everything arrived after the kill"
-        )
+        try:
+            await self.until(
+                lambda: arrived() >= total, within, "not everything arrived after the kill"
+            )
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}\n{await self.report()}") from None
 
     async def report(self) -> str:
         """The unsent rows and the end of every process's log, to see why."""
