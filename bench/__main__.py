@@ -51,6 +51,8 @@ SUITES = (
     "discord_roundtrip",
     "footprint",
     "dates",
+    "statement_cost",
+    "startup",
 )
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"

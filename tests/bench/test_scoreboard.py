@@ -197,3 +197,28 @@ def test_the_readme_and_docs_carry_the_scoreboard_between_their_markers() -> Non
     for path in (bench.README, bench.DOCS):
         text = path.read_text()
         assert bench.SCORE_BEGIN in text and bench.SCORE_END in text, path
+
+
+def test_the_statement_cost_and_start_up_rows_read_their_suites() -> None:
+    session = "one SELECT 1 on SQLite, through our engine and a session, as commands send it"
+    trivial = "CPU of a trivial command (settings: the person's look-up), SQLite"
+    process = "start-up, 1M stored minus empty: followup run's CPU until /healthz answers"
+    runtime = "start-up, 1M stored minus empty: Runtime bootstrap and first sweep"
+    cost = {
+        "suite": "statement_cost",
+        "SELECT 1, raw aiosqlite: µs": 150.0,
+        "SELECT 1, our engine, ORM session: µs": 300.0,
+        "settings: CPU ms per command": 3.0,
+    }
+    start = {
+        "suite": "startup",
+        "process start → ready, stored minus empty CPU s": 0.1,
+        "Runtime start → ready, stored minus empty s": 0.38,
+    }
+    status = _status(_results(cost, start))
+    assert status[session] == MET  # 2 × 150 µs
+    assert status[trivial] == MISSED  # under 3 ms
+    assert status["one SELECT 1 on SQLite, raw aiosqlite"] == NO_TARGET
+    assert (status[process], status[runtime]) == (MET, MISSED)
+    cost["SELECT 1, our engine, ORM session: µs"] = 300.5
+    assert _status(_results(cost))[session] == MISSED
