@@ -3,8 +3,9 @@ on a SQLite file (in-process; CPU is the whole process's, the driver's thread in
 
 `SELECT 1`, many times over one connection, in microseconds per statement (wall and CPU): the
 sqlite3 module alone; sync SQLAlchemy (a Core connection); raw aiosqlite; SQLAlchemy async
-over aiosqlite as it comes; and our engine (`storage.engine`: one trip to the driver's thread
-per statement) through a Core connection and through an ORM session, as units of work use it.
+over aiosqlite as it comes; and our engine (`storage.engine`: at most one trip to the driver's
+thread per statement, none for a quick one once the transaction holds the write lock) through
+a Core connection and through an ORM session, as units of work use it.
 Then whole commands through the facade for a person with 10 applications, in milliseconds of
 CPU each, and how many statements each sends: `settings` (the person's look-up alone), `show`
 (one application), `snooze` (a write); 200 people take turns, so no history grows long. The

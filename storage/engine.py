@@ -73,7 +73,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if ":memory:" in normalized:
         sqlite_options = {}
     elif url_parts.get_driver_name() == "aiosqlite":
-        # One trip to aiosqlite's thread per statement instead of four or five (see
+        # At most one trip to aiosqlite's thread per statement instead of four or five, none
+        # for a quick one once the transaction holds the write lock (see
         # `storage.sqlite_driver`), connected with what the dialect itself would pass.
         args, connect_kwargs = SQLiteDialect_aiosqlite().create_connect_args(url_parts)
         sqlite_options["async_creator"] = one_trip_creator(args, connect_kwargs)

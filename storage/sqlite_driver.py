@@ -15,13 +15,23 @@ A transaction's `BEGIN` makes no trip of its own either: it is kept and sent in 
 as the next statement (so a failure to begin, such as a lock not granted within the busy
 timeout, is that statement's error), and a transaction that sent nothing is neither begun nor
 ended. A commit or rollback with no transaction open (the pool's rollback when a connection
-comes back after a commit) makes no trip. So a unit of work costs one trip per statement, plus
-one for its commit.
+comes back after a commit) makes no trip.
+
+Once a transaction holds the write lock (its BEGIN IMMEDIATE went through), no statement of it
+can wait for a lock any more: each is then just SQLite's work, which for most statements is a
+few microseconds against the trip's hundreds. So a statement known to be quick — its last run
+took at most `INLINE_WITHIN` — runs right here on the event loop, without a trip. A SELECT run
+here is also cut off if it runs past `INLINE_GUARD` (SQLite stops it, nothing changed) and sent
+to the thread instead; a write can't be cut off without losing the transaction, so it runs here
+only when its last run was quick. The first statement (it takes the lock) and the commit always
+make the trip. So a unit of work costs a trip for its first statement and one for its commit,
+plus one for each statement that was not quick last time.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -29,6 +39,13 @@ from typing import Any, cast
 import aiosqlite
 
 _BEGINS = frozenset({"BEGIN", "BEGIN DEFERRED", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"})
+_LOCKING = frozenset({"BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"})
+INLINE_WITHIN = 0.001
+"""Seconds: a statement whose last run took at most this runs on the event loop (see above)."""
+INLINE_GUARD = 0.005
+"""Seconds a SELECT may run on the event loop before SQLite is told to stop it."""
+_GUARD_EVERY = 1000  # SQLite instructions between two looks at the clock
+_KEPT = 4096  # statements whose cost a connection remembers (forgotten all at once past this)
 
 
 class OneTripConnection(aiosqlite.Connection):
@@ -36,6 +53,11 @@ class OneTripConnection(aiosqlite.Connection):
     the trip of the statement after it."""
 
     _begin: str | None = None  # a BEGIN not sent yet: it goes with the next statement
+    _locked = False  # this transaction began IMMEDIATE (or EXCLUSIVE): it holds the write lock
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self.costs: dict[str, float] = {}  # SQL text → seconds its last run took in SQLite
 
     def cursor(self) -> _NewCursor:  # type: ignore[override]  # aiosqlite's is an awaitable context too
         return _NewCursor(OneTripCursor(self))
@@ -55,11 +77,24 @@ class OneTripConnection(aiosqlite.Connection):
         begin, self._begin = self._begin, None
         return begin
 
+    def began(self, begin: str) -> None:
+        self._locked = begin.strip().upper() in _LOCKING
+
+    def quick_here(self, sql: str) -> bool:
+        """Whether `sql` may run on the event loop now: the write lock is held, and its last
+        run was quick."""
+        if not (self._locked and self._conn.in_transaction):
+            return False
+        cost = self.costs.get(sql)
+        return cost is not None and cost <= INLINE_WITHIN
+
     async def commit(self) -> None:
+        self._locked = False
         if self.take_begin() is None and self._conn.in_transaction:
             await super().commit()
 
     async def rollback(self) -> None:
+        self._locked = False
         if self.take_begin() is None and self._conn.in_transaction:
             await super().rollback()
 
@@ -100,30 +135,42 @@ class OneTripCursor:
         if not parameters and self._connection.defer(sql):
             self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, deque()
             return self
-        return await self._trip(lambda cursor: cursor.execute(sql, tuple(parameters or ())))
+        values = tuple(parameters or ())
+        return await self._trip(sql, lambda cursor: cursor.execute(sql, values))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
-        return await self._trip(
-            lambda cursor: cursor.executemany(sql, [tuple(p) for p in parameters])
-        )
+        rows = [tuple(p) for p in parameters]
+        return await self._trip(sql, lambda cursor: cursor.executemany(sql, rows))
 
-    async def _trip(self, run: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
-        begin = self._connection.take_begin()
+    async def _trip(self, sql: str, run: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
+        connection = self._connection
+        begin = connection.take_begin()
+        raw = connection._conn
 
-        def statement() -> tuple[Any, int, int | None, list[Any]]:
-            cursor = self._connection._conn.cursor()
+        def statement() -> tuple[Any, int, int | None, list[Any], float]:
+            cursor = raw.cursor()
             try:
                 if begin is not None:
                     cursor.execute(begin)
+                started = time.perf_counter()
                 run(cursor)
                 rows = cursor.fetchall() if cursor.description else []
-                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+                took = time.perf_counter() - started
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows, took
             finally:
                 cursor.close()
 
-        self.description, self.rowcount, self.lastrowid, rows = await self._connection._execute(
-            statement
-        )
+        done = None
+        if begin is None and connection.quick_here(sql):
+            done = _guarded(raw, statement) if _reads_only(sql) else statement()
+        if done is None:
+            done = await connection._execute(statement)
+        self.description, self.rowcount, self.lastrowid, rows, took = done
+        if begin is not None:
+            connection.began(begin)
+        if len(connection.costs) >= _KEPT:
+            connection.costs.clear()
+        connection.costs[sql] = took
         self._rows = deque(rows)
         return self
 
@@ -147,6 +194,27 @@ class OneTripCursor:
 
     async def __aexit__(self, *_: object) -> None:
         await self.close()
+
+
+def _reads_only(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+def _guarded(
+    raw: sqlite3.Connection, statement: Callable[[], tuple[Any, int, int | None, list[Any], float]]
+) -> tuple[Any, int, int | None, list[Any], float] | None:
+    """Run a SELECT on the event loop, or None if SQLite had to stop it past `INLINE_GUARD`
+    (it changed nothing; the caller sends it to the thread)."""
+    deadline = time.perf_counter() + INLINE_GUARD
+    raw.set_progress_handler(lambda: time.perf_counter() > deadline, _GUARD_EVERY)
+    try:
+        return statement()
+    except sqlite3.OperationalError as problem:
+        if "interrupt" not in str(problem):
+            raise
+        return None
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 def one_trip_creator(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Callable[[], Any]:

@@ -77,8 +77,9 @@ class _Trips:
 async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url: str) -> None:
     """aiosqlite's own cursors cost a trip between the event loop and SQLite's thread for each
     step of a statement (make the cursor, execute, fetch, close): four or five per statement.
-    Ours make one, and BEGIN goes with the first: a unit of work of N statements costs N trips
-    and its COMMIT; the pool's rollback of a connection already committed costs none."""
+    Ours make one, and BEGIN goes with the first: a unit of work of N statements never seen
+    before costs N trips and its COMMIT; the pool's rollback of a connection already committed
+    costs none."""
     engine = create_engine(sqlite_url)
     try:
         async with engine.connect() as conn:
@@ -88,7 +89,7 @@ async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url:
             await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
             rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
             changed = await conn.execute(text("UPDATE t SET v = 'c' WHERE v = 'a'"))
-            streamed = [row async for row in await conn.stream(text("SELECT v FROM t ORDER BY id"))]
+            streamed = [row async for row in await conn.stream(text("SELECT v, id FROM t"))]
             await conn.commit()
             assert trips.count == 4 + 1  # four statements (the first with BEGIN IMMEDIATE), COMMIT
             async with conn.begin():
@@ -101,6 +102,59 @@ async def test_a_sqlite_statement_is_one_trip_to_the_database_thread(sqlite_url:
         async with engine.connect() as conn:
             # it was committed
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_once_the_write_lock_is_held_quick_statements_make_no_trip(sqlite_url: str) -> None:
+    """The first statement of a transaction takes the write lock in the thread (it may have to
+    wait for it); after it, a statement whose last run was quick runs on the event loop. The
+    commit, and the next transaction's first statement, still make their trips."""
+    engine = create_engine(sqlite_url)
+    insert, select = text("INSERT INTO t (v) VALUES (:v)"), text("SELECT v FROM t ORDER BY id")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            await conn.commit()
+            trips = _Trips((await conn.get_raw_connection()).driver_connection)
+            for value in ("a", "b"):  # the first run of each is a trip: nothing known of it yet
+                await conn.execute(insert, {"v": value})
+                await conn.execute(select)
+            await conn.commit()
+            assert trips.count == 2 + 1  # the first INSERT (with BEGIN), the first SELECT, COMMIT
+            await conn.execute(select)  # first of its transaction: takes the lock, so a trip
+            await conn.execute(insert, {"v": "c"})
+            seen = (await conn.execute(select)).scalars().all()
+            await conn.rollback()
+            assert trips.count == 3 + 1 + 1  # the SELECT with BEGIN, ROLLBACK
+            assert seen == ["a", "b", "c"]
+            assert (await conn.execute(select)).scalars().all() == ["a", "b"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_select_that_turns_out_slow_on_the_loop_is_stopped_and_sent_to_the_thread(
+    sqlite_url: str,
+) -> None:
+    """Quick last time, slow this time (the same statement, other parameters): SQLite stops it
+    on the event loop after a few milliseconds, and the thread runs it to its right answer."""
+    engine = create_engine(sqlite_url)
+    crossing = text("SELECT count(*) FROM t AS a, t AS b, t AS c WHERE a.id <= :n")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+            ids = [{"i": i} for i in range(1, 301)]
+            await conn.execute(text("INSERT INTO t (id) VALUES (:i)"), ids)
+            await conn.commit()
+            trips = _Trips((await conn.get_raw_connection()).driver_connection)
+            await conn.execute(text("SELECT 1"))  # takes the lock
+            assert (await conn.execute(crossing, {"n": 0})).scalar() == 0  # learnt: quick
+            before = trips.count
+            assert (await conn.execute(crossing, {"n": 0})).scalar() == 0
+            assert trips.count == before  # ran here
+            assert (await conn.execute(crossing, {"n": 100})).scalar() == 100 * 300 * 300
+            assert trips.count == before + 1  # stopped here, answered by the thread
+            await conn.commit()
     finally:
         await engine.dispose()
 
