@@ -126,7 +126,7 @@ class SqlApplicationRepository:
             )
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
+        row = await self._load_one(_BY_ID, {"application_id": application_id})
         return application_from_row(row) if row else None
 
     async def get_many(self, application_ids: Collection[int]) -> dict[int, Application]:
@@ -139,9 +139,7 @@ class SqlApplicationRepository:
         return found
 
     async def get_by_number(self, user_id: int, number: int) -> Application | None:
-        row = await self._load_one(
-            _loaded().where(ApplicationRow.user_id == user_id, ApplicationRow.number == number)
-        )
+        row = await self._load_one(_BY_NUMBER, {"user_id": user_id, "number": number})
         return application_from_row(row) if row else None
 
     async def list_for_user(
@@ -170,12 +168,7 @@ class SqlApplicationRepository:
         if cached:
             await self._session.flush()
         if rest:
-            await self._session.execute(
-                update(APPS)
-                .where(APPS.c.id == bindparam("b_id"))
-                .values(plan_due_at=bindparam("b_due")),
-                rest,
-            )
+            await self._session.execute(_SET_PLAN_DUE, rest)
 
     async def _read(self, where: ColumnElement[bool]) -> list[Application]:
         """Whole applications (ordered by number) for a condition on `applications`, read with
@@ -364,8 +357,10 @@ class SqlApplicationRepository:
             delete(ApplicationRow).where(ApplicationRow.id == application_id)
         )
 
-    async def _load_one(self, stmt: Select[ApplicationRow]) -> ApplicationRow | None:
-        row = (await self._session.execute(stmt)).unique().scalar_one_or_none()
+    async def _load_one(
+        self, stmt: Select[ApplicationRow], values: dict[str, int]
+    ) -> ApplicationRow | None:
+        row = (await self._session.execute(stmt, values)).unique().scalar_one_or_none()
         if row is not None:
             # The session's identity map only holds weak references: keep the rows of this
             # unit of work so a write right after a read needn't load them again.
@@ -381,28 +376,39 @@ class SqlApplicationRepository:
             cached = self._rows.get(application_id)
             if cached is not None:
                 return cached
-        lock = (
-            select(ApplicationRow.id).where(ApplicationRow.id == application_id).with_for_update()
-        )
-        if (await self._session.execute(lock)).scalar_one_or_none() is None:
+        values = {"application_id": application_id}
+        if (await self._session.execute(_LOCK, values)).scalar_one_or_none() is None:
             raise LookupError(f"no application with id {application_id}")
-        row = await self._load_one(_loaded().where(ApplicationRow.id == application_id))
+        row = await self._load_one(_BY_ID, values)
         if row is None:
             raise LookupError(f"no application with id {application_id}")
         return row
 
 
-def _loaded() -> Select[ApplicationRow]:
-    return (
-        select(ApplicationRow)
-        .options(
-            # Rounds and their interviewers are few: one joined query; events go separately so
-            # the join doesn't multiply rows.
-            joinedload(ApplicationRow.rounds).joinedload(RoundRow.interviewers),
-            selectinload(ApplicationRow.events),
-        )
-        .execution_options(populate_existing=True)
+# The statements commands send every time, built once (with their cache keys) rather than per
+# call: building one costs about as much as SQLite takes to run it.
+_LOADED = (
+    select(ApplicationRow)
+    .options(
+        # Rounds and their interviewers are few: one joined query; events go separately so the
+        # join doesn't multiply rows.
+        joinedload(ApplicationRow.rounds).joinedload(RoundRow.interviewers),
+        selectinload(ApplicationRow.events),
     )
+    .execution_options(populate_existing=True)
+)
+_BY_ID = _LOADED.where(ApplicationRow.id == bindparam("application_id"))
+_BY_NUMBER = _LOADED.where(
+    ApplicationRow.user_id == bindparam("user_id"), ApplicationRow.number == bindparam("number")
+)
+_LOCK = (
+    select(ApplicationRow.id)
+    .where(ApplicationRow.id == bindparam("application_id"))
+    .with_for_update()
+)
+_SET_PLAN_DUE = update(APPS).where(APPS.c.id == bindparam("b_id")).values(
+    plan_due_at=bindparam("b_due")
+)
 
 
 def _touch(row: ApplicationRow, at: datetime) -> None:

@@ -12,6 +12,7 @@ is never served stale from the session.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -210,11 +211,13 @@ def _of_platforms(platforms: Collection[str] | None, people: Collection[str] | N
     )
 
 
+@functools.cache
 def _upsert(dialect: str) -> Any:
     """Insert a planned nudge, or update the pending row of its key (see `sync_many`): each
     row carries its user's platform (`owner`: the user's id), so a sweep filters on the row
     itself; and `planned_in_past` says its planned time had passed, when a pending row keeps
-    its own due time if that is earlier still (so it is still reported as late)."""
+    its own due time if that is earlier still (so it is still reported as late). Built once
+    per backend: building it costs more than running it."""
     t = NUDGES
     insert = postgresql.insert(t) if dialect == "postgresql" else sqlite.insert(t)
     platform = select(USERS.c.platform).where(USERS.c.id == bindparam("owner")).scalar_subquery()

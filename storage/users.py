@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import DateOrder, DeliverySettings, Identity, TimezoneSource, User
@@ -136,25 +136,35 @@ class SqlUserRepository:
         return len(ids)
 
     async def _get_row(self, user_id: int) -> UserRow | None:
-        stmt = (
-            select(UserRow).where(UserRow.id == user_id).execution_options(populate_existing=True)
-        )
-        return (await self._session.execute(stmt)).scalar_one_or_none()
+        return (await self._session.execute(_BY_ID, {"user_id": user_id})).scalar_one_or_none()
 
     async def _find_row(self, identity: Identity) -> UserRow | None:
-        stmt = (
-            select(UserRow)
-            .where(
-                UserRow.platform == identity.platform,
-                UserRow.workspace == identity.workspace,
-                UserRow.external_id == identity.user_id,
-            )
-            .execution_options(populate_existing=True)
-        )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        values = {
+            "platform": identity.platform,
+            "workspace": identity.workspace,
+            "external_id": identity.user_id,
+        }
+        row = (await self._session.execute(_BY_IDENTITY, values)).scalar_one_or_none()
         if row is not None:
             self._rows[row.id] = row
         return row
+
+
+# Every command's first statement, built once (with its cache key) rather than per call.
+_BY_IDENTITY = (
+    select(UserRow)
+    .where(
+        UserRow.platform == bindparam("platform"),
+        UserRow.workspace == bindparam("workspace"),
+        UserRow.external_id == bindparam("external_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+_BY_ID = (
+    select(UserRow)
+    .where(UserRow.id == bindparam("user_id"))
+    .execution_options(populate_existing=True)
+)
 
 
 def valid_timezone(name: str | None) -> str | None:
