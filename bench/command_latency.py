@@ -2,7 +2,8 @@
 and 1M stored follow-ups (applications, each with its round, interviewer and pending nudge;
 10 per user), on a SQLite file and on PostgreSQL. About 60 users spread over the id range
 each run 11 commands (reads and writes); p50 and p99 in milliseconds, and the SQL statements
-each command sends (the most and the fewest of the 11, on average over its runs).
+each command sends (the most and the fewest of the 11, on average over its runs; and each
+command's, at the smallest size).
 
 Then, on the same data, what the dispatcher's sweeps cost (median of 5, milliseconds): the
 next-due query; a whole sweep when nothing is due (claim, then next-due: on SQLite it holds the
@@ -171,6 +172,7 @@ async def _measure(url: str, total_apps: int) -> dict[str, Any]:
             "most": max(per_command.values()),
             "fewest": min(per_command.values()),
             "most by": max(per_command, key=per_command.__getitem__),
+            "per command": per_command,
             **await _sweeps(database),
         }
     finally:
@@ -201,6 +203,9 @@ async def _backend(name: str, figures: dict[str, object]) -> None:
             "most by"
         ]
         figures[f"{name} statements per command, fewest @ {_label(size)}"] = results[size]["fewest"]
+        if size == min(SIZES):  # the same at every size
+            for command, sent_by in results[size]["per command"].items():
+                figures[f"{name} statements: {command}"] = sent_by
         for what in TARGETS_MS:
             figures[f"{name} {what} ms @ {_label(size)}"] = results[size][what]
     # Issue targets: 100k within 1.5x of 1k (and p99 < 10 ms there); 1M within 2x of 10k.
