@@ -23,8 +23,9 @@ few microseconds against the trip's hundreds. So a statement known to be quick â
 took at most `INLINE_WITHIN` â€” runs right here on the event loop, without a trip. A SELECT run
 here is also cut off if it runs past `INLINE_GUARD` (SQLite stops it, nothing changed) and sent
 to the thread instead; a write can't be cut off without losing the transaction, so it runs here
-only when its last run was quick. The first statement (it takes the lock) and the commit always
-make the trip. So a unit of work costs a trip for its first statement and one for its commit,
+only when its last run was quick, and an executemany only for a few rows (its cost grows with
+them, its text doesn't). The first statement (it takes the lock) and the commit always make
+the trip. So a unit of work costs a trip for its first statement and one for its commit,
 plus one for each statement that was not quick last time.
 """
 
@@ -45,6 +46,7 @@ INLINE_WITHIN = 0.001
 INLINE_GUARD = 0.005
 """Seconds a SELECT may run on the event loop before SQLite is told to stop it."""
 _GUARD_EVERY = 1000  # SQLite instructions between two looks at the clock
+_INLINE_ROWS = 20  # an executemany of more rows than this is never run on the event loop
 _KEPT = 4096  # statements whose cost a connection remembers (forgotten all at once past this)
 
 
@@ -140,9 +142,14 @@ class OneTripCursor:
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         rows = [tuple(p) for p in parameters]
-        return await self._trip(sql, lambda cursor: cursor.executemany(sql, rows))
+        return await self._trip(
+            sql, lambda cursor: cursor.executemany(sql, rows), here=len(rows) <= _INLINE_ROWS
+        )
 
-    async def _trip(self, sql: str, run: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
+    async def _trip(
+        self, sql: str, run: Callable[[sqlite3.Cursor], object], *, here: bool = True
+    ) -> OneTripCursor:
+        """Run the statement (in the thread, or here when `here` allows and it is quick)."""
         connection = self._connection
         begin = connection.take_begin()
         raw = connection._conn
@@ -161,7 +168,7 @@ class OneTripCursor:
                 cursor.close()
 
         done = None
-        if begin is None and connection.quick_here(sql):
+        if here and begin is None and connection.quick_here(sql):
             done = _guarded(raw, statement) if _reads_only(sql) else statement()
         if done is None:
             done = await connection._execute(statement)

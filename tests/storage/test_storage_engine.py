@@ -133,6 +133,28 @@ async def test_once_the_write_lock_is_held_quick_statements_make_no_trip(sqlite_
         await engine.dispose()
 
 
+async def test_an_executemany_of_many_rows_makes_its_trip_however_quick_it_was(
+    sqlite_url: str,
+) -> None:
+    """Its text is the same for 2 rows and for 2,000; its cost is not."""
+    engine = create_engine(sqlite_url)
+    insert = text("INSERT INTO t (v) VALUES (:v)")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            await conn.commit()
+            trips = _Trips((await conn.get_raw_connection()).driver_connection)
+            await conn.execute(insert, [{"v": "a"}, {"v": "b"}])  # with BEGIN; learnt: quick
+            await conn.execute(insert, [{"v": "c"}, {"v": "d"}])
+            assert trips.count == 1  # ran here
+            await conn.execute(insert, [{"v": str(n)} for n in range(2000)])
+            assert trips.count == 2
+            await conn.commit()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2004
+    finally:
+        await engine.dispose()
+
+
 async def test_a_select_that_turns_out_slow_on_the_loop_is_stopped_and_sent_to_the_thread(
     sqlite_url: str,
 ) -> None:
