@@ -11,8 +11,8 @@ CPU each, and how many statements each sends: `settings` (the person's look-up a
 (one application), `snooze` (a write); 200 people take turns, so no history grows long. The
 issue measured 428 µs (async), 242 µs (aiosqlite) and 19 µs (sync) a `SELECT 1`, and about
 6 ms of CPU a trivial command.
-Targets: a `SELECT 1` through our engine's session at most twice raw aiosqlite; a trivial
-command under 3 ms of CPU.
+Targets: a `SELECT 1` through our engine's session at most twice raw aiosqlite's time, and no
+more CPU than raw aiosqlite's; a trivial command under 3 ms of CPU.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ USERS = 200  # people with 10 applications each, taking turns
 REPEATS = 3  # each figure is the median of this many runs
 COMMANDS = {"settings": "settings", "show": "show 3", "snooze": "snooze 5 2d"}
 TARGET_SESSION_OVER_RAW = 2.0
+TARGET_SESSION_CPU_OVER_RAW = 1.0
 TARGET_TRIVIAL_CPU_MS = 3.0
 
 
@@ -173,10 +174,16 @@ async def run() -> dict[str, object]:
         figures[f"{name}: CPU ms per command"] = cpu
         figures[f"{name}: statements"] = sent
     ratio = selects["our engine, ORM session"][0] / selects["raw aiosqlite"][0]
+    cpu_ratio = selects["our engine, ORM session"][1] / selects["raw aiosqlite"][1]
     figures["SELECT 1, our session / raw aiosqlite"] = ratio
-    met = ratio <= TARGET_SESSION_OVER_RAW and commands["settings"][1] < TARGET_TRIVIAL_CPU_MS
+    figures["SELECT 1, our session / raw aiosqlite, CPU"] = cpu_ratio
+    met = (
+        ratio <= TARGET_SESSION_OVER_RAW
+        and cpu_ratio <= TARGET_SESSION_CPU_OVER_RAW
+        and commands["settings"][1] < TARGET_TRIVIAL_CPU_MS
+    )
     figures[
-        f"target: session ≤ {TARGET_SESSION_OVER_RAW:g}× raw aiosqlite, trivial command < "
-        f"{TARGET_TRIVIAL_CPU_MS:g} ms CPU"
+        f"target: session ≤ {TARGET_SESSION_OVER_RAW:g}× raw aiosqlite (CPU "
+        f"≤ {TARGET_SESSION_CPU_OVER_RAW:g}×), trivial command < {TARGET_TRIVIAL_CPU_MS:g} ms CPU"
     ] = "met" if met else "missed"
     return figures
