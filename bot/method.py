@@ -302,6 +302,11 @@ class _Thread:
         return self.unanswered >= FOLLOW_UP_BUDGET
 
     @property
+    def owes_follow_up(self) -> bool:
+        """Whether a follow-up is planned: the thread is open and the budget not spent."""
+        return not self.closed and not self.budget_exhausted
+
+    @property
     def follow_up_key(self) -> str:
         return f"{self.cycle}:fu{self.index}"
 
@@ -421,7 +426,7 @@ def _plan_thread(thread: _Thread, settings: DeliverySettings) -> _ThreadPlan:
     cycle = thread.cycle
     follow_up = follow_up_lapse = nudge_key = None
     silence_from = max(thread.last_sent, thread.last_heard or thread.last_sent)
-    if not thread.budget_exhausted:
+    if thread.owes_follow_up:
         variant = follow_up_variant(thread.index)
         anchor_day = local(thread.anchor, settings).date()
         agreed = (
@@ -529,12 +534,20 @@ class _RoundReplay:
     rnd: Round
     following: datetime | None  # when the next round (in time order) starts
     thank_you: _ThankYou
-    planned: _ThreadPlan
+    thread: _Thread  # replayed; nothing changes it any more
+    settings: DeliverySettings
     done: tuple[tuple[Step, EventKind, datetime], ...]  # the thread's emails sent or skipped
     unanswered: int
     agreed: date | None
     closed: bool
     closed_kind: EventKind | None
+
+    @cached_property
+    def planned(self) -> _ThreadPlan:
+        """The thread's follow-up and close-the-loop, planned when first asked for: a plan
+        without its schedule needs them for the active round alone, and only once its
+        thank-you is done or has lapsed."""
+        return _plan_thread(self.thread, self.settings)
 
 
 def _replay(
@@ -562,7 +575,8 @@ def _replay(
                 rnd=rnd,
                 following=following,
                 thank_you=thank_you,
-                planned=_plan_thread(thread, settings),
+                thread=thread,
+                settings=settings,
                 done=tuple(thread.done),
                 unanswered=thread.unanswered,
                 agreed=thread.agreed,
@@ -643,13 +657,13 @@ def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime, schedule: bool 
     current = started[-1] if started else replayed[0]
     active = current.rnd.seq
     for replay in replayed:
-        thank_you, planned, following = replay.thank_you, replay.planned, replay.following
+        thank_you, following = replay.thank_you, replay.following
         if schedule:
             nudges.extend(thank_you.nudges)
             done.extend(thank_you.done)
             if following is None or following > now:
                 nudges.extend(
-                    n for n in planned.nudges if following is None or n.due_at < following
+                    n for n in replay.planned.nudges if following is None or n.due_at < following
                 )
             done.extend(replay.done)
         if thank_you.done_at is None and now < thank_you.lapse_at:
@@ -657,6 +671,7 @@ def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime, schedule: bool 
         if replay.rnd.seq == active:
             current = replay
             if thank_you.done_at is not None or now >= thank_you.lapse_at:
+                planned = replay.planned
                 if planned.follow_up and planned.follow_up_lapse and now < planned.follow_up_lapse:
                     tasks.append(planned.follow_up)
                 if planned.close and planned.close_lapse and now < planned.close_lapse:
@@ -667,7 +682,7 @@ def _assemble(replayed: tuple[_RoundReplay, ...], now: datetime, schedule: bool 
         nudges=tuple(_keep_latest_past(nudges, now)) if schedule else (),
         budget_left=max(0, FOLLOW_UP_BUDGET - current.unanswered),
         cycle=current.rnd.cycle,
-        agreed_date=current.agreed if current.planned.follow_up else None,
+        agreed_date=current.agreed if current.thread.owes_follow_up else None,
         closed_reason=None if tasks else _closed_reason(current),
         done=tuple(sorted(done, key=lambda d: d[2])),
         tasks=tuple(tasks),
