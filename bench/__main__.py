@@ -38,6 +38,7 @@ from typing import Any
 
 SUITES = (
     "dispatch",
+    "render",
     "crash_recovery",
     "lateness",
     "slack_dispatch",

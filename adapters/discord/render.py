@@ -66,13 +66,20 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
 
 
 _NOT_A_HEADING = re.compile(r"^\\(#{1,3})(?![# ])", re.MULTILINE)
+# What `escape_markdown` can act on: a markdown character, a quote, a masked link's bracket,
+# or a heading or list mark at the start of a line (its patterns, each one cut to what it
+# needs to begin). Text with none of them is already literal.
+_MARKDOWN = re.compile(r"[_\\~|*`>\[]|^\s*[-#]", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=8192)
 def literal(text: str) -> str:
     """`text` shown as typed in Discord: every markdown character escaped. A `#` at the start
     of a line is a heading only when a space follows, so `#1 Acme` keeps its `#` unescaped.
-    (Remembered for the most recent texts: a nudge's labels, checklist and footer repeat.)"""
+    (Remembered for the most recent texts: a nudge's labels, checklist and footer repeat.
+    Text with nothing markdown could act on is returned as it is, without escaping it.)"""
+    if _MARKDOWN.search(text) is None:
+        return text
     return _NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from adapters.slack.escape import clip, escape, safe
@@ -88,22 +89,31 @@ def context(block_id: str, text: str) -> Block:
     return {"type": "context", "block_id": block_id, "elements": [plain(text)]}
 
 
-def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Block]:
+@lru_cache(maxsize=4096)
+def _pieces(text: str, max_lines: int | None) -> tuple[str, ...]:
+    """`text` escaped, in the pieces its sections hold (none blank). Remembered for the most
+    recent texts: a step's checklist is the same in every nudge of that step."""
     lines = [escape(line) for line in text.splitlines()]
-    return [
-        section(f"{prefix}-{i}", piece)
-        for i, piece in enumerate(chunks(lines, SECTION_TEXT, max_lines))
-        if piece.strip()
-    ]
+    return tuple(piece for piece in chunks(lines, SECTION_TEXT, max_lines) if piece.strip())
+
+
+def _sections(text: str, prefix: str, max_lines: int | None = None) -> list[Block]:
+    return [section(f"{prefix}-{i}", piece) for i, piece in enumerate(_pieces(text, max_lines))]
+
+
+@lru_cache(maxsize=512)
+def _safe_words(text: str, limit: int) -> str:
+    """`safe` for the bot's own words (button labels, confirm questions): a few, repeated."""
+    return safe(text, limit)
 
 
 def confirm_dialog(question: Confirm) -> Block:
     """The core's question before a destructive press, as Slack's own dialog (red button)."""
     return {
-        "title": plain(safe(question.title, CONFIRM_TITLE)),
-        "text": plain(safe(question.text, CONFIRM_TEXT)),
-        "confirm": plain(safe(question.confirm, CONFIRM_LABEL)),
-        "deny": plain(safe(question.deny, CONFIRM_LABEL)),
+        "title": plain(_safe_words(question.title, CONFIRM_TITLE)),
+        "text": plain(_safe_words(question.text, CONFIRM_TEXT)),
+        "confirm": plain(_safe_words(question.confirm, CONFIRM_LABEL)),
+        "deny": plain(_safe_words(question.deny, CONFIRM_LABEL)),
         "style": "danger",
     }
 
@@ -117,7 +127,7 @@ def button(action: Action, value: str | None = None) -> Block:
         )
     element: Block = {
         "type": "button",
-        "text": plain(safe(action.label, BUTTON_TEXT)),
+        "text": plain(_safe_words(action.label, BUTTON_TEXT)),
         "action_id": action.id,
         "value": value,
     }

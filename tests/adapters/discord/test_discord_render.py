@@ -9,7 +9,14 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord.render import FULL_TEXT, outgoing, render, view_for
+from adapters.discord.render import (
+    _NOT_A_HEADING,
+    FULL_TEXT,
+    literal,
+    outgoing,
+    render,
+    view_for,
+)
 from adapters.discord.sending import parameters
 from bot.actions import Verb, action, nudge_actions
 from bot.messages import Action, Attachment, Field, Message, Tone
@@ -174,3 +181,18 @@ def test_a_send_with_files_is_a_form_of_its_json_and_files_with_the_nonce() -> N
     assert [part["name"] for part in form.multipart] == ["payload_json", "files[0]"]
     plain = parameters(outgoing(Message(title="Hi")), None)
     assert plain.files is None and plain.payload is not None and "nonce" not in plain.payload
+
+
+MARKDOWN_TEXT = st.lists(
+    st.sampled_from([*"ab #-_*~|`>[]()\\:/.\n\t 1", "https://x.io/a_b", "<a:/b>", "\u2003"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(text=st.one_of(MARKDOWN_TEXT, st.text(max_size=30)))
+def test_text_left_as_it_is_is_what_escaping_it_gives(text: str) -> None:
+    """`literal` skips the escaping of text with nothing markdown could act on: the result is
+    the same as escaping it with discord.py's `escape_markdown`."""
+    escaped = _NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
+    assert literal.__wrapped__(text) == escaped
