@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.config import Config
 from adapters.slack.app import build_app, request_gate
-from adapters.slack.clients import Sleep, web_client
+from adapters.slack.clients import Sleep, http_session, web_client
 from adapters.slack.directory import DirectChannels, People
 from adapters.slack.home import HomeTab
 from adapters.slack.listeners import Listeners
@@ -47,9 +47,6 @@ from storage.receipts import Receipts
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-# slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
-# Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # aiohttp listens with a backlog of 128: a burst of more simultaneous connections (Slack
 # delivering 200 slash commands at once) overflows it, and the dropped SYNs are retried by the
 # client's TCP stack only after a second — a second lost from Slack's 3-second budget.
@@ -165,7 +162,7 @@ class SlackAdapter:
 
     async def _connect(self, multi: bool) -> None:
         config = self._config
-        self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+        self._session = http_session()
         oauth = (
             await self._oauth(web_client(config.slack_api_url, None, self._session, self._sleep))
             if multi

@@ -60,12 +60,16 @@ async def post_once(
     client: AsyncWebClient, post: dict[str, Any], delivery: Delivery | None, within: float
 ) -> None:
     """`chat.postMessage` once, carrying the delivery's metadata. Raises SlackApiError (a
-    refusal), TransientDeliveryError (never connected) or UnknownDeliveryOutcome (no answer)."""
+    refusal), TransientDeliveryError (never connected) or UnknownDeliveryOutcome (no answer).
+
+    `post` is the request body as JSON (plain dicts, no None values), sent with slack-sdk's
+    `api_call` as its `chat_postMessage` would send it, minus that method's walk through every
+    block looking for its model objects to convert."""
     if delivery is not None:
         post = {**post, "metadata": metadata(delivery)}
     await rate_limit_passed(client)  # nothing is sent while the workspace waits out a rate limit
     try:
-        await asyncio.wait_for(client.chat_postMessage(**post), within)
+        await asyncio.wait_for(client.api_call("chat.postMessage", json=post), within)
     except SlackApiError:
         raise
     except aiohttp.ClientConnectorError as unreachable:  # no connection: nothing was sent

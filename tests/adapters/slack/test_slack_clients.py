@@ -3,11 +3,14 @@ retries every client makes (slack-sdk's handlers, extended), against the fake Sl
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.errors import SlackApiError
@@ -16,7 +19,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 
-from adapters.slack.clients import MAX_INLINE_WAIT, SDK_LOGGER, api_base, retry_after, web_client
+from adapters.slack.clients import (
+    HTTP_TIMEOUT,
+    MAX_INLINE_WAIT,
+    SDK_LOGGER,
+    api_base,
+    dumps,
+    http_session,
+    retry_after,
+    web_client,
+)
 from adapters.slack.oauth import authorization_url
 from adapters.slack.workspaces import Workspaces
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -149,3 +161,39 @@ def test_slack_sdk_is_not_asked_to_format_debug_lines_unless_debugging() -> None
         assert web_client(None, "xoxb-1").logger.isEnabledFor(logging.DEBUG)
     finally:
         sdk.setLevel(before)
+
+
+# JSON as request bodies hold it: text of any kind (emoji, other scripts, control characters,
+# lone surrogates excluded as Python's json can't write them either), numbers, nesting.
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=["Cs"])),
+    lambda inner: st.lists(inner, max_size=5)
+    | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"])), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@given(JSON)
+def test_a_request_body_is_written_as_the_json_python_reads_back_unchanged(body: object) -> None:
+    assert json.loads(dumps(body)) == body
+
+
+async def test_a_post_through_the_shared_session_arrives_as_typed(fake_slack: FakeSlack) -> None:
+    """The session every client shares writes bodies with `dumps`: text in any script, emoji
+    and markup reach Slack as typed, blocks and metadata included."""
+    text = "Grüße to Zoë 👋 — 面接 <b>&amp;</b> \"quoted\" \\ tab\tend"
+    blocks = [{"type": "section", "text": {"type": "plain_text", "text": text}}]
+    metadata = {"event_type": "followup_nudge", "event_payload": {"nudge": "n-1"}}
+    async with http_session() as session:
+        assert session.timeout == HTTP_TIMEOUT
+        client = web_client(fake_slack.api_url, DEFAULT_TOKEN, session)
+        await client.api_call(
+            "chat.postMessage",
+            json={"channel": "D1", "text": text, "blocks": blocks, "metadata": metadata},
+        )
+    [message] = fake_slack.posted["D1"]
+    assert (message["text"], message["blocks"], message["metadata"]) == (text, blocks, metadata)

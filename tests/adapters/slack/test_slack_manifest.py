@@ -97,6 +97,11 @@ def web_api_calls() -> set[str]:
                 and node.func.attr in methods
             ):
                 called.add(node.func.attr)
+                if node.func.attr == "api_call" and node.args:
+                    # `api_call("chat.postMessage", …)` is the method `chat_postMessage`
+                    named = node.args[0]
+                    assert isinstance(named, ast.Constant) and isinstance(named.value, str)
+                    called.add(named.value.replace(".", "_"))
     return called - {"api_call"}
 
 
