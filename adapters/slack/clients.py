@@ -236,15 +236,15 @@ def sdk_logger() -> logging.Logger:
     return quiet
 
 
-def dumps(body: object) -> str:
-    """A request body as JSON text: the value `json.dumps` writes (non-ASCII kept as is rather
-    than escaped, no spaces), in a fraction of its time."""
-    return orjson.dumps(body).decode()
+def dumps(body: object) -> bytes:
+    """A request body as UTF-8 JSON: the value `json.dumps` writes (non-ASCII kept as is rather
+    than escaped, no spaces), in a tenth of its time, and as bytes (no str to encode again)."""
+    return orjson.dumps(body)
 
 
 def http_session() -> aiohttp.ClientSession:
     """The HTTP session a process's Web API clients share (call it on the running loop)."""
-    return aiohttp.ClientSession(timeout=HTTP_TIMEOUT, json_serialize=dumps)
+    return aiohttp.ClientSession(timeout=HTTP_TIMEOUT, json_serialize_bytes=dumps)
 
 
 def web_client(
