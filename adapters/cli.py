@@ -208,8 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
     _configure_logging(config, quiet=False)
+    from adapters.platforms import run  # the bot's own loop (uvloop where installed)
+
     try:
-        return _without_stragglers(asyncio.run(_run_platforms(config)))
+        return _without_stragglers(run(_run_platforms(config)))
     except StartupError as problem:
         log.debug("start-up failed", exc_info=True)
         print(f"followup: {problem.line}", file=sys.stderr)

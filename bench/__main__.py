@@ -20,7 +20,6 @@ scoreboard, without running anything; `python -m bench --list` names the suites.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import json
@@ -35,6 +34,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from adapters.platforms import loop_name, run
 
 SUITES = (
     "dispatch",
@@ -89,7 +90,7 @@ async def _run(
     facts: dict[str, dict[str, Any]] = {}
     for name in names:
         print(f"… running {name}", file=sys.stderr, flush=True)
-        facts[name] = run_facts()
+        facts[name] = {**run_facts(), "event loop": loop_name()}
         started = time.perf_counter()
         try:
             figures = await importlib.import_module(f"bench.{name}").run()
@@ -177,8 +178,10 @@ def markdown(data: dict[str, Any], *, note_missing: bool = False) -> str:
     for figures in results:
         suite = str(figures.get("suite"))
         f = _facts(data, suite)
+        loop = f", {f['event loop']} loop" if f.get("event loop") else ""
         machine = (
-            f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}, {f.get('platform', '?')}"
+            f"{f.get('cores', '?')} cores, Python {f.get('python', '?')}{loop}, "
+            f"{f.get('platform', '?')}"
         )
         lines.append(
             f"| {suite} | {f.get('date', '?')} | {f.get('commit', '?')} | {machine} | "
@@ -308,7 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     names = args.suites or available()
     previous = _load()
-    fresh, facts = asyncio.run(_run(names, lambda done, facts: save(merge(previous, done, facts))))
+    # on the loop `followup run` runs on (uvloop where installed), so the figures are its own
+    fresh, facts = run(_run(names, lambda done, facts: save(merge(previous, done, facts))))
     data = merge(previous, fresh, facts)
     first = facts[names[0]]
     print(

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from adapters.platforms import run
 from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.domain import User
@@ -60,4 +61,4 @@ def write(out: str, deliveries: list[str], finished: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:5]))
+    run(main(*sys.argv[1:5]))  # on the loop `followup run` runs on

@@ -13,6 +13,7 @@ import sys
 import time
 from collections import Counter
 
+from adapters.platforms import run
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -47,4 +48,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main())  # the bot's loop: the fake costs the machine less, as Slack would

@@ -173,7 +173,8 @@ async def test_followup_run_logs_no_secret_and_serves_healthz_beside_slack_event
     assert {r["request_id"] for r in handled} <= arrived  # the adapter's id is the core's id
     delivered = [r for r in records if r["msg"].startswith("nudge") and "delivered" in r["msg"]]
     assert delivered and all(isinstance(r.get("nudge_id"), int) for r in delivered)
-    assert any(r["msg"] == "followup is ready" for r in records)
+    [ready] = [r for r in records if r["msg"] == "followup is ready"]
+    assert ready["event_loop"] == "uvloop"  # installed with Followup on Linux: the bot runs on it
 
 
 async def test_socket_mode_serves_healthz_on_its_own_port(
