@@ -169,7 +169,7 @@ class SlackAdapter:
             else None
         )
         token = None if multi else config.slack_bot_token
-        client = web_client(config.slack_api_url, token, self._session, self._sleep)
+        client = web_client(config.slack_api_url, token, self._session, self._sleep, self._clock)
         if token is not None:
             await _check_token(
                 client.auth_test(),
@@ -184,6 +184,7 @@ class SlackAdapter:
             token=token,
             authorize=oauth.authorize if oauth else None,
             sleep=self._sleep,
+            clock=self._clock,
         )
         home = HomeTab(self._followup)
         listeners = Listeners(

@@ -10,7 +10,9 @@ times by slack-sdk's own handlers, subclassed for what they lack: the gateway er
 injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
 through here: the error goes up, and the dispatcher reschedules the nudge durably in the
 database instead of holding a task open. While a call waits out a rate limit, the notifier's
-other posts to that workspace wait with it (`Pause`, `rate_limit_passed`). `retry_after`
+other posts to that workspace wait with it (`Pause`, `rate_limit_passed`); and while a post's
+long `Retry-After` lasts, the workspace's other posts aren't made at all: each is handed back to
+the schedule for when it ends, instead of earning a 429 of its own. `retry_after`
 is the one reader of that header. slack-sdk's per-request debug formatting is off unless
 debug logging is (`sdk_logger`).
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import aiohttp
 import orjson
@@ -41,10 +44,14 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock, SystemClock
+
 Sleep = Callable[[float], Awaitable[None]]
 DEFAULT_API_URL = "https://slack.com/api/"
 MAX_INLINE_WAIT = 10.0  # seconds a rate-limited call may wait in place before giving up
 GATEWAY_ERRORS = frozenset({502, 504})  # beyond slack-sdk's own 500 and 503
+POST = "chat.postMessage"  # the method whose long rate limits pause the workspace's posts
+RATE_LIMITED = "rate limited by Slack"  # why a post refused with a 429 is tried again later
 # slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
 # Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
@@ -84,17 +91,34 @@ BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.5, jitter=NoJitter())
 
 
 class Pause:
-    """A client's rate-limit pause: while one of its calls waits out a 429's `Retry-After`, the
-    posts that would follow it wait too (`passed`) instead of each earning a 429 of its own."""
+    """A client's rate-limit pause. While one of its calls waits out a short 429's
+    `Retry-After`, the posts that would follow it wait too (`passed`) instead of each earning
+    a 429 of its own. A post refused with a long one (`refuse_until`) isn't waited out in a
+    task: until it is over, `passed` says how long is left, and the posts aren't made."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._open = asyncio.Event()
         self._open.set()
         self._holding = 0
+        self._clock = clock
+        self._until: datetime | None = None
 
-    async def passed(self) -> None:
-        """Return once no call of this client is waiting out a rate limit."""
+    async def passed(self) -> float | None:
+        """Once no call of this client waits out a short rate limit: the seconds left of a long
+        one, None when there is none."""
         await self._open.wait()
+        if self._until is None:
+            return None
+        left = (self._until - self._clock.now()).total_seconds()
+        if left > 0:
+            return left
+        self._until = None
+        return None
+
+    def refuse_until(self, seconds: float) -> None:
+        """A long `Retry-After`: no post until `seconds` from now (the latest one given wins)."""
+        until = self._clock.now() + timedelta(seconds=seconds)
+        self._until = until if self._until is None else max(self._until, until)
 
     async def hold(self, wait: Awaitable[None]) -> None:
         """Hold the pause while `wait` runs."""
@@ -110,18 +134,23 @@ class Pause:
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """slack-sdk's 429 retry, with three changes: a wait longer than `max_wait` is not slept
-    through (the error goes up and the dispatcher reschedules durably), the pause is the
-    injected `sleep` of exactly `Retry-After` seconds (slack-sdk adds up to a second of jitter
-    and sleeps with asyncio directly), and while it lasts the client's `Pause` is held, so the
-    notifier's next posts to the workspace wait for it too."""
+    through (the error goes up and the dispatcher reschedules durably; for a post, the client's
+    other posts are refused until it is over), the pause is the injected `sleep` of exactly
+    `Retry-After` seconds (slack-sdk adds up to a second of jitter and sleeps with asyncio
+    directly), and while it lasts the client's `Pause` is held, so the notifier's next posts to
+    the workspace wait for it too."""
 
     def __init__(
-        self, sleep: Sleep, max_retry_count: int = 2, max_wait: float = MAX_INLINE_WAIT
+        self,
+        sleep: Sleep,
+        clock: Clock,
+        max_retry_count: int = 2,
+        max_wait: float = MAX_INLINE_WAIT,
     ) -> None:
         super().__init__(max_retry_count=max_retry_count, interval_calculator=BACKOFF)
         self._sleep = sleep
         self._max_wait = max_wait
-        self.pause = Pause()
+        self.pause = Pause(clock)
 
     async def _can_retry_async(
         self,
@@ -136,7 +165,11 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         ):
             return False
         wait = retry_after(response.headers) if response is not None else None
-        return wait is None or wait <= self._max_wait
+        if wait is None or wait <= self._max_wait:
+            return True
+        if request.url.rstrip("/").endswith(f"/{POST}"):
+            self.pause.refuse_until(wait)
+        return False
 
     async def prepare_for_next_attempt_async(
         self,
@@ -199,7 +232,7 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if request.url.rstrip("/").endswith("/chat.postMessage") and not isinstance(
+        if request.url.rstrip("/").endswith(f"/{POST}") and not isinstance(
             error, aiohttp.ClientConnectorError
         ):
             return False
@@ -208,15 +241,24 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         )
 
 
-async def rate_limit_passed(client: AsyncWebClient) -> None:
-    """Wait while another call of the client waits out a rate limit (see `Pause`)."""
+async def rate_limit_passed(client: AsyncWebClient) -> float | None:
+    """Wait while another call of the client waits out a short rate limit; then the seconds left
+    of a post's long one, during which nothing is posted (None when there is none; see
+    `Pause`)."""
     for handler in client.retry_handlers:
         if isinstance(handler, RateLimitRetry):
-            await handler.pause.passed()
+            return await handler.pause.passed()
+    return None
 
 
-def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
-    return [ConnectionErrorRetry(), RateLimitRetry(sleep), ServerErrorRetry(sleep)]
+def retry_handlers(
+    sleep: Sleep = asyncio.sleep, clock: Clock | None = None
+) -> list[AsyncRetryHandler]:
+    return [
+        ConnectionErrorRetry(),
+        RateLimitRetry(sleep, clock or SystemClock()),
+        ServerErrorRetry(sleep),
+    ]
 
 
 SDK_LOGGER = "slack_sdk.web.async_base_client"
@@ -252,12 +294,14 @@ def web_client(
     token: str | None,
     session: aiohttp.ClientSession | None = None,
     sleep: Sleep = asyncio.sleep,
+    clock: Clock | None = None,
 ) -> AsyncWebClient:
+    """A client whose pauses are `sleep`, and whose long rate limits are timed by `clock`."""
     return AsyncWebClient(
         token=token,
         base_url=api_base(base_url),
         session=session,
-        retry_handlers=retry_handlers(sleep),
+        retry_handlers=retry_handlers(sleep, clock),
         timeout=15,
         logger=sdk_logger(),
     )

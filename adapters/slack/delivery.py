@@ -26,7 +26,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.clients import rate_limit_passed
+from adapters.slack.clients import RATE_LIMITED, rate_limit_passed
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 log = logging.getLogger(__name__)
@@ -60,14 +60,17 @@ async def post_once(
     client: AsyncWebClient, post: dict[str, Any], delivery: Delivery | None, within: float
 ) -> None:
     """`chat.postMessage` once, carrying the delivery's metadata. Raises SlackApiError (a
-    refusal), TransientDeliveryError (never connected) or UnknownDeliveryOutcome (no answer).
+    refusal), TransientDeliveryError (never connected, or not sent: the workspace's posts wait
+    out a long `Retry-After`, for the seconds left of it) or UnknownDeliveryOutcome (no answer).
 
     `post` is the request body as JSON (plain dicts, no None values), sent with slack-sdk's
     `api_call` as its `chat_postMessage` would send it, minus that method's walk through every
     block looking for its model objects to convert."""
     if delivery is not None:
         post = {**post, "metadata": metadata(delivery)}
-    await rate_limit_passed(client)  # nothing is sent while the workspace waits out a rate limit
+    left = await rate_limit_passed(client)  # nothing is sent while a rate limit lasts
+    if left is not None:
+        raise TransientDeliveryError(RATE_LIMITED, left)
     try:
         await asyncio.wait_for(client.api_call("chat.postMessage", json=post), within)
     except SlackApiError:

@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import payload
-from adapters.slack.clients import retry_after
+from adapters.slack.clients import RATE_LIMITED, retry_after
 from adapters.slack.delivery import already_there, post_once
 from adapters.slack.directory import STALE, DirectChannels
 from adapters.slack.workspaces import NotInstalled, WorkspaceClients
@@ -76,7 +76,7 @@ def classify(problem: SlackApiError) -> DeliveryError:
     status = getattr(response, "status_code", 200)
     error = refused_for(problem)
     if status == 429:
-        return TransientDeliveryError("rate limited by Slack", retry_after(response.headers))
+        return TransientDeliveryError(RATE_LIMITED, retry_after(response.headers))
     if status >= 500:
         return TransientDeliveryError(
             f"Slack server error {status}{f' ({error})' if error else ''}"

@@ -24,6 +24,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import Sleep, web_client
+from bot.clock import Clock
 from bot.ports import TransientDeliveryError
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,17 @@ class Workspaces:
         token: str | None = None,
         authorize: AsyncAuthorize | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock | None = None,
     ) -> None:
         self._base_url = base_url
         self._session = session
         self._authorize = authorize
         self._sleep = sleep
+        self._clock = clock
         self._single = (
-            web_client(base_url, token, session, sleep) if token and authorize is None else None
+            web_client(base_url, token, session, sleep, clock)
+            if token and authorize is None
+            else None
         )
         # What authorize calls Slack with (auth.test for the token it found); no token of its own.
         self._clients: dict[str, AsyncWebClient] = {}
@@ -92,7 +97,7 @@ class Workspaces:
     def _client_for(self, token: str) -> AsyncWebClient:
         """One client per bot token (a rotated token gets a new one), on the shared session."""
         client = self._clients.pop(token, None) or web_client(
-            self._base_url, token, self._session, self._sleep
+            self._base_url, token, self._session, self._sleep, self._clock
         )
         self._clients[token] = client  # the most recently used last
         while len(self._clients) > CLIENTS_KEPT:

@@ -355,6 +355,11 @@ async def test_a_long_rate_limit_is_reported_as_try_again(
         "⚠ I couldn't post in the channel: rate limited by Slack — try again in a moment."
         in text_of(hook.body)
     )
+    # asked again within those two minutes: not posted into the same limit, the same answer
+    refused = len(fake_slack.calls_to("chat.postMessage"))
+    again = await slack.command("board", user=ALICE, channel=CHANNEL)
+    assert "rate limited by Slack — try again in a moment." in text_of(again.body)
+    assert len(fake_slack.calls_to("chat.postMessage")) == refused
 
 
 async def test_a_digest_the_bot_cannot_post_is_recorded_with_the_invite_hint(

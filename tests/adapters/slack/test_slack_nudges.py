@@ -12,12 +12,14 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Runtime
+from adapters.slack.clients import http_session
 from adapters.slack.directory import STALE, DirectChannels
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.workspaces import Workspaces
 from bot.clock import SimulatedClock
 from bot.domain import DeliverySettings, EventKind, NudgeState, User
 from bot.messages import Message
+from bot.ports import TransientDeliveryError
 from tests.adapters.slack.conftest import Pauses
 from tests.adapters.slack.driver import SlackDriver, application_id, text_of
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -232,3 +234,83 @@ async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(
     assert sorted(
         c.params["channel"] for c in fake_slack.calls_to("chat.postMessage", ok_only=True)
     ) == ["DU1", "DU2"]
+
+
+def _person(external_id: str) -> User:
+    return User(
+        id=1,
+        platform="slack",
+        workspace="T1",
+        external_id=external_id,
+        display_name="",
+        settings=DeliverySettings(),
+    )
+
+
+async def test_a_long_rate_limit_on_a_post_holds_back_the_workspaces_other_posts(
+    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+) -> None:
+    """A post refused with a long Retry-After goes back to the schedule for then; until then
+    the workspace's other posts aren't made (each would earn a 429 of its own) but go back to
+    the schedule for the same moment. Once it is over, posting resumes."""
+    async with http_session() as session:
+        notifier = SlackNotifier(
+            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
+            DirectChannels(),
+        )
+        fake_slack.fail("chat.postMessage", status=429, retry_after=120)
+        with pytest.raises(TransientDeliveryError) as first:
+            await notifier.send_direct(_person("U1"), Message(title="one"))
+        assert first.value.retry_after == 120
+        clock.advance(timedelta(seconds=30))
+        with pytest.raises(TransientDeliveryError) as second:
+            await notifier.send_direct(_person("U2"), Message(title="two"))
+        assert (second.value.reason, second.value.retry_after) == ("rate limited by Slack", 90)
+        assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
+        clock.advance(timedelta(seconds=90))
+        await notifier.send_direct(_person("U2"), Message(title="two"))
+        await notifier.send_direct(_person("U1"), Message(title="one"))
+    assert pauses.taken == []  # none of it waited out in a task
+    assert [(c.status, c.params["channel"]) for c in fake_slack.calls_to("chat.postMessage")] == [
+        (429, "DU1"),
+        (200, "DU2"),
+        (200, "DU1"),
+    ]
+
+
+async def test_a_long_rate_limit_on_another_method_does_not_hold_back_posts(
+    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+) -> None:
+    """Slack limits each method on its own: opening one person's DM refused for two minutes
+    doesn't stop a post to someone whose DM is open."""
+    async with http_session() as session:
+        notifier = SlackNotifier(
+            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
+            DirectChannels(),
+        )
+        fake_slack.fail("conversations.open", status=429, retry_after=120)
+        with pytest.raises(TransientDeliveryError) as refused:
+            await notifier.send_direct(_person("U1"), Message(title="one"))
+        assert refused.value.retry_after == 120
+        await notifier.send_direct(_person("U2"), Message(title="two"))
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DU2"]
+
+
+async def test_nudges_falling_due_while_a_long_rate_limit_lasts_wait_for_its_end(
+    slack: SlackDriver, runtime: Runtime, clock: SimulatedClock, fake_slack: FakeSlack
+) -> None:
+    """Through the dispatcher: U1's nudge is refused with two minutes to wait; U2's falls due
+    half a minute later and isn't posted into the limit but rescheduled past its end; then
+    both go out, and Slack saw one 429 in all."""
+    await due_nudge(slack, clock)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=120)
+    assert (await runtime.dispatcher.run_once()).retried == 1
+    await slack.command(ADD, user="U2")
+    clock.advance(timedelta(seconds=30))
+    assert (await runtime.dispatcher.run_once()).retried == 1
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
+    clock.advance(timedelta(seconds=89))
+    assert (await runtime.dispatcher.run_once()).delivered == 0  # neither before its end
+    clock.advance(timedelta(minutes=10))
+    assert (await runtime.dispatcher.run_once()).delivered == 2
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200, 200]
