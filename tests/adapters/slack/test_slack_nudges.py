@@ -5,6 +5,7 @@ and shown in `today`."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -32,6 +33,18 @@ UNTIL_DUE = timedelta(hours=3, minutes=1)
 async def due_nudge(slack: SlackDriver, clock: SimulatedClock) -> None:
     await slack.command(ADD)
     clock.advance(UNTIL_DUE)
+
+
+def person(external_id: str) -> User:
+    """Someone in workspace T1, as the dispatcher hands them to the notifier."""
+    return User(
+        id=1,
+        platform="slack",
+        workspace="T1",
+        external_id=external_id,
+        display_name="",
+        settings=DeliverySettings(),
+    )
 
 
 async def test_a_due_nudge_is_a_dm_with_buttons_and_sent_is_recorded(
@@ -205,16 +218,6 @@ async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(
         waiting.set()
         await released.wait()
 
-    def person(external_id: str) -> User:
-        return User(
-            id=1,
-            platform="slack",
-            workspace="T1",
-            external_id=external_id,
-            display_name="",
-            settings=DeliverySettings(),
-        )
-
     async with aiohttp.ClientSession() as session:
         notifier = SlackNotifier(
             Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=sleep),
@@ -236,40 +239,36 @@ async def test_while_one_post_waits_out_a_rate_limit_the_next_ones_wait_with_it(
     ) == ["DU1", "DU2"]
 
 
-def _person(external_id: str) -> User:
-    return User(
-        id=1,
-        platform="slack",
-        workspace="T1",
-        external_id=external_id,
-        display_name="",
-        settings=DeliverySettings(),
-    )
+@pytest.fixture
+async def notifier(
+    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+) -> AsyncIterator[SlackNotifier]:
+    """The notifier on the session `followup run` uses, its pauses recorded, its time `clock`."""
+    async with http_session() as session:
+        yield SlackNotifier(
+            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
+            DirectChannels(),
+        )
 
 
 async def test_a_long_rate_limit_on_a_post_holds_back_the_workspaces_other_posts(
-    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+    notifier: SlackNotifier, fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
 ) -> None:
     """A post refused with a long Retry-After goes back to the schedule for then; until then
     the workspace's other posts aren't made (each would earn a 429 of its own) but go back to
     the schedule for the same moment. Once it is over, posting resumes."""
-    async with http_session() as session:
-        notifier = SlackNotifier(
-            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
-            DirectChannels(),
-        )
-        fake_slack.fail("chat.postMessage", status=429, retry_after=120)
-        with pytest.raises(TransientDeliveryError) as first:
-            await notifier.send_direct(_person("U1"), Message(title="one"))
-        assert first.value.retry_after == 120
-        clock.advance(timedelta(seconds=30))
-        with pytest.raises(TransientDeliveryError) as second:
-            await notifier.send_direct(_person("U2"), Message(title="two"))
-        assert (second.value.reason, second.value.retry_after) == ("rate limited by Slack", 90)
-        assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
-        clock.advance(timedelta(seconds=90))
-        await notifier.send_direct(_person("U2"), Message(title="two"))
-        await notifier.send_direct(_person("U1"), Message(title="one"))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=120)
+    with pytest.raises(TransientDeliveryError) as first:
+        await notifier.send_direct(person("U1"), Message(title="one"))
+    assert first.value.retry_after == 120
+    clock.advance(timedelta(seconds=30))
+    with pytest.raises(TransientDeliveryError) as second:
+        await notifier.send_direct(person("U2"), Message(title="two"))
+    assert (second.value.reason, second.value.retry_after) == ("rate limited by Slack", 90)
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429]
+    clock.advance(timedelta(seconds=90))
+    await notifier.send_direct(person("U2"), Message(title="two"))
+    await notifier.send_direct(person("U1"), Message(title="one"))
     assert pauses.taken == []  # none of it waited out in a task
     assert [(c.status, c.params["channel"]) for c in fake_slack.calls_to("chat.postMessage")] == [
         (429, "DU1"),
@@ -279,20 +278,15 @@ async def test_a_long_rate_limit_on_a_post_holds_back_the_workspaces_other_posts
 
 
 async def test_a_long_rate_limit_on_another_method_does_not_hold_back_posts(
-    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+    notifier: SlackNotifier, fake_slack: FakeSlack
 ) -> None:
     """Slack limits each method on its own: opening one person's DM refused for two minutes
-    doesn't stop a post to someone whose DM is open."""
-    async with http_session() as session:
-        notifier = SlackNotifier(
-            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
-            DirectChannels(),
-        )
-        fake_slack.fail("conversations.open", status=429, retry_after=120)
-        with pytest.raises(TransientDeliveryError) as refused:
-            await notifier.send_direct(_person("U1"), Message(title="one"))
-        assert refused.value.retry_after == 120
-        await notifier.send_direct(_person("U2"), Message(title="two"))
+    doesn't stop a post to someone else."""
+    fake_slack.fail("conversations.open", status=429, retry_after=120)
+    with pytest.raises(TransientDeliveryError) as refused:
+        await notifier.send_direct(person("U1"), Message(title="one"))
+    assert refused.value.retry_after == 120
+    await notifier.send_direct(person("U2"), Message(title="two"))
     assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DU2"]
 
 
