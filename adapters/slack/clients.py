@@ -4,10 +4,10 @@ retries what is worth retrying.
 slack-sdk retries connection errors by default; we keep that except where it could post a
 message twice: a `chat.postMessage` whose connection broke after the request went out may have
 been posted, so it is not retried here (the notifier records the outcome as unknown and checks
-the DM before posting again); one that never connected is retried. Rate limits (429,
-honouring `Retry-After`) and server errors (500/502/503/504) are retried a bounded number of
-times by slack-sdk's own handlers, subclassed for what they lack: the gateway errors, the
-injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
+the DM before posting again); one that never connected (`NEVER_CONNECTED`) is retried. Rate
+limits (429, honouring `Retry-After`) and server errors (500/502/503/504) are retried a bounded
+number of times by slack-sdk's own handlers, subclassed for what they lack: the gateway errors,
+the injected sleep, and a cap on the wait. A rate limit that asks for a long wait is *not* slept
 through here: the error goes up, and the dispatcher reschedules the nudge durably in the
 database instead of holding a task open. While a call waits out a rate limit, the notifier's
 other posts to that workspace wait with it (`Pause`, `rate_limit_passed`); and while a post's
@@ -52,6 +52,12 @@ MAX_INLINE_WAIT = 10.0  # seconds a rate-limited call may wait in place before g
 GATEWAY_ERRORS = frozenset({502, 504})  # beyond slack-sdk's own 500 and 503
 POST = "chat.postMessage"  # the method whose long rate limits pause the workspace's posts
 RATE_LIMITED = "rate limited by Slack"  # why a post refused with a 429 is tried again later
+# A request that never had a connection to be written on: no connection could be made, or none
+# came free from the pool within the connect timeout. Nothing of it reached Slack.
+NEVER_CONNECTED: tuple[type[Exception], ...] = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
 # slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
 # Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
@@ -232,9 +238,7 @@ class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if request.url.rstrip("/").endswith(f"/{POST}") and not isinstance(
-            error, aiohttp.ClientConnectorError
-        ):
+        if request.url.rstrip("/").endswith(f"/{POST}") and not isinstance(error, NEVER_CONNECTED):
             return False
         return await super()._can_retry_async(
             state=state, request=request, response=response, error=error

@@ -10,8 +10,9 @@ conversation's recent history is read (`conversations.history` with `include_all
 If the post is there, it counts as delivered and nothing is posted.
 
 A post Slack never answered (a timeout, the connection cut once the request was out) is
-`UnknownDeliveryOutcome`: verified later, never posted again blindly. A connection that was
-never made is `TransientDeliveryError` (nothing was sent). Slack's own refusals
+`UnknownDeliveryOutcome`: verified later, never posted again blindly. A post that never had a
+connection (none could be made, or none came free from the pool in time) is
+`TransientDeliveryError` (nothing was sent). Slack's own refusals
 (`SlackApiError`) are left to the caller, which knows what to tell whom.
 """
 
@@ -26,7 +27,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.clients import RATE_LIMITED, rate_limit_passed
+from adapters.slack.clients import NEVER_CONNECTED, RATE_LIMITED, rate_limit_passed
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ async def post_once(
         await asyncio.wait_for(client.api_call("chat.postMessage", json=post), within)
     except SlackApiError:
         raise
-    except aiohttp.ClientConnectorError as unreachable:  # no connection: nothing was sent
+    except NEVER_CONNECTED as unreachable:  # no connection: nothing was sent
         raise TransientDeliveryError(
             f"couldn't reach Slack: {type(unreachable).__name__}"
         ) from unreachable

@@ -308,3 +308,30 @@ async def test_nudges_falling_due_while_a_long_rate_limit_lasts_wait_for_its_end
     clock.advance(timedelta(minutes=10))
     assert (await runtime.dispatcher.run_once()).delivered == 2
     assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200, 200]
+
+
+async def test_a_post_that_never_got_a_connection_is_retried_not_verified(
+    fake_slack: FakeSlack, clock: SimulatedClock, pauses: Pauses
+) -> None:
+    """Every connection busy with a post Slack answers slowly: the next post waits for one
+    past the connect timeout, twice (slack-sdk's connection retry: nothing was written), and
+    gives up. Nothing was sent, so it is a plain retry for later, not an unknown outcome to be
+    looked for in the DM first."""
+    timeout = aiohttp.ClientTimeout(total=5, connect=0.1)
+    connector = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        notifier = SlackNotifier(
+            Workspaces(fake_slack.api_url, session, token=DEFAULT_TOKEN, sleep=pauses, clock=clock),
+            DirectChannels(),
+        )
+        await notifier.send_direct(person("U2"), Message(title="opened"))  # U2's DM known
+        fake_slack.late(1, after=4.0)  # past the retry's wait for a connection too
+        slow = asyncio.ensure_future(notifier.send_direct(person("U1"), Message(title="one")))
+        await fake_slack.wait_for_call("chat.postMessage", 2)
+        with pytest.raises(TransientDeliveryError, match="couldn't reach Slack"):
+            await notifier.send_direct(person("U2"), Message(title="two"))
+        await slow
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == [
+        "DU2",
+        "DU1",
+    ]
