@@ -5,7 +5,11 @@ slack-sdk clients against the fake Slack, which refuses long blocks as Slack doe
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.slack.blocks import TOO_LONG_NOTE, payload
 from adapters.slack.clients import web_client
@@ -68,3 +72,29 @@ async def test_an_answer_that_fits_goes_as_it_is(fake_slack: FakeSlack) -> None:
         )
     [posted] = fake_slack.messages()
     assert TOO_LONG_NOTE not in posted["text"] and len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def _text_in(blocks: Any) -> int:
+    """What the fake counts against Slack's limit, as defined: every string under a `text` key,
+    wherever it is nested."""
+    if isinstance(blocks, dict):
+        own = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
+        return own + sum(
+            _text_in(v) for k, v in blocks.items() if k != "text" or not isinstance(v, str)
+        )
+    if isinstance(blocks, list):
+        return sum(_text_in(b) for b in blocks)
+    return 0
+
+
+BLOCKISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["text", "type", "elements", "fields", "x"]), inner),
+    max_leaves=25,
+)
+
+
+@given(BLOCKISH)
+def test_the_fake_counts_every_text_in_the_blocks(blocks: Any) -> None:
+    assert block_text(blocks) == _text_in(blocks)
