@@ -49,9 +49,11 @@ T = TypeVar("T")
 class LeasedTable:
     """The statements for one table of leased rows, keyed by `key`."""
 
-    def __init__(self, table: Table, key: str) -> None:
+    def __init__(self, table: Table, key: str, returned: Sequence[Column[Any]] = ()) -> None:
         self.table = table
         self.key: Column[Any] = table.c[key]
+        # What a claim hands back of each row it takes (every column unless named).
+        self.returned = tuple(returned) or tuple(table.c)
         # The states written into the SQL itself, not bound: a partial index (pending rows by
         # ready time; claimed rows by lease end and by claim token) is used only when the
         # query's condition visibly matches the index's own, and a bound parameter's value is
@@ -72,8 +74,8 @@ class LeasedTable:
         mine: Any,
     ) -> Sequence[Row[Any]]:
         """Claim up to `limit` due rows among `mine`, all under one new token; the claimed rows
-        come back whole. Claims whose lease ran out come first (oldest lease first), then
-        waiting rows in the order they became ready.
+        come back (their `returned` columns). Claims whose lease ran out come first (oldest
+        lease first), then waiting rows in the order they became ready.
 
         Each of the two is read in its own index's order and stops at `limit` rows, so a claim
         costs what it takes, not what is due: one condition with OR, or a tie-break by id,
@@ -127,7 +129,7 @@ class LeasedTable:
                 # given up in time, not taken over forever
                 attempts=case((t.c.state == CLAIMED, t.c.attempts + 1), else_=t.c.attempts),
             )
-            .returning(*t.c)
+            .returning(*self.returned)
         )
         return (await session.execute(stmt)).all()
 

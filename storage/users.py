@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import DateOrder, DeliverySettings, Identity, TimezoneSource, User
-from storage.models import UserRow
+from storage.models import UNREPORTED_FAILURES, UserRow
 from storage.sql import ID_CHUNK, dialect_name, insert_or_ignore
 
 
@@ -87,12 +88,14 @@ class SqlUserRepository:
         return user_from_row(row) if row else None
 
     async def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
+        """Several users by id (missing ids are left out): only the columns a `User` is made
+        of, as plain rows — a dispatch batch reads hundreds and keeps none in the session."""
         ids = sorted(set(user_ids))
         found: dict[int, User] = {}
         for start in range(0, len(ids), ID_CHUNK):
-            stmt = select(UserRow).where(UserRow.id.in_(ids[start : start + ID_CHUNK]))
-            for row in (await self._session.execute(stmt)).scalars().all():
-                found[row.id] = user_from_row(row)
+            stmt = _USER_FIELDS.where(_USERS.c.id.in_(ids[start : start + ID_CHUNK]))
+            for row in await self._session.execute(stmt):
+                found[row.id] = _user(row, row.has_unreported_failures)
         return found
 
     async def find(self, identity: Identity) -> User | None:
@@ -190,6 +193,17 @@ def valid_locale(locale: str | None) -> str | None:
 
 
 def user_from_row(row: UserRow) -> User:
+    # Read from the loaded row only: a row just inserted has no failures, and touching an
+    # unloaded attribute would mean lazy I/O, which async sessions forbid.
+    return _user(row, bool(row.__dict__.get("has_unreported_failures", False)))
+
+
+_USERS = cast(Table, UserRow.__table__)
+_USER_FIELDS = select(_USERS, UNREPORTED_FAILURES)
+
+
+def _user(row: Any, has_unreported_failures: bool) -> User:
+    """A user from a row of `users` (an ORM row or a plain one with the same names)."""
     return User(
         id=row.id,
         platform=row.platform,
@@ -207,7 +221,5 @@ def user_from_row(row: UserRow) -> User:
         locale=row.locale,
         direct_channel=row.direct_channel,
         timezone_source=TimezoneSource(row.timezone_source),
-        # Read from the loaded row only: a row just inserted has no failures, and touching an
-        # unloaded attribute would mean lazy I/O, which async sessions forbid.
-        has_unreported_failures=bool(row.__dict__.get("has_unreported_failures", False)),
+        has_unreported_failures=has_unreported_failures,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 
 from storage.database import Database
 from storage.migrate import upgrade_database
+from tests.storage.helpers import identity
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BIG = {"nudges", "events", "rounds", "applications", "users"}
@@ -185,6 +186,11 @@ async def test_sweeps_claims_and_digest_counts_read_indexes(seeded: Database) ->
     _no_full_scans(plan)
     assert "ix_nudges_claimed_claim_token" in _indexes(plan), _scans(plan)
 
+    # A user read with the question "failures not reported yet?": one probe of the failed few.
+    plan = await _plan(seeded, lambda uow: uow.users.get_many([2, 3, 4]), "SELECT")
+    _no_full_scans(plan)
+    assert "ix_nudges_failed_user_id" in _indexes(plan), _scans(plan)
+
 
 def _indexes(plan: dict[str, Any]) -> set[str]:
     return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
@@ -275,6 +281,15 @@ async def test_on_sqlite_sweeps_claims_and_renewals_read_indexes(sqlite_seeded: 
 
     (plan,) = await _sqlite_plans(sqlite_seeded, renew, "UPDATE")
     _sqlite_reads_indexes(plan, "ix_nudges_claimed_claim_token")
+
+    # A user read asks whether they have failures not reported yet: the failed few answer it,
+    # for a batch of users as for the one a command is from.
+    async def users(uow: Any) -> None:
+        await uow.users.get_many([1, 2, 3])
+        await uow.users.find(identity("U1"))
+
+    for plan in await _sqlite_plans(sqlite_seeded, users, "SELECT"):
+        assert "SEARCH nudges USING INDEX ix_nudges_failed_user_id" in plan, plan
 
 
 async def test_on_sqlite_a_claim_writes_a_few_pages_of_each_index(

@@ -311,12 +311,20 @@ async def test_get_many_loads_applications_and_users_and_skips_missing_ids(
 ) -> None:
     one = await setup_app(database, "U1")
     two = await setup_app(database, "U2")
+    await sync(database, one, [planned("a", NOW)])  # U1 has a failure not reported yet
+    [failing] = await claim(database, NOW)
+    async with database.unit_of_work() as uow:
+        assert await uow.nudges.mark_failed(failing.id, failing.claim_token or "", NOW, "gone")
+        await uow.commit()
     async with database.unit_of_work() as uow:
         apps = await uow.applications.get_many([one.id, two.id, 999_999])
         users = await uow.users.get_many([one.user_id, two.user_id, 999_999])
         single = await uow.applications.get(one.id)
+        each = {i: await uow.users.get(i) for i in (one.user_id, two.user_id)}
     assert apps == {one.id: single, two.id: two}
-    assert set(users) == {one.user_id, two.user_id}
+    assert users == each
+    assert users[one.user_id].has_unreported_failures
+    assert not users[two.user_id].has_unreported_failures
 
 
 async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(
