@@ -16,7 +16,7 @@ unanswered attempt.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -115,7 +115,10 @@ class LeasedTable:
             .where(which)
             .values(
                 state=CLAIMED,
-                claim_token=uuid.uuid4().hex,
+                # 96 random bits in 16 characters: every byte a claim adds to a row may be
+                # the one that no longer fits its page (SQLite then splits the page: three or
+                # four pages written instead of one).
+                claim_token=secrets.token_urlsafe(12),
                 claimed_by=worker[:255],
                 lease_until=now + lease,
                 attempted_at=now,
