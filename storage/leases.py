@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Integer,
     Row,
     Table,
     any_,
+    bindparam,
     case,
     func,
     literal_column,
@@ -37,12 +39,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
+from storage.columns import UtcDateTime
 from storage.sql import ID_CHUNK, dialect_name, earliest_claimable, ready_at
 
 PENDING = "pending"
 CLAIMED = "claimed"
 RELEASED: dict[str, Any] = {"claim_token": None, "claimed_by": None, "lease_until": None}
+_CLAIMS_KEPT = 64  # claim statements kept, one per set of platforms and people claimed for
 T = TypeVar("T")
 
 
@@ -54,6 +59,7 @@ class LeasedTable:
         self.key: Column[Any] = table.c[key]
         # What a claim hands back of each row it takes (every column unless named).
         self.returned = tuple(returned) or tuple(table.c)
+        self._claims: dict[tuple[bool, Hashable], ReturningUpdate[Any]] = {}
         # The states written into the SQL itself, not bound: a partial index (pending rows by
         # ready time; claimed rows by lease end and by claim token) is used only when the
         # query's condition visibly matches the index's own, and a bound parameter's value is
@@ -72,19 +78,44 @@ class LeasedTable:
         lease: timedelta,
         limit: int,
         mine: Any,
+        mine_key: Hashable = None,
     ) -> Sequence[Row[Any]]:
         """Claim up to `limit` due rows among `mine`, all under one new token; the claimed rows
         come back (their `returned` columns). Claims whose lease ran out come first (oldest
-        lease first), then waiting rows in the order they became ready.
-
-        Each of the two is read in its own index's order and stops at `limit` rows, so a claim
-        costs what it takes, not what is due: one condition with OR, or a tie-break by id,
-        would make the database gather and sort every due row at every claim (and, with
-        several processes, every process would do it at every batch)."""
+        lease first), then waiting rows in the order they became ready. The statement is built
+        once for each `mine_key` that names `mine` (None: built every time)."""
         if limit <= 0:
             return []
-        t = self.table
         postgres = dialect_name(session) == "postgresql"
+        key = (postgres, mine_key)
+        stmt = self._claims.get(key) if mine_key is not None else None
+        if stmt is None:
+            stmt = self._claim_statement(postgres, mine)
+            if mine_key is not None and len(self._claims) < _CLAIMS_KEPT:
+                self._claims[key] = stmt
+        values = {
+            "now": now,
+            "lease_until": now + lease,
+            "limit": limit,
+            # 96 random bits in 16 characters: every byte a claim adds to a row may be the one
+            # that no longer fits its page (SQLite then splits the page: three or four pages
+            # written instead of one).
+            "token": secrets.token_urlsafe(12),
+            "worker": worker[:255],
+        }
+        return (await session.execute(stmt, values)).all()
+
+    def _claim_statement(self, postgres: bool, mine: Any) -> ReturningUpdate[Any]:
+        """The claim, with the values bound at each execution (`now`, `lease_until`, `limit`,
+        `token`, `worker`).
+
+        Each of the two kinds of claimable rows is read in its own index's order and stops at
+        `limit` rows, so a claim costs what it takes, not what is due: one condition with OR,
+        or a tie-break by id, would make the database gather and sort every due row at every
+        claim (and, with several processes, every process would do it at every batch)."""
+        t = self.table
+        now = bindparam("now", type_=UtcDateTime())
+        limit = bindparam("limit", type_=Integer())
         ready = ready_at(t)
         lapsed = (
             select(self.key)
@@ -110,17 +141,14 @@ class LeasedTable:
             if postgres
             else self.key.in_(chosen)
         )
-        stmt = (
+        return (
             update(t)
             .where(which)
             .values(
                 state=CLAIMED,
-                # 96 random bits in 16 characters: every byte a claim adds to a row may be
-                # the one that no longer fits its page (SQLite then splits the page: three or
-                # four pages written instead of one).
-                claim_token=secrets.token_urlsafe(12),
-                claimed_by=worker[:255],
-                lease_until=now + lease,
+                claim_token=bindparam("token"),
+                claimed_by=bindparam("worker"),
+                lease_until=bindparam("lease_until", type_=UtcDateTime()),
                 attempted_at=now,
                 # Taken over from a sender whose lease ran out: its attempt, begun at its
                 # `attempted_at`, may have reached the platform. (SET reads the old values.)
@@ -134,7 +162,6 @@ class LeasedTable:
             )
             .returning(*self.returned)
         )
-        return (await session.execute(stmt)).all()
 
     async def renew(
         self, session: AsyncSession, claim_tokens: Collection[str], lease_until: datetime
@@ -238,8 +265,14 @@ class LeasedRows(ABC, Generic[T]):
         retry times have come, and claimed ones whose lease ran out; only rows for `platforms`
         when given, so a process never takes what it cannot deliver, and among them only the
         `people`'s. Each claim gets a new token, carried by the returned items."""
+        # A process claims for the same platforms (and people) at every batch: its statement
+        # is built once.
+        mine_key = (
+            None if platforms is None else frozenset(platforms),
+            None if people is None else frozenset(people),
+        )
         rows = await self.leases.claim(
-            self._session, now, worker, lease, limit, self._mine(platforms, people)
+            self._session, now, worker, lease, limit, self._mine(platforms, people), mine_key
         )
         return await self._claimed(rows) if rows else []
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.database import Database
-from tests.storage.helpers import NOW, make_application, make_user
+from tests.storage.helpers import NOW, identity, make_application, make_user
 
 LEASE = timedelta(minutes=5)
 
@@ -325,6 +325,42 @@ async def test_get_many_loads_applications_and_users_and_skips_missing_ids(
     assert users == each
     assert users[one.user_id].has_unreported_failures
     assert not users[two.user_id].has_unreported_failures
+
+
+async def test_claims_for_different_platforms_and_people_take_only_theirs(
+    database: Database,
+) -> None:
+    """A claim's statement is built once per set of platforms and people it claims for: claims
+    for one set never take another's rows, however they alternate."""
+    async with database.unit_of_work() as uow:
+        on_discord = await uow.users.get_or_create(identity("D1", platform="discord"), NOW)
+        await uow.commit()
+    apps = {
+        "slack": await setup_app(database, "S1"),
+        "slack, other person": await setup_app(database, "S2"),
+        "discord": await make_application(database, on_discord),
+    }
+    # The first Slack person's nudges fall due first: an unnarrowed Slack claim takes theirs.
+    for minutes, app in zip((2, 1, 1), apps.values(), strict=True):
+        due = NOW - timedelta(minutes=minutes)
+        await sync(database, app, [planned(f"k{i}", due) for i in range(2)], now=due)
+    owner = {app.id: name for name, app in apps.items()}
+    wanted = [  # (platforms, people): whose nudges each claim of one may take
+        ({"discord"}, None, {"discord"}),
+        ({"slack"}, {"S2"}, {"slack, other person"}),
+        ({"slack"}, None, {"slack", "slack, other person"}),
+        ({"discord"}, None, {"discord"}),
+        ({"slack"}, {"S2"}, {"slack, other person"}),
+        ({"slack"}, None, {"slack", "slack, other person"}),
+    ]
+    taken: list[str] = []
+    for platforms, people, allowed in wanted:
+        async with database.unit_of_work() as uow:
+            got = await uow.nudges.claim_due(NOW, "w", LEASE, 1, platforms=platforms, people=people)
+            await uow.commit()
+        assert {owner[n.application_id] for n in got} <= allowed, (platforms, people)
+        taken += [owner[n.application_id] for n in got]
+    assert sorted(taken) == sorted(["discord"] * 2 + ["slack, other person"] * 2 + ["slack"] * 2)
 
 
 async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(
