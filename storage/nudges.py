@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.applications import STEPS
-from storage.columns import as_utc
 from storage.leases import LeasedRows, LeasedTable
 from storage.models import NudgeRow, UserRow
 from storage.sql import ID_CHUNK, dialect_name
