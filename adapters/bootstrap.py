@@ -314,10 +314,12 @@ def _wire_discord(
     from adapters.discord.adapter import DiscordAdapter
     from adapters.discord.link import DiscordLink
     from adapters.discord.notifier import DirectChannels, DiscordNotifier
+    from adapters.discord.pacer import GlobalPacer
     from adapters.discord.poster import DiscordChannelPoster
     from adapters.discord.sync_state import CommandSyncState
 
-    link, channels = DiscordLink(), DirectChannels(direct_channels)
+    link = DiscordLink(pace=GlobalPacer(config.discord_requests_per_second))
+    channels = DirectChannels(direct_channels)
     notifier = DiscordNotifier(link, timeout=config.send_timeout, channels=channels)
     outlet = Outlet(
         notifier, DiscordChannelPoster(link, timeout=config.send_timeout), live=lambda: link.live

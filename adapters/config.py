@@ -47,6 +47,10 @@ class Config(BaseSettings):
     discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")
     discord_guild_id: int | None = Field(None, alias="DISCORD_GUILD_ID")
     discord_sharded: bool = Field(False, alias="DISCORD_SHARDED")
+    # Discord's global limit for the bot (50 unless Discord raised it): queued sends keep under it.
+    discord_requests_per_second: int = Field(
+        50, alias="DISCORD_REQUESTS_PER_SECOND", gt=0, le=100_000
+    )
 
     @property
     def slack_enabled(self) -> bool:

@@ -94,6 +94,8 @@ HINTS = {
     "DISCORD_GUILD_ID": "Give the server's numeric id (Developer Mode → Copy Server ID), or "
     "unset it.",
     "DISCORD_SHARDED": "Use true or false.",
+    "DISCORD_REQUESTS_PER_SECOND": "Give your bot's global rate limit (50 unless Discord raised "
+    "it), e.g. DISCORD_REQUESTS_PER_SECOND=50.",
 }
 
 

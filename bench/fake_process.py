@@ -11,12 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def start_fake(module: str) -> tuple[asyncio.subprocess.Process, str]:
-    """The fake's process and the first line it printed (its URLs)."""
+async def start_fake(module: str, *arguments: str) -> tuple[asyncio.subprocess.Process, str]:
+    """The fake's process (given `arguments`) and the first line it printed (its URLs)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         module,
+        *arguments,
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,

@@ -73,6 +73,7 @@ class DiscordAdapter:
             guild_id=config.discord_guild_id,
             guild_ready_timeout=self._guild_ready_timeout,
             identify_interval=self._identify_interval,
+            pace=self._link.pace,
         )
         self.client = client
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_RATELIMIT_WAIT = 30.0  # longer 429s surface as errors (a nudge is retried later instead)
 IDENTIFY_INTERVAL = 5.0  # Discord allows one IDENTIFY per 5 s (max_concurrency 1)
 BUCKETS_SWEPT_FROM = 256  # discord.py's own threshold for dropping idle rate-limit buckets
+UNPACED = ("/interactions/", "/webhooks/")  # interaction endpoints: not under the global limit
 
 
 def intents() -> discord.Intents:
@@ -82,8 +83,11 @@ class FollowupClient(discord.Client):
         *,
         guild_id: int | None = None,
         identify_interval: float = IDENTIFY_INTERVAL,
+        pace: Callable[[], Awaitable[None]] | None = None,
         **options: Any,
     ) -> None:
+        """`pace` (the global pacer) is awaited before each of discord.py's own requests that
+        counts towards Discord's global limit, as it is before the queued sends'."""
         super().__init__(
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -104,6 +108,8 @@ class FollowupClient(discord.Client):
         # is the only place to catch it.
         _drop_malformed_events(self._connection.parsers)
         _sweep_buckets_when_doubled(self.http)
+        if pace is not None:
+            _pace_requests(self.http, pace)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton, AnswerButton)
@@ -187,6 +193,21 @@ def _sweep_buckets_when_doubled(http: discord.http.HTTPClient) -> None:
             due_at = max(BUCKETS_SWEPT_FROM, 2 * len(http._buckets))
 
     setattr(http, "_try_clear_expired_ratelimits", sweep_when_doubled)  # noqa: B010 (a method, replaced)
+
+
+def _pace_requests(http: discord.http.HTTPClient, pace: Callable[[], Awaitable[None]]) -> None:
+    """Each of discord.py's requests waits for `pace` first, but those to interaction endpoints
+    (answers, their follow-ups and edits), which Discord doesn't count towards the global limit.
+    The wrapped `HTTPClient.request` is the one place every REST call of discord.py goes
+    through (its own retries of a 429 or a 5xx happen inside it: they are not paced again)."""
+    request = http.request
+
+    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+        if not route.path.startswith(UNPACED):
+            await pace()
+        return await request(route, **kwargs)
+
+    setattr(http, "request", paced)  # noqa: B010 (a method, replaced)
 
 
 class ShardedFollowupClient(FollowupClient, discord.AutoShardedClient):

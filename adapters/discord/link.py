@@ -48,6 +48,12 @@ class DiscordLink:
             raise TransientDeliveryError("Discord is not connected")
         return client
 
+    async def pace(self) -> None:
+        """Wait for the global pacer's leave to send a request (at once without a pacer): the
+        `Wire` and the client's own requests both wait here."""
+        if self._pace is not None:
+            await self._pace()
+
     def wire(self) -> Wire:
         """The open client's `Wire` (the same refusal as `client` when there is none)."""
         self.client()

@@ -61,7 +61,7 @@ class DiscordSender:
         """`POST /channels/{channel_id}/messages` within the send timeout, keyed by the delivery."""
         async with asyncio.timeout(self._timeout):
             if message.files:
-                http = self._link.client().http
+                http = self._link.client().http  # (paced as every discord.py request is)
                 try:
                     await http.send_message(channel_id, params=parameters(message, delivery))
                 except asyncio.CancelledError:  # discord.py's request: its bucket, as the wire's

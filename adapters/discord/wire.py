@@ -9,15 +9,17 @@ connection, as many connections as requests in flight (the dispatcher bounds tho
 does not change is how Discord's rate limits are kept: it uses the logged-in client's own
 buckets (`HTTPClient.get_ratelimit`, keyed as discord.py keys them, the bucket hash Discord
 names learnt the same way), updated from the same `X-RateLimit-*` headers, and the same
-global pause, so a limit met by either is honoured by both. Like discord.py it waits out a 429
+global pause, so a limit met by either is honoured by both (but a route whose answers carry no
+rate-limit headers, which Discord doesn't limit on its own, isn't queued one request at a time
+behind a bucket of one as discord.py would). Like discord.py it waits out a 429
 (`retry_after` from the body; a global one pauses every request), raises `discord.RateLimited`
 for one longer than the client waits, retries 500/502/504/524 after 1, 3, 5, 7 s, and raises
 discord.py's `HTTPException` family with Discord's JSON error for anything else.
 
 A connection that could not be made raises `NotConnected` (nothing was sent); one that ended
 before the whole answer came raises `NoAnswer` (the request may have been acted on) — except a
-kept-alive connection that the server had already closed when it was reused, which the request
-is simply sent again on a new one (it had no byte of answer, and both requests are safe to
+kept-alive connection that the server had already closed when it was reused: the request goes
+again on a new one (it had no byte of answer, and both requests are safe to
 repeat: a create carries an enforced nonce, a DM open returns the same channel). A request cut
 short by a timeout or a cancellation closes its connection (its answer would come later).
 
@@ -153,7 +155,8 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(self, request: bytes) -> Answer:
         assert self.transport is not None
-        if self.closed or self.transport.is_closing():
+        if self.closed or self.transport.is_closing() or self._buffer:
+            self.abort()  # closing, or it said something unasked: not one to send on
             raise _ClosedIdle()
         self._waiting = asyncio.get_running_loop().create_future()
         self._received = False
@@ -189,12 +192,13 @@ def read_answer(buffer: bytearray, final: bool = False) -> Answer | None:
     if not version.startswith("HTTP/") or not code.isdigit():
         raise ValueError(f"not an HTTP status line: {lines[0][:80]!r}")
     status = int(code)
-    headers = _Headers()
+    fields: dict[str, str] = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         name = name.strip().lower()
         value = value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        fields[name] = f"{fields[name]}, {value}" if name in fields else value
+    headers = _Headers(fields)
     start = end + 4
     if 100 <= status < 200:  # an interim answer: the real one follows
         del buffer[:start]
@@ -269,12 +273,17 @@ class Wire:
         http: HTTPClient,
         base: str,
         pace: Callable[[], Awaitable[None]] | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: how an `https` base is verified (the system's trusted certificates unless
+        given)."""
         url = urlsplit(base)
         self._http = http
         self._host = url.hostname or "discord.com"
         self._port = url.port or (443 if url.scheme == "https" else 80)
-        self._ssl = ssl.create_default_context() if url.scheme == "https" else None
+        https = url.scheme == "https"
+        self._ssl = (tls or ssl.create_default_context()) if https else None
         self._prefix = url.path.rstrip("/")
         authority = url.netloc.rpartition("@")[2]
         self._head = (
@@ -285,6 +294,7 @@ class Wire:
         self._pace = pace
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
+        self._unlimited: set[str] = set()  # routes answered without rate-limit headers
 
     async def create_message(self, channel_id: int, body: dict[str, Any]) -> None:
         """`POST /channels/{channel_id}/messages` with `body` as JSON; the message Discord
@@ -309,11 +319,10 @@ class Wire:
         self, route_key: str, major: str, path: str, payload: dict[str, Any]
     ) -> dict[str, Any] | str | None:
         """One request through discord.py's rate limiting (as `HTTPClient.request` does it): the
-        decoded body of a 2xx answer to an open, None for a create."""
+        decoded body of a 2xx answer to an open, None for a create. A route whose answers
+        carry no rate-limit headers has no limit of its own (the global one aside): its
+        requests don't queue behind one another in a bucket of one, as discord.py's would."""
         http = self._http
-        bucket_hash = http._bucket_hashes.get(route_key)
-        key = f"{bucket_hash or route_key}:{major}"
-        ratelimit = http.get_ratelimit(key)
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
         request = (
             f"POST {self._prefix}{path} HTTP/1.1\r\n{self._head}"
@@ -321,62 +330,103 @@ class Wire:
         ).encode() + body
         if not http._global_over.is_set():
             await http._global_over.wait()
-        answer: Answer | None = None
+        if route_key in self._unlimited:
+            return await self._tries(request, route_key, major, None)
+        ratelimit = http.get_ratelimit(_bucket_key(http, route_key, major))
         try:
             async with ratelimit:
-                for tries in range(TRIES):
-                    if self._pace is not None:
-                        await self._pace()
-                    answer = await self._send(request)
-                    headers = answer.headers
-                    _learn_bucket(http, route_key, major, bucket_hash, headers, ratelimit)
-                    if "x-ratelimit-remaining" in headers and answer.status != 429:
-                        ratelimit.update(answer, use_clock=http.use_clock)  # type: ignore[arg-type]
-                    if 200 <= answer.status < 300:
-                        return answer.data() if route_key == OPEN_DM else None
-                    data = answer.data()
-                    if answer.status == 429:
-                        if not headers.get("via") or isinstance(data, str):
-                            raise discord.HTTPException(answer, data)
-                        retry_after = float(data["retry_after"])
-                        longest = http.max_ratelimit_timeout
-                        if longest and retry_after > longest:
-                            raise discord.RateLimited(retry_after)
-                        is_global = bool(data.get("global", False))
-                        if is_global:
-                            http._global_over.clear()
-                        try:
-                            await asyncio.sleep(retry_after)
-                        finally:
-                            if is_global:
-                                http._global_over.set()
-                        continue
-                    if answer.status in RETRIED_STATUSES:
-                        await asyncio.sleep(1 + tries * 2)
-                        continue
-                    raise _error(answer, data)
+                return await self._tries(request, route_key, major, ratelimit)
         except asyncio.CancelledError:
             mend(ratelimit)
             raise
+
+    async def _tries(
+        self, request: bytes, route_key: str, major: str, ratelimit: Ratelimit | None
+    ) -> dict[str, Any] | str | None:
+        """`request` sent until it is answered with success (its data), an error (raised), or
+        the last try's retryable error (raised); 429s waited out, the bucket kept up to date."""
+        http = self._http
+        answer: Answer | None = None
+        for tries in range(TRIES):
+            answer = await self._send(request)
+            headers = answer.headers
+            limited = "x-ratelimit-remaining" in headers
+            if ratelimit is not None:
+                _learn_bucket(http, route_key, major, headers, ratelimit)
+                if limited and answer.status != 429:
+                    ratelimit.update(answer, use_clock=http.use_clock)  # type: ignore[arg-type]
+            if 200 <= answer.status < 300:
+                if limited:
+                    self._unlimited.discard(route_key)
+                else:
+                    self._unlimited.add(route_key)
+                return answer.data() if route_key == OPEN_DM else None
+            data = answer.data()
+            if answer.status == 429:
+                self._unlimited.discard(route_key)  # (it has a limit after all)
+                await self._wait_out(answer, data)
+                continue
+            if answer.status in RETRIED_STATUSES:
+                await asyncio.sleep(1 + tries * 2)
+                continue
+            raise _error(answer, data)
         assert answer is not None
         raise _error(answer, answer.data())
 
+    async def _wait_out(self, answer: Answer, data: dict[str, Any] | str) -> None:
+        """A 429 waited out as discord.py does: a global one pauses every request meanwhile; one
+        longer than the client waits is `discord.RateLimited`; one without Discord's `Via`
+        header (or JSON) is Cloudflare's refusal, an error."""
+        http = self._http
+        if not answer.headers.get("via") or isinstance(data, str):
+            raise discord.HTTPException(answer, data)
+        retry_after = float(data["retry_after"])
+        longest = http.max_ratelimit_timeout
+        if longest and retry_after > longest:
+            raise discord.RateLimited(retry_after)
+        is_global = bool(data.get("global", False))
+        if is_global:
+            http._global_over.clear()
+        try:
+            await asyncio.sleep(retry_after)
+        finally:
+            if is_global:
+                http._global_over.set()
+
     async def _send(self, request: bytes) -> Answer:
-        """`request` written on a kept-alive connection (or a new one), its answer read."""
-        loop = asyncio.get_running_loop()
-        while self._idle:
-            connection = self._idle.pop()
-            if connection.closed or loop.time() - connection.idle_since > IDLE_KEPT:
-                connection.abort()
-                self._open.discard(connection)
-                continue
+        """`request` written on a kept-alive connection (or a new one) once the pacer lets it
+        go — with the connection at hand, so it is written the moment it is counted — and its
+        answer read."""
+        while True:
+            connection, reused = await self._connection()
+            if self._pace is not None:
+                try:
+                    await self._pace()
+                except BaseException:
+                    self._kept(connection)  # (not used: as good as before)
+                    raise
             try:
-                return self._kept(connection, await connection.exchange(request))
-            except _ClosedIdle:
-                self._open.discard(connection)  # closed by the server while idle: anew
+                answer = await connection.exchange(request)
+            except _ClosedIdle as closed:
+                self._open.discard(connection)
+                if reused:
+                    continue  # closed by the server while idle: the request goes on a new one
+                raise NoAnswer("connection closed by Discord") from closed
             except BaseException:
                 self._open.discard(connection)
                 raise
+            self._kept(connection)
+            return answer
+
+    async def _connection(self) -> tuple[_Connection, bool]:
+        """A kept-alive connection (and True), else a new one (and False)."""
+        loop = asyncio.get_running_loop()
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed and loop.time() - connection.idle_since <= IDLE_KEPT:
+                return connection, True
+            connection.abort()
+            self._open.discard(connection)
         try:
             _, connection = await loop.create_connection(
                 _Connection,
@@ -388,23 +438,16 @@ class Wire:
         except OSError as problem:
             raise NotConnected(f"couldn't connect to Discord: {problem}") from problem
         self._open.add(connection)
-        try:
-            return self._kept(connection, await connection.exchange(request))
-        except _ClosedIdle as closed:  # (only a reused connection can be closed idle)
-            self._open.discard(connection)
-            raise NoAnswer("connection closed by Discord") from closed
-        except BaseException:
-            self._open.discard(connection)
-            raise
+        return connection, False
 
-    def _kept(self, connection: _Connection, answer: Answer) -> Answer:
+    def _kept(self, connection: _Connection) -> None:
+        """`connection` back among the idle ones, unless it is closing."""
         if connection.closed:
             connection.abort()
             self._open.discard(connection)
         else:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
-        return answer
 
 
 def mend(ratelimit: Ratelimit | None) -> None:
@@ -422,19 +465,20 @@ def mend(ratelimit: Ratelimit | None) -> None:
 
 def bucket(http: HTTPClient, route_key: str, major: str) -> Ratelimit | None:
     """The client's bucket for the route and major parameter, if it has one yet."""
-    return http._buckets.get(f"{http._bucket_hashes.get(route_key) or route_key}:{major}")
+    return http._buckets.get(_bucket_key(http, route_key, major))
+
+
+def _bucket_key(http: HTTPClient, route_key: str, major: str) -> str:
+    """The key of the route's bucket for `major` in discord.py's `HTTPClient._buckets`."""
+    return f"{http._bucket_hashes.get(route_key) or route_key}:{major}"
 
 
 def _learn_bucket(
-    http: HTTPClient,
-    route_key: str,
-    major: str,
-    bucket_hash: str | None,
-    headers: _Headers,
-    ratelimit: Ratelimit,
+    http: HTTPClient, route_key: str, major: str, headers: _Headers, ratelimit: Ratelimit
 ) -> None:
     """The bucket Discord names for the route (`X-RateLimit-Bucket`), kept as discord.py keeps
     it: the route's hash, and this bucket under the hash and the major parameter."""
+    bucket_hash = http._bucket_hashes.get(route_key)
     discord_hash = headers.get("x-ratelimit-bucket")
     if discord_hash is None or discord_hash == bucket_hash:
         return

@@ -224,9 +224,19 @@ class FakeDiscord:
         self._route_table = self._routes()
         # route ("messages", "dm") → (requests, seconds) per bucket; see the module
         self.rate_limits: dict[str, tuple[int, float]] = {}
-        self.global_limit: int | None = None  # requests a second, interactions not counted
+        self._global_limit: int | None = None  # requests a second, interactions not counted
         self.limited: Counter[str] = Counter()  # 429s answered: "user" (a bucket), "global"
         self._windows: dict[tuple[str, str], list[float]] = {}  # bucket → [resets at, used]
+        self._global_window = [0.0, 0.0]
+
+    @property
+    def global_limit(self) -> int | None:
+        return self._global_limit
+
+    @global_limit.setter
+    def global_limit(self, per_second: int | None) -> None:
+        """A new limit counts from the next request on."""
+        self._global_limit = per_second
         self._global_window = [0.0, 0.0]
 
     def host_file(self, content: bytes) -> tuple[str, str]:
@@ -465,8 +475,8 @@ class FakeDiscord:
         if limited is not None:
             return limited
         for method, pattern, handler in self._route_table:
-            match = pattern.fullmatch(call.path)
-            if method == call.method and match:
+            match = pattern.fullmatch(call.path) if method == call.method else None
+            if match:
                 bucket = self._bucket(call.method, pattern.pattern, match)
                 limits = None if bucket is None else self._take(*bucket)
                 if isinstance(limits, web.Response):
@@ -530,13 +540,13 @@ class FakeDiscord:
 
     def _over_global_limit(self, call: Call) -> web.Response | None:
         """The global 429 for a request beyond `global_limit` in this second, else None."""
-        if self.global_limit is None or call.path.startswith(("/interactions/", "/webhooks/")):
+        if self._global_limit is None or call.path.startswith(("/interactions/", "/webhooks/")):
             return None
         now = time.monotonic()
         window = self._global_window
         if now >= window[0]:
             window[0], window[1] = now + 1.0, 0.0
-        if window[1] < self.global_limit:
+        if window[1] < self._global_limit:
             window[1] += 1
             return None
         self.limited["global"] += 1
@@ -602,7 +612,17 @@ class FakeDiscord:
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], Callable[..., web.Response]]]:
         r = re.compile
-        return [
+        return [  # (the two a burst of nudges makes first: looked up in this order)
+            (
+                "POST",
+                r(r"/users/@me/channels"),
+                lambda call: _json(self._dm_channel(int(call.json["recipient_id"]))),
+            ),
+            (
+                "POST",
+                r(r"/channels/(\d+)/messages"),
+                lambda call, channel: _json(self._create(int(channel), call.json)),
+            ),
             (
                 "GET",
                 r(r"/users/@me"),
@@ -624,16 +644,6 @@ class FakeDiscord:
                 lambda call, app, token: _json(self._store(CHANNEL_ID, call.json)),
             ),
             ("PATCH", r(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)"), self._edit_response),
-            (
-                "POST",
-                r(r"/users/@me/channels"),
-                lambda call: _json(self._dm_channel(int(call.json["recipient_id"]))),
-            ),
-            (
-                "POST",
-                r(r"/channels/(\d+)/messages"),
-                lambda call, channel: _json(self._create(int(channel), call.json)),
-            ),
             (
                 "PATCH",
                 r(r"/channels/(\d+)/messages/(\d+)"),

@@ -4,15 +4,19 @@ create, a global 429 pauses every request, a limit longer than the client waits 
 failure with its `retry_after` — against the fake Discord; and the HTTP itself against a
 scripted server: kept-alive connections reused, one the server closed while idle replaced
 without a second create, a timed-out request's connection dropped, a connection never made
-(nothing sent) told from one cut before the answer (maybe sent), and any answer read the same
-however it arrives in pieces."""
+(nothing sent) told from one cut before the answer (maybe sent), TLS verified, and any answer
+read the same however it arrives in pieces."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,17 +110,19 @@ async def test_creates_one_after_another_share_one_connection(
 class Scripted:
     """An HTTP server on 127.0.0.1 whose n-th request (from 0, over all connections) is met as
     `script(n)` says: bytes to answer with; "close" (the connection closed, no answer); "hold"
-    (no answer, ever); or (bytes, "then close") for an answer, then the connection closed."""
+    (no answer, ever); (bytes, "then close") for an answer, then the connection closed; or
+    (bytes, seconds) for an answer that long after the request."""
 
-    def __init__(self, script: Callable[[int], Any]) -> None:
+    def __init__(self, script: Callable[[int], Any], tls: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self.tls = tls
         self.requests: list[tuple[int, bytes]] = []  # (connection number, request body)
         self.connections = 0
         self._server: asyncio.Server | None = None
         self.port = 0
 
     async def __aenter__(self) -> Scripted:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -126,7 +132,8 @@ class Scripted:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v10"
+        where = f"https://localhost:{self.port}" if self.tls else f"http://127.0.0.1:{self.port}"
+        return f"{where}/api/v10"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = self.connections
@@ -148,6 +155,8 @@ class Scripted:
                 if step == "hold":
                     await asyncio.sleep(3600)
                 answer, then = step if isinstance(step, tuple) else (step, None)
+                if isinstance(then, float):
+                    await asyncio.sleep(then)
                 writer.write(answer)
                 await writer.drain()
                 if then == "then close":
@@ -181,6 +190,30 @@ async def http() -> AsyncIterator[Any]:
     yield _Http().client
 
 
+def test_on_uvloop_as_followup_run_runs_it_requests_share_a_connection_plain_or_tls(
+    certificate: tuple[Path, Path],
+) -> None:
+    uvloop = pytest.importorskip("uvloop")
+    cert, key = certificate
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def main(tls: ssl.SSLContext | None) -> list[int]:
+        channel = json.dumps({"id": "960000000000000001", "type": 1}).encode()
+        async with Scripted(lambda n: _answer(body=channel), tls=tls) as server:
+            wire = Wire(_Http().client, server.base, tls=trusting)
+            for n in range(3):
+                assert (await wire.open_dm(410000000000000001 + n))["id"] == "960000000000000001"
+            await wire.create_message(CHANNEL, _body("on uvloop", "nonce-1"))
+            wire.close()
+            return [c for c, _ in server.requests]
+
+    for tls in (None, serving):
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            assert runner.run(main(tls)) == [0, 0, 0, 0]
+
+
 async def test_a_kept_connection_the_server_closed_while_idle_is_replaced_and_sent_once(
     http: Any,
 ) -> None:
@@ -203,6 +236,58 @@ async def test_a_kept_connection_closed_as_it_is_reused_sends_the_request_again_
         await wire.create_message(CHANNEL, _body("second", "nonce-2"))
         assert [c for c, _ in server.requests] == [0, 0, 1]
         assert server.requests[1][1] == server.requests[2][1]  # the same nonce: created once
+        wire.close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and its key, made for these tests."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the TLS test")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+async def test_over_tls_requests_share_a_verified_connection_and_one_closed_idle_is_replaced(
+    http: Any, certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    script = {1: (_answer(), "then close")}
+    async with Scripted(lambda n: script.get(n, _answer()), tls=serving) as server:
+        wire = Wire(http, server.base, tls=trusting)
+        for n in range(3):
+            await wire.create_message(CHANNEL, _body(f"n{n}", f"nonce-{n}"))
+            await asyncio.sleep(0.05)
+        assert [c for c, _ in server.requests] == [0, 0, 1]  # kept, then anew once closed
+        wire.close()
+        stranger = Wire(http, server.base)  # the system's certificates don't know this one
+        with pytest.raises(NotConnected):
+            await stranger.create_message(CHANNEL, _body("x", "nonce-x"))
+
+
+async def test_a_connection_that_said_more_than_it_was_asked_is_not_sent_on_again(
+    http: Any,
+) -> None:
+    def channel(n: str) -> bytes:
+        return _answer(body=json.dumps({"id": n, "type": 1}).encode())
+
+    script = {0: channel("1") + channel("666"), 1: channel("2")}  # the first, and a stray one
+    async with Scripted(lambda n: script.get(n, channel("3"))) as server:
+        wire = Wire(http, server.base)
+        assert (await wire.open_dm(410000000000000001))["id"] == "1"
+        await asyncio.sleep(0.05)
+        assert (await wire.open_dm(410000000000000002))["id"] == "2"  # never the stray "666"
+        assert [c for c, _ in server.requests] == [0, 1]
         wire.close()
 
 
@@ -235,6 +320,21 @@ async def test_a_connection_never_made_is_told_from_one_cut_before_the_answer(
 
     assert isinstance(classify(NotConnected("refused")), TransientDeliveryError)
     assert isinstance(classify(NoAnswer("cut")), UnknownDeliveryOutcome)
+
+
+async def test_dm_opens_answered_without_rate_limit_headers_go_at_once_not_one_by_one(
+    http: Any,
+) -> None:
+    channel = json.dumps({"id": "960000000000000001", "type": 1}).encode()
+    async with Scripted(lambda n: (_answer(body=channel), 0.3)) as server:
+        wire = Wire(http, server.base)
+        await wire.open_dm(410000000000000001)  # the first: discord.py's bucket of one
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        opened = await asyncio.gather(*(wire.open_dm(410000000000000002 + n) for n in range(5)))
+        assert loop.time() - started < 0.9  # together, not 5 × 0.3 s one after another
+        assert [o["id"] for o in opened] == ["960000000000000001"] * 5
+        wire.close()
 
 
 async def test_an_error_answer_is_discords_exception_with_its_code(http: Any) -> None:
