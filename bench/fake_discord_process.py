@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from adapters.platforms import run
 from tests.fakes.discord_api import FakeDiscord
 
 _ID = re.compile(r"\d{5,}")
@@ -92,4 +93,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main())  # on the loop the bot runs on, like the fake Slack
