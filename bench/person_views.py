@@ -126,7 +126,7 @@ async def _most_wait_weeks(database: Database) -> None:
             planned = plan(app, user.settings, NOW)
             await uow.nudges.sync(app, planned.nudges, NOW)
             await uow.applications.set_plan_due(
-                app.id, min((n.due_at for n in planned.nudges), default=None)
+                {app.id: min((n.due_at for n in planned.nudges), default=None)}
             )
         await uow.commit()
 
