@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 DISCORD_GLOBAL_LIMIT = 50  # requests per second, Discord's limit for a bot
 WINDOW = 1.05  # seconds a second's worth of requests is spread over (50 ms spare)
@@ -30,10 +31,20 @@ EARLY = 0.001  # how early a loop's timer may fire (uvloop's count whole millise
 
 
 class GlobalPacer:
-    def __init__(self, per_second: int = DISCORD_GLOBAL_LIMIT) -> None:
+    def __init__(
+        self,
+        per_second: int = DISCORD_GLOBAL_LIMIT,
+        *,
+        now: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        """`now` and `sleep` are the running loop's clock and `asyncio.sleep` unless given (a
+        test's virtual clock)."""
         if per_second < 1:
             raise ValueError("a pacer lets at least one request a second go")
         self.per_second = per_second
+        self._now = now
+        self._sleep = sleep
         self._limit = per_second
         self._sent: deque[float] = deque(maxlen=self._limit)  # when the latest requests went
         self._turns = asyncio.Lock()  # (first come, first served)
@@ -41,14 +52,14 @@ class GlobalPacer:
     async def __call__(self) -> None:
         """Wait until a request may go without going over the limit; it goes on return."""
         async with self._turns:  # (no wait at all while nobody else is waiting)
-            loop = asyncio.get_running_loop()
+            clock = self._now or asyncio.get_running_loop().time
             sent = self._sent
             if len(sent) == self._limit:
                 # (looked at again on waking: a loop's timer may fire a hair early — uvloop's
                 # count in milliseconds — and the turn must not come before its time)
                 for spare in (0.0, EARLY, EARLY):  # (early once, not thrice)
-                    wait = sent[0] + WINDOW - loop.time()
+                    wait = sent[0] + WINDOW - clock()
                     if wait <= 0:
                         break
-                    await asyncio.sleep(wait + spare)
-            sent.append(loop.time())
+                    await self._sleep(wait + spare)
+            sent.append(clock())

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from adapters.discord.pacer import GlobalPacer
+import pytest
+
+from adapters.discord.pacer import WINDOW, GlobalPacer
 from bench.seed import seed
 from bot.clock import SimulatedClock
 from tests.adapters.discord.conftest import discord_config, discord_runtime
@@ -19,36 +21,92 @@ from tests.fakes.discord_api import FakeDiscord
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
+class VirtualTime:
+    """A clock that moves only when the test moves it: `sleep` waits until the clock has passed
+    its time, so the pacer's waits take no real time and their lengths are exact."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.t + seconds, woken))
+        await woken
+
+    async def _settle(self) -> None:
+        for _ in range(20):  # let everything that can run without the clock run
+            await asyncio.sleep(0)
+
+    async def advance(self, seconds: float) -> None:
+        await self._settle()
+        self.t += seconds
+        self._wake()
+        await self._settle()
+
+    async def run(self, task: asyncio.Future[object]) -> None:
+        """Move the clock to each sleeper's time in turn until `task` is done."""
+        while not task.done():
+            await self._settle()
+            waiting = sorted((s for s in self._sleepers if not s[1].done()), key=lambda s: s[0])
+            if not waiting:
+                continue
+            self.t = max(self.t, waiting[0][0])
+            self._wake()
+
+    def _wake(self) -> None:
+        for at, woken in list(self._sleepers):
+            if at <= self.t or woken.done():
+                self._sleepers.remove((at, woken))
+                if not woken.done():
+                    woken.set_result(None)
+
+
 async def test_no_more_than_the_limit_go_in_any_second_in_the_order_they_came() -> None:
-    pacer = GlobalPacer(40)
-    loop = asyncio.get_running_loop()
+    clock = VirtualTime()
+    pacer = GlobalPacer(40, now=clock.now, sleep=clock.sleep)
     went: list[tuple[int, float]] = []
 
     async def request(n: int) -> None:
         await pacer()
-        went.append((n, loop.time()))
+        went.append((n, clock.now()))
 
-    await asyncio.gather(*(request(n) for n in range(100)))
+    burst = asyncio.ensure_future(asyncio.gather(*(request(n) for n in range(100))))
+    await clock.run(burst)
     assert [n for n, _ in went] == list(range(100))  # first come, first served
     times = [t for _, t in went]
-    assert all(later - earlier >= 1.05 for earlier, later in zip(times, times[40:], strict=False))
-    # and not much slower than that (2.1 s), however loaded the machine
-    assert times[40] - times[0] < 1.6 and times[-1] - times[0] < 3.2
+    assert all(later - earlier >= WINDOW for earlier, later in zip(times, times[40:], strict=False))
+    # and no slower than that: 40 at once, 40 a window later, the last 20 a window after that
+    assert times[:40] == [0.0] * 40
+    assert times[40:80] == [pytest.approx(WINDOW)] * 40
+    assert times[80:] == [pytest.approx(2 * WINDOW)] * 20
 
 
 async def test_a_request_that_gives_up_waiting_takes_no_turn() -> None:
-    pacer = GlobalPacer(5)
+    clock = VirtualTime()
+    pacer = GlobalPacer(5, now=clock.now, sleep=clock.sleep)
     for _ in range(5):
         await pacer()  # this second's five
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     waiting = asyncio.ensure_future(pacer())
-    await asyncio.sleep(0.1)
+    await clock.advance(0.1)
+    assert not waiting.done()
     waiting.cancel()  # its send timed out
-    await asyncio.gather(*(pacer() for _ in range(5)))
-    # The five that came after it took the next second's turns; the one that gave up took none.
-    assert loop.time() - started < 1.5
-    await asyncio.wait_for(pacer(), 1.5)  # the first turn of the second after that
+    went: list[float] = []
+
+    async def request() -> None:
+        await pacer()
+        went.append(clock.now())
+
+    five = asyncio.ensure_future(asyncio.gather(*(request() for _ in range(5))))
+    await clock.run(five)
+    # The five that came after it took the next window's turns; the one that gave up took none.
+    assert went == [pytest.approx(WINDOW)] * 5
+    sixth = asyncio.ensure_future(request())
+    await clock.run(sixth)
+    assert went[-1] == pytest.approx(2 * WINDOW)  # the first turn of the window after that
 
 
 async def test_a_burst_of_first_contacts_keeps_under_the_configured_global_limit(
