@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 
+from bot.content import variant_of
 from bot.domain import (
     Application,
     DeliverySettings,
@@ -803,18 +804,4 @@ def task_key_of(nudge_key: str) -> str:
 
 def fallback_variant(step: Step, app: Application) -> Variant:
     """The variant of a step when the plan no longer has its task (a nudge delivered late)."""
-    if step is Step.CLOSE_LOOP:
-        return (
-            Variant.CLOSE_LOOP_REJECTED
-            if app.status is Status.REJECTED
-            else Variant.CLOSE_LOOP_SILENCE
-        )
-    return _FALLBACK_VARIANTS[step]
-
-
-_FALLBACK_VARIANTS = {
-    Step.THANK_YOU: Variant.THANK_YOU,
-    Step.VALUE_ADD: Variant.VALUE_ADD,
-    Step.INSIGHT: Variant.INSIGHT,
-    Step.CHECK_BACK: Variant.CHECK_BACK,
-}
+    return variant_of(step, after_rejection=app.status is Status.REJECTED)
