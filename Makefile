@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot adapters storage
+	$(BIN)/mypy bot adapters storage bench
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

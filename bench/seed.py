@@ -103,6 +103,7 @@ async def _insert(database: Database, row_type: type, rows: list[dict[str, Any]]
                 await connection.execute(insert(table), rows[start : start + CHUNK])
             elif database.backend == "postgresql":  # COPY: asyncpg's own bulk path, same codecs
                 raw = (await connection.get_raw_connection()).driver_connection
+                assert raw is not None  # asyncpg's connection, under SQLAlchemy's adapter
                 await raw.copy_records_to_table(
                     table.name, records=driver[1][start : start + CHUNK], columns=driver[2]
                 )

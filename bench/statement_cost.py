@@ -78,9 +78,9 @@ async def _select_one(path: str, url: str) -> dict[str, tuple[float, float]]:
     plain.close()
 
     engine = create_sync_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
+    with engine.connect() as sync_connection:
         found["sync SQLAlchemy"] = _sync_timed(
-            lambda: connection.execute(text("SELECT 1")).all(), SELECTS
+            lambda: sync_connection.execute(text("SELECT 1")).all(), SELECTS
         )
     engine.dispose()
 
