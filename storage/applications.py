@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,7 +134,7 @@ class SqlApplicationRepository:
         ids = sorted(set(application_ids))
         found: dict[int, Application] = {}
         for start in range(0, len(ids), ID_CHUNK):
-            for app in await self._read(APPS.c.id.in_(ids[start : start + ID_CHUNK])):
+            for app in await self._read(_READ_BY_IDS, {"ids": ids[start : start + ID_CHUNK]}):
                 found[app.id] = app
         return found
 
@@ -145,12 +145,10 @@ class SqlApplicationRepository:
     async def list_for_user(
         self, user_id: int, *, active_only: bool = False, due_by: datetime | None = None
     ) -> list[Application]:
-        where = APPS.c.user_id == user_id
-        if active_only:
-            where = and_(where, APPS.c.status == Status.ACTIVE.value)
-        if due_by is not None:
-            where = and_(where, or_(APPS.c.plan_due_at.is_(None), APPS.c.plan_due_at <= due_by))
-        return await self._read(where)
+        return await self._read(
+            _READ_FOR_USER[active_only, due_by is not None],
+            {"user_id": user_id, "due_by": due_by},
+        )
 
     async def set_plan_due(self, dues: Mapping[int, datetime | None]) -> None:
         """One statement however many applications: a row this unit of work changed is
@@ -170,24 +168,18 @@ class SqlApplicationRepository:
         if rest:
             await self._session.execute(_SET_PLAN_DUE, rest)
 
-    async def _read(self, where: ColumnElement[bool]) -> list[Application]:
-        """Whole applications (ordered by number) for a condition on `applications`, read with
-        Core in two statements — the applications with their rounds and interviewers, then their
-        events — and built straight into domain objects: for someone with hundreds of
-        applications the ORM's bookkeeping cost several times the queries themselves (and
-        calling an enum by its value several times a dictionary look-up). The rows read are
-        not kept in the session; writes load their row with `_load_for_update`."""
-        a, r, i, e = APPS, ROUNDS, INTERVIEWERS, EVENTS
-        rows = await self._session.execute(
-            select(
-                a.c.id, a.c.user_id, a.c.number, a.c.company, a.c.role, a.c.status, a.c.created_at,
-                r.c.id, r.c.seq, r.c.kind, r.c.starts_at, r.c.ends_at, i.c.name, i.c.title,
-            )
-            .outerjoin(r, r.c.application_id == a.c.id)
-            .outerjoin(i, i.c.round_id == r.c.id)
-            .where(where)
-            .order_by(a.c.number, r.c.seq, i.c.position)
-        )
+    async def _read(
+        self, reads: tuple[Select[Any], Select[Any]], values: Mapping[str, object] | None = None
+    ) -> list[Application]:
+        """Whole applications (ordered by number) for a condition on `applications` (its two
+        statements from `_reads`, with the values they bind), read with Core — the
+        applications with their rounds and interviewers, then their events — and built
+        straight into domain objects: for someone with hundreds of applications the ORM's
+        bookkeeping cost several times the queries themselves (and calling an enum by its value
+        several times a dictionary look-up). The rows read are not kept in the session; writes
+        load their row with `_load_for_update`."""
+        shaped, evented = reads
+        rows = await self._session.execute(shaped, values)
         # application id → its columns; round id → (application id, seq, kind, starts, ends,
         # interviewers); both in order
         apps: dict[int, tuple[int, int, str, str, str, datetime]] = {}
@@ -231,24 +223,7 @@ class SqlApplicationRepository:
                 )
             )
         events: dict[int, list[Event]] = {}
-        event_rows = await self._session.execute(
-            select(
-                e.c.application_id,
-                e.c.kind,
-                e.c.at,
-                e.c.cycle,
-                e.c.step,
-                e.c.agreed_date,
-                e.c.until,
-                e.c.status,
-                e.c.note,
-                e.c.person,
-                e.c.task,
-            )
-            .join(a, a.c.id == e.c.application_id)
-            .where(where)
-            .order_by(e.c.application_id, e.c.seq)
-        )
+        event_rows = await self._session.execute(evented, values)
         for (
             application_id,
             kind,
@@ -385,6 +360,41 @@ class SqlApplicationRepository:
         return row
 
 
+def _reads(where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """The two statements `SqlApplicationRepository._read` sends for a condition on
+    `applications`: the applications with their rounds and interviewers, then their events."""
+    a, r, i, e = APPS, ROUNDS, INTERVIEWERS, EVENTS
+    shaped = (
+        select(
+            a.c.id, a.c.user_id, a.c.number, a.c.company, a.c.role, a.c.status, a.c.created_at,
+            r.c.id, r.c.seq, r.c.kind, r.c.starts_at, r.c.ends_at, i.c.name, i.c.title,
+        )
+        .outerjoin(r, r.c.application_id == a.c.id)
+        .outerjoin(i, i.c.round_id == r.c.id)
+        .where(where)
+        .order_by(a.c.number, r.c.seq, i.c.position)
+    )
+    evented = (
+        select(
+            e.c.application_id,
+            e.c.kind,
+            e.c.at,
+            e.c.cycle,
+            e.c.step,
+            e.c.agreed_date,
+            e.c.until,
+            e.c.status,
+            e.c.note,
+            e.c.person,
+            e.c.task,
+        )
+        .join(a, a.c.id == e.c.application_id)
+        .where(where)
+        .order_by(e.c.application_id, e.c.seq)
+    )
+    return shaped, evented
+
+
 # The statements commands send every time, built once (with their cache keys) rather than per
 # call: building one costs about as much as SQLite takes to run it.
 _LOADED = (
@@ -401,6 +411,26 @@ _BY_ID = _LOADED.where(ApplicationRow.id == bindparam("application_id"))
 _BY_NUMBER = _LOADED.where(
     ApplicationRow.user_id == bindparam("user_id"), ApplicationRow.number == bindparam("number")
 )
+
+
+def _for_user(active_only: bool, due_by: bool) -> ColumnElement[bool]:
+    where = APPS.c.user_id == bindparam("user_id")
+    if active_only:
+        where = and_(where, APPS.c.status == Status.ACTIVE.value)
+    if due_by:
+        due = bindparam("due_by", type_=APPS.c.plan_due_at.type)
+        where = and_(where, or_(APPS.c.plan_due_at.is_(None), APPS.c.plan_due_at <= due))
+    return where
+
+
+# `_read`'s statements: by ids (an expanding list, bound at each execution: a dispatch batch's
+# applications), and a person's (only the active ones? only those due by a time?).
+_READ_BY_IDS = _reads(APPS.c.id.in_(bindparam("ids", expanding=True)))
+_READ_FOR_USER = {
+    (active, due): _reads(_for_user(active, due))
+    for active in (False, True)
+    for due in (False, True)
+}
 _LOCK = (
     select(ApplicationRow.id)
     .where(ApplicationRow.id == bindparam("application_id"))

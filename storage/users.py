@@ -93,8 +93,8 @@ class SqlUserRepository:
         ids = sorted(set(user_ids))
         found: dict[int, User] = {}
         for start in range(0, len(ids), ID_CHUNK):
-            stmt = _USER_FIELDS.where(_USERS.c.id.in_(ids[start : start + ID_CHUNK]))
-            for row in await self._session.execute(stmt):
+            chunk = {"ids": ids[start : start + ID_CHUNK]}
+            for row in await self._session.execute(_USERS_BY_IDS, chunk):
                 found[row.id] = _user(row, row.has_unreported_failures)
         return found
 
@@ -200,6 +200,7 @@ def user_from_row(row: UserRow) -> User:
 
 _USERS = cast(Table, UserRow.__table__)
 _USER_FIELDS = select(_USERS, UNREPORTED_FAILURES)
+_USERS_BY_IDS = _USER_FIELDS.where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _user(row: Any, has_unreported_failures: bool) -> User:

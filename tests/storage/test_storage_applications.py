@@ -174,3 +174,46 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
     async with database.unit_of_work() as uow:
         with pytest.raises(Exception, match="naive datetime"):
             await uow.applications.create(user.id, "X", "Y", naive, NOW)
+
+
+async def test_reads_of_a_person_and_of_a_batch_use_statements_built_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user, other = await make_user(database), await make_user(database, "U2")
+    apps = [await make_application(database, user, name) for name in ("A", "B", "C")]
+    theirs = await make_application(database, other, "D")
+    async with database.unit_of_work() as uow:
+        await uow.applications.add_event(
+            apps[1].id, Event(EventKind.STATUS, NOW, "r1", status=Status.OFFER)
+        )
+        await uow.applications.set_plan_due({apps[0].id: NOW, apps[2].id: NOW + timedelta(days=2)})
+        await uow.commit()
+
+    def built(*_: object, **__: object) -> None:
+        raise AssertionError("a statement was built for a read")
+
+    # Building a statement (and its cache key) costs about as much as SQLite takes to run it.
+    monkeypatch.setattr("storage.applications.select", built)
+    monkeypatch.setattr("storage.users.select", built)
+    async with database.unit_of_work() as uow:
+        listed = {
+            (active, due): [
+                a.company
+                for a in await uow.applications.list_for_user(
+                    user.id, active_only=active, due_by=NOW + timedelta(days=1) if due else None
+                )
+            ]
+            for active in (False, True)
+            for due in (False, True)
+        }
+        many = await uow.applications.get_many([apps[0].id, theirs.id, 10_000])
+        people = await uow.users.get_many([user.id, other.id, 10_000])
+    # B has nothing planned (never due), C is due after the day asked about
+    assert listed == {
+        (False, False): ["A", "B", "C"],
+        (False, True): ["A", "B"],
+        (True, False): ["A", "C"],
+        (True, True): ["A"],
+    }
+    assert sorted(a.company for a in many.values()) == ["A", "D"]
+    assert sorted(p.external_id for p in people.values()) == ["U1", "U2"]
