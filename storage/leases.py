@@ -54,9 +54,17 @@ T = TypeVar("T")
 class LeasedTable:
     """The statements for one table of leased rows, keyed by `key`."""
 
-    def __init__(self, table: Table, key: str, returned: Sequence[Column[Any]] = ()) -> None:
+    def __init__(
+        self,
+        table: Table,
+        key: str,
+        returned: Sequence[Column[Any]] = (),
+        room: str | None = None,
+    ) -> None:
         self.table = table
         self.key: Column[Any] = table.c[key]
+        # A column holding, while a row waits, the room its claim fills: the claim empties it.
+        self.room = {room: None} if room is not None else {}
         # What a claim hands back of each row it takes (every column unless named).
         self.returned = tuple(returned) or tuple(table.c)
         self._claims: dict[tuple[bool, Hashable], ReturningUpdate[Any]] = {}
@@ -159,6 +167,7 @@ class LeasedTable:
                 # and that attempt counts, so a row that stops every sender holding it is
                 # given up in time, not taken over forever
                 attempts=case((t.c.state == CLAIMED, t.c.attempts + 1), else_=t.c.attempts),
+                **self.room,
             )
             .returning(*self.returned)
         )

@@ -35,8 +35,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade_database(url: str) -> None:
-    """Apply every migration not yet applied to the database at `url`."""
+async def upgrade_database(url: str, revision: str = "head") -> None:
+    """Apply every migration not yet applied to the database at `url` (up to `revision`)."""
     config = alembic_config(url)
     engine = create_engine(url)
     try:
@@ -50,7 +50,7 @@ async def upgrade_database(url: str) -> None:
                 )
             else:
                 await connection.execute(text("SELECT 1"))
-            await connection.run_sync(_upgrade, config)
+            await connection.run_sync(_upgrade, config, revision)
     finally:
         await engine.dispose()
 
@@ -67,6 +67,6 @@ async def current_revision(url: str) -> str | None:
         await engine.dispose()
 
 
-def _upgrade(connection: Connection, config: Config) -> None:
+def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -197,6 +198,9 @@ class NudgeRow(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # SQLite: bytes a waiting row holds for what its first claim writes, emptied by the claim,
+    # so the row keeps its size and its page (the default is in the schema; migration 0015).
+    claim_room: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 # Sweeps read pending nudges in the order they become claimable (the later of due and retry

@@ -62,7 +62,7 @@ FIELDS = tuple(
 _KINDS = {kind.value: kind for kind in NudgeKind}
 _STATES = {state.value: state for state in NudgeState}
 
-LEASES = LeasedTable(NUDGES, "id", FIELDS)
+LEASES = LeasedTable(NUDGES, "id", FIELDS, room="claim_room")
 
 
 class SqlNudgeRepository(LeasedRows[Nudge]):

@@ -46,7 +46,7 @@ async def test_upgrade_is_idempotent_and_matches_models(database_url: str) -> No
     assert await current_revision(database_url) is None
     await upgrade_database(database_url)
     await upgrade_database(database_url)
-    assert await current_revision(database_url) == head_revision() == "0014"
+    assert await current_revision(database_url) == head_revision() == "0015"
 
     engine = create_engine(database_url)
     try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
 
 from bot.domain import Application, Nudge, NudgeKind, NudgeState, PlannedNudge, Step
 from storage.database import Database
+from storage.migrate import current_revision, upgrade_database
 from tests.storage.helpers import NOW, identity, make_application, make_user
 
 LEASE = timedelta(minutes=5)
@@ -378,3 +382,81 @@ async def test_nudges_are_claimed_only_by_processes_on_their_users_platform(
             NOW, "slack", LEASE, 10, platforms={"slack", "discord"}
         )
         assert claimed.key == "a"
+
+
+def _table_pages(sqlite_url: str, table: str) -> int:
+    """How many pages the table's own B-tree has in the SQLite file (its indexes aside)."""
+    with sqlite3.connect(sqlite_url.split("///", 1)[1]) as connection:
+        [(pages,)] = connection.execute("SELECT count(*) FROM dbstat WHERE name = ?", (table,))
+    return int(pages)
+
+
+async def test_a_claim_rewrites_waiting_rows_in_place_on_sqlite(sqlite_url: str) -> None:
+    """A waiting row holds room for what its claim writes: a claim of rows spread over a
+    tightly packed table splits none of its pages (each grown row would split its page)."""
+    await upgrade_database(sqlite_url)
+    db = Database.from_url(sqlite_url)
+    try:
+        app = await setup_app(db)
+        # Every 20th nudge due now, the rest later: about one due row on each page.
+        plan = [
+            planned(f"k{i}", NOW if i % 20 == 0 else NOW + timedelta(days=1)) for i in range(2000)
+        ]
+        await sync(db, app, plan)
+        before = _table_pages(sqlite_url, "nudges")
+        claimed = await claim(db, NOW, limit=200, worker=f"{'h' * 24}:4194304:a1b2c3")
+        assert len(claimed) == 100
+        assert _table_pages(sqlite_url, "nudges") == before
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_from_0014_keeps_waiting_and_claimed_nudges(database_url: str) -> None:
+    """Migration 0015 (room for a claim) on a database at 0014 holding a waiting nudge and one
+    claimed by a sender that died: both are claimed again after the upgrade, the lapsed one as
+    a takeover."""
+    await upgrade_database(database_url, "0014")
+    db = Database.from_url(database_url)
+    try:
+        app = await setup_app(db)
+        stored = await sync(db, app, [planned("waiting", NOW), planned("lapsed", NOW)])
+        async with db.sessions() as session:  # claimed at 0014, by a sender that then died
+            await session.execute(
+                text(
+                    "UPDATE nudges SET state = 'claimed', claim_token = 'old-token', "
+                    "claimed_by = 'dead', lease_until = :lease_until, attempted_at = :at "
+                    "WHERE id = :id"
+                ),
+                {
+                    "id": stored["lapsed"].id,
+                    "lease_until": (NOW + LEASE).replace(tzinfo=None),
+                    "at": NOW.replace(tzinfo=None),
+                },
+            )
+            await session.commit()
+    finally:
+        await db.dispose()
+
+    await upgrade_database(database_url)
+    assert await current_revision(database_url) == "0015"
+    db = Database.from_url(database_url)
+    try:
+        [fresh] = await claim(db, NOW, worker="w2")
+        assert (fresh.key, fresh.unknown_since, fresh.attempts) == ("waiting", None, 0)
+        later = NOW + LEASE + timedelta(seconds=1)
+        async with db.unit_of_work() as uow:
+            assert await uow.nudges.mark_delivered_many(
+                [(fresh.id, fresh.claim_token or "", False)], NOW
+            ) == {fresh.id}
+            await uow.commit()
+        [taken_over] = await claim(db, later, worker="w2")
+        assert (taken_over.key, taken_over.unknown_since) == ("lapsed", NOW)
+        assert taken_over.attempts == 1 and taken_over.claim_token != "old-token"
+        async with db.unit_of_work() as uow:
+            assert await uow.nudges.mark_delivered_many(
+                [(taken_over.id, taken_over.claim_token or "", False)], later
+            ) == {taken_over.id}
+            await uow.commit()
+        assert await claim(db, NOW + timedelta(days=30)) == []
+    finally:
+        await db.dispose()
