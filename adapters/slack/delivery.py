@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import NEVER_CONNECTED, RATE_LIMITED, rate_limit_passed
+from adapters.slack.webapi import post_message
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 log = logging.getLogger(__name__)
@@ -64,16 +65,16 @@ async def post_once(
     refusal), TransientDeliveryError (never connected, or not sent: the workspace's posts wait
     out a long `Retry-After`, for the seconds left of it) or UnknownDeliveryOutcome (no answer).
 
-    `post` is the request body as JSON (plain dicts, no None values), sent with slack-sdk's
-    `api_call` as its `chat_postMessage` would send it, minus that method's walk through every
-    block looking for its model objects to convert."""
+    `post` is the request body as JSON (plain dicts, no None values), sent on the lean path
+    (`webapi.post_message`)."""
     if delivery is not None:
         post = {**post, "metadata": metadata(delivery)}
     left = await rate_limit_passed(client)  # nothing is sent while a rate limit lasts
     if left is not None:
         raise TransientDeliveryError(RATE_LIMITED, left)
     try:
-        await asyncio.wait_for(client.api_call("chat.postMessage", json=post), within)
+        async with asyncio.timeout(within):
+            await post_message(client, post)
     except SlackApiError:
         raise
     except NEVER_CONNECTED as unreachable:  # no connection: nothing was sent

@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.webapi import open_conversation
 from bot.domain import Identity
 from storage.direct_channels import DirectChannelStore
 
@@ -185,7 +186,7 @@ class DirectChannels:
             if found:
                 self._cache.put(key, found)
                 return found, False
-        response = await client.conversations_open(users=user_id)
+        response = await open_conversation(client, user_id)
         channel = str((response.get("channel") or {}).get("id") or "")
         if not channel:
             raise SlackClientError(f"conversations.open gave no channel for {user_id}")
