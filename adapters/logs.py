@@ -51,7 +51,10 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        return SLACK_TOKEN.sub(REDACTED, text)
+        # Every token the pattern matches contains one of these: most lines skip the regex.
+        if "xox" in text or "xapp" in text:
+            return SLACK_TOKEN.sub(REDACTED, text)
+        return text
 
     def value(self, value: Any) -> Any:
         """A redacted copy of a value logged as an extra field (strings, lists, dicts)."""

@@ -61,6 +61,9 @@ class DigestDeliveries:
     """Digests in the leased queue: channel posts, one row of `channel_digests` per channel."""
 
     about = Kind("digest", "digest for channel", "channel_id", log)
+    # A week of a whole channel's activity (thousands of members): loaded after the claim's
+    # transaction, so SQLite's write lock isn't held meanwhile.
+    loads_with_claim = False
 
     def repository(self, uow: UnitOfWork) -> DigestRepository:
         return uow.digests

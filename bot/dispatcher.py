@@ -2,10 +2,10 @@
 
 The queue claims due nudges, renews their leases while they are sent, retries, gives up and
 verifies unknown outcomes; this module says what is particular to a nudge: it is rendered from
-its application and its person's settings (both loaded for a whole batch in one unit of work),
-sent as a direct message by the person's platform's `Notifier`, becomes `sent` once delivered
-and `failed` when refused for good (then shown to the person at their next command). Every
-log line written while a nudge is being delivered carries its id (`bot.tracing`).
+its application and its person's settings (both loaded for a whole batch in the claim's unit
+of work), sent as a direct message by the person's platform's `Notifier`, becomes `sent` once
+delivered and `failed` when refused for good (then shown to the person at their next command).
+Every log line written while a nudge is being delivered carries its id (`bot.tracing`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class NudgeDeliveries:
     """Nudges in the leased queue: direct messages, one per row of `nudges`."""
 
     about = Kind("nudge", "nudge", "nudge_id", log, nudge_scope)
+    loads_with_claim = True  # a batch's applications and people: a few indexed reads
 
     def repository(self, uow: UnitOfWork) -> NudgeRepository:
         return uow.nudges

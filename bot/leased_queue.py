@@ -156,6 +156,9 @@ class Deliveries(Protocol[T]):
     loaded and sent, and what its final outcomes do to the row."""
 
     about: Kind
+    # `load` reads little (a batch of rows, no more): it may run in the claim's transaction,
+    # which holds the claimed rows' locks (on SQLite, the write lock) while it runs.
+    loads_with_claim: bool
 
     def repository(self, uow: UnitOfWork) -> LeasedRepository[T]: ...
 
@@ -283,11 +286,13 @@ class LeasedQueue(Generic[T]):
                         )
                     }
                     for platform, free in wanted.items():
-                        claimed = await self._claim(platform, free)
+                        claimed, parcels, now = await self._claim(platform, free)
                         report.claimed += len(claimed)
                         if len(claimed) < free:
                             exhausted.add(platform)
-                        sending.update({task: platform for task in await self._start(claimed)})
+                        sending.update(
+                            {task: platform for task in self._start(claimed, parcels, now)}
+                        )
                 if not sending:
                     break
                 ended, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
@@ -304,32 +309,48 @@ class LeasedQueue(Generic[T]):
                 self._release(outcome.item)
         return report
 
-    async def _claim(self, platform: str, limit: int) -> list[T]:
+    async def _claim(
+        self, platform: str, limit: int
+    ) -> tuple[list[T], dict[int, Parcel | str], datetime]:
+        """Claim up to `limit` items and load them: the items, their parcels, and the time
+        they were loaded at. A load that is quick (`Deliveries.loads_with_claim`) runs in the
+        claim's own transaction — on SQLite each transaction's first statement and its commit
+        cost a trip to the database's thread, the reads between them are quick — and if it
+        fails, nothing was claimed."""
+        deliveries = self._deliveries
         async with self._uow_factory() as uow:
-            claimed = await self._deliveries.repository(uow).claim_due(
-                self._clock.now(),
-                self.worker_id,
-                self.lease,
-                limit,
-                platforms={platform},
-                people=self._people(),
+            claimed = list(
+                await deliveries.repository(uow).claim_due(
+                    self._clock.now(),
+                    self.worker_id,
+                    self.lease,
+                    limit,
+                    platforms={platform},
+                    people=self._people(),
+                )
+            )
+            now = self._clock.now()
+            parcels = (
+                await deliveries.load(uow, claimed, now)
+                if claimed and deliveries.loads_with_claim
+                else {}
             )
             await uow.commit()
         for item in claimed:
             self._held[item.claim_token or ""] += 1
-        return list(claimed)
+        if claimed and not deliveries.loads_with_claim:
+            try:
+                async with self._uow_factory() as uow:
+                    parcels = await deliveries.load(uow, claimed, now)
+            except BaseException:
+                for item in claimed:  # never sent: the claims simply run out
+                    self._release(item)
+                raise
+        return claimed, parcels, now
 
-    async def _start(self, claimed: list[T]) -> list[asyncio.Future[_Outcome[T]]]:
-        if not claimed:
-            return []
-        now = self._clock.now()
-        try:
-            async with self._uow_factory() as uow:
-                parcels = await self._deliveries.load(uow, claimed, now)
-        except BaseException:
-            for item in claimed:  # never sent: the claims simply run out
-                self._release(item)
-            raise
+    def _start(
+        self, claimed: list[T], parcels: Mapping[int, Parcel | str], now: datetime
+    ) -> list[asyncio.Future[_Outcome[T]]]:
         return [
             asyncio.ensure_future(self._deliver(item, parcels.get(item.id, "it was deleted"), now))
             for item in claimed

@@ -68,6 +68,7 @@ class LeasedTable:
         # What a claim hands back of each row it takes (every column unless named).
         self.returned = tuple(returned) or tuple(table.c)
         self._claims: dict[tuple[bool, Hashable], ReturningUpdate[Any]] = {}
+        self._finishes: dict[tuple[str, ...], ReturningUpdate[Any]] = {}  # by columns written
         # The states written into the SQL itself, not bound: a partial index (pending rows by
         # ready time; claimed rows by lease end and by claim token) is used only when the
         # query's condition visibly matches the index's own, and a bound parameter's value is
@@ -213,22 +214,32 @@ class LeasedTable:
     async def finish_many(
         self, session: AsyncSession, keys: Sequence[Any], token: str, values: dict[str, Any]
     ) -> set[Any]:
-        """`finish` for many rows under one token, in a few statements; the keys finished."""
-        t = self.table
+        """`finish` for many rows under one token, in a few statements; the keys finished.
+        `values` are plain values (bound at each execution: the statement is built once for
+        each set of columns written)."""
+        names = tuple(values)
+        stmt = self._finishes.get(names)
+        if stmt is None:
+            stmt = self._finishes[names] = self._finish_many_statement(names)
+        bound = {f"v_{name}": value for name, value in values.items()}
         done: set[Any] = set()
         for start in range(0, len(keys), ID_CHUNK):
-            stmt = (
-                update(t)
-                .where(
-                    self.key.in_(keys[start : start + ID_CHUNK]),
-                    t.c.claim_token == token,
-                    self.claimed,
-                )
-                .values(values)
-                .returning(self.key)
-            )
-            done.update((await session.execute(stmt)).scalars().all())
+            chunk = {"keys": keys[start : start + ID_CHUNK], "token": token, **bound}
+            done.update((await session.execute(stmt, chunk)).scalars().all())
         return done
+
+    def _finish_many_statement(self, names: tuple[str, ...]) -> ReturningUpdate[Any]:
+        t = self.table
+        return (
+            update(t)
+            .where(
+                self.key.in_(bindparam("keys", expanding=True)),
+                t.c.claim_token == bindparam("token"),
+                self.claimed,
+            )
+            .values({name: bindparam(f"v_{name}") for name in names})
+            .returning(self.key)
+        )
 
     async def drop(self, session: AsyncSession, key: Any, token: str) -> bool:
         """Delete the row, only while it is still claimed with `token`."""

@@ -271,6 +271,41 @@ async def test_sends_that_finish_one_by_one_are_recorded_in_batches(
     assert len(recorded) <= 16 // 2  # not a transaction per send
 
 
+async def test_a_batch_of_nudges_is_claimed_and_loaded_in_one_transaction(
+    side: Side, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await side.fall_due(world, 4)
+    platform = HeldPlatform(max_in_flight=8)
+    platform.release.set()
+    kind = type(side.queue(world))
+    opened: list[int] = []
+
+    def unit_of_work() -> Any:
+        opened.append(1)
+        return world.runtime.database.unit_of_work()
+
+    queue = kind(unit_of_work, world.clock, {"console": platform}, worker_id="one")
+    report = await queue.run_once()
+    assert (report.delivered, report.lost) == (4, 0)
+    if side.kind == "nudge":  # claim and load, then the record (a digest's load has its own)
+        assert len(opened) == 2
+
+    # a week later more is due; a load that fails leaves a nudge unclaimed (the claim is
+    # rolled back with it), a digest claimed until its lease runs out
+    world.clock.advance(timedelta(days=7))
+
+    async def broken(*_: object) -> dict[int, Any]:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(queue.deliveries, "load", broken)
+        with pytest.raises(RuntimeError):
+            await queue.run_once()
+    assert await side.claimed(world) == (0 if side.kind == "nudge" else 4)
+    world.clock.advance(queue.lease * 2)
+    assert (await queue.run_once()).delivered >= (1 if side.kind == "nudge" else 4)
+
+
 async def test_an_unanswered_send_is_verified_with_backoff_and_given_up_like_any_failure(
     side: Side, world: World
 ) -> None:

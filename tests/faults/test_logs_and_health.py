@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from adapters.bootstrap import bootstrap, platforms_from
 from adapters.config import Config
@@ -290,3 +291,23 @@ def test_redactor_leaves_ordinary_text_alone() -> None:
     filtered = logging.LogRecord("x", logging.INFO, "x", 1, "%s", (BOT_TOKEN,), None)
     RedactingFilter(redact).filter(filtered)
     assert filtered.getMessage() == REDACTED
+
+
+def test_a_line_with_nothing_token_shaped_is_not_searched_for_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched: list[str] = []
+
+    class Counted:
+        def sub(self, replacement: str, text: str) -> str:
+            searched.append(text)
+            return SLACK_TOKEN.sub(replacement, text)
+
+    monkeypatch.setattr("adapters.logs.SLACK_TOKEN", Counted())
+    redact = Redactor([SIGNING_SECRET])
+    # the log line of every delivered nudge: the pattern's search cost more than the rest
+    assert redact("nudge 12 delivered") == "nudge 12 delivered"
+    assert redact(f"x {SIGNING_SECRET}") == f"x {REDACTED}"
+    assert searched == []
+    assert redact("xoxb-1-abc and xapp-1-def") == f"{REDACTED} and {REDACTED}"
+    assert len(searched) == 1

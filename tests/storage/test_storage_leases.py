@@ -342,3 +342,35 @@ def test_a_leased_repository_must_say_which_rows_are_its_own_and_what_a_claim_be
     for incomplete in (WithoutClaimed, WithoutMine):
         with pytest.raises(TypeError, match="abstract"):
             incomplete()
+
+
+async def test_a_record_of_deliveries_binds_its_values_to_a_statement_built_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nudges = Nudges()
+    await nudges.reset(database)
+    async with database.unit_of_work() as uow:
+        first = await uow.nudges.claim_due(NOW, "w1", LEASE, 2)
+        second = await uow.nudges.claim_due(NOW, "w1", LEASE, 2)
+        recorded = [(n.id, n.claim_token or "", False) for n in first]
+        assert await uow.nudges.mark_delivered_many(recorded, NOW) == {n.id for n in first}
+        await uow.commit()
+
+    def built(*_: object, **__: object) -> None:
+        raise AssertionError("a statement was built for a record")
+
+    monkeypatch.setattr("storage.leases.update", built)
+    later = NOW + timedelta(minutes=3)
+    async with database.unit_of_work() as uow:
+        kept = await uow.nudges.mark_delivered_many(
+            [(n.id, n.claim_token or "", n is second[0]) for n in second], later
+        )
+        await uow.commit()
+        stored = {n.id: n for n in await uow.nudges.for_application(nudges.app.id)}
+    assert kept == {n.id for n in second}
+    assert [(stored[n.id].delivered_at, stored[n.id].late) for n in first + second] == [
+        (NOW, False),
+        (NOW, False),
+        (later, True),
+        (later, False),
+    ]
