@@ -41,6 +41,7 @@ COLOURS = {
 }
 BUTTON, ACTION_ROW = 2, 1  # component types
 SECONDARY = discord.ButtonStyle.secondary.value
+_STYLE_VALUES: dict[str | None, int] = {name: style.value for name, style in STYLES.items()}
 
 
 @dataclass
@@ -83,13 +84,18 @@ def literal(text: str) -> str:
     return _NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
 
 
+@functools.lru_cache(maxsize=256)
+def _checklist(items: tuple[str, ...]) -> str:
+    """A checklist as the description shows it (remembered: a step's checklist is the same in
+    every nudge of that step)."""
+    return "**Checklist**\n" + "\n".join(f"☐ {literal(item)}" for item in items)
+
+
 def _description(message: Message) -> str:
-    parts = [literal(message.body)] if message.body else []
-    if message.checklist:
-        parts.append(
-            "**Checklist**\n" + "\n".join(f"☐ {literal(item)}" for item in message.checklist)
-        )
-    return "\n\n".join(parts)
+    if not message.checklist:
+        return literal(message.body) if message.body else ""
+    checklist = _checklist(tuple(message.checklist))
+    return f"{literal(message.body)}\n\n{checklist}" if message.body else checklist
 
 
 def embed_payload(message: Message) -> tuple[dict[str, Any], bool]:
@@ -145,7 +151,7 @@ def components(message: Message) -> list[dict[str, Any]]:
             "components": [
                 {
                     "type": BUTTON,
-                    "style": STYLES[a.style].value if a.style in STYLES else SECONDARY,
+                    "style": _STYLE_VALUES.get(a.style, SECONDARY),
                     "disabled": False,
                     "label": a.label[:80],
                     "custom_id": a.id,

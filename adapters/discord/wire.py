@@ -65,13 +65,13 @@ class _Headers(dict[str, str]):
     reads `X-Ratelimit-Limit`)."""
 
     def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
+        return dict.get(self, key.lower(), default)
 
     def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
+        return dict.__getitem__(self, key.lower())
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.lower())
+        return isinstance(key, str) and dict.__contains__(self, key.lower())
 
 
 @dataclass
@@ -185,7 +185,7 @@ def read_answer(buffer: bytearray, final: bool = False) -> Answer | None:
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
         return None
-    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    lines = buffer[:end].decode("latin-1").split("\r\n")
     version, _, rest = lines[0].partition(" ")
     code, _, reason = rest.partition(" ")
     if not version.startswith("HTTP/") or not code.isdigit():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from adapters.discord.render import (
     _NOT_A_HEADING,
     FULL_TEXT,
+    _checklist,
     literal,
     outgoing,
     render,
@@ -56,6 +57,24 @@ def test_a_nudge_renders_title_checklist_fields_and_five_buttons_in_one_row() ->
     assert len(rows) == 1
     assert [b["custom_id"] for b in rows[0]["components"]] == [a.id for a in nudge_actions(7)]
     assert rows[0]["components"][0]["style"] == 1  # Sent is the primary button
+
+
+def test_a_steps_checklist_is_made_once_for_every_nudge_of_that_step() -> None:
+    """Nudges of one step differ in their title and body, not their checklist: its text is
+    remembered, and each description is still the body followed by it."""
+    checklist = ("Thank *each* of them", "Ask when you may follow up")
+    first, second = (
+        outgoing(Message(title=f"Thank-you — {company}", body=f"To {who}.", checklist=checklist))
+        for company, who in (("Acme", "Jane"), ("Initech", "Bob"))
+    )
+    before = _checklist.cache_info()
+    again = outgoing(Message(title="Thank-you — Umbrella", body="", checklist=checklist))
+    after = _checklist.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    shown = "**Checklist**\n☐ Thank \\*each\\* of them\n☐ Ask when you may follow up"
+    assert first.body["embeds"][0]["description"] == f"To Jane.\n\n{shown}"
+    assert second.body["embeds"][0]["description"] == f"To Bob.\n\n{shown}"
+    assert again.body["embeds"][0]["description"] == shown
 
 
 def test_too_many_buttons_fill_five_rows_of_five() -> None:
