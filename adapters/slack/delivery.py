@@ -73,8 +73,7 @@ async def post_once(
     if left is not None:
         raise TransientDeliveryError(RATE_LIMITED, left)
     try:
-        async with asyncio.timeout(within):
-            await post_message(client, post)
+        await post_message(client, post, within)
     except SlackApiError:
         raise
     except NEVER_CONNECTED as unreachable:  # no connection: nothing was sent

@@ -12,12 +12,15 @@ is slack-sdk's `SlackApiError`, its response an `AsyncSlackResponse`. Timeouts, 
 and refused connections are aiohttp's own errors, as they are through slack-sdk.
 
 The request goes through the client's own HTTP session (`clients.http_session`, its timeouts and
-connection pool). A client without a live session, or whose slack-sdk debug logging is on
+connection pool). A post is given up after the caller's timeout as a whole; within the session's
+total, that is the only timer on it (aiohttp's total, a timer of its own on every request,
+could never end it first). A client without a live session, or whose slack-sdk debug logging is on
 (`clients.sdk_logger`: every request and answer written out), is served by slack-sdk itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
@@ -25,7 +28,9 @@ from typing import Any, cast
 from urllib.parse import urljoin
 
 import aiohttp
+import attr
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -39,13 +44,17 @@ JSON_BODY = "application/json;charset=utf-8"  # what slack-sdk sends a JSON body
 MAX_ATTEMPTS = 100  # slack-sdk's own bound on one call's retries
 
 
-async def post_message(client: AsyncWebClient, body: dict[str, Any]) -> dict[str, Any]:
-    """`chat.postMessage` with `body` as its JSON (plain dicts, no None values): Slack's answer,
-    or `SlackApiError` for a refusal."""
+async def post_message(
+    client: AsyncWebClient, body: dict[str, Any], within: float
+) -> dict[str, Any]:
+    """`chat.postMessage` with `body` as its JSON (plain dicts, no None values), given up
+    (`TimeoutError`) after `within` seconds, retries included: Slack's answer, or
+    `SlackApiError` for a refusal."""
     route = _route(client)
-    if route is None:
-        return _data(await client.api_call("chat.postMessage", json=body))
-    return await route.call(client, POST_MESSAGE, body)
+    async with asyncio.timeout(within):
+        if route is None:
+            return _data(await client.api_call("chat.postMessage", json=body))
+        return await route.call(client, POST_MESSAGE, body, route.timeout_within(within))
 
 
 async def open_conversation(client: AsyncWebClient, users: str) -> dict[str, Any]:
@@ -53,7 +62,7 @@ async def open_conversation(client: AsyncWebClient, users: str) -> dict[str, Any
     route = _route(client)
     if route is None:
         return _data(await client.conversations_open(users=users))
-    return await route.call(client, OPEN_CONVERSATION, {"users": users})
+    return await route.call(client, OPEN_CONVERSATION, {"users": users}, route.session.timeout)
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,23 @@ class _Route:
     session: aiohttp.ClientSession
     token: str | None
     urls: dict[str, URL]
-    headers: dict[str, str]
+    headers: CIMultiDictProxy[str]  # a multidict, which aiohttp takes without converting it
     options: dict[str, Any]
+    # The session's timeouts without the total: for a call already given up sooner as a whole.
+    untimed: aiohttp.ClientTimeout
+
+    def timeout_within(self, within: float) -> aiohttp.ClientTimeout:
+        """The timeouts of a call given up after `within` seconds: the session's, its total (a
+        timer of its own per request) left out when it could never end a request first."""
+        total = self.session.timeout.total
+        return self.untimed if total is None or within <= total else self.session.timeout
 
     async def call(
-        self, client: AsyncWebClient, method: str, body: dict[str, Any]
+        self,
+        client: AsyncWebClient,
+        method: str,
+        body: dict[str, Any],
+        timeouts: aiohttp.ClientTimeout,
     ) -> dict[str, Any]:
         url = self.urls[method]
         data = orjson.dumps(body)
@@ -76,7 +97,7 @@ class _Route:
         for _ in range(MAX_ATTEMPTS):
             try:
                 async with self.session.post(
-                    url, data=data, headers=self.headers, **self.options
+                    url, data=data, headers=self.headers, timeout=timeouts, **self.options
                 ) as answer:
                     raw = await answer.read()
                     status, headers = answer.status, answer.headers
@@ -110,7 +131,7 @@ class _Route:
         raise RuntimeError(f"{method}: still retried after {MAX_ATTEMPTS} attempts")
 
     def _request(self, url: URL) -> HttpRequest:
-        return HttpRequest(method="POST", url=str(url), headers=dict(self.headers))
+        return HttpRequest(method="POST", url=str(url), headers=dict(self.headers.items()))
 
 
 _routes: weakref.WeakKeyDictionary[AsyncWebClient, _Route] = weakref.WeakKeyDictionary()
@@ -140,8 +161,9 @@ def _made(client: AsyncWebClient, session: aiohttp.ClientSession) -> _Route:
         session=session,
         token=client.token,
         urls={m: URL(urljoin(client.base_url, m)) for m in (POST_MESSAGE, OPEN_CONVERSATION)},
-        headers=headers,
+        headers=CIMultiDictProxy(CIMultiDict(headers)),
         options=options,
+        untimed=attr.evolve(session.timeout, total=None),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from multidict import CIMultiDictProxy
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -55,7 +56,7 @@ async def test_a_post_and_an_open_reach_slack_as_slack_sdk_sends_them(
     fake_slack: FakeSlack, session: aiohttp.ClientSession, pauses: Pauses
 ) -> None:
     web = client(fake_slack, session, pauses)
-    posted = await post_message(web, {**BODY, "text": "Grüße 👋"})
+    posted = await post_message(web, {**BODY, "text": "Grüße 👋"}, 5.0)
     opened = await open_conversation(web, "U7")
     assert posted["ok"] is True and posted["channel"] == "D1"
     assert opened["channel"]["id"]
@@ -73,7 +74,7 @@ async def test_a_short_rate_limit_is_waited_out_and_the_call_made_again(
     fake_slack: FakeSlack, session: aiohttp.ClientSession, pauses: Pauses
 ) -> None:
     fake_slack.fail("chat.postMessage", status=429, retry_after=3)
-    assert (await post_message(client(fake_slack, session, pauses), BODY))["ok"] is True
+    assert (await post_message(client(fake_slack, session, pauses), BODY, 5.0))["ok"] is True
     assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200]
     assert pauses.taken == [3.0]
 
@@ -85,7 +86,7 @@ async def test_a_long_rate_limit_on_a_post_is_refused_and_holds_back_the_next_po
     fake_slack.fail("chat.postMessage", status=429, retry_after=MAX_INLINE_WAIT + 50)
     web = client(fake_slack, session, pauses)
     with pytest.raises(SlackApiError) as refused:
-        await post_message(web, BODY)
+        await post_message(web, BODY, 5.0)
     assert isinstance(refused.value.response, AsyncSlackResponse)
     assert refused.value.response.status_code == 429 and pauses.taken == []
     assert isinstance(classify(refused.value), TransientDeliveryError)
@@ -102,7 +103,7 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
 ) -> None:
     fake_slack.fail("chat.postMessage", status=status, times=3)
     with pytest.raises(SlackApiError) as refused:
-        await post_message(client(fake_slack, session, pauses), BODY)
+        await post_message(client(fake_slack, session, pauses), BODY, 5.0)
     assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [status] * 3
     assert pauses.taken == [0.5, 1.0]
     problem = classify(refused.value)
@@ -128,7 +129,7 @@ async def test_slacks_refusals_are_slack_sdks_errors_with_its_reason(
 ) -> None:
     fake_slack.fail("chat.postMessage", status=200, error=error)
     with pytest.raises(SlackApiError) as refused:
-        await post_message(client(fake_slack, session, pauses), BODY)
+        await post_message(client(fake_slack, session, pauses), BODY, 5.0)
     assert refused.value.response["error"] == error and refused.value.response.status_code == 200
     assert isinstance(classify(refused.value), kind)
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # a refusal is not retried here
@@ -165,7 +166,7 @@ async def test_a_post_whose_connection_is_cut_is_not_made_again_an_open_is(
     async with server:
         web = client(url, session, pauses)
         with pytest.raises(aiohttp.ServerDisconnectedError):
-            await post_message(web, BODY)
+            await post_message(web, BODY, 5.0)
         assert len(received) == 1  # it may have been posted: left to be verified
         with pytest.raises(UnknownDeliveryOutcome):
             await post_once(web, BODY, None, 5.0)
@@ -198,7 +199,7 @@ async def test_an_answer_that_isnt_json_is_a_server_error(
     server, url, received = await serve(answer)
     async with server:
         with pytest.raises(SlackApiError) as refused:
-            await post_message(client(url, session, pauses), BODY)
+            await post_message(client(url, session, pauses), BODY, 5.0)
     assert len(received) == 3 and refused.value.response.status_code == 502
     assert isinstance(classify(refused.value), TransientDeliveryError)
 
@@ -224,8 +225,67 @@ async def test_with_slack_sdks_debug_lines_on_slack_sdk_makes_the_call(
     sdk.setLevel(logging.DEBUG)
     try:
         web = client(fake_slack, session, pauses)
-        assert (await post_message(web, BODY))["ok"] is True
+        assert (await post_message(web, BODY, 5.0))["ok"] is True
         assert (await open_conversation(web, "U7"))["ok"] is True
     finally:
         sdk.setLevel(before)
     assert [c.method for c in fake_slack.calls] == ["chat.postMessage", "conversations.open"]
+
+
+async def test_a_clients_headers_are_made_once_and_taken_by_aiohttp_as_they_are(
+    fake_slack: FakeSlack,
+    session: aiohttp.ClientSession,
+    pauses: Pauses,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aiohttp converts request headers that aren't a multidict on every request."""
+    given: list[object] = []
+    prepare = aiohttp.ClientSession._prepare_headers
+
+    def recorded(self: aiohttp.ClientSession, headers: Any) -> Any:
+        given.append(headers)
+        return prepare(self, headers)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "_prepare_headers", recorded)
+    web = client(fake_slack, session, pauses)
+    await post_message(web, BODY, 5.0)
+    await open_conversation(web, "U7")
+    first, second = given
+    assert first is second and isinstance(first, CIMultiDictProxy)
+    assert first["Authorization"] == f"Bearer {DEFAULT_TOKEN}"
+
+
+async def test_a_post_is_given_up_after_its_own_timeout_with_one_timer(
+    fake_slack: FakeSlack,
+    session: aiohttp.ClientSession,
+    pauses: Pauses,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Within the session's total, the post's own timeout is the only one set on it: aiohttp's
+    total (a timer of its own on every request) could never end it first."""
+    timeouts: list[aiohttp.ClientTimeout] = []
+    post = aiohttp.ClientSession.post
+
+    def recorded(self: aiohttp.ClientSession, url: Any, **kwargs: Any) -> Any:
+        timeouts.append(kwargs["timeout"])
+        return post(self, url, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "post", recorded)
+    web = client(fake_slack, session, pauses)
+    fake_slack.late(1, after=0.5)
+    with pytest.raises(TimeoutError):
+        await post_message(web, BODY, 0.05)
+    assert session.timeout.total is not None
+    await post_message(web, BODY, session.timeout.total + 1)
+    assert [t.total for t in timeouts] == [None, session.timeout.total]
+    assert {t.connect for t in timeouts} == {session.timeout.connect}
+
+
+async def test_a_post_allowed_longer_than_the_sessions_total_is_cut_at_that_total(
+    fake_slack: FakeSlack, pauses: Pauses
+) -> None:
+    fake_slack.late(1, after=0.5)
+    timeout = aiohttp.ClientTimeout(total=0.05, connect=5)
+    async with aiohttp.ClientSession(timeout=timeout) as short:
+        with pytest.raises(TimeoutError):  # aiohttp's, as the fake answers within 5 s
+            await post_message(client(fake_slack, short, pauses), BODY, 5.0)
