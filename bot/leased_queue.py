@@ -25,10 +25,12 @@ platform with no sender in this process ("not connected") is retried with backof
 
 A claimed item is always finished and recorded, even when the run is cancelled (APScheduler
 cancels running jobs on shutdown): no new claims are taken, the sends in flight finish, and
-their outcomes are written. Outcomes are recorded in batches, one transaction each: once at
-least as many sends have finished as are still in flight, and when the last one finishes — so
-a fast platform's sends cost a transaction per half a window, not one per send, and a slow
-one's are recorded as they finish.
+their outcomes are written. Outcomes are recorded in batches: once at least as many sends have
+finished as are still in flight, and when the last one finishes — so a fast platform's sends
+cost a transaction per half a window, not one per send, and a slow one's are recorded as they
+finish. A batch is recorded in the transaction that claims (and loads) the next one, if any:
+a claim that fails leaves that batch unrecorded too, so its items come back one lease later as
+unknown and are verified before they are sent again.
 """
 
 from __future__ import annotations
@@ -267,26 +269,36 @@ class LeasedQueue(Generic[T]):
         busy = Counter(sending.values())
         return {p: max_in_flight(s) - busy[p] for p, s in self._senders.items()}
 
+    def _wanted(
+        self, sending: Mapping[asyncio.Future[_Outcome[T]], str], exhausted: set[str]
+    ) -> dict[str, int]:
+        """How many to claim for each platform: none until half its window is free (or
+        nothing of it is in flight), so claims come in batches."""
+        return {
+            platform: free
+            for platform, free in self._room(sending).items()
+            if platform not in exhausted
+            and free > 0
+            and (
+                free * 2 >= max_in_flight(self._senders[platform])
+                or platform not in sending.values()
+            )
+        }
+
     async def _run(self, stop: asyncio.Event) -> DeliveryReport:
         report = DeliveryReport()
         sending: dict[asyncio.Future[_Outcome[T]], str] = {}  # send → its platform
         exhausted: set[str] = set()  # platforms with nothing left to claim in this run
-        finished: list[_Outcome[T]] = []  # sends that ended, not recorded yet
+        finished: list[_Outcome[T]] = []  # sends that ended, not due to be recorded yet
+        recording: list[_Outcome[T]] = []  # to be recorded in the next transaction
         try:
             while True:
-                if not stop.is_set():
-                    wanted = {
-                        platform: free
-                        for platform, free in self._room(sending).items()
-                        if platform not in exhausted
-                        and free > 0
-                        and (
-                            free * 2 >= max_in_flight(self._senders[platform])
-                            or platform not in sending.values()
-                        )
-                    }
-                    for platform, free in wanted.items():
-                        claimed, parcels, now = await self._claim(platform, free)
+                wanted = {} if stop.is_set() else self._wanted(sending, exhausted)
+                if recording or wanted:
+                    outcomes, recording = recording, []
+                    recorded, claims = await self._turn(outcomes, wanted)
+                    report.add(recorded)
+                    for platform, free, claimed, parcels, now in claims:
                         report.claimed += len(claimed)
                         if len(claimed) < free:
                             exhausted.add(platform)
@@ -300,53 +312,67 @@ class LeasedQueue(Generic[T]):
                     del sending[task]
                 finished += [task.result() for task in ended]
                 if len(finished) >= len(sending):
-                    outcomes, finished = finished, []
-                    report.add(await self._record(outcomes))
+                    recording, finished = finished, []
         finally:
             for task in sending:  # recording failed (the database went away): stop sending
                 task.cancel()
-            for outcome in finished:  # never recorded: their claims simply run out
+            for outcome in finished + recording:  # never recorded: their claims simply run out
                 self._release(outcome.item)
         return report
 
-    async def _claim(
-        self, platform: str, limit: int
-    ) -> tuple[list[T], dict[int, Parcel | str], datetime]:
-        """Claim up to `limit` items and load them: the items, their parcels, and the time
-        they were loaded at. A load that is quick (`Deliveries.loads_with_claim`) runs in the
-        claim's own transaction — on SQLite each transaction's first statement and its commit
-        cost a trip to the database's thread, the reads between them are quick — and if it
-        fails, nothing was claimed."""
+    async def _turn(
+        self, outcomes: list[_Outcome[T]], wanted: Mapping[str, int]
+    ) -> tuple[DeliveryReport, list[tuple[str, int, list[T], dict[int, Parcel | str], datetime]]]:
+        """One transaction — on SQLite its first statement and its commit each cost a trip to
+        the database's thread, the statements between them are quick: record `outcomes`,
+        then claim up to `wanted` items for each platform and load them. What was recorded,
+        and for each platform: how many were wanted, the items claimed, their parcels and the
+        time they were loaded at. A load that is not quick (`Deliveries.loads_with_claim`)
+        runs after the commit; one that fails in the transaction leaves nothing claimed."""
         deliveries = self._deliveries
-        async with self._uow_factory() as uow:
-            claimed = list(
-                await deliveries.repository(uow).claim_due(
-                    self._clock.now(),
-                    self.worker_id,
-                    self.lease,
-                    limit,
-                    platforms={platform},
-                    people=self._people(),
-                )
-            )
-            now = self._clock.now()
-            parcels = (
-                await deliveries.load(uow, claimed, now)
-                if claimed and deliveries.loads_with_claim
-                else {}
-            )
-            await uow.commit()
-        for item in claimed:
-            self._held[item.claim_token or ""] += 1
-        if claimed and not deliveries.loads_with_claim:
-            try:
+        claims: list[tuple[str, int, list[T], dict[int, Parcel | str], datetime]] = []
+        try:
+            async with self._uow_factory() as uow:
+                recorded = await self._write(uow, outcomes) if outcomes else DeliveryReport()
+                for platform, limit in wanted.items():
+                    claimed = list(
+                        await deliveries.repository(uow).claim_due(
+                            self._clock.now(),
+                            self.worker_id,
+                            self.lease,
+                            limit,
+                            platforms={platform},
+                            people=self._people(),
+                        )
+                    )
+                    now = self._clock.now()
+                    parcels = (
+                        await deliveries.load(uow, claimed, now)
+                        if claimed and deliveries.loads_with_claim
+                        else {}
+                    )
+                    claims.append((platform, limit, claimed, parcels, now))
+                await uow.commit()
+        finally:
+            for outcome in outcomes:
+                self._release(outcome.item)
+        for _, _, claimed, _, _ in claims:
+            for item in claimed:
+                self._held[item.claim_token or ""] += 1
+        if deliveries.loads_with_claim:
+            return recorded, claims
+        loaded = []
+        try:
+            for platform, limit, claimed, _, now in claims:
                 async with self._uow_factory() as uow:
-                    parcels = await deliveries.load(uow, claimed, now)
-            except BaseException:
-                for item in claimed:  # never sent: the claims simply run out
+                    parcels = await deliveries.load(uow, claimed, now) if claimed else {}
+                loaded.append((platform, limit, claimed, parcels, now))
+        except BaseException:
+            for _, _, claimed, _, _ in claims:  # never sent: the claims simply run out
+                for item in claimed:
                     self._release(item)
-                raise
-        return claimed, parcels, now
+            raise
+        return recorded, loaded
 
     def _start(
         self, claimed: list[T], parcels: Mapping[int, Parcel | str], now: datetime
@@ -435,48 +461,40 @@ class LeasedQueue(Generic[T]):
             error=reason,
         )
 
-    async def _record(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
-        try:
-            return await self._write(outcomes)
-        finally:
-            for outcome in outcomes:
-                self._release(outcome.item)
-
-    async def _write(self, outcomes: list[_Outcome[T]]) -> DeliveryReport:
+    async def _write(self, uow: UnitOfWork, outcomes: list[_Outcome[T]]) -> DeliveryReport:
+        """Record the outcomes in the unit of work (its owner commits)."""
         report = DeliveryReport()
         now = self._clock.now()
         kinds, log = self._deliveries, self._about.log
         delivered = [o for o in outcomes if o.delivered]
-        async with self._uow_factory() as uow:
-            kept_ids = (
-                await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now)
-                if delivered
-                else set()
-            )
-            for outcome in delivered:
-                item = outcome.item
-                if item.id in kept_ids:
-                    report.delivered += 1
-                    report.late += outcome.late
-                    report.delivered_ids.append(item.id)
-                    late = " late" if outcome.late else ""
-                    log.info(
-                        "%s delivered%s",
-                        self._label(item),
-                        late,
-                        extra={**self._extra(item), "late": outcome.late},
-                    )
-                else:
-                    report.lost += 1
-                    log.warning(
-                        "%s: claim lost before its delivery was recorded",
-                        self._label(item),
-                        extra=self._extra(item),
-                    )
-            for outcome in outcomes:
-                if not outcome.delivered:
-                    report.add(await self._write_undelivered(uow, outcome, now))
-            await uow.commit()
+        kept_ids = (
+            await kinds.mark_delivered(uow, [(o.item, o.late) for o in delivered], now)
+            if delivered
+            else set()
+        )
+        for outcome in delivered:
+            item = outcome.item
+            if item.id in kept_ids:
+                report.delivered += 1
+                report.late += outcome.late
+                report.delivered_ids.append(item.id)
+                late = " late" if outcome.late else ""
+                log.info(
+                    "%s delivered%s",
+                    self._label(item),
+                    late,
+                    extra={**self._extra(item), "late": outcome.late},
+                )
+            else:
+                report.lost += 1
+                log.warning(
+                    "%s: claim lost before its delivery was recorded",
+                    self._label(item),
+                    extra=self._extra(item),
+                )
+        for outcome in outcomes:
+            if not outcome.delivered:
+                report.add(await self._write_undelivered(uow, outcome, now))
         return report
 
     async def _write_undelivered(
