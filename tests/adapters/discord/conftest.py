@@ -109,13 +109,13 @@ def discord_options() -> dict[str, Any]:
 @pytest.fixture
 async def runtime(
     fake: FakeDiscord,
-    sqlite_url: str,
+    migrated_sqlite_url: str,
     clock: SimulatedClock,
     probe: FacadeProbe,
     discord_options: dict[str, Any],
     runtime_factory: RuntimeFactory,
 ) -> Runtime:
-    config = discord_config(fake, sqlite_url)
+    config = discord_config(fake, migrated_sqlite_url)
     return await discord_runtime(
         config, clock, probe=probe, build=runtime_factory, **discord_options
     )

@@ -72,8 +72,8 @@ def slack_config(database_url: str, fake: FakeSlack, **extra: Any) -> Config:
 
 
 @pytest.fixture
-def config(sqlite_url: str, fake_slack: FakeSlack) -> Config:
-    return slack_config(sqlite_url, fake_slack)
+def config(migrated_sqlite_url: str, fake_slack: FakeSlack) -> Config:
+    return slack_config(migrated_sqlite_url, fake_slack)
 
 
 def slack_adapter(runtime: Runtime) -> SlackAdapter:
