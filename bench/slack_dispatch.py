@@ -1,6 +1,7 @@
 """Dispatch through the real Slack notifier: 4,000 due nudges (2,000 people, two each) on a
 SQLite file, delivered by the real dispatcher and `SlackNotifier` (slack_sdk's client, the DM
-ids kept in the database, Block Kit, `chat.postMessage`) to a fake Slack running in another
+ids kept in the database, Block Kit, `chat.postMessage` on the lean path's kept-alive
+connections) to a fake Slack running in another
 process with no latency of its own — so the figure is the bot's own cost per nudge.
 
 Two rounds, each by a notifier made afresh as a new process would: first contact (nobody's DM
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.settle import settled
+from adapters.slack import webapi
 from adapters.slack.clients import http_session
 from adapters.slack.directory import DirectChannels
 from adapters.slack.notifier import SlackNotifier
@@ -76,6 +78,7 @@ async def _deliver(database: Database, api_url: str) -> tuple[int, int, float, f
             if not (report.delivered or report.retried or report.lost):
                 break
         await channels.flush()
+        webapi.close(session)
         return delivered, failed, time.perf_counter() - started, time.process_time() - cpu
 
 

@@ -28,7 +28,8 @@ from discord.http import MultipartParameters
 
 from adapters.discord.link import DiscordLink
 from adapters.discord.render import Outgoing
-from adapters.discord.wire import MESSAGES, NotConnected, bucket, mend
+from adapters.discord.wire import MESSAGES, bucket, mend
+from adapters.http1 import NotConnected
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 
 # What a send through discord.py may raise once the client has given up on it.

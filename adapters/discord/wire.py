@@ -4,8 +4,9 @@ fraction of what a request through discord.py's `HTTPClient` costs (aiohttp's re
 response objects, a `Route`, the body parsed into a dict nobody reads): about 0.1 ms of CPU
 instead of 0.4 on this project's machine, which is most of a nudge.
 
-It is HTTP/1.1 on kept-alive connections (TLS for `https` bases), one request at a time per
-connection, as many connections as requests in flight (the dispatcher bounds those). What it
+It is HTTP/1.1 on kept-alive connections (`adapters.http1`: TLS for `https` bases, one request
+at a time per connection, as many connections as requests in flight, which the dispatcher
+bounds). What it
 does not change is how Discord's rate limits are kept: it uses the logged-in client's own
 buckets (`HTTPClient.get_ratelimit`, keyed as discord.py keys them, the bucket hash Discord
 names learnt the same way), updated from the same `X-RateLimit-*` headers, and the same
@@ -20,8 +21,7 @@ A connection that could not be made raises `NotConnected` (nothing was sent); on
 before the whole answer came raises `NoAnswer` (the request may have been acted on) — except a
 kept-alive connection that the server had already closed when it was reused: the request goes
 again on a new one (it had no byte of answer, and both requests are safe to
-repeat: a create carries an enforced nonce, a DM open returns the same channel). A request cut
-short by a timeout or a cancellation closes its connection (its answer would come later).
+repeat: a create carries an enforced nonce, a DM open returns the same channel).
 
 A request cut short also leaves its bucket as a finished one would (`mend`): discord.py puts a
 bucket right as a request leaves it (`Ratelimit.__aexit__` refreshes it once its last token is
@@ -34,232 +34,19 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import Any
 
 import discord
 import orjson
 from discord.http import HTTPClient, Ratelimit
 
-IDLE_KEPT = 15.0  # seconds an idle connection is reused for (aiohttp keeps its own as long)
+from adapters.http1 import Answer, Headers, NoAnswer, Pool
+
 RETRIED_STATUSES = frozenset({500, 502, 504, 524})  # what discord.py retries, and how often
 TRIES = 5
 MESSAGES = "POST /channels/{channel_id}/messages"
 OPEN_DM = "POST /users/@me/channels"
-
-
-class NotConnected(ConnectionError):
-    """No connection could be made: the request was not sent."""
-
-
-class NoAnswer(ConnectionError):
-    """The connection ended before the whole answer arrived: the request may have been acted
-    on."""
-
-
-class _Headers(dict[str, str]):
-    """Response headers by lower-case name, looked up in any case (discord.py's `Ratelimit`
-    reads `X-Ratelimit-Limit`)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict.get(self, key.lower(), default)
-
-    def __getitem__(self, key: str) -> str:
-        return dict.__getitem__(self, key.lower())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and dict.__contains__(self, key.lower())
-
-
-@dataclass
-class Answer:
-    """What discord.py's `Ratelimit.update` and `HTTPException` read of a response."""
-
-    status: int
-    reason: str
-    headers: _Headers
-    body: bytes
-    keeps: bool = True  # the connection may carry the next request
-
-    def data(self) -> dict[str, Any] | str:
-        """The body: JSON when Discord said it is (as discord.py decides), else its text."""
-        if self.headers.get("content-type") == "application/json":
-            try:
-                parsed: dict[str, Any] = orjson.loads(self.body)
-                return parsed
-            except orjson.JSONDecodeError:
-                pass
-        return self.body.decode("utf-8", "replace")
-
-
-class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection: a request is written, its answer read, then the next."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.answered = 0  # requests answered on it: a reused one may have been closed idle
-        self.idle_since = 0.0
-        self._buffer = bytearray()
-        self._waiting: asyncio.Future[Answer] | None = None
-        self._received = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # a stream transport, whichever loop made it (uvloop's is no asyncio.Transport subclass)
-        self.transport = cast(asyncio.Transport, transport)
-
-    def data_received(self, data: bytes) -> None:
-        self._received = True
-        self._buffer += data
-        if self._waiting is not None and not self._waiting.done():
-            try:
-                answer = self._read(final=False)
-            except ValueError as problem:
-                self._fail(NoAnswer(f"malformed answer from Discord: {problem}"))
-                self.abort()
-                return
-            if answer is not None:
-                self._waiting.set_result(answer)
-
-    def eof_received(self) -> bool:
-        if self._waiting is not None and not self._waiting.done():
-            try:
-                answer = self._read(final=True)  # an answer framed by the end of the stream
-            except ValueError:
-                answer = None
-            if answer is not None:
-                self._waiting.set_result(answer)
-        self.closed = True
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self._fail(
-            NoAnswer(f"connection closed by Discord{f': {exc}' if exc else ''}")
-            if self._received or not self.answered
-            else _ClosedIdle()
-        )
-
-    def _fail(self, error: Exception) -> None:
-        if self._waiting is not None and not self._waiting.done():
-            self._waiting.set_exception(error)
-
-    def abort(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.abort()
-
-    async def exchange(self, request: bytes) -> Answer:
-        assert self.transport is not None
-        if self.closed or self.transport.is_closing() or self._buffer:
-            self.abort()  # closing, or it said something unasked: not one to send on
-            raise _ClosedIdle()
-        self._waiting = asyncio.get_running_loop().create_future()
-        self._received = False
-        self.transport.write(request)
-        try:
-            answer = await self._waiting
-        except BaseException:
-            self.abort()  # a timeout or a cancellation: its answer would come on this one later
-            raise
-        finally:
-            self._waiting = None
-        self.answered += 1
-        return answer
-
-    def _read(self, final: bool) -> Answer | None:
-        answer = read_answer(self._buffer, final)
-        if answer is not None and not answer.keeps:
-            self.closed = True
-        return answer
-
-
-def read_answer(buffer: bytearray, final: bool = False) -> Answer | None:
-    """The HTTP/1.1 answer at the start of `buffer`, taken out of it once it is all there (None
-    before: more is to come); `final`: the stream ended, so an answer without a length ends
-    here. Bodies framed by `Content-Length`, chunked or by the end of the stream; gzip or
-    deflate undone; interim (1xx) answers skipped. Raises ValueError for what isn't HTTP."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    lines = buffer[:end].decode("latin-1").split("\r\n")
-    version, _, rest = lines[0].partition(" ")
-    code, _, reason = rest.partition(" ")
-    if not version.startswith("HTTP/") or not code.isdigit():
-        raise ValueError(f"not an HTTP status line: {lines[0][:80]!r}")
-    status = int(code)
-    fields: dict[str, str] = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        name = name.strip().lower()
-        value = value.strip()
-        fields[name] = f"{fields[name]}, {value}" if name in fields else value
-    headers = _Headers(fields)
-    start = end + 4
-    if 100 <= status < 200:  # an interim answer: the real one follows
-        del buffer[:start]
-        return read_answer(buffer, final)
-    if "chunked" in headers.get("transfer-encoding", ""):
-        found = _dechunk(buffer, start)
-        if found is None:
-            return None
-        body, used = found
-    elif "content-length" in headers:
-        used = start + int(headers["content-length"])
-        if len(buffer) < used:
-            return None
-        body = bytes(buffer[start:used])
-    elif status in (204, 304):
-        body, used = b"", start
-    elif final:
-        body, used = bytes(buffer[start:]), len(buffer)
-    else:
-        return None  # framed by the end of the connection
-    del buffer[:used]
-    encoding = headers.get("content-encoding", "identity")
-    if encoding in ("gzip", "deflate"):
-        try:
-            body = zlib.decompress(body, 16 + zlib.MAX_WBITS if encoding == "gzip" else 15)
-        except zlib.error as problem:
-            raise ValueError(f"a {encoding} body that isn't: {problem}") from problem
-    framed = "chunked" in headers.get("transfer-encoding", "") or "content-length" in headers
-    keeps = (
-        version == "HTTP/1.1"
-        and "close" not in headers.get("connection", "").lower()
-        and (framed or status in (204, 304))
-    )
-    return Answer(status, reason, headers, body, keeps)
-
-
-class _ClosedIdle(ConnectionError):
-    """A kept-alive connection the server had closed: nothing of the request was answered."""
-
-
-def _dechunk(buffer: bytearray, start: int) -> tuple[bytes, int] | None:
-    """A chunked body starting at `start`: (body, where it ends), or None while incomplete."""
-    parts: list[bytes] = []
-    at = start
-    while True:
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(bytes(buffer[at:line_end]).split(b";", 1)[0].strip() or b"0", 16)
-        at = line_end + 2
-        if size == 0:
-            trailer_end = buffer.find(b"\r\n", at)
-            while trailer_end > at:  # trailer fields, each on its line, until an empty one
-                at = trailer_end + 2
-                trailer_end = buffer.find(b"\r\n", at)
-            if trailer_end < 0:
-                return None
-            return b"".join(parts), trailer_end + 2
-        if len(buffer) < at + size + 2:
-            return None
-        parts.append(bytes(buffer[at : at + size]))
-        at += size + 2
 
 
 class Wire:
@@ -277,22 +64,14 @@ class Wire:
     ) -> None:
         """`tls`: how an `https` base is verified (the system's trusted certificates unless
         given)."""
-        url = urlsplit(base)
         self._http = http
-        self._host = url.hostname or "discord.com"
-        self._port = url.port or (443 if url.scheme == "https" else 80)
-        https = url.scheme == "https"
-        self._ssl = (tls or ssl.create_default_context()) if https else None
-        self._prefix = url.path.rstrip("/")
-        authority = url.netloc.rpartition("@")[2]
+        self._pool = Pool(base, peer="Discord", tls=tls, repeatable=True)
         self._head = (
-            f"Host: {authority}\r\nUser-Agent: {http.user_agent}\r\n"
+            f"Host: {self._pool.authority}\r\nUser-Agent: {http.user_agent}\r\n"
             f"Authorization: Bot {http.token}\r\nAccept-Encoding: identity\r\n"
             "Content-Type: application/json\r\n"
         )
         self._pace = pace
-        self._idle: list[_Connection] = []
-        self._open: set[_Connection] = set()
         self._unlimited: set[str] = set()  # routes answered without rate-limit headers
 
     async def create_message(self, channel_id: int, body: dict[str, Any]) -> None:
@@ -309,10 +88,7 @@ class Wire:
 
     def close(self) -> None:
         """Close every connection (requests in flight fail with `NoAnswer`)."""
-        for connection in list(self._open):
-            connection.abort()
-        self._open.clear()
-        self._idle.clear()
+        self._pool.close()
 
     async def _request(
         self, route_key: str, major: str, path: str, payload: dict[str, Any]
@@ -324,7 +100,7 @@ class Wire:
         http = self._http
         body = orjson.dumps(payload)  # (what discord.py itself sends with orjson installed)
         request = (
-            f"POST {self._prefix}{path} HTTP/1.1\r\n{self._head}"
+            f"POST {self._pool.prefix}{path} HTTP/1.1\r\n{self._head}"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         if not http._global_over.is_set():
@@ -347,7 +123,7 @@ class Wire:
         http = self._http
         answer: Answer | None = None
         for tries in range(TRIES):
-            answer = await self._send(request)
+            answer = await self._pool.send(request, self._pace)
             headers = answer.headers
             limited = "x-ratelimit-remaining" in headers
             if ratelimit is not None:
@@ -392,62 +168,6 @@ class Wire:
             if is_global:
                 http._global_over.set()
 
-    async def _send(self, request: bytes) -> Answer:
-        """`request` written on a kept-alive connection (or a new one) once the pacer lets it
-        go — with the connection at hand, so it is written the moment it is counted — and its
-        answer read."""
-        while True:
-            connection, reused = await self._connection()
-            if self._pace is not None:
-                try:
-                    await self._pace()
-                except BaseException:
-                    self._kept(connection)  # (not used: as good as before)
-                    raise
-            try:
-                answer = await connection.exchange(request)
-            except _ClosedIdle as closed:
-                self._open.discard(connection)
-                if reused:
-                    continue  # closed by the server while idle: the request goes on a new one
-                raise NoAnswer("connection closed by Discord") from closed
-            except BaseException:
-                self._open.discard(connection)
-                raise
-            self._kept(connection)
-            return answer
-
-    async def _connection(self) -> tuple[_Connection, bool]:
-        """A kept-alive connection (and True), else a new one (and False)."""
-        loop = asyncio.get_running_loop()
-        while self._idle:
-            connection = self._idle.pop()
-            if not connection.closed and loop.time() - connection.idle_since <= IDLE_KEPT:
-                return connection, True
-            connection.abort()
-            self._open.discard(connection)
-        try:
-            _, connection = await loop.create_connection(
-                _Connection,
-                self._host,
-                self._port,
-                ssl=self._ssl,
-                server_hostname=self._host if self._ssl else None,
-            )
-        except OSError as problem:
-            raise NotConnected(f"couldn't connect to Discord: {problem}") from problem
-        self._open.add(connection)
-        return connection, False
-
-    def _kept(self, connection: _Connection) -> None:
-        """`connection` back among the idle ones, unless it is closing."""
-        if connection.closed:
-            connection.abort()
-            self._open.discard(connection)
-        else:
-            connection.idle_since = asyncio.get_running_loop().time()
-            self._idle.append(connection)
-
 
 def mend(ratelimit: Ratelimit | None) -> None:
     """Put right a bucket a cancelled request left stuck — no request out, none left, and no
@@ -473,7 +193,7 @@ def _bucket_key(http: HTTPClient, route_key: str, major: str) -> str:
 
 
 def _learn_bucket(
-    http: HTTPClient, route_key: str, major: str, headers: _Headers, ratelimit: Ratelimit
+    http: HTTPClient, route_key: str, major: str, headers: Headers, ratelimit: Ratelimit
 ) -> None:
     """The bucket Discord names for the route (`X-RateLimit-Bucket`), kept as discord.py keeps
     it: the route's hash, and this bucket under the hash and the major parameter."""

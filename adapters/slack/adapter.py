@@ -34,6 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.config import Config
+from adapters.slack import webapi
 from adapters.slack.app import build_app, request_gate
 from adapters.slack.clients import Sleep, http_session, web_client
 from adapters.slack.directory import DirectChannels, People
@@ -248,6 +249,7 @@ class SlackAdapter:
             self._runner = None
             self.http_port = None
         if self._session is not None:
+            webapi.close(self._session)
             await self._session.close()
             self._session = None
 

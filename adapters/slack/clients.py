@@ -44,6 +44,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http1 import NoAnswer, NotConnected
 from bot.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -57,6 +58,7 @@ RATE_LIMITED = "rate limited by Slack"  # why a post refused with a 429 is tried
 NEVER_CONNECTED: tuple[type[Exception], ...] = (
     aiohttp.ClientConnectorError,
     aiohttp.ConnectionTimeoutError,
+    NotConnected,  # the same on the lean path (`webapi`)
 )
 # slack-sdk ignores its own `timeout` when handed a session, so the session carries it: a
 # Slack call that hangs must give up long before a nudge's claim lease (5 min) runs out.
@@ -228,7 +230,19 @@ class ServerErrorRetry(AsyncServerErrorRetryHandler):
 
 
 class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
-    """slack-sdk's connection-error retry, but never a post that may have gone out."""
+    """slack-sdk's connection-error retry — its aiohttp errors, and the lean path's
+    (`webapi`) — but never a post that may have gone out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            error_types=[
+                aiohttp.ServerConnectionError,
+                aiohttp.ServerDisconnectedError,
+                aiohttp.ClientOSError,
+                NotConnected,
+                NoAnswer,
+            ]
+        )
 
     async def _can_retry_async(
         self,

@@ -9,7 +9,7 @@ import sys
 import pytest
 import uvloop
 
-from adapters.discord.wire import _Connection
+from adapters.http1 import _Connection
 from adapters.platforms import loop_name, run
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import shutil
 import ssl
-import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +24,13 @@ from hypothesis import strategies as st
 from adapters.discord import DiscordAdapter
 from adapters.discord.link import DiscordLink
 from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.wire import NoAnswer, NotConnected, Wire, read_answer
+from adapters.discord.wire import Wire
+from adapters.http1 import NoAnswer, NotConnected, read_answer
 from bot.domain import DeliverySettings, User
 from bot.messages import Message
 from bot.ports import Delivery, TransientDeliveryError, UnknownDeliveryOutcome
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.scripted_http import Scripted, answer, self_signed_certificate
 
 CREATES = r"/channels/\d+/messages"
 CHANNEL = 950000000000000001
@@ -107,70 +107,9 @@ async def test_creates_one_after_another_share_one_connection(
 # ---- against a scripted server ----------------------------------------------------------------
 
 
-class Scripted:
-    """An HTTP server on 127.0.0.1 whose n-th request (from 0, over all connections) is met as
-    `script(n)` says: bytes to answer with; "close" (the connection closed, no answer); "hold"
-    (no answer, ever); (bytes, "then close") for an answer, then the connection closed; or
-    (bytes, seconds) for an answer that long after the request."""
-
-    def __init__(self, script: Callable[[int], Any], tls: ssl.SSLContext | None = None) -> None:
-        self.script = script
-        self.tls = tls
-        self.requests: list[tuple[int, bytes]] = []  # (connection number, request body)
-        self.connections = 0
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    async def __aenter__(self) -> Scripted:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-
-    @property
-    def base(self) -> str:
-        where = f"https://localhost:{self.port}" if self.tls else f"http://127.0.0.1:{self.port}"
-        return f"{where}/api/v10"
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = self.connections
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                body = await reader.readexactly(length)
-                n = len(self.requests)
-                self.requests.append((connection, body))
-                step = self.script(n)
-                if step == "close":
-                    break
-                if step == "hold":
-                    await asyncio.sleep(3600)
-                answer, then = step if isinstance(step, tuple) else (step, None)
-                if isinstance(then, float):
-                    await asyncio.sleep(then)
-                writer.write(answer)
-                await writer.drain()
-                if then == "then close":
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-
-def _answer(status: int = 200, body: bytes = b"{}", **headers: str) -> bytes:
-    fields = {"Content-Type": "application/json", "Content-Length": str(len(body)), **headers}
-    head = "".join(f"{name.replace('_', '-')}: {value}\r\n" for name, value in fields.items())
-    return f"HTTP/1.1 {status} X\r\n{head}\r\n".encode() + body
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 class _Http:
@@ -201,7 +140,7 @@ def test_on_uvloop_as_followup_run_runs_it_requests_share_a_connection_plain_or_
 
     async def main(tls: ssl.SSLContext | None) -> list[int]:
         channel = json.dumps({"id": "960000000000000001", "type": 1}).encode()
-        async with Scripted(lambda n: _answer(body=channel), tls=tls) as server:
+        async with Scripted(lambda n: answer(body=channel), tls=tls) as server:
             wire = Wire(_Http().client, server.base, tls=trusting)
             for n in range(3):
                 assert (await wire.open_dm(410000000000000001 + n))["id"] == "960000000000000001"
@@ -217,7 +156,7 @@ def test_on_uvloop_as_followup_run_runs_it_requests_share_a_connection_plain_or_
 async def test_a_kept_connection_the_server_closed_while_idle_is_replaced_and_sent_once(
     http: Any,
 ) -> None:
-    async with Scripted(lambda n: (_answer(), "then close") if n == 0 else _answer()) as server:
+    async with Scripted(lambda n: (answer(), "then close") if n == 0 else answer()) as server:
         wire = Wire(http, server.base)
         await wire.create_message(CHANNEL, _body("first", "nonce-1"))
         await asyncio.sleep(0.05)  # the server has closed the connection by now
@@ -230,29 +169,13 @@ async def test_a_kept_connection_closed_as_it_is_reused_sends_the_request_again_
     http: Any,
 ) -> None:
     script = {1: "close"}  # the second request meets a connection closing: no byte of answer
-    async with Scripted(lambda n: script.get(n, _answer())) as server:
+    async with Scripted(lambda n: script.get(n, answer())) as server:
         wire = Wire(http, server.base)
         await wire.create_message(CHANNEL, _body("first", "nonce-1"))
         await wire.create_message(CHANNEL, _body("second", "nonce-2"))
         assert [c for c, _ in server.requests] == [0, 0, 1]
         assert server.requests[1][1] == server.requests[2][1]  # the same nonce: created once
         wire.close()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and its key, made for these tests."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: no certificate for the TLS test")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True,
-    )
-    return cert, key
 
 
 async def test_over_tls_requests_share_a_verified_connection_and_one_closed_idle_is_replaced(
@@ -262,8 +185,8 @@ async def test_over_tls_requests_share_a_verified_connection_and_one_closed_idle
     serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     serving.load_cert_chain(cert, key)
     trusting = ssl.create_default_context(cafile=str(cert))
-    script = {1: (_answer(), "then close")}
-    async with Scripted(lambda n: script.get(n, _answer()), tls=serving) as server:
+    script = {1: (answer(), "then close")}
+    async with Scripted(lambda n: script.get(n, answer()), tls=serving) as server:
         wire = Wire(http, server.base, tls=trusting)
         for n in range(3):
             await wire.create_message(CHANNEL, _body(f"n{n}", f"nonce-{n}"))
@@ -279,7 +202,7 @@ async def test_a_connection_that_said_more_than_it_was_asked_is_not_sent_on_agai
     http: Any,
 ) -> None:
     def channel(n: str) -> bytes:
-        return _answer(body=json.dumps({"id": n, "type": 1}).encode())
+        return answer(body=json.dumps({"id": n, "type": 1}).encode())
 
     script = {0: channel("1") + channel("666"), 1: channel("2")}  # the first, and a stray one
     async with Scripted(lambda n: script.get(n, channel("3"))) as server:
@@ -293,7 +216,7 @@ async def test_a_connection_that_said_more_than_it_was_asked_is_not_sent_on_agai
 
 async def test_a_request_that_timed_out_leaves_its_connection_behind(http: Any) -> None:
     answers = {0: "hold"}
-    async with Scripted(lambda n: answers.get(n, _answer())) as server:
+    async with Scripted(lambda n: answers.get(n, answer())) as server:
         wire = Wire(http, server.base)
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.2):
@@ -326,7 +249,7 @@ async def test_dm_opens_answered_without_rate_limit_headers_go_at_once_not_one_b
     http: Any,
 ) -> None:
     channel = json.dumps({"id": "960000000000000001", "type": 1}).encode()
-    async with Scripted(lambda n: (_answer(body=channel), 0.3)) as server:
+    async with Scripted(lambda n: (answer(body=channel), 0.3)) as server:
         wire = Wire(http, server.base)
         await wire.open_dm(410000000000000001)  # the first: discord.py's bucket of one
         loop = asyncio.get_running_loop()
@@ -339,7 +262,7 @@ async def test_dm_opens_answered_without_rate_limit_headers_go_at_once_not_one_b
 
 async def test_an_error_answer_is_discords_exception_with_its_code(http: Any) -> None:
     refused = json.dumps({"message": "Cannot send messages to this user", "code": 50007})
-    async with Scripted(lambda n: _answer(403, refused.encode())) as server:
+    async with Scripted(lambda n: answer(403, refused.encode())) as server:
         wire = Wire(http, server.base)
         import discord
 

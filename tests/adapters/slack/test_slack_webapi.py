@@ -1,21 +1,25 @@
 """The lean request path of `chat.postMessage` and `conversations.open` (`webapi`), against the
-fake Slack on 127.0.0.1 and a server that cuts connections: it answers, retries and refuses as
-slack-sdk's `api_call` does, without going through it."""
+fake Slack on 127.0.0.1 and scripted servers that cut, hold and close connections: it answers,
+retries and refuses as slack-sdk's `api_call` does, without going through it or aiohttp's
+client; its connections are kept alive and shared by every workspace's client of a session,
+bounded as the session's connector is, TLS-verified, and closed with the session."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from multidict import CIMultiDictProxy
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.http1 import NoAnswer
+from adapters.slack import webapi
 from adapters.slack.clients import MAX_INLINE_WAIT, SDK_LOGGER, http_session, web_client
 from adapters.slack.delivery import post_once
 from adapters.slack.notifier import classify
@@ -27,6 +31,7 @@ from bot.ports import (
     UnknownDeliveryOutcome,
 )
 from tests.adapters.slack.conftest import Pauses
+from tests.fakes.scripted_http import Scripted, answer, self_signed_certificate, tls_pair
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
 
 BODY = {"channel": "D1", "text": "Send the thank-you note", "blocks": []}
@@ -41,9 +46,10 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def no_sdk_calls(monkeypatch: pytest.MonkeyPatch) -> None:
     async def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("went through slack-sdk's api_call")
+        raise AssertionError("went through slack-sdk's api_call or aiohttp's client")
 
     monkeypatch.setattr(AsyncWebClient, "api_call", refuse)
+    monkeypatch.setattr(aiohttp.ClientSession, "_request", refuse)
 
 
 def client(fake: FakeSlack | str, session: aiohttp.ClientSession, pauses: Pauses) -> AsyncWebClient:
@@ -165,13 +171,13 @@ async def test_a_post_whose_connection_is_cut_is_not_made_again_an_open_is(
     server, url, received = await serve(None)
     async with server:
         web = client(url, session, pauses)
-        with pytest.raises(aiohttp.ServerDisconnectedError):
+        with pytest.raises(NoAnswer):
             await post_message(web, BODY, 5.0)
         assert len(received) == 1  # it may have been posted: left to be verified
         with pytest.raises(UnknownDeliveryOutcome):
             await post_once(web, BODY, None, 5.0)
         assert len(received) == 2
-        with pytest.raises(aiohttp.ServerDisconnectedError):
+        with pytest.raises(NoAnswer):
             await open_conversation(web, "U7")
         assert len(received) == 2 + 2  # slack-sdk's connection retry: one more try
 
@@ -232,60 +238,126 @@ async def test_with_slack_sdks_debug_lines_on_slack_sdk_makes_the_call(
     assert [c.method for c in fake_slack.calls] == ["chat.postMessage", "conversations.open"]
 
 
-async def test_a_clients_headers_are_made_once_and_taken_by_aiohttp_as_they_are(
-    fake_slack: FakeSlack,
-    session: aiohttp.ClientSession,
-    pauses: Pauses,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """aiohttp converts request headers that aren't a multidict on every request."""
-    given: list[object] = []
-    prepare = aiohttp.ClientSession._prepare_headers
-
-    def recorded(self: aiohttp.ClientSession, headers: Any) -> Any:
-        given.append(headers)
-        return prepare(self, headers)
-
-    monkeypatch.setattr(aiohttp.ClientSession, "_prepare_headers", recorded)
-    web = client(fake_slack, session, pauses)
-    await post_message(web, BODY, 5.0)
-    await open_conversation(web, "U7")
-    first, second = given
-    assert first is second and isinstance(first, CIMultiDictProxy)
-    assert first["Authorization"] == f"Bearer {DEFAULT_TOKEN}"
-
-
-async def test_a_post_is_given_up_after_its_own_timeout_with_one_timer(
-    fake_slack: FakeSlack,
-    session: aiohttp.ClientSession,
-    pauses: Pauses,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Within the session's total, the post's own timeout is the only one set on it: aiohttp's
-    total (a timer of its own on every request) could never end it first."""
-    timeouts: list[aiohttp.ClientTimeout] = []
-    post = aiohttp.ClientSession.post
-
-    def recorded(self: aiohttp.ClientSession, url: Any, **kwargs: Any) -> Any:
-        timeouts.append(kwargs["timeout"])
-        return post(self, url, **kwargs)
-
-    monkeypatch.setattr(aiohttp.ClientSession, "post", recorded)
-    web = client(fake_slack, session, pauses)
-    fake_slack.late(1, after=0.5)
-    with pytest.raises(TimeoutError):
-        await post_message(web, BODY, 0.05)
-    assert session.timeout.total is not None
-    await post_message(web, BODY, session.timeout.total + 1)
-    assert [t.total for t in timeouts] == [None, session.timeout.total]
-    assert {t.connect for t in timeouts} == {session.timeout.connect}
-
-
 async def test_a_post_allowed_longer_than_the_sessions_total_is_cut_at_that_total(
     fake_slack: FakeSlack, pauses: Pauses
 ) -> None:
     fake_slack.late(1, after=0.5)
     timeout = aiohttp.ClientTimeout(total=0.05, connect=5)
     async with aiohttp.ClientSession(timeout=timeout) as short:
-        with pytest.raises(TimeoutError):  # aiohttp's, as the fake answers within 5 s
+        with pytest.raises(TimeoutError):  # the session's, as the fake answers within 5 s
             await post_message(client(fake_slack, short, pauses), BODY, 5.0)
+
+
+OK = answer(body=b'{"ok": true, "channel": "D1", "ts": "1.1"}')
+OPENED = answer(body=b'{"ok": true, "channel": {"id": "D7"}}')
+
+
+def _header(head: bytes, name: str) -> str:
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    raise AssertionError(f"no {name} header in {head!r}")
+
+
+@pytest.mark.usefixtures("no_sdk_calls")
+async def test_workspaces_clients_share_kept_alive_connections_each_with_its_own_token(
+    session: aiohttp.ClientSession, pauses: Pauses
+) -> None:
+    async with Scripted(lambda n: OPENED if n == 2 else OK, path="/api/") as server:
+        first = web_client(server.base, "xoxb-first", session, sleep=pauses)
+        second = web_client(server.base, "xoxb-second", session, sleep=pauses)
+        await post_message(first, BODY, 5.0)
+        await post_message(second, BODY, 5.0)
+        assert (await open_conversation(first, "U7"))["channel"]["id"] == "D7"
+        assert [c for c, _ in server.requests] == [0, 0, 0]  # one connection, kept alive
+        tokens = [_header(h, "Authorization") for h in server.heads]
+        assert tokens == ["Bearer xoxb-first", "Bearer xoxb-second", "Bearer xoxb-first"]
+        head = server.heads[0]
+        assert head.startswith(b"POST /api/chat.postMessage HTTP/1.1\r\n")
+        assert server.heads[2].startswith(b"POST /api/conversations.open HTTP/1.1\r\n")
+        assert _header(head, "Host") == f"127.0.0.1:{server.port}"
+        assert _header(head, "Content-Type") == "application/json;charset=utf-8"
+        assert _header(head, "User-Agent") == first.headers["User-Agent"]  # slack-sdk's
+        assert "slackclient/" in _header(head, "User-Agent")
+        webapi.close(session)
+
+
+@pytest.mark.usefixtures("no_sdk_calls")
+async def test_a_connection_closed_while_idle_is_replaced_but_a_post_cut_after_it_left_is_not(
+    session: aiohttp.ClientSession, pauses: Pauses
+) -> None:
+    """A post on a connection the server closed before it was written goes on a new one; one
+    whose connection closes once it is out may have been posted, and is never sent again."""
+    script = {0: (OK, "then close"), 2: "close"}
+    async with Scripted(lambda n: script.get(n, OK), path="/api/") as server:
+        web = client(server.base, session, pauses)
+        await post_message(web, BODY, 5.0)
+        await asyncio.sleep(0.05)  # the server has closed the first connection by now
+        await post_message(web, BODY, 5.0)
+        assert [c for c, _ in server.requests] == [0, 1]  # anew, and once
+        with pytest.raises(UnknownDeliveryOutcome):
+            await post_once(web, BODY, None, 5.0)  # cut on the kept connection, once out
+        assert [c for c, _ in server.requests] == [0, 1, 1]
+        webapi.close(session)
+
+
+@pytest.mark.usefixtures("no_sdk_calls")
+async def test_connections_are_bounded_as_the_sessions_connector_is() -> None:
+    """Two connections at most: the other posts wait for one to come free; a post for which
+    none comes free within the connect timeout was never sent, and is a plain retry later."""
+    async with Scripted(lambda n: (OK, 0.2), path="/api/") as server:
+        connector = aiohttp.TCPConnector(limit=2)
+        timeout = aiohttp.ClientTimeout(total=15, connect=5)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as bounded:
+            web = client(server.base, bounded, Pauses())
+            answered = await asyncio.gather(*(post_message(web, BODY, 5.0) for _ in range(5)))
+            assert [a["ok"] for a in answered] == [True] * 5
+            assert server.connections == 2 and len(server.requests) == 5
+            webapi.close(bounded)
+    async with Scripted(lambda n: "hold", path="/api/") as server:
+        connector = aiohttp.TCPConnector(limit=1)
+        timeout = aiohttp.ClientTimeout(total=15, connect=0.1)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as bounded:
+            web = client(server.base, bounded, Pauses())
+            held = asyncio.create_task(post_message(web, BODY, 5.0))
+            await asyncio.sleep(0.05)
+            with pytest.raises(TransientDeliveryError, match="couldn't reach Slack"):
+                await post_once(web, BODY, None, 5.0)
+            assert len(server.requests) == 1  # the second was never sent
+            held.cancel()
+            webapi.close(bounded)
+
+
+@pytest.mark.usefixtures("no_sdk_calls")
+async def test_over_tls_the_clients_context_verifies_slack(
+    session: aiohttp.ClientSession, pauses: Pauses, tmp_path: Path
+) -> None:
+    serving, trusting = tls_pair(*self_signed_certificate(tmp_path))
+    async with Scripted(lambda n: OK, tls=serving, path="/api/") as server:
+        trusted = AsyncWebClient(
+            token=DEFAULT_TOKEN, base_url=server.base, session=session, ssl=trusting
+        )
+        trusted.logger.setLevel(logging.INFO)  # (slack-sdk's debug lines would take the call)
+        for _ in range(2):
+            assert (await post_message(trusted, BODY, 5.0))["ok"] is True
+        assert [c for c, _ in server.requests] == [0, 0]
+        stranger = client(server.base, session, pauses)  # the system's certificates only
+        with pytest.raises(TransientDeliveryError, match="couldn't reach Slack"):
+            await post_once(stranger, BODY, None, 5.0)
+        assert len(server.requests) == 2
+        webapi.close(session)
+
+
+async def test_closing_the_session_closes_the_connections_kept_for_it(
+    session: aiohttp.ClientSession, pauses: Pauses
+) -> None:
+    async with Scripted(lambda n: OK, path="/api/") as server:
+        await post_message(client(server.base, session, pauses), BODY, 5.0)
+        assert server.ended == 0  # kept alive
+        webapi.close(session)
+        for _ in range(100):
+            if server.ended:
+                break
+            await asyncio.sleep(0.01)
+        assert server.ended == 1
