@@ -1,8 +1,8 @@
 """HTTP/1.1 on kept-alive connections: the wire under the few requests every queued send makes
 (Slack's `chat.postMessage` and `conversations.open`, Discord's message create and DM open),
 at a fraction of what a request through aiohttp's client costs (its request and response
-objects, its connector, a timer per request): on this project's machine about a third of the
-CPU a nudge took on Slack, and most of one on Discord.
+objects, its connector, a timer per request): on this project's machine nearly half the CPU
+a nudge took on Slack, and most of one on Discord.
 
 A `Pool` sends one request at a time per connection, on as many connections as requests in
 flight (up to `limit`, as aiohttp's connector bounds its own), TLS for `https` bases. What it
@@ -290,6 +290,8 @@ class Pool:
         self._repeatable = repeatable
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
+        self.closed = False  # `close` was called
+        self._connecting = 0  # connections being made: they count against the limit
         self._waiting: deque[asyncio.Future[None]] = deque()  # for a connection to come free
 
     async def send(
@@ -299,7 +301,7 @@ class Pool:
         new one), and its answer read. `before_writing` is awaited with the connection at hand,
         so the request is written the moment it returns (a pacer counting requests as sent)."""
         while True:
-            connection, reused = await self._connection()
+            connection = await self._connection()
             if before_writing is not None:
                 try:
                     await before_writing()
@@ -310,7 +312,7 @@ class Pool:
                 answer = await connection.exchange(request)
             except _ClosedIdle as closed:
                 self._dropped(connection)
-                if not closed.written or (reused and self._repeatable):
+                if not closed.written or self._repeatable:
                     continue  # the request goes on another connection
                 raise NoAnswer(f"connection closed by {self.peer}") from closed
             except BaseException:
@@ -320,18 +322,20 @@ class Pool:
             return answer
 
     def close(self) -> None:
-        """Close every connection (requests in flight fail with `NoAnswer`)."""
+        """Close every connection (requests in flight fail with `NoAnswer`); a request sent
+        later opens a new one."""
+        self.closed = True
         for connection in list(self._open):
             connection.abort()
         self._open.clear()
         self._idle.clear()
         self._wake()
 
-    async def _connection(self) -> tuple[_Connection, bool]:
-        """A kept-alive connection (and True), else a new one (and False)."""
+    async def _connection(self) -> _Connection:
+        """A kept-alive connection, else a new one."""
         connection = self._kept_alive()
         if connection is not None:
-            return connection, True
+            return connection
         if self._connect_timeout is None:
             return await self._made()
         try:
@@ -352,10 +356,10 @@ class Pool:
             self._open.discard(connection)
         return None
 
-    async def _made(self) -> tuple[_Connection, bool]:
+    async def _made(self) -> _Connection:
         """A new connection once there is room for one (or a kept one come free meanwhile)."""
         loop = asyncio.get_running_loop()
-        while self._limit is not None and len(self._open) >= self._limit:
+        while self._limit is not None and len(self._open) + self._connecting >= self._limit:
             waiter = loop.create_future()
             self._waiting.append(waiter)
             try:
@@ -366,9 +370,8 @@ class Pool:
                 raise
             kept = self._kept_alive()
             if kept is not None:
-                return kept, True
-        placeholder = _Connection(self.peer)  # holds its place in the limit while connecting
-        self._open.add(placeholder)
+                return kept
+        self._connecting += 1
         try:
             _, connection = await loop.create_connection(
                 lambda: _Connection(self.peer),
@@ -380,9 +383,9 @@ class Pool:
         except OSError as problem:
             raise NotConnected(f"couldn't connect to {self.peer}: {problem}") from problem
         finally:
-            self._open.discard(placeholder)
+            self._connecting -= 1
         self._open.add(connection)
-        return connection, False
+        return connection
 
     def _kept(self, connection: _Connection) -> None:
         """`connection` back among the idle ones, unless it is closing."""

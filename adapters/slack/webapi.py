@@ -145,7 +145,12 @@ def _route(client: AsyncWebClient) -> _Route | None:
     if session is None or session.closed or client.proxy or client.logger.level <= logging.DEBUG:
         return None
     route = _routes.get(client)
-    if route is None or route.session is not session or route.token != client.token:
+    if (
+        route is None
+        or route.session is not session
+        or route.token != client.token
+        or route.pool.closed
+    ):
         route = _routes[client] = _made(client, session)
     return route
 
@@ -178,7 +183,6 @@ def _made(client: AsyncWebClient, session: aiohttp.ClientSession) -> _Route:
 def _pool(session: aiohttp.ClientSession, client: AsyncWebClient) -> Pool:
     """The session's pool for the client's Slack host (its TLS settings as the client's)."""
     url = urlsplit(client.base_url)
-    https = url.scheme == "https"
     key = (url.scheme, url.netloc, client.ssl)
     pools = _pools.setdefault(session, {})
     pool = pools.get(key)
@@ -188,7 +192,7 @@ def _pool(session: aiohttp.ClientSession, client: AsyncWebClient) -> Pool:
         pool = pools[key] = Pool(
             f"{url.scheme}://{url.netloc}",
             peer="Slack",
-            tls=client.ssl if https and client.ssl is not None else None,
+            tls=client.ssl,
             limit=limit or None,
             connect_timeout=session.timeout.connect,
         )

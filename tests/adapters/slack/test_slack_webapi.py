@@ -20,7 +20,13 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.http1 import NoAnswer
 from adapters.slack import webapi
-from adapters.slack.clients import MAX_INLINE_WAIT, SDK_LOGGER, http_session, web_client
+from adapters.slack.clients import (
+    MAX_INLINE_WAIT,
+    SDK_LOGGER,
+    http_session,
+    sdk_logger,
+    web_client,
+)
 from adapters.slack.delivery import post_once
 from adapters.slack.notifier import classify
 from adapters.slack.webapi import open_conversation, post_message
@@ -336,9 +342,12 @@ async def test_over_tls_the_clients_context_verifies_slack(
     serving, trusting = tls_pair(*self_signed_certificate(tmp_path))
     async with Scripted(lambda n: OK, tls=serving, path="/api/") as server:
         trusted = AsyncWebClient(
-            token=DEFAULT_TOKEN, base_url=server.base, session=session, ssl=trusting
+            token=DEFAULT_TOKEN,
+            base_url=server.base,
+            session=session,
+            ssl=trusting,
+            logger=sdk_logger(),  # (with slack-sdk's debug lines on, slack-sdk takes the call)
         )
-        trusted.logger.setLevel(logging.INFO)  # (slack-sdk's debug lines would take the call)
         for _ in range(2):
             assert (await post_message(trusted, BODY, 5.0))["ok"] is True
         assert [c for c, _ in server.requests] == [0, 0]
@@ -352,12 +361,21 @@ async def test_over_tls_the_clients_context_verifies_slack(
 async def test_closing_the_session_closes_the_connections_kept_for_it(
     session: aiohttp.ClientSession, pauses: Pauses
 ) -> None:
+    async def ended(count: int) -> None:
+        for _ in range(100):
+            if server.ended >= count:
+                return
+            await asyncio.sleep(0.01)
+
     async with Scripted(lambda n: OK, path="/api/") as server:
-        await post_message(client(server.base, session, pauses), BODY, 5.0)
+        web = client(server.base, session, pauses)
+        await post_message(web, BODY, 5.0)
         assert server.ended == 0  # kept alive
         webapi.close(session)
-        for _ in range(100):
-            if server.ended:
-                break
-            await asyncio.sleep(0.01)
+        await ended(1)
         assert server.ended == 1
+        await post_message(web, BODY, 5.0)  # the client goes on, on a connection kept anew
+        assert server.connections == 2
+        webapi.close(session)  # which is closed with the session too
+        await ended(2)
+        assert server.ended == 2
